@@ -1,2 +1,51 @@
 package io.kaminari.cli;
-public final class Main { public static void main(String[] a) {} }
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code kaminari} command line: one entry point, one class per subcommand.
+ *
+ * <p>Exit code 0 only when the subcommand succeeded; any failure prints its cause on stderr and exits non-zero (1 for a
+ * failed run, 2 for bad usage).
+ */
+@Command(name = "kaminari", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Network-flow analytics: pmacct flows from Kafka into Hive, port vectors, anomaly scores.",
+    subcommands = {
+        ConfigCommand.class, InitCommand.class, GenerateCommand.class, LandCommand.class, CompactCommand.class,
+        DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("kaminari " + cmd.getCommandName() + ": error: " + rootMessage(e));
+      if (Boolean.getBoolean("kaminari.stacktrace")) e.printStackTrace(cmd.getErr());
+      return 1;
+    });
+    return cli.execute(args);
+  }
+
+  /** The message of the innermost cause, which is the one a user can act on. */
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+    String msg = t.getMessage();
+    return (msg == null ? t.getClass().getSimpleName() : msg)
+        + (t == e ? "" : " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+  }
+
+  /** Prints the jar's implementation version. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"kaminari " + (v == null ? "dev" : v)};
+    }
+  }
+}

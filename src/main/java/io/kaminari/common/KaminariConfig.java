@@ -1,0 +1,166 @@
+package io.kaminari.common;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The effective configuration: flags over config file over environment ({@code KAMINARI_HOME}) over defaults.
+ *
+ * <p>Immutable. Unknown keys are an error (a typo must not silently fall back to a default); values are parsed and
+ * validated when the config is built, so a bad value fails before any job starts. Defaults may reference other keys as
+ * {@code ${key}}.
+ */
+public final class KaminariConfig {
+  public static final String HOME_ENV = "KAMINARI_HOME";
+  private static final Pattern REF = Pattern.compile("\\$\\{([a-z0-9.\\-]+)}");
+
+  private final Map<String, String> raw;
+  private final Map<String, String> sources;
+
+  private KaminariConfig(Map<String, String> raw, Map<String, String> sources) {
+    this.raw = raw;
+    this.sources = sources;
+    for (ConfigKey<?> k : Settings.all()) {
+      get(k); // validate every value up front
+    }
+  }
+
+  /** The defaults only (plus {@code KAMINARI_HOME} when set): the embedded single-machine setup. */
+  public static KaminariConfig defaults() {
+    return load(null, Map.of(), System.getenv());
+  }
+
+  /**
+   * Builds the effective config.
+   *
+   * @param file YAML config file (nested maps are flattened with dots), or null
+   * @param flags key=value settings given on the command line (highest precedence)
+   * @param env the process environment (only {@code KAMINARI_HOME} is read)
+   */
+  public static KaminariConfig load(Path file, Map<String, String> flags, Map<String, String> env) {
+    Map<String, String> raw = new LinkedHashMap<>();
+    Map<String, String> sources = new LinkedHashMap<>();
+    for (ConfigKey<?> k : Settings.all()) {
+      raw.put(k.name(), k.defaultValue());
+      sources.put(k.name(), "default");
+    }
+    String envHome = env.get(HOME_ENV);
+    if (envHome != null && !envHome.isBlank()) {
+      raw.put(Settings.HOME.name(), envHome);
+      sources.put(Settings.HOME.name(), "env " + HOME_ENV);
+    }
+    if (file != null) {
+      readYaml(file).forEach((k, v) -> put(raw, sources, k, v, "file " + file));
+    }
+    flags.forEach((k, v) -> put(raw, sources, k, v, "flag"));
+    return new KaminariConfig(raw, sources);
+  }
+
+  /** A copy with {@code key} set as if by a flag. */
+  public KaminariConfig with(ConfigKey<?> key, String value) {
+    Map<String, String> r = new LinkedHashMap<>(raw);
+    Map<String, String> s = new LinkedHashMap<>(sources);
+    put(r, s, key.name(), value, "flag");
+    return new KaminariConfig(r, s);
+  }
+
+  private static void put(Map<String, String> raw, Map<String, String> sources, String k, String v, String src) {
+    if (Settings.find(k) == null && !Settings.isPassThrough(k)) {
+      throw new ConfigException("unknown configuration key '" + k + "' (from " + src
+          + "); `kaminari config --dump` lists the keys");
+    }
+    raw.put(k, v);
+    sources.put(k, src);
+  }
+
+  private static Map<String, String> readYaml(Path file) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    if (root == null || root.isMissingNode() || root.isNull()) return out;
+    if (!root.isObject()) throw new ConfigException("config file " + file + " must hold a mapping of keys to values");
+    flatten("", root, out);
+    return out;
+  }
+
+  private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
+    Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String name = prefix + e.getKey();
+      if (e.getValue().isObject() && Settings.find(name) == null) {
+        flatten(name + ".", e.getValue(), out);
+      } else if (e.getValue().isArray()) {
+        StringBuilder sb = new StringBuilder();
+        e.getValue().forEach(x -> sb.append(sb.length() == 0 ? "" : ",").append(x.asText()));
+        out.put(name, sb.toString());
+      } else {
+        out.put(name, e.getValue().asText());
+      }
+    }
+  }
+
+  /** The parsed value of {@code key}. */
+  public <T> T get(ConfigKey<T> key) {
+    return key.parse(resolve(raw.get(key.name()), 0));
+  }
+
+  private String resolve(String value, int depth) {
+    if (depth > 10) throw new ConfigException("configuration references nest too deep (a cycle?) in '" + value + "'");
+    Matcher m = REF.matcher(value);
+    StringBuilder sb = new StringBuilder();
+    while (m.find()) {
+      String ref = raw.get(m.group(1));
+      if (ref == null) throw new ConfigException("'" + value + "' references unknown key " + m.group(1));
+      m.appendReplacement(sb, Matcher.quoteReplacement(resolve(ref, depth + 1)));
+    }
+    m.appendTail(sb);
+    return sb.toString();
+  }
+
+  /** Pass-through settings under {@code prefix} (e.g. {@link Settings#KAFKA_PREFIX}) that are not declared keys. */
+  public Map<String, String> passThrough(String prefix) {
+    Map<String, String> out = new TreeMap<>();
+    raw.forEach((k, v) -> {
+      if (k.startsWith(prefix) && Settings.isPassThrough(k)) out.put(k, resolve(v, 0));
+    });
+    return out;
+  }
+
+  /** Whether the metastore is the embedded Derby one (no {@link Settings#METASTORE_URIS}). */
+  public boolean embeddedMetastore() {
+    return get(Settings.METASTORE_URIS).isBlank();
+  }
+
+  /** The effective configuration as YAML-ish text: one {@code key: value  # source — doc} line per key. */
+  public String dump() {
+    StringBuilder sb = new StringBuilder();
+    for (ConfigKey<?> k : Settings.all()) {
+      sb.append(k.name()).append(": ").append(resolve(raw.get(k.name()), 0))
+          .append("    # ").append(sources.get(k.name())).append(" - ").append(k.doc()).append('\n');
+    }
+    raw.keySet().stream().filter(Settings::isPassThrough).sorted().forEach(k ->
+        sb.append(k).append(": ").append(secret(k) ? "****" : raw.get(k))
+            .append("    # ").append(sources.get(k)).append(" - pass-through\n"));
+    return sb.toString();
+  }
+
+  private static boolean secret(String key) {
+    String k = key.toLowerCase();
+    return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.contains("token");
+  }
+}

@@ -1,0 +1,88 @@
+package io.kaminari.common;
+
+import java.time.ZoneId;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Every configuration key of Kaminari, declared once with its default and doc.
+ *
+ * <p>Besides these keys, two prefixes pass settings through untouched: {@link #SPARK_PREFIX} (any Spark or Hadoop
+ * setting, e.g. {@code spark.kubernetes.namespace}) and {@link #KAFKA_PREFIX} (Kafka client settings such as
+ * {@code kafka.security.protocol} or {@code kafka.sasl.jaas.config}, given to every Kafka client Kaminari builds).
+ */
+public final class Settings {
+  private Settings() {}
+
+  public static final String SPARK_PREFIX = "spark.";
+  public static final String KAFKA_PREFIX = "kafka.";
+
+  private static final Map<String, ConfigKey<?>> KEYS = new LinkedHashMap<>();
+
+  public static final ConfigKey<String> HOME = key("home", "./var",
+      "directory holding all local state of the embedded default (env KAMINARI_HOME); delete it to reset", s -> s);
+  public static final ConfigKey<String> WAREHOUSE = key("warehouse.dir", "${home}/warehouse",
+      "Hive warehouse root: a local path, hdfs://... or s3a://...", s -> s);
+  public static final ConfigKey<String> METASTORE_URIS = key("metastore.uris", "",
+      "remote Hive metastore (thrift://host:9083); empty = embedded Derby metastore under ${home}", s -> s);
+  public static final ConfigKey<String> SPARK_MASTER = key("spark.master", "local[*]",
+      "Spark master: local[*], spark://..., k8s://https://...; ignored when spark-submit already set one", s -> s);
+  public static final ConfigKey<Integer> SHUFFLE_PARTITIONS = key("shuffle.partitions", "8",
+      "Spark shuffle partitions for the jobs' aggregations", Settings::positiveInt);
+  public static final ConfigKey<String> CHECKPOINTS = key("checkpoint.dir", "${home}/checkpoints",
+      "where the landing jobs keep their streaming checkpoints (any Hadoop FileSystem URI)", s -> s);
+  public static final ConfigKey<String> BOOTSTRAP_SERVERS = key("kafka.bootstrap.servers", "127.0.0.1:9092",
+      "Kafka bootstrap servers of the pmacct topic(s)", s -> s);
+  public static final ConfigKey<List<String>> TOPICS = key("topics", "pmacct.flows",
+      "comma-separated Kafka topic(s) nfacctd writes flows to", Settings::list);
+  public static final ConfigKey<Long> MAX_OFFSETS_PER_TRIGGER = key("land.max-offsets-per-trigger", "2000000",
+      "upper bound of records per landing micro-batch (bounds memory; a run still consumes everything new)",
+      Settings::positiveLong);
+  public static final ConfigKey<ZoneId> COLLECTOR_ZONE = key("collector.timezone", "UTC",
+      "time zone of nfacctd's default local-time timestamps (irrelevant for epoch and RFC 3339 forms)", ZoneId::of);
+  public static final ConfigKey<Long> ROWS_PER_FILE = key("compact.rows-per-file", "4000000",
+      "target rows per Parquet file of kaminari.flows; an hour partition gets ceil(rows / this) files",
+      Settings::positiveLong);
+
+  private static <T> ConfigKey<T> key(String name, String def, String doc, Function<String, T> parser) {
+    ConfigKey<T> k = new ConfigKey<>(name, def, doc, parser);
+    KEYS.put(name, k);
+    return k;
+  }
+
+  /** All declared keys, in declaration order. */
+  public static List<ConfigKey<?>> all() {
+    return List.copyOf(KEYS.values());
+  }
+
+  /** The declared key of this name, or null. */
+  static ConfigKey<?> find(String name) {
+    return KEYS.get(name);
+  }
+
+  /** Whether {@code name} is a pass-through setting rather than a declared key. */
+  static boolean isPassThrough(String name) {
+    return (name.startsWith(SPARK_PREFIX) || name.startsWith(KAFKA_PREFIX)) && !KEYS.containsKey(name);
+  }
+
+  private static int positiveInt(String s) {
+    int v = Integer.parseInt(s.trim());
+    if (v <= 0) throw new IllegalArgumentException("must be > 0");
+    return v;
+  }
+
+  private static long positiveLong(String s) {
+    long v = Long.parseLong(s.trim());
+    if (v <= 0) throw new IllegalArgumentException("must be > 0");
+    return v;
+  }
+
+  private static List<String> list(String s) {
+    List<String> out = Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    if (out.isEmpty()) throw new IllegalArgumentException("must name at least one");
+    return out;
+  }
+}

@@ -1,0 +1,82 @@
+package io.kaminari.common;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.TableIdentifier;
+import org.apache.spark.sql.catalyst.analysis.NoSuchDatabaseException;
+import org.apache.spark.sql.catalyst.analysis.NoSuchTableException;
+import scala.Option;
+
+/**
+ * The Hive database and tables of Kaminari, created from the DDL in {@code sql/tables} (bundled in the jar).
+ *
+ * <p>{@link #ensure} is idempotent ({@code CREATE ... IF NOT EXISTS}) and every job calls it, so a fresh metastore needs
+ * no separate set-up; {@code kaminari init} runs the same thing on its own.
+ */
+public final class Warehouse {
+  private Warehouse() {}
+
+  public static final String DATABASE = "kaminari";
+  public static final String FLOWS_LANDING = DATABASE + ".flows_landing";
+  public static final String FLOWS = DATABASE + ".flows";
+  public static final String FLOWS_REJECTED = DATABASE + ".flows_rejected";
+  public static final String JOB_RUNS = DATABASE + ".job_runs";
+
+  /** The DDL files, in the order they must run (the database first). A test checks this lists every file. */
+  public static final List<String> DDL_FILES =
+      List.of("00_database.sql", "flows_landing.sql", "flows.sql", "flows_rejected.sql", "job_runs.sql");
+
+  /** Creates the database and every table that does not exist yet. */
+  public static void ensure(SparkSession spark) {
+    for (String file : DDL_FILES) {
+      for (String stmt : statements(readDdl(file))) {
+        spark.sql(stmt);
+      }
+    }
+  }
+
+  /** The text of a bundled DDL file. */
+  public static String readDdl(String file) {
+    String path = "/sql/tables/" + file;
+    try (InputStream in = Warehouse.class.getResourceAsStream(path)) {
+      if (in == null) throw new IllegalStateException("DDL " + path + " is missing from the classpath");
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Splits SQL text into statements: drops {@code --} comment lines, splits at a {@code ;} ending a line. */
+  public static List<String> statements(String sql) {
+    List<String> out = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    for (String line : sql.split("\n")) {
+      String t = line.strip();
+      if (t.startsWith("--") || t.isEmpty()) continue;
+      cur.append(line).append('\n');
+      if (t.endsWith(";")) {
+        out.add(cur.substring(0, cur.lastIndexOf(";")).strip());
+        cur.setLength(0);
+      }
+    }
+    if (!cur.toString().isBlank()) out.add(cur.toString().strip());
+    return out;
+  }
+
+  /** The storage location (URI) of a {@code db.table}. */
+  public static String location(SparkSession spark, String qualifiedTable) {
+    String[] parts = qualifiedTable.split("\\.");
+    try {
+      return spark.sessionState().catalog()
+          .getTableMetadata(new TableIdentifier(parts[1], Option.apply(parts[0])))
+          .location().toString();
+    } catch (NoSuchDatabaseException | NoSuchTableException e) {
+      throw new IllegalStateException("table " + qualifiedTable + " does not exist (run `kaminari init`)", e);
+    }
+  }
+}

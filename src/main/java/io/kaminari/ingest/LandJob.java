@@ -1,0 +1,185 @@
+package io.kaminari.ingest;
+
+import static io.kaminari.common.Columns.ARRIVAL_TIME;
+import static io.kaminari.common.Columns.DT;
+import static io.kaminari.common.Columns.HOUR;
+import static io.kaminari.common.Columns.LANDED_AT;
+import static io.kaminari.common.Columns.LANDING_RUN;
+import static io.kaminari.common.Columns.SOURCE;
+import static io.kaminari.common.Columns.SOURCE_OFFSET;
+import static io.kaminari.common.Columns.SOURCE_PARTITION;
+import static io.kaminari.common.Columns.VALUE;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.date_format;
+import static org.apache.spark.sql.functions.lit;
+
+import io.kaminari.common.JobRun;
+import io.kaminari.common.JobRuns;
+import io.kaminari.common.Warehouse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.streaming.DataStreamReader;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
+
+/**
+ * Lands raw pmacct records into {@code kaminari.flows_landing} exactly once, then stops.
+ *
+ * <p>A Structured Streaming query with {@code Trigger.AvailableNow} consumes everything new since the last run (its
+ * checkpoint holds the offsets, or the files already seen) and writes each micro-batch with {@link #commitBatch}: the
+ * batch is staged, then its files are renamed into the partitions under names derived from the query id and batch id.
+ * A batch retried after a crash deletes its own earlier files first, so every Kafka offset (or file line) is in the
+ * table once per checkpoint. A new checkpoint (or a replay) may land records again; compaction dedups them by their
+ * coordinates. Running twice with no new data changes nothing.
+ */
+public final class LandJob {
+  private final SparkSession spark;
+  private final LandConfig config;
+
+  public LandJob(SparkSession spark, LandConfig config) {
+    this.spark = spark;
+    this.config = config;
+  }
+
+  /** Consumes everything available now, records the run in job_runs, and returns it. */
+  public JobRun run() throws Exception {
+    Warehouse.ensure(spark);
+    String job = config.filesDir() == null ? "land" : "land-files";
+    return JobRuns.run(spark, job, null, null, runId -> {
+      AtomicLong rows = new AtomicLong();
+      TreeMap<String, Long> partitions = new TreeMap<>();
+      String tableLocation = Warehouse.location(spark, Warehouse.FLOWS_LANDING);
+      StreamingQuery q = source().writeStream()
+          .queryName(job)
+          .option("checkpointLocation", checkpoint())
+          .trigger(Trigger.AvailableNow())
+          .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) -> {
+            String queryId = batch.sparkSession().sparkContext().getLocalProperty("sql.streaming.queryId");
+            commitBatch(batch, tableLocation, queryId, batchId, rows, partitions);
+          })
+          .start();
+      q.awaitTermination();
+      // The batches ran in the query's cloned session: files renamed into an existing partition stay invisible to
+      // this session's cached file listing until it is refreshed.
+      spark.catalog().refreshTable(Warehouse.FLOWS_LANDING);
+      String where = partitions.isEmpty() ? "nothing new" : "partitions " + partitions;
+      return JobRuns.counts(rows.get(), rows.get(), rows.get(), 0, 0, 0, where);
+    });
+  }
+
+  /** The streaming source with the landing columns (without dt/hour and landing_run, added per batch). */
+  Dataset<Row> source() {
+    if (config.filesDir() == null) {
+      DataStreamReader r = spark.readStream().format("kafka")
+          .option("kafka.bootstrap.servers", config.bootstrapServers())
+          .option("subscribe", String.join(",", config.topics()))
+          .option("startingOffsets", "earliest")
+          .option("failOnDataLoss", "true")
+          .option("maxOffsetsPerTrigger", config.maxRecordsPerBatch());
+      // Kaminari's kafka.* pass-through keys are exactly the Kafka source's option names for client settings.
+      config.kafkaOptions().forEach(r::option);
+      return r.load().select(
+          col("topic").as(SOURCE),
+          col("partition").as(SOURCE_PARTITION),
+          col("offset").as(SOURCE_OFFSET),
+          col("timestamp").as(ARRIVAL_TIME),
+          col("value").as(VALUE),
+          current_timestamp().as(LANDED_AT));
+    }
+    // wholetext gives one row per file, so posexplode numbers the lines: the line number is the coordinate.
+    Dataset<Row> files = spark.readStream().format("text")
+        .option("wholetext", "true")
+        .option("maxFilesPerTrigger", 64)
+        .load(config.filesDir())
+        .select(col("_metadata.file_path").as(SOURCE),
+            col("_metadata.file_modification_time").as(ARRIVAL_TIME),
+            functions.posexplode(functions.split(col("value"), "\n")).as(new String[] {"line_no", "line"}));
+    return files.where(functions.length(functions.trim(col("line"))).gt(0)).select(
+        col(SOURCE),
+        lit(-1).as(SOURCE_PARTITION),
+        col("line_no").cast("bigint").as(SOURCE_OFFSET),
+        col(ARRIVAL_TIME),
+        col("line").cast("binary").as(VALUE),
+        current_timestamp().as(LANDED_AT));
+  }
+
+  private String checkpoint() {
+    String key = config.filesDir() == null ? "kafka-" + String.join("_", config.topics()) : "files-" + sha(config.filesDir());
+    return config.checkpointRoot() + "/land/" + key;
+  }
+
+  /**
+   * Writes one micro-batch into the landing table so that a retry of the same batch replaces, never adds to, what an
+   * earlier attempt wrote.
+   */
+  static void commitBatch(Dataset<Row> batch, String tableLocation, String queryId, long batchId, AtomicLong rows,
+      TreeMap<String, Long> partitions) throws IOException {
+    SparkSession spark = batch.sparkSession();
+    String prefix = "land-" + queryId.substring(0, 8) + "-b" + batchId + "-";
+    Path table = new Path(tableLocation);
+    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    FileSystem fs = table.getFileSystem(hadoop);
+    Path staging = new Path(table, "_staging/" + queryId + "/" + batchId);
+    fs.delete(staging, true);
+    batch.withColumn(LANDING_RUN, lit(queryId + ":" + batchId))
+        .withColumn(DT, date_format(col(ARRIVAL_TIME), "yyyy-MM-dd"))
+        .withColumn(HOUR, functions.hour(col(ARRIVAL_TIME)))
+        .write().partitionBy(DT, HOUR).parquet(staging.toString());
+    List<String> specs = new ArrayList<>();
+    for (FileStatus dtDir : listDirs(fs, staging)) {
+      for (FileStatus hourDir : listDirs(fs, dtDir.getPath())) {
+        String rel = dtDir.getPath().getName() + "/" + hourDir.getPath().getName();
+        Path target = new Path(table, rel);
+        fs.mkdirs(target);
+        for (FileStatus old : fs.listStatus(target, p -> p.getName().startsWith(prefix))) {
+          fs.delete(old.getPath(), false);
+        }
+        int n = 0;
+        for (FileStatus f : fs.listStatus(hourDir.getPath(), p -> p.getName().endsWith(".parquet"))) {
+          if (!fs.rename(f.getPath(), new Path(target, prefix + (n++) + ".parquet"))) {
+            throw new IOException("cannot move " + f.getPath() + " into " + target);
+          }
+        }
+        long count = spark.read().parquet(new Path(target, prefix + "*").toString()).count();
+        rows.addAndGet(count);
+        partitions.merge(rel, count, Long::sum);
+        specs.add("PARTITION (" + DT + "='" + dtDir.getPath().getName().substring(DT.length() + 1) + "', " + HOUR
+            + "=" + hourDir.getPath().getName().substring(HOUR.length() + 1) + ")");
+      }
+    }
+    if (!specs.isEmpty()) {
+      spark.sql("ALTER TABLE " + Warehouse.FLOWS_LANDING + " ADD IF NOT EXISTS " + String.join(" ", specs));
+    }
+    fs.delete(staging, true);
+  }
+
+  private static FileStatus[] listDirs(FileSystem fs, Path p) throws IOException {
+    return fs.listStatus(p, x -> !x.getName().startsWith("_") && !x.getName().startsWith("."));
+  }
+
+  private static String sha(String s) {
+    try {
+      byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(d, 0, 6);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
