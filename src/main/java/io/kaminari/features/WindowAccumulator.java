@@ -1,0 +1,187 @@
+package io.kaminari.features;
+
+import io.kaminari.common.Flow;
+import java.io.Serializable;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Accumulates the flows of one window × scope key, flow by flow, into the per-port state that {@link #toVector()} turns
+ * into the spec's vector; partial accumulators of the same key {@link #merge} exactly.
+ *
+ * <p>Edge rules (see also {@code docs/features.md}):
+ * <ul>
+ *   <li>Choosing the window and scope key is the caller's job ({@link Featurizer#windowStartMicros},
+ *       {@link Featurizer#scopeKey}); every flow added here counts wholly in this window.
+ *   <li>Packets and bytes are scaled by the sampling rate: {@code packets × max(1, samplingRate)}, so 0 and 1 both
+ *       mean unsampled. {@link #packetCount()} is that scaled estimate of packets on the wire.
+ *   <li>Protocols without ports (anything but TCP, UDP, DCCP, SCTP, UDP-Lite; see {@link Featurizer#carriesPorts})
+ *       count as source port 0 and destination port 0, whatever the record says; NetFlow puts ICMP type/code in the
+ *       destination port, which would otherwise pose as ports 768..2303 etc.
+ *   <li>TCP and UDP on the same port number share a slot, as in the seed.
+ *   <li>A flow feeds two slots: its source port's (or the "other" source bucket) and its destination port's (or the
+ *       "other" destination bucket). With buckets off, an unlisted port feeds nothing on that side but the flow still
+ *       counts in {@link #flowCount()} and {@link #packetCount()}.
+ *   <li>Distinct counts are exact over the window: ports in a {@link PortSet}, IP strings in a {@link HashSet} (only
+ *       when those features are on, as they cost memory per distinct address). IPs are compared as given, which
+ *       is canonical text in {@code kaminari.flows}.
+ * </ul>
+ *
+ * <p>Not thread-safe: one accumulator per task, combined with {@link #merge}.
+ */
+public final class WindowAccumulator implements Serializable {
+  private final SlotLayout layout;
+  private final long[] packets;
+  private final long[] bytes;
+  private final long[] flows;
+  /** Per slot, created on first use; null arrays when the spec does not need the feature. */
+  private final PortSet[] oppositePorts;
+  private final Set<String>[] srcIps;
+  private final Set<String>[] dstIps;
+  private long flowCount;
+  private long packetCount;
+
+  /** An empty accumulator for {@code spec}; {@link #toVector()} of an empty one is all zeros. */
+  public WindowAccumulator(FeatureSpec spec) {
+    this.layout = SlotLayout.of(spec);
+    int slots = layout.slotCount;
+    this.packets = new long[slots];
+    this.bytes = new long[slots];
+    this.flows = new long[slots];
+    this.oppositePorts = layout.tracksOppositePorts ? new PortSet[slots] : null;
+    this.srcIps = layout.tracksSrcIps ? newSetArray(slots) : null;
+    this.dstIps = layout.tracksDstIps ? newSetArray(slots) : null;
+  }
+
+  public FeatureSpec spec() {
+    return layout.spec;
+  }
+
+  /** The spec's {@link FeatureSpec#id()}, computed once per spec rather than per vector. */
+  public String specId() {
+    return layout.specId;
+  }
+
+  /** Adds a flow record already assigned to this window and key. */
+  public void add(Flow flow) {
+    add(flow.portSrc(), flow.portDst(), flow.ipProto(), flow.packets(), flow.bytes(),
+        flow.samplingRate() == null ? 0 : flow.samplingRate(), flow.ipSrc(), flow.ipDst());
+  }
+
+  /**
+   * Adds one flow record from its columns, so that the Spark job can feed rows without building {@link Flow}s.
+   *
+   * @param samplingRate the exporter's 1-in-N rate; 0 or 1 mean unsampled
+   * @param ipSrc read only when the spec has {@link PortFeature#DISTINCT_SRC_IPS}
+   * @param ipDst read only when the spec has {@link PortFeature#DISTINCT_DST_IPS}
+   * @throws IllegalArgumentException if a port is outside 0..65535
+   */
+  public void add(int portSrc, int portDst, int ipProto, long packets, long bytes, long samplingRate,
+      String ipSrc, String ipDst) {
+    if (!Featurizer.carriesPorts(ipProto)) {
+      portSrc = 0;
+      portDst = 0;
+    } else if ((portSrc | portDst) >>> 16 != 0) {
+      throw new IllegalArgumentException("port out of range 0..65535: src " + portSrc + ", dst " + portDst);
+    }
+    long scale = Math.max(1, samplingRate);
+    long scaledPackets = packets * scale;
+    long scaledBytes = bytes * scale;
+    flowCount++;
+    packetCount += scaledPackets;
+    addToSlot(layout.srcSlot(portSrc), portDst, scaledPackets, scaledBytes, ipSrc, ipDst);
+    addToSlot(layout.dstSlot(portDst), portSrc, scaledPackets, scaledBytes, ipSrc, ipDst);
+  }
+
+  /** Folds {@code other} (a partial of the same window, key and spec layout) into this one; {@code other} is unchanged. */
+  public void merge(WindowAccumulator other) {
+    if (!layout.specId.equals(other.layout.specId)) {
+      throw new IllegalArgumentException(
+          "cannot merge accumulators of different specs: " + layout.specId + " and " + other.layout.specId);
+    }
+    flowCount += other.flowCount;
+    packetCount += other.packetCount;
+    for (int s = 0; s < layout.slotCount; s++) {
+      packets[s] += other.packets[s];
+      bytes[s] += other.bytes[s];
+      flows[s] += other.flows[s];
+      if (oppositePorts != null && other.oppositePorts[s] != null) {
+        portSet(s).addAll(other.oppositePorts[s]);
+      }
+      if (srcIps != null) {
+        srcIps[s].addAll(other.srcIps[s]);
+      }
+      if (dstIps != null) {
+        dstIps[s].addAll(other.dstIps[s]);
+      }
+    }
+  }
+
+  /** Flow records added (merged included), counted once each however many slots they fed. */
+  public long flowCount() {
+    return flowCount;
+  }
+
+  /** Packets added, scaled by the sampling rate: the estimate of packets on the wire. */
+  public long packetCount() {
+    return packetCount;
+  }
+
+  /** The vector in the spec's layout (see {@link FeatureSpec}); rates are per second of window length. */
+  public float[] toVector() {
+    FeatureSpec spec = layout.spec;
+    double seconds = spec.windowSeconds();
+    float[] vector = new float[spec.dimension()];
+    int i = 0;
+    for (int s = 0; s < layout.slotCount; s++) {
+      for (PortFeature feature : spec.features()) {
+        vector[i++] = (float) switch (feature) {
+          case PPS -> packets[s] / seconds;
+          case OPPOSITE_PORTS -> oppositePorts[s] == null ? 0 : oppositePorts[s].size();
+          case BPS -> bytes[s] / seconds;
+          case FLOWS_PER_S -> flows[s] / seconds;
+          case DISTINCT_SRC_IPS -> srcIps[s].size();
+          case DISTINCT_DST_IPS -> dstIps[s].size();
+        };
+      }
+    }
+    return vector;
+  }
+
+  private void addToSlot(int slot, int oppositePort, long scaledPackets, long scaledBytes, String ipSrc, String ipDst) {
+    if (slot < 0) {
+      return;
+    }
+    packets[slot] += scaledPackets;
+    bytes[slot] += scaledBytes;
+    flows[slot]++;
+    if (oppositePorts != null) {
+      portSet(slot).add(oppositePort);
+    }
+    if (srcIps != null) {
+      srcIps[slot].add(Objects.requireNonNull(ipSrc, "ipSrc is needed for distinct_src_ips"));
+    }
+    if (dstIps != null) {
+      dstIps[slot].add(Objects.requireNonNull(ipDst, "ipDst is needed for distinct_dst_ips"));
+    }
+  }
+
+  private PortSet portSet(int slot) {
+    PortSet set = oppositePorts[slot];
+    if (set == null) {
+      set = new PortSet();
+      oppositePorts[slot] = set;
+    }
+    return set;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Set<String>[] newSetArray(int slots) {
+    Set<String>[] sets = new Set[slots];
+    for (int s = 0; s < slots; s++) {
+      sets[s] = new HashSet<>();
+    }
+    return sets;
+  }
+}

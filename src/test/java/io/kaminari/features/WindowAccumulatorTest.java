@@ -1,0 +1,157 @@
+package io.kaminari.features;
+
+import static io.kaminari.features.Flows.ICMP;
+import static io.kaminari.features.Flows.TCP;
+import static io.kaminari.features.Flows.UDP;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class WindowAccumulatorTest {
+  /** Slots: src 80, src 53, src other, dst 443, dst 0, dst other; each (pps, opposite ports). */
+  private static final FeatureSpec SMALL = new FeatureSpec("small", null, 60, Scope.GLOBAL, 24, 64,
+      List.of(80, 53), List.of(443, 0), FeatureSpec.DEFAULT_FEATURES, true);
+
+  @Test
+  void handComputedVector() {
+    WindowAccumulator acc = new WindowAccumulator(SMALL);
+    acc.add(80, 443, TCP, 60, 6000, 0, "a", "b");
+    acc.add(80, 8080, TCP, 30, 3000, 10, "a", "b");  // 1-in-10 sampling: 300 packets
+    acc.add(53, 53, UDP, 6, 600, 1, "a", "b");
+    acc.add(0, 771, ICMP, 12, 1200, 0, "a", "b");    // ICMP type 3 code 3 in the port field: counts as 0 -> 0
+    acc.add(65535, 0, UDP, 3, 300, 0, "a", "b");
+
+    assertThat(acc.toVector()).containsExactly(
+        6f, 2,       // src 80: 360 packets / 60 s; dst ports {443, 8080}
+        0.1f, 1,     // src 53: 6 / 60; {53}
+        0.25f, 1,    // src other (0 from ICMP, 65535): 15 / 60; {0}
+        1f, 1,       // dst 443: 60 / 60; {80}
+        0.25f, 2,    // dst 0 (ICMP and the UDP flow): 15 / 60; src ports {0, 65535}
+        5.1f, 2);    // dst other (8080, 53): 306 / 60; {80, 53}
+    assertThat(acc.flowCount()).isEqualTo(5);
+    assertThat(acc.packetCount()).isEqualTo(381);
+  }
+
+  @Test
+  void withoutBucketsUnlistedPortsFeedNoSlotButStillCount() {
+    FeatureSpec spec = new FeatureSpec("nb", null, 60, Scope.GLOBAL, 24, 64, List.of(80), List.of(443),
+        List.of(PortFeature.PPS), false);
+    WindowAccumulator acc = new WindowAccumulator(spec);
+    acc.add(80, 9999, TCP, 60, 0, 0, null, null);
+    acc.add(9999, 9999, TCP, 120, 0, 0, null, null);
+    assertThat(acc.toVector()).containsExactly(1f, 0f);
+    assertThat(acc.flowCount()).isEqualTo(2);
+    assertThat(acc.packetCount()).isEqualTo(180);
+  }
+
+  @Test
+  void optionalFeatures() {
+    FeatureSpec spec = new FeatureSpec("all", null, 120, Scope.GLOBAL, 24, 64, List.of(443), List.of(),
+        List.of(PortFeature.values()), false);
+    WindowAccumulator acc = new WindowAccumulator(spec);
+    acc.add(443, 50000, TCP, 10, 1200, 4, "10.0.0.1", "10.0.0.9");
+    acc.add(443, 50001, TCP, 2, 120, 0, "10.0.0.1", "10.0.0.8");
+    acc.add(443, 50001, TCP, 2, 120, 0, "10.0.0.2", "10.0.0.8");
+    assertThat(spec.featureNames()).containsExactly("src_port 443 pps", "src_port 443 dst_ports",
+        "src_port 443 bytes_per_s", "src_port 443 flows_per_s", "src_port 443 src_ips", "src_port 443 dst_ips");
+    // packets 40 + 2 + 2, bytes 4800 + 120 + 120, over 120 s; 3 records (unscaled)
+    assertThat(acc.toVector()).containsExactly(44 / 120f, 2, 5040 / 120f, 3 / 120f, 2, 2);
+  }
+
+  @Test
+  void emptyAccumulatorIsAllZeros() {
+    WindowAccumulator acc = new WindowAccumulator(FeatureSpec.seed(Scope.GLOBAL));
+    assertThat(acc.toVector()).hasSize(64).containsOnly(0f);
+    assertThat(acc.flowCount()).isZero();
+  }
+
+  @Test
+  void rejectsPortsOutOfRangeForPortProtocols() {
+    WindowAccumulator acc = new WindowAccumulator(SMALL);
+    assertThatThrownBy(() -> acc.add(65536, 80, TCP, 1, 1, 0, "a", "b")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> acc.add(80, -1, UDP, 1, 1, 0, "a", "b")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void addFlowEqualsAddColumns() {
+    WindowAccumulator fromFlow = new WindowAccumulator(SMALL);
+    WindowAccumulator fromColumns = new WindowAccumulator(SMALL);
+    fromFlow.add(Flows.flow(0, "198.51.100.1", "192.0.2.1", 80, 443, TCP, 5, 500, 100L));
+    fromFlow.add(Flows.flow(0, "198.51.100.1", "192.0.2.1", 53, 1234, UDP, 5, 500, null));
+    fromColumns.add(80, 443, TCP, 5, 500, 100, "198.51.100.1", "192.0.2.1");
+    fromColumns.add(53, 1234, UDP, 5, 500, 0, "198.51.100.1", "192.0.2.1");
+    assertThat(fromFlow.toVector()).containsExactly(fromColumns.toVector());
+    assertThat(fromFlow.packetCount()).isEqualTo(505);
+  }
+
+  @Test
+  void mergeEqualsSequentialAdd() {
+    FeatureSpec spec = new FeatureSpec("m", null, 300, Scope.GLOBAL, 24, 64, FeatureSpec.SEED_SRC_PORTS,
+        FeatureSpec.SEED_DST_PORTS, List.of(PortFeature.values()), true);
+    Random random = new Random(42);
+    WindowAccumulator sequential = new WindowAccumulator(spec);
+    WindowAccumulator[] parts = {new WindowAccumulator(spec), new WindowAccumulator(spec), new WindowAccumulator(spec)};
+    for (int i = 0; i < 20_000; i++) {
+      // Part 0 gets a port scan (thousands of distinct ports, bitmap sets); the others few ports (hash sets).
+      int part = random.nextInt(3);
+      int portSrc = part == 0 ? random.nextInt(65536) : FeatureSpec.SEED_SRC_PORTS.get(random.nextInt(15));
+      int portDst = part == 0 ? random.nextInt(65536) : random.nextInt(40);
+      int proto = random.nextInt(10) == 0 ? ICMP : TCP;
+      long packets = 1 + random.nextInt(100);
+      long sampling = random.nextInt(3) * 100;
+      String ipSrc = "10.0." + random.nextInt(4) + "." + random.nextInt(50);
+      String ipDst = "192.0.2." + random.nextInt(256);
+      sequential.add(portSrc, portDst, proto, packets, packets * 60, sampling, ipSrc, ipDst);
+      parts[part].add(portSrc, portDst, proto, packets, packets * 60, sampling, ipSrc, ipDst);
+    }
+    WindowAccumulator merged = new WindowAccumulator(spec);
+    merged.merge(parts[1]);
+    merged.merge(parts[0]);
+    merged.merge(parts[2]);
+    assertThat(merged.toVector()).containsExactly(sequential.toVector());
+    assertThat(merged.flowCount()).isEqualTo(sequential.flowCount()).isEqualTo(20_000);
+    assertThat(merged.packetCount()).isEqualTo(sequential.packetCount());
+    // A scan's "other" slot really did see thousands of distinct opposite ports.
+    assertThat(sequential.toVector()[spec.featureNames().indexOf("src_port other dst_ports")]).isGreaterThan(1024);
+  }
+
+  @Test
+  void survivesJavaSerialisationForSparkBuffers() throws Exception {
+    WindowAccumulator acc = new WindowAccumulator(SMALL);
+    acc.add(80, 443, TCP, 60, 6000, 0, "a", "b");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(acc);
+    }
+    WindowAccumulator copy;
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (WindowAccumulator) in.readObject();
+    }
+    copy.merge(acc);
+    assertThat(copy.flowCount()).isEqualTo(2);
+    assertThat(copy.toVector()[0]).isEqualTo(2f);
+    assertThat(copy.toVector()[1]).isEqualTo(1f);
+  }
+
+  @Test
+  void mergeRejectsAnotherLayout() {
+    WindowAccumulator acc = new WindowAccumulator(SMALL);
+    assertThatThrownBy(() -> acc.merge(new WindowAccumulator(FeatureSpec.seed(Scope.GLOBAL))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("different specs");
+  }
+
+  @Test
+  void ratesKeepPrecisionForLargeCounts() {
+    WindowAccumulator acc = new WindowAccumulator(SMALL);
+    acc.add(80, 443, TCP, 123_456_789_012L, 0, 1000, "a", "b");
+    assertThat((double) acc.toVector()[0]).isCloseTo(123_456_789_012_000.0 / 60, within(1e-6 * 123_456_789_012_000.0 / 60));
+  }
+}
