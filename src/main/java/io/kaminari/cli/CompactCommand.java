@@ -3,7 +3,8 @@ package io.kaminari.cli;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.ingest.CompactConfig;
 import io.kaminari.ingest.CompactJob;
-import org.apache.spark.sql.SparkSession;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,13 +32,14 @@ final class CompactCommand extends SparkCommand {
   }
 
   @Override
-  int run(KaminariConfig config, SparkSession spark) throws Exception {
-    CompactJob job = new CompactJob(spark, CompactConfig.from(config));
-    if (window.hour != null) {
-      job.compactHour(CompactJob.parseHour(window.hour));
-    } else {
-      job.compactRange(CompactJob.parseHour(window.range.from), CompactJob.parseHour(window.range.to));
-    }
-    return 0;
+  Task prepare(KaminariConfig config) {
+    CompactConfig compact = CompactConfig.from(config);
+    Instant from = CompactJob.parseHour(window.hour != null ? window.hour : window.range.from);
+    Instant to = window.hour != null ? from.plus(1, ChronoUnit.HOURS) : CompactJob.parseHour(window.range.to);
+    if (!from.isBefore(to)) throw new IllegalArgumentException("--from must be before --to");
+    return spark -> {
+      new CompactJob(spark, compact).compactRange(from, to);
+      return 0;
+    };
   }
 }

@@ -3,7 +3,6 @@ package io.kaminari.cli;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.ingest.LandConfig;
 import io.kaminari.ingest.LandJob;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -15,9 +14,11 @@ final class LandCommand extends SparkCommand {
   String filesDir;
 
   @Override
-  int run(KaminariConfig config, SparkSession spark) throws Exception {
+  Task prepare(KaminariConfig config) {
     LandConfig land = filesDir == null ? LandConfig.kafka(config) : LandConfig.files(config, filesDir);
-    new LandJob(spark, land).run();
-    return 0;
+    return spark -> {
+      new LandJob(spark, land).run();
+      return 0;
+    };
   }
 }

@@ -6,21 +6,32 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Mixin;
 
-/** Base of the subcommands that run Spark jobs: loads the config, opens the session, always stops it. */
+/**
+ * Base of the subcommands that run Spark jobs: validates everything first, then opens the session, and stops the
+ * session afterwards if it opened it.
+ */
 abstract class SparkCommand implements Callable<Integer> {
   @Mixin ConfigOptions options;
+
+  /** The Spark part of a subcommand, built only after its arguments were validated. */
+  @FunctionalInterface
+  interface Task {
+    int run(SparkSession spark) throws Exception;
+  }
 
   @Override
   public final Integer call() throws Exception {
     KaminariConfig config = options.load();
+    Task task = prepare(config); // bad arguments fail here, before a JVM-heavy Spark start
+    boolean existed = SparkSession.getDefaultSession().isDefined();
     SparkSession spark = SparkSessions.getOrCreate(config);
     try {
-      return run(config, spark);
+      return task.run(spark);
     } finally {
-      spark.stop();
+      if (!existed) spark.stop();
     }
   }
 
-  /** The work; exceptions propagate to the CLI's handler, which exits non-zero. */
-  abstract int run(KaminariConfig config, SparkSession spark) throws Exception;
+  /** Validates the arguments against the config and returns the work; exceptions exit non-zero. */
+  abstract Task prepare(KaminariConfig config);
 }
