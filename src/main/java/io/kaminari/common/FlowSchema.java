@@ -47,6 +47,19 @@ public final class FlowSchema {
   /** Every pmacct key not declared here, as strings (JSON text for non-scalar values). */
   public static final String EXTRA = "extra";
 
+  /** A pmacct key that is no column (it lands in {@link #EXTRA}) but that writers and readers of the JSON share. */
+  public static final String EXPORT_PROTO_SEQNO = "export_proto_seqno";
+
+  /** {@link #EVENT_TYPE} of a flow record. */
+  public static final String EVENT_PURGE = "purge";
+  /** {@link #EVENT_TYPE} of the marker {@code kafka_markers} sends before each cache purge; it is no flow. */
+  public static final String EVENT_PURGE_INIT = "purge_init";
+  /** {@link #EVENT_TYPE} of the marker sent after each cache purge; it carries the three counters below. */
+  public static final String EVENT_PURGE_CLOSE = "purge_close";
+  public static final String PURGED_ENTRIES = "purged_entries";
+  public static final String TOTAL_ENTRIES = "total_entries";
+  public static final String DURATION = "duration";
+
   /** The flow columns, in order. */
   public static final List<Field> FIELDS = List.of(
       new Field(EVENT_TYPE, Type.STRING, false, "pmacct event type; always 'purge' for flows"),
