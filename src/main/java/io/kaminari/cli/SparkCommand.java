@@ -21,7 +21,7 @@ abstract class SparkCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() throws Exception {
-    KaminariConfig config = options.load();
+    KaminariConfig config = configure(options.load());
     Task task = prepare(config); // bad arguments fail here, before a JVM-heavy Spark start
     boolean existed = SparkSession.getDefaultSession().isDefined();
     SparkSession spark = SparkSessions.getOrCreate(config);
@@ -30,6 +30,11 @@ abstract class SparkCommand implements Callable<Integer> {
     } finally {
       if (!existed) spark.stop();
     }
+  }
+
+  /** The configuration this command runs with; by default the effective one. */
+  KaminariConfig configure(KaminariConfig config) {
+    return config;
   }
 
   /** Validates the arguments against the config and returns the work; exceptions exit non-zero. */

@@ -26,6 +26,8 @@ public final class SparkSessions {
         .config("hive.exec.dynamic.partition", "true")
         .config("hive.exec.dynamic.partition.mode", "nonstrict")
         .config("spark.sql.parquet.compression.codec", "zstd")
+        // Hive's per-partition statistics gathering costs a metastore round trip per partition and nothing uses it.
+        .config("spark.hadoop.hive.stats.autogather", "false")
         .config("spark.ui.showConsoleProgress", "false")
         // Timestamps cross the Java API as java.time.Instant, not the legacy java.sql.Timestamp.
         .config("spark.sql.datetime.java8API.enabled", "true")
@@ -34,6 +36,11 @@ public final class SparkSessions {
       b.master(config.get(Settings.SPARK_MASTER));
     }
     if (config.embeddedMetastore()) {
+      try {
+        java.nio.file.Files.createDirectories(home);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot create the home directory " + home, e);
+      }
       System.setProperty("derby.stream.error.file", home.resolve("derby.log").toString());
       b.config("spark.hadoop.javax.jdo.option.ConnectionURL",
           "jdbc:derby:;databaseName=" + home.resolve("metastore_db") + ";create=true");

@@ -14,7 +14,9 @@ import static io.kaminari.common.Columns.VALUE;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.xxhash64;
 
 import io.kaminari.common.Flow;
 import io.kaminari.common.JobRun;
@@ -69,6 +71,8 @@ public final class CompactJob {
 
   private static final String KIND = "kind";
   private static final String ORIGIN = "_origin";
+  private static final String BUCKET = "_bucket";
+  private static final String RANK = "_rank";
   private static final DateTimeFormatter HOUR_ARG = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH");
 
   /** Schema of {@link #parse}'s output: kind, the flow columns, coordinates, arrival, raw, reason, dt, hour. */
@@ -91,50 +95,66 @@ public final class CompactJob {
     }
   }
 
-  /** Compacts every landing hour in {@code [from, to)}, hour by hour; stops at the first failure. */
-  public List<JobRun> compactRange(Instant from, Instant to) throws Exception {
-    if (!from.isBefore(to)) throw new IllegalArgumentException("--from must be before --to");
-    List<JobRun> runs = new ArrayList<>();
-    for (Instant h = from.truncatedTo(ChronoUnit.HOURS); h.isBefore(to); h = h.plus(1, ChronoUnit.HOURS)) {
-      runs.add(compactHour(h));
-    }
-    return runs;
-  }
-
   /** Compacts the landing partition of the hour starting at {@code hourStart}. */
   public JobRun compactHour(Instant hourStart) throws Exception {
-    Warehouse.ensure(spark);
     Instant start = hourStart.truncatedTo(ChronoUnit.HOURS);
-    String dt = start.toString().substring(0, 10);
-    int hour = start.atZone(ZoneOffset.UTC).getHour();
-    return JobRuns.run(spark, "compact", start, start.plus(1, ChronoUnit.HOURS), runId -> {
-      Dataset<Row> landing = spark.table(Warehouse.FLOWS_LANDING)
-          .where(col(DT).equalTo(dt).and(col(HOUR).equalTo(hour)));
-      Dataset<Row> parsed = parse(landing, config, dt, hour).persist(StorageLevel.MEMORY_AND_DISK());
+    return compactRange(start, start.plus(1, ChronoUnit.HOURS));
+  }
+
+  /**
+   * Compacts every landing hour in {@code [from, to)} (hours, UTC) in one pass and records one job run; a backfill
+   * over months is one wide range.
+   */
+  public JobRun compactRange(Instant from, Instant to) throws Exception {
+    Instant start = from.truncatedTo(ChronoUnit.HOURS);
+    if (!start.isBefore(to)) throw new IllegalArgumentException("--from must be before --to");
+    Warehouse.ensure(spark);
+    return JobRuns.run(spark, "compact", start, to, runId -> {
+      Dataset<Row> landing = spark.table(Warehouse.FLOWS_LANDING).where(hourRange(start, to));
+      Dataset<Row> parsed = parse(landing, config).persist(StorageLevel.MEMORY_AND_DISK());
       try {
-        return compact(landing, parsed, dt, hour);
+        return compact(landing, parsed, start, to);
       } finally {
         parsed.unpersist();
       }
     });
   }
 
-  private JobRun compact(Dataset<Row> landing, Dataset<Row> parsed, String dt, int hour) throws Exception {
+  /**
+   * A filter on the dt/hour partition columns selecting the hours of {@code [from, to)}, in a form the metastore can
+   * prune partitions with (dt is yyyy-MM-dd, so string order is time order).
+   */
+  public static Column hourRange(Instant from, Instant to) {
+    Instant last = to.minusNanos(1).truncatedTo(ChronoUnit.HOURS);
+    String fromDt = from.toString().substring(0, 10);
+    String lastDt = last.toString().substring(0, 10);
+    int fromHour = from.atZone(ZoneOffset.UTC).getHour();
+    int lastHour = last.atZone(ZoneOffset.UTC).getHour();
+    Column afterStart = col(DT).gt(fromDt).or(col(DT).equalTo(fromDt).and(col(HOUR).geq(fromHour)));
+    Column beforeEnd = col(DT).lt(lastDt).or(col(DT).equalTo(lastDt).and(col(HOUR).leq(lastHour)));
+    return afterStart.and(beforeEnd);
+  }
+
+  private JobRun compact(Dataset<Row> landing, Dataset<Row> parsed, Instant from, Instant to) throws Exception {
     long inputRecords = landing.count();
     Map<Byte, Long> byKind = parsed.groupBy(KIND).count().collectAsList().stream()
         .collect(Collectors.toMap(r -> r.getByte(0), r -> r.getLong(1)));
     long objects = byKind.values().stream().mapToLong(Long::longValue).sum();
     long markers = byKind.getOrDefault(MARKER, 0L);
 
-    // Rejects: replace this landing hour's quarantine (a static overwrite, so a rerun with fewer rejects clears).
-    Dataset<Row> rejects = parsed.where(col(KIND).equalTo(REJECT)).dropDuplicates(SparkFlowSchema.COORDINATE_NAMES);
-    rejects.select(col(SOURCE), col(SOURCE_PARTITION), col(SOURCE_OFFSET), col(SOURCE_INDEX), col(ARRIVAL_TIME),
-            col(RAW), col(REASON), lit(Instant.now()).as(COMPACTED_AT))
-        .createOrReplaceTempView("kaminari_compact_rejects");
-    spark.sql("INSERT OVERWRITE TABLE " + Warehouse.FLOWS_REJECTED + " PARTITION (" + DT + "='" + dt + "', " + HOUR
-        + "=" + hour + ") SELECT * FROM kaminari_compact_rejects");
-    long rejected = spark.table(Warehouse.FLOWS_REJECTED)
-        .where(col(DT).equalTo(dt).and(col(HOUR).equalTo(hour))).count();
+    // Rejects replace the quarantine of the range's landing hours, so a rerun with fewer rejects also clears.
+    List<String> staleRejects = spark.sql("SHOW PARTITIONS " + Warehouse.FLOWS_REJECTED).collectAsList().stream()
+        .map(r -> r.getString(0)).filter(spec -> inRange(spec, from, to)).toList();
+    if (!staleRejects.isEmpty()) {
+      spark.sql("ALTER TABLE " + Warehouse.FLOWS_REJECTED + " DROP IF EXISTS "
+          + staleRejects.stream().map(CompactJob::partitionClause).collect(Collectors.joining(", ")));
+    }
+    Instant compactedAt = Instant.now();
+    parsed.where(col(KIND).equalTo(REJECT)).dropDuplicates(SparkFlowSchema.COORDINATE_NAMES)
+        .select(col(SOURCE), col(SOURCE_PARTITION), col(SOURCE_OFFSET), col(SOURCE_INDEX), col(ARRIVAL_TIME),
+            col(RAW), col(REASON), lit(compactedAt).as(COMPACTED_AT), col(DT), col(HOUR))
+        .write().mode("overwrite").insertInto(Warehouse.FLOWS_REJECTED);
+    long rejected = spark.table(Warehouse.FLOWS_REJECTED).where(hourRange(from, to)).count();
 
     Dataset<Row> newFlows = parsed.where(col(KIND).equalTo(FLOW)).select(tableColumns());
     List<Row> touched = newFlows.groupBy(DT, HOUR).count().collectAsList();
@@ -145,14 +165,15 @@ public final class CompactJob {
 
     long maxRows = touched.stream().mapToLong(r -> r.getLong(2)).max().orElse(0) + existingRows;
     int files = (int) Math.max(1, Math.min(1000, (maxRows + config.rowsPerFile() - 1) / config.rowsPerFile()));
-    Observation written = new Observation("compact-" + dt + "-" + hour);
-    Dataset<Row> merged = merge(newFlows, existing, files)
+    int tasks = Math.max(1, Math.min(4000, touched.size() * files));
+    Observation written = new Observation("compact-" + from + "-" + to);
+    Dataset<Row> merged = merge(newFlows, existing, files, tasks)
         .observe(written, count(lit(1)).as("rows"));
     if (existingSpecs.isEmpty()) {
       merged.write().mode("overwrite").insertInto(Warehouse.FLOWS);
     } else {
       // Spark refuses to overwrite partitions the same query reads, so the merge is staged first.
-      Path staging = new Path(Warehouse.location(spark, Warehouse.FLOWS), "_staging/compact-" + dt + "T" + hour);
+      Path staging = new Path(Warehouse.location(spark, Warehouse.FLOWS), "_staging/compact-" + from.getEpochSecond() + "-" + to.getEpochSecond());
       FileSystem fs = staging.getFileSystem(spark.sparkContext().hadoopConfiguration());
       fs.delete(staging, true);
       merged.write().parquet(staging.toString());
@@ -167,10 +188,27 @@ public final class CompactJob {
       throw new IllegalStateException("counts do not reconcile: objects=" + objects + " output=" + outputRows
           + " duplicates=" + duplicates + " rejected=" + rejected + " markers=" + markers);
     }
-    String partitions = touched.stream().map(r -> r.getString(0) + "/" + r.getInt(1)).sorted()
-        .collect(Collectors.joining(","));
-    return JobRuns.counts(inputRecords, objects, outputRows, duplicates, rejected, markers,
-        "flows partitions [" + partitions + "], " + files + " file(s) each");
+    List<String> partitions = touched.stream().map(r -> String.format("%s/%02d", r.getString(0), r.getInt(1)))
+        .sorted().toList();
+    String where = partitions.isEmpty() ? "no flows"
+        : partitions.size() + " flows partition(s) " + partitions.get(0) + " .. " + partitions.get(partitions.size() - 1)
+            + ", at most " + files + " file(s) each";
+    return JobRuns.counts(inputRecords, objects, outputRows, duplicates, rejected, markers, where);
+  }
+
+  /** Whether a partition spec {@code dt=2024-05-01/hour=10} names an hour of {@code [from, to)}. */
+  private static boolean inRange(String spec, Instant from, Instant to) {
+    String[] kv = spec.split("/");
+    Instant h = Instant.parse(kv[0].substring(DT.length() + 1) + "T00:00:00Z")
+        .plus(Integer.parseInt(kv[1].substring(HOUR.length() + 1)), ChronoUnit.HOURS);
+    return !h.isBefore(from) && h.isBefore(to);
+  }
+
+  /** {@code dt=2024-05-01/hour=10} as {@code PARTITION (dt='2024-05-01', hour=10)}. */
+  private static String partitionClause(String spec) {
+    String[] kv = spec.split("/");
+    return "PARTITION (" + DT + "='" + kv[0].substring(DT.length() + 1) + "', " + HOUR + "="
+        + kv[1].substring(HOUR.length() + 1) + ")";
   }
 
   private List<String> existingPartitions(List<Row> touched) {
@@ -197,29 +235,37 @@ public final class CompactJob {
 
   /**
    * The rows of {@code existing} plus those of {@code fresh} whose coordinates are not in {@code existing}, each
-   * coordinate once, hash-partitioned by coordinates into {@code files} tasks (so each touched hour gets at most that
-   * many files). Both inputs have the table's columns.
+   * coordinate once. Rows are spread over {@code tasks} tasks by (dt, hour, one of {@code files} coordinate buckets),
+   * so each hour partition gets at most {@code files} files. Both inputs have the table's columns.
    */
-  static Dataset<Row> merge(Dataset<Row> fresh, Dataset<Row> existing, int files) {
+  static Dataset<Row> merge(Dataset<Row> fresh, Dataset<Row> existing, int files, int tasks) {
     Column[] coords = Arrays.stream(SparkFlowSchema.COORDINATE_NAMES).map(c -> col(c)).toArray(Column[]::new);
-    // Partitioned by coordinates, the window below needs no second shuffle.
+    // Copies of a record share their coordinates and so their event hour: they meet in one task. Clustering the window
+    // by (dt, hour, bucket, coordinates) is satisfied by the repartition, so the dedup needs no second shuffle.
+    Column[] cluster = new Column[coords.length + 3];
+    cluster[0] = col(DT);
+    cluster[1] = col(HOUR);
+    cluster[2] = col(BUCKET);
+    System.arraycopy(coords, 0, cluster, 3, coords.length);
     return existing.withColumn(ORIGIN, lit(0)).unionByName(fresh.withColumn(ORIGIN, lit(1)))
-        .repartition(files, coords)
-        .withColumn("_rank", row_number().over(Window.partitionBy(coords).orderBy(col(ORIGIN))))
-        .where(col("_rank").equalTo(1))
+        .withColumn(BUCKET, pmod(xxhash64(coords), lit(files)))
+        .repartition(tasks, col(DT), col(HOUR), col(BUCKET))
+        .withColumn(RANK, row_number().over(Window.partitionBy(cluster).orderBy(col(ORIGIN))))
+        .where(col(RANK).equalTo(1))
         .select(tableColumns());
   }
 
   /**
-   * Parses landing rows (source, source_partition, source_offset, arrival_time, value, ...) into {@link #PARSED} rows:
+   * Parses landing rows (source, source_partition, source_offset, arrival_time, value, dt, hour) into {@link #PARSED} rows:
    * one per JSON object, flows with the dt/hour of their event time, rejects and markers with the landing partition's
    * {@code dt}/{@code hour}. The Kafka record (or file) time is the event time of records that carry no timestamp.
    */
-  static Dataset<Row> parse(Dataset<Row> landing, CompactConfig config, String dt, int hour) {
+  static Dataset<Row> parse(Dataset<Row> landing, CompactConfig config) {
     String zone = config.collectorZone().getId();
-    return landing.select(col(SOURCE), col(SOURCE_PARTITION), col(SOURCE_OFFSET), col(ARRIVAL_TIME), col(VALUE))
+    return landing.select(col(SOURCE), col(SOURCE_PARTITION), col(SOURCE_OFFSET), col(ARRIVAL_TIME), col(VALUE),
+            col(DT), col(HOUR))
         .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new ParsingIterator(rows,
-            new PmacctParser(java.time.ZoneId.of(zone)), dt, hour), Encoders.row(PARSED));
+            new PmacctParser(java.time.ZoneId.of(zone))), Encoders.row(PARSED));
   }
 
   private static StructType parsedSchema() {
@@ -245,19 +291,15 @@ public final class CompactJob {
 
     private final Iterator<Row> in;
     private final PmacctParser parser;
-    private final String landingDt;
-    private final int landingHour;
     private final ArrayDeque<Row> out = new ArrayDeque<>();
     private Row current;
     private long cachedHourStart = Long.MIN_VALUE;
     private String cachedDt;
     private int cachedHour;
 
-    ParsingIterator(Iterator<Row> in, PmacctParser parser, String landingDt, int landingHour) {
+    ParsingIterator(Iterator<Row> in, PmacctParser parser) {
       this.in = in;
       this.parser = parser;
-      this.landingDt = landingDt;
-      this.landingHour = landingHour;
     }
 
     @Override
@@ -287,8 +329,8 @@ public final class CompactJob {
       v[COORD_FROM + 2] = current.getLong(2);
       v[COORD_FROM + 3] = index;
       v[TAIL_FROM] = current.get(3);
-      v[TAIL_FROM + 3] = landingDt;
-      v[TAIL_FROM + 4] = landingHour;
+      v[TAIL_FROM + 3] = current.getString(5);
+      v[TAIL_FROM + 4] = current.getInt(6);
       return v;
     }
 

@@ -64,6 +64,7 @@ public final class LandJob {
     String job = config.filesDir() == null ? "land" : "land-files";
     return JobRuns.run(spark, job, null, null, runId -> {
       AtomicLong rows = new AtomicLong();
+      // Ordered by time (dt=yyyy-MM-dd/hour=HH sorts by time once the hour is zero-padded).
       TreeMap<String, Long> partitions = new TreeMap<>();
       String tableLocation = Warehouse.location(spark, Warehouse.FLOWS_LANDING);
       StreamingQuery q = source().writeStream()
@@ -79,7 +80,8 @@ public final class LandJob {
       // The batches ran in the query's cloned session: files renamed into an existing partition stay invisible to
       // this session's cached file listing until it is refreshed.
       spark.catalog().refreshTable(Warehouse.FLOWS_LANDING);
-      String where = partitions.isEmpty() ? "nothing new" : "partitions " + partitions;
+      String where = partitions.isEmpty() ? "nothing new"
+          : partitions.size() + " landing partition(s) " + partitions.firstKey() + " .. " + partitions.lastKey();
       return JobRuns.counts(rows.get(), rows.get(), rows.get(), 0, 0, 0, where);
     });
   }
@@ -159,7 +161,8 @@ public final class LandJob {
         }
         long count = spark.read().parquet(new Path(target, prefix + "*").toString()).count();
         rows.addAndGet(count);
-        partitions.merge(rel, count, Long::sum);
+        partitions.merge(String.format("%s/%s=%02d", dtDir.getPath().getName(), HOUR,
+            Integer.parseInt(hourDir.getPath().getName().substring(HOUR.length() + 1))), count, Long::sum);
         specs.add("PARTITION (" + DT + "='" + dtDir.getPath().getName().substring(DT.length() + 1) + "', " + HOUR
             + "=" + hourDir.getPath().getName().substring(HOUR.length() + 1) + ")");
       }

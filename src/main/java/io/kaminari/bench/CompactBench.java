@@ -1,0 +1,93 @@
+package io.kaminari.bench;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.date_format;
+import static org.apache.spark.sql.functions.hour;
+import static org.apache.spark.sql.functions.to_timestamp;
+
+import io.kaminari.common.Columns;
+import io.kaminari.common.FlowSchema;
+import io.kaminari.common.JobRun;
+import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.Settings;
+import io.kaminari.common.Warehouse;
+import io.kaminari.generate.GeneratorConfig;
+import io.kaminari.generate.KafkaFlowSink;
+import io.kaminari.generate.TrafficGenerator;
+import io.kaminari.ingest.CompactConfig;
+import io.kaminari.ingest.CompactJob;
+import io.kaminari.ingest.LandConfig;
+import io.kaminari.ingest.LandJob;
+import io.kaminari.kafka.EmbeddedKafka;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code kaminari bench compact}: compaction end to end against a naive Spark JSON job on the same landed input.
+ *
+ * <p>Generates N flows over one day into a local broker, lands them, then times (a) {@link CompactJob} over the whole
+ * landing range (parse, dedup, quarantine, partitioned zstd Parquet, job log) and (b) the naive baseline:
+ * {@code spark.read.json} with an inferred schema over the same landed values, then
+ * {@code write.partitionBy("dt","hour").parquet}. Both read the landing table, so only the work differs.
+ */
+public final class CompactBench {
+  private CompactBench() {}
+
+  public static final String NAME = "compact";
+
+  /** Runs the benchmark in {@code spark} (whose home must be a scratch home) and prints the BENCH line last. */
+  public static void run(SparkSession spark, KaminariConfig config, long flows) throws Exception {
+    Instant start = Instant.parse("2024-05-01T00:00:00Z");
+    spark.sql("DROP DATABASE IF EXISTS " + Warehouse.DATABASE + " CASCADE");
+    Warehouse.ensure(spark);
+    Path home = Path.of(config.get(Settings.HOME)).toAbsolutePath();
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(home.resolve("kafka"))) {
+      kafka.createTopics(2, "bench.flows");
+      long t = System.nanoTime();
+      try (KafkaFlowSink sink = new KafkaFlowSink(kafka.bootstrapServers(), "bench.flows")) {
+        new TrafficGenerator(GeneratorConfig.of(7, start, Duration.ofDays(1), flows)).run(sink);
+      }
+      System.out.printf("generated %,d flows into Kafka in %.1f s%n", flows, secondsSince(t));
+      t = System.nanoTime();
+      String checkpoints = config.get(Settings.CHECKPOINTS) + "/bench-" + System.nanoTime();
+      JobRun landed = new LandJob(spark, new LandConfig(kafka.bootstrapServers(), List.of("bench.flows"), Map.of(),
+          null, checkpoints, config.get(Settings.MAX_OFFSETS_PER_TRIGGER))).run();
+      System.out.printf("landed %,d records in %.1f s%n", landed.inputRecords(), secondsSince(t));
+    }
+    int cores = spark.sparkContext().defaultParallelism();
+    Instant end = start.plus(Duration.ofDays(1)).plus(Duration.ofHours(2));
+
+    long t = System.nanoTime();
+    JobRun run = new CompactJob(spark, CompactConfig.from(config)).compactRange(start, end);
+    double compactSeconds = secondsSince(t);
+    double rate = run.inputObjects() / compactSeconds / cores;
+    System.out.printf("kaminari compact: %,d objects in %.1f s = %,.0f flows/s per core (%d cores)%n",
+        run.inputObjects(), compactSeconds, rate, cores);
+
+    t = System.nanoTime();
+    Dataset<String> values = spark.table(Warehouse.FLOWS_LANDING).where(CompactJob.hourRange(start, end))
+        .select(col(Columns.VALUE).cast("string")).as(Encoders.STRING());
+    Dataset<Row> naive = spark.read().json(values);
+    naive.withColumn(Columns.DT, date_format(to_timestamp(col(FlowSchema.TIMESTAMP_START)), "yyyy-MM-dd"))
+        .withColumn(Columns.HOUR, hour(to_timestamp(col(FlowSchema.TIMESTAMP_START))))
+        .write().mode("overwrite").partitionBy(Columns.DT, Columns.HOUR)
+        .parquet(home.resolve("naive-out").toUri().toString());
+    double naiveSeconds = secondsSince(t);
+    double naiveRate = run.inputObjects() / naiveSeconds / cores;
+    System.out.printf("naive read.json -> partitioned parquet: %.1f s = %,.0f flows/s per core%n", naiveSeconds,
+        naiveRate);
+    System.out.printf("BENCH %s flows=%d flows_per_s_per_core=%.0f naive_flows_per_s_per_core=%.0f ratio=%.2f%n",
+        NAME, run.inputObjects(), rate, naiveRate, rate / naiveRate);
+  }
+
+  static double secondsSince(long nanos) {
+    return (System.nanoTime() - nanos) / 1e9;
+  }
+}

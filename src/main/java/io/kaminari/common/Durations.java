@@ -1,0 +1,27 @@
+package io.kaminari.common;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses the short durations the CLI takes: {@code 90s}, {@code 5m}, {@code 24h}, {@code 2d}. */
+public final class Durations {
+  private static final Pattern FORM = Pattern.compile("(\\d+)([smhd])");
+
+  private Durations() {}
+
+  /** The duration, or IllegalArgumentException naming the accepted forms. */
+  public static Duration parse(String s) {
+    Matcher m = FORM.matcher(s == null ? "" : s.trim());
+    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      throw new IllegalArgumentException("'" + s + "' is not a positive duration like 90s, 5m, 24h or 2d");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
+    };
+  }
+}
