@@ -1,0 +1,862 @@
+package io.kaminari.ingest;
+
+import static io.kaminari.common.FlowSchema.AS_DST;
+import static io.kaminari.common.FlowSchema.AS_SRC;
+import static io.kaminari.common.FlowSchema.BYTES;
+import static io.kaminari.common.FlowSchema.EVENT_TIME;
+import static io.kaminari.common.FlowSchema.EVENT_TYPE;
+import static io.kaminari.common.FlowSchema.EXPORT_PROTO_VERSION;
+import static io.kaminari.common.FlowSchema.EXTRA;
+import static io.kaminari.common.FlowSchema.FIELDS;
+import static io.kaminari.common.FlowSchema.FLOWS;
+import static io.kaminari.common.FlowSchema.IFACE_IN;
+import static io.kaminari.common.FlowSchema.IFACE_OUT;
+import static io.kaminari.common.FlowSchema.IP_DST;
+import static io.kaminari.common.FlowSchema.IP_PROTO;
+import static io.kaminari.common.FlowSchema.IP_SRC;
+import static io.kaminari.common.FlowSchema.LABEL;
+import static io.kaminari.common.FlowSchema.PACKETS;
+import static io.kaminari.common.FlowSchema.PEER_IP_SRC;
+import static io.kaminari.common.FlowSchema.PORT_DST;
+import static io.kaminari.common.FlowSchema.PORT_SRC;
+import static io.kaminari.common.FlowSchema.SAMPLING_RATE;
+import static io.kaminari.common.FlowSchema.TCP_FLAGS;
+import static io.kaminari.common.FlowSchema.TIMESTAMP_ARRIVAL;
+import static io.kaminari.common.FlowSchema.TIMESTAMP_END;
+import static io.kaminari.common.FlowSchema.TIMESTAMP_EXPORT;
+import static io.kaminari.common.FlowSchema.TIMESTAMP_START;
+import static io.kaminari.common.FlowSchema.TOS;
+import static io.kaminari.common.FlowSchema.WRITER_ID;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import io.kaminari.common.Flow;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.zone.ZoneRules;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns one pmacct JSON message into flows, markers and rejects, reporting each of its objects to a {@link Sink}
+ * exactly once and never throwing on bad input.
+ *
+ * <p>A message holds one JSON object per line (pmacct's {@code kafka_multi_values} packs several, newline-separated);
+ * blank lines are skipped and do not count as objects. Decisions beyond what pmacct's format dictates:
+ *
+ * <ul>
+ *   <li><b>event_type</b>: absent or {@code purge} is a flow; {@code purge_init} / {@code purge_close} are markers
+ *       (their other keys are checked for well-formedness but not reported). Any other event type (BGP/BMP
+ *       {@code log}, {@code dump}, ...) is rejected: those messages carry no flow and belong on another topic, and a
+ *       reject keeps them visible instead of silently dropping them.
+ *   <li><b>duplicate keys</b> reject the object: pmacct never writes them, and picking one of two values would hide a
+ *       corrupted record. Keys whose value is {@code null} count as present for this check only when declared in
+ *       {@code FlowSchema}; an undeclared key with a {@code null} value is dropped before any check.
+ *   <li><b>null values</b> are absent. Required keys: ip_src, ip_dst, packets, bytes. Ports default to 0. An absent
+ *       ip_proto is 0, because pmacct omits it only when {@code proto} is not aggregated, and the column is not
+ *       nullable; 0 then means "unknown", not HOPOPT.
+ *   <li><b>event time</b> is timestamp_start, else timestamp_end, timestamp_arrival, timestamp_export, else the
+ *       caller's fallback. {@code stamp_inserted} / {@code stamp_updated} are not used: they are kafka_history bin
+ *       boundaries, not flow times; they stay verbatim in {@code extra}.
+ *   <li><b>timestamps</b>: {@code YYYY-MM-DD HH:MM:SS[.f]} in the collector zone, the same with a {@code T} and/or a
+ *       {@code Z} / {@code ±HH:MM} suffix (RFC 3339), or epoch seconds {@code S[.f]} as a string or a JSON number.
+ *       Fractions of 1 to 9 digits are truncated to microseconds. The all-zero date softflowd's IPFIX sends is absent.
+ *   <li><b>numbers</b> may be JSON integers or decimal strings; a fraction, an exponent or other text is rejected, as
+ *       is a value outside the column's range (ports 0..65535, tos/tcp_flags/ip_proto 0..255, AS numbers 0..2^32-1,
+ *       export_proto_version 0..65535, interfaces 0..2^31-1, counters 0..2^63-1).
+ *   <li><b>label</b> is a string column, but pmacct writes a map when pre_tag_map labels are key/value pairs: a
+ *       non-string label is kept as its compact JSON text, like any undeclared key in {@code extra}.
+ *   <li>IP addresses keep pmacct's text; they are only checked to be IPv4 or IPv6 literals (no zone id).
+ * </ul>
+ *
+ * <p>Not thread-safe: it keeps the state of the object being parsed in fields so that the hot path allocates little.
+ * Use one instance per thread (per Spark partition, per consumer). Exceptions thrown by the sink propagate.
+ */
+public final class PmacctParser {
+
+  /** Receives the outcome of each object of a message, in order. */
+  public interface Sink {
+    /** A flow record; {@code index} counts the non-blank objects of the message from 0. */
+    void flow(int index, Flow flow);
+
+    /** A {@link PmacctParser#PURGE_INIT} or {@link PmacctParser#PURGE_CLOSE} marker. */
+    void marker(int index, String eventType);
+
+    /** An object that is not a valid flow or marker; {@code rawObject} is its line (invalid UTF-8 replaced). */
+    void reject(int index, String rawObject, String reason);
+  }
+
+  /** The event type of flow records, also given to flows whose record has none. */
+  public static final String PURGE = "purge";
+  /** Marker pmacct writes (with kafka_markers) before each purge of its cache. */
+  public static final String PURGE_INIT = "purge_init";
+  /** Marker pmacct writes (with kafka_markers) after each purge of its cache. */
+  public static final String PURGE_CLOSE = "purge_close";
+  private static final String[] EVENT_TYPES = {PURGE, PURGE_INIT, PURGE_CLOSE};
+
+  /** Bit i of a TCP flags value, by name, as pmacct's tcpflags_encode_as_array writes them. */
+  private static final String[] TCP_FLAG_NAMES = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+
+  /**
+   * pmacct's protocol names (src/pmacct-data.h, indexed by number there) plus the IANA keywords and common aliases
+   * for the same numbers, matched case-insensitively. The most frequent come first since lookup is linear.
+   */
+  private static final Object[] PROTOCOLS = {
+      "tcp", 6, "udp", 17, "icmp", 1, "ipv6-icmp", 58, "gre", 47, "esp", 50, "ah", 51, "sctp", 132,
+      "ip", 0, "hopopt", 0, "igmp", 2, "ggp", 3, "ipencap", 4, "ipv4", 4, "st", 5, "egp", 8, "igp", 9, "mux", 18,
+      "ipv6", 41, "ipv6-route", 43, "ipv6-frag", 44, "rsvp", 46, "ipv6-crypt", 50, "ipv6-auth", 51, "mobile", 55,
+      "tlsp", 56, "icmpv6", 58, "ipv6-nonxt", 59, "ipv6-opts", 60, "iso-ip", 80, "vines", 83, "eigrp", 88,
+      "ospf", 89, "ospfigp", 89, "larp", 91, "ax.25", 93, "ipip", 94, "encap", 98, "pnni", 102, "pim", 103,
+      "ipcomp", 108, "ipx-in-ip", 111, "vrrp", 112, "l2tp", 115, "isis", 124, "fc", 133, "udplite", 136,
+      "mpls-in-ip", 137, "ethernet", 143};
+  private static final String[] PROTO_NAMES = new String[PROTOCOLS.length / 2];
+  private static final int[] PROTO_NUMBERS = new int[PROTOCOLS.length / 2];
+
+  private static final List<String> REQUIRED = List.of(IP_SRC, IP_DST, PACKETS, BYTES);
+
+  /** Bit position of each typed JSON key, for the duplicate and presence masks. */
+  private static final Map<String, Integer> SLOTS = new HashMap<>();
+
+  static {
+    for (int i = 0; i < PROTO_NAMES.length; i++) {
+      PROTO_NAMES[i] = (String) PROTOCOLS[2 * i];
+      PROTO_NUMBERS[i] = (Integer) PROTOCOLS[2 * i + 1];
+    }
+    for (var field : FIELDS) {
+      if (!field.name().equals(EVENT_TIME) && !field.name().equals(EXTRA)) {
+        SLOTS.put(field.name(), SLOTS.size());
+      }
+    }
+  }
+
+  /** No separator between root values, so that one generator can write the containers of a record one by one. */
+  private static final JsonFactory JSON = new JsonFactoryBuilder().rootValueSeparator((String) null).build();
+  /** Little-endian, so that the lowest flagged byte of a word is the first in the array. */
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long MAX_EPOCH_SECONDS = Long.MAX_VALUE / 1_000_000;
+  private static final int SHOWN_MAX = 64;
+  /** Sentinels of the timestamp scanners; real values stay far from them (year 1 is about -6.2e16 µs). */
+  private static final long INVALID = Long.MIN_VALUE;
+  private static final long ZERO_DATE = Long.MIN_VALUE + 1;
+
+  private final ZoneRules collectorRules;
+  /** The collector zone's offset when it never changes (UTC, fixed offsets), else null: then a lookup per record. */
+  private final Integer collectorFixedOffset;
+
+  private final StringWriter containerText = new StringWriter();
+  private JsonGenerator containerWriter;
+  private JsonParser p;
+  private long seen;
+  private long present;
+  private String eventType;
+  private String peerIpSrc;
+  private String ipSrc;
+  private String ipDst;
+  private int portSrc;
+  private int portDst;
+  private int ipProto;
+  private Integer tcpFlags;
+  private Integer tos;
+  private long packets;
+  private long bytes;
+  private Long flows;
+  private Long timestampStart;
+  private Long timestampEnd;
+  private Long timestampArrival;
+  private Long timestampExport;
+  private Integer ifaceIn;
+  private Integer ifaceOut;
+  private Long asSrc;
+  private Long asDst;
+  private Long samplingRate;
+  private String writerId;
+  private Integer exportProtoVersion;
+  private String label;
+  private Map<String, String> extra;
+
+  /**
+   * @param collectorZone zone of pmacct's default timestamp form, which has no offset: the collector host's zone, or
+   *     UTC when nfacctd runs with timestamps_utc
+   */
+  public PmacctParser(ZoneId collectorZone) {
+    collectorRules = collectorZone.getRules();
+    collectorFixedOffset = collectorRules.isFixedOffset()
+        ? collectorRules.getOffset(Instant.EPOCH).getTotalSeconds() : null;
+  }
+
+  /**
+   * Parses one Kafka message value (or landed record): each non-blank line is one JSON object, reported once.
+   *
+   * @param value the message bytes, UTF-8; null (a tombstone) holds no objects
+   * @param fallbackEventMicros event time for records with none of the four timestamps (e.g. the Kafka record time),
+   *     or {@link Long#MIN_VALUE} to reject such records
+   */
+  public void parse(byte[] value, long fallbackEventMicros, Sink sink) {
+    if (value == null) {
+      return;
+    }
+    int index = 0;
+    for (int start = 0; start <= value.length; ) {
+      int end = lineEnd(value, start);
+      if (!isBlank(value, start, end)) {
+        parseObject(value, start, end - start, !isAscii(value, start, end), index++, fallbackEventMicros, sink);
+      }
+      start = end + 1;
+    }
+  }
+
+  private void parseObject(byte[] buf, int off, int len, boolean nonAscii, int index, long fallback, Sink sink) {
+    Flow flow = null;
+    String reason = null;
+    try {
+      flow = read(buf, off, len, nonAscii, fallback);
+    } catch (Rejection e) {
+      reason = e.getMessage();
+    } catch (JsonProcessingException e) {
+      reason = isTruncation(e)
+          ? "truncated JSON: unexpected end of input" : "malformed JSON: " + e.getOriginalMessage();
+    } catch (IOException | RuntimeException e) {
+      // A parser bug must not stop a streaming job on one record; the reason makes it visible in the rejects.
+      reason = "parser error: " + e;
+    } finally {
+      p = null;
+    }
+    // The sink is called outside the try so that its own exceptions propagate instead of becoming rejects.
+    if (reason != null) {
+      sink.reject(index, new String(buf, off, len, StandardCharsets.UTF_8), reason);
+    } else if (flow != null) {
+      sink.flow(index, flow);
+    } else {
+      sink.marker(index, eventType);
+    }
+  }
+
+  /** Jackson reports some ends of input (e.g. between array entries) as a plain parse error, not as EOF. */
+  private static boolean isTruncation(JsonProcessingException e) {
+    return e instanceof JsonEOFException
+        || String.valueOf(e.getOriginalMessage()).startsWith("Unexpected end-of-input");
+  }
+
+  /** Returns the flow, or null for a marker (then {@link #eventType} holds it); throws on anything else. */
+  private Flow read(byte[] buf, int off, int len, boolean nonAscii, long fallback) throws IOException {
+    if (nonAscii) {
+      int bad = invalidUtf8At(buf, off, len);
+      if (bad >= 0) {
+        throw reject("invalid UTF-8 at byte " + bad);
+      }
+    }
+    reset();
+    try (JsonParser parser = JSON.createParser(buf, off, len)) {
+      p = parser;
+      JsonToken first = p.nextToken();
+      if (first != JsonToken.START_OBJECT) {
+        throw reject("not a JSON object: " + describe(first));
+      }
+      if (p.nextToken() == JsonToken.END_OBJECT) {
+        throw reject("empty object");
+      }
+      do {
+        String key = p.currentName();
+        p.nextToken();
+        field(key);
+      } while (p.nextToken() == JsonToken.FIELD_NAME);
+      if (p.nextToken() != null) {
+        throw reject("trailing content after the object");
+      }
+    }
+    if (eventType == null || eventType.equals(PURGE)) {
+      return flow(fallback);
+    }
+    if (eventType.equals(PURGE_INIT) || eventType.equals(PURGE_CLOSE)) {
+      return null;
+    }
+    throw reject("unsupported event_type: " + quote(eventType));
+  }
+
+  private void reset() {
+    seen = 0;
+    present = 0;
+    eventType = peerIpSrc = ipSrc = ipDst = writerId = label = null;
+    portSrc = portDst = ipProto = 0;
+    tcpFlags = tos = ifaceIn = ifaceOut = exportProtoVersion = null;
+    packets = bytes = 0;
+    flows = timestampStart = timestampEnd = timestampArrival = timestampExport = asSrc = asDst = samplingRate = null;
+    extra = null;
+  }
+
+  private void field(String key) throws IOException {
+    JsonToken token = p.currentToken();
+    Integer slot = SLOTS.get(key);
+    if (slot == null) {
+      if (token != JsonToken.VALUE_NULL) {
+        if (extra == null) {
+          extra = new LinkedHashMap<>();
+        }
+        if (extra.put(key, text()) != null) {
+          throw reject("duplicate key: " + key);
+        }
+      }
+      return;
+    }
+    long bit = 1L << slot;
+    if ((seen & bit) != 0) {
+      throw reject("duplicate key: " + key);
+    }
+    seen |= bit;
+    if (token == JsonToken.VALUE_NULL) {
+      return;
+    }
+    present |= bit;
+    switch (key) {
+      case EVENT_TYPE -> eventType = eventType();
+      case PEER_IP_SRC -> peerIpSrc = ip(key);
+      case IP_SRC -> ipSrc = ip(key);
+      case IP_DST -> ipDst = ip(key);
+      case PORT_SRC -> portSrc = (int) integer(key, 65535);
+      case PORT_DST -> portDst = (int) integer(key, 65535);
+      case IP_PROTO -> ipProto = ipProto(key);
+      case TCP_FLAGS -> tcpFlags = tcpFlags(key);
+      case TOS -> tos = (int) integer(key, 255);
+      case PACKETS -> packets = integer(key, Long.MAX_VALUE);
+      case BYTES -> bytes = integer(key, Long.MAX_VALUE);
+      case FLOWS -> flows = integer(key, Long.MAX_VALUE);
+      case TIMESTAMP_START -> timestampStart = timestamp(key);
+      case TIMESTAMP_END -> timestampEnd = timestamp(key);
+      case TIMESTAMP_ARRIVAL -> timestampArrival = timestamp(key);
+      case TIMESTAMP_EXPORT -> timestampExport = timestamp(key);
+      case IFACE_IN -> ifaceIn = (int) integer(key, Integer.MAX_VALUE);
+      case IFACE_OUT -> ifaceOut = (int) integer(key, Integer.MAX_VALUE);
+      case AS_SRC -> asSrc = integer(key, 0xFFFF_FFFFL);
+      case AS_DST -> asDst = integer(key, 0xFFFF_FFFFL);
+      case SAMPLING_RATE -> samplingRate = integer(key, Long.MAX_VALUE);
+      case WRITER_ID -> writerId = string(key);
+      case EXPORT_PROTO_VERSION -> exportProtoVersion = (int) integer(key, 65535);
+      case LABEL -> label = text();
+      default -> throw new IllegalStateException("FlowSchema key without a reader: " + key);
+    }
+  }
+
+  private Flow flow(long fallback) {
+    for (String key : REQUIRED) {
+      if ((present & (1L << SLOTS.get(key))) == 0) {
+        throw reject("missing required key: " + key);
+      }
+    }
+    long eventTime;
+    if (timestampStart != null) {
+      eventTime = timestampStart;
+    } else if (timestampEnd != null) {
+      eventTime = timestampEnd;
+    } else if (timestampArrival != null) {
+      eventTime = timestampArrival;
+    } else if (timestampExport != null) {
+      eventTime = timestampExport;
+    } else if (fallback != Long.MIN_VALUE) {
+      eventTime = fallback;
+    } else {
+      throw reject("no event time: none of " + TIMESTAMP_START + ", " + TIMESTAMP_END + ", " + TIMESTAMP_ARRIVAL
+          + ", " + TIMESTAMP_EXPORT + " and no fallback");
+    }
+    return new Flow(PURGE, peerIpSrc, ipSrc, ipDst, portSrc, portDst, ipProto, tcpFlags, tos, packets, bytes, flows,
+        timestampStart, timestampEnd, timestampArrival, timestampExport, ifaceIn, ifaceOut, asSrc, asDst,
+        samplingRate, writerId, exportProtoVersion, label, eventTime, extra);
+  }
+
+  // ---- typed readers of the current value token ----
+
+  private String eventType() throws IOException {
+    requireString(EVENT_TYPE);
+    int known = nameIndex(EVENT_TYPES, false);
+    return known >= 0 ? EVENT_TYPES[known] : p.getText();
+  }
+
+  private String string(String key) throws IOException {
+    requireString(key);
+    return p.getText();
+  }
+
+  private void requireString(String key) {
+    if (p.currentToken() != JsonToken.VALUE_STRING) {
+      throw expected(key, "string");
+    }
+  }
+
+  private String ip(String key) throws IOException {
+    requireString(key);
+    char[] b = p.getTextCharacters();
+    int off = p.getTextOffset();
+    int end = off + p.getTextLength();
+    if (!isIpv4(b, off, end) && !isIpv6(b, off, end)) {
+      throw reject(key + ": not an IP address: " + shown());
+    }
+    return p.getText();
+  }
+
+  /** Reads a JSON integer or a decimal string in 0..max. */
+  private long integer(String key, long max) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+      throw reject(key + ": not an integer: " + shown());
+    }
+    if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_STRING) {
+      throw expected(key, "integer");
+    }
+    char[] b = p.getTextCharacters();
+    int i = p.getTextOffset();
+    int end = i + p.getTextLength();
+    boolean negative = i < end && b[i] == '-';
+    if (negative) {
+      i++;
+    }
+    if (i == end) {
+      throw reject(key + ": not an integer: " + shown());
+    }
+    long v = 0;
+    boolean overflow = false;
+    for (; i < end; i++) {
+      int d = b[i] - '0';
+      if (d < 0 || d > 9) {
+        throw reject(key + ": not an integer: " + shown());
+      }
+      overflow |= v > (Long.MAX_VALUE - d) / 10;
+      v = v * 10 + d;
+    }
+    if (overflow || (negative && v != 0) || v > max) {
+      throw reject(key + ": " + shown() + " out of range 0.." + max);
+    }
+    return v;
+  }
+
+  private int ipProto(String key) throws IOException {
+    if (p.currentToken() == JsonToken.VALUE_STRING && p.getTextLength() > 0
+        && !isDigit(p.getTextCharacters()[p.getTextOffset()])) {
+      int known = nameIndex(PROTO_NAMES, true);
+      if (known < 0) {
+        throw reject(key + ": unknown protocol name: " + shown());
+      }
+      return PROTO_NUMBERS[known];
+    }
+    return (int) integer(key, 255);
+  }
+
+  private int tcpFlags(String key) throws IOException {
+    if (p.currentToken() != JsonToken.START_ARRAY) {
+      return (int) integer(key, 255);
+    }
+    int flags = 0;
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      if (p.currentToken() != JsonToken.VALUE_STRING) {
+        throw expected(key, "flag name");
+      }
+      int bit = nameIndex(TCP_FLAG_NAMES, true);
+      if (bit < 0) {
+        throw reject(key + ": unknown flag: " + shown());
+      }
+      flags |= 1 << bit;
+    }
+    return flags;
+  }
+
+  private Long timestamp(String key) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t != JsonToken.VALUE_STRING && t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+      throw expected(key, "timestamp");
+    }
+    char[] b = p.getTextCharacters();
+    int off = p.getTextOffset();
+    int end = off + p.getTextLength();
+    long micros = end - off > 4 && b[off + 4] == '-' ? dateTimeMicros(b, off, end) : epochMicros(b, off, end);
+    if (micros == INVALID) {
+      throw reject(key + ": not a timestamp: " + shown());
+    }
+    return micros == ZERO_DATE ? null : micros;
+  }
+
+  /** The value as text: scalars as written, objects and arrays as compact JSON. */
+  private String text() throws IOException {
+    JsonToken t = p.currentToken();
+    if (t != JsonToken.START_OBJECT && t != JsonToken.START_ARRAY) {
+      return p.getText();
+    }
+    StringBuffer out = containerText.getBuffer();
+    out.setLength(0);
+    if (containerWriter == null) {
+      containerWriter = JSON.createGenerator(containerText);
+    }
+    boolean copied = false;
+    try {
+      containerWriter.copyCurrentStructure(p);
+      containerWriter.flush();
+      copied = true;
+    } finally {
+      if (!copied) {
+        // Left inside an unfinished object or array by truncated input: it must not write the next value.
+        containerWriter = null;
+      }
+    }
+    return out.toString();
+  }
+
+  /** Index in {@code names} of the current string token's text, or -1; compares chars to avoid a String. */
+  private int nameIndex(String[] names, boolean ignoreCase) throws IOException {
+    char[] b = p.getTextCharacters();
+    int off = p.getTextOffset();
+    int len = p.getTextLength();
+    for (int n = 0; n < names.length; n++) {
+      String name = names[n];
+      if (name.length() == len && regionMatches(name, b, off, ignoreCase)) {
+        return n;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean regionMatches(String name, char[] b, int off, boolean ignoreCase) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = b[off + i];
+      char n = name.charAt(i);
+      if (c != n && !(ignoreCase && Character.toLowerCase(c) == Character.toLowerCase(n))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // ---- timestamps ----
+
+  /** {@code YYYY-MM-DD[ T]HH:MM:SS[.f][Z|±HH:MM]}; no suffix means the collector zone. */
+  private long dateTimeMicros(char[] b, int off, int end) {
+    if (end - off < 19 || b[off + 7] != '-' || b[off + 13] != ':' || b[off + 16] != ':') {
+      return INVALID;
+    }
+    char sep = b[off + 10];
+    int year = digits(b, off, 4);
+    int month = digits(b, off + 5, 2);
+    int day = digits(b, off + 8, 2);
+    int hour = digits(b, off + 11, 2);
+    int minute = digits(b, off + 14, 2);
+    int second = digits(b, off + 17, 2);
+    if ((sep != ' ' && sep != 'T' && sep != 't') || (year | month | day | hour | minute | second) < 0) {
+      return INVALID;
+    }
+    int i = fractionEnd(b, off + 19, end);
+    if (i < 0) {
+      return INVALID;
+    }
+    int fraction = fractionMicros(b, off + 19, i);
+    if (year == 0 && month == 0 && day == 0) {
+      return ZERO_DATE;
+    }
+    if (year == 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23
+        || minute > 59 || second > 59) {
+      return INVALID;
+    }
+    long localSeconds = daysFromCivil(year, month, day) * 86_400L + hour * 3600 + minute * 60 + second;
+    int offset;
+    if (i == end) {
+      offset = collectorOffset(localSeconds);
+    } else if ((b[i] == 'Z' || b[i] == 'z') && i + 1 == end) {
+      offset = 0;
+    } else if ((b[i] == '+' || b[i] == '-') && end - i == 6 && b[i + 3] == ':') {
+      int hh = digits(b, i + 1, 2);
+      int mm = digits(b, i + 4, 2);
+      if (hh < 0 || mm < 0 || hh > 23 || mm > 59) {
+        return INVALID;
+      }
+      offset = (b[i] == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
+    } else {
+      return INVALID;
+    }
+    return (localSeconds - offset) * 1_000_000L + fraction;
+  }
+
+  /** Epoch seconds {@code S[.f]}. */
+  private static long epochMicros(char[] b, int off, int end) {
+    long seconds = 0;
+    int i = off;
+    for (; i < end && isDigit(b[i]); i++) {
+      seconds = seconds * 10 + (b[i] - '0');
+      if (seconds > MAX_EPOCH_SECONDS) {
+        return INVALID;
+      }
+    }
+    if (i == off || fractionEnd(b, i, end) != end) {
+      return INVALID;
+    }
+    return seconds * 1_000_000L + fractionMicros(b, i, end);
+  }
+
+  /** End of an optional {@code .digits} (1 to 9 digits) starting at {@code i}, or -1 if malformed. */
+  private static int fractionEnd(char[] b, int i, int end) {
+    if (i == end || b[i] != '.') {
+      return i;
+    }
+    int start = ++i;
+    while (i < end && isDigit(b[i])) {
+      i++;
+    }
+    return i == start || i - start > 9 ? -1 : i;
+  }
+
+  /** Microseconds of the fraction {@code .digits} in [from, to), truncated; 0 when there is none. */
+  private static int fractionMicros(char[] b, int from, int to) {
+    int micros = 0;
+    int scale = 100_000;
+    for (int i = from + 1; i < to && scale > 0; i++, scale /= 10) {
+      micros += (b[i] - '0') * scale;
+    }
+    return micros;
+  }
+
+  private int collectorOffset(long localSeconds) {
+    if (collectorFixedOffset != null) {
+      return collectorFixedOffset;
+    }
+    // In a DST gap or overlap this picks the offset before the transition, as LocalDateTime.atZone does.
+    return collectorRules.getOffset(LocalDateTime.ofEpochSecond(localSeconds, 0, ZoneOffset.UTC)).getTotalSeconds();
+  }
+
+  /** Non-negative value of {@code count} decimal digits, or -1. */
+  private static int digits(char[] b, int off, int count) {
+    int v = 0;
+    for (int i = off; i < off + count; i++) {
+      if (!isDigit(b[i])) {
+        return -1;
+      }
+      v = v * 10 + (b[i] - '0');
+    }
+    return v;
+  }
+
+  private static int daysInMonth(int year, int month) {
+    if (month == 2) {
+      return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28;
+    }
+    return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
+  }
+
+  /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+  private static long daysFromCivil(int year, int month, int day) {
+    int y = month <= 2 ? year - 1 : year;
+    int era = Math.floorDiv(y, 400);
+    int yearOfEra = y - era * 400;
+    int dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+    int dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+    return era * 146_097L + dayOfEra - 719_468;
+  }
+
+  // ---- IP literals ----
+
+  private static boolean isIpv4(char[] b, int off, int end) {
+    int parts = 0;
+    int i = off;
+    while (true) {
+      int start = i;
+      int v = 0;
+      while (i < end && i - start < 3 && isDigit(b[i])) {
+        v = v * 10 + (b[i++] - '0');
+      }
+      // Leading zeros are refused: some readers take them as octal.
+      if (i == start || v > 255 || (b[start] == '0' && i - start > 1)) {
+        return false;
+      }
+      if (++parts == 4) {
+        return i == end;
+      }
+      if (i == end || b[i] != '.') {
+        return false;
+      }
+      i++;
+    }
+  }
+
+  private static boolean isIpv6(char[] b, int off, int end) {
+    int i = off;
+    int groups = 0;
+    boolean compressed = false;
+    if (end - i >= 2 && b[i] == ':' && b[i + 1] == ':') {
+      compressed = true;
+      i += 2;
+      if (i == end) {
+        return true;
+      }
+    }
+    while (true) {
+      int start = i;
+      while (i < end && i - start < 4 && isHexDigit(b[i])) {
+        i++;
+      }
+      if (i == start) {
+        return false;
+      }
+      if (i < end && b[i] == '.') {
+        if (!isIpv4(b, start, end)) {
+          return false;
+        }
+        groups += 2;
+        break;
+      }
+      groups++;
+      if (i == end) {
+        break;
+      }
+      if (b[i] != ':' || ++i == end) {
+        return false;
+      }
+      if (b[i] == ':') {
+        if (compressed) {
+          return false;
+        }
+        compressed = true;
+        if (++i == end) {
+          break;
+        }
+      }
+    }
+    return compressed ? groups < 8 : groups == 8;
+  }
+
+  // ---- bytes ----
+
+  /**
+   * Index of the first '\n' at or after {@code from}, or the length. Scans eight bytes per step (the SWAR zero-byte
+   * test): the byte-by-byte loop was a tenth of the parse time.
+   */
+  private static int lineEnd(byte[] b, int from) {
+    int i = from;
+    for (; i + 8 <= b.length; i += 8) {
+      long x = (long) LONGS.get(b, i) ^ 0x0A0A_0A0A_0A0A_0A0AL;
+      long newlines = (x - 0x0101_0101_0101_0101L) & ~x & 0x8080_8080_8080_8080L;
+      if (newlines != 0) {
+        return i + (Long.numberOfTrailingZeros(newlines) >>> 3);
+      }
+    }
+    while (i < b.length && b[i] != '\n') {
+      i++;
+    }
+    return i;
+  }
+
+  private static boolean isAscii(byte[] b, int from, int to) {
+    long highBits = 0;
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      highBits |= (long) LONGS.get(b, i);
+    }
+    for (; i < to; i++) {
+      highBits |= b[i];
+    }
+    return (highBits & 0x8080_8080_8080_8080L) == 0;
+  }
+
+  private static boolean isBlank(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Offset in [off, off+len) of the first byte that is not well-formed UTF-8 (RFC 3629: no overlongs, surrogates or
+   * code points above U+10FFFF), or -1. Checked here because Jackson decodes lazily and does not catch all of them.
+   */
+  private static int invalidUtf8At(byte[] b, int off, int len) {
+    int end = off + len;
+    int i = off;
+    while (i < end) {
+      int c = b[i] & 0xFF;
+      if (c < 0x80) {
+        i++;
+        continue;
+      }
+      int trailing = c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2 : c >= 0xF0 && c <= 0xF4 ? 3 : -1;
+      if (trailing < 0 || end - i <= trailing) {
+        return i - off;
+      }
+      int lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+      int hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+      int second = b[i + 1] & 0xFF;
+      if (second < lo || second > hi) {
+        return i - off;
+      }
+      for (int k = 2; k <= trailing; k++) {
+        if ((b[i + k] & 0xC0) != 0x80) {
+          return i - off;
+        }
+      }
+      i += trailing + 1;
+    }
+    return -1;
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static boolean isHexDigit(char c) {
+    return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
+
+  // ---- reasons ----
+
+  /** The current scalar as written (strings quoted), cut to a readable length. */
+  private String shown() throws IOException {
+    String text = p.getText();
+    return p.currentToken() == JsonToken.VALUE_STRING ? quote(text) : cut(text);
+  }
+
+  private static String quote(String s) {
+    return '"' + cut(s) + '"';
+  }
+
+  private static String cut(String s) {
+    return s.length() <= SHOWN_MAX ? s : s.substring(0, SHOWN_MAX) + "...";
+  }
+
+  private Rejection expected(String key, String what) {
+    return reject(key + ": expected " + what + ", got " + describe(p.currentToken()));
+  }
+
+  private static String describe(JsonToken t) {
+    if (t == null) {
+      return "nothing";
+    }
+    return switch (t) {
+      case START_OBJECT -> "object";
+      case START_ARRAY -> "array";
+      case VALUE_STRING -> "string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "number";
+      case VALUE_TRUE, VALUE_FALSE -> "boolean";
+      case VALUE_NULL -> "null";
+      default -> t.name();
+    };
+  }
+
+  private static Rejection reject(String reason) {
+    return new Rejection(reason);
+  }
+
+  /** Carries a reject reason out of the readers; stackless because rejects are data, not bugs. */
+  private static final class Rejection extends RuntimeException {
+    Rejection(String reason) {
+      super(reason, null, false, false);
+    }
+  }
+}
