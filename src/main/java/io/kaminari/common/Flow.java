@@ -7,7 +7,7 @@ import java.util.Map;
  *
  * <p>Timestamps are microseconds since the epoch, UTC. Boxed components are optional in pmacct's output and are null
  * when the key was absent. {@code eventTimeMicros} is always set: it is the first present of
- * timestamp_start, timestamp_end, timestamp_arrival, timestamp_export. {@code extra} is null when the record had no
+ * timestamp_start, timestamp_end, timestamp_arrival, timestamp_export, else the Kafka record time. {@code extra} is null when the record had no
  * undeclared keys (the common case, so no map is allocated for it).
  */
 public record Flow(
