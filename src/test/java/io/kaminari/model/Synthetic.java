@@ -5,7 +5,7 @@ import java.util.SplittableRandom;
 /** Traffic-like synthetic vectors with structure: non-negative, heavy-tailed, driven by a few latent factors. */
 final class Synthetic {
   private final double[][] loadings;
-  private final SplittableRandom random;
+  private SplittableRandom random;
 
   Synthetic(int dimension, int factors, long seed) {
     random = new SplittableRandom(seed);
@@ -15,6 +15,12 @@ final class Synthetic {
         row[j] = random.nextDouble() * 2;
       }
     }
+  }
+
+  /** Same structure (loadings), fresh draws from another seed: e.g. a held-out test set. */
+  Synthetic withSeed(long seed) {
+    random = new SplittableRandom(seed);
+    return this;
   }
 
   /** {@code n} benign vectors: expm1(1 + z·L + small noise), so every value is at least e - 1. */
