@@ -7,7 +7,8 @@ import java.util.Arrays;
  * standard deviation of the log1p values of the training windows, fitted in one streaming pass.
  *
  * <p>log1p first because packet rates and port counts are heavy-tailed: without it one busy port would dominate the
- * squared error. Negative inputs (which no port feature can produce) count as 0 rather than yielding NaN scores.
+ * squared error. Negative and NaN inputs (which no port feature can produce) count as 0 rather than yielding NaN
+ * scores.
  *
  * <p>Std floor: a feature whose training std is below {@link #MIN_STD} (in practice a port never seen in training,
  * constant 0) gets std {@link #CONSTANT_STD} = 1.0. Dividing by a near-zero std would make any later traffic on that
