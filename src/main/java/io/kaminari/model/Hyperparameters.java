@@ -1,0 +1,175 @@
+package io.kaminari.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The settings of one autoencoder training run, validated on construction (an {@link IllegalArgumentException} names
+ * the offending field); {@link #DEFAULTS} is the single Java declaration of the defaults, and
+ * {@code models/flow-ae/definition.json} must state the same values (a test compares them).
+ *
+ * <p>Defaults: hidden sizes [20, 20] (the seed's reference architecture), 50 epochs, batch 256, learning rate 1e-3,
+ * Adam, seed 42, patience 5 (0 disables early stopping), the most recent 10% of windows for validation, threshold
+ * {@code quantile:0.999} of the validation scores.
+ *
+ * @param hiddenSizes encoder layer widths, outermost first; the decoder mirrors them ({@link Autoencoder})
+ * @param epochs maximum number of passes over the training windows
+ * @param batchSize windows per optimiser step
+ * @param learningRate fixed learning rate of the optimiser
+ * @param optimiser {@code adam} or {@code sgd}
+ * @param seed seeds parameter initialisation and the per-epoch shuffle: same data + same seed = same weights
+ * @param patience stop after this many epochs without a lower validation loss; 0 = always run every epoch
+ * @param validationFraction share of the windows, the most recent ones, held out for validation and the threshold
+ * @param threshold how the anomaly threshold is calibrated on the validation scores
+ */
+@JsonPropertyOrder({"hidden_sizes", "epochs", "batch_size", "learning_rate", "optimiser", "seed", "patience",
+    "validation_fraction", "threshold"})
+public record Hyperparameters(
+    @JsonProperty("hidden_sizes") List<Integer> hiddenSizes,
+    @JsonProperty("epochs") int epochs,
+    @JsonProperty("batch_size") int batchSize,
+    @JsonProperty("learning_rate") double learningRate,
+    @JsonProperty("optimiser") String optimiser,
+    @JsonProperty("seed") long seed,
+    @JsonProperty("patience") int patience,
+    @JsonProperty("validation_fraction") double validationFraction,
+    @JsonProperty("threshold") ThresholdMethod threshold) {
+
+  // Declared before DEFAULTS: the constructor that builds DEFAULTS reads it.
+  private static final Set<String> OPTIMISERS = Set.of("adam", "sgd");
+
+  public static final Hyperparameters DEFAULTS = new Hyperparameters(List.of(20, 20), 50, 256, 1e-3, "adam", 42L, 5,
+      0.1, ThresholdMethod.parse("quantile:0.999"));
+
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .build();
+
+  public Hyperparameters {
+    if (hiddenSizes == null || hiddenSizes.isEmpty()) {
+      throw new IllegalArgumentException("hidden_sizes must list at least one layer width, e.g. [20, 20]");
+    }
+    if (hiddenSizes.stream().anyMatch(h -> h == null || h < 1)) {
+      throw new IllegalArgumentException("hidden_sizes must hold widths >= 1, got " + hiddenSizes);
+    }
+    hiddenSizes = List.copyOf(hiddenSizes);
+    if (epochs < 1) {
+      throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
+    }
+    if (!(learningRate > 0 && Double.isFinite(learningRate))) {
+      throw new IllegalArgumentException("learning_rate must be a finite number > 0, got " + learningRate);
+    }
+    if (optimiser == null || !OPTIMISERS.contains(optimiser)) {
+      throw new IllegalArgumentException("optimiser must be \"adam\" or \"sgd\", got " + optimiser);
+    }
+    if (patience < 0) {
+      throw new IllegalArgumentException("patience must be >= 0 (0 disables early stopping), got " + patience);
+    }
+    if (!(validationFraction > 0 && validationFraction < 1)) {
+      throw new IllegalArgumentException("validation_fraction must be in (0, 1), got " + validationFraction);
+    }
+    if (threshold == null) {
+      throw new IllegalArgumentException("threshold is required, e.g. \"quantile:0.999\" or \"sigma:3\"");
+    }
+  }
+
+  /** Builds from JSON fields, taking every absent field from {@link #DEFAULTS}; Jackson's entry point. */
+  @JsonCreator
+  static Hyperparameters fromJsonFields(
+      @JsonProperty("hidden_sizes") List<Integer> hiddenSizes,
+      @JsonProperty("epochs") Integer epochs,
+      @JsonProperty("batch_size") Integer batchSize,
+      @JsonProperty("learning_rate") Double learningRate,
+      @JsonProperty("optimiser") String optimiser,
+      @JsonProperty("seed") Long seed,
+      @JsonProperty("patience") Integer patience,
+      @JsonProperty("validation_fraction") Double validationFraction,
+      @JsonProperty("threshold") String threshold) {
+    Hyperparameters d = DEFAULTS;
+    return new Hyperparameters(
+        hiddenSizes == null ? d.hiddenSizes : hiddenSizes,
+        epochs == null ? d.epochs : epochs,
+        batchSize == null ? d.batchSize : batchSize,
+        learningRate == null ? d.learningRate : learningRate,
+        optimiser == null ? d.optimiser : optimiser,
+        seed == null ? d.seed : seed,
+        patience == null ? d.patience : patience,
+        validationFraction == null ? d.validationFraction : validationFraction,
+        threshold == null ? d.threshold : ThresholdMethod.parse(threshold));
+  }
+
+  /** Parses hyperparameter JSON; absent fields take the defaults, unknown fields and bad values throw. */
+  public static Hyperparameters fromJson(String json) {
+    try {
+      return JSON.readValue(json, Hyperparameters.class);
+    } catch (ValueInstantiationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new IllegalArgumentException("invalid hyperparameters: " + cause.getMessage(), e);
+    } catch (UnrecognizedPropertyException e) {
+      throw new IllegalArgumentException("invalid hyperparameters JSON: unknown field \"" + e.getPropertyName()
+          + "\"; known fields: " + e.getKnownPropertyIds(), e);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("invalid hyperparameters JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Reads a model definition file such as {@code models/flow-ae/definition.json}; errors name the file. */
+  public static Hyperparameters read(Path file) {
+    String json;
+    try {
+      json = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read model definition " + file, e);
+    }
+    try {
+      return fromJson(json);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** These settings as indented JSON with a trailing newline; {@link #fromJson} reads it back. */
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise hyperparameters", e);
+    }
+  }
+
+  /** A copy with other epochs and patience, the two settings benches and tests change most. */
+  public Hyperparameters withEpochs(int newEpochs, int newPatience) {
+    return new Hyperparameters(hiddenSizes, newEpochs, batchSize, learningRate, optimiser, seed, newPatience,
+        validationFraction, threshold);
+  }
+
+  /** A copy with another seed. */
+  public Hyperparameters withSeed(long newSeed) {
+    return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser,
+        newSeed, patience, validationFraction, threshold);
+  }
+}

@@ -1,0 +1,292 @@
+package io.kaminari.model;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains the autoencoder on time-ordered vectors with DJL/PyTorch on the CPU and writes {@code autoencoder-0000.params}
+ * (the best epoch's weights) and {@code model.json} (normalisation, threshold, hyperparameters) into a directory.
+ *
+ * <p>Loss: plain mean squared error over all features of the standardised vectors — DJL's {@code L2Loss} with weight
+ * 1, not its default 1/2 — so training loss, validation loss and the anomaly score are the same quantity.
+ *
+ * <p>Memory: the vectors are streamed, never held. One pass fits the {@link Normalizer}; a second writes the
+ * standardised vectors to scratch {@link VectorFile}s in the output directory (deleted at the end), which each epoch
+ * then reads in shuffled order one batch at a time. The heap holds one batch, a 4-byte shuffle index per training
+ * window (40 MB for 10 M windows) and the validation scores (8 bytes per validation window); the disk needs about
+ * twice the size of the vectors. Standardising once up front also keeps {@code log1p} out of the epoch loop.
+ *
+ * <p>Determinism: the engine's random seed (parameter initialisation) and the shuffle ({@link SplittableRandom}) both
+ * come from {@link Hyperparameters#seed()}, and libtorch runs one thread (see {@link DjlRuntime}), so the same data and
+ * seed give a byte-identical params file.
+ */
+public final class Trainer {
+  private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+  /** Validation windows per libtorch call; no gradients, so larger batches only cost memory. */
+  private static final int EVAL_BATCH = 4096;
+
+  private Trainer() {}
+
+  /**
+   * Trains on {@code windows}, holding out the most recent {@link Hyperparameters#validationFraction()} (the tail,
+   * since sources are time-ordered; at least one window) for early stopping and the threshold.
+   */
+  public static TrainingResult train(VectorSource windows, int inputDim, Hyperparameters hp, Path outDir,
+      Consumer<EpochProgress> progress) {
+    long total = windows.size();
+    long validation = Math.max(1, Math.round(total * hp.validationFraction()));
+    if (total - validation < 1) {
+      throw new IllegalArgumentException("need at least 2 windows to train and validate, got " + total);
+    }
+    return train(windows.slice(0, total - validation), windows.slice(total - validation, total), inputDim, hp, outDir,
+        progress);
+  }
+
+  /** Trains on {@code train}, validating on {@code validation} (which should be later in time than all of train). */
+  public static TrainingResult train(VectorSource train, VectorSource validation, int inputDim, Hyperparameters hp,
+      Path outDir, Consumer<EpochProgress> progress) {
+    checkInputs(train, validation, inputDim);
+    long started = System.nanoTime();
+    Engine engine = DjlRuntime.engine();
+    Path scratch = null;
+    try {
+      Files.createDirectories(outDir);
+      Normalizer normalizer = Normalizer.fit(train.vectors(), inputDim);
+      scratch = Files.createTempDirectory(outDir, ".train-scratch-");
+      try (VectorFile trainFile = standardise(train, normalizer, scratch.resolve("train.kvec"));
+          VectorFile validationFile = standardise(validation, normalizer, scratch.resolve("validation.kvec"))) {
+        LOG.info("training on {} windows, validating on {} ({}, hidden sizes {}, batch {}, {} lr {}, seed {})",
+            train.size(), validation.size(), DjlRuntime.describe(), hp.hiddenSizes(), hp.batchSize(), hp.optimiser(),
+            hp.learningRate(), hp.seed());
+        engine.setRandomSeed(Long.hashCode(hp.seed()));
+        List<EpochProgress> history = fit(trainFile, validationFile, hp, outDir, progress);
+        EpochProgress best = history.stream().filter(EpochProgress::best).reduce((a, b) -> b)
+            .orElseThrow(() -> new IllegalStateException("training diverged: the validation loss was never finite"
+                + " (try a lower learning_rate)"));
+        return calibrate(validation, normalizer, hp, outDir, history, best, train.size(), started);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot train into " + outDir, e);
+    } finally {
+      deleteQuietly(scratch);
+    }
+  }
+
+  /**
+   * The epoch loop: shuffled mini-batches, validation after each epoch, a copy of the weights on improvement, stop on
+   * patience; finally restores the best weights and saves them. Keeping the copy on the heap (a few thousand floats)
+   * rather than saving on every improvement keeps file writes out of the timed loop.
+   */
+  private static List<EpochProgress> fit(VectorFile train, VectorFile validation, Hyperparameters hp, Path outDir,
+      Consumer<EpochProgress> progress) throws IOException {
+    int dim = train.dimension();
+    int n = Math.toIntExact(train.size());
+    DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.l2Loss("mse", 1f))
+        .optOptimizer(optimiser(hp))
+        .optDevices(new Device[] {Device.cpu()});
+    List<EpochProgress> history = new ArrayList<>();
+    try (Model model = Model.newInstance(Autoencoder.NAME, Device.cpu(), DjlRuntime.ENGINE_NAME)) {
+      model.setBlock(Autoencoder.build(dim, hp.hiddenSizes()));
+      // A fixed epoch number names the file autoencoder-0000.params; without it DJL numbers every save anew, and a
+      // retrain into the same directory would leave an older, higher-numbered file that loading would prefer.
+      model.setProperty("Epoch", "0");
+      List<Parameter> parameters = model.getBlock().getParameters().values();
+      float[][] bestWeights = new float[parameters.size()][];
+      try (ai.djl.training.Trainer trainer = model.newTrainer(config)) {
+        trainer.initialize(new Shape(1, dim));
+        SplittableRandom random = new SplittableRandom(hp.seed());
+        int[] order = new int[n];
+        Arrays.setAll(order, i -> i);
+        float[] batch = new float[Math.min(hp.batchSize(), n) * dim];
+        EarlyStopping stopping = new EarlyStopping(hp.patience());
+        for (int epoch = 1; epoch <= hp.epochs(); epoch++) {
+          long epochStart = System.nanoTime();
+          shuffle(order, random);
+          double lossSum = 0;
+          for (int start = 0; start < n; start += hp.batchSize()) {
+            int rows = Math.min(hp.batchSize(), n - start);
+            for (int k = 0; k < rows; k++) {
+              train.read(order[start + k], batch, k * dim);
+            }
+            lossSum += trainBatch(trainer, batch, rows, dim) * rows;
+          }
+          double validationLoss = validationLoss(trainer, validation);
+          boolean improved = stopping.update(epoch, validationLoss);
+          if (improved) {
+            for (int i = 0; i < bestWeights.length; i++) {
+              bestWeights[i] = parameters.get(i).getArray().toFloatArray();
+            }
+          }
+          EpochProgress p = new EpochProgress(epoch, hp.epochs(), lossSum / n, validationLoss,
+              (System.nanoTime() - epochStart) / 1e9, improved);
+          history.add(p);
+          LOG.info(p.line());
+          progress.accept(p);
+          if (stopping.shouldStop(epoch)) {
+            LOG.info("early stop after epoch {}: no lower validation loss for {} epochs; keeping epoch {}", epoch,
+                hp.patience(), stopping.bestEpoch());
+            break;
+          }
+        }
+        if (stopping.bestEpoch() > 0) {
+          for (int i = 0; i < bestWeights.length; i++) {
+            parameters.get(i).getArray().set(FloatBuffer.wrap(bestWeights[i]));
+          }
+          model.save(outDir, Autoencoder.NAME);
+        }
+      }
+    }
+    return history;
+  }
+
+  /** One optimiser step on the first {@code rows} rows of {@code batch}; returns the batch's mean squared error. */
+  private static double trainBatch(ai.djl.training.Trainer trainer, float[] batch, int rows, int dim) {
+    // A scope per batch frees the batch's native tensors at once instead of letting them pile up until the epoch ends.
+    try (NDManager scope = trainer.getManager().newSubManager()) {
+      NDList input = new NDList(scope.create(FloatBuffer.wrap(batch, 0, rows * dim), new Shape(rows, dim)));
+      double loss;
+      try (GradientCollector gradients = trainer.newGradientCollector()) {
+        NDList reconstruction = trainer.forward(input);
+        NDArray batchLoss = trainer.getLoss().evaluate(input, reconstruction);
+        gradients.backward(batchLoss);
+        loss = batchLoss.getFloat();
+      }
+      trainer.step();
+      return loss;
+    }
+  }
+
+  /** Mean squared error over every feature of every validation window, without gradients. */
+  private static double validationLoss(ai.djl.training.Trainer trainer, VectorFile validation) {
+    int dim = validation.dimension();
+    int n = Math.toIntExact(validation.size());
+    float[] batch = new float[Math.min(EVAL_BATCH, n) * dim];
+    double sum = 0;
+    for (int start = 0; start < n; start += EVAL_BATCH) {
+      int rows = Math.min(EVAL_BATCH, n - start);
+      for (int k = 0; k < rows; k++) {
+        validation.read(start + k, batch, k * dim);
+      }
+      try (NDManager scope = trainer.getManager().newSubManager()) {
+        NDArray x = scope.create(FloatBuffer.wrap(batch, 0, rows * dim), new Shape(rows, dim));
+        NDArray reconstruction = trainer.evaluate(new NDList(x)).singletonOrThrow();
+        sum += reconstruction.sub(x).square().sum().getFloat();
+      }
+    }
+    return sum / ((double) n * dim);
+  }
+
+  /** Scores the validation windows with the saved (best) weights, derives the threshold and writes model.json. */
+  private static TrainingResult calibrate(VectorSource validation, Normalizer normalizer, Hyperparameters hp,
+      Path outDir, List<EpochProgress> history, EpochProgress best, long trainWindows, long started) {
+    double[] scores;
+    try (AnomalyModel model = AnomalyModel.load(outDir, normalizer, hp.hiddenSizes())) {
+      scores = model.scores(validation);
+    }
+    double threshold = hp.threshold().threshold(scores);
+    double[] sorted = scores.clone();
+    Arrays.sort(sorted);
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put("val_loss", best.validationLoss());
+    metrics.put("val_score_mean", Arrays.stream(scores).average().orElse(Double.NaN));
+    metrics.put("val_score_p50", new ThresholdMethod.Quantile(0.5).threshold(scores));
+    metrics.put("val_score_p99", new ThresholdMethod.Quantile(0.99).threshold(scores));
+    metrics.put("val_score_max", sorted[sorted.length - 1]);
+    metrics.put("val_above_threshold", Arrays.stream(scores).filter(s -> s > threshold).count() / (double) scores.length);
+    String engine = DjlRuntime.describe();
+    new ModelMetadata(normalizer.dimension(), hp, normalizer.mean(), normalizer.std(), threshold, best.epoch(),
+        trainWindows, validation.size(), engine).write(outDir);
+    boolean earlyStopped = history.size() < hp.epochs();
+    LOG.info("kept epoch {} (val_loss {}), threshold {} by {}{}", best.epoch(), best.validationLoss(), threshold,
+        hp.threshold().text(), earlyStopped ? ", stopped early" : "");
+    return new TrainingResult(history, best.epoch(), earlyStopped, normalizer, threshold, hp.threshold(), metrics,
+        trainWindows, validation.size(), engine, outDir.resolve(Autoencoder.NAME + "-0000.params"),
+        (System.nanoTime() - started) / 1e9);
+  }
+
+  private static Optimizer optimiser(Hyperparameters hp) {
+    Tracker rate = Tracker.fixed((float) hp.learningRate());
+    return switch (hp.optimiser()) {
+      case "adam" -> Optimizer.adam().optLearningRateTracker(rate).build();
+      case "sgd" -> Optimizer.sgd().setLearningRateTracker(rate).build();
+      default -> throw new IllegalArgumentException("unknown optimiser " + hp.optimiser());
+    };
+  }
+
+  /** Writes the standardised rows of {@code source} to {@code file}, so that epochs need no log1p. */
+  private static VectorFile standardise(VectorSource source, Normalizer normalizer, Path file) {
+    int dim = source.dimension();
+    float[] raw = new float[dim];
+    float[] standardised = new float[dim];
+    try (VectorFile.Writer writer = VectorFile.create(file, dim)) {
+      for (long i = 0; i < source.size(); i++) {
+        source.read(i, raw, 0);
+        normalizer.apply(raw, 0, standardised, 0);
+        writer.append(source.windowStartMicros(i), standardised);
+      }
+    }
+    return VectorFile.open(file);
+  }
+
+  /** Fisher–Yates with the run's generator, continued across epochs, so each epoch's order follows from the seed. */
+  private static void shuffle(int[] order, SplittableRandom random) {
+    for (int i = order.length - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+  }
+
+  private static void checkInputs(VectorSource train, VectorSource validation, int inputDim) {
+    if (train.dimension() != inputDim || validation.dimension() != inputDim) {
+      throw new IllegalArgumentException("input dimension " + inputDim + " but the vectors have "
+          + train.dimension() + " (train) and " + validation.dimension() + " (validation)");
+    }
+    if (train.size() < 1 || validation.size() < 1) {
+      throw new IllegalArgumentException("need at least one training and one validation window, got "
+          + train.size() + " and " + validation.size());
+    }
+    if (train.size() > Integer.MAX_VALUE || validation.size() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("at most " + Integer.MAX_VALUE + " windows per training run");
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("could not delete scratch directory {}: {}", dir, e.getMessage());
+    }
+  }
+}
