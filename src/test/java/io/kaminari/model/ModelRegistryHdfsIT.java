@@ -18,6 +18,10 @@ class ModelRegistryHdfsIT extends AbstractModelRegistryContract {
     conf = new Configuration();
     File base = new File("target/minidfs-" + UUID.randomUUID()).getAbsoluteFile();
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getPath());
+    // Every registry write closes a small file; by default the client then polls the NameNode from 400 ms upwards
+    // until the DataNode has reported the block, which makes each publish take seconds on a one-node cluster.
+    conf.setInt("dfs.client.block.write.locateFollowingBlock.initial.delay.ms", 10);
+    conf.setInt("dfs.namenode.file.close.num-committed-allowed", 1);
     cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
     cluster.waitActive();
   }
