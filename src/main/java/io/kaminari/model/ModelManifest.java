@@ -133,32 +133,6 @@ public record ModelManifest(
     }
   }
 
-  /** The training hyperparameters: autoencoder hidden layer sizes (encoder side), epochs, batch, learning rate, optimiser, seed. */
-  public record Hyperparameters(
-      @JsonProperty("hidden_sizes") List<Integer> hiddenSizes,
-      @JsonProperty("epochs") int epochs,
-      @JsonProperty("batch_size") int batchSize,
-      @JsonProperty("learning_rate") double learningRate,
-      @JsonProperty("optimiser") String optimiser,
-      @JsonProperty("seed") long seed) {
-    /** Requires positive sizes, epochs and batch, a finite positive learning rate and a named optimiser. */
-    public Hyperparameters {
-      if (hiddenSizes == null || hiddenSizes.isEmpty() || hiddenSizes.stream().anyMatch(h -> h == null || h < 1)) {
-        throw new IllegalArgumentException("hyperparameters.hidden_sizes must list at least one size >= 1, got "
-            + hiddenSizes);
-      }
-      if (epochs < 1) throw new IllegalArgumentException("hyperparameters.epochs must be >= 1, got " + epochs);
-      if (batchSize < 1) throw new IllegalArgumentException("hyperparameters.batch_size must be >= 1, got " + batchSize);
-      if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-        throw new IllegalArgumentException("hyperparameters.learning_rate must be finite and > 0, got " + learningRate);
-      }
-      if (optimiser == null || optimiser.isBlank()) {
-        throw new IllegalArgumentException("hyperparameters.optimiser is required");
-      }
-      hiddenSizes = List.copyOf(hiddenSizes);
-    }
-  }
-
   /** Validates every field; see the class doc. Version 0 with no created time and no files is a draft. */
   public ModelManifest {
     ModelRef.checkName("model", name);

@@ -130,7 +130,7 @@ class ModelsCommandTest {
     return new ModelManifest("flow-ae", 0, null, SPEC.id(), SPEC,
         new ModelManifest.Normalisation(new float[SPEC.dimension()], std), 2.0, "quantile 0.999 of validation scores",
         Instant.parse("2024-05-01T00:00:00Z"), Instant.parse("2024-05-02T00:00:00Z"), 288, 72,
-        new ModelManifest.Hyperparameters(List.of(16, 4), 5, 32, 1e-3, "adam", 1L),
+        io.kaminari.model.Hyperparameters.DEFAULTS,
         Map.of(ModelManifest.VAL_LOSS, valLoss), "0.36.0", "PyTorch 2.7.1", "test", Map.of());
   }
 }

@@ -397,7 +397,7 @@ abstract class AbstractModelRegistryContract {
     return new ModelManifest(name, 0, null, spec.id(), spec, new ModelManifest.Normalisation(mean, std), 3.5,
         "quantile 0.999 of validation scores", Instant.parse("2024-05-01T00:00:00Z"),
         Instant.parse("2024-05-08T00:00:00Z"), 2016, 288,
-        new ModelManifest.Hyperparameters(List.of(32, 8), 20, 64, 1e-3, "adam", seed),
+        Hyperparameters.DEFAULTS.withSeed(seed),
         Map.of(ModelManifest.VAL_LOSS, valLoss, "train_loss", valLoss * 0.9), "0.36.0", "PyTorch 2.7.1",
         "test", Map.of());
   }
