@@ -47,6 +47,10 @@ public final class Settings {
       "target rows per Parquet file of kaminari.flows; an hour partition gets ceil(rows / this) files",
       Settings::positiveLong);
 
+  public static final ConfigKey<String> MODEL_STORE = key("model.store", "${home}/models",
+      "model store root (local path or any Hadoop FileSystem URI); generated feature specs go to specs/<id>.json",
+      s -> s);
+
   private static <T> ConfigKey<T> key(String name, String def, String doc, Function<String, T> parser) {
     ConfigKey<T> k = new ConfigKey<>(name, def, doc, parser);
     KEYS.put(name, k);
