@@ -15,8 +15,10 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.timestamp_micros;
 import static org.apache.spark.sql.functions.unix_micros;
+import static org.apache.spark.sql.functions.when;
 
 import io.kaminari.common.FlowSchema;
 import io.kaminari.common.JobRun;
@@ -34,7 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.function.Function;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -50,12 +52,14 @@ import org.apache.spark.sql.types.StructType;
  * Builds {@code port_vectors} of one spec for a range of windows from {@code flows}, with the shared plain-Java
  * {@link WindowAccumulator}, and replaces exactly that spec's vectors of the range.
  *
- * <p>How: only the {@code flows} partitions (dt, hour) covering the range are read, and only the columns the spec
- * needs; rows are hash-partitioned by window start (a window never spans two tasks) and each task feeds a
+ * <p>How: {@code flows} is partitioned by UTC hour and no window straddles an hour, so the job reads each hour
+ * partition of the range on its own ({@code dt}/{@code hour} filter, only the columns the spec needs), coalesces it
+ * into one task, and unions the hours: each task then holds whole windows, and feeds a
  * {@code HashMap<WindowKey, WindowAccumulator>} through {@link Featurizer#windowStartMicros} and
  * {@link Featurizer#scopeKey}, the very functions the streaming scorer and {@link Featurizer#vectors} use, so parity
- * holds by construction. Under {@link Scope#GLOBAL} one marker row per window of the range joins the flows, so an
- * empty window yields the all-zero vector of an empty accumulator.
+ * holds by construction, with no shuffle of flows nor of vectors (each task writes one output partition). Under
+ * {@link Scope#GLOBAL} one marker row per window joins the flows, so an empty window yields the all-zero vector of an
+ * empty accumulator.
  *
  * <p>Idempotence: the unit of replacement is the hour, so a range is widened to whole UTC hours. The table is
  * partitioned by (dt, hour, spec_id): the job overwrites the (dt, hour, this spec) partitions it produces by dynamic
@@ -83,6 +87,19 @@ public final class FeaturesJob {
       .add(DT, DataTypes.StringType, false)
       .add(HOUR, DataTypes.IntegerType, false);
 
+  /** The rows of {@link #vectors}: the columns of {@code port_vectors}, in table order. */
+  static final StructType OUTPUT = new StructType()
+      .add(WINDOW_START, DataTypes.TimestampType, false)
+      .add(WINDOW_END, DataTypes.TimestampType, false)
+      .add(SCOPE, DataTypes.StringType, false)
+      .add(SCOPE_KEY, DataTypes.StringType, false)
+      .add(VECTOR, DataTypes.createArrayType(DataTypes.FloatType, false), false)
+      .add(VECTOR_FLOWS, DataTypes.LongType, false)
+      .add(VECTOR_PACKETS, DataTypes.LongType, false)
+      .add(DT, DataTypes.StringType, false)
+      .add(HOUR, DataTypes.IntegerType, false)
+      .add(SPEC_ID, DataTypes.StringType, false);
+
   private final SparkSession spark;
   private final FeaturesConfig config;
 
@@ -101,24 +118,24 @@ public final class FeaturesJob {
     Instant to = ceilHour(config.to());
     return JobRuns.run(spark, JOB, from, to, runId -> {
       checkCompatible(spark, config.vectorsTable(), config.specsTable(), spec);
-      Dataset<Row> flows = readFlows(spark, config.flowsTable(), from, to);
-      Set<String> hoursWithFlows = flows.select(DT, HOUR).distinct().collectAsList().stream()
-          .map(r -> r.getString(0) + "/" + r.getInt(1)).collect(Collectors.toSet());
+      // The metastore's partition list says which hours have flows: no scan needed to know what to read or drop.
+      Set<String> hoursWithFlows = partitionsOf(config.flowsTable(), null);
       FeatureSpecs.register(spark, config.specsTable(), spec);
 
       Observation in = new Observation("features-in-" + runId);
       Observation out = new Observation("features-out-" + runId);
-      Dataset<Row> vectors = vectors(flows.observe(in, count(lit(1)).as("n")), spec, from, to, config.partitions())
+      String flowsTable = config.flowsTable();
+      Dataset<Row> vectors = vectorsByHour(spark,
+          hour -> hoursWithFlows.contains(hourKey(hour)) ? readHour(spark, flowsTable, hour) : null, spec, from, to, in)
           .observe(out, count(lit(1)).as("n"));
-      // One file per (dt, hour, spec) partition, as compaction does for flows.
-      vectors.repartition(col(DT), col(HOUR)).write().mode("overwrite").insertInto(config.vectorsTable());
+      vectors.write().mode("overwrite").insertInto(config.vectorsTable());
 
       int dropped = 0;
       if (spec.scope() != Scope.GLOBAL) {
         dropped = dropEmptyHours(spec, from, to, hoursWithFlows);
       }
-      long read = ((Number) in.getAsJava().get("n")).longValue();
-      long written = ((Number) out.getAsJava().get("n")).longValue();
+      long read = observed(in);
+      long written = observed(out);
       return JobRuns.counts(read, 0, written, 0, 0, 0, "spec " + spec.id() + " (" + spec.name() + ", "
           + spec.scope().jsonName() + ", dimension " + spec.dimension() + "): " + written + " vectors over "
           + ChronoUnit.HOURS.between(from, to) + " hour(s), " + dropped + " stale hour partition(s) dropped");
@@ -163,24 +180,79 @@ public final class FeaturesJob {
     return spark.table(flowsTable).where(partitions).where(time.geq(lit(from)).and(time.lt(lit(to))));
   }
 
+  /** The flows partition of the hour starting at {@code hourStart}: a filter on the partition columns only. */
+  public static Dataset<Row> readHour(SparkSession spark, String flowsTable, Instant hourStart) {
+    LocalDateTime h = LocalDateTime.ofInstant(hourStart, ZoneOffset.UTC);
+    return spark.table(flowsTable).where(col(DT).equalTo(h.toLocalDate().toString()).and(col(HOUR).equalTo(h.getHour())));
+  }
+
   /**
-   * The vectors of {@code spec} for the windows of {@code [from, to)} from rows with the flow columns (others are
+   * The vectors of {@code spec} for the windows of {@code [from, to)} from any frame with the flow columns (others are
    * ignored; flows outside the range too), as {@code port_vectors} rows: window_start, window_end, scope, scope_key,
-   * vector, flows, packets, dt, hour, spec_id. Equal, row for row, to {@link Featurizer#vectors} on the same flows.
-   *
-   * @param partitions tasks that accumulate (windows are hashed onto them)
+   * vector, flows, packets, dt, hour, spec_id. Rows are hashed by window start onto {@code partitions} tasks. Equal,
+   * row for row, to {@link Featurizer#vectors} on the same flows.
    */
   public static Dataset<Row> vectors(Dataset<Row> flows, FeatureSpec spec, Instant from, Instant to, int partitions) {
-    long fromMicros = FeaturesConfig.micros(from);
-    long toMicros = FeaturesConfig.micros(to);
+    checkRange(spec, from, to);
+    Dataset<Row> narrow = narrow(flows, spec, from, to);
+    if (spec.scope() == Scope.GLOBAL) narrow = narrow.union(markers(flows.sparkSession(), spec, from, to));
+    Column windowStart = col(EVENT_MICROS).minus(pmod(col(EVENT_MICROS), lit(spec.windowMicros())));
+    return accumulate(narrow.repartition(partitions, windowStart), spec);
+  }
+
+  /**
+   * The job's path to the same rows as {@link #vectors}, without a shuffle: {@code [from, to)} in whole hours, each
+   * hour's flows ({@code flowsOfHour.apply(hourStart)}, null when the hour has none) coalesced into one task.
+   *
+   * @param inputFlows if not null, observes the number of flows read as metric {@code n}
+   */
+  public static Dataset<Row> vectorsByHour(SparkSession spark, Function<Instant, Dataset<Row>> flowsOfHour,
+      FeatureSpec spec, Instant from, Instant to, Observation inputFlows) {
+    checkRange(spec, from, to);
+    if (!from.truncatedTo(ChronoUnit.HOURS).equals(from) || !to.truncatedTo(ChronoUnit.HOURS).equals(to)) {
+      throw new IllegalArgumentException("need whole hours, got [" + from + ", " + to + ")");
+    }
+    List<Dataset<Row>> hours = new ArrayList<>();
+    for (Instant h = from; h.isBefore(to); h = h.plus(1, ChronoUnit.HOURS)) {
+      Instant end = h.plus(1, ChronoUnit.HOURS);
+      Dataset<Row> flows = flowsOfHour.apply(h);
+      Dataset<Row> hour = flows == null ? null : narrow(flows, spec, h, end);
+      if (spec.scope() == Scope.GLOBAL) {
+        Dataset<Row> m = markers(spark, spec, h, end);
+        hour = hour == null ? m : hour.union(m);
+      }
+      if (hour != null) hours.add(hour.coalesce(1));
+    }
+    if (hours.isEmpty()) {
+      return spark.createDataFrame(List.of(), OUTPUT);
+    }
+    Dataset<Row> all = unionAll(hours, 0, hours.size());
+    if (inputFlows != null) {
+      all = all.observe(inputFlows, sum(when(col(EMPTY_WINDOW), 0L).otherwise(1L)).as("n"));
+    }
+    return accumulate(all, spec);
+  }
+
+  /** A balanced union, so that a long backfill (hundreds of hours) does not build a plan hundreds of levels deep. */
+  private static Dataset<Row> unionAll(List<Dataset<Row>> parts, int from, int to) {
+    if (to - from == 1) return parts.get(from);
+    int mid = (from + to) >>> 1;
+    return unionAll(parts, from, mid).union(unionAll(parts, mid, to));
+  }
+
+  private static void checkRange(FeatureSpec spec, Instant from, Instant to) {
     long w = spec.windowMicros();
-    if (fromMicros % w != 0 || toMicros % w != 0 || fromMicros >= toMicros) {
+    if (FeaturesConfig.micros(from) % w != 0 || FeaturesConfig.micros(to) % w != 0 || !from.isBefore(to)) {
       throw new IllegalArgumentException("need window-aligned bounds with from < to, got [" + from + ", " + to + ")");
     }
+  }
+
+  /** The columns the accumulators read (see {@link AccumulatingIterator}), of the flows in {@code [from, to)}. */
+  private static Dataset<Row> narrow(Dataset<Row> flows, FeatureSpec spec, Instant from, Instant to) {
     boolean needsSrcIp = spec.features().contains(PortFeature.DISTINCT_SRC_IPS);
     boolean needsDstIp = spec.scope() == Scope.DST_PREFIX || spec.features().contains(PortFeature.DISTINCT_DST_IPS);
     Column time = col(FlowSchema.EVENT_TIME);
-    Dataset<Row> narrow = flows.where(time.geq(lit(from)).and(time.lt(lit(to)))).select(
+    return flows.where(time.geq(lit(from)).and(time.lt(lit(to)))).select(
         unix_micros(time).as(EVENT_MICROS),
         col(FlowSchema.PORT_SRC), col(FlowSchema.PORT_DST), col(FlowSchema.IP_PROTO),
         col(FlowSchema.PACKETS), col(FlowSchema.BYTES), col(FlowSchema.SAMPLING_RATE),
@@ -188,17 +260,22 @@ public final class FeaturesJob {
         needsSrcIp ? col(FlowSchema.IP_SRC) : lit(null).cast(DataTypes.StringType).as(FlowSchema.IP_SRC),
         needsDstIp ? col(FlowSchema.IP_DST) : lit(null).cast(DataTypes.StringType).as(FlowSchema.IP_DST),
         lit(false).as(EMPTY_WINDOW));
-    if (spec.scope() == Scope.GLOBAL) {
-      Dataset<Row> markers = flows.sparkSession().range(0, (toMicros - fromMicros) / w).select(
-          col("id").multiply(w).plus(fromMicros).as(EVENT_MICROS),
-          lit(null).cast(DataTypes.IntegerType), lit(null).cast(DataTypes.IntegerType),
-          lit(null).cast(DataTypes.IntegerType), lit(null).cast(DataTypes.LongType),
-          lit(null).cast(DataTypes.LongType), lit(null).cast(DataTypes.LongType),
-          lit(null).cast(DataTypes.StringType), lit(null).cast(DataTypes.StringType), lit(true));
-      narrow = narrow.union(markers);
-    }
-    Column windowStart = col(EVENT_MICROS).minus(pmod(col(EVENT_MICROS), lit(w)));
-    return narrow.repartition(partitions, windowStart)
+  }
+
+  /** One empty-window marker per window of {@code [from, to)}, in the columns of {@link #narrow}. */
+  private static Dataset<Row> markers(SparkSession spark, FeatureSpec spec, Instant from, Instant to) {
+    return spark.range(FeaturesConfig.micros(from), FeaturesConfig.micros(to), spec.windowMicros(), 1).select(
+        col("id").as(EVENT_MICROS),
+        lit(null).cast(DataTypes.IntegerType), lit(null).cast(DataTypes.IntegerType),
+        lit(null).cast(DataTypes.IntegerType), lit(null).cast(DataTypes.LongType),
+        lit(null).cast(DataTypes.LongType), lit(null).cast(DataTypes.LongType),
+        lit(null).cast(DataTypes.StringType), lit(null).cast(DataTypes.StringType), lit(true));
+  }
+
+  /** Accumulates each task's narrow rows (whole windows per task) into {@link #OUTPUT} rows. */
+  private static Dataset<Row> accumulate(Dataset<Row> narrow, FeatureSpec spec) {
+    long w = spec.windowMicros();
+    return narrow
         .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new AccumulatingIterator(rows, spec),
             Encoders.row(ACCUMULATED))
         .select(
@@ -209,26 +286,45 @@ public final class FeaturesJob {
             lit(spec.id()).as(SPEC_ID));
   }
 
-  private int dropEmptyHours(FeatureSpec spec, Instant from, Instant to, Set<String> hoursWithFlows) {
-    List<String> stale = new ArrayList<>();
-    for (Row r : spark.sql("SHOW PARTITIONS " + config.vectorsTable()).collectAsList()) {
+  /** "dt/hour" of every partition of {@code table} (restricted to {@code specId} when not null). */
+  private Set<String> partitionsOf(String table, String specId) {
+    Set<String> out = new java.util.HashSet<>();
+    for (Row r : spark.sql("SHOW PARTITIONS " + table).collectAsList()) {
       Map<String, String> kv = new HashMap<>();
       for (String part : r.getString(0).split("/")) {
         int eq = part.indexOf('=');
         kv.put(part.substring(0, eq), part.substring(eq + 1));
       }
-      if (!spec.id().equals(kv.get(SPEC_ID))) continue;
-      Instant hourStart = LocalDate.parse(kv.get(DT)).atStartOfDay(ZoneOffset.UTC).toInstant()
-          .plus(Integer.parseInt(kv.get(HOUR)), ChronoUnit.HOURS);
-      if (!hourStart.isBefore(from) && hourStart.isBefore(to)
-          && !hoursWithFlows.contains(kv.get(DT) + "/" + Integer.parseInt(kv.get(HOUR)))) {
-        stale.add(DT + "='" + kv.get(DT) + "', " + HOUR + "=" + kv.get(HOUR) + ", " + SPEC_ID + "='" + spec.id() + "'");
+      if (specId == null || specId.equals(kv.get(SPEC_ID))) {
+        out.add(kv.get(DT) + "/" + Integer.parseInt(kv.get(HOUR)));
       }
     }
-    for (String p : stale) {
-      spark.sql("ALTER TABLE " + config.vectorsTable() + " DROP IF EXISTS PARTITION (" + p + ")");
+    return out;
+  }
+
+  private static String hourKey(Instant hourStart) {
+    LocalDateTime h = LocalDateTime.ofInstant(hourStart, ZoneOffset.UTC);
+    return h.toLocalDate() + "/" + h.getHour();
+  }
+
+  private static long observed(Observation o) throws InterruptedException {
+    Object n = o.getAsJava().get("n");
+    return n == null ? 0 : ((Number) n).longValue();
+  }
+
+  /** Drops this spec's vector partitions of range hours that have no flows (a rerun must not keep their old rows). */
+  private int dropEmptyHours(FeatureSpec spec, Instant from, Instant to, Set<String> hoursWithFlows) {
+    int dropped = 0;
+    Set<String> present = partitionsOf(config.vectorsTable(), spec.id());
+    for (Instant h = from; h.isBefore(to); h = h.plus(1, ChronoUnit.HOURS)) {
+      if (hoursWithFlows.contains(hourKey(h))) continue;
+      LocalDateTime t = LocalDateTime.ofInstant(h, ZoneOffset.UTC);
+      if (!present.contains(hourKey(h))) continue;
+      spark.sql("ALTER TABLE " + config.vectorsTable() + " DROP IF EXISTS PARTITION (" + DT + "='" + t.toLocalDate()
+          + "', " + HOUR + "=" + t.getHour() + ", " + SPEC_ID + "='" + spec.id() + "')");
+      dropped++;
     }
-    return stale.size();
+    return dropped;
   }
 
   private static Instant ceilHour(Instant t) {

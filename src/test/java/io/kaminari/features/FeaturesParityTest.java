@@ -4,6 +4,8 @@ import static io.kaminari.features.Flows.ICMP;
 import static io.kaminari.features.Flows.TCP;
 import static io.kaminari.features.Flows.UDP;
 import static io.kaminari.features.Flows.flow;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kaminari.common.Columns;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -108,8 +111,13 @@ class FeaturesParityTest {
   void sparkJobAndPlainJavaGiveTheSameVectors(FeatureSpec spec) {
     long w = spec.windowMicros();
     List<FeatureVector> expected = Featurizer.vectors(flows.stream(), spec, micros(FROM.toString()), micros(TO.toString()));
-    for (int partitions : new int[] {1, 3}) {
-      List<Row> actual = new ArrayList<>(FeaturesJob.vectors(frame, spec, FROM, TO, partitions).collectAsList());
+    List<Dataset<Row>> sparkPaths = List.of(
+        FeaturesJob.vectors(frame, spec, FROM, TO, 1),
+        FeaturesJob.vectors(frame, spec, FROM, TO, 3),
+        // The job's own path: one task per hour, as it reads the hour partitions of kaminari.flows.
+        FeaturesJob.vectorsByHour(spark, FeaturesParityTest::flowsOfHour, spec, FROM, TO, null));
+    for (Dataset<Row> path : sparkPaths) {
+      List<Row> actual = new ArrayList<>(path.collectAsList());
       actual.sort(Comparator.<Row>comparingLong(r -> micros(r.<Instant>getAs(Columns.WINDOW_START).toString()))
           .thenComparing(r -> r.<String>getAs(Columns.SCOPE_KEY)));
       assertThat(actual).hasSize(expected.size());
@@ -147,6 +155,15 @@ class FeaturesParityTest {
       assertThat(expected).hasSize((int) ((micros(TO.toString()) - micros(FROM.toString())) / w));
       if (w < 3_600_000_000L) assertThat(expected).anySatisfy(v -> assertThat(v.values()).containsOnly(0f));
     }
+  }
+
+  /** The flows of one hour, or null when it has none (the job reads no partition then). */
+  private static Dataset<Row> flowsOfHour(Instant hourStart) {
+    Instant end = hourStart.plusSeconds(3600);
+    boolean any = flows.stream().anyMatch(f -> f.eventTimeMicros() >= micros(hourStart.toString())
+        && f.eventTimeMicros() < micros(end.toString()));
+    Column t = col(io.kaminari.common.FlowSchema.EVENT_TIME);
+    return any ? frame.where(t.geq(lit(hourStart)).and(t.lt(lit(end)))) : null;
   }
 
   private static boolean isRate(PortFeature f) {
