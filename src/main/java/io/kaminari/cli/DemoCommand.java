@@ -1,6 +1,24 @@
 package io.kaminari.cli;
 
+import static org.apache.spark.sql.functions.col;
+
+import io.kaminari.common.Columns;
 import io.kaminari.common.ConfigException;
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.FeaturesConfig;
+import io.kaminari.features.FeaturesJob;
+import io.kaminari.features.Scope;
+import io.kaminari.model.Hyperparameters;
+import io.kaminari.model.ModelRef;
+import io.kaminari.model.ModelRegistry;
+import io.kaminari.model.TrainConfig;
+import io.kaminari.model.TrainJob;
+import io.kaminari.scoring.ScoreConfig;
+import io.kaminari.scoring.ScoreJob;
+import io.kaminari.scoring.WindowMetrics;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import io.kaminari.common.JobRun;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
@@ -22,6 +40,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,12 +49,15 @@ import picocli.CommandLine.Option;
  * {@code kaminari demo}: the whole pipeline on the embedded default, from an empty home to tables you can query.
  *
  * <p>It starts its own single-node Kafka broker, generates two days of traffic with labelled attacks on day two,
- * lands and compacts them, and prints what it did. It resets the demo state of the home first (the kaminari database
- * and landing checkpoints), so it can be rerun; it refuses to run against a remote metastore or warehouse.
+ * lands and compacts them, builds port vectors, trains the autoencoder on day one, publishes it as champion, scores
+ * day two and prints the detections next to the labels. It resets the demo state of the home first (the kaminari
+ * database, landing checkpoints and local model store), so it can be rerun; it refuses to run against a remote
+ * metastore or warehouse.
  */
 @Command(name = "demo", description = "Run the pipeline end to end on the embedded default with generated traffic.")
 final class DemoCommand extends SparkCommand {
   static final String TOPIC = "pmacct.flows";
+  static final String MODEL = "flow-ae";
 
   @Option(names = "--flows-per-day", defaultValue = "150000", description = "benign flows per day; default ${DEFAULT-VALUE}")
   long flowsPerDay;
@@ -60,6 +82,9 @@ final class DemoCommand extends SparkCommand {
     step("Kaminari demo in " + home);
     spark.sql("DROP DATABASE IF EXISTS " + Warehouse.DATABASE + " CASCADE");
     deleteTree(Path.of(config.get(Settings.CHECKPOINTS).replaceFirst("^file:", ""), "land"));
+    if ("file".equals(config.get(Settings.MODEL_STORE).getScheme())) {
+      deleteTree(Path.of(config.get(Settings.MODEL_STORE)));
+    }
     Warehouse.ensure(spark);
 
     try (EmbeddedKafka kafka = EmbeddedKafka.start(home.resolve("kafka"))) {
@@ -85,25 +110,93 @@ final class DemoCommand extends SparkCommand {
       step(String.format("3. landed %,d Kafka records into %s", landed.inputRecords(), Warehouse.FLOWS_LANDING));
     }
 
+    Path labels = home.resolve("demo/labels.csv");
     Instant to = Scenarios.DEMO_START.plus(Duration.ofDays(2)).plus(Duration.ofHours(1));
     JobRun compacted = new CompactJob(spark, CompactConfig.from(config)).compactRange(Scenarios.DEMO_START, to);
     step(String.format("4. compacted into %s: %,d flows, %,d rejected, %,d duplicates, %,d markers (reconciled)",
         Warehouse.FLOWS, compacted.outputRows(), compacted.rejected(), compacted.duplicates(), compacted.markers()));
 
+    Instant day2 = Scenarios.DEMO_START.plus(Duration.ofDays(1));
+    Instant end = day2.plus(Duration.ofDays(1));
+    FeatureSpec spec = FeatureSpec.seed(Scope.GLOBAL);
+    for (FeatureSpec s : List.of(spec, FeatureSpec.seed(Scope.DST_PREFIX))) {
+      JobRun built = new FeaturesJob(spark, FeaturesConfig.of(config, s, Scenarios.DEMO_START, end)).run();
+      step(String.format("5. built %,d port vectors of spec %s (%s, %d features) into %s", built.outputRows(), s.id(),
+          s.scope().jsonName(), s.dimension(), Warehouse.PORT_VECTORS));
+    }
+    printVectors(spark, spec);
+
+    ModelRegistry registry = ModelRegistry.fromConfig(config);
+    TrainConfig train = new TrainConfig(MODEL, spec, Scenarios.DEMO_START, day2, Hyperparameters.DEFAULTS, "champion",
+        false, config.get(Settings.PROMOTION_MARGIN), home.resolve("tmp"));
+    new TrainJob(spark, train, registry).run();
+    step("6. trained on day 1 and published to " + registry.root() + ": " + registry.aliases(MODEL));
+
+    new ScoreJob(spark, new ScoreConfig(ModelRef.parse(MODEL + "@champion"), day2, end, 24), registry).run();
+    step("7. scored day 2 into " + Warehouse.ANOMALY_SCORES + "; detections next to the generator's labels:");
+    printDetections(spark, labels);
+
     step("Tables");
-    for (String t : new String[] {Warehouse.FLOWS_LANDING, Warehouse.FLOWS, Warehouse.FLOWS_REJECTED, Warehouse.JOB_RUNS}) {
+    for (String t : new String[] {Warehouse.FLOWS_LANDING, Warehouse.FLOWS, Warehouse.FLOWS_REJECTED,
+        Warehouse.PORT_VECTORS, Warehouse.ANOMALY_SCORES, Warehouse.JOB_RUNS}) {
       long partitions = t.equals(Warehouse.JOB_RUNS) ? 0 : spark.sql("SHOW PARTITIONS " + t).count();
       System.out.printf("  %-26s %,12d rows %6d partitions%n", t, spark.table(t).count(), partitions);
     }
-    step("Busiest hours of " + Warehouse.FLOWS);
-    spark.sql("SELECT dt, hour, count(*) AS flows, sum(packets) AS packets FROM " + Warehouse.FLOWS
-        + " GROUP BY dt, hour ORDER BY flows DESC LIMIT 5").show(false);
     step("Done. Look next:");
     System.out.println("  warehouse:  " + config.get(Settings.WAREHOUSE));
     System.out.println("  labels:     " + home.resolve("demo/labels.csv"));
     System.out.println("  job log:    SELECT * FROM kaminari.job_runs  (spark-sql against " + home.resolve("metastore_db")
         + ")");
     return 0;
+  }
+
+  /** The busiest attack window next to a quiet one, as readable port: value pairs. */
+  private static void printVectors(SparkSession spark, FeatureSpec spec) {
+    List<Row> rows = spark.table(Warehouse.PORT_VECTORS)
+        .where(col(Columns.SPEC_ID).equalTo(spec.id()))
+        .orderBy(col(Columns.VECTOR_PACKETS).desc()).limit(1)
+        .union(spark.table(Warehouse.PORT_VECTORS).where(col(Columns.SPEC_ID).equalTo(spec.id())
+            .and(col(Columns.WINDOW_START).equalTo(Instant.parse("2024-05-01T12:00:00Z")))))
+        .collectAsList();
+    List<String> names = spec.featureNames();
+    for (Row r : rows) {
+      System.out.printf("  window %s  flows=%d packets=%d%n", r.getAs(Columns.WINDOW_START), r.<Long>getAs(
+          Columns.VECTOR_FLOWS), r.<Long>getAs(Columns.VECTOR_PACKETS));
+      List<Float> v = r.getList(r.fieldIndex(Columns.VECTOR));
+      StringBuilder line = new StringBuilder("    ");
+      for (int i = 0; i < v.size(); i++) {
+        if (v.get(i) == 0f) continue;
+        line.append(String.format("%s: %.1f   ", names.get(i), v.get(i)));
+        if (line.length() > 100) {
+          System.out.println(line);
+          line.setLength(0);
+          line.append("    ");
+        }
+      }
+      System.out.println(line);
+    }
+  }
+
+  /** Flagged global windows of day 2 with their explanation, and precision/recall against the labels. */
+  private static void printDetections(SparkSession spark, Path labelsFile) throws IOException {
+    Set<Instant> labelled = new TreeSet<>();
+    for (String line : Files.readAllLines(labelsFile).subList(1, Files.readAllLines(labelsFile).size())) {
+      labelled.add(Instant.parse(line.split(",")[0]));
+    }
+    List<Row> flagged = spark.table(Warehouse.ANOMALY_SCORES)
+        .where(col(Columns.SCOPE).equalTo(Scope.GLOBAL.jsonName()).and(col(Columns.IS_ANOMALY)))
+        .orderBy(Columns.WINDOW_START).collectAsList();
+    Set<Instant> flaggedStarts = new TreeSet<>();
+    for (Row r : flagged) {
+      Instant w = r.getAs(Columns.WINDOW_START);
+      flaggedStarts.add(w);
+      System.out.printf("  %s score=%8.3f threshold=%.3f %-8s %s%n", w, r.<Double>getAs(Columns.SCORE),
+          r.<Double>getAs(Columns.THRESHOLD), labelled.contains(w) ? "ATTACK" : "(quiet)",
+          r.getList(r.fieldIndex(Columns.EXPLANATION)));
+    }
+    Set<Instant> day2Labels = new TreeSet<>(labelled);
+    System.out.println("  labelled attack windows: " + day2Labels.size() + "; per-window "
+        + WindowMetrics.of(flaggedStarts, day2Labels));
   }
 
   private void step(String s) {

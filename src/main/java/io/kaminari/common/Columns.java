@@ -27,4 +27,33 @@ public final class Columns {
   public static final String DT = "dt";
   /** Partition column: UTC hour, 0-23. */
   public static final String HOUR = "hour";
+
+  /** Partition column of port_vectors (and column of feature_specs): {@code FeatureSpec.id()}. */
+  public static final String SPEC_ID = "spec_id";
+  /** Window start, inclusive, UTC. */
+  public static final String WINDOW_START = "window_start";
+  /** Window end, exclusive, UTC. */
+  public static final String WINDOW_END = "window_end";
+  /** {@code global} or {@code dst-prefix}. */
+  public static final String SCOPE = "scope";
+  public static final String SCOPE_KEY = "scope_key";
+  public static final String VECTOR = "vector";
+  /** port_vectors: flow records of the window and key (the flows table's own {@code flows} column is pmacct's). */
+  public static final String VECTOR_FLOWS = "flows";
+  /** port_vectors: packets of the window and key, scaled by the sampling rate. */
+  public static final String VECTOR_PACKETS = "packets";
+  public static final String SPEC_NAME = "name";
+  public static final String DIMENSION = "dimension";
+  public static final String SPEC_JSON = "spec_json";
+  public static final String CREATED_AT = "created_at";
+
+  /** anomaly_scores: the window's anomaly score (mean squared reconstruction error). */
+  public static final String SCORE = "score";
+  public static final String THRESHOLD = "threshold";
+  public static final String IS_ANOMALY = "is_anomaly";
+  /** anomaly_scores: the top features by share of the squared error, as text. */
+  public static final String EXPLANATION = "explanation";
+  public static final String MODEL_NAME = "model_name";
+  public static final String MODEL_VERSION = "model_version";
+  public static final String SCORED_AT = "scored_at";
 }

@@ -51,7 +51,8 @@ public final class Settings {
       Settings::positiveLong);
   public static final ConfigKey<URI> MODEL_STORE = key("model.store", "file://${home}/models",
       "model registry root: hdfs://nn:8020/kaminari/models, s3a://bucket/models or a local path (file://... or plain;"
-          + " a relative path is resolved against the working directory)", Settings::storeUri);
+          + " a relative path is resolved against the working directory); generated feature specs go to specs/<id>.json",
+      Settings::storeUri);
   public static final ConfigKey<Double> PROMOTION_MARGIN = key("promotion.margin", "0.05",
       "promotion gate: a candidate may replace an alias target whose val_loss is at most this fraction lower"
           + " (0.05 = candidate val_loss <= current * 1.05)", Settings::nonNegativeDouble);

@@ -26,10 +26,14 @@ public final class Warehouse {
   public static final String FLOWS = DATABASE + ".flows";
   public static final String FLOWS_REJECTED = DATABASE + ".flows_rejected";
   public static final String JOB_RUNS = DATABASE + ".job_runs";
+  public static final String PORT_VECTORS = DATABASE + ".port_vectors";
+  public static final String FEATURE_SPECS = DATABASE + ".feature_specs";
+  public static final String ANOMALY_SCORES = DATABASE + ".anomaly_scores";
 
   /** The DDL files, in the order they must run (the database first). A test checks this lists every file. */
   public static final List<String> DDL_FILES =
-      List.of("00_database.sql", "flows_landing.sql", "flows.sql", "flows_rejected.sql", "job_runs.sql");
+      List.of("00_database.sql", "flows_landing.sql", "flows.sql", "flows_rejected.sql", "job_runs.sql",
+          "port_vectors.sql", "feature_specs.sql", "anomaly_scores.sql");
 
   /** Creates the database and every table that does not exist yet. */
   public static void ensure(SparkSession spark) {
@@ -66,6 +70,11 @@ public final class Warehouse {
     }
     if (!cur.toString().isBlank()) out.add(cur.toString().strip());
     return out;
+  }
+
+  /** {@code qualifiedTable} (one of the constants above) moved to {@code database}, e.g. for a benchmark's copy. */
+  public static String inDatabase(String qualifiedTable, String database) {
+    return database + qualifiedTable.substring(qualifiedTable.indexOf('.'));
   }
 
   /** The storage location (URI) of a {@code db.table}. */

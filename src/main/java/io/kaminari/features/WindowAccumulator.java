@@ -85,13 +85,20 @@ public final class WindowAccumulator implements Serializable {
     } else if ((portSrc | portDst) >>> 16 != 0) {
       throw new IllegalArgumentException("port out of range 0..65535: src " + portSrc + ", dst " + portDst);
     }
-    long scale = Math.max(1, samplingRate);
-    long scaledPackets = packets * scale;
-    long scaledBytes = bytes * scale;
+    long scaledPackets = scaled(packets, samplingRate);
+    long scaledBytes = scaled(bytes, samplingRate);
     flowCount++;
     packetCount += scaledPackets;
     addToSlot(layout.srcSlot(portSrc), portDst, scaledPackets, scaledBytes, ipSrc, ipDst);
     addToSlot(layout.dstSlot(portDst), portSrc, scaledPackets, scaledBytes, ipSrc, ipDst);
+  }
+
+  /**
+   * A packet or byte count scaled by the exporter's 1-in-N sampling rate: {@code count × max(1, samplingRate)}, so 0
+   * and 1 both mean unsampled. Public so that port selection ranks ports by the same estimate the vectors hold.
+   */
+  public static long scaled(long count, long samplingRate) {
+    return count * Math.max(1, samplingRate);
   }
 
   /** Folds {@code other} (a partial of the same window, key and spec layout) into this one; {@code other} is unchanged. */

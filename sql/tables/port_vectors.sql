@@ -1,0 +1,17 @@
+-- One port-feature vector per window x scope key x feature spec, built by `kaminari features` from kaminari.flows.
+-- Partitioned by the UTC hour of window_start (windows never straddle an hour), then by spec: a rerun of one spec
+-- overwrites exactly its own (dt, hour, spec_id) partitions, so vectors of other specs in the same hours survive.
+-- Rates are per second of window length; all times are UTC.
+CREATE TABLE IF NOT EXISTS kaminari.port_vectors (
+  window_start TIMESTAMP    COMMENT 'window start, inclusive (UTC), epoch-aligned to the spec window length',
+  window_end   TIMESTAMP    COMMENT 'window end, exclusive (UTC): window_start + window_seconds',
+  scope        STRING       COMMENT 'global (one vector per window) or dst-prefix (one per destination prefix with traffic)',
+  scope_key    STRING       COMMENT 'global, or the destination prefix in canonical text (192.0.2.0/24, 2001:db8::/64)',
+  vector       ARRAY<FLOAT> COMMENT 'the values in the spec layout (FeatureSpec.featureNames): rates in units per second, distinct counts as counts',
+  flows        BIGINT       COMMENT 'flow records in the window and key (count, not scaled by sampling)',
+  packets      BIGINT       COMMENT 'packets in the window and key, scaled by max(1, sampling_rate): estimated packets on the wire'
+)
+COMMENT 'Port-feature vectors per window and scope key, one layout per spec_id (see kaminari.feature_specs)'
+PARTITIONED BY (dt STRING COMMENT 'UTC date of window_start, yyyy-MM-dd', hour INT COMMENT 'UTC hour of window_start, 0-23',
+  spec_id STRING COMMENT 'FeatureSpec.id() of the layout: 16 hex digits')
+STORED AS PARQUET;

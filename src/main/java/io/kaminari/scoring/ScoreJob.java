@@ -1,0 +1,171 @@
+package io.kaminari.scoring;
+
+import static io.kaminari.common.Columns.DT;
+import static io.kaminari.common.Columns.EXPLANATION;
+import static io.kaminari.common.Columns.HOUR;
+import static io.kaminari.common.Columns.IS_ANOMALY;
+import static io.kaminari.common.Columns.MODEL_NAME;
+import static io.kaminari.common.Columns.MODEL_VERSION;
+import static io.kaminari.common.Columns.SCOPE;
+import static io.kaminari.common.Columns.SCOPE_KEY;
+import static io.kaminari.common.Columns.SCORE;
+import static io.kaminari.common.Columns.SCORED_AT;
+import static io.kaminari.common.Columns.SPEC_ID;
+import static io.kaminari.common.Columns.THRESHOLD;
+import static io.kaminari.common.Columns.VECTOR;
+import static io.kaminari.common.Columns.VECTOR_FLOWS;
+import static io.kaminari.common.Columns.VECTOR_PACKETS;
+import static io.kaminari.common.Columns.WINDOW_END;
+import static io.kaminari.common.Columns.WINDOW_START;
+import static org.apache.spark.sql.functions.col;
+
+import io.kaminari.common.JobRun;
+import io.kaminari.common.JobRuns;
+import io.kaminari.common.Warehouse;
+import io.kaminari.ingest.CompactJob;
+import io.kaminari.model.AnomalyModel;
+import io.kaminari.model.LoadedModel;
+import io.kaminari.model.ModelManifest;
+import io.kaminari.model.ModelRef;
+import io.kaminari.model.ModelRegistry;
+import io.kaminari.model.Score;
+import java.io.Serializable;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Scores the port vectors of a period with one registry model version and writes {@code kaminari.anomaly_scores}.
+ *
+ * <p>The alias is resolved once, on the driver, to a fixed version, which is verified (checksums, spec) before any
+ * work starts; every partition then loads that version from the registry (a local, verified copy per executor JVM)
+ * and scores its vectors in batches. Idempotent per range and model version: each chunk overwrites exactly the
+ * (dt, hour, model_name, model_version) partitions it produces.
+ */
+public final class ScoreJob {
+  private final SparkSession spark;
+  private final ScoreConfig config;
+  private final ModelRegistry registry;
+
+  public ScoreJob(SparkSession spark, ScoreConfig config, ModelRegistry registry) {
+    this.spark = spark;
+    this.config = config;
+    this.registry = registry;
+  }
+
+  /** Where executors find the model: registry root, fixed version, and the Hadoop settings to reach it. */
+  record ModelSource(String root, String name, int version, Map<String, String> hadoop) implements Serializable {
+    LoadedModel load() {
+      Configuration conf = new Configuration();
+      hadoop.forEach(conf::set);
+      Path cache = Path.of(System.getProperty("java.io.tmpdir"), "kaminari-models");
+      return new ModelRegistry(URI.create(root), conf).load(ModelRef.parse(name + "/" + version), cache);
+    }
+  }
+
+  public JobRun run() throws Exception {
+    Warehouse.ensure(spark);
+    int version = registry.resolve(config.model());
+    ModelManifest manifest = registry.verify(config.model().name(), version);
+    return JobRuns.run(spark, "score", config.from(), config.to(), runId -> {
+      Map<String, String> hadoop = new java.util.HashMap<>();
+      spark.sparkContext().hadoopConfiguration().forEach(e -> hadoop.put(e.getKey(), e.getValue()));
+      ModelSource source = new ModelSource(registry.root().toString(), manifest.name(), version, hadoop);
+      long windows = 0;
+      long anomalies = 0;
+      for (Instant c = config.from(); c.isBefore(config.to()); c = c.plus(config.chunkHours(), ChronoUnit.HOURS)) {
+        Instant end = min(c.plus(config.chunkHours(), ChronoUnit.HOURS), config.to());
+        Dataset<Row> scored = score(vectors(spark, manifest.specId(), c, end), source, manifest)
+            .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        try {
+          long n = scored.count();
+          if (n == 0) {
+            throw new IllegalStateException("no port vectors of spec " + manifest.specId() + " in [" + c + ", " + end
+                + "): run `kaminari features` for the range with that spec first");
+          }
+          scored.write().mode("overwrite").insertInto(Warehouse.ANOMALY_SCORES);
+          long a = scored.where(col(IS_ANOMALY)).count();
+          windows += n;
+          anomalies += a;
+          System.out.printf("scored [%s, %s) with %s/%d: %,d windows, %,d anomalies%n", c, end, manifest.name(),
+              version, n, a);
+        } finally {
+          scored.unpersist();
+        }
+      }
+      return JobRuns.counts(windows, windows, windows, 0, 0, 0, manifest.name() + "/" + version + ": " + anomalies
+          + " anomalies");
+    });
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  /** The vectors of {@code specId} whose window starts in {@code [from, to)}, reading only those hour partitions. */
+  public static Dataset<Row> vectors(SparkSession spark, String specId, Instant from, Instant to) {
+    return spark.table(Warehouse.PORT_VECTORS)
+        .where(CompactJob.hourRange(from, to).and(col(SPEC_ID).equalTo(specId))
+            .and(col(WINDOW_START).geq(from)).and(col(WINDOW_START).lt(to)));
+  }
+
+  /** Scores vector rows (port_vectors columns) with the model version of {@code source}: one row per vector. */
+  static Dataset<Row> score(Dataset<Row> vectors, ModelSource source, ModelManifest manifest) {
+    StructType schema = SparkSession.active().table(Warehouse.ANOMALY_SCORES).schema();
+    double threshold = manifest.threshold();
+    Instant scoredAt = Instant.now();
+    return vectors.select(col(WINDOW_START), col(WINDOW_END), col(SCOPE), col(SCOPE_KEY), col(VECTOR),
+            col(VECTOR_FLOWS), col(VECTOR_PACKETS), col(SPEC_ID), col(DT), col(HOUR))
+        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
+          if (!rows.hasNext()) return java.util.Collections.emptyIterator();
+          // The executor reads the same verified version the driver resolved: the manifest there is the authority.
+          LoadedModel loaded = source.load();
+          ModelManifest m = loaded.manifest();
+          try (AnomalyModel model = AnomalyModel.load(loaded.dir(), m.spec(), m.normalisation().mean(),
+              m.normalisation().std(), m.hyperparameters())) {
+            List<Row> out = new ArrayList<>();
+            List<Row> batch = new ArrayList<>(AnomalyModel.BATCH);
+            while (rows.hasNext()) {
+              batch.add(rows.next());
+              if (batch.size() == AnomalyModel.BATCH || !rows.hasNext()) {
+                scoreBatch(model, batch, threshold, source, scoredAt, out);
+                batch.clear();
+              }
+            }
+            return out.iterator();
+          }
+        }, Encoders.row(schema));
+  }
+
+  private static void scoreBatch(AnomalyModel model, List<Row> batch, double threshold, ModelSource source,
+      Instant scoredAt, List<Row> out) {
+    float[][] x = new float[batch.size()][];
+    for (int i = 0; i < x.length; i++) {
+      List<Float> v = batch.get(i).getList(4);
+      x[i] = new float[v.size()];
+      for (int j = 0; j < x[i].length; j++) x[i][j] = v.get(j);
+    }
+    Score[] scores = model.score(x);
+    for (int i = 0; i < x.length; i++) {
+      Row r = batch.get(i);
+      Score s = scores[i];
+      out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), s.score(), threshold, s.score() > threshold,
+          model.explain(s).toArray(new String[0]), r.get(5), r.get(6), r.get(7), scoredAt, r.get(8), r.get(9),
+          source.name(),
+          source.version()));
+    }
+  }
+}
