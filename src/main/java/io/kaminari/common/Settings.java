@@ -1,5 +1,8 @@
 package io.kaminari.common;
 
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -46,6 +49,12 @@ public final class Settings {
   public static final ConfigKey<Long> ROWS_PER_FILE = key("compact.rows-per-file", "4000000",
       "target rows per Parquet file of kaminari.flows; an hour partition gets ceil(rows / this) files",
       Settings::positiveLong);
+  public static final ConfigKey<URI> MODEL_STORE = key("model.store", "file://${home}/models",
+      "model registry root: hdfs://nn:8020/kaminari/models, s3a://bucket/models or a local path (file://... or plain;"
+          + " a relative path is resolved against the working directory)", Settings::storeUri);
+  public static final ConfigKey<Double> PROMOTION_MARGIN = key("promotion.margin", "0.05",
+      "promotion gate: a candidate may replace an alias target whose val_loss is at most this fraction lower"
+          + " (0.05 = candidate val_loss <= current * 1.05)", Settings::nonNegativeDouble);
 
   private static <T> ConfigKey<T> key(String name, String def, String doc, Function<String, T> parser) {
     ConfigKey<T> k = new ConfigKey<>(name, def, doc, parser);
@@ -78,6 +87,38 @@ public final class Settings {
     long v = Long.parseLong(s.trim());
     if (v <= 0) throw new IllegalArgumentException("must be > 0");
     return v;
+  }
+
+  private static double nonNegativeDouble(String s) {
+    double v = Double.parseDouble(s.trim());
+    if (!(v >= 0) || Double.isInfinite(v)) throw new IllegalArgumentException("must be a finite number >= 0");
+    return v;
+  }
+
+  /**
+   * An absolute registry root URI. {@code file:} URIs and scheme-less paths are resolved against the working directory
+   * here, because the default {@code file://${home}/models} with the default relative home ({@code ./var}) would
+   * otherwise parse as a URI whose host is "." .
+   */
+  static URI storeUri(String s) {
+    String v = s.trim();
+    if (v.isEmpty()) throw new IllegalArgumentException("must not be empty");
+    if (v.startsWith("file:") || !v.matches("^[a-zA-Z][a-zA-Z0-9+.\\-]*://.*")) {
+      String path = v.startsWith("file:") ? v.substring("file:".length()) : v;
+      if (path.startsWith("//")) path = path.substring(2); // file:///abs -> /abs, file://./var -> ./var
+      if (path.isEmpty()) throw new IllegalArgumentException("names no directory");
+      return Path.of(path).toAbsolutePath().normalize().toUri();
+    }
+    try {
+      URI uri = new URI(v);
+      if (uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/")) {
+        throw new IllegalArgumentException("must name a directory below the file system root, e.g. " + uri
+            + (v.endsWith("/") ? "" : "/") + "kaminari/models");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   private static List<String> list(String s) {

@@ -34,7 +34,7 @@ class MainTest {
   void helpListsTheSubcommands() {
     assertThat(Main.run("--help")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("config", "init", "generate", "land", "compact", "demo", "bench");
+        .contains("config", "init", "generate", "land", "compact", "demo", "bench", "models");
   }
 
   @Test

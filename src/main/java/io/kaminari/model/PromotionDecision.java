@@ -1,0 +1,29 @@
+package io.kaminari.model;
+
+/**
+ * The outcome of one promotion request, as recorded in the alias history: whether {@code candidate} may become (or
+ * became) the target of {@code alias}, with the numbers the gate compared.
+ *
+ * <p>{@code current}/{@code currentValLoss} are null when the alias had no target (or its manifest was unreadable);
+ * {@code forced} is true only when the gate refused and {@code --force} overrode it; {@code moved} is false for a refusal
+ * and when the alias already pointed at the candidate.
+ */
+public record PromotionDecision(
+    String name,
+    String alias,
+    int candidate,
+    Integer current,
+    double candidateValLoss,
+    Double currentValLoss,
+    double margin,
+    boolean allowed,
+    boolean forced,
+    boolean moved,
+    String reason) {
+
+  /** One readable line, as the CLI prints it. */
+  public String summary() {
+    return (allowed ? (forced ? "FORCED" : "ALLOWED") : "REFUSED") + ": " + name + "@" + alias + " "
+        + (current == null ? "-" : current) + " -> " + candidate + (moved ? "" : " (not moved)") + ": " + reason;
+  }
+}
