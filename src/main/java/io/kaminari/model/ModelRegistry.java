@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -824,8 +826,9 @@ public final class ModelRegistry {
     return HEX.formatHex(sha.digest());
   }
 
+  /** Six significant digits without exponent or trailing zeros: the numbers an operator compares in the history. */
   private static String num(double d) {
-    return String.format(Locale.ROOT, "%.6g", d);
+    return new BigDecimal(d).round(new MathContext(6)).stripTrailingZeros().toPlainString();
   }
 
   @Override

@@ -193,12 +193,12 @@ abstract class AbstractModelRegistryContract {
     assertThat(within.allowed()).isTrue();
     assertThat(within.forced()).isFalse();
     assertThat(within.currentValLoss()).isEqualTo(0.100);
-    assertThat(within.reason()).contains("0.104000 <= limit 0.105000");
+    assertThat(within.reason()).contains("val_loss 0.104 <= limit 0.105 = current champion 0.1 x (1 + margin 0.05)");
 
     PromotionDecision worse = registry.promote(NAME, 3, ModelRef.CHAMPION, false, 0.05);
     assertThat(worse.allowed()).isFalse();
     assertThat(worse.moved()).isFalse();
-    assertThat(worse.reason()).contains("0.120000 > limit 0.109200");
+    assertThat(worse.reason()).contains("val_loss 0.12 > limit 0.1092");
     assertThat(registry.resolve(ModelRef.parse(NAME + "@champion"))).isEqualTo(2);
 
     PromotionDecision forced = registry.promote(NAME, 3, ModelRef.CHAMPION, true, 0.05);
@@ -216,7 +216,7 @@ abstract class AbstractModelRegistryContract {
             org.assertj.core.groups.Tuple.tuple(AliasEvent.REFUSED, false),
             org.assertj.core.groups.Tuple.tuple(AliasEvent.FORCE, true),
             org.assertj.core.groups.Tuple.tuple(AliasEvent.PROMOTE, true));
-    assertThat(registry.history(NAME, ModelRef.CHAMPION).get(2).reason()).contains("0.120000 > limit 0.109200");
+    assertThat(registry.history(NAME, ModelRef.CHAMPION).get(2).reason()).contains("val_loss 0.12 > limit 0.1092");
     assertThatThrownBy(() -> registry.promote(NAME, 1, ModelRef.LATEST, true, 0.05))
         .isInstanceOf(IllegalArgumentException.class);
   }
