@@ -132,6 +132,10 @@ public final class StreamingScorer implements AutoCloseable {
     lastPollMillis = System.currentTimeMillis();
     sink.maxEventMicros = (lastPollMillis + options.maxFutureSkew().toMillis()) * 1000;
     for (ConsumerRecord<byte[], byte[]> r : records) process(r);
+    for (TopicPartition tp : partitions) {
+      var lag = consumer.currentLag(tp);
+      state.idle(index.get(tp), lag.isPresent() && lag.getAsLong() == 0);
+    }
     ScoringModel offered = provider.take();
     if (offered != null) adopt(offered);
     List<WindowManager.ClosedWindow> closed = state.closeReady();
@@ -319,6 +323,7 @@ public final class StreamingScorer implements AutoCloseable {
       if (m != null && (marker == null || m.closedThrough() > marker.closedThrough())) marker = m;
     }
     state = restoreWindows(marker);
+    state.partitions(partitions.size());
     if (state.epochs().get(state.epochs().size() - 1).model() != newest) state.swap(newest);
     for (ScoringModel m : state.drainRetired()) {
       if (m != newest && models.remove(m.version()) != null) m.close();

@@ -68,6 +68,8 @@ final class WindowManager {
   private final List<ScoringModel> retired = new ArrayList<>();
   private final Map<Integer, Long> maxEvent = new HashMap<>();
   private long maxEventAll = UNSET;
+  /** Per input partition: caught up without ever delivering a flow, so it may not hold the watermark back. */
+  private boolean[] idleWithoutData = new boolean[0];
   private long closedThrough;
   // The window the previous flow went to: consecutive flows mostly share it, which saves two map lookups per flow.
   private Segment cachedSegment;
@@ -132,9 +134,29 @@ final class WindowManager {
     return true;
   }
 
-  /** Max event time over partitions' min, minus the lateness; {@link #UNSET} before any flow. */
+  /**
+   * Declares {@code count} input partitions; until each has delivered a flow or been reported caught up by
+   * {@link #idle}, there is no watermark (otherwise the first partition to deliver would close windows that the
+   * others still have flows for).
+   */
+  void partitions(int count) {
+    idleWithoutData = new boolean[count];
+  }
+
+  /** Whether {@code partition} is at its end offset; only matters while it has delivered no flow. */
+  void idle(int partition, boolean caughtUp) {
+    idleWithoutData[partition] = caughtUp;
+  }
+
+  /**
+   * Min over partitions of their max event time, minus the lateness; {@link #UNSET} before any flow or while a
+   * declared partition has neither delivered a flow nor been reported caught up.
+   */
   long watermark() {
     if (maxEvent.isEmpty()) return UNSET;
+    for (int p = 0; p < idleWithoutData.length; p++) {
+      if (!idleWithoutData[p] && !maxEvent.containsKey(p)) return UNSET;
+    }
     long min = Long.MAX_VALUE;
     for (long v : maxEvent.values()) min = Math.min(min, v);
     return min - latenessMicros;

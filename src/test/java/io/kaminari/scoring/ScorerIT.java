@@ -98,7 +98,7 @@ class ScorerIT {
         for (int i = 0; i < CLOSED_WINDOWS; i++) {
           assertThat(out.get(i).key()).isEqualTo(batch.get(i).key());
           assertThat(out.get(i).flows()).isEqualTo(batch.get(i).flows());
-          assertThat(out.get(i).score()).isCloseTo(batch.get(i).score(), org.assertj.core.data.Offset.offset(1e-9));
+          assertThat(out.get(i).score()).isCloseTo(batch.get(i).score(), org.assertj.core.data.Percentage.withPercentage(1e-3));
         }
       }
 
