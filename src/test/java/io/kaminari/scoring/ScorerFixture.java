@@ -39,6 +39,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -206,4 +210,17 @@ final class ScorerFixture {
   static List<ScoredWindow> scored(List<ConsumerRecord<byte[], byte[]>> records) {
     return records.stream().map(r -> ScoredWindow.fromJson(r.value())).toList();
   }
+  /** One valid flow at {@code at} on each partition, so that every partition's watermark passes it. */
+  static void flush(String bootstrap, String topic, int partitions, Instant at) {
+    String flow = "{\"ip_src\":\"198.51.100.1\",\"ip_dst\":\"203.0.113.99\",\"port_src\":40000,\"port_dst\":443,"
+        + "\"ip_proto\":\"tcp\",\"packets\":1,\"bytes\":60,\"timestamp_start\":" + at.getEpochSecond() + "}";
+    Map<String, Object> p = new HashMap<>(KafkaFlowSink.producerConfig(bootstrap));
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      for (int i = 0; i < partitions; i++) {
+        producer.send(new ProducerRecord<>(topic, i, null, flow.getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+  }
+
 }

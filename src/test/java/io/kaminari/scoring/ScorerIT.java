@@ -71,7 +71,7 @@ class ScorerIT {
       int version = ScorerFixture.publishChampion(registry, ScorerFixture.SPEC_60);
       ScorerFixture.produce(kafka.bootstrapServers(), "flows1", TRAFFIC);
       sendRaw("flows1", "this is not json", "{\"ip_src\":\"192.0.2.1\",\"packets\":1,\"bytes\":60}");
-      flush("flows1", 2);
+      ScorerFixture.flush(kafka.bootstrapServers(), "flows1", 2, FLUSH);
 
       List<ScoredWindow> out = ScorerFixture.scored(ScorerFixture.readCommitted(kafka.bootstrapServers(), "scores1",
           Duration.ofSeconds(90), atLeast(CLOSED_WINDOWS)));
@@ -122,6 +122,17 @@ class ScorerIT {
           .containsPattern("kaminari_scorer_anomalies_total [1-9]");
       String api = get(scorer, "/api/scores?since=" + ATTACK + "&scope=global").body();
       assertThat(api).startsWith("[{\"window_start\":\"" + ATTACK + "\"").contains("\"is_anomaly\":true");
+
+      // The dashboard, rendered by a real headless Chromium: the chart holds every scored window and the attack.
+      String url = "http://127.0.0.1:" + scorer.httpPort() + "/";
+      Path shot = Path.of("target", "scorer-dashboard.png").toAbsolutePath();
+      chromium(tmp.resolve("chrome1"), "--screenshot=" + shot, "--window-size=1280,1000", url);
+      assertThat(shot).isNotEmptyFile();
+      String dom = chromium(tmp.resolve("chrome2"), "--dump-dom", url);
+      assertThat(dom).contains("data-scope=\"global\" data-windows=\"" + CLOSED_WINDOWS + "\"")
+          .contains("class=\"anomaly\" data-window=\"" + ATTACK + "\"")
+          .contains("model version <b>" + version + "</b>")
+          .containsPattern("<td>dst_port 80 [a-z_]+ \\(\\d+%\\)");
     }
   }
 
@@ -146,7 +157,7 @@ class ScorerIT {
       ScorerFixture.readCommitted(kafka.bootstrapServers(), "scores2", Duration.ofSeconds(60), atLeast(15));
       kafka.restart();
       ScorerFixture.produce(kafka.bootstrapServers(), "flows2", third);
-      flush("flows2", 2);
+      ScorerFixture.flush(kafka.bootstrapServers(), "flows2", 2, FLUSH);
       List<ScoredWindow> out = ScorerFixture.scored(ScorerFixture.readCommitted(kafka.bootstrapServers(), "scores2",
           Duration.ofSeconds(90), atLeast(CLOSED_WINDOWS)));
       assertExactlyOnce(out, CLOSED_WINDOWS);
@@ -177,17 +188,16 @@ class ScorerIT {
     }
   }
 
-  /** One valid flow at {@link #FLUSH} on each partition, so that every partition's watermark passes minute 30. */
-  static void flush(String topic, int partitions) {
-    String flow = "{\"ip_src\":\"198.51.100.1\",\"ip_dst\":\"203.0.113.99\",\"port_src\":40000,\"port_dst\":443,"
-        + "\"ip_proto\":\"tcp\",\"packets\":1,\"bytes\":60,\"timestamp_start\":" + FLUSH.getEpochSecond() + "}";
-    Map<String, Object> p = new HashMap<>(io.kaminari.generate.KafkaFlowSink.producerConfig(kafka.bootstrapServers()));
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
-        new ByteArraySerializer())) {
-      for (int i = 0; i < partitions; i++) {
-        producer.send(new ProducerRecord<>(topic, i, null, flow.getBytes(StandardCharsets.UTF_8)));
-      }
-    }
+  /** Runs Debian's headless Chromium on a fresh profile with no background networking; returns its stdout. */
+  static String chromium(Path profile, String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
+        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--user-data-dir=" + profile));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return out;
   }
 
   static HttpResponse<String> get(Scorer scorer, String path) throws Exception {
