@@ -77,6 +77,7 @@ public final class StreamingScorer implements AutoCloseable {
   private final List<ScoredWindow> uncommitted = new ArrayList<>();
   private long firstCloseNanos = -1;
   private long lastLagMillis;
+  private long lastIdleCheckMillis;
 
   StreamingScorer(Options options, ModelProvider provider, ScorerMetrics metrics, RecentScores recent) {
     this.options = options;
@@ -132,9 +133,14 @@ public final class StreamingScorer implements AutoCloseable {
     lastPollMillis = System.currentTimeMillis();
     sink.maxEventMicros = (lastPollMillis + options.maxFutureSkew().toMillis()) * 1000;
     for (ConsumerRecord<byte[], byte[]> r : records) process(r);
-    for (TopicPartition tp : partitions) {
-      var lag = consumer.currentLag(tp);
-      state.idle(index.get(tp), lag.isPresent() && lag.getAsLong() == 0);
+    if (state.waitingForPartitions() && lastPollMillis - lastIdleCheckMillis > 1000) {
+      // An empty partition must not block the watermark forever: it counts as idle once read to its end.
+      lastIdleCheckMillis = lastPollMillis;
+      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(5));
+      for (TopicPartition tp : partitions) {
+        Long end = ends.get(tp);
+        state.idle(index.get(tp), end != null && consumer.position(tp) >= end);
+      }
     }
     ScoringModel offered = provider.take();
     if (offered != null) adopt(offered);

@@ -143,6 +143,11 @@ final class WindowManager {
     idleWithoutData = new boolean[count];
   }
 
+  /** Whether some declared partition has not delivered a flow yet (so its idleness decides the watermark). */
+  boolean waitingForPartitions() {
+    return maxEvent.size() < idleWithoutData.length;
+  }
+
   /** Whether {@code partition} is at its end offset; only matters while it has delivered no flow. */
   void idle(int partition, boolean caughtUp) {
     idleWithoutData[partition] = caughtUp;
