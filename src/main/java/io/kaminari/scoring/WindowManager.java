@@ -58,15 +58,32 @@ final class WindowManager {
 
   private static final class OpenWindow {
     final Map<String, WindowAccumulator> byKey = new HashMap<>();
-    /** Partition -> offset of its first (so smallest) record in this window: where a restart must re-read from. */
-    final Map<Integer, Long> firstOffset = new HashMap<>();
+    /** Per partition, the offset of its first (so smallest) record in this window, -1 if none: where a restart must
+     * re-read from. An array, not a map: it is touched for every flow. */
+    long[] firstOffset;
+
+    OpenWindow(int partitions) {
+      firstOffset = new long[partitions];
+      java.util.Arrays.fill(firstOffset, -1);
+    }
+
+    void recordOffset(int partition, long offset) {
+      if (partition >= firstOffset.length) {
+        int old = firstOffset.length;
+        firstOffset = java.util.Arrays.copyOf(firstOffset, partition + 1);
+        java.util.Arrays.fill(firstOffset, old, firstOffset.length, -1);
+      }
+      if (firstOffset[partition] < 0) firstOffset[partition] = offset;
+    }
   }
 
   private final long latenessMicros;
   private final List<Segment> segments = new ArrayList<>();
   private final List<Epoch> epochs = new ArrayList<>();
   private final List<ScoringModel> retired = new ArrayList<>();
-  private final Map<Integer, Long> maxEvent = new HashMap<>();
+  /** Per partition, the max event time seen, {@link #UNSET} before its first flow. */
+  private long[] maxEvent = new long[0];
+  private int partitionsWithData;
   private long maxEventAll = UNSET;
   /** Per input partition: caught up without ever delivering a flow, so it may not hold the watermark back. */
   private boolean[] idleWithoutData = new boolean[0];
@@ -110,15 +127,21 @@ final class WindowManager {
     long t = flow.eventTimeMicros();
     Segment seg = segmentFor(t);
     long start = Featurizer.windowStartMicros(t, seg.spec);
-    Long prev = maxEvent.get(partition);
-    if (prev == null || t > prev) maxEvent.put(partition, t);
+    if (partition >= maxEvent.length) {
+      int old = maxEvent.length;
+      maxEvent = java.util.Arrays.copyOf(maxEvent, partition + 1);
+      java.util.Arrays.fill(maxEvent, old, maxEvent.length, UNSET);
+    }
+    long prev = maxEvent[partition];
+    if (prev == UNSET) partitionsWithData++;
+    if (t > prev) maxEvent[partition] = t;
     if (t > maxEventAll) maxEventAll = t;
     if (closedThrough != UNSET && start < closedThrough) return false;
     OpenWindow w;
     if (seg == cachedSegment && start == cachedStart && cachedWindow != null) {
       w = cachedWindow;
     } else {
-      w = seg.windows.computeIfAbsent(start, s -> new OpenWindow());
+      w = seg.windows.computeIfAbsent(start, s -> new OpenWindow(maxEvent.length));
       cachedSegment = seg;
       cachedStart = start;
       cachedWindow = w;
@@ -130,7 +153,7 @@ final class WindowManager {
       w.byKey.put(key, acc);
     }
     acc.add(flow);
-    w.firstOffset.putIfAbsent(partition, offset);
+    w.recordOffset(partition, offset);
     return true;
   }
 
@@ -141,11 +164,16 @@ final class WindowManager {
    */
   void partitions(int count) {
     idleWithoutData = new boolean[count];
+    if (maxEvent.length < count) {
+      int old = maxEvent.length;
+      maxEvent = java.util.Arrays.copyOf(maxEvent, count);
+      java.util.Arrays.fill(maxEvent, old, count, UNSET);
+    }
   }
 
   /** Whether some declared partition has not delivered a flow yet (so its idleness decides the watermark). */
   boolean waitingForPartitions() {
-    return maxEvent.size() < idleWithoutData.length;
+    return partitionsWithData < idleWithoutData.length;
   }
 
   /** Whether {@code partition} is at its end offset; only matters while it has delivered no flow. */
@@ -158,12 +186,15 @@ final class WindowManager {
    * declared partition has neither delivered a flow nor been reported caught up.
    */
   long watermark() {
-    if (maxEvent.isEmpty()) return UNSET;
-    for (int p = 0; p < idleWithoutData.length; p++) {
-      if (!idleWithoutData[p] && !maxEvent.containsKey(p)) return UNSET;
-    }
+    if (partitionsWithData == 0) return UNSET;
     long min = Long.MAX_VALUE;
-    for (long v : maxEvent.values()) min = Math.min(min, v);
+    for (int p = 0; p < maxEvent.length; p++) {
+      if (maxEvent[p] != UNSET) {
+        min = Math.min(min, maxEvent[p]);
+      } else if (p >= idleWithoutData.length || !idleWithoutData[p]) {
+        return UNSET;
+      }
+    }
     return min - latenessMicros;
   }
 
@@ -267,8 +298,8 @@ final class WindowManager {
     long min = nextOffset;
     for (Segment s : segments) {
       for (OpenWindow w : s.windows.values()) {
-        Long o = w.firstOffset.get(partition);
-        if (o != null && o < min) min = o;
+        long o = partition < w.firstOffset.length ? w.firstOffset[partition] : -1;
+        if (o >= 0 && o < min) min = o;
       }
     }
     return min;
