@@ -142,8 +142,8 @@ class WindowManagerTest {
     w.add(0, 2, flow(T0 + 2 * MIN));
     assertThat(w.closeReady()).extracting(WindowManager.ClosedWindow::model).containsExactly(v1);
     assertThat(w.swap(v2)).isEqualTo(T0 + MIN);
-    w.add(0, 3, flow(T0 + 4 * MIN));
-    assertThat(w.closeReady()).extracting(WindowManager.ClosedWindow::model).containsExactly(v2, v2, v2);
+    w.add(0, 3, flow(T0 + 4 * MIN)); // watermark T0 + 3 min: windows 1 and 2 close, with v2
+    assertThat(w.closeReady()).extracting(WindowManager.ClosedWindow::model).containsExactly(v2, v2);
     assertThat(w.drainRetired()).containsExactly(v1);
     assertThat(w.epochs()).extracting(WindowManager.Epoch::model).containsExactly(v2);
   }
@@ -175,7 +175,9 @@ class WindowManagerTest {
     w.partitions(1);
     assertThat(w.add(0, 0, flow(T0 + 30 * S))).isFalse();
     w.add(0, 1, flow(T0 + MIN + 5 * S));
-    w.add(0, 2, flow(T0 + 4 * MIN + 5 * S));
-    assertThat(w.closeReady()).extracting(WindowManager.ClosedWindow::model).containsExactly(v1, v3);
+    w.add(0, 2, flow(T0 + 5 * MIN + 5 * S)); // watermark T0 + 4 min 5 s
+    List<WindowManager.ClosedWindow> closed = w.closeReady();
+    assertThat(closed).extracting(WindowManager.ClosedWindow::model).containsExactly(v1, v3);
+    assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros).containsExactly(T0 + MIN, T0 + 2 * MIN);
   }
 }
