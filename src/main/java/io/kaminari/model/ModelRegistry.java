@@ -587,7 +587,7 @@ public final class ModelRegistry {
       List<Integer> previous = new ArrayList<>(); // the undo stack: the 'from' of each move not yet rolled back
       for (AliasEvent e : history(name, alias)) {
         if (!e.moved()) continue;
-        if (e.action().equals(AliasEvent.ROLLBACK)) {
+        if (AliasEvent.ROLLBACK.equals(e.action())) {
           if (!previous.isEmpty()) previous.remove(previous.size() - 1);
         } else {
           previous.add(e.from());
