@@ -3,6 +3,7 @@ package io.kaminari.common;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -57,6 +58,35 @@ public final class Settings {
       "promotion gate: a candidate may replace an alias target whose val_loss is at most this fraction lower"
           + " (0.05 = candidate val_loss <= current * 1.05)", Settings::nonNegativeDouble);
 
+  public static final ConfigKey<String> SCORER_OUTPUT_TOPIC = key("scorer.output-topic", "kaminari.scores",
+      "topic the streaming scorer writes one JSON record per scored window and scope to (flag --output-topic)", s -> s);
+  public static final ConfigKey<String> SCORER_DEAD_LETTER_TOPIC = key("scorer.dead-letter-topic",
+      "kaminari.scores.dead-letters",
+      "topic for input records the scorer cannot use: {reason, topic, partition, offset, index, raw}", s -> s);
+  public static final ConfigKey<String> SCORER_MODEL = key("scorer.model", "flow-ae@champion",
+      "the registry reference the scorer follows (flag --model): name@alias is polled and hot-reloaded, name/N is fixed",
+      s -> s);
+  public static final ConfigKey<Duration> SCORER_MODEL_POLL = key("scorer.model-poll-interval", "30s",
+      "how often the scorer checks the model alias for a new version (one status call and a tiny read)",
+      Durations::parse);
+  public static final ConfigKey<Duration> SCORER_ALLOWED_LATENESS = key("scorer.allowed-lateness", "60s",
+      "event-time watermark = max event time seen - this; a window closes (and is scored once) when the watermark"
+          + " passes its end, and later records for it are counted as late and dropped", Durations::parse);
+  public static final ConfigKey<Duration> SCORER_MAX_FUTURE = key("scorer.max-future-skew", "1h",
+      "records whose event time is further ahead of the wall clock than this go to the dead-letter topic (a bogus"
+          + " far-future time would otherwise close every open window)", Durations::parse);
+  public static final ConfigKey<String> SCORER_GROUP = key("scorer.group-id", "kaminari-scorer",
+      "consumer group whose committed offsets (and window markers) the scorer resumes from; one scorer per group",
+      s -> s);
+  public static final ConfigKey<String> SCORER_HTTP_HOST = key("scorer.http-host", "127.0.0.1",
+      "address of the scorer's HTTP server (health, metrics, scores API, dashboard) (flag --http-host)", s -> s);
+  public static final ConfigKey<Integer> SCORER_HTTP_PORT = key("scorer.http-port", "8088",
+      "port of the scorer's HTTP server; 0 picks a free one (flag --http-port)", Settings::nonNegativeInt);
+  public static final ConfigKey<String> SCORER_CACHE = key("scorer.cache-dir", "${home}/scorer-cache",
+      "local directory the scorer copies and verifies model versions into", s -> s);
+  public static final ConfigKey<Integer> SCORER_RECENT = key("scorer.recent-results", "20000",
+      "scored windows kept in memory for /api/scores and the dashboard", Settings::positiveInt);
+
   private static <T> ConfigKey<T> key(String name, String def, String doc, Function<String, T> parser) {
     ConfigKey<T> k = new ConfigKey<>(name, def, doc, parser);
     KEYS.put(name, k);
@@ -81,6 +111,12 @@ public final class Settings {
   private static int positiveInt(String s) {
     int v = Integer.parseInt(s.trim());
     if (v <= 0) throw new IllegalArgumentException("must be > 0");
+    return v;
+  }
+
+  private static int nonNegativeInt(String s) {
+    int v = Integer.parseInt(s.trim());
+    if (v < 0) throw new IllegalArgumentException("must be >= 0");
     return v;
   }
 

@@ -32,11 +32,13 @@ import org.apache.kafka.common.utils.Time;
 public final class EmbeddedKafka implements AutoCloseable {
   private final Path logDir;
   private final int port;
-  private final KafkaRaftServer server;
+  private final Properties config;
+  private KafkaRaftServer server;
 
-  private EmbeddedKafka(Path logDir, int port, KafkaRaftServer server) {
+  private EmbeddedKafka(Path logDir, int port, Properties config, KafkaRaftServer server) {
     this.logDir = logDir;
     this.port = port;
+    this.config = config;
     this.server = server;
   }
 
@@ -77,12 +79,26 @@ public final class EmbeddedKafka implements AutoCloseable {
       if (rc != 0) {
         throw new IllegalStateException("kafka storage format failed (" + rc + "): " + formatLog);
       }
-      KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(p), Time.SYSTEM);
-      server.startup();
-      return new EmbeddedKafka(dir, port, server);
+      return new EmbeddedKafka(dir, port, p, startServer(p));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the embedded Kafka broker", e);
     }
+  }
+
+  private static KafkaRaftServer startServer(Properties p) {
+    KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(p), Time.SYSTEM);
+    server.startup();
+    return server;
+  }
+
+  /**
+   * Stops the broker and starts it again on the same log directory and ports, as a broker restart in production
+   * would: committed data, offsets and transactions survive; clients see a few seconds of disconnection.
+   */
+  public synchronized void restart() {
+    server.shutdown();
+    server.awaitShutdown();
+    server = startServer(config);
   }
 
   /** {@code 127.0.0.1:port} of the PLAINTEXT listener. */
@@ -106,7 +122,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     server.shutdown();
     server.awaitShutdown();
     try (Stream<Path> files = Files.walk(logDir)) {
