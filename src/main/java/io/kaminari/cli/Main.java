@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     description = "Network-flow analytics: pmacct flows from Kafka into Hive, port vectors, anomaly scores.",
     subcommands = {
         ConfigCommand.class, InitCommand.class, GenerateCommand.class, LandCommand.class, CompactCommand.class,
-        DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        DemoCommand.class, BenchCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
   public static void main(String[] args) {
