@@ -30,20 +30,22 @@ class KaminariSparkApplicationOperator(SparkKubernetesOperator):
         spec = yaml.safe_load(Path(template_file).read_text())
         if image_override:
             spec["spec"]["image"] = image_override
+        old = list(spec["spec"].get("arguments") or [])
+        tail_at = next((i for i, a in enumerate(old) if a in DEPLOYMENT_OPTIONS), len(old))
+        # Kept out of the templated spec: Airflow would take "/etc/kaminari/kaminari.yaml" for a template file to load.
+        self.deployment_args = old[tail_at:] or ["--config", K8S_CONFIG_FILE]
+        spec["spec"]["arguments"] = []
         super().__init__(template_spec=spec, **kwargs)
         self.kaminari_args = kaminari_args
         self.template_file = str(template_file)
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
         super().render_template_fields(context, jinja_env)
-        self.template_spec = application(self.template_spec, self.kaminari_args)
+        self.template_spec = application(self.template_spec, self.kaminari_args, self.deployment_args)
 
 
-def application(template: dict, rendered_args: str) -> dict:
-    """The SparkApplication of ``template`` with ``rendered_args`` (a rendered argument string) as its job arguments."""
+def application(template: dict, rendered_args: str, deployment_args: list[str]) -> dict:
+    """The SparkApplication of ``template`` running ``rendered_args`` (a rendered argument string)."""
     app = copy.deepcopy(template)
-    old = list(app["spec"].get("arguments") or [])
-    tail_at = next((i for i, a in enumerate(old) if a in DEPLOYMENT_OPTIONS), len(old))
-    tail = old[tail_at:] or ["--config", K8S_CONFIG_FILE]
-    app["spec"]["arguments"] = [*shlex.split(rendered_args), *tail]
+    app["spec"]["arguments"] = [*shlex.split(rendered_args), *deployment_args]
     return app
