@@ -135,7 +135,7 @@ def test_no_credentials_are_baked_in():
         for cm in [doc] if doc["kind"] == "ConfigMap" else []:
             for value in cm["data"].values():
                 assert not secretish.search(value), f"{path}: credential-like value in a ConfigMap"
-    for spec, pod in spark_pods():
+    for _spec, pod in spark_pods():
         for env in pod.get("env", []):
             if re.search(r"KEY|SECRET|JAAS|PASSWORD", env["name"]):
                 assert "valueFrom" in env and "value" not in env, env
