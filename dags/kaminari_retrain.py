@@ -42,7 +42,7 @@ with DAG(
     # Two trainings at once would race for the alias.
     max_active_runs=1,
     dagrun_timeout=timedelta(hours=6),
-    default_args={**DEFAULT_ARGS, "retries": 1, "execution_timeout": timedelta(hours=3)},
+    default_args={**DEFAULT_ARGS, "retries": min(1, DEFAULT_ARGS["retries"]), "execution_timeout": timedelta(hours=3)},
     params={
         "train_from": Param(
             "", type="string", description="first training hour yyyy-MM-ddTHH (empty: train_days before the end)"

@@ -13,6 +13,7 @@ which may also come from the Airflow Variable ``kaminari_mode``:
 - ``KAMINARI_MODE`` (or Variable ``kaminari_mode``): ``local`` (default) or ``kubernetes``.
 - local: ``KAMINARI_JAR`` (default ``<repo>/target/kaminari.jar``), ``KAMINARI_HOME`` (state directory, read by the
   CLI itself), ``KAMINARI_CONFIG`` (optional config file), ``KAMINARI_JAVA_OPTS``.
+- ``KAMINARI_TASK_RETRIES``: retries of every task (default 3).
 - kubernetes: ``KAMINARI_K8S_DIR`` (default ``<repo>/k8s``), ``KAMINARI_NAMESPACE`` (default ``kaminari``),
   ``KAMINARI_JOBS_IMAGE`` (overrides the templates' image), ``KAMINARI_K8S_CONN_ID`` (default
   ``kubernetes_default``).
@@ -36,9 +37,10 @@ K8S_CONFIG_FILE = "/etc/kaminari/kaminari.yaml"
 K8S_CLI = "/opt/kaminari/bin/kaminari"
 
 #: What every task gets unless it says otherwise: retried with backoff, and killed well before the next interval.
+#: ``KAMINARI_TASK_RETRIES`` overrides the retries (the end-to-end tests set 0, so a failure shows at once).
 DEFAULT_ARGS = {
     "owner": "kaminari",
-    "retries": 3,
+    "retries": int(os.environ.get("KAMINARI_TASK_RETRIES", "3")),
     "retry_delay": timedelta(minutes=2),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=20),

@@ -57,6 +57,7 @@ def test_hourly_and_retrain_end_to_end(home):
             KAMINARI_MODE="local",
             KAMINARI_HOME=str(home),
             KAMINARI_JAVA_OPTS="-Dai.djl.offline=true",
+            KAMINARI_TASK_RETRIES="0",
         )
         kafka = ["--set", f"kafka.bootstrap.servers={broker.bootstrap}"]
         # Four hours of traffic (08..11), a few thousand flows an hour, produced to the broker like nfacctd would.
