@@ -205,12 +205,8 @@ public final class ScorerBench {
   /** Publishes the trained directory as the next version of {@code flow-ae} and points {@code champion} at it. */
   static int publish(ModelRegistry registry, Path dir) {
     ModelMetadata meta = ModelMetadata.read(dir);
-    Hyperparameters hp = meta.hyperparameters();
-    ModelManifest draft = new ModelManifest("flow-ae", 0, null, SPEC.id(), SPEC,
-        new ModelManifest.Normalisation(meta.mean(), meta.std()), meta.threshold(), hp.threshold().toString(),
-        START.minus(Duration.ofHours(2)), START, meta.trainWindows(), meta.validationWindows(),
-        new ModelManifest.Hyperparameters(hp.hiddenSizes(), hp.epochs(), hp.batchSize(), hp.learningRate(),
-            hp.optimiser(), hp.seed()), Map.of(ModelManifest.VAL_LOSS, 1.0), "0.36.0", "PyTorch", "bench", Map.of());
+    ModelManifest draft = ModelManifest.draft("flow-ae", SPEC, meta, meta.hyperparameters().threshold().text(),
+        Map.of(ModelManifest.VAL_LOSS, 1.0), START.minus(Duration.ofHours(2)), START, "bench");
     int v = registry.publish("flow-ae", dir, draft).version();
     registry.promote("flow-ae", v, "champion", true, 0.05);
     return v;

@@ -10,7 +10,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import scala.jdk.javaapi.CollectionConverters;
+import scala.collection.JavaConverters;
 
 /**
  * The Spark side of {@link FlowSchema}: the {@code kaminari.flows} row type and the conversion of a {@link Flow} into
@@ -83,7 +83,9 @@ public final class SparkFlowSchema {
     out[i++] = f.exportProtoVersion();
     out[i++] = f.label();
     out[i++] = instant(f.eventTimeMicros());
-    out[i++] = f.extra() == null ? null : CollectionConverters.asScala(f.extra());
+    // Scala 2.12's own converter: scala.jdk.javaapi exists only in 2.13 or scala-collection-compat >= 2.8, which a Spark
+    // distribution lacks (it ships compat 2.7.0), so it failed on a cluster's executors (the Spark standalone test).
+    out[i++] = f.extra() == null ? null : JavaConverters.mapAsScalaMap(f.extra());
     if (i - from != FLOW.size()) {
       throw new IllegalStateException("Flow and FlowSchema disagree: " + (i - from) + " vs " + FLOW.size());
     }

@@ -44,10 +44,19 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Formats a fresh log directory under {@code parent} and starts a broker on free loopback ports. */
   public static EmbeddedKafka start(Path parent) {
+    return start(parent, 0);
+  }
+
+  /**
+   * Formats a fresh log directory under {@code parent} and starts a broker whose client listener is on {@code port}
+   * (0 = a free port); the controller listener always takes a free port.
+   */
+  public static EmbeddedKafka start(Path parent, int port) {
+    if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0..65535: " + port);
     try {
       Files.createDirectories(parent);
       Path dir = Files.createTempDirectory(parent, "kafka-");
-      int port = freePort();
+      if (port == 0) port = freePort();
       int controllerPort = freePort();
       Properties p = new Properties();
       p.put("process.roles", "broker,controller");

@@ -133,6 +133,18 @@ public record ModelManifest(
     }
   }
 
+  /**
+   * The draft manifest of a freshly trained directory (its {@code model.json}), ready for
+   * {@link ModelRegistry#publish}: the single place that maps training output onto a manifest.
+   */
+  public static ModelManifest draft(String name, FeatureSpec spec, ModelMetadata trained, String thresholdMethod,
+      Map<String, Double> metrics, Instant trainFrom, Instant trainTo, String codeVersion) {
+    return new ModelManifest(name, 0, null, spec.id(), spec, new Normalisation(trained.mean(), trained.std()),
+        trained.threshold(), thresholdMethod, trainFrom, trainTo, trained.trainWindows(), trained.validationWindows(),
+        trained.hyperparameters(), metrics, ai.djl.engine.Engine.getDjlVersion(), trained.engine(), codeVersion,
+        Map.of());
+  }
+
   /** Validates every field; see the class doc. Version 0 with no created time and no files is a draft. */
   public ModelManifest {
     ModelRef.checkName("model", name);

@@ -46,6 +46,12 @@ public record ModelMetadata(
       .enable(SerializationFeature.INDENT_OUTPUT)
       .build();
 
+  /** A copy with another threshold (a caller that calibrates its own). */
+  public ModelMetadata withThreshold(double newThreshold) {
+    return new ModelMetadata(inputDim, hyperparameters, mean, std, newThreshold, bestEpoch, trainWindows,
+        validationWindows, engine);
+  }
+
   /** The normalizer these statistics describe. */
   public Normalizer normalizer() {
     return new Normalizer(mean, std);

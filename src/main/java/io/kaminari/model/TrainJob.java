@@ -6,7 +6,6 @@ import static io.kaminari.common.Columns.VECTOR;
 import static io.kaminari.common.Columns.WINDOW_START;
 import static org.apache.spark.sql.functions.col;
 
-import ai.djl.engine.Engine;
 import io.kaminari.common.JobRun;
 import io.kaminari.common.JobRuns;
 import io.kaminari.common.Warehouse;
@@ -104,11 +103,9 @@ public final class TrainJob {
       });
     }
     Files.deleteIfExists(vectors);
-    ModelManifest draft = new ModelManifest(config.name(), 0, null, config.spec().id(), config.spec(),
-        new ModelManifest.Normalisation(result.normalizer().mean(), result.normalizer().std()), result.threshold(),
-        result.thresholdMethod().text() + " of validation scores", config.from(), config.to(), result.trainWindows(),
-        result.validationWindows(), config.hyperparameters(), result.validationMetrics(), Engine.getDjlVersion(),
-        result.engine(), codeVersion(), java.util.Map.of());
+    ModelManifest draft = ModelManifest.draft(config.name(), config.spec(), ModelMetadata.read(out),
+        result.thresholdMethod().text() + " of validation scores", result.validationMetrics(), config.from(),
+        config.to(), codeVersion());
     ModelManifest published = registry.publish(config.name(), out, draft);
     String message = "published " + published.name() + "/" + published.version() + " val_loss="
         + published.valLoss() + " threshold=" + published.threshold();

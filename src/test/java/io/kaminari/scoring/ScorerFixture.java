@@ -143,12 +143,8 @@ final class ScorerFixture {
       double threshold = Double.parseDouble(Files.readString(dir.resolve("threshold.txt")));
       double valLoss = Double.parseDouble(Files.readString(dir.resolve("val_loss.txt")));
       var meta = io.kaminari.model.ModelMetadata.read(dir);
-      ModelManifest draft = new ModelManifest(MODEL, 0, null, spec.id(), spec,
-          new ModelManifest.Normalisation(meta.mean(), meta.std()), threshold, "2 x max training score",
-          TRAIN_START, TRAIN_START.plus(Duration.ofHours(8)), meta.trainWindows(), meta.validationWindows(),
-          new ModelManifest.Hyperparameters(meta.hyperparameters().hiddenSizes(), meta.hyperparameters().epochs(),
-              meta.hyperparameters().batchSize(), meta.hyperparameters().learningRate(), "adam", 42L),
-          Map.of(ModelManifest.VAL_LOSS, valLoss), "0.36.0", "PyTorch", "test", Map.of());
+      ModelManifest draft = ModelManifest.draft(MODEL, spec, meta.withThreshold(threshold), "2 x max training score",
+          Map.of(ModelManifest.VAL_LOSS, valLoss), TRAIN_START, TRAIN_START.plus(Duration.ofHours(8)), "test");
       int version = registry.publish(MODEL, dir, draft).version();
       registry.promote(MODEL, version, "champion", true, 0.05);
       return version;

@@ -60,10 +60,8 @@ class WindowManagerTest {
         ThresholdMethod.parse("quantile:0.999"));
     Trainer.train(InMemoryVectorSource.evenlySpaced(v, spec.windowMicros()), spec.dimension(), hp, dir, p -> { });
     ModelMetadata meta = ModelMetadata.read(dir);
-    ModelManifest draft = new ModelManifest(ScorerFixture.MODEL, 0, null, spec.id(), spec,
-        new ModelManifest.Normalisation(meta.mean(), meta.std()), meta.threshold(), "q", Instant.EPOCH,
-        Instant.EPOCH.plusSeconds(60), 32, 8, new ModelManifest.Hyperparameters(List.of(4), 2, 8, 1e-2, "adam", 1L),
-        Map.of(ModelManifest.VAL_LOSS, 1.0), "0.36.0", "PyTorch", "test", Map.of());
+    ModelManifest draft = ModelManifest.draft(ScorerFixture.MODEL, spec, meta, "q", Map.of(ModelManifest.VAL_LOSS, 1.0),
+        Instant.EPOCH, Instant.EPOCH.plusSeconds(60), "test");
     int version = registry.publish(ScorerFixture.MODEL, dir, draft).version();
     return ScoringModel.load(registry.load(ModelRef.version(ScorerFixture.MODEL, version), tmp.resolve("cache")));
   }

@@ -1,0 +1,126 @@
+"""Shared pieces of the Kaminari DAGs: the execution mode, the ``kaminari`` command lines and the task factory.
+
+Every task is one ``kaminari`` CLI invocation, written once as a shell-style argument string with Jinja in it. In
+``local`` mode a ``BashOperator`` runs it against ``target/kaminari.jar`` and the embedded default (Derby metastore,
+local warehouse under ``KAMINARI_HOME``); in ``kubernetes`` mode the same string, split like a shell would, becomes the
+``arguments`` of the SparkApplication template ``k8s/spark/<job>.yaml`` that a ``SparkKubernetesOperator`` submits, or
+the command of a small pod for the jobs that need no Spark (``kaminari models ...``). So both modes run the same
+arguments by construction.
+
+Settings are read from the environment when the DAG file is parsed (cheap, no metadata-DB access), except the mode,
+which may also come from the Airflow Variable ``kaminari_mode``:
+
+- ``KAMINARI_MODE`` (or Variable ``kaminari_mode``): ``local`` (default) or ``kubernetes``.
+- local: ``KAMINARI_JAR`` (default ``<repo>/target/kaminari.jar``), ``KAMINARI_HOME`` (state directory, read by the
+  CLI itself), ``KAMINARI_CONFIG`` (optional config file), ``KAMINARI_JAVA_OPTS``.
+- ``KAMINARI_TASK_RETRIES``: retries of every task (default 3).
+- kubernetes: ``KAMINARI_K8S_DIR`` (default ``<repo>/k8s``), ``KAMINARI_NAMESPACE`` (default ``kaminari``),
+  ``KAMINARI_JOBS_IMAGE`` (overrides the templates' image), ``KAMINARI_K8S_CONN_ID`` (default
+  ``kubernetes_default``).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+MODE_LOCAL = "local"
+MODE_KUBERNETES = "kubernetes"
+MODES = (MODE_LOCAL, MODE_KUBERNETES)
+
+REPO_DIR = Path(__file__).resolve().parent.parent.parent
+#: Where the jobs read their configuration in Kubernetes: the ``kaminari-config`` ConfigMap, mounted.
+K8S_CONFIG_FILE = "/etc/kaminari/kaminari.yaml"
+#: The CLI wrapper of the jobs image (``docker/jobs.Dockerfile``).
+K8S_CLI = "/opt/kaminari/bin/kaminari"
+
+#: What every task gets unless it says otherwise: retried with backoff, and killed well before the next interval.
+#: ``KAMINARI_TASK_RETRIES`` overrides the retries (the end-to-end tests set 0, so a failure shows at once).
+DEFAULT_ARGS = {
+    "owner": "kaminari",
+    "retries": int(os.environ.get("KAMINARI_TASK_RETRIES", "3")),
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=20),
+    "execution_timeout": timedelta(minutes=40),
+}
+
+
+def execution_mode() -> str:
+    """``local`` or ``kubernetes``: ``$KAMINARI_MODE``, else the Variable ``kaminari_mode``, else ``local``."""
+    mode = os.environ.get("KAMINARI_MODE")
+    if not mode:
+        from airflow.sdk import Variable
+
+        mode = Variable.get("kaminari_mode", default=MODE_LOCAL)
+    mode = mode.strip().lower()
+    if mode not in MODES:
+        raise ValueError(f"kaminari_mode must be one of {MODES}, not {mode!r}")
+    return mode
+
+
+def hour(value: datetime) -> str:
+    """A data-interval bound as the CLI's hour argument, ``yyyy-MM-ddTHH`` in UTC (a Jinja filter of the DAGs)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H")
+
+
+def hours_before(value: datetime, hours: int) -> datetime:
+    """``value`` minus ``hours`` hours (a Jinja filter: training ranges that end at the data interval)."""
+    return value - timedelta(hours=int(hours))
+
+
+JINJA_FILTERS = {"kaminari_hour": hour, "kaminari_hours_before": hours_before}
+
+
+def local_prelude() -> str:
+    """The bash function ``kaminari`` of local mode: the thin jar on the machine's JVM, config file if one is set."""
+    jar = os.environ.get("KAMINARI_JAR", str(REPO_DIR / "target" / "kaminari.jar"))
+    return (
+        "set -euo pipefail; "
+        f'kaminari() {{ java ${{KAMINARI_JAVA_OPTS:-}} -jar {shlex.quote(jar)} "$@" '
+        '${KAMINARI_CONFIG:+--config "$KAMINARI_CONFIG"}; }; '
+    )
+
+
+def k8s_dir() -> Path:
+    return Path(os.environ.get("KAMINARI_K8S_DIR", str(REPO_DIR / "k8s")))
+
+
+def spark_template(job: str) -> Path:
+    """The SparkApplication template of a job: ``k8s/spark/<job>.yaml``."""
+    return k8s_dir() / "spark" / f"{job}.yaml"
+
+
+def kaminari_task(task_id: str, args: str, *, mode: str, job: str | None = None, script: str | None = None, **kwargs):
+    """One task running ``kaminari <args>`` in the given mode.
+
+    ``job`` names the SparkApplication template for Spark jobs; without it the command needs no Spark and runs in a
+    plain pod of the jobs image (kubernetes) or in bash (local). ``script``, if given, is a shell script that calls the
+    function ``kaminari`` itself (for steps that feed one command's output to the next); ``args`` is then ignored.
+    """
+    if mode == MODE_LOCAL:
+        from airflow.providers.standard.operators.bash import BashOperator
+
+        body = script if script is not None else f"kaminari {args}"
+        return BashOperator(task_id=task_id, bash_command=local_prelude() + body, **kwargs)
+    namespace = os.environ.get("KAMINARI_NAMESPACE", "kaminari")
+    conn_id = os.environ.get("KAMINARI_K8S_CONN_ID", "kubernetes_default")
+    if job is not None:
+        if script is not None:
+            raise ValueError("a Spark job takes args, not a script")
+        from kaminari_ops.spark import KaminariSparkApplicationOperator
+
+        return KaminariSparkApplicationOperator(
+            task_id=task_id,
+            kaminari_args=args,
+            template_file=spark_template(job),
+            image_override=os.environ.get("KAMINARI_JOBS_IMAGE"),
+            namespace=namespace,
+            kubernetes_conn_id=conn_id,
+            **kwargs,
+        )
+    from kaminari_ops.pod import kaminari_pod
+
+    return kaminari_pod(task_id, args=args, script=script, namespace=namespace, conn_id=conn_id, **kwargs)

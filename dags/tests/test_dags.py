@@ -1,0 +1,134 @@
+"""The DAGs as Airflow loads them: no import errors or warnings, and the graphs, schedules and retries designed."""
+
+from __future__ import annotations
+
+import ast
+from datetime import datetime, timedelta
+
+import pytest
+from conftest import DAGS_DIR, load_dagbag
+
+HOURLY = "kaminari_hourly"
+RETRAIN = "kaminari_retrain"
+
+
+def utc(*args) -> datetime:
+    import pendulum
+
+    return pendulum.datetime(*args, tz="UTC")
+
+
+def scheduler_timetable(dag):
+    """The timetable as the scheduler sees it: the DAG serialized and read back, as the DAG processor hands it on."""
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    return DagSerialization.from_dict(DagSerialization.to_dict(dag)).timetable
+
+
+def test_dagbag_imports_both_dags_without_errors_or_warnings(monkeypatch, mode):
+    bag, caught = load_dagbag(monkeypatch, mode)
+    assert bag.import_errors == {}
+    assert bag.captured_warnings == {}
+    assert caught == []
+    assert sorted(bag.dag_ids) == [HOURLY, RETRAIN]
+
+
+def test_each_file_is_one_dag_with_docstring_and_dag_id_constant():
+    for name in (HOURLY, RETRAIN):
+        source = (DAGS_DIR / f"{name}.py").read_text()
+        tree = ast.parse(source)
+        assert ast.get_docstring(tree), f"{name}.py has no module docstring"
+        consts = {
+            t.id: n.value.value
+            for n in tree.body
+            if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+            for t in n.targets
+            if isinstance(t, ast.Name)
+        }
+        assert consts.get("DAG_ID") == name
+        assert source.count("with DAG(") == 1
+
+
+def test_hourly_graph_schedule_and_retries(dagbag, mode):
+    dag = dagbag.get_dag(HOURLY)
+    assert [t.task_id for t in dag.topological_sort()] == ["land", "compact", "features", "score"]
+    for upstream, downstream in [("land", "compact"), ("compact", "features"), ("features", "score")]:
+        assert dag.get_task(downstream).upstream_task_ids == {upstream}
+    timetable = scheduler_timetable(dag)
+    assert type(timetable).__name__ == "CronDataIntervalTimetable"
+    assert timetable.summary == "0 * * * *"
+    assert dag.catchup is False
+    assert dag.dagrun_timeout == timedelta(hours=2)
+    for task in dag.tasks:
+        assert task.retries == 3
+        assert task.retry_exponential_backoff
+        assert task.execution_timeout is not None and task.execution_timeout <= timedelta(minutes=40)
+    assert dag.get_task("land").max_active_tis_per_dag == 1
+    expected = "BashOperator" if mode == "local" else "KaminariSparkApplicationOperator"
+    assert {type(t).__name__ for t in dag.tasks} == {expected}
+
+
+def test_hourly_interval_is_the_hour_before_the_run(dagbag):
+    """A manual run (or `airflow dags test`) at 11:00 covers [10:00, 11:00): start != end, unlike a cron trigger."""
+    timetable = scheduler_timetable(dagbag.get_dag(HOURLY))
+    interval = timetable.infer_manual_data_interval(run_after=utc(2024, 5, 1, 11))
+    assert (interval.start, interval.end) == (utc(2024, 5, 1, 10), utc(2024, 5, 1, 11))
+
+
+def test_hourly_scheduled_runs_are_consecutive_hours(dagbag):
+    from airflow.timetables.base import DataInterval, TimeRestriction
+
+    timetable = scheduler_timetable(dagbag.get_dag(HOURLY))
+    restriction = TimeRestriction(earliest=utc(2024, 5, 1), latest=None, catchup=True)
+    first = timetable.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
+    assert (first.data_interval.start, first.data_interval.end) == (utc(2024, 5, 1, 0), utc(2024, 5, 1, 1))
+    second = timetable.next_dagrun_info(
+        last_automated_data_interval=DataInterval(first.data_interval.start, first.data_interval.end),
+        restriction=restriction,
+    )
+    assert (second.data_interval.start, second.data_interval.end) == (utc(2024, 5, 1, 1), utc(2024, 5, 1, 2))
+
+
+def test_retrain_graph_params_and_trigger_rules(dagbag, mode):
+    dag = dagbag.get_dag(RETRAIN)
+    assert scheduler_timetable(dag).summary == "0 3 * * *"
+    assert dag.max_active_runs == 1
+    assert dag.get_task("ports_or_train").downstream_task_ids == {"select_ports", "train"}
+    assert dag.get_task("train").upstream_task_ids == {"ports_or_train", "select_ports"}
+    assert dag.get_task("train").trigger_rule == "none_failed_min_one_success"
+    assert dag.get_task("publish").upstream_task_ids == {"train"}
+    assert dag.get_task("promotion_gate").upstream_task_ids == {"publish"}
+    assert dag.get_task("promotion_gate").retries == 0
+    assert dag.get_task("notify").upstream_task_ids == {"promotion_gate"}
+    assert dag.get_task("notify").trigger_rule == "all_done"
+    params = dag.params.dump()
+    assert params["alias"] == "champion" and params["force"] is False and params["select_ports"] is False
+    assert params["name"] == "flow-ae" and params["train_days"] == 7
+    expected_train = "BashOperator" if mode == "local" else "KaminariSparkApplicationOperator"
+    assert type(dag.get_task("train")).__name__ == expected_train
+
+
+def test_mode_comes_from_the_airflow_variable_when_the_environment_does_not_say(monkeypatch):
+    bag, _ = load_dagbag(monkeypatch, None, AIRFLOW_VAR_KAMINARI_MODE="kubernetes")
+    assert bag.import_errors == {}
+    assert type(bag.get_dag(HOURLY).get_task("compact")).__name__ == "KaminariSparkApplicationOperator"
+
+
+def test_an_unknown_mode_is_an_import_error(monkeypatch):
+    bag, _ = load_dagbag(monkeypatch, "yarn")
+    assert len(bag.import_errors) == 2
+    assert all("kaminari_mode must be one of" in e for e in bag.import_errors.values())
+
+
+@pytest.mark.parametrize("name", [HOURLY, RETRAIN])
+def test_top_level_code_is_cheap(monkeypatch, name):
+    """Parsing both modes' DAG files takes well under Airflow's 30 s import timeout (here: under 2 s each)."""
+    import time
+
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    monkeypatch.setenv("KAMINARI_MODE", "kubernetes")
+    t0 = time.monotonic()
+    bag = BundleDagBag(dag_folder=str(DAGS_DIR / f"{name}.py"), bundle_path=DAGS_DIR)
+    assert bag.dag_ids == [name]
+    assert time.monotonic() - t0 < 2.0

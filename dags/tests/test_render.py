@@ -1,0 +1,191 @@
+"""Rendering: for a given data interval every task's templated fields become the right CLI arguments (the interval's
+hours, never "now"), identical in both modes, and every rendered SparkApplication validates against the CRD."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shlex
+import subprocess
+from pathlib import Path
+
+import pendulum
+import pytest
+from conftest import REPO_DIR, load_dagbag
+from k8s_schemas import validate
+
+START = pendulum.datetime(2024, 5, 1, 10, tz="UTC")
+END = pendulum.datetime(2024, 5, 1, 11, tz="UTC")
+DAY_START = pendulum.datetime(2024, 5, 1, 3, tz="UTC")
+DAY_END = pendulum.datetime(2024, 5, 2, 3, tz="UTC")
+CONFIG = ["--config", "/etc/kaminari/kaminari.yaml"]
+
+HOURLY_ARGS = {
+    "land": ["land"],
+    "compact": ["compact", "--hour", "2024-05-01T10"],
+    "features": ["features", "--from", "2024-05-01T10", "--to", "2024-05-01T11", "--spec", "seed-global"],
+    "score": ["score", "--from", "2024-05-01T10", "--to", "2024-05-01T11", "--model", "flow-ae@champion"],
+}
+RETRAIN_DEFAULT_TRAIN = [
+    "train", "--from", "2024-04-25T03", "--to", "2024-05-02T03", "--spec", "seed-global", "--name", "flow-ae",
+    "--epochs", "20",
+]  # fmt: skip
+CONF = {
+    "train_from": "2024-04-01T00",
+    "train_to": "2024-04-08T00",
+    "epochs": 3,
+    "hyperparameters": {"batch-size": 64, "learning-rate": 0.01},
+    "alias": "challenger",
+    "force": True,
+    "name": "flow-ae",
+}
+RETRAIN_CONF_TRAIN = [
+    "train", "--from", "2024-04-01T00", "--to", "2024-04-08T00", "--spec", "seed-global", "--name", "flow-ae",
+    "--epochs", "3", "--batch-size", "64", "--learning-rate", "0.01",
+]  # fmt: skip
+
+
+def render(dag, task_id: str, start, end, conf: dict | None = None):
+    """The task with its templated fields rendered for the interval, as the worker renders them."""
+    task = copy.deepcopy(dag.get_task(task_id))
+    params = copy.deepcopy(dag.params)
+    if conf:
+        params.update(conf)  # what a manual trigger's conf does to the DAG's params
+    context = {
+        "dag": dag,
+        "task": task,
+        "params": params.validate(),
+        "data_interval_start": start,
+        "data_interval_end": end,
+        "logical_date": start,
+        "ds": start.strftime("%Y-%m-%d"),
+        "ts_nodash": start.strftime("%Y%m%dT%H%M%S"),
+        "run_id": f"manual__{start.isoformat()}",
+    }
+    task.render_template_fields(context)
+    return task
+
+
+@pytest.fixture
+def local_dags(monkeypatch):
+    bag, _ = load_dagbag(monkeypatch, "local", KAMINARI_JAR="/opt/kaminari/kaminari.jar")
+    return bag
+
+
+@pytest.fixture
+def k8s_dags(monkeypatch):
+    bag, _ = load_dagbag(monkeypatch, "kubernetes")
+    return bag
+
+
+def run_bash(command: str, tmp_path: Path, env: dict | None = None) -> list[list[str]]:
+    """Runs a rendered bash_command with a fake `java` that records its argv: what the real JVM would get."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    log = tmp_path / "argv.log"
+    fake = bin_dir / "java"
+    fake.write_text(f'#!/bin/bash\nprintf "%s\\0" "$@" >> {log}\nprintf "\\n" >> {log}\n')
+    fake.chmod(0o755)
+    full_env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", **(env or {})}
+    full_env.pop("KAMINARI_CONFIG", None)
+    full_env.update(env or {})
+    subprocess.run(["bash", "-c", command], check=True, env=full_env, cwd=tmp_path)
+    return [line.split("\0")[:-1] for line in log.read_text().splitlines() if line]
+
+
+@pytest.mark.parametrize("task_id", list(HOURLY_ARGS))
+def test_hourly_local_runs_the_cli_with_the_interval(local_dags, tmp_path, task_id):
+    task = render(local_dags.get_dag("kaminari_hourly"), task_id, START, END)
+    (argv,) = run_bash(task.bash_command, tmp_path)
+    assert argv == ["-jar", "/opt/kaminari/kaminari.jar", *HOURLY_ARGS[task_id]]
+
+
+def test_local_mode_passes_the_config_file_when_set(local_dags, tmp_path):
+    task = render(local_dags.get_dag("kaminari_hourly"), "compact", START, END)
+    (argv,) = run_bash(task.bash_command, tmp_path, {"KAMINARI_CONFIG": "/etc/k y.yaml"})
+    assert argv[-2:] == ["--config", "/etc/k y.yaml"]
+
+
+def test_rendering_depends_on_the_interval_only(local_dags):
+    """An interval of 2024 renders 2024's hours today (a backfill), and another interval renders other hours."""
+    dag = local_dags.get_dag("kaminari_hourly")
+    command = render(dag, "score", START, END).bash_command
+    assert pendulum.now("UTC").strftime("%Y-%m-%dT%H") not in command
+    assert command == render(dag, "score", START, END).bash_command
+    later = render(dag, "score", START.add(hours=5), END.add(hours=5)).bash_command
+    assert "--from 2024-05-01T15 --to 2024-05-01T16" in later
+
+
+@pytest.mark.parametrize("task_id", list(HOURLY_ARGS))
+def test_hourly_kubernetes_renders_valid_spark_applications(k8s_dags, task_id):
+    task = render(k8s_dags.get_dag("kaminari_hourly"), task_id, START, END)
+    app = task.template_spec
+    validate(app)
+    assert app["kind"] == "SparkApplication"
+    tail = ["--set", "kafka.sasl.jaas.config=$(KAFKA_SASL_JAAS_CONFIG)"] if task_id == "land" else []
+    assert app["spec"]["arguments"] == [*HOURLY_ARGS[task_id], *tail, *CONFIG]
+    assert app["metadata"]["labels"]["app.kubernetes.io/component"] == task_id
+
+
+def test_kubernetes_image_override(monkeypatch):
+    bag, _ = load_dagbag(monkeypatch, "kubernetes", KAMINARI_JOBS_IMAGE="registry.example/kaminari-jobs:1.2.3")
+    app = render(bag.get_dag("kaminari_hourly"), "score", START, END).template_spec
+    validate(app)
+    assert app["spec"]["image"] == "registry.example/kaminari-jobs:1.2.3"
+
+
+@pytest.mark.parametrize(
+    ("conf", "expected"), [(None, RETRAIN_DEFAULT_TRAIN), (CONF, RETRAIN_CONF_TRAIN)], ids=["daily", "on-demand"]
+)
+def test_retrain_train_arguments_in_both_modes(local_dags, k8s_dags, tmp_path, conf, expected):
+    local = render(local_dags.get_dag("kaminari_retrain"), "train", DAY_START, DAY_END, conf)
+    (argv,) = run_bash(local.bash_command, tmp_path)
+    assert argv[2:] == expected
+    app = render(k8s_dags.get_dag("kaminari_retrain"), "train", DAY_START, DAY_END, conf).template_spec
+    validate(app)
+    assert app["spec"]["arguments"] == [*expected, *CONFIG]
+
+
+def test_retrain_select_ports_renders(local_dags, k8s_dags, tmp_path):
+    expected = ["select-ports", "--from", "2024-04-01T00", "--to", "2024-04-08T00", "--src", "15", "--dst", "15"]
+    local = render(local_dags.get_dag("kaminari_retrain"), "select_ports", DAY_START, DAY_END, CONF)
+    (argv,) = run_bash(local.bash_command, tmp_path)
+    assert argv[2:] == [*expected, "--out", "ports.json"]
+    app = render(k8s_dags.get_dag("kaminari_retrain"), "select_ports", DAY_START, DAY_END, CONF).template_spec
+    validate(app)
+    assert app["spec"]["arguments"][: len(expected)] == expected
+
+
+def test_retrain_publish_and_gate_local(local_dags, tmp_path):
+    dag = local_dags.get_dag("kaminari_retrain")
+    (publish,) = run_bash(render(dag, "publish", DAY_START, DAY_END, CONF).bash_command, tmp_path)
+    assert publish[2:] == ["models", "show", "flow-ae@latest", "--verify"]
+    # The fake java prints nothing, so the gate sees no version: it must still call promote with the alias and force.
+    calls = run_bash(render(dag, "promotion_gate", DAY_START, DAY_END, CONF).bash_command, tmp_path / "gate")
+    assert calls[-1][2:] == ["models", "promote", "flow-ae", "", "--alias", "challenger", "--force"]
+    default = render(dag, "promotion_gate", DAY_START, DAY_END).bash_command
+    assert "--force" not in default and "--alias champion" in default
+
+
+def test_retrain_publish_and_gate_kubernetes(k8s_dags):
+    dag = k8s_dags.get_dag("kaminari_retrain")
+    publish = render(dag, "publish", DAY_START, DAY_END, CONF)
+    assert publish.cmds == ["/bin/sh", "-c"]
+    assert publish.arguments[0].endswith("kaminari models show flow-ae@latest --verify")
+    gate = render(dag, "promotion_gate", DAY_START, DAY_END, CONF)
+    assert 'kaminari models promote flow-ae "$version" --alias challenger --force' in gate.arguments[0]
+    assert publish.service_account_name == "spark"
+
+
+def test_on_demand_params_are_validated(local_dags):
+    dag = local_dags.get_dag("kaminari_retrain")
+    with pytest.raises(Exception, match="epochs|minimum"):
+        render(dag, "train", DAY_START, DAY_END, {"epochs": 0})
+
+
+def test_shell_split_of_local_and_kubernetes_agree(local_dags, k8s_dags):
+    """Both modes run one argument string: what bash gives java is what the SparkApplication gets."""
+    for task_id in HOURLY_ARGS:
+        k8s_args = render(k8s_dags.get_dag("kaminari_hourly"), task_id, START, END).kaminari_args
+        assert shlex.split(k8s_args) == HOURLY_ARGS[task_id]
+    assert (REPO_DIR / "k8s" / "spark" / "compact.yaml").is_file()
