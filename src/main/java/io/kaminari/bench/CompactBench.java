@@ -83,7 +83,8 @@ public final class CompactBench {
     double naiveRate = run.inputObjects() / naiveSeconds / cores;
     System.out.printf("naive read.json -> partitioned parquet: %.1f s = %,.0f flows/s per core%n", naiveSeconds,
         naiveRate);
-    System.out.printf("BENCH %s flows=%d flows_per_s_per_core=%.0f naive_flows_per_s_per_core=%.0f ratio=%.2f%n",
+    System.out.printf(java.util.Locale.ROOT,
+        "BENCH %s flows=%d flows_per_s_per_core=%.0f naive_flows_per_s_per_core=%.0f ratio=%.2f%n",
         NAME, run.inputObjects(), rate, naiveRate, rate / naiveRate);
   }
 

@@ -80,7 +80,8 @@ public final class FeaturesBench {
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     System.out.flush();
-    System.out.printf("BENCH features flows=%d seconds=%.2f vectors=%d%n", flows, seconds, vectors);
+    System.out.printf(java.util.Locale.ROOT, "BENCH features flows=%d seconds=%.2f vectors=%d%n", flows, seconds,
+        vectors);
     System.out.flush();
   }
 

@@ -1,41 +1,81 @@
 package io.kaminari.cli;
 
 import io.kaminari.bench.CompactBench;
+import io.kaminari.bench.FeaturesBench;
+import io.kaminari.bench.ScorerBench;
+import io.kaminari.bench.TrainBench;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
+import io.kaminari.common.SparkSessions;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code kaminari bench NAME}: runs one benchmark in a scratch home ({@code ${home}/bench}) and ends its output with
  * the line {@code BENCH NAME key=value ...} (a fixed format that other tooling parses).
+ *
+ * <p>Defaults are the sizes the issues name: compact 5M flows, features 10M flows, train 100k windows x 50 epochs,
+ * scorer 20M flows.
  */
-@Command(name = "bench", description = "Run a benchmark (compact); ends with one `BENCH NAME key=value ...` line.")
-final class BenchCommand extends SparkCommand {
-  @Parameters(index = "0", paramLabel = "NAME", description = "compact")
+@Command(name = "bench", description = "Run a benchmark (compact, features, train, scorer); ends with one "
+    + "`BENCH NAME key=value ...` line.")
+final class BenchCommand implements Callable<Integer> {
+  @Mixin ConfigOptions options;
+
+  @Parameters(index = "0", paramLabel = "NAME", description = "compact, features, train or scorer")
   String name;
 
-  @Option(names = "--flows", defaultValue = "5000000", description = "flows to generate; default ${DEFAULT-VALUE}")
-  long flows;
+  @Option(names = "--flows", description = "flows (compact: 5000000, features: 10000000, scorer: 20000000)")
+  Long flows;
+
+  @Option(names = "--windows", defaultValue = "100000", description = "train: windows; default ${DEFAULT-VALUE}")
+  int windows;
+
+  @Option(names = "--epochs", defaultValue = "50", description = "train: epochs; default ${DEFAULT-VALUE}")
+  int epochs;
 
   @Override
-  KaminariConfig configure(KaminariConfig config) {
+  public Integer call() throws Exception {
+    KaminariConfig base = options.load();
     // A scratch home: the benchmarks drop and refill their tables, which must never be the real ones.
-    return config.with(Settings.HOME, config.get(Settings.HOME) + "/bench")
-        .with(Settings.WAREHOUSE, config.get(Settings.HOME) + "/bench/warehouse")
-        .with(Settings.CHECKPOINTS, config.get(Settings.HOME) + "/bench/checkpoints");
+    String home = base.get(Settings.HOME) + "/bench";
+    KaminariConfig config = base.with(Settings.HOME, home).with(Settings.WAREHOUSE, home + "/warehouse")
+        .with(Settings.CHECKPOINTS, home + "/checkpoints");
+    Path work = Path.of(home).toAbsolutePath();
+    if (flows != null && flows <= 0) throw new IllegalArgumentException("--flows must be > 0");
+    switch (name) {
+      case CompactBench.NAME -> withSpark(config, spark -> CompactBench.run(spark, config, orDefault(5_000_000)));
+      case "features" -> withSpark(config, spark -> FeaturesBench.run(spark, config, orDefault(10_000_000)));
+      case "train" -> TrainBench.run(windows, epochs, work.resolve("train"));
+      case ScorerBench.NAME -> ScorerBench.run(orDefault(20_000_000), work.resolve("scorer"),
+          Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+              .resolveSibling("kaminari-scorer.jar"), System.out);
+      default -> throw new IllegalArgumentException(
+          "unknown benchmark '" + name + "' (known: compact, features, train, scorer)");
+    }
+    return 0;
   }
 
-  @Override
-  Task prepare(KaminariConfig config) {
-    if (flows <= 0) throw new IllegalArgumentException("--flows must be > 0");
-    return switch (name) {
-      case CompactBench.NAME -> spark -> {
-        CompactBench.run(spark, config, flows);
-        return 0;
-      };
-      default -> throw new IllegalArgumentException("unknown benchmark '" + name + "' (known: compact)");
-    };
+  private long orDefault(long def) {
+    return flows == null ? def : flows;
+  }
+
+  @FunctionalInterface
+  private interface SparkBench {
+    void run(SparkSession spark) throws Exception;
+  }
+
+  private static void withSpark(KaminariConfig config, SparkBench bench) throws Exception {
+    SparkSession spark = SparkSessions.getOrCreate(config);
+    try {
+      bench.run(spark);
+    } finally {
+      spark.stop();
+    }
   }
 }
