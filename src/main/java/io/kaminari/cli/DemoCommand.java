@@ -15,6 +15,8 @@ import io.kaminari.model.TrainConfig;
 import io.kaminari.model.TrainJob;
 import io.kaminari.scoring.ScoreConfig;
 import io.kaminari.scoring.ScoreJob;
+import io.kaminari.scoring.ScoredWindow;
+import io.kaminari.scoring.Scorer;
 import io.kaminari.scoring.WindowMetrics;
 import java.util.List;
 import java.util.Set;
@@ -65,6 +67,12 @@ final class DemoCommand extends SparkCommand {
   @Option(names = "--seed", defaultValue = "42", description = "traffic seed; default ${DEFAULT-VALUE}")
   long seed;
 
+  @Option(names = "--http-port", defaultValue = "0", description = "scorer dashboard port (0: any free port)")
+  int httpPort;
+
+  @Option(names = "--serve", description = "keep the scorer's dashboard up at the end until interrupted")
+  boolean serve;
+
   @Override
   Task prepare(KaminariConfig config) {
     String warehouse = config.get(Settings.WAREHOUSE);
@@ -108,8 +116,15 @@ final class DemoCommand extends SparkCommand {
           config.get(Settings.CHECKPOINTS), config.get(Settings.MAX_OFFSETS_PER_TRIGGER));
       JobRun landed = new LandJob(spark, land).run();
       step(String.format("3. landed %,d Kafka records into %s", landed.inputRecords(), Warehouse.FLOWS_LANDING));
+      batch(config, spark, home);
+      stream(config, kafka, home);
     }
+    summary(config, spark, home);
+    return 0;
+  }
 
+  /** Steps 4-7: compaction, features, training on day one, batch scoring of day two. */
+  private void batch(KaminariConfig config, SparkSession spark, Path home) throws Exception {
     Path labels = home.resolve("demo/labels.csv");
     Instant to = Scenarios.DEMO_START.plus(Duration.ofDays(2)).plus(Duration.ofHours(1));
     JobRun compacted = new CompactJob(spark, CompactConfig.from(config)).compactRange(Scenarios.DEMO_START, to);
@@ -136,6 +151,48 @@ final class DemoCommand extends SparkCommand {
     step("7. scored day 2 into " + Warehouse.ANOMALY_SCORES + "; detections next to the generator's labels:");
     printDetections(spark, labels);
 
+  }
+
+  /**
+   * Step 8: the streaming scorer on the same topic, with the champion just published; prints the alerts of the global
+   * scope as they fire.
+   */
+  private void stream(KaminariConfig config, EmbeddedKafka kafka, Path home) throws Exception {
+    KaminariConfig scorerConfig = config.with(Settings.BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+        .with(Settings.TOPICS, TOPIC).with(Settings.SCORER_HTTP_PORT, String.valueOf(httpPort));
+    kafka.createTopics(1, scorerConfig.get(Settings.SCORER_OUTPUT_TOPIC),
+        scorerConfig.get(Settings.SCORER_DEAD_LETTER_TOPIC));
+    try (Scorer scorer = Scorer.start(scorerConfig)) {
+      String url = "http://" + config.get(Settings.SCORER_HTTP_HOST) + ":" + scorer.httpPort() + "/";
+      step("8. streaming scorer consuming " + TOPIC + " with " + MODEL + "@champion; dashboard at " + url);
+      Set<Instant> alerted = new TreeSet<>();
+      long last = -1;
+      long idleSince = System.nanoTime();
+      // The stream is finite here: stop once the scorer has made no progress for a while.
+      while (System.nanoTime() - idleSince < 15_000_000_000L) {
+        for (ScoredWindow w : scorer.recent().query(Instant.EPOCH, Scope.GLOBAL.jsonName())) {
+          if (w.isAnomaly() && alerted.add(w.windowStart())) {
+            System.out.printf("  ALERT %s score=%.3f threshold=%.3f model=%s/%d %s%n", w.windowStart(), w.score(),
+                w.threshold(), w.model(), w.modelVersion(), w.topFeatures().stream()
+                    .map(c -> String.format("%s (%.0f%%)", c.feature(), 100 * c.share())).toList());
+          }
+        }
+        long scored = scorer.metrics().windowsScored();
+        if (scored != last) {
+          last = scored;
+          idleSince = System.nanoTime();
+        }
+        Thread.sleep(500);
+      }
+      System.out.printf("  %,d windows scored by the stream, %d global alerts%n", last, alerted.size());
+      if (serve) {
+        System.out.println("  serving the dashboard at " + url + " until interrupted (Ctrl-C)");
+        Thread.currentThread().join();
+      }
+    }
+  }
+
+  private void summary(KaminariConfig config, SparkSession spark, Path home) {
     step("Tables");
     for (String t : new String[] {Warehouse.FLOWS_LANDING, Warehouse.FLOWS, Warehouse.FLOWS_REJECTED,
         Warehouse.PORT_VECTORS, Warehouse.ANOMALY_SCORES, Warehouse.JOB_RUNS}) {
@@ -147,7 +204,7 @@ final class DemoCommand extends SparkCommand {
     System.out.println("  labels:     " + home.resolve("demo/labels.csv"));
     System.out.println("  job log:    SELECT * FROM kaminari.job_runs  (spark-sql against " + home.resolve("metastore_db")
         + ")");
-    return 0;
+    System.out.println("  models:     java -jar target/kaminari.jar models list --home " + home);
   }
 
   /** The busiest attack window next to a quiet one, as readable port: value pairs. */
@@ -180,7 +237,8 @@ final class DemoCommand extends SparkCommand {
   /** Flagged global windows of day 2 with their explanation, and precision/recall against the labels. */
   private static void printDetections(SparkSession spark, Path labelsFile) throws IOException {
     Set<Instant> labelled = new TreeSet<>();
-    for (String line : Files.readAllLines(labelsFile).subList(1, Files.readAllLines(labelsFile).size())) {
+    List<String> lines = Files.readAllLines(labelsFile);
+    for (String line : lines.subList(1, lines.size())) {
       labelled.add(Instant.parse(line.split(",")[0]));
     }
     List<Row> flagged = spark.table(Warehouse.ANOMALY_SCORES)
