@@ -18,7 +18,6 @@ import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.timestamp_micros;
 import static org.apache.spark.sql.functions.unix_micros;
-import static org.apache.spark.sql.functions.when;
 
 import io.kaminari.common.FlowSchema;
 import io.kaminari.common.JobRun;
@@ -122,20 +121,25 @@ public final class FeaturesJob {
       Set<String> hoursWithFlows = partitionsOf(config.flowsTable(), null);
       FeatureSpecs.register(spark, config.specsTable(), spec);
 
-      Observation in = new Observation("features-in-" + runId);
-      Observation out = new Observation("features-out-" + runId);
+      // Observed on the output: the vectors' flow totals are exactly the flows of the range that were read.
+      Observation out = new Observation("features-" + runId);
       String flowsTable = config.flowsTable();
-      Dataset<Row> vectors = vectorsByHour(spark,
-          hour -> hoursWithFlows.contains(hourKey(hour)) ? readHour(spark, flowsTable, hour) : null, spec, from, to, in)
-          .observe(out, count(lit(1)).as("n"));
-      vectors.write().mode("overwrite").insertInto(config.vectorsTable());
-
+      boolean anyInput = spec.scope() == Scope.GLOBAL
+          || hoursIn(from, to).stream().map(FeaturesJob::hourKey).anyMatch(hoursWithFlows::contains);
+      long read = 0;
+      long written = 0;
+      if (anyInput) {
+        vectorsByHour(spark,
+            hour -> hoursWithFlows.contains(hourKey(hour)) ? readHour(spark, flowsTable, hour) : null, spec, from, to)
+            .observe(out, count(lit(1)).as("n"), sum(col(VECTOR_FLOWS)).as("flows"))
+            .write().mode("overwrite").insertInto(config.vectorsTable());
+        written = observed(out, "n");
+        read = observed(out, "flows");
+      }
       int dropped = 0;
       if (spec.scope() != Scope.GLOBAL) {
         dropped = dropEmptyHours(spec, from, to, hoursWithFlows);
       }
-      long read = observed(in);
-      long written = observed(out);
       return JobRuns.counts(read, 0, written, 0, 0, 0, "spec " + spec.id() + " (" + spec.name() + ", "
           + spec.scope().jsonName() + ", dimension " + spec.dimension() + "): " + written + " vectors over "
           + ChronoUnit.HOURS.between(from, to) + " hour(s), " + dropped + " stale hour partition(s) dropped");
@@ -203,11 +207,9 @@ public final class FeaturesJob {
   /**
    * The job's path to the same rows as {@link #vectors}, without a shuffle: {@code [from, to)} in whole hours, each
    * hour's flows ({@code flowsOfHour.apply(hourStart)}, null when the hour has none) coalesced into one task.
-   *
-   * @param inputFlows if not null, observes the number of flows read as metric {@code n}
    */
   public static Dataset<Row> vectorsByHour(SparkSession spark, Function<Instant, Dataset<Row>> flowsOfHour,
-      FeatureSpec spec, Instant from, Instant to, Observation inputFlows) {
+      FeatureSpec spec, Instant from, Instant to) {
     checkRange(spec, from, to);
     if (!from.truncatedTo(ChronoUnit.HOURS).equals(from) || !to.truncatedTo(ChronoUnit.HOURS).equals(to)) {
       throw new IllegalArgumentException("need whole hours, got [" + from + ", " + to + ")");
@@ -226,11 +228,7 @@ public final class FeaturesJob {
     if (hours.isEmpty()) {
       return spark.createDataFrame(List.of(), OUTPUT);
     }
-    Dataset<Row> all = unionAll(hours, 0, hours.size());
-    if (inputFlows != null) {
-      all = all.observe(inputFlows, sum(when(col(EMPTY_WINDOW), 0L).otherwise(1L)).as("n"));
-    }
-    return accumulate(all, spec);
+    return accumulate(unionAll(hours, 0, hours.size()), spec);
   }
 
   /** A balanced union, so that a long backfill (hundreds of hours) does not build a plan hundreds of levels deep. */
@@ -265,11 +263,17 @@ public final class FeaturesJob {
   /** One empty-window marker per window of {@code [from, to)}, in the columns of {@link #narrow}. */
   private static Dataset<Row> markers(SparkSession spark, FeatureSpec spec, Instant from, Instant to) {
     return spark.range(FeaturesConfig.micros(from), FeaturesConfig.micros(to), spec.windowMicros(), 1).select(
+        // Named like narrow's columns: a range without any flows consists of markers alone.
         col("id").as(EVENT_MICROS),
-        lit(null).cast(DataTypes.IntegerType), lit(null).cast(DataTypes.IntegerType),
-        lit(null).cast(DataTypes.IntegerType), lit(null).cast(DataTypes.LongType),
-        lit(null).cast(DataTypes.LongType), lit(null).cast(DataTypes.LongType),
-        lit(null).cast(DataTypes.StringType), lit(null).cast(DataTypes.StringType), lit(true));
+        lit(null).cast(DataTypes.IntegerType).as(FlowSchema.PORT_SRC),
+        lit(null).cast(DataTypes.IntegerType).as(FlowSchema.PORT_DST),
+        lit(null).cast(DataTypes.IntegerType).as(FlowSchema.IP_PROTO),
+        lit(null).cast(DataTypes.LongType).as(FlowSchema.PACKETS),
+        lit(null).cast(DataTypes.LongType).as(FlowSchema.BYTES),
+        lit(null).cast(DataTypes.LongType).as(FlowSchema.SAMPLING_RATE),
+        lit(null).cast(DataTypes.StringType).as(FlowSchema.IP_SRC),
+        lit(null).cast(DataTypes.StringType).as(FlowSchema.IP_DST),
+        lit(true).as(EMPTY_WINDOW));
   }
 
   /** Accumulates each task's narrow rows (whole windows per task) into {@link #OUTPUT} rows. */
@@ -307,8 +311,14 @@ public final class FeaturesJob {
     return h.toLocalDate() + "/" + h.getHour();
   }
 
-  private static long observed(Observation o) throws InterruptedException {
-    Object n = o.getAsJava().get("n");
+  private static List<Instant> hoursIn(Instant from, Instant to) {
+    List<Instant> hours = new ArrayList<>();
+    for (Instant h = from; h.isBefore(to); h = h.plus(1, ChronoUnit.HOURS)) hours.add(h);
+    return hours;
+  }
+
+  private static long observed(Observation o, String metric) throws InterruptedException {
+    Object n = o.getAsJava().get(metric);
     return n == null ? 0 : ((Number) n).longValue();
   }
 

@@ -197,6 +197,15 @@ class FeaturesJobIT {
     assertThat(rerun.message()).contains("1 stale hour partition(s) dropped");
     assertThat(vectorsOf(PREFIX).where(col(Columns.HOUR).equalTo(11)).count()).isZero();
     assertThat(vectorsOf(PREFIX).where(col(Columns.HOUR).equalTo(10)).count()).isEqualTo(3);
+
+    // A range without any flows: global gets all-zero vectors, dst-prefix nothing.
+    Instant day2 = Instant.parse("2024-05-02T00:00:00Z");
+    JobRun empty = build(GLOBAL, day2, day2.plus(2, ChronoUnit.HOURS));
+    assertThat(empty.inputRecords()).isZero();
+    assertThat(empty.outputRows()).isEqualTo(24);
+    assertThat(vectorsOf(GLOBAL).where(col(Columns.DT).equalTo("2024-05-02")).collectAsList())
+        .hasSize(24).allSatisfy(r -> assertThat(vector(r)).hasSize(64).containsOnly(0f));
+    assertThat(build(PREFIX, day2, day2.plus(1, ChronoUnit.HOURS)).outputRows()).isZero();
   }
 
   @Test

@@ -115,7 +115,7 @@ class FeaturesParityTest {
         FeaturesJob.vectors(frame, spec, FROM, TO, 1),
         FeaturesJob.vectors(frame, spec, FROM, TO, 3),
         // The job's own path: one task per hour, as it reads the hour partitions of kaminari.flows.
-        FeaturesJob.vectorsByHour(spark, FeaturesParityTest::flowsOfHour, spec, FROM, TO, null));
+        FeaturesJob.vectorsByHour(spark, FeaturesParityTest::flowsOfHour, spec, FROM, TO));
     for (Dataset<Row> path : sparkPaths) {
       List<Row> actual = new ArrayList<>(path.collectAsList());
       actual.sort(Comparator.<Row>comparingLong(r -> micros(r.<Instant>getAs(Columns.WINDOW_START).toString()))
