@@ -38,6 +38,11 @@ final class Nfacctd implements AutoCloseable {
         "nfacctd_port: " + port,
         // Kernel receive buffer of the UDP socket: softflowd sends a whole pcap's flows in milliseconds.
         "nfacctd_pipe_size: 4194304",
+        // Core -> plugin queue. The default drops records silently (no log line) when a burst outruns the plugin:
+        // on a loaded machine 4,315 of softflowd's 12,148 records arrived. A 10 MB queue in 10 kB buffers (the
+        // 1:1000 ratio CONFIG-KEYS recommends) loses none; a partly filled buffer is delivered at the latest on SIGINT.
+        "plugin_pipe_size: 10240000",
+        "plugin_buffer_size: 10240",
         // Kaminari's collector.timezone defaults to UTC; nfacctd's default is the machine's local time.
         "timestamps_utc: true",
         "plugins: kafka[k]",
