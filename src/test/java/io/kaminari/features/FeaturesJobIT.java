@@ -277,7 +277,7 @@ class FeaturesJobIT {
     // Destination: 53 -> 1200, 443 -> 307, 0 -> 90 (ICMP 60 + UDP 30), 50000 -> 9.
     assertThat(s.spec().dstPorts()).containsExactly(53, 443, 0);
     assertThat(s.path()).isEqualTo(FeatureSpecs.storePath(store, s.spec().id()));
-    assertThat(Files.exists(Path.of(s.path()))).isTrue();
+    assertThat(Files.exists(Path.of(java.net.URI.create(s.path())))).isTrue();
     assertThat(s.run().inputRecords()).isEqualTo(6);
     FeatureSpec resolved = FeatureSpecs.resolve(s.spec().id(), store);
     assertThat(resolved).isEqualTo(s.spec());
