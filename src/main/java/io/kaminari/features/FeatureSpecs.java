@@ -1,8 +1,6 @@
 package io.kaminari.features;
 
-import static org.apache.spark.sql.functions.col;
 
-import io.kaminari.common.Columns;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,15 +8,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 
 /**
  * Finds, stores and registers feature specs: a spec argument resolves to a file, a generated spec in the model store,
@@ -78,27 +71,6 @@ public final class FeatureSpecs {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write feature spec " + path, e);
     }
-  }
-
-  /** The spec registered under {@code specId} in {@code specsTable}, if any (the first, should there be several). */
-  public static Optional<FeatureSpec> registered(SparkSession spark, String specsTable, String specId) {
-    List<Row> rows = spark.table(specsTable).where(col(Columns.SPEC_ID).equalTo(specId))
-        .select(Columns.SPEC_JSON).limit(1).collectAsList();
-    if (rows.isEmpty()) return Optional.empty();
-    try {
-      return Optional.of(FeatureSpec.fromJson(rows.get(0).getString(0)));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalStateException(specsTable + " holds an unreadable spec for id " + specId + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Appends {@code spec} to {@code specsTable} unless its id is there already; returns whether it appended. */
-  public static boolean register(SparkSession spark, String specsTable, FeatureSpec spec) {
-    if (registered(spark, specsTable, spec.id()).isPresent()) return false;
-    Row row = RowFactory.create(spec.id(), spec.name(), spec.scope().jsonName(), spec.dimension(), spec.toJson(),
-        Instant.now());
-    spark.createDataFrame(List.of(row), spark.table(specsTable).schema()).coalesce(1).write().insertInto(specsTable);
-    return true;
   }
 
   private static FeatureSpec parse(String json, String origin) {

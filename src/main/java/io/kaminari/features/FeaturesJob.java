@@ -19,6 +19,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.timestamp_micros;
 import static org.apache.spark.sql.functions.unix_micros;
 
+import io.kaminari.common.Columns;
 import io.kaminari.common.FlowSchema;
 import io.kaminari.common.JobRun;
 import io.kaminari.common.JobRuns;
@@ -119,7 +120,7 @@ public final class FeaturesJob {
       checkCompatible(spark, config.vectorsTable(), config.specsTable(), spec);
       // The metastore's partition list says which hours have flows: no scan needed to know what to read or drop.
       Set<String> hoursWithFlows = partitionsOf(config.flowsTable(), null);
-      FeatureSpecs.register(spark, config.specsTable(), spec);
+      register(spark, config.specsTable(), spec);
 
       // Observed on the output: the vectors' flow totals are exactly the flows of the range that were read.
       Observation out = new Observation("features-" + runId);
@@ -152,7 +153,7 @@ public final class FeaturesJob {
    * length per id, so any row tells).
    */
   static void checkCompatible(SparkSession spark, String vectorsTable, String specsTable, FeatureSpec spec) {
-    Optional<FeatureSpec> registered = FeatureSpecs.registered(spark, specsTable, spec.id());
+    Optional<FeatureSpec> registered = registered(spark, specsTable, spec.id());
     if (registered.isPresent() && !registered.get().canonicalLayout().equals(spec.canonicalLayout())) {
       throw new IllegalStateException("refusing to write: spec id " + spec.id() + " is registered in " + specsTable
           + " with another layout " + registered.get().canonicalLayout() + ", not " + spec.canonicalLayout());
@@ -405,5 +406,26 @@ public final class FeaturesJob {
       return RowFactory.create(start, e.getKey().scopeKey(), acc.toVector(), acc.flowCount(), acc.packetCount(),
           cachedDt, cachedHourOfDay);
     }
+  }
+
+  /** The spec registered under {@code specId} in {@code specsTable}, if any (the first, should there be several). */
+  public static Optional<FeatureSpec> registered(SparkSession spark, String specsTable, String specId) {
+    List<Row> rows = spark.table(specsTable).where(col(Columns.SPEC_ID).equalTo(specId))
+        .select(Columns.SPEC_JSON).limit(1).collectAsList();
+    if (rows.isEmpty()) return Optional.empty();
+    try {
+      return Optional.of(FeatureSpec.fromJson(rows.get(0).getString(0)));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(specsTable + " holds an unreadable spec for id " + specId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Appends {@code spec} to {@code specsTable} unless its id is there already; returns whether it appended. */
+  public static boolean register(SparkSession spark, String specsTable, FeatureSpec spec) {
+    if (registered(spark, specsTable, spec.id()).isPresent()) return false;
+    Row row = RowFactory.create(spec.id(), spec.name(), spec.scope().jsonName(), spec.dimension(), spec.toJson(),
+        Instant.now());
+    spark.createDataFrame(List.of(row), spark.table(specsTable).schema()).coalesce(1).write().insertInto(specsTable);
+    return true;
   }
 }
