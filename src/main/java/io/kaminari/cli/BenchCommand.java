@@ -1,5 +1,6 @@
 package io.kaminari.cli;
 
+import io.kaminari.bench.BenchSuite;
 import io.kaminari.bench.CompactBench;
 import io.kaminari.bench.FeaturesBench;
 import io.kaminari.bench.ScorerBench;
@@ -22,12 +23,13 @@ import picocli.CommandLine.Parameters;
  * <p>Defaults are the sizes the issues name: compact 5M flows, features 10M flows, train 100k windows x 50 epochs,
  * scorer 20M flows.
  */
-@Command(name = "bench", description = "Run a benchmark (compact, features, train, scorer); ends with one "
+@Command(name = "bench", description = "Run a benchmark (compact, features, train, scorer, or all); ends with one "
     + "`BENCH NAME key=value ...` line.")
 final class BenchCommand implements Callable<Integer> {
   @Mixin ConfigOptions options;
 
-  @Parameters(index = "0", paramLabel = "NAME", description = "compact, features, train or scorer")
+  @Parameters(index = "0", paramLabel = "NAME",
+      description = "compact, features, train, scorer, or all (each in its own JVM; writes docs/benchmarks.md)")
   String name;
 
   @Option(names = "--flows", description = "flows (compact: 5000000, features: 10000000, scorer: 20000000)")
@@ -53,12 +55,16 @@ final class BenchCommand implements Callable<Integer> {
       case "features" -> withSpark(config, spark -> FeaturesBench.run(spark, config, orDefault(10_000_000)));
       case "train" -> TrainBench.run(windows, epochs, work.resolve("train"));
       case ScorerBench.NAME -> ScorerBench.run(orDefault(20_000_000), work.resolve("scorer"),
-          Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-              .resolveSibling("kaminari-scorer.jar"), System.out);
+          jar().resolveSibling("kaminari-scorer.jar"), System.out);
+      case "all" -> BenchSuite.run(jar(), options.asArgs(), Path.of("docs", "benchmarks.md"));
       default -> throw new IllegalArgumentException(
-          "unknown benchmark '" + name + "' (known: compact, features, train, scorer)");
+          "unknown benchmark '" + name + "' (known: compact, features, train, scorer, all)");
     }
     return 0;
+  }
+
+  private static Path jar() throws java.net.URISyntaxException {
+    return Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
   }
 
   private long orDefault(long def) {

@@ -19,6 +19,15 @@ public final class ConfigOptions {
   @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE", description = "set any configuration key; beats the config file")
   Map<String, String> overrides = new LinkedHashMap<>();
 
+  /** These options as command-line arguments, to hand the same configuration to a child process. */
+  public java.util.List<String> asArgs() {
+    java.util.List<String> args = new java.util.ArrayList<>();
+    if (configFile != null) args.addAll(java.util.List.of("--config", configFile.toString()));
+    if (home != null) args.addAll(java.util.List.of("--home", home));
+    overrides.forEach((k, v) -> args.addAll(java.util.List.of("--set", k + "=" + v)));
+    return args;
+  }
+
   /** The effective configuration: these flags over the config file over the environment over defaults. */
   public KaminariConfig load() {
     if (configFile != null && !configFile.toFile().isFile()) {
