@@ -28,13 +28,18 @@ def home():
     return h
 
 
+def json_rows(stdout: str) -> list:
+    """The JSON array Airflow printed, skipping the log lines (e.g. a graphviz warning) it may print before it."""
+    lines = stdout.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.startswith("[")), None)
+    return json.loads("\n".join(lines[first:])) if first is not None else []
+
+
 def dags_test(dag_id: str, date: str, env: dict, conf: dict | None = None) -> None:
     args = ["dags", "test", dag_id, date] + (["--conf", json.dumps(conf)] if conf else [])
     p = airflow(*args, env=env, timeout=1800)
     runs = airflow("dags", "list-runs", dag_id, "-o", "json", env=env)
-    states = (
-        {r["logical_date"][:19]: r["state"] for r in json.loads(runs.stdout or "[]")} if runs.returncode == 0 else {}
-    )
+    states = {r["logical_date"][:19]: r["state"] for r in json_rows(runs.stdout)} if runs.returncode == 0 else {}
     assert p.returncode == 0 and states.get(date[:19]) == "success", (
         f"airflow dags test {dag_id} {date}: exit {p.returncode}, runs {states}\n{p.stdout[-6000:]}\n{p.stderr[-6000:]}"
     )
