@@ -75,7 +75,8 @@ with DAG(
     )
     train = kaminari_task(
         "train",
-        f"train {RANGE} --spec {{{{ params.spec }}}} --name {NAME} {HYPERPARAMETERS}",
+        # --promote none: promotion is the gate's task, so a refused gate never hides a published version.
+        f"train {RANGE} --spec {{{{ params.spec }}}} --name {NAME} --promote none {HYPERPARAMETERS}",
         mode=MODE,
         job="train",
         trigger_rule="none_failed_min_one_success",
@@ -94,11 +95,15 @@ with DAG(
     )
 
     @task(trigger_rule="all_done", retries=0)
-    def notify(params: dict | None = None, dag_run=None) -> dict:
-        """Reports the outcome of every step (the log line is the hook for an alerting callback)."""
-        states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()} if dag_run else {}
-        promoted = states.get("promotion_gate") == "success"
-        summary = {"model": params["name"], "alias": params["alias"], "promoted": promoted, "tasks": states}
+    def notify(params: dict | None = None, ti=None) -> dict:
+        """Reports the gate's decision (the log line is the hook for an alerting callback).
+
+        The gate prints its decision (``ALLOWED``/``FORCED``/``REFUSED: ...``) as its last line, which Airflow keeps as
+        the task's XCom; a gate that failed or did not run leaves none.
+        """
+        decision = ti.xcom_pull(task_ids="promotion_gate") if ti else None
+        promoted = bool(decision) and str(decision).startswith(("ALLOWED", "FORCED"))
+        summary = {"model": params["name"], "alias": params["alias"], "promoted": promoted, "decision": decision}
         print(f"kaminari_retrain: {'promoted' if promoted else 'NOT promoted'} {summary}")
         return summary
 

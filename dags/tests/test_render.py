@@ -28,7 +28,7 @@ HOURLY_ARGS = {
 }
 RETRAIN_DEFAULT_TRAIN = [
     "train", "--from", "2024-04-25T03", "--to", "2024-05-02T03", "--spec", "seed-global", "--name", "flow-ae",
-    "--epochs", "20",
+    "--promote", "none", "--epochs", "20",
 ]  # fmt: skip
 CONF = {
     "train_from": "2024-04-01T00",
@@ -41,7 +41,7 @@ CONF = {
 }
 RETRAIN_CONF_TRAIN = [
     "train", "--from", "2024-04-01T00", "--to", "2024-04-08T00", "--spec", "seed-global", "--name", "flow-ae",
-    "--epochs", "3", "--batch-size", "64", "--learning-rate", "0.01",
+    "--promote", "none", "--epochs", "3", "--batch-size", "64", "--learning-rate", "0.01",
 ]  # fmt: skip
 
 
