@@ -131,8 +131,8 @@ public final class EvaluateJob {
     step("8. baseline " + thresholds + ": " + baseRows.size() + " rows");
 
     List<Instant> windows = cfg.testWindowStarts();
-    Metrics.Result ae = Metrics.of(windows, cfg.window(), flagged(aeRows), testAttacks);
-    Metrics.Result base = Metrics.of(windows, cfg.window(), flagged(baseRows), testAttacks);
+    Metrics.Result ae = Metrics.of(windows, cfg.window(), flagged(aeRows), testAttacks, windowScores(aeRows));
+    Metrics.Result base = Metrics.of(windows, cfg.window(), flagged(baseRows), testAttacks, windowScores(baseRows));
     ScoreRow.write(out.resolve("scores.csv"), aeRows);
     ScoreRow.write(out.resolve("baseline_scores.csv"), baseRows);
     Map<String, Object> json = metricsJson(ae, base, thresholds, spec, MODEL + "/" + version,
@@ -147,8 +147,8 @@ public final class EvaluateJob {
 
   static String summary(Metrics.Result r) {
     return String.format(java.util.Locale.ROOT, "%s; events %d/%d detected, mean delay %.2f windows,"
-        + " %.2f false alarms/day", r.perWindow(), r.eventsDetected(), r.events().size(), r.meanDelayWindows(),
-        r.falseAlarmsPerDay());
+        + " %.2f false alarms/day, ROC AUC %.3f", r.perWindow(), r.eventsDetected(), r.events().size(),
+        r.meanDelayWindows(), r.falseAlarmsPerDay(), r.rocAuc());
   }
 
   /** Empties the private warehouse, landing checkpoints and model store of earlier runs into the same directory. */
@@ -269,6 +269,13 @@ public final class EvaluateJob {
     return out;
   }
 
+  /** Per window: the largest score/threshold over its rows (the scale both detectors share). */
+  static Map<Instant, Double> windowScores(List<ScoreRow> rows) {
+    Map<Instant, Double> out = new java.util.HashMap<>();
+    for (ScoreRow r : rows) out.merge(r.windowStart(), r.score() / r.threshold(), Math::max);
+    return out;
+  }
+
   static Set<Instant> flagged(List<ScoreRow> rows) {
     Set<Instant> out = new TreeSet<>();
     for (ScoreRow r : rows) if (r.isAnomaly()) out.add(r.windowStart());
@@ -322,6 +329,7 @@ public final class EvaluateJob {
     m.put("mean_detection_delay_windows", Double.isNaN(r.meanDelayWindows()) ? null : r.meanDelayWindows());
     m.put("max_detection_delay_windows", r.maxDelayWindows() < 0 ? null : r.maxDelayWindows());
     m.put("false_alarms_per_day", r.falseAlarmsPerDay());
+    m.put("roc_auc", Double.isNaN(r.rocAuc()) ? null : r.rocAuc());
     List<Map<String, Object>> events = new ArrayList<>();
     for (Metrics.Event e : r.events()) {
       Map<String, Object> em = new LinkedHashMap<>();

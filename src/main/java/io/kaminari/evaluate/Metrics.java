@@ -17,6 +17,9 @@ import java.util.Set;
  *   <li>Events: maximal runs of consecutive labelled windows. An event is detected when any of its windows is flagged;
  *       its detection delay is the index of the first flagged window within it (0 = flagged in its first window).
  *   <li>False alarms per day: flagged windows that are not labelled, divided by the test range's length in days.
+ *   <li>ROC AUC of the window scores against the labels (threshold-free: the chance that a random attack window
+ *       scores above a random quiet one, ties counting half), which separates "ranks attacks high" from "the
+ *       threshold is in the right place".
  * </ul>
  */
 public final class Metrics {
@@ -30,7 +33,7 @@ public final class Metrics {
   }
 
   /** Everything {@code metrics.json} reports for one detector. */
-  public record Result(int windows, WindowMetrics perWindow, List<Event> events, double testDays) {
+  public record Result(int windows, WindowMetrics perWindow, List<Event> events, double testDays, double rocAuc) {
     public int eventsDetected() {
       return (int) events.stream().filter(Event::detected).count();
     }
@@ -63,6 +66,12 @@ public final class Metrics {
    * @param labelled the labelled attack windows (others are ignored)
    */
   public static Result of(List<Instant> windows, Duration window, Set<Instant> flagged, Set<Instant> labelled) {
+    return of(windows, window, flagged, labelled, java.util.Map.of());
+  }
+
+  /** As {@link #of(List, Duration, Set, Set)}, with each window's score (missing = 0) for the ROC AUC. */
+  public static Result of(List<Instant> windows, Duration window, Set<Instant> flagged, Set<Instant> labelled,
+      java.util.Map<Instant, Double> scores) {
     if (windows.isEmpty()) throw new IllegalArgumentException("no test windows");
     Set<Instant> all = new HashSet<>(windows);
     Set<Instant> f = new HashSet<>(flagged);
@@ -86,6 +95,31 @@ public final class Metrics {
       events.add(new Event(windows.get(start), windows.get(i - 1).plus(window), i - start, delay));
     }
     double days = windows.size() * (double) window.getSeconds() / 86_400.0;
-    return new Result(windows.size(), WindowMetrics.of(f, l), List.copyOf(events), days);
+    return new Result(windows.size(), WindowMetrics.of(f, l), List.copyOf(events), days,
+        scores.isEmpty() ? Double.NaN : rocAuc(windows, l, scores));
+  }
+
+  /** Mann-Whitney ROC AUC of the windows' scores (missing = 0); NaN when either class is empty. */
+  public static double rocAuc(List<Instant> windows, Set<Instant> labelled, java.util.Map<Instant, Double> scores) {
+    int n = windows.size();
+    double[][] s = new double[n][];
+    int pos = 0;
+    for (int i = 0; i < n; i++) {
+      boolean p = labelled.contains(windows.get(i));
+      if (p) pos++;
+      s[i] = new double[] {scores.getOrDefault(windows.get(i), 0.0), p ? 1 : 0};
+    }
+    int neg = n - pos;
+    if (pos == 0 || neg == 0) return Double.NaN;
+    java.util.Arrays.sort(s, java.util.Comparator.comparingDouble(a -> a[0]));
+    double rankSum = 0;
+    for (int i = 0; i < n;) {
+      int j = i;
+      while (j + 1 < n && s[j + 1][0] == s[i][0]) j++;
+      double rank = (i + j) / 2.0 + 1; // average rank of the tie group, 1-based
+      for (int k = i; k <= j; k++) if (s[k][1] == 1) rankSum += rank;
+      i = j + 1;
+    }
+    return (rankSum - pos * (pos + 1) / 2.0) / ((double) pos * neg);
   }
 }

@@ -46,7 +46,7 @@ public final class Report {
             cfg.labels(), cfg.windowText(), cfg.scope().jsonName(), cfg.trainFrom(), cfg.trainTo(), cfg.testFrom(),
             cfg.testTo(), windows.size(), labelled.size(), aeMetrics.events().size())))
         .append("</p>\n<table><tr><th>detector</th><th>precision</th><th>recall</th><th>F1</th><th>TP</th><th>FP</th>")
-        .append("<th>FN</th><th>events detected</th><th>mean delay (windows)</th><th>false alarms/day</th></tr>\n")
+        .append("<th>FN</th><th>events detected</th><th>mean delay (windows)</th><th>false alarms/day</th><th>ROC AUC</th></tr>\n")
         .append(row("autoencoder", aeMetrics)).append(row("baseline", baseMetrics)).append("</table>\n")
         .append("<p>Shaded red: labelled attack windows. Orange ticks under the axis: flagged windows. Dashed: threshold."
             + " Log scale; zero scores sit on the bottom edge.</p>\n")
@@ -66,11 +66,11 @@ public final class Report {
 
   private static String row(String name, Metrics.Result r) {
     return String.format(Locale.ROOT, "<tr><td>%s</td><td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%d</td><td>%d</td>"
-            + "<td>%d</td><td>%d / %d</td><td>%s</td><td>%.2f</td></tr>\n", name, r.perWindow().precision(),
+            + "<td>%d</td><td>%d / %d</td><td>%s</td><td>%.2f</td><td>%.3f</td></tr>\n", name, r.perWindow().precision(),
         r.perWindow().recall(), r.perWindow().f1(), r.perWindow().truePositives(), r.perWindow().falsePositives(),
         r.perWindow().falseNegatives(), r.eventsDetected(), r.events().size(),
         Double.isNaN(r.meanDelayWindows()) ? "-" : String.format(Locale.ROOT, "%.2f", r.meanDelayWindows()),
-        r.falseAlarmsPerDay());
+        r.falseAlarmsPerDay(), r.rocAuc());
   }
 
   /** The SVG timeline of one detector (score = largest over each window's rows). */
