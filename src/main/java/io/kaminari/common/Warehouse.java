@@ -13,10 +13,12 @@ import org.apache.spark.sql.catalyst.analysis.NoSuchTableException;
 import scala.Option;
 
 /**
- * The Hive database and tables of Kaminari, created from the DDL in {@code sql/tables} (bundled in the jar).
+ * The Hive database, tables and analyst views of Kaminari, created from the DDL in {@code sql/tables} and
+ * {@code sql/views} (bundled in the jar).
  *
- * <p>{@link #ensure} is idempotent ({@code CREATE ... IF NOT EXISTS}) and every job calls it, so a fresh metastore needs
- * no separate set-up; {@code kaminari init} runs the same thing on its own.
+ * <p>{@link #ensure} is idempotent ({@code CREATE ... IF NOT EXISTS} for tables, {@code CREATE OR REPLACE} for views)
+ * and every job calls it, so a fresh metastore needs no separate set-up; {@code kaminari init} runs the same thing on
+ * its own.
  */
 public final class Warehouse {
   private Warehouse() {}

@@ -2,6 +2,7 @@ package io.kaminari.analyst;
 
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
+import io.kaminari.common.Warehouse;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.FeaturesConfig;
 import io.kaminari.features.FeaturesJob;
@@ -22,11 +23,14 @@ import io.kaminari.model.TrainJob;
 import io.kaminari.scoring.ScoreConfig;
 import io.kaminari.scoring.ScoreJob;
 import io.kaminari.testing.TestSpark;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -40,18 +44,21 @@ final class AnalystData {
   static final Instant END = DAY2.plus(Duration.ofDays(1));
   static final long FLOWS_PER_DAY = 4000;
 
-  private static boolean built;
-
   private AnalystData() {}
 
-  /** Builds the data once per JVM into the shared test session's warehouse. */
+  /**
+   * Builds the data into the shared test session's warehouse, unless it is there already: ITs share one JVM, and one
+   * that resets the warehouse between two users of this data makes the second build it again.
+   */
   static synchronized SparkSession build() throws Exception {
     SparkSession spark = TestSpark.spark();
-    if (built) return spark;
+    if (present(spark)) return spark;
     KaminariConfig config = TestSpark.config();
     TestSpark.resetWarehouse();
     Path home = Path.of(config.get(Settings.HOME));
-    Path files = Files.createDirectories(home.resolve("flows-in"));
+    deleteTree(Path.of(config.get(Settings.MODEL_STORE))); // versions restart at 1
+    // A fresh input directory has a fresh landing checkpoint (keyed by the directory).
+    Path files = Files.createTempDirectory(home, "flows-in-");
     try (FileFlowSink sink = new FileFlowSink(files, true)) {
       new TrafficGenerator(Scenarios.demo(42, FLOWS_PER_DAY)).run(sink);
     }
@@ -75,7 +82,19 @@ final class AnalystData {
     for (int v = 1; v <= 2; v++) {
       new ScoreJob(spark, new ScoreConfig(ModelRef.parse(MODEL + "/" + v), DAY2, END, 24), registry).run();
     }
-    built = true;
     return spark;
+  }
+
+  private static boolean present(SparkSession spark) {
+    if (!spark.catalog().tableExists(Warehouse.MODEL_VERSIONS)) return false;
+    return spark.sql("SELECT count(DISTINCT model_version) FROM " + Warehouse.ANOMALY_SCORES)
+        .first().getLong(0) == 2 && spark.table(Warehouse.MODEL_VERSIONS).count() == 2;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
   }
 }

@@ -45,7 +45,8 @@ class WarehouseTest {
       assertThat(spark.table(Warehouse.FLOWS).schema().apply(f.name()).dataType()).isEqualTo(f.dataType());
     }
     assertThat(spark.table(Warehouse.FLOWS_LANDING).columns()).contains(Columns.SOURCE, Columns.VALUE, Columns.DT);
-    assertThat(spark.sql("SHOW TABLES IN kaminari").count()).isEqualTo(Warehouse.DDL_FILES.size() - 1 + Warehouse.VIEW_FILES.size());
+    assertThat(spark.sql("SHOW TABLES IN kaminari").count())
+        .isEqualTo(Warehouse.DDL_FILES.size() - 1 + Warehouse.VIEW_FILES.size());
   }
 
   @Test
