@@ -29,19 +29,23 @@ public enum ResultFormat {
     }
   }
 
-  /** Prints up to {@code maxRows} rows of {@code df}; returns how many it printed. */
+  /**
+   * Prints up to {@code maxRows} rows of {@code df}; returns how many rows it read, which is {@code maxRows + 1} when
+   * the result had more than it printed.
+   */
   public long print(Dataset<Row> df, long maxRows, PrintStream out) {
     String[] names = df.columns();
+    int fetch = (int) Math.min(Integer.MAX_VALUE - 1, maxRows) + 1;
     if (this == JSON) {
-      List<String> lines = df.toJSON().limit((int) Math.min(Integer.MAX_VALUE, maxRows)).collectAsList();
-      lines.forEach(out::println);
+      List<String> lines = df.toJSON().limit(fetch).collectAsList();
+      lines.stream().limit(maxRows).forEach(out::println);
       return lines.size();
     }
     Column[] asText = new Column[names.length];
     for (int i = 0; i < names.length; i++) asText[i] = col("`" + names[i].replace("`", "``") + "`").cast("string");
-    List<Row> rows = df.select(asText).limit((int) Math.min(Integer.MAX_VALUE, maxRows)).collectAsList();
+    List<Row> rows = df.select(asText).limit(fetch).collectAsList();
     List<String[]> cells = new ArrayList<>(rows.size());
-    for (Row r : rows) {
+    for (Row r : rows.subList(0, (int) Math.min(rows.size(), maxRows))) {
       String[] line = new String[names.length];
       for (int i = 0; i < names.length; i++) line[i] = r.isNullAt(i) ? (this == CSV ? "" : "NULL") : r.getString(i);
       cells.add(line);

@@ -74,8 +74,11 @@ final class SqlCommand extends SparkCommand {
     Dataset<Row> df = spark.sql(stmt);
     if (df.columns().length == 0) return;
     long n = fmt.print(df, maxRows, out);
-    if (fmt == ResultFormat.TABLE) {
-      out.println("(" + n + (n == maxRows ? "+ rows, cut at --max-rows" : n == 1 ? " row" : " rows") + ")");
+    if (n > maxRows) {
+      // On stderr in csv/json, so that stdout stays a well-formed file.
+      (fmt == ResultFormat.TABLE ? out : System.err).println("(first " + maxRows + " rows shown: --max-rows)");
+    } else if (fmt == ResultFormat.TABLE) {
+      out.println("(" + n + (n == 1 ? " row)" : " rows)"));
     }
   }
 

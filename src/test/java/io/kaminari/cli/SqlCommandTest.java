@@ -100,6 +100,15 @@ class SqlCommandTest {
   }
 
   @Test
+  void cutsAtMaxRows() {
+    assertThat(run("--max-rows", "2", "-e", "SELECT port FROM talkers ORDER BY port")).isZero();
+    assertThat(lines()).containsExactly("port", "----", "53", "80", "(first 2 rows shown: --max-rows)");
+    out.reset();
+    assertThat(run("--max-rows", "3", "--format", "csv", "-e", "SELECT port FROM talkers ORDER BY port")).isZero();
+    assertThat(lines()).containsExactly("port", "53", "80", "443");
+  }
+
+  @Test
   void failsNonZeroOnBadSqlOrArguments() {
     assertThat(run("-e", "SELECT missing_column FROM talkers")).isEqualTo(1);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing_column");
