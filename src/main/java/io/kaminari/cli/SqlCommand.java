@@ -31,7 +31,8 @@ final class SqlCommand extends SparkCommand {
   static final String PROMPT = "kaminari> ";
 
   static final class Source {
-    @Option(names = {"-e", "--execute"}, paramLabel = "SQL", description = "SQL to run; several statements each end a line with ';'")
+    @Option(names = {"-e", "--execute"}, paramLabel = "SQL",
+        description = "SQL to run; several statements each end a line with ';'")
     String sql;
 
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "a file of ';'-terminated statements")
