@@ -202,8 +202,10 @@ final class DemoCommand extends SparkCommand {
     step("Done. Look next:");
     System.out.println("  warehouse:  " + config.get(Settings.WAREHOUSE));
     System.out.println("  labels:     " + home.resolve("demo/labels.csv"));
-    System.out.println("  job log:    SELECT * FROM kaminari.job_runs  (spark-sql against " + home.resolve("metastore_db")
-        + ")");
+    System.out.println("  SQL:        java -jar target/kaminari.jar sql --home " + home
+        + " -e 'SELECT * FROM kaminari.v_anomalies'");
+    System.out.println("  report:     java -jar target/kaminari.jar report --home " + home
+        + " --from 2024-05-02T00 --to 2024-05-03T00 --out " + home.resolve("report"));
     System.out.println("  models:     java -jar target/kaminari.jar models list --home " + home);
   }
 

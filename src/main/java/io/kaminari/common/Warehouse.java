@@ -13,10 +13,12 @@ import org.apache.spark.sql.catalyst.analysis.NoSuchTableException;
 import scala.Option;
 
 /**
- * The Hive database and tables of Kaminari, created from the DDL in {@code sql/tables} (bundled in the jar).
+ * The Hive database, tables and analyst views of Kaminari, created from the DDL in {@code sql/tables} and
+ * {@code sql/views} (bundled in the jar).
  *
- * <p>{@link #ensure} is idempotent ({@code CREATE ... IF NOT EXISTS}) and every job calls it, so a fresh metastore needs
- * no separate set-up; {@code kaminari init} runs the same thing on its own.
+ * <p>{@link #ensure} is idempotent ({@code CREATE ... IF NOT EXISTS} for tables, {@code CREATE OR REPLACE} for views)
+ * and every job calls it, so a fresh metastore needs no separate set-up; {@code kaminari init} runs the same thing on
+ * its own.
  */
 public final class Warehouse {
   private Warehouse() {}
@@ -29,16 +31,31 @@ public final class Warehouse {
   public static final String PORT_VECTORS = DATABASE + ".port_vectors";
   public static final String FEATURE_SPECS = DATABASE + ".feature_specs";
   public static final String ANOMALY_SCORES = DATABASE + ".anomaly_scores";
+  public static final String MODEL_VERSIONS = DATABASE + ".model_versions";
 
   /** The DDL files, in the order they must run (the database first). A test checks this lists every file. */
   public static final List<String> DDL_FILES =
       List.of("00_database.sql", "flows_landing.sql", "flows.sql", "flows_rejected.sql", "job_runs.sql",
-          "port_vectors.sql", "feature_specs.sql", "anomaly_scores.sql");
+          "port_vectors.sql", "feature_specs.sql", "anomaly_scores.sql", "model_versions.sql");
 
-  /** Creates the database and every table that does not exist yet. */
+  /**
+   * The analyst views in {@code sql/views}, applied after the tables (a view may read another view listed before it).
+   * A test checks this lists every file.
+   */
+  public static final List<String> VIEW_FILES =
+      List.of("v_traffic_hourly.sql", "v_top_talkers.sql", "v_port_usage.sql", "v_anomalies.sql",
+          "v_anomaly_flows.sql", "v_model_history.sql");
+
+  /** Creates the database and every table that does not exist yet, then (re)creates the views. */
   public static void ensure(SparkSession spark) {
     for (String file : DDL_FILES) {
       for (String stmt : statements(readDdl(file))) {
+        spark.sql(stmt);
+      }
+    }
+    // CREATE OR REPLACE: a new jar's view text replaces the old one, and a view over a missing column fails here.
+    for (String file : VIEW_FILES) {
+      for (String stmt : statements(readSql("views/" + file))) {
         spark.sql(stmt);
       }
     }
@@ -46,7 +63,12 @@ public final class Warehouse {
 
   /** The text of a bundled DDL file. */
   public static String readDdl(String file) {
-    String path = "/sql/tables/" + file;
+    return readSql("tables/" + file);
+  }
+
+  /** The text of a bundled file under {@code sql/}, e.g. {@code views/v_anomalies.sql}. */
+  public static String readSql(String file) {
+    String path = "/sql/" + file;
     try (InputStream in = Warehouse.class.getResourceAsStream(path)) {
       if (in == null) throw new IllegalStateException("DDL " + path + " is missing from the classpath");
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -109,14 +109,30 @@ public final class TrainJob {
     ModelManifest published = registry.publish(config.name(), out, draft);
     String message = "published " + published.name() + "/" + published.version() + " val_loss="
         + published.valLoss() + " threshold=" + published.threshold();
+    PromotionDecision d = null;
     if (config.promoteAlias() != null) {
-      PromotionDecision d = registry.promote(config.name(), published.version(), config.promoteAlias(),
-          config.force(), config.margin());
+      d = registry.promote(config.name(), published.version(), config.promoteAlias(), config.force(),
+          config.margin());
       System.out.println(d.summary());
       message += "; " + d.summary();
     }
+    recordVersion(spark, published, d, registry.root().toString());
     System.out.println(message);
     return JobRuns.counts(windows, windows, 1, 0, 0, 0, message);
+  }
+
+  /**
+   * Appends the published version to {@code kaminari.model_versions}, so SQL and notebooks see versions, metrics and
+   * the promotion next to the scores; the registry stays the authority (a failed append leaves a published version
+   * without its row, which {@code v_model_history} still lists from its scores).
+   */
+  static void recordVersion(SparkSession spark, ModelManifest m, PromotionDecision d, String registryRoot) {
+    Row row = org.apache.spark.sql.RowFactory.create(m.name(), m.version(), m.created(), m.specId(), m.threshold(),
+        m.thresholdMethod(), m.valLoss(), scala.collection.JavaConverters.mapAsScalaMap(m.metrics()),
+        m.trainFrom(), m.trainTo(), m.trainSamples(), m.validationSamples(),
+        d != null && d.moved() ? d.alias() : null, d == null ? null : d.summary(), registryRoot, m.codeVersion());
+    spark.createDataFrame(List.of(row), spark.table(Warehouse.MODEL_VERSIONS).schema())
+        .coalesce(1).write().insertInto(Warehouse.MODEL_VERSIONS);
   }
 
   /** The jar's version, or "dev" when run from classes. */

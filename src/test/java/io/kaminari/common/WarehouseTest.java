@@ -26,6 +26,14 @@ class WarehouseTest {
   }
 
   @Test
+  void viewFilesAreAllApplied() throws IOException {
+    try (Stream<Path> files = Files.list(Path.of("sql/views"))) {
+      assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
+          .containsExactlyInAnyOrderElementsOf(Warehouse.VIEW_FILES);
+    }
+  }
+
+  @Test
   void tablesMatchTheFlowSchemaAndAreIdempotent() {
     SparkSession spark = TestSpark.spark();
     Warehouse.ensure(spark);
@@ -37,7 +45,8 @@ class WarehouseTest {
       assertThat(spark.table(Warehouse.FLOWS).schema().apply(f.name()).dataType()).isEqualTo(f.dataType());
     }
     assertThat(spark.table(Warehouse.FLOWS_LANDING).columns()).contains(Columns.SOURCE, Columns.VALUE, Columns.DT);
-    assertThat(spark.sql("SHOW TABLES IN kaminari").count()).isEqualTo(Warehouse.DDL_FILES.size() - 1);
+    assertThat(spark.sql("SHOW TABLES IN kaminari").count())
+        .isEqualTo(Warehouse.DDL_FILES.size() - 1 + Warehouse.VIEW_FILES.size());
   }
 
   @Test

@@ -188,16 +188,8 @@ class ScorerIT {
     }
   }
 
-  /** Runs Debian's headless Chromium on a fresh profile with no background networking; returns its stdout. */
   static String chromium(Path profile, String... args) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
-        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--user-data-dir=" + profile));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-    return out;
+    return io.kaminari.testing.Chromium.run(profile, args);
   }
 
   static HttpResponse<String> get(Scorer scorer, String path) throws Exception {

@@ -1,0 +1,100 @@
+package io.kaminari.analyst;
+
+import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.Settings;
+import io.kaminari.common.Warehouse;
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.FeaturesConfig;
+import io.kaminari.features.FeaturesJob;
+import io.kaminari.features.Scope;
+import io.kaminari.generate.FileFlowSink;
+import io.kaminari.generate.Scenarios;
+import io.kaminari.generate.TrafficGenerator;
+import io.kaminari.ingest.CompactConfig;
+import io.kaminari.ingest.CompactJob;
+import io.kaminari.ingest.LandConfig;
+import io.kaminari.ingest.LandJob;
+import io.kaminari.model.Hyperparameters;
+import io.kaminari.model.ModelRef;
+import io.kaminari.model.ModelRegistry;
+import io.kaminari.model.ThresholdMethod;
+import io.kaminari.model.TrainConfig;
+import io.kaminari.model.TrainJob;
+import io.kaminari.scoring.ScoreConfig;
+import io.kaminari.scoring.ScoreJob;
+import io.kaminari.testing.TestSpark;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Demo-like data built through the real jobs, small: the demo scenario (two days, attacks on day two) written to
+ * pmacct files, file-landed, compacted, featurised (global seed spec), then two versions of {@code flow-ae} trained on
+ * day one (v2 with a low threshold so the two disagree) and both used to score day two.
+ */
+final class AnalystData {
+  static final String MODEL = "flow-ae";
+  static final Instant DAY2 = Scenarios.DEMO_START.plus(Duration.ofDays(1));
+  static final Instant END = DAY2.plus(Duration.ofDays(1));
+  static final long FLOWS_PER_DAY = 4000;
+
+  private AnalystData() {}
+
+  /**
+   * Builds the data into the shared test session's warehouse, unless it is there already: ITs share one JVM, and one
+   * that resets the warehouse between two users of this data makes the second build it again.
+   */
+  static synchronized SparkSession build() throws Exception {
+    SparkSession spark = TestSpark.spark();
+    if (present(spark)) return spark;
+    KaminariConfig config = TestSpark.config();
+    TestSpark.resetWarehouse();
+    Path home = Path.of(config.get(Settings.HOME));
+    deleteTree(Path.of(config.get(Settings.MODEL_STORE))); // versions restart at 1
+    // A fresh input directory has a fresh landing checkpoint (keyed by the directory).
+    Path files = Files.createTempDirectory(home, "flows-in-");
+    try (FileFlowSink sink = new FileFlowSink(files, true)) {
+      new TrafficGenerator(Scenarios.demo(42, FLOWS_PER_DAY)).run(sink);
+    }
+    new LandJob(spark, LandConfig.files(config, files.toString())).run();
+    // File landing dates records by file modification time (now), so compaction covers the hours around now.
+    Instant now = Instant.now().truncatedTo(ChronoUnit.HOURS);
+    new CompactJob(spark, CompactConfig.from(config)).compactRange(now.minus(2, ChronoUnit.HOURS),
+        now.plus(2, ChronoUnit.HOURS));
+    FeatureSpec spec = FeatureSpec.seed(Scope.GLOBAL);
+    new FeaturesJob(spark, FeaturesConfig.of(config, spec, Scenarios.DEMO_START, END)).run();
+
+    ModelRegistry registry = ModelRegistry.fromConfig(config);
+    Hyperparameters quick = Hyperparameters.DEFAULTS.withEpochs(15, 5);
+    Hyperparameters eager = new Hyperparameters(quick.hiddenSizes(), quick.epochs(), quick.batchSize(),
+        quick.learningRate(), quick.optimiser(), quick.seed(), quick.patience(), quick.validationFraction(),
+        ThresholdMethod.parse("quantile:0.8"));
+    for (Hyperparameters h : new Hyperparameters[] {quick, eager}) {
+      new TrainJob(spark, new TrainConfig(MODEL, spec, Scenarios.DEMO_START, DAY2, h, "champion", true, 0.0,
+          home.resolve("tmp")), registry).run();
+    }
+    for (int v = 1; v <= 2; v++) {
+      new ScoreJob(spark, new ScoreConfig(ModelRef.parse(MODEL + "/" + v), DAY2, END, 24), registry).run();
+    }
+    return spark;
+  }
+
+  private static boolean present(SparkSession spark) {
+    if (!spark.catalog().tableExists(Warehouse.MODEL_VERSIONS)) return false;
+    return spark.sql("SELECT count(DISTINCT model_version) FROM " + Warehouse.ANOMALY_SCORES)
+        .first().getLong(0) == 2 && spark.table(Warehouse.MODEL_VERSIONS).count() == 2;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
+  }
+}
