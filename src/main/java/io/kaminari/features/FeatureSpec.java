@@ -3,19 +3,9 @@ package io.kaminari.features;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.IOException;
+import io.kaminari.common.StrictJson;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -72,14 +62,6 @@ public record FeatureSpec(
       List.of(80, 443, 53, 25, 8888, 8080, 123, 0, 110, 3389, 22, 3306, 1433, 587, 21);
 
   private static final int MAX_PORT = 65535;
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .build();
 
   /** Validates every field (throwing {@link IllegalArgumentException} naming the field) and freezes the lists. */
   public FeatureSpec {
@@ -149,42 +131,17 @@ public record FeatureSpec(
 
   /** Parses spec JSON; unknown fields, bad values and invalid layouts throw {@link IllegalArgumentException}. */
   public static FeatureSpec fromJson(String json) {
-    try {
-      return JSON.readValue(json, FeatureSpec.class);
-    } catch (ValueInstantiationException e) {
-      // The constructor's own message is the useful one; Jackson's wrapper only adds its location.
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new IllegalArgumentException("invalid feature spec: " + cause.getMessage(), e);
-    } catch (UnrecognizedPropertyException e) {
-      throw new IllegalArgumentException("invalid feature spec JSON: unknown field \"" + e.getPropertyName()
-          + "\"; known fields: " + e.getKnownPropertyIds(), e);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("invalid feature spec JSON: " + e.getOriginalMessage(), e);
-    }
+    return StrictJson.parse(json, FeatureSpec.class, "feature spec");
   }
 
   /** Reads a spec file; errors name the file. */
   public static FeatureSpec read(Path file) {
-    String json;
-    try {
-      json = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read feature spec " + file, e);
-    }
-    try {
-      return fromJson(json);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-    }
+    return StrictJson.read(file, FeatureSpec.class, "feature spec");
   }
 
   /** This spec as indented JSON, fields in declaration order, ending with a newline; {@link #fromJson} reads it back. */
   public String toJson() {
-    try {
-      return JSON.writeValueAsString(this) + "\n";
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise feature spec " + name, e);
-    }
+    return StrictJson.write(this, "feature spec");
   }
 
   /**

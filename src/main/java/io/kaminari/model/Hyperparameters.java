@@ -3,18 +3,7 @@ package io.kaminari.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.kaminari.common.StrictJson;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -57,14 +46,6 @@ public record Hyperparameters(
   public static final Hyperparameters DEFAULTS = new Hyperparameters(List.of(20, 20), 50, 256, 1e-3, "adam", 42L, 5,
       0.1, ThresholdMethod.parse("quantile:0.999"));
 
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .build();
 
   public Hyperparameters {
     if (hiddenSizes == null || hiddenSizes.isEmpty()) {
@@ -124,41 +105,17 @@ public record Hyperparameters(
 
   /** Parses hyperparameter JSON; absent fields take the defaults, unknown fields and bad values throw. */
   public static Hyperparameters fromJson(String json) {
-    try {
-      return JSON.readValue(json, Hyperparameters.class);
-    } catch (ValueInstantiationException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new IllegalArgumentException("invalid hyperparameters: " + cause.getMessage(), e);
-    } catch (UnrecognizedPropertyException e) {
-      throw new IllegalArgumentException("invalid hyperparameters JSON: unknown field \"" + e.getPropertyName()
-          + "\"; known fields: " + e.getKnownPropertyIds(), e);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("invalid hyperparameters JSON: " + e.getOriginalMessage(), e);
-    }
+    return StrictJson.parse(json, Hyperparameters.class, "hyperparameters");
   }
 
   /** Reads a model definition file such as {@code models/flow-ae/definition.json}; errors name the file. */
   public static Hyperparameters read(Path file) {
-    String json;
-    try {
-      json = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read model definition " + file, e);
-    }
-    try {
-      return fromJson(json);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-    }
+    return StrictJson.read(file, Hyperparameters.class, "model definition");
   }
 
   /** These settings as indented JSON with a trailing newline; {@link #fromJson} reads it back. */
   public String toJson() {
-    try {
-      return JSON.writeValueAsString(this) + "\n";
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise hyperparameters", e);
-    }
+    return StrictJson.write(this, "hyperparameters");
   }
 
   /** A copy with other epochs and patience, the two settings benches and tests change most. */
