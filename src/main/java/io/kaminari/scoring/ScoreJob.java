@@ -68,12 +68,33 @@ public final class ScoreJob {
 
   /** Where executors find the model: registry root, fixed version, and the Hadoop settings to reach it. */
   record ModelSource(String root, String name, int version, Map<String, String> hadoop) implements Serializable {
+    /**
+     * The verified local copy, fetched once per JVM and source: concurrent tasks of one executor share it, and a
+     * private cache directory per JVM keeps executors (or two registries with the same model name) from replacing
+     * each other's files while they are read.
+     */
     LoadedModel load() {
-      Configuration conf = new Configuration();
-      hadoop.forEach(conf::set);
-      Path cache = Path.of(System.getProperty("java.io.tmpdir"), "kaminari-models");
-      return new ModelRegistry(URI.create(root), conf).load(ModelRef.parse(name + "/" + version), cache);
+      return LOADED.computeIfAbsent(this, s -> {
+        Configuration conf = new Configuration();
+        s.hadoop().forEach(conf::set);
+        return new ModelRegistry(URI.create(s.root()), conf)
+            .load(ModelRef.parse(s.name() + "/" + s.version()), jvmCache());
+      });
     }
+  }
+
+  private static final Map<ModelSource, LoadedModel> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
+  private static Path jvmCacheDir;
+
+  private static synchronized Path jvmCache() {
+    if (jvmCacheDir == null) {
+      try {
+        jvmCacheDir = java.nio.file.Files.createTempDirectory("kaminari-models-");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot create a local model cache", e);
+      }
+    }
+    return jvmCacheDir;
   }
 
   public JobRun run() throws Exception {
