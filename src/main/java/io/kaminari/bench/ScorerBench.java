@@ -4,13 +4,10 @@ import io.kaminari.common.Flow;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.FeatureVector;
 import io.kaminari.features.Featurizer;
-import io.kaminari.features.PortFeature;
 import io.kaminari.features.Scope;
-import io.kaminari.generate.FlowSink;
 import io.kaminari.generate.GeneratorConfig;
 import io.kaminari.generate.KafkaFlowSink;
 import io.kaminari.generate.TrafficGenerator;
-import io.kaminari.ingest.PmacctParser;
 import io.kaminari.kafka.EmbeddedKafka;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.InMemoryVectorSource;
@@ -19,11 +16,9 @@ import io.kaminari.model.ModelMetadata;
 import io.kaminari.model.ModelRegistry;
 import io.kaminari.model.ThresholdMethod;
 import io.kaminari.model.Trainer;
-import io.kaminari.model.TrainingResult;
 import io.kaminari.scoring.ScoredWindow;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -35,7 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -167,33 +161,7 @@ public final class ScorerBench {
   static Path train(Path dir) {
     Instant from = START.minus(Duration.ofHours(2));
     GeneratorConfig cfg = GeneratorConfig.of(3, from, Duration.ofHours(2), 120 * FLOWS_PER_MINUTE / 10);
-    List<Flow> flows = new ArrayList<>();
-    PmacctParser parser = new PmacctParser(ZoneOffset.UTC);
-    PmacctParser.Sink sink = new PmacctParser.Sink() {
-      @Override
-      public void flow(int index, Flow flow) {
-        flows.add(flow);
-      }
-
-      @Override
-      public void marker(int index, String eventType) {}
-
-      @Override
-      public void reject(int index, String rawObject, String reason) {}
-    };
-    try {
-      new TrafficGenerator(cfg).run(new FlowSink() {
-        @Override
-        public void accept(long arrivalEpochMillis, byte[] message) {
-          parser.parse(message, arrivalEpochMillis * 1000, sink);
-        }
-
-        @Override
-        public void close() {}
-      });
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    List<Flow> flows = TrafficGenerator.parsedFlows(cfg);
     float[][] v = Featurizer.vectors(flows.stream(), SPEC, from.getEpochSecond() * 1_000_000,
         START.getEpochSecond() * 1_000_000).stream().map(FeatureVector::values).toArray(float[][]::new);
     Hyperparameters hp = new Hyperparameters(List.of(20, 20), 10, 32, 1e-2, "adam", 42L, 3, 0.1,

@@ -1,6 +1,10 @@
 package io.kaminari.generate;
 
+import io.kaminari.common.Flow;
+import io.kaminari.ingest.PmacctParser;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.ZoneOffset;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -53,5 +57,42 @@ public final class TrafficGenerator {
         attacks.stream().map(AttackTraffic::tally).toList(),
         any ? Instant.EPOCH.plus(writer.firstStartMicros(), ChronoUnit.MICROS) : null,
         any ? Instant.EPOCH.plus(writer.lastArrivalMicros(), ChronoUnit.MICROS) : null);
+  }
+
+  /**
+   * The flows of {@code config} parsed back as the pipeline parses them (in memory, for tests and benchmarks that need
+   * {@link Flow}s rather than JSON). Generated records always parse, so a reject is a generator bug and throws.
+   */
+  public static List<Flow> parsedFlows(GeneratorConfig config) {
+    List<Flow> out = new ArrayList<>();
+    PmacctParser parser = new PmacctParser(ZoneOffset.UTC);
+    PmacctParser.Sink sink = new PmacctParser.Sink() {
+      @Override
+      public void flow(int index, Flow flow) {
+        out.add(flow);
+      }
+
+      @Override
+      public void marker(int index, String eventType) {}
+
+      @Override
+      public void reject(int index, String rawObject, String reason) {
+        throw new IllegalStateException("the generator wrote a record the parser rejects (" + reason + "): " + rawObject);
+      }
+    };
+    try {
+      new TrafficGenerator(config).run(new FlowSink() {
+        @Override
+        public void accept(long arrivalEpochMillis, byte[] message) {
+          parser.parse(message, arrivalEpochMillis * 1000, sink);
+        }
+
+        @Override
+        public void close() {}
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
   }
 }

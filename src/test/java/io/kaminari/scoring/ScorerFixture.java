@@ -1,6 +1,5 @@
 package io.kaminari.scoring;
 
-import io.kaminari.common.Flow;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.features.FeatureSpec;
@@ -8,11 +7,9 @@ import io.kaminari.features.FeatureVector;
 import io.kaminari.features.Featurizer;
 import io.kaminari.features.PortFeature;
 import io.kaminari.features.Scope;
-import io.kaminari.generate.FlowSink;
 import io.kaminari.generate.GeneratorConfig;
 import io.kaminari.generate.KafkaFlowSink;
 import io.kaminari.generate.TrafficGenerator;
-import io.kaminari.ingest.PmacctParser;
 import io.kaminari.model.AnomalyModel;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.InMemoryVectorSource;
@@ -28,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -69,40 +65,6 @@ final class ScorerFixture {
         List.of(PortFeature.PPS, PortFeature.OPPOSITE_PORTS), true);
   }
 
-  /** Parses generated pmacct messages into flows, as the scorer would. */
-  static List<Flow> flows(GeneratorConfig config) {
-    List<Flow> out = new ArrayList<>();
-    PmacctParser parser = new PmacctParser(ZoneOffset.UTC);
-    PmacctParser.Sink sink = new PmacctParser.Sink() {
-      @Override
-      public void flow(int index, Flow flow) {
-        out.add(flow);
-      }
-
-      @Override
-      public void marker(int index, String eventType) {}
-
-      @Override
-      public void reject(int index, String rawObject, String reason) {
-        throw new IllegalStateException(reason);
-      }
-    };
-    try {
-      new TrafficGenerator(config).run(new FlowSink() {
-        @Override
-        public void accept(long arrivalEpochMillis, byte[] message) {
-          parser.parse(message, arrivalEpochMillis * 1000, sink);
-        }
-
-        @Override
-        public void close() {}
-      });
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out;
-  }
-
   static GeneratorConfig benign(long seed, Instant start, Duration duration) {
     return GeneratorConfig.of(seed, start, duration, FLOWS_PER_MINUTE * duration.toMinutes()).withBenignHosts(2000);
   }
@@ -116,7 +78,7 @@ final class ScorerFixture {
       try {
         Path dir = Files.createTempDirectory("scorer-model-");
         Duration period = Duration.ofHours(8);
-        List<FeatureVector> vectors = Featurizer.vectors(flows(benign(11, TRAIN_START, period)).stream(), spec,
+        List<FeatureVector> vectors = Featurizer.vectors(TrafficGenerator.parsedFlows(benign(11, TRAIN_START, period)).stream(), spec,
             TRAIN_START.getEpochSecond() * 1_000_000, TRAIN_START.plus(period).getEpochSecond() * 1_000_000);
         float[][] v = vectors.stream().map(FeatureVector::values).toArray(float[][]::new);
         Hyperparameters hp = new Hyperparameters(List.of(8, 4), 30, 32, 1e-2, "adam", 42L, 5, 0.1,

@@ -1,5 +1,6 @@
 package io.kaminari.scoring;
 
+import io.kaminari.generate.TrafficGenerator;
 import static io.kaminari.scoring.ScorerFixture.STREAM_START;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -93,7 +94,7 @@ class ScorerIT {
       // Parity: the pure function over the same flows gives the same windows and scores.
       try (ScoringModel model = ScoringModel.load(registry.load(ModelRef.version(ScorerFixture.MODEL, version),
           home.resolve("parity")))) {
-        List<Flow> flows = ScorerFixture.flows(TRAFFIC);
+        List<Flow> flows = TrafficGenerator.parsedFlows(TRAFFIC);
         List<ScoredWindow> batch = WindowScorer.scoreFlows(flows, model).subList(0, CLOSED_WINDOWS);
         for (int i = 0; i < CLOSED_WINDOWS; i++) {
           assertThat(out.get(i).key()).isEqualTo(batch.get(i).key());
