@@ -7,10 +7,10 @@ import static io.kaminari.common.Columns.HOUR;
 import static io.kaminari.common.Columns.RAW;
 import static io.kaminari.common.Columns.REASON;
 import static io.kaminari.common.Columns.SOURCE;
-import static io.kaminari.common.Columns.SOURCE_INDEX;
 import static io.kaminari.common.Columns.SOURCE_OFFSET;
 import static io.kaminari.common.Columns.SOURCE_PARTITION;
 import static io.kaminari.common.Columns.VALUE;
+import static io.kaminari.ingest.SparkFlowSchema.TABLE_COLUMNS;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
@@ -22,34 +22,42 @@ import io.kaminari.common.Flow;
 import io.kaminari.common.JobRun;
 import io.kaminari.common.JobRuns;
 import io.kaminari.common.Warehouse;
+import java.io.Serializable;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.util.AccumulatorV2;
 
 /**
  * Compacts one landing hour of {@code kaminari.flows_landing} into typed, deduplicated rows of {@code kaminari.flows},
@@ -62,21 +70,40 @@ import org.apache.spark.storage.StorageLevel;
  * partitions are rewritten as the union of what they held and the new rows, deduplicated by source coordinates with the
  * existing row winning. The flows partitions are replaced by Spark's dynamic partition overwrite, so a run killed before
  * its commit leaves the table as it was, and rerunning any hour gives the same rows.
+ *
+ * <p>How (docs/ingest.md): copies of a record share their coordinates and so their event hour, which makes the dedup
+ * local to an hour. A scan of the landing coordinates alone (no parsing) tells whether the range holds a record twice
+ * (a replay). Without one, a single parse writes every flow whose hour has no partition yet straight into the table,
+ * with no shuffle, and counts objects by kind and flows by event hour on the way (an accumulator); the hours that
+ * already exist (late records, reruns) are then rewritten by the shuffle-and-dedup merge with their existing rows.
+ * After a replay every touched hour goes through the merge. Parsing builds Spark's internal rows directly.
  */
 public final class CompactJob {
-  /** Kinds of parsed objects, in the {@code kind} column of {@link #PARSED}. */
-  static final byte FLOW = 0;
-  static final byte REJECT = 1;
-  static final byte MARKER = 2;
-
-  private static final String KIND = "kind";
   private static final String ORIGIN = "_origin";
   private static final String BUCKET = "_bucket";
   private static final String RANK = "_rank";
+  private static final String ROWS = "rows";
+  private static final long MICROS_PER_HOUR = 3_600_000_000L;
   private static final DateTimeFormatter HOUR_ARG = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH");
 
-  /** Schema of {@link #parse}'s output: kind, the flow columns, coordinates, arrival, raw, reason, dt, hour. */
-  static final StructType PARSED = parsedSchema();
+  /** The landing columns compaction reads, in this order (the ordinals below index them). */
+  private static final String[] LANDING = {SOURCE, SOURCE_PARTITION, SOURCE_OFFSET, ARRIVAL_TIME, VALUE, DT, HOUR};
+  private static final int L_SOURCE = 0;
+  private static final int L_PARTITION = 1;
+  private static final int L_OFFSET = 2;
+  private static final int L_ARRIVAL = 3;
+  private static final int L_VALUE = 4;
+  private static final int L_DT = 5;
+  private static final int L_HOUR = 6;
+
+  /** The row type of {@code kaminari.flows_rejected}, in table order. */
+  static final StructType REJECT_ROW = new StructType(SparkFlowSchema.COORDINATES.fields())
+      .add(ARRIVAL_TIME, DataTypes.TimestampType, true)
+      .add(RAW, DataTypes.StringType, true)
+      .add(REASON, DataTypes.StringType, true)
+      .add(COMPACTED_AT, DataTypes.TimestampType, true)
+      .add(DT, DataTypes.StringType, false)
+      .add(HOUR, DataTypes.IntegerType, false);
 
   private final SparkSession spark;
   private final CompactConfig config;
@@ -109,15 +136,8 @@ public final class CompactJob {
     Instant start = from.truncatedTo(ChronoUnit.HOURS);
     if (!start.isBefore(to)) throw new IllegalArgumentException("--from must be before --to");
     Warehouse.ensure(spark);
-    return JobRuns.run(spark, "compact", start, to, runId -> {
-      Dataset<Row> landing = spark.table(Warehouse.FLOWS_LANDING).where(hourRange(start, to));
-      Dataset<Row> parsed = parse(landing, config).persist(StorageLevel.MEMORY_AND_DISK());
-      try {
-        return compact(landing, parsed, start, to);
-      } finally {
-        parsed.unpersist();
-      }
-    });
+    return JobRuns.run(spark, "compact", start, to, runId -> compact(
+        spark.table(Warehouse.FLOWS_LANDING).where(hourRange(start, to)).select(columns(LANDING)), start, to));
   }
 
   /**
@@ -135,102 +155,245 @@ public final class CompactJob {
     return afterStart.and(beforeEnd);
   }
 
-  private JobRun compact(Dataset<Row> landing, Dataset<Row> parsed, Instant from, Instant to) throws Exception {
-    long inputRecords = landing.count();
-    Map<Byte, Long> byKind = parsed.groupBy(KIND).count().collectAsList().stream()
-        .collect(Collectors.toMap(r -> r.getByte(0), r -> r.getLong(1)));
-    long objects = byKind.values().stream().mapToLong(Long::longValue).sum();
-    long markers = byKind.getOrDefault(MARKER, 0L);
-
-    // Rejects replace the quarantine of the range's landing hours, so a rerun with fewer rejects also clears.
-    List<String> staleRejects = spark.sql("SHOW PARTITIONS " + Warehouse.FLOWS_REJECTED).collectAsList().stream()
-        .map(r -> r.getString(0)).filter(spec -> inRange(spec, from, to)).toList();
-    if (!staleRejects.isEmpty()) {
-      spark.sql("ALTER TABLE " + Warehouse.FLOWS_REJECTED + " DROP IF EXISTS "
-          + staleRejects.stream().map(CompactJob::partitionClause).collect(Collectors.joining(", ")));
-    }
-    Instant compactedAt = Instant.now();
-    parsed.where(col(KIND).equalTo(REJECT)).dropDuplicates(SparkFlowSchema.COORDINATE_NAMES)
-        .select(col(SOURCE), col(SOURCE_PARTITION), col(SOURCE_OFFSET), col(SOURCE_INDEX), col(ARRIVAL_TIME),
-            col(RAW), col(REASON), lit(compactedAt).as(COMPACTED_AT), col(DT), col(HOUR))
-        .write().mode("overwrite").insertInto(Warehouse.FLOWS_REJECTED);
-    long rejected = spark.table(Warehouse.FLOWS_REJECTED).where(hourRange(from, to)).count();
-
-    Dataset<Row> newFlows = parsed.where(col(KIND).equalTo(FLOW)).select(tableColumns());
-    List<Row> touched = newFlows.groupBy(DT, HOUR).count().collectAsList();
-    long newFlowObjects = byKind.getOrDefault(FLOW, 0L);
-    List<String> existingSpecs = existingPartitions(touched);
-    Dataset<Row> existing = spark.table(Warehouse.FLOWS).where(partitionFilter(existingSpecs)).select(tableColumns());
-    long existingRows = existingSpecs.isEmpty() ? 0 : existing.count();
-
-    long maxRows = touched.stream().mapToLong(r -> r.getLong(2)).max().orElse(0) + existingRows;
-    int files = (int) Math.max(1, Math.min(1000, (maxRows + config.rowsPerFile() - 1) / config.rowsPerFile()));
-    int tasks = Math.max(1, Math.min(4000, touched.size() * files));
-    Observation written = new Observation("compact-" + from + "-" + to);
-    Dataset<Row> merged = merge(newFlows, existing, files, tasks)
-        .observe(written, count(lit(1)).as("rows"));
-    if (existingSpecs.isEmpty()) {
-      merged.write().mode("overwrite").insertInto(Warehouse.FLOWS);
+  private JobRun compact(Dataset<Row> landing, Instant from, Instant to) throws Exception {
+    Coordinates coordinates = coordinates(landing);
+    boolean replays = coordinates.replays();
+    Set<Long> present = flowsHours();
+    Tally tally = new Tally();
+    spark.sparkContext().register(tally);
+    long direct = 0;
+    if (replays) {
+      parsed(landing, HourSelection.NONE, 0L, tally).foreach(row -> { }); // only counts
     } else {
-      // Spark refuses to overwrite partitions the same query reads, so the merge is staged first.
-      Path staging = new Path(Warehouse.location(spark, Warehouse.FLOWS), "_staging/compact-" + from.getEpochSecond() + "-" + to.getEpochSecond());
-      FileSystem fs = staging.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      fs.delete(staging, true);
-      merged.write().parquet(staging.toString());
-      spark.read().parquet(staging.toString()).select(tableColumns())
-          .write().mode("overwrite").insertInto(Warehouse.FLOWS);
-      fs.delete(staging, true);
+      // Hours with no partition yet cannot hold a copy of these records: written straight from the parse.
+      HourSelection fresh = new HourSelection(present, false);
+      direct = withDirectWriteSettings(() -> insertCounted(flows(landing, fresh, tally), "direct"));
     }
-    long total = ((Number) written.getAsJava().get("rows")).longValue();
-    long outputRows = total - existingRows;
-    long duplicates = (newFlowObjects - outputRows) + (byKind.getOrDefault(REJECT, 0L) - rejected);
-    if (objects != outputRows + duplicates + rejected + markers) {
-      throw new IllegalStateException("counts do not reconcile: objects=" + objects + " output=" + outputRows
-          + " duplicates=" + duplicates + " rejected=" + rejected + " markers=" + markers);
+    long rejected = quarantine(landing, tally, replays, from, to);
+
+    Set<Long> touched = tally.flowsByHour().keySet();
+    Set<Long> existing = touched.stream().filter(present::contains).collect(Collectors.toUnmodifiableSet());
+    // Hours whose rows must be deduplicated: those with rows already in the table, or all of them after a replay.
+    Set<Long> merged = replays ? touched : existing;
+    long existingRows = 0;
+    long mergedRows = 0;
+    int files = 1;
+    if (!merged.isEmpty()) {
+      Dataset<Row> old = spark.table(Warehouse.FLOWS).where(hoursFilter(existing)).select(columns(TABLE_COLUMNS));
+      existingRows = existing.isEmpty() ? 0 : old.count();
+      long maxRows = merged.stream().mapToLong(h -> tally.flowsByHour().get(h)).max().orElse(0) + existingRows;
+      files = (int) Math.max(1, Math.min(1000, (maxRows + config.rowsPerFile() - 1) / config.rowsPerFile()));
+      int tasks = Math.max(1, Math.min(4000, merged.size() * files));
+      mergedRows = insertMerged(merge(flows(landing, new HourSelection(merged, true), null), old, files, tasks),
+          !existing.isEmpty(), from, to);
     }
-    List<String> partitions = touched.stream().map(r -> String.format("%s/%02d", r.getString(0), r.getInt(1)))
-        .sorted().toList();
+
+    long outputRows = direct + mergedRows - existingRows;
+    long duplicates = (tally.flows() - outputRows) + (tally.rejects() - rejected);
+    if (duplicates < 0 || (duplicates > 0 && !replays && existing.isEmpty())) {
+      throw new IllegalStateException("counts do not reconcile: objects=" + tally.objects() + " output=" + outputRows
+          + " duplicates=" + duplicates + " rejected=" + rejected + " markers=" + tally.markers()
+          + " (replays: " + replays + ", existing partitions: " + existing.size() + ")");
+    }
+    List<String> partitions = touched.stream().sorted().map(h -> String.format("%s/%02d", dt(h), hourOfDay(h)))
+        .toList();
     String where = partitions.isEmpty() ? "no flows"
         : partitions.size() + " flows partition(s) " + partitions.get(0) + " .. " + partitions.get(partitions.size() - 1)
-            + ", at most " + files + " file(s) each";
-    return JobRuns.counts(inputRecords, objects, outputRows, duplicates, rejected, markers, where);
+            + (merged.isEmpty() ? ", all new"
+                : ", " + merged.size() + " merged (existing rows or replays) into at most " + files + " file(s) each");
+    return JobRuns.counts(coordinates.records(), tally.objects(), outputRows, duplicates, rejected, tally.markers(),
+        where);
   }
 
-  /** Whether a partition spec {@code dt=2024-05-01/hour=10} names an hour of {@code [from, to)}. */
-  private static boolean inRange(String spec, Instant from, Instant to) {
-    String[] kv = spec.split("/");
-    Instant h = Instant.parse(kv[0].substring(DT.length() + 1) + "T00:00:00Z")
-        .plus(Integer.parseInt(kv[1].substring(HOUR.length() + 1)), ChronoUnit.HOURS);
-    return !h.isBefore(from) && h.isBefore(to);
+  /** How many landing records a range holds, and whether any of them is there twice. */
+  record Coordinates(long records, boolean replays) {}
+
+  /** A run of consecutive offsets of one source partition in one task, and whether an offset in it repeats. */
+  record Span(String source, int partition, long min, long max, long count, boolean repeats) implements Serializable {}
+
+  /**
+   * Counts the landing records and detects replays (a source offset landed twice) from the coordinate columns alone.
+   * Each task sorts its offsets per source partition and reports them as runs of consecutive offsets, which cover
+   * exactly the offsets it holds: an offset repeated within a task, or two runs that overlap, is a replay. A run
+   * breaks at every gap, so a topic with gaps (transaction markers) yields more runs, never a wrong answer.
+   */
+  static Coordinates coordinates(Dataset<Row> landing) {
+    List<Span> spans = landing.select(SOURCE, SOURCE_PARTITION, SOURCE_OFFSET).queryExecution().toRdd().toJavaRDD()
+        .mapPartitions((FlatMapFunction<Iterator<InternalRow>, Span>) rows -> {
+          Map<String, Map<Integer, LongList>> offsets = new HashMap<>();
+          while (rows.hasNext()) {
+            InternalRow r = rows.next();
+            offsets.computeIfAbsent(r.getUTF8String(0).toString(), k -> new HashMap<>())
+                .computeIfAbsent(r.getInt(1), k -> new LongList()).add(r.getLong(2));
+          }
+          List<Span> out = new ArrayList<>();
+          offsets.forEach((source, byPartition) -> byPartition.forEach((partition, list) -> {
+            long[] sorted = list.sorted();
+            int from = 0;
+            boolean repeats = false;
+            for (int i = 1; i <= sorted.length; i++) {
+              if (i < sorted.length && sorted[i] == sorted[i - 1]) repeats = true;
+              if (i == sorted.length || sorted[i] > sorted[i - 1] + 1) {
+                out.add(new Span(source, partition, sorted[from], sorted[i - 1], i - from, repeats));
+                from = i;
+                repeats = false;
+              }
+            }
+          }));
+          return out.iterator();
+        }).collect();
+    long records = spans.stream().mapToLong(Span::count).sum();
+    boolean replays = spans.stream().anyMatch(Span::repeats);
+    for (List<Span> runs : spans.stream().collect(Collectors.groupingBy(s -> List.of(s.source(), s.partition())))
+        .values()) {
+      runs.sort(java.util.Comparator.comparingLong(Span::min));
+      long end = Long.MIN_VALUE;
+      for (Span run : runs) {
+        replays |= run.min() <= end;
+        end = Math.max(end, run.max());
+      }
+    }
+    return new Coordinates(records, replays);
+  }
+
+  /** A growable array of primitive longs (offsets), without boxing. */
+  private static final class LongList {
+    private long[] values = new long[1024];
+    private int size;
+
+    void add(long v) {
+      if (size == values.length) values = Arrays.copyOf(values, size * 2);
+      values[size++] = v;
+    }
+
+    long[] sorted() {
+      long[] out = Arrays.copyOf(values, size);
+      Arrays.sort(out);
+      return out;
+    }
+  }
+
+  /**
+   * Replaces the quarantine of the range's landing hours (so a rerun with fewer rejects also clears) and returns the
+   * rejects written.
+   */
+  private long quarantine(Dataset<Row> landing, Tally tally, boolean replays, Instant from, Instant to) {
+    List<String> stale = spark.sql("SHOW PARTITIONS " + Warehouse.FLOWS_REJECTED).collectAsList().stream()
+        .map(r -> r.getString(0)).filter(spec -> {
+          long h = hourOf(spec);
+          return h >= hourIndex(from) && h < hourIndex(to);
+        }).toList();
+    if (!stale.isEmpty()) {
+      spark.sql("ALTER TABLE " + Warehouse.FLOWS_REJECTED + " DROP IF EXISTS "
+          + stale.stream().map(CompactJob::partitionClause).collect(Collectors.joining(", ")));
+    }
+    if (tally.rejects() == 0) return 0;
+    Dataset<Row> rejects = rejects(landing, micros(Instant.now()));
+    if (replays) rejects = rejects.dropDuplicates(SparkFlowSchema.COORDINATE_NAMES);
+    rejects.write().mode("overwrite").insertInto(Warehouse.FLOWS_REJECTED);
+    return spark.table(Warehouse.FLOWS_REJECTED).where(hourRange(from, to)).count();
+  }
+
+  /** Inserts {@code rows} (overwriting the partitions they hold) and returns how many were written. */
+  private long insertCounted(Dataset<Row> rows, String what) throws InterruptedException {
+    Observation written = new Observation("compact-" + what + "-" + System.nanoTime());
+    rows.observe(written, count(lit(1)).as(ROWS)).write().mode("overwrite").insertInto(Warehouse.FLOWS);
+    return ((Number) written.getAsJava().get(ROWS)).longValue();
+  }
+
+  /**
+   * Inserts the merge; when it reads partitions it also overwrites, it is staged first (Spark refuses to overwrite
+   * partitions the same query reads).
+   */
+  private long insertMerged(Dataset<Row> merged, boolean readsTable, Instant from, Instant to) throws Exception {
+    if (!readsTable) return insertCounted(merged, "merge");
+    Path staging = new Path(Warehouse.location(spark, Warehouse.FLOWS),
+        "_staging/compact-" + from.getEpochSecond() + "-" + to.getEpochSecond());
+    FileSystem fs = staging.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    fs.delete(staging, true);
+    merged.write().parquet(staging.toString());
+    long rows = insertCounted(spark.read().parquet(staging.toString()).select(columns(TABLE_COLUMNS)), "merge");
+    fs.delete(staging, true);
+    return rows;
+  }
+
+  /**
+   * Runs the direct {@code write} with at most {@code compact.rows-per-file} rows per file, and with a few concurrent
+   * file writers per task instead of Spark's sort by partition before a dynamic-partition write: a read task holds one
+   * or two event hours, so the sort would only cost time (Spark falls back to sorting past 4 open files).
+   */
+  private long withDirectWriteSettings(java.util.concurrent.Callable<Long> write) throws Exception {
+    Map<String, String> settings = Map.of(
+        "spark.sql.files.maxRecordsPerFile", String.valueOf(config.rowsPerFile()),
+        "spark.sql.optimizer.plannedWrite.enabled", "false",
+        "spark.sql.maxConcurrentOutputFileWriters", "4");
+    Map<String, String> before = new HashMap<>();
+    settings.forEach((k, v) -> {
+      before.put(k, spark.conf().get(k, null));
+      spark.conf().set(k, v);
+    });
+    try {
+      return write.call();
+    } finally {
+      before.forEach((k, v) -> {
+        if (v == null) spark.conf().unset(k);
+        else spark.conf().set(k, v);
+      });
+    }
   }
 
   /** {@code dt=2024-05-01/hour=10} as {@code PARTITION (dt='2024-05-01', hour=10)}. */
   private static String partitionClause(String spec) {
-    String[] kv = spec.split("/");
-    return "PARTITION (" + DT + "='" + kv[0].substring(DT.length() + 1) + "', " + HOUR + "="
-        + kv[1].substring(HOUR.length() + 1) + ")";
+    long h = hourOf(spec);
+    return "PARTITION (" + DT + "='" + dt(h) + "', " + HOUR + "=" + hourOfDay(h) + ")";
   }
 
-  private List<String> existingPartitions(List<Row> touched) {
-    if (touched.isEmpty()) return List.of();
-    List<String> present = spark.sql("SHOW PARTITIONS " + Warehouse.FLOWS).collectAsList().stream()
-        .map(r -> r.getString(0)).toList();
-    return touched.stream().map(r -> DT + "=" + r.getString(0) + "/" + HOUR + "=" + r.getInt(1))
-        .filter(present::contains).toList();
+  /** The epoch hours that have a partition in {@code kaminari.flows}. */
+  private Set<Long> flowsHours() {
+    return spark.sql("SHOW PARTITIONS " + Warehouse.FLOWS).collectAsList().stream()
+        .map(r -> hourOf(r.getString(0))).collect(Collectors.toUnmodifiableSet());
   }
 
-  private static Column partitionFilter(List<String> specs) {
+  /** A partition filter selecting {@code hours}: one term per date, so a wide backfill stays a small expression. */
+  private static Column hoursFilter(Set<Long> hours) {
+    Map<String, List<Integer>> byDate = hours.stream().collect(Collectors.groupingBy(CompactJob::dt, TreeMap::new,
+        Collectors.mapping(CompactJob::hourOfDay, Collectors.toList())));
     Column c = lit(false);
-    for (String s : specs) {
-      String[] kv = s.split("/");
-      c = c.or(col(DT).equalTo(kv[0].substring(DT.length() + 1))
-          .and(col(HOUR).equalTo(Integer.parseInt(kv[1].substring(HOUR.length() + 1)))));
+    for (Map.Entry<String, List<Integer>> e : byDate.entrySet()) {
+      c = c.or(col(DT).equalTo(e.getKey()).and(col(HOUR).isin(e.getValue().toArray())));
     }
     return c;
   }
 
-  private static Column[] tableColumns() {
-    return SparkFlowSchema.TABLE_COLUMNS.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+  /** Epoch hour of a partition spec {@code dt=2024-05-01/hour=10}. */
+  static long hourOf(String spec) {
+    String[] kv = spec.split("/");
+    return LocalDate.parse(kv[0].substring(DT.length() + 1)).toEpochDay() * 24
+        + Integer.parseInt(kv[1].substring(HOUR.length() + 1));
+  }
+
+  private static long hourIndex(Instant t) {
+    return Math.floorDiv(t.getEpochSecond(), 3600L);
+  }
+
+  static String dt(long hour) {
+    return LocalDate.ofEpochDay(Math.floorDiv(hour, 24)).toString();
+  }
+
+  static int hourOfDay(long hour) {
+    return (int) Math.floorMod(hour, 24);
+  }
+
+  private static long micros(Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
+  }
+
+  private static Column[] columns(String... names) {
+    return Arrays.stream(names).map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+  }
+
+  private static Column[] columns(List<String> names) {
+    return columns(names.toArray(String[]::new));
   }
 
   /**
@@ -239,7 +402,7 @@ public final class CompactJob {
    * so each hour partition gets at most {@code files} files. Both inputs have the table's columns.
    */
   static Dataset<Row> merge(Dataset<Row> fresh, Dataset<Row> existing, int files, int tasks) {
-    Column[] coords = Arrays.stream(SparkFlowSchema.COORDINATE_NAMES).map(c -> col(c)).toArray(Column[]::new);
+    Column[] coords = columns(SparkFlowSchema.COORDINATE_NAMES);
     // Copies of a record share their coordinates and so their event hour: they meet in one task. Clustering the window
     // by (dt, hour, bucket, coordinates) is satisfied by the repartition, so the dedup needs no second shuffle.
     Column[] cluster = new Column[coords.length + 3];
@@ -252,115 +415,236 @@ public final class CompactJob {
         .repartition(tasks, col(DT), col(HOUR), col(BUCKET))
         .withColumn(RANK, row_number().over(Window.partitionBy(cluster).orderBy(col(ORIGIN))))
         .where(col(RANK).equalTo(1))
-        .select(tableColumns());
+        .select(columns(TABLE_COLUMNS));
   }
 
   /**
-   * Parses landing rows (source, source_partition, source_offset, arrival_time, value, dt, hour) into {@link #PARSED} rows:
-   * one per JSON object, flows with the dt/hour of their event time, rejects and markers with the landing partition's
-   * {@code dt}/{@code hour}. The Kafka record (or file) time is the event time of records that carry no timestamp.
+   * What a parse of the landing rows held: objects by kind and flows by event hour (epoch hours). An accumulator: each
+   * task counts into its own copy and Spark adds up the copies of the tasks that succeeded, once each (it is only
+   * updated in result tasks: writes and {@code foreach}).
    */
-  static Dataset<Row> parse(Dataset<Row> landing, CompactConfig config) {
-    String zone = config.collectorZone().getId();
-    return landing.select(col(SOURCE), col(SOURCE_PARTITION), col(SOURCE_OFFSET), col(ARRIVAL_TIME), col(VALUE),
-            col(DT), col(HOUR))
-        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new ParsingIterator(rows,
-            new PmacctParser(java.time.ZoneId.of(zone))), Encoders.row(PARSED));
-  }
+  static final class Tally extends AccumulatorV2<Tally, Tally> {
+    private long flows;
+    private long rejects;
+    private long markers;
+    private final HashMap<Long, long[]> byHour = new HashMap<>();
+    private transient long lastHour = Long.MIN_VALUE;
+    private transient long[] lastCell;
 
-  private static StructType parsedSchema() {
-    List<StructField> f = new ArrayList<>();
-    f.add(DataTypes.createStructField(KIND, DataTypes.ByteType, false));
-    for (StructField s : SparkFlowSchema.FLOW.fields()) {
-      f.add(DataTypes.createStructField(s.name(), s.dataType(), true)); // null in reject/marker rows
+    void flow(long hour) {
+      flows++;
+      if (hour != lastHour || lastCell == null) {
+        lastHour = hour;
+        lastCell = byHour.computeIfAbsent(hour, h -> new long[1]);
+      }
+      lastCell[0]++;
     }
-    f.addAll(Arrays.asList(SparkFlowSchema.COORDINATES.fields()));
-    f.add(DataTypes.createStructField(ARRIVAL_TIME, DataTypes.TimestampType, true));
-    f.add(DataTypes.createStructField(RAW, DataTypes.StringType, true));
-    f.add(DataTypes.createStructField(REASON, DataTypes.StringType, true));
-    f.add(DataTypes.createStructField(DT, DataTypes.StringType, false));
-    f.add(DataTypes.createStructField(HOUR, DataTypes.IntegerType, false));
-    return DataTypes.createStructType(f);
+
+    void reject() {
+      rejects++;
+    }
+
+    void marker() {
+      markers++;
+    }
+
+    long flows() {
+      return flows;
+    }
+
+    long rejects() {
+      return rejects;
+    }
+
+    long markers() {
+      return markers;
+    }
+
+    long objects() {
+      return flows + rejects + markers;
+    }
+
+    /** Flows per epoch hour. */
+    Map<Long, Long> flowsByHour() {
+      Map<Long, Long> out = new HashMap<>();
+      byHour.forEach((h, n) -> out.put(h, n[0]));
+      return out;
+    }
+
+    @Override
+    public boolean isZero() {
+      return objects() == 0 && byHour.isEmpty();
+    }
+
+    @Override
+    public Tally copy() {
+      Tally t = new Tally();
+      t.add(this);
+      return t;
+    }
+
+    @Override
+    public void reset() {
+      flows = rejects = markers = 0;
+      byHour.clear();
+      lastCell = null;
+    }
+
+    @Override
+    public void add(Tally o) {
+      flows += o.flows;
+      rejects += o.rejects;
+      markers += o.markers;
+      o.byHour.forEach((h, n) -> byHour.computeIfAbsent(h, k -> new long[1])[0] += n[0]);
+      lastCell = null;
+    }
+
+    @Override
+    public void merge(AccumulatorV2<Tally, Tally> other) {
+      add(other.value());
+    }
+
+    @Override
+    public Tally value() {
+      return this;
+    }
+
+    @Override
+    public String toString() {
+      // AccumulatorV2's own toString prints value(), which is this.
+      return "Tally(flows=" + flows + ", rejects=" + rejects + ", markers=" + markers + ", hours=" + byHour.size() + ")";
+    }
   }
 
-  /** Turns landing rows into parsed rows lazily, one landing record (possibly several objects) at a time. */
-  private static final class ParsingIterator implements Iterator<Row>, PmacctParser.Sink {
-    private static final int FLOW_FROM = 1;
-    private static final int COORD_FROM = FLOW_FROM + SparkFlowSchema.FLOW.size();
-    private static final int TAIL_FROM = COORD_FROM + SparkFlowSchema.COORDINATES.size();
+  /** Which flows a parse emits: those whose epoch hour is in {@code hours} ({@code inside}) or not in it. */
+  record HourSelection(Set<Long> hours, boolean inside) implements Serializable {
+    /** Emits no flow. */
+    static final HourSelection NONE = new HourSelection(Set.of(), true);
 
-    private final Iterator<Row> in;
+    HourSelection {
+      hours = Set.copyOf(hours); // serializable, whatever view was given
+    }
+
+    boolean accepts(long hour) {
+      return hours.contains(hour) == inside;
+    }
+  }
+
+  /**
+   * The flows of {@code landing} whose event hour {@code selection} accepts, as {@code kaminari.flows} rows; every
+   * object parsed is counted in {@code tally} if there is one.
+   */
+  Dataset<Row> flows(Dataset<Row> landing, HourSelection selection, Tally tally) {
+    return spark.internalCreateDataFrame(parsed(landing, selection, 0L, tally).rdd(), SparkFlowSchema.TABLE, false);
+  }
+
+  /** The rejected objects of {@code landing} as {@code kaminari.flows_rejected} rows stamped {@code compactedAt}. */
+  Dataset<Row> rejects(Dataset<Row> landing, long compactedAt) {
+    return spark.internalCreateDataFrame(parsed(landing, null, compactedAt, null).rdd(), REJECT_ROW, false);
+  }
+
+  /**
+   * Parses the landing rows into internal rows: flows that {@code selection} accepts, or rejects if it is null. Built
+   * on the landing scan's internal rows and turned into a frame with {@code internalCreateDataFrame} (private[sql] in
+   * Scala, public in the bytecode), so no row goes through the external-row encoder.
+   */
+  private JavaRDD<InternalRow> parsed(Dataset<Row> landing, HourSelection selection, long compactedAt, Tally tally) {
+    ZoneId zone = config.collectorZone();
+    return landing.queryExecution().toRdd().toJavaRDD().mapPartitions(
+        (FlatMapFunction<Iterator<InternalRow>, InternalRow>) rows ->
+            new ParsingIterator(rows, new PmacctParser(zone), selection, compactedAt, tally));
+  }
+
+  private static byte[] value(InternalRow r) {
+    return r.isNullAt(L_VALUE) ? new byte[0] : r.getBinary(L_VALUE);
+  }
+
+  /** The arrival time, the event time of records without a timestamp. */
+  private static long fallbackMicros(InternalRow r) {
+    return r.isNullAt(L_ARRIVAL) ? Long.MIN_VALUE : r.getLong(L_ARRIVAL);
+  }
+
+  /**
+   * Turns landing rows into internal rows lazily, one landing record (possibly several objects) at a time: flows
+   * ({@code kaminari.flows} rows, those {@code selection} accepts) or, with no selection, rejects
+   * ({@code kaminari.flows_rejected} rows). Rows are emitted before the next landing row is read, and strings that
+   * point into the (reused) landing row are copied.
+   */
+  private static final class ParsingIterator implements Iterator<InternalRow>, PmacctParser.Sink {
+    private static final int COORD_FROM = SparkFlowSchema.FLOW.size();
+
+    private final Iterator<InternalRow> in;
     private final PmacctParser parser;
-    private final ArrayDeque<Row> out = new ArrayDeque<>();
-    private Row current;
-    private long cachedHourStart = Long.MIN_VALUE;
-    private String cachedDt;
-    private int cachedHour;
+    private final HourSelection selection;
+    private final long compactedAt;
+    private final Tally tally;
+    private final ArrayDeque<InternalRow> out = new ArrayDeque<>();
+    private InternalRow current;
+    private UTF8String source;
+    private long cachedHour = Long.MIN_VALUE;
+    private UTF8String cachedDt;
+    private int cachedHourOfDay;
 
-    ParsingIterator(Iterator<Row> in, PmacctParser parser) {
+    ParsingIterator(Iterator<InternalRow> in, PmacctParser parser, HourSelection selection, long compactedAt,
+        Tally tally) {
       this.in = in;
       this.parser = parser;
+      this.selection = selection;
+      this.compactedAt = compactedAt;
+      this.tally = tally;
     }
 
     @Override
     public boolean hasNext() {
       while (out.isEmpty() && in.hasNext()) {
         current = in.next();
-        Instant arrival = current.getAs(3);
-        long fallback = arrival == null ? Long.MIN_VALUE
-            : Math.multiplyExact(arrival.getEpochSecond(), 1_000_000L) + arrival.getNano() / 1000;
-        byte[] value = current.isNullAt(4) ? new byte[0] : (byte[]) current.get(4);
-        parser.parse(value, fallback, this);
+        UTF8String s = current.getUTF8String(L_SOURCE);
+        if (!s.equals(source)) source = s.clone();
+        parser.parse(value(current), fallbackMicros(current), this);
       }
       return !out.isEmpty();
     }
 
     @Override
-    public Row next() {
+    public InternalRow next() {
       if (!hasNext()) throw new NoSuchElementException();
       return out.poll();
     }
 
-    private Object[] row(byte kind, int index) {
-      Object[] v = new Object[PARSED.size()];
-      v[0] = kind;
-      v[COORD_FROM] = current.getString(0);
-      v[COORD_FROM + 1] = current.getInt(1);
-      v[COORD_FROM + 2] = current.getLong(2);
-      v[COORD_FROM + 3] = index;
-      v[TAIL_FROM] = current.get(3);
-      v[TAIL_FROM + 3] = current.getString(5);
-      v[TAIL_FROM + 4] = current.getInt(6);
-      return v;
-    }
-
     @Override
     public void flow(int index, Flow flow) {
-      Object[] v = row(FLOW, index);
-      SparkFlowSchema.toValues(flow, v, FLOW_FROM);
-      long hourStart = Math.floorDiv(flow.eventTimeMicros(), 3_600_000_000L);
-      if (hourStart != cachedHourStart) {
-        LocalDateTime t = LocalDateTime.ofEpochSecond(hourStart * 3600, 0, ZoneOffset.UTC);
-        cachedHourStart = hourStart;
-        cachedDt = t.toLocalDate().toString();
-        cachedHour = t.getHour();
+      long hour = Math.floorDiv(flow.eventTimeMicros(), MICROS_PER_HOUR);
+      if (tally != null) tally.flow(hour);
+      if (selection == null || !selection.accepts(hour)) return;
+      if (hour != cachedHour) {
+        cachedHour = hour;
+        cachedDt = UTF8String.fromString(dt(hour));
+        cachedHourOfDay = hourOfDay(hour);
       }
-      v[TAIL_FROM + 3] = cachedDt;
-      v[TAIL_FROM + 4] = cachedHour;
-      out.add(RowFactory.create(v));
+      Object[] v = new Object[SparkFlowSchema.TABLE.size()];
+      SparkFlowSchema.toInternal(flow, v, 0);
+      int i = COORD_FROM;
+      v[i++] = source;
+      v[i++] = current.getInt(L_PARTITION);
+      v[i++] = current.getLong(L_OFFSET);
+      v[i++] = index;
+      v[i++] = cachedDt;
+      v[i] = cachedHourOfDay;
+      out.add(new GenericInternalRow(v));
     }
 
     @Override
     public void marker(int index, String eventType) {
-      out.add(RowFactory.create(row(MARKER, index)));
+      if (tally != null) tally.marker(); // markers are counted, not stored
     }
 
     @Override
     public void reject(int index, String rawObject, String reason) {
-      Object[] v = row(REJECT, index);
-      v[TAIL_FROM + 1] = rawObject;
-      v[TAIL_FROM + 2] = reason;
-      out.add(RowFactory.create(v));
+      if (tally != null) tally.reject();
+      if (selection != null) return;
+      out.add(new GenericInternalRow(new Object[] {source, current.getInt(L_PARTITION), current.getLong(L_OFFSET),
+          index, current.isNullAt(L_ARRIVAL) ? null : current.getLong(L_ARRIVAL), SparkFlowSchema.utf8(rawObject),
+          SparkFlowSchema.utf8(reason), compactedAt, current.getUTF8String(L_DT).clone(), current.getInt(L_HOUR)}));
     }
   }
 }

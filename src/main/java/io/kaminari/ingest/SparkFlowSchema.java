@@ -6,11 +6,16 @@ import io.kaminari.common.FlowSchema;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.util.ArrayBasedMapData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.sql.catalyst.util.MapData;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import scala.collection.JavaConverters;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * The Spark side of {@link FlowSchema}: the {@code kaminari.flows} row type and the conversion of a {@link Flow} into
@@ -34,15 +39,18 @@ public final class SparkFlowSchema {
   /** Names of the coordinate columns. */
   public static final String[] COORDINATE_NAMES = COORDINATES.fieldNames();
 
-  /** Every column of {@code kaminari.flows}, in table order (flow, coordinates, dt, hour). */
-  public static final List<String> TABLE_COLUMNS = tableColumns();
+  /** The row type of {@code kaminari.flows}, in table order: flow, coordinates, dt, hour. */
+  public static final StructType TABLE = tableType();
 
-  private static List<String> tableColumns() {
-    List<String> out = new ArrayList<>(List.of(FLOW.fieldNames()));
-    out.addAll(List.of(COORDINATE_NAMES));
-    out.add(Columns.DT);
-    out.add(Columns.HOUR);
-    return List.copyOf(out);
+  /** Every column of {@code kaminari.flows}, in table order. */
+  public static final List<String> TABLE_COLUMNS = List.of(TABLE.fieldNames());
+
+  private static StructType tableType() {
+    List<StructField> f = new ArrayList<>(List.of(FLOW.fields()));
+    f.addAll(List.of(COORDINATES.fields()));
+    f.add(DataTypes.createStructField(Columns.DT, DataTypes.StringType, false));
+    f.add(DataTypes.createStructField(Columns.HOUR, DataTypes.IntegerType, false));
+    return DataTypes.createStructType(f);
   }
 
   static DataType sparkType(FlowSchema.Type t) {
@@ -55,13 +63,17 @@ public final class SparkFlowSchema {
     };
   }
 
-  /** Writes the flow's values into {@code out[from..from+FLOW.size())}, as Spark external types. */
-  public static void toValues(Flow f, Object[] out, int from) {
+  /**
+   * Writes the flow's values into {@code out[from..from+FLOW.size())} as Spark's internal (Catalyst) values:
+   * {@code UTF8String}, boxed ints and longs, timestamps as epoch microseconds, the extra map as {@code MapData}.
+   * Compaction builds its rows this way because the external-row encoder cost more than the JSON parsing itself.
+   */
+  public static void toInternal(Flow f, Object[] out, int from) {
     int i = from;
-    out[i++] = f.eventType();
-    out[i++] = f.peerIpSrc();
-    out[i++] = f.ipSrc();
-    out[i++] = f.ipDst();
+    out[i++] = utf8(f.eventType());
+    out[i++] = utf8(f.peerIpSrc());
+    out[i++] = utf8(f.ipSrc());
+    out[i++] = utf8(f.ipDst());
     out[i++] = f.portSrc();
     out[i++] = f.portDst();
     out[i++] = f.ipProto();
@@ -70,25 +82,47 @@ public final class SparkFlowSchema {
     out[i++] = f.packets();
     out[i++] = f.bytes();
     out[i++] = f.flows();
-    out[i++] = instant(f.timestampStart());
-    out[i++] = instant(f.timestampEnd());
-    out[i++] = instant(f.timestampArrival());
-    out[i++] = instant(f.timestampExport());
+    out[i++] = f.timestampStart();
+    out[i++] = f.timestampEnd();
+    out[i++] = f.timestampArrival();
+    out[i++] = f.timestampExport();
     out[i++] = f.ifaceIn();
     out[i++] = f.ifaceOut();
     out[i++] = f.asSrc();
     out[i++] = f.asDst();
     out[i++] = f.samplingRate();
-    out[i++] = f.writerId();
+    out[i++] = utf8(f.writerId());
     out[i++] = f.exportProtoVersion();
-    out[i++] = f.label();
-    out[i++] = instant(f.eventTimeMicros());
-    // Scala 2.12's own converter: scala.jdk.javaapi exists only in 2.13 or scala-collection-compat >= 2.8, which a Spark
-    // distribution lacks (it ships compat 2.7.0), so it failed on a cluster's executors (the Spark standalone test).
-    out[i++] = f.extra() == null ? null : JavaConverters.mapAsScalaMap(f.extra());
+    out[i++] = utf8(f.label());
+    out[i++] = f.eventTimeMicros();
+    out[i++] = f.extra() == null ? null : mapData(f.extra());
     if (i - from != FLOW.size()) {
       throw new IllegalStateException("Flow and FlowSchema disagree: " + (i - from) + " vs " + FLOW.size());
     }
+  }
+
+  /** The same values as {@link #toInternal}, as external types for a {@code Row} (tests build frames this way). */
+  public static void toValues(Flow f, Object[] out, int from) {
+    toInternal(f, out, from);
+    StructField[] fields = FLOW.fields();
+    for (int i = 0; i < fields.length; i++) {
+      out[from + i] = CatalystTypeConverters.convertToScala(out[from + i], fields[i].dataType());
+    }
+  }
+
+  static UTF8String utf8(String s) {
+    return s == null ? null : UTF8String.fromString(s);
+  }
+
+  private static MapData mapData(Map<String, String> m) {
+    Object[] keys = new Object[m.size()];
+    Object[] values = new Object[m.size()];
+    int i = 0;
+    for (Map.Entry<String, String> e : m.entrySet()) {
+      keys[i] = utf8(e.getKey());
+      values[i++] = utf8(e.getValue());
+    }
+    return new ArrayBasedMapData(new GenericArrayData(keys), new GenericArrayData(values));
   }
 
   /** Epoch microseconds as an Instant (null stays null). */
