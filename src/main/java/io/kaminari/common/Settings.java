@@ -75,6 +75,10 @@ public final class Settings {
   public static final ConfigKey<Duration> SCORER_MAX_FUTURE = key("scorer.max-future-skew", "1h",
       "records whose event time is further ahead of the wall clock than this go to the dead-letter topic (a bogus"
           + " far-future time would otherwise close every open window)", Durations::parse);
+  public static final ConfigKey<Duration> SCORER_IDLE_TIMEOUT = key("scorer.idle-timeout", "5m",
+      "wall-clock time after which an input partition that is read to its end and delivers nothing stops holding the"
+          + " event-time watermark back (it rejoins when it delivers again; its flows for windows closed meanwhile are"
+          + " late)", Durations::parse);
   public static final ConfigKey<String> SCORER_GROUP = key("scorer.group-id", "kaminari-scorer",
       "consumer group whose committed offsets (and window markers) the scorer resumes from; one scorer per group",
       s -> s);

@@ -31,7 +31,7 @@ public final class Scorer implements AutoCloseable {
         config.get(Settings.TOPICS), config.get(Settings.SCORER_OUTPUT_TOPIC),
         config.get(Settings.SCORER_DEAD_LETTER_TOPIC), config.get(Settings.SCORER_GROUP),
         config.get(Settings.SCORER_ALLOWED_LATENESS), config.get(Settings.SCORER_MAX_FUTURE),
-        config.get(Settings.COLLECTOR_ZONE), kafka);
+        config.get(Settings.SCORER_IDLE_TIMEOUT), config.get(Settings.COLLECTOR_ZONE), kafka);
     StreamingScorer[] holder = new StreamingScorer[1];
     try {
       http = new ScorerHttp(config.get(Settings.SCORER_HTTP_HOST), config.get(Settings.SCORER_HTTP_PORT), metrics,

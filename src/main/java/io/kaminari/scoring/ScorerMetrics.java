@@ -27,6 +27,7 @@ public final class ScorerMetrics {
   final LongAdder restores = new LongAdder();
   volatile int modelVersion = 0;
   volatile long consumerLag = 0;
+  volatile int idlePartitions = 0;
   volatile long lastSwapMillis = -1;
   private final AtomicLongArray latencyCounts = new AtomicLongArray(LATENCY_BUCKETS.length + 1);
   private final LongAdder latencySumMicros = new LongAdder();
@@ -83,6 +84,8 @@ public final class ScorerMetrics {
     gauge(sb, "model_version", "registry version scoring the next window to close (0 = none yet)", modelVersion);
     gauge(sb, "consumer_lag", "records between the consumer position and the end of the input partitions",
         consumerLag);
+    gauge(sb, "idle_partitions", "input partitions not holding the watermark back (read to their end and quiet for"
+        + " scorer.idle-timeout, or never delivered a flow)", idlePartitions);
     gauge(sb, "last_swap_ms", "background load + validation time of the last hot swap", lastSwapMillis);
     String h = PREFIX + "close_to_commit_seconds";
     sb.append("# HELP ").append(h).append(" time from a window closing to its output being committed\n");

@@ -47,7 +47,7 @@ public final class StreamingScorer implements AutoCloseable {
 
   /** Where to read and write, and the event-time settings. */
   public record Options(String bootstrapServers, List<String> topics, String outputTopic, String deadLetterTopic,
-      String groupId, Duration allowedLateness, Duration maxFutureSkew, ZoneId collectorZone,
+      String groupId, Duration allowedLateness, Duration maxFutureSkew, Duration idleTimeout, ZoneId collectorZone,
       Map<String, String> kafkaSettings) {}
 
   private final Options options;
@@ -134,15 +134,17 @@ public final class StreamingScorer implements AutoCloseable {
     sink.maxEventMicros = (lastPollMillis + options.maxFutureSkew().toMillis()) * 1000;
     for (TopicPartition tp : records.partitions()) {
       int p = index.get(tp);
+      state.delivered(p);
       for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) process(p, r);
     }
-    if (state.waitingForPartitions() && lastPollMillis - lastIdleCheckMillis > 1000) {
-      // An empty partition must not block the watermark forever: it counts as idle once read to its end.
+    if (state.needsCaughtUpCheck() && lastPollMillis - lastIdleCheckMillis > 1000) {
+      // A partition read to its end that never delivered a flow, or delivered none for scorer.idle-timeout, must not
+      // hold the watermark back forever: it is idle until it delivers again.
       lastIdleCheckMillis = lastPollMillis;
       Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(5));
       for (TopicPartition tp : partitions) {
         Long end = ends.get(tp);
-        state.idle(index.get(tp), end != null && consumer.position(tp) >= end);
+        state.caughtUp(index.get(tp), end != null && consumer.position(tp) >= end);
       }
     }
     metrics.flowsIn.add(sink.flows);
@@ -171,6 +173,7 @@ public final class StreamingScorer implements AutoCloseable {
       long lag = 0;
       for (TopicPartition tp : partitions) lag += consumer.currentLag(tp).orElse(0);
       metrics.consumerLag = lag;
+      metrics.idlePartitions = state.idlePartitions();
       lastLagMillis = now;
     }
   }
@@ -338,7 +341,7 @@ public final class StreamingScorer implements AutoCloseable {
       if (m != null && (marker == null || m.closedThrough() > marker.closedThrough())) marker = m;
     }
     state = restoreWindows(marker);
-    state.partitions(partitions.size());
+    state.partitions(partitions.size(), options.idleTimeout().toMillis(), System::currentTimeMillis);
     if (state.epochs().get(state.epochs().size() - 1).model() != newest) state.swap(newest);
     for (ScoringModel m : state.drainRetired()) {
       if (m != newest && models.remove(m.version()) != null) m.close();

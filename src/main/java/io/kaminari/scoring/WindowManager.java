@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * The scorer's event-time state, free of Kafka: open tumbling windows per feature spec, the watermark, which model
@@ -18,10 +19,16 @@ import java.util.TreeMap;
  *
  * <p>Rules:
  * <ul>
- *   <li>Watermark = min over partitions that have delivered flows of their max event time, minus the allowed
- *       lateness. Window {@code [s, s+len)} closes, exactly once and in start order, when the watermark reaches
- *       {@code s+len}. {@link #closedThrough()} is the end of the last closed window; a flow whose window starts before
- *       it is late and is not added.
+ *   <li>Watermark = min over the partitions that hold it back of their max event time, minus the allowed lateness.
+ *       A partition holds it back unless it is <em>idle</em>: read to its end offset ({@link #caughtUp}) and either
+ *       it never delivered a flow, or it delivered none for the idle timeout (wall clock, see {@link #partitions(int,
+ *       long, LongSupplier)}). With no partition holding it back, it is the max over all partitions instead (as for a
+ *       single partition). Before any flow, or while a partition that never delivered one is not caught up, there is
+ *       none. An idle partition rejoins with its next delivery ({@link #delivered}); its flows for windows closed
+ *       meanwhile are late.
+ *   <li>Window {@code [s, s+len)} closes, exactly once and in start order, when the watermark reaches {@code s+len}.
+ *       {@link #closedThrough()} is the end of the last closed window; a flow whose window starts before it is late
+ *       and is not added.
  *   <li>Under the global scope every window from the first one seen is closed, an empty one as the zero vector (as
  *       the batch featurizer does); under dst-prefix only keys with flows produce results.
  *   <li>Models ({@link Epoch}s): a window starting at or after an epoch's {@code from} (and before the next epoch's)
@@ -85,8 +92,13 @@ final class WindowManager {
   private long[] maxEvent = new long[0];
   private int partitionsWithData;
   private long maxEventAll = UNSET;
-  /** Per input partition: caught up without ever delivering a flow, so it may not hold the watermark back. */
-  private boolean[] idleWithoutData = new boolean[0];
+  /** Per declared input partition: read to its end offset at the last check, and no delivery since. */
+  private boolean[] caughtUp = new boolean[0];
+  /** Per declared input partition, the wall-clock time (ms) of its last delivery, or of {@link #partitions}. */
+  private long[] lastDelivery = new long[0];
+  /** How long a caught-up partition that has delivered flows must stay quiet before it stops holding back. */
+  private long idleTimeoutMillis = Long.MAX_VALUE;
+  private LongSupplier clock = System::currentTimeMillis;
   private long closedThrough;
   // The window the previous flow went to: consecutive flows mostly share it, which saves two map lookups per flow.
   private Segment cachedSegment;
@@ -158,12 +170,27 @@ final class WindowManager {
   }
 
   /**
-   * Declares {@code count} input partitions; until each has delivered a flow or been reported caught up by
-   * {@link #idle}, there is no watermark (otherwise the first partition to deliver would close windows that the
-   * others still have flows for).
+   * Declares {@code count} input partitions, none of which ever becomes idle once it has delivered a flow; see
+   * {@link #partitions(int, long, LongSupplier)}.
    */
   void partitions(int count) {
-    idleWithoutData = new boolean[count];
+    partitions(count, Long.MAX_VALUE, System::currentTimeMillis);
+  }
+
+  /**
+   * Declares {@code count} input partitions. Until each has delivered a flow or been reported caught up, there is no
+   * watermark (otherwise the first partition to deliver would close windows that the others still have flows for).
+   * A partition that has delivered flows stops holding the watermark back once it is caught up and {@code clock}
+   * (wall-clock ms) shows no delivery for {@code idleTimeoutMillis} (counted from now if it has delivered nothing
+   * since this call, as after a restart).
+   */
+  void partitions(int count, long idleTimeoutMillis, LongSupplier clock) {
+    if (idleTimeoutMillis < 0) throw new IllegalArgumentException("idle timeout must be >= 0");
+    this.idleTimeoutMillis = idleTimeoutMillis;
+    this.clock = clock;
+    caughtUp = new boolean[count];
+    lastDelivery = new long[count];
+    java.util.Arrays.fill(lastDelivery, clock.getAsLong());
     if (maxEvent.length < count) {
       int old = maxEvent.length;
       maxEvent = java.util.Arrays.copyOf(maxEvent, count);
@@ -171,31 +198,69 @@ final class WindowManager {
     }
   }
 
-  /** Whether some declared partition has not delivered a flow yet (so its idleness decides the watermark). */
-  boolean waitingForPartitions() {
-    return partitionsWithData < idleWithoutData.length;
+  /**
+   * Whether the caller should look up end offsets and report them with {@link #caughtUp} (about once a second):
+   * some declared partition has delivered no flow yet or has been quiet for the idle timeout, so whether it is read
+   * to its end decides whether it holds the watermark back. Caught-up ones are checked again too: a partition whose
+   * new records the consumer has not fetched yet must hold the watermark back again.
+   */
+  boolean needsCaughtUpCheck() {
+    long now = clock.getAsLong();
+    for (int p = 0; p < caughtUp.length; p++) {
+      if (p >= maxEvent.length || maxEvent[p] == UNSET) return true;
+      if (idleTimeoutMillis != Long.MAX_VALUE && now - lastDelivery[p] >= idleTimeoutMillis) return true;
+    }
+    return false;
   }
 
-  /** Whether {@code partition} is at its end offset; only matters while it has delivered no flow. */
-  void idle(int partition, boolean caughtUp) {
-    idleWithoutData[partition] = caughtUp;
+  /** {@code partition} delivered records just now: it holds the watermark back again (until idle anew). */
+  void delivered(int partition) {
+    if (partition >= caughtUp.length) return;
+    lastDelivery[partition] = clock.getAsLong();
+    caughtUp[partition] = false;
+  }
+
+  /** Whether {@code partition} was read to its end offset when the caller last looked ({@link #needsCaughtUpCheck}). */
+  void caughtUp(int partition, boolean atEnd) {
+    caughtUp[partition] = atEnd;
+  }
+
+  /** The declared partitions that do not hold the watermark back right now (a gauge). */
+  int idlePartitions() {
+    long now = clock.getAsLong();
+    int n = 0;
+    for (int p = 0; p < caughtUp.length; p++) {
+      if (isIdle(p, now)) n++;
+    }
+    return n;
+  }
+
+  private boolean isIdle(int p, long now) {
+    if (p >= caughtUp.length || !caughtUp[p]) return false;
+    if (p >= maxEvent.length || maxEvent[p] == UNSET) return true;
+    return idleTimeoutMillis != Long.MAX_VALUE && now - lastDelivery[p] >= idleTimeoutMillis;
   }
 
   /**
-   * Min over partitions of their max event time, minus the lateness; {@link #UNSET} before any flow or while a
-   * declared partition has neither delivered a flow nor been reported caught up.
+   * Min over the partitions holding it back of their max event time (max over all if none does), minus the lateness;
+   * {@link #UNSET} before any flow or while a declared partition has neither delivered a flow nor been reported
+   * caught up. See the class doc.
    */
   long watermark() {
     if (partitionsWithData == 0) return UNSET;
+    long now = clock.getAsLong();
     long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
     for (int p = 0; p < maxEvent.length; p++) {
+      boolean idle = isIdle(p, now);
       if (maxEvent[p] != UNSET) {
-        min = Math.min(min, maxEvent[p]);
-      } else if (p >= idleWithoutData.length || !idleWithoutData[p]) {
+        max = Math.max(max, maxEvent[p]);
+        if (!idle) min = Math.min(min, maxEvent[p]);
+      } else if (!idle) {
         return UNSET;
       }
     }
-    return min - latenessMicros;
+    return (min == Long.MAX_VALUE ? max : min) - latenessMicros;
   }
 
   /** End of the last closed window; {@link #UNSET} if none closed yet. */

@@ -170,15 +170,17 @@ final class ScorerFixture {
   }
   /** One valid flow at {@code at} on each partition, so that every partition's watermark passes it. */
   static void flush(String bootstrap, String topic, int partitions, Instant at) {
+    for (int i = 0; i < partitions; i++) flowAt(bootstrap, topic, i, at);
+  }
+
+  /** One valid flow at {@code at} on {@code partition} of {@code topic}. */
+  static void flowAt(String bootstrap, String topic, int partition, Instant at) {
     String flow = "{\"ip_src\":\"198.51.100.1\",\"ip_dst\":\"203.0.113.99\",\"port_src\":40000,\"port_dst\":443,"
         + "\"ip_proto\":\"tcp\",\"packets\":1,\"bytes\":60,\"timestamp_start\":" + at.getEpochSecond() + "}";
     Map<String, Object> p = new HashMap<>(KafkaFlowSink.producerConfig(bootstrap));
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
         new ByteArraySerializer())) {
-      for (int i = 0; i < partitions; i++) {
-        producer.send(new ProducerRecord<>(topic, i, null, flow.getBytes(StandardCharsets.UTF_8)));
-      }
+      producer.send(new ProducerRecord<>(topic, partition, null, flow.getBytes(StandardCharsets.UTF_8)));
     }
   }
-
 }

@@ -166,6 +166,40 @@ class ScorerIT {
     }
   }
 
+  @Test
+  void aPartitionThatWentQuietStopsHoldingTheWatermarkBackAfterTheIdleTimeout() throws Exception {
+    Path home = tmp.resolve("home3");
+    kafka.createTopics(2, "flows3");
+    kafka.createTopics(1, "scores3", "dlq3");
+    var config = ScorerFixture.config(home, kafka.bootstrapServers(), "flows3", "scores3", "dlq3")
+        .with(io.kaminari.common.Settings.SCORER_IDLE_TIMEOUT, "2s");
+    ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
+    // 12 minutes on both partitions, then partition 0 alone moves on to minute 13; partition 1 goes quiet with its
+    // max event time before minute 12, so without idleness the watermark would stay below minute 11 (10 windows).
+    // Produced before the scorer starts, so that no partition is caught up before it has delivered its flows.
+    ScorerFixture.produce(kafka.bootstrapServers(), "flows3",
+        ScorerFixture.benign(25, STREAM_START, Duration.ofMinutes(12)));
+    ScorerFixture.flowAt(kafka.bootstrapServers(), "flows3", 0, STREAM_START.plus(Duration.ofMinutes(13)));
+    try (Scorer scorer = Scorer.start(config)) {
+      List<ScoredWindow> out = ScorerFixture.scored(ScorerFixture.readCommitted(kafka.bootstrapServers(), "scores3",
+          Duration.ofSeconds(60), atLeast(12)));
+      assertExactlyOnce(out, 12);
+      assertThat(scorer.metrics().render()).contains("kaminari_scorer_late_records_total 0");
+      // Both partitions are read to their end and quiet by now: both idle (the gauge refreshes once a second).
+      awaitMetric(scorer, "kaminari_scorer_idle_partitions 2");
+
+      // Partition 1 delivers again: it rejoins, and its flow for a window closed meanwhile is counted as late.
+      ScorerFixture.flowAt(kafka.bootstrapServers(), "flows3", 1, STREAM_START.plus(Duration.ofMinutes(5)));
+      awaitMetric(scorer, "kaminari_scorer_late_records_total 1");
+    }
+  }
+
+  static void awaitMetric(Scorer scorer, String line) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!scorer.metrics().render().contains(line) && System.nanoTime() < deadline) Thread.sleep(100);
+    assertThat(scorer.metrics().render()).contains(line);
+  }
+
   /** Global windows from the stream start, contiguous, each exactly once, and nothing else. */
   static void assertExactlyOnce(List<ScoredWindow> out, int windows) {
     Set<String> keys = new HashSet<>();

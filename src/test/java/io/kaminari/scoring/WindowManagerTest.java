@@ -112,8 +112,103 @@ class WindowManagerTest {
     WindowManager idle = new WindowManager(v1, LATENESS);
     idle.partitions(2);
     idle.add(0, 0, flow(T0 + 3 * MIN));
-    idle.idle(1, true);
+    idle.caughtUp(1, true);
     assertThat(idle.watermark()).isEqualTo(T0 + 2 * MIN);
+  }
+
+  /** A wall clock the test moves by hand. */
+  static final class ManualClock implements java.util.function.LongSupplier {
+    long now = 1_000_000;
+
+    @Override
+    public long getAsLong() {
+      return now;
+    }
+  }
+
+  @Test
+  void aPartitionQuietForTheIdleTimeoutAndCaughtUpStopsHoldingTheWatermarkBackUntilItDeliversAgain() {
+    ManualClock clock = new ManualClock();
+    long timeout = 5 * 60_000;
+    WindowManager w = new WindowManager(v1, LATENESS);
+    w.partitions(2, timeout, clock);
+    w.delivered(0);
+    w.add(0, 0, flow(T0));
+    w.delivered(1);
+    w.add(1, 0, flow(T0 + 10 * S));
+    assertThat(w.closeReady()).isEmpty();
+    assertThat(w.needsCaughtUpCheck()).isFalse(); // both partitions delivered flows just now
+
+    // Partition 0 keeps delivering; partition 1 goes quiet at T0 + 10 s.
+    for (int m = 1; m <= 5; m++) {
+      clock.now += 60_000;
+      w.delivered(0);
+      w.add(0, m, flow(T0 + m * MIN + 30 * S));
+    }
+    assertThat(w.watermark()).isEqualTo(T0 + 10 * S - LATENESS);
+    assertThat(w.closeReady()).as("partition 1 holds the watermark back").isEmpty();
+
+    // Quiet for 5 minutes, but not known to be read to its end: still holds it back.
+    assertThat(w.needsCaughtUpCheck()).isTrue();
+    assertThat(w.closeReady()).isEmpty();
+    w.caughtUp(0, true);
+    assertThat(w.idlePartitions()).as("partition 0 delivered just now").isZero();
+    assertThat(w.closeReady()).isEmpty();
+
+    // Read to its end: idle. The watermark follows partition 0 alone (T0 + 5.5 min - 1 min).
+    w.caughtUp(1, true);
+    assertThat(w.idlePartitions()).isEqualTo(1);
+    assertThat(w.watermark()).isEqualTo(T0 + 5 * MIN + 30 * S - LATENESS);
+    List<WindowManager.ClosedWindow> closed = w.closeReady();
+    assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros)
+        .containsExactly(T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN);
+    assertThat(closed.get(0).byKey().get("global").flowCount()).as("both partitions' flows of window 0").isEqualTo(2);
+
+    // It delivers again: it holds the watermark back again at once, and its flow for a closed window is late.
+    clock.now += 1;
+    w.delivered(1);
+    assertThat(w.add(1, 1, flow(T0 + 2 * MIN))).as("late").isFalse();
+    assertThat(w.idlePartitions()).isZero();
+    assertThat(w.watermark()).isEqualTo(T0 + 2 * MIN - LATENESS);
+    assertThat(w.add(1, 2, flow(T0 + 4 * MIN + 5 * S))).as("window 4 is still open").isTrue();
+    w.delivered(0);
+    w.add(0, 6, flow(T0 + 6 * MIN + 30 * S));
+    assertThat(w.closeReady()).as("partition 1 at T0 + 4 min 5 s holds it back").isEmpty();
+    // Quiet again, but for less than the timeout: no idleness yet even when caught up.
+    clock.now += timeout - 1;
+    w.caughtUp(1, true);
+    assertThat(w.closeReady()).isEmpty();
+    clock.now += 1; // now idle again: the watermark follows partition 0 (T0 + 6.5 min - 1 min)
+    closed = w.closeReady();
+    assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros).containsExactly(T0 + 4 * MIN);
+    assertThat(closed.get(0).byKey().get("global").flowCount()).as("with partition 1's flow after it rejoined")
+        .isEqualTo(2);
+    // A restart resumes partition 1 after everything closed (its late flow is not needed again).
+    assertThat(w.resumeOffset(1, 3)).isEqualTo(3);
+  }
+
+  @Test
+  void whenEveryPartitionIsIdleTheWatermarkIsTheMostAdvancedOne() {
+    ManualClock clock = new ManualClock();
+    WindowManager w = new WindowManager(v1, LATENESS);
+    w.partitions(2, 60_000, clock);
+    w.delivered(0);
+    w.add(0, 0, flow(T0 + 3 * MIN));
+    w.delivered(1);
+    w.add(1, 0, flow(T0 + MIN));
+    clock.now += 60_000;
+    w.caughtUp(0, true);
+    w.caughtUp(1, true);
+    assertThat(w.idlePartitions()).isEqualTo(2);
+    assertThat(w.watermark()).isEqualTo(T0 + 3 * MIN - LATENESS);
+    // Without a timeout (the default of partitions(int)) a quiet partition that delivered flows never idles.
+    WindowManager never = new WindowManager(v1, LATENESS);
+    never.partitions(2);
+    never.add(0, 0, flow(T0 + 3 * MIN));
+    never.add(1, 0, flow(T0 + MIN));
+    never.caughtUp(1, true);
+    assertThat(never.watermark()).isEqualTo(T0 + MIN - LATENESS);
+    assertThat(never.needsCaughtUpCheck()).isFalse();
   }
 
   @Test
