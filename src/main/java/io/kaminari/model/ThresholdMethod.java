@@ -38,6 +38,13 @@ public sealed interface ThresholdMethod {
   /** The threshold for these scores; throws when there are none, because a threshold from nothing would be a guess. */
   double threshold(double[] scores);
 
+  /**
+   * How many scores the method needs to mean what it says: {@code ceil(1 / (1 - Q))} for a quantile (fewer, and the
+   * nearest-rank quantile is simply the largest score), 1 for sigma. The trainer calibrates on more windows than the
+   * validation set when it holds fewer.
+   */
+  long minimumScores();
+
   /** The textual form {@link #parse} reads back, e.g. {@code quantile:0.999}; also its JSON form. */
   @JsonValue
   String text();
@@ -60,6 +67,12 @@ public sealed interface ThresholdMethod {
       Arrays.sort(sorted);
       int rank = (int) Math.ceil(q * sorted.length);
       return sorted[Math.max(rank, 1) - 1];
+    }
+
+    @Override
+    public long minimumScores() {
+      // The rounding guard keeps 1 / (1 - 0.999) = 1000.0000000000009 at 1000.
+      return (long) Math.ceil(1 / (1 - q) - 1e-9);
     }
 
     @Override
@@ -89,6 +102,11 @@ public sealed interface ThresholdMethod {
         squares += (s - mean) * (s - mean);
       }
       return mean + k * Math.sqrt(squares / scores.length);
+    }
+
+    @Override
+    public long minimumScores() {
+      return 1;
     }
 
     @Override
