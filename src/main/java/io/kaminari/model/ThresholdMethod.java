@@ -6,10 +6,13 @@ import java.util.Locale;
 
 /**
  * How the anomaly threshold is derived from the validation windows' scores: a quantile ({@code quantile:0.999}) or
- * mean plus k standard deviations ({@code sigma:3}).
+ * mean plus k standard deviations ({@code sigma:3}). When the validation windows are fewer than
+ * {@link #minimumScores()}, the trainer passes the scores of every window of the training range instead.
  *
  * <p>Validation windows are the most recent, unseen ones, so their scores stand in for "normal traffic the model has
- * not memorised"; a threshold fitted on training scores would be too low, because the model reconstructs those best.
+ * not memorised"; a threshold fitted on training scores alone would be too low, because the model reconstructs those
+ * best. The trainer mixes them in only when the validation windows are too few for the method (see
+ * {@code Trainer.calibrate}).
  */
 public sealed interface ThresholdMethod {
 
