@@ -6,10 +6,13 @@ import java.util.Locale;
 
 /**
  * How the anomaly threshold is derived from the validation windows' scores: a quantile ({@code quantile:0.999}) or
- * mean plus k standard deviations ({@code sigma:3}).
+ * mean plus k standard deviations ({@code sigma:3}). When the validation windows are fewer than
+ * {@link #minimumScores()}, the trainer passes the scores of every window of the training range instead.
  *
  * <p>Validation windows are the most recent, unseen ones, so their scores stand in for "normal traffic the model has
- * not memorised"; a threshold fitted on training scores would be too low, because the model reconstructs those best.
+ * not memorised"; a threshold fitted on training scores alone would be too low, because the model reconstructs those
+ * best. The trainer mixes them in only when the validation windows are too few for the method (see
+ * {@code Trainer.calibrate}).
  */
 public sealed interface ThresholdMethod {
 
@@ -38,6 +41,13 @@ public sealed interface ThresholdMethod {
   /** The threshold for these scores; throws when there are none, because a threshold from nothing would be a guess. */
   double threshold(double[] scores);
 
+  /**
+   * How many scores the method needs to mean what it says: {@code ceil(1 / (1 - Q))} for a quantile (fewer, and the
+   * nearest-rank quantile is simply the largest score), 1 for sigma. The trainer calibrates on more windows than the
+   * validation set when it holds fewer.
+   */
+  long minimumScores();
+
   /** The textual form {@link #parse} reads back, e.g. {@code quantile:0.999}; also its JSON form. */
   @JsonValue
   String text();
@@ -60,6 +70,12 @@ public sealed interface ThresholdMethod {
       Arrays.sort(sorted);
       int rank = (int) Math.ceil(q * sorted.length);
       return sorted[Math.max(rank, 1) - 1];
+    }
+
+    @Override
+    public long minimumScores() {
+      // The rounding guard keeps 1 / (1 - 0.999) = 1000.0000000000009 at 1000.
+      return (long) Math.ceil(1 / (1 - q) - 1e-9);
     }
 
     @Override
@@ -89,6 +105,11 @@ public sealed interface ThresholdMethod {
         squares += (s - mean) * (s - mean);
       }
       return mean + k * Math.sqrt(squares / scores.length);
+    }
+
+    @Override
+    public long minimumScores() {
+      return 1;
     }
 
     @Override

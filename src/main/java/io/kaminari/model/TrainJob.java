@@ -104,7 +104,7 @@ public final class TrainJob {
     }
     Files.deleteIfExists(vectors);
     ModelManifest draft = ModelManifest.draft(config.name(), config.spec(), ModelMetadata.read(out),
-        result.thresholdMethod().text() + " of validation scores", result.validationMetrics(), config.from(),
+        result.thresholdMethod().text() + " of " + result.thresholdBasis(), result.validationMetrics(), config.from(),
         config.to(), codeVersion());
     ModelManifest published = registry.publish(config.name(), out, draft);
     String message = "published " + published.name() + "/" + published.version() + " val_loss="

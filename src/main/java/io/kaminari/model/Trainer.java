@@ -90,7 +90,7 @@ public final class Trainer {
         EpochProgress best = history.stream().filter(EpochProgress::best).reduce((a, b) -> b)
             .orElseThrow(() -> new IllegalStateException("training diverged: the validation loss was never finite"
                 + " (try a lower learning_rate)"));
-        return calibrate(validation, normalizer, hp, outDir, history, best, train.size(), started);
+        return calibrate(train, validation, normalizer, hp, outDir, history, best, started);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot train into " + outDir, e);
@@ -203,14 +203,38 @@ public final class Trainer {
     return sum / ((double) n * dim);
   }
 
-  /** Scores the validation windows with the saved (best) weights, derives the threshold and writes model.json. */
-  private static TrainingResult calibrate(VectorSource validation, Normalizer normalizer, Hyperparameters hp,
-      Path outDir, List<EpochProgress> history, EpochProgress best, long trainWindows, long started) {
+  /**
+   * Scores the validation windows with the saved (best) weights, derives the threshold and writes model.json.
+   *
+   * <p>Minimum-count rule: a quantile {@code Q} needs at least {@code 1 / (1 - Q)} scores to be more than the largest
+   * of them (1,000 for 0.999). With fewer validation windows (a one-day range of 5-minute windows holds 29) the
+   * threshold would be the maximum of a couple of hours at the end of the range, which swings with what those hours
+   * held. Then the quantile is taken over the scores of every window of the range, training windows included: the
+   * whole daily cycle, about ten times the sample. Training windows score a little lower than unseen ones (the
+   * model fitted them), which this accepts for a sample that covers every hour; the validation windows are still in
+   * the set, so the threshold is never below their maximum when the set is also short of the count. {@code sigma:K}
+   * needs no such rule (mean and std are defined on a few windows) and always uses the validation windows.
+   */
+  private static TrainingResult calibrate(VectorSource train, VectorSource validation, Normalizer normalizer,
+      Hyperparameters hp, Path outDir, List<EpochProgress> history, EpochProgress best, long started) {
     double[] scores;
+    double[] calibration;
+    String basis;
     try (AnomalyModel model = AnomalyModel.load(outDir, normalizer, hp.hiddenSizes())) {
       scores = model.scores(validation);
+      long needed = hp.threshold().minimumScores();
+      if (scores.length < needed) {
+        double[] trained = model.scores(train);
+        calibration = Arrays.copyOf(trained, trained.length + scores.length);
+        System.arraycopy(scores, 0, calibration, trained.length, scores.length);
+        basis = "scores of all " + calibration.length + " windows of the training range (" + scores.length
+            + " validation windows < " + needed + ")";
+      } else {
+        calibration = scores;
+        basis = "validation scores";
+      }
     }
-    double threshold = hp.threshold().threshold(scores);
+    double threshold = hp.threshold().threshold(calibration);
     double[] sorted = scores.clone();
     Arrays.sort(sorted);
     Map<String, Double> metrics = new LinkedHashMap<>();
@@ -220,14 +244,15 @@ public final class Trainer {
     metrics.put("val_score_p99", new ThresholdMethod.Quantile(0.99).threshold(scores));
     metrics.put("val_score_max", sorted[sorted.length - 1]);
     metrics.put("val_above_threshold", Arrays.stream(scores).filter(s -> s > threshold).count() / (double) scores.length);
+    metrics.put("threshold_windows", (double) calibration.length);
     String engine = DjlRuntime.describe();
     new ModelMetadata(normalizer.dimension(), hp, normalizer.mean(), normalizer.std(), threshold, best.epoch(),
-        trainWindows, validation.size(), engine).write(outDir);
+        train.size(), validation.size(), engine).write(outDir);
     boolean earlyStopped = history.size() < hp.epochs();
-    LOG.info("kept epoch {} (val_loss {}), threshold {} by {}{}", best.epoch(), best.validationLoss(), threshold,
-        hp.threshold().text(), earlyStopped ? ", stopped early" : "");
-    return new TrainingResult(history, best.epoch(), earlyStopped, normalizer, threshold, hp.threshold(), metrics,
-        trainWindows, validation.size(), engine, outDir.resolve(Autoencoder.NAME + "-0000.params"),
+    LOG.info("kept epoch {} (val_loss {}), threshold {} by {} of {}{}", best.epoch(), best.validationLoss(), threshold,
+        hp.threshold().text(), basis, earlyStopped ? ", stopped early" : "");
+    return new TrainingResult(history, best.epoch(), earlyStopped, normalizer, threshold, hp.threshold(), basis,
+        metrics, train.size(), validation.size(), engine, outDir.resolve(Autoencoder.NAME + "-0000.params"),
         (System.nanoTime() - started) / 1e9);
   }
 

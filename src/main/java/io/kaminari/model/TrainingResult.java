@@ -14,10 +14,13 @@ import java.util.Map;
  * @param bestEpoch 1-based epoch with the lowest validation loss; its weights are in {@code paramsFile}
  * @param earlyStopped whether training stopped before the configured number of epochs
  * @param normalizer log1p mean/std of the training windows
- * @param threshold anomaly threshold calibrated on the validation scores of the kept weights
+ * @param threshold anomaly threshold calibrated with the kept weights
  * @param thresholdMethod how {@code threshold} was derived
+ * @param thresholdBasis which scores it was derived from: {@code validation scores}, or every window of the training
+ *     range when there are too few validation windows for the quantile (see {@link ThresholdMethod#minimumScores})
  * @param validationMetrics {@code val_loss} (best epoch), {@code val_score_mean}, {@code val_score_p50},
- *     {@code val_score_p99}, {@code val_score_max}, {@code val_above_threshold} (share of validation windows above it)
+ *     {@code val_score_p99}, {@code val_score_max}, {@code val_above_threshold} (share of validation windows above it),
+ *     {@code threshold_windows} (how many scores the threshold was calibrated on)
  * @param trainWindows windows trained on
  * @param validationWindows windows held out
  * @param engine DJL and engine versions and thread count
@@ -31,6 +34,7 @@ public record TrainingResult(
     Normalizer normalizer,
     double threshold,
     ThresholdMethod thresholdMethod,
+    String thresholdBasis,
     Map<String, Double> validationMetrics,
     long trainWindows,
     long validationWindows,

@@ -51,8 +51,24 @@ class NormalizerTest {
     float base = (float) Math.expm1(10);
     Iterable<float[]> rows = () -> java.util.stream.IntStream.range(0, 200_000)
         .mapToObj(i -> new float[] {base * (i % 2 == 0 ? 1.01f : 0.99f)}).iterator();
-    Normalizer n = Normalizer.fit(rows, 1);
+    Normalizer n = Normalizer.fit(rows, 1, 0f);
     assertThat(n.std()[0]).isCloseTo(0.01f, within(1e-4f));
+  }
+
+  @Test
+  void aSteadyOrMostlyIdleFeatureGetsAtLeastTheFloor() {
+    // log1p values 0 (x9) and 0.5 (x1): std 0.15, below the floor; the busy feature (std 1) keeps its own.
+    List<float[]> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      rows.add(new float[] {i == 9 ? (float) Math.expm1(0.5) : 0f, (float) Math.expm1(i % 2 == 0 ? 1 : 3)});
+    }
+    Normalizer n = Normalizer.fit(rows, 2);
+    assertThat(Normalizer.fit(rows, 2, 0f).std()[0]).isCloseTo(0.15f, within(1e-6f));
+    assertThat(n.std()[0]).isEqualTo(Normalizer.STD_FLOOR);
+    assertThat(n.std()[1]).isCloseTo(1f, within(1e-6f));
+    // a burst to log1p 2 on the idle feature is 8 floors away, not 13 of its own std
+    assertThat(n.apply(new float[] {(float) Math.expm1(2.05), 0f})[0]).isCloseTo(8f, within(1e-4f));
+    assertThatThrownBy(() -> Normalizer.fit(rows, 2, -1f)).hasMessageContaining(">= 0");
   }
 
   @Test

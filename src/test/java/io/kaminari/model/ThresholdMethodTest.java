@@ -39,6 +39,15 @@ class ThresholdMethodTest {
   }
 
   @Test
+  void aQuantileNeedsOneOverOneMinusQScores() {
+    assertThat(new ThresholdMethod.Quantile(0.999).minimumScores()).isEqualTo(1000);
+    assertThat(new ThresholdMethod.Quantile(0.99).minimumScores()).isEqualTo(100);
+    assertThat(new ThresholdMethod.Quantile(0.5).minimumScores()).isEqualTo(2);
+    assertThat(new ThresholdMethod.Quantile(0.9995).minimumScores()).isEqualTo(2000);
+    assertThat(new ThresholdMethod.Sigma(3).minimumScores()).isEqualTo(1);
+  }
+
+  @Test
   void sigmaIsMeanPlusKPopulationStd() {
     double[] scores = {2, 4, 4, 4, 5, 5, 7, 9}; // mean 5, population std 2
     assertThat(new ThresholdMethod.Sigma(3).threshold(scores)).isCloseTo(11.0, within(1e-12));

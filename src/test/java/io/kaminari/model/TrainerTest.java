@@ -70,6 +70,34 @@ class TrainerTest {
   }
 
   @Test
+  void tooFewValidationWindowsForTheQuantileCalibrateOnTheWholeRange() {
+    // 600 windows, 60 validate: fewer than the 1,000 that quantile:0.999 needs, so all 600 scores count, and the
+    // threshold is the largest score of the range (nearest rank of 0.999 over 600 is the 600th).
+    VectorSource data = benign(600, 9);
+    TrainingResult r = Trainer.train(data, DIM, SMALL, dir, p -> { });
+    assertThat(r.thresholdBasis()).isEqualTo("scores of all 600 windows of the training range (60 validation"
+        + " windows < 1000)");
+    assertThat(r.validationMetrics().get("threshold_windows")).isEqualTo(600.0);
+    try (AnomalyModel model = AnomalyModel.load(dir, SPEC)) {
+      double[] all = model.scores(data);
+      // close, not equal: batch composition can change the last float bits of a score (see the model card)
+      assertThat(r.threshold()).isCloseTo(Arrays.stream(all).max().orElseThrow(), within(1e-5 * r.threshold()));
+      assertThat(r.threshold()).isGreaterThanOrEqualTo(r.validationMetrics().get("val_score_max"));
+    }
+    // quantile:0.9 needs 10: the 60 validation windows are enough and the only ones used
+    Hyperparameters q90 = new Hyperparameters(SMALL.hiddenSizes(), SMALL.epochs(), SMALL.batchSize(),
+        SMALL.learningRate(), SMALL.optimiser(), SMALL.seed(), SMALL.patience(), SMALL.validationFraction(),
+        ThresholdMethod.parse("quantile:0.9"));
+    TrainingResult v = Trainer.train(data, DIM, q90, dir.resolve("q90"), p -> { });
+    assertThat(v.thresholdBasis()).isEqualTo("validation scores");
+    assertThat(v.validationMetrics().get("threshold_windows")).isEqualTo(60.0);
+    try (AnomalyModel model = AnomalyModel.load(dir.resolve("q90"), SPEC)) {
+      assertThat(v.threshold()).isCloseTo(new ThresholdMethod.Quantile(0.9).threshold(model.scores(
+          data.slice(540, 600))), within(1e-5 * v.threshold()));
+    }
+  }
+
+  @Test
   void earlyStoppingKeepsTheBestEpochAfterPatienceRunsOut() {
     // A far too high learning rate makes the validation loss jump around, so it soon stops improving.
     Hyperparameters wild = new Hyperparameters(List.of(8, 4), 40, 16, 0.5, "adam", 42L, 2, 0.1,
@@ -141,7 +169,10 @@ class TrainerTest {
       // the in-training model's validation loss (computed by libtorch) is the mean of the loaded model's scores
       double mean = Arrays.stream(scores).average().orElseThrow();
       assertThat(mean).isCloseTo(r.validationMetrics().get("val_loss"), within(1e-5 * mean));
-      assertThat(SMALL.threshold().threshold(scores)).isEqualTo(r.threshold());
+      // 80 validation windows are too few for quantile:0.999, so the threshold is that of every window of the range
+      double overRange = SMALL.threshold().threshold(fromJson.scores(data));
+      assertThat(r.threshold()).isCloseTo(overRange, within(1e-5 * overRange))
+          .isGreaterThanOrEqualTo(SMALL.threshold().threshold(scores));
       // one-at-a-time scoring agrees up to float rounding (libtorch picks other kernels for a batch of one) ...
       float[] row = new float[DIM];
       validation.read(3, row, 0);

@@ -1,0 +1,156 @@
+package io.kaminari.scoring;
+
+import static org.apache.spark.sql.functions.col;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kaminari.common.Columns;
+import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.Settings;
+import io.kaminari.common.Warehouse;
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.FeaturesConfig;
+import io.kaminari.features.FeaturesJob;
+import io.kaminari.features.Scope;
+import io.kaminari.generate.AttackSpec;
+import io.kaminari.generate.FileFlowSink;
+import io.kaminari.generate.GenerationResult;
+import io.kaminari.generate.Label;
+import io.kaminari.generate.LabelWriter;
+import io.kaminari.generate.Scenarios;
+import io.kaminari.generate.TrafficGenerator;
+import io.kaminari.ingest.CompactConfig;
+import io.kaminari.ingest.CompactJob;
+import io.kaminari.ingest.LandConfig;
+import io.kaminari.ingest.LandJob;
+import io.kaminari.model.Hyperparameters;
+import io.kaminari.model.ModelManifest;
+import io.kaminari.model.ModelRef;
+import io.kaminari.model.ModelRegistry;
+import io.kaminari.model.TrainConfig;
+import io.kaminari.model.TrainJob;
+import io.kaminari.testing.TestSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Detection quality of the batch path {@code train -> registry -> score} on the demo's data: {@link Scenarios#demo}
+ * with the demo's defaults (seed 42, 150,000 benign flows a day; a quiet first day, then a SYN flood, a DNS
+ * reflection, an NTP reflection and a port scan of 10 minutes each on day two) goes through the real jobs: file
+ * landing, compaction, features (global seed spec, 5-minute windows), {@link TrainJob} on day one with the default
+ * hyperparameters publishing to the registry as champion, and {@link ScoreJob} on day two writing
+ * {@code kaminari.anomaly_scores}. The flagged windows of day two are compared with the generator's labels (a window
+ * is an attack window when any attack flow starts in it: 8 of the day's 288), and precision and recall are printed.
+ *
+ * <p>Measured (seed 42): precision 1.000, recall 1.000 (8 of 8 attack windows, no false alarm; threshold 1.80, the
+ * weakest attack window, the port scan's first, scores 1.88). Before the std floor and the threshold's minimum-count
+ * rule of {@code models/flow-ae/MODEL_CARD.md}: precision 0.800, recall 0.500. On two other seeds of the same
+ * scenario (7, 123) the same code gives recall 1.000 both, precision 0.615 (5 false alarms) and 1.000.
+ *
+ * <p>Floors asserted, and why:
+ * <ul>
+ *   <li>Every window of the two high-rate attacks (SYN flood: 20 flows/s, ~5,800 source ports on dst port 80 per
+ *       window; DNS reflection: ~67 pps from src port 53 to ~4,400 ports) is flagged. They score 4.8-5.5, 2.7-3x
+ *       the threshold, on every seed measured; missing one is a bug, not a hard case.
+ *   <li>Every attack is detected in at least one of its windows (event recall 1): the low-rate NTP reflection and
+ *       port scan move only the "other" buckets and score 1.9-2.6, close to the threshold (1.7-1.8), so one of their
+ *       windows may fall under it, but an attack missed entirely would mean the score no longer sees them.
+ *   <li>Window recall >= 0.75: at most two of the 8 windows missed, i.e. one window of each low-rate attack.
+ *   <li>At most 5 false alarms among the 280 quiet windows, hence precision >= 0.6. The threshold is the largest
+ *       score of the 288 training windows, so if day two's quiet windows were drawn like day one's, about one of them
+ *       (280 / 289) would score above it; the generator's days differ (its sparse ports burst at random), and the
+ *       worst seed measured had 5. More than that is a false-alarm rate the threshold rule does not explain.
+ * </ul>
+ */
+class DetectionIT {
+  static final String MODEL = "detect-ae";
+  static final Instant DAY2 = Scenarios.DEMO_START.plus(Duration.ofDays(1));
+  static final Instant END = DAY2.plus(Duration.ofDays(1));
+  /** The demo's default, so the figures printed here are the demo's. */
+  static final long FLOWS_PER_DAY = 150_000;
+
+  @Test
+  void flagsTheInjectedAttacksAndNotTheQuietWindows() throws Exception {
+    SparkSession spark = TestSpark.spark();
+    KaminariConfig config = TestSpark.config();
+    TestSpark.resetWarehouse();
+    Path home = Path.of(config.get(Settings.HOME));
+    // A fresh input directory has a fresh landing checkpoint (keyed by the directory).
+    Path files = Files.createTempDirectory(home, "detect-in-");
+    GenerationResult generated;
+    try (FileFlowSink sink = new FileFlowSink(files, true)) {
+      generated = new TrafficGenerator(Scenarios.demo(42, FLOWS_PER_DAY)).run(sink);
+    }
+    new LandJob(spark, LandConfig.files(config, files.toString())).run();
+    // File landing dates records by file modification time (now), so compaction covers the hours around now.
+    Instant now = Instant.now().truncatedTo(ChronoUnit.HOURS);
+    new CompactJob(spark, CompactConfig.from(config)).compactRange(now.minus(2, ChronoUnit.HOURS),
+        now.plus(2, ChronoUnit.HOURS));
+    FeatureSpec spec = FeatureSpec.seed(Scope.GLOBAL);
+    new FeaturesJob(spark, FeaturesConfig.of(config, spec, Scenarios.DEMO_START, END)).run();
+
+    ModelRegistry registry = ModelRegistry.fromConfig(config);
+    new TrainJob(spark, new TrainConfig(MODEL, spec, Scenarios.DEMO_START, DAY2, Hyperparameters.DEFAULTS, "champion",
+        true, 0.0, home.resolve("tmp")), registry).run();
+    ModelRef champion = ModelRef.parse(MODEL + "@champion");
+    int version = registry.resolve(champion);
+    ModelManifest manifest = registry.verify(MODEL, version);
+    new ScoreJob(spark, new ScoreConfig(champion, DAY2, END, 24), registry).run();
+
+    // Labels per scoring window: which attack (by victim) started flows in it.
+    Map<Instant, String> attackOf = new TreeMap<>();
+    for (Label l : LabelWriter.labels(generated, Duration.ofSeconds(spec.windowSeconds()))) {
+      if (l.attackFlows() > 0) attackOf.put(l.windowStart(), l.victim());
+    }
+    List<Row> rows = spark.table(Warehouse.ANOMALY_SCORES)
+        .where(col(Columns.MODEL_NAME).equalTo(MODEL).and(col(Columns.MODEL_VERSION).equalTo(version))
+            .and(col(Columns.SCOPE).equalTo(Scope.GLOBAL.jsonName())))
+        .orderBy(Columns.WINDOW_START).collectAsList();
+    assertThat(rows).as("one global row per window of day two").hasSize(288);
+    Set<Instant> flagged = new TreeSet<>();
+    System.out.printf("threshold %.4f (%s)%n", manifest.threshold(), manifest.thresholdMethod());
+    for (Row r : rows) {
+      Instant w = r.getAs(Columns.WINDOW_START);
+      boolean anomaly = r.getAs(Columns.IS_ANOMALY);
+      if (anomaly) flagged.add(w);
+      if (anomaly || attackOf.containsKey(w)) {
+        System.out.printf("  %s score=%7.3f %-8s %-15s %s%n", w, r.<Double>getAs(Columns.SCORE),
+            anomaly ? "FLAGGED" : "missed", attackOf.getOrDefault(w, "(quiet)"),
+            r.getList(r.fieldIndex(Columns.EXPLANATION)));
+      }
+    }
+    WindowMetrics m = WindowMetrics.of(flagged, attackOf.keySet());
+    System.out.printf("DetectionIT demo day 2, global 5-minute windows: %d attack windows, %d quiet; per-window %s%n",
+        attackOf.size(), rows.size() - attackOf.size(), m);
+
+    assertThat(attackOf).as("labelled attack windows: 4 attacks x 2 windows").hasSize(8);
+    assertThat(manifest.metrics()).as("threshold calibrated on the whole training day (minimum-count rule)")
+        .containsEntry("threshold_windows", 288.0);
+    for (AttackSpec a : Scenarios.demoAttacks()) {
+      Set<Instant> windows = new TreeSet<>();
+      attackOf.forEach((w, victim) -> {
+        if (victim.equals(a.victim())) windows.add(w);
+      });
+      Set<Instant> found = new TreeSet<>(windows);
+      found.retainAll(flagged);
+      System.out.printf("  %-15s %-13s %d of %d windows flagged%n", a.kind(), a.victim(), found.size(), windows.size());
+      assertThat(found).as("%s on %s detected in at least one window", a.kind(), a.victim()).isNotEmpty();
+      if (a.victim().equals("203.0.113.10") || a.victim().equals("203.0.113.20")) {
+        assertThat(found).as("every window of the high-rate %s on %s", a.kind(), a.victim()).isEqualTo(windows);
+      }
+    }
+    assertThat(m.recall()).as("window recall").isGreaterThanOrEqualTo(0.75);
+    assertThat(m.falsePositives()).as("false alarms among the quiet windows").isLessThanOrEqualTo(5);
+    assertThat(m.precision()).as("window precision").isGreaterThanOrEqualTo(0.6);
+  }
+}
