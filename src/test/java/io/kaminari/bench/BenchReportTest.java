@@ -130,6 +130,7 @@ class BenchReportTest {
         .contains("PyTorch 2.7.1+cu126").endsWith("| — |");
     assertThat(row(md, "| scorer peak RSS")).contains("600 MB").endsWith("| **missed** |");
     assertThat(row(md, "| scorer lost or doubled windows")).endsWith("| met |");
+    assertThat(row(md, "| scorer hot swap under load")).contains("| 80.0 ms |").endsWith("| met |");
     assertThat(md).contains("Targets: 6 met, 3 missed.");
     assertThat(md).contains("Machine: 2 cores, 24 GiB").contains("`java -jar target/kaminari.jar bench all`");
     assertThat(md).contains("DJL takes 2.00× PyTorch's wall time per epoch, and 1.50× its CPU time");
@@ -191,6 +192,16 @@ class BenchReportTest {
         .contains("bash src/bench/python/setup.sh");
     assertThat(md).contains("Not computed: no successful run of features.");
     assertThat(md).contains("Targets: 5 met, 3 missed.");
+  }
+
+  @Test
+  void aSwapTheScorerNeverReportedIsMissed() {
+    List<Run> runs = new ArrayList<>(fullRuns());
+    runs.removeIf(r -> r.bench().name().equals("scorer"));
+    runs.add(run("scorer", 5_000_000, "BENCH scorer flows=5000000 flows_per_s_per_core=350000 raw_flows_per_s=1000000"
+        + " p50_ms=20.0 p99_ms=250.0 swap_ms=-1 lost_windows=0 rss_mb=400"));
+    String md = BenchReport.markdown(suite(runs, Map.of(), 1), "");
+    assertThat(row(md, "| scorer hot swap under load")).contains("no swap reported").endsWith("| **missed** |");
   }
 
   @Test
