@@ -24,6 +24,8 @@ import java.util.SplittableRandom;
 public final class TrainBench {
   /** The seed spec's vector length. */
   public static final int DIMENSION = 64;
+  /** The vector file a run trains on, in its work directory (and which {@link PyTorchTrainBench} trains on again). */
+  public static final String VECTORS = "bench-vectors.kvec";
 
   private TrainBench() {}
 
@@ -34,6 +36,22 @@ public final class TrainBench {
 
   /** As {@link #run(int, int, Path)}, printing to {@code out}. */
   public static TrainingResult run(int windows, int epochs, Path workDir, PrintStream out) {
+    TrainingResult result = train(windows, epochs, workDir, out).result();
+    out.printf(Locale.ROOT, "BENCH train windows=%d epochs=%d seconds_per_epoch=%.3f seconds_total=%.3f%n", windows,
+        result.epochs().size(), secondsPerEpoch(result), result.secondsTotal());
+    return result;
+  }
+
+  /** The mean epoch wall time of a run. */
+  static double secondsPerEpoch(TrainingResult result) {
+    return result.epochs().stream().mapToDouble(p -> p.seconds()).average().orElse(Double.NaN);
+  }
+
+  /** A run's result and the process CPU seconds of its {@link Trainer#train} call. */
+  record Measured(TrainingResult result, double cpuSeconds) {}
+
+  /** As {@link #run(int, int, Path, PrintStream)} without the BENCH line. */
+  static Measured train(int windows, int epochs, Path workDir, PrintStream out) {
     if (windows < 10 || epochs < 1) {
       throw new IllegalArgumentException("bench needs windows >= 10 and epochs >= 1, got " + windows + ", " + epochs);
     }
@@ -42,10 +60,9 @@ public final class TrainBench {
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot create " + workDir, e);
     }
-    Path vectors = workDir.resolve("bench-vectors.kvec");
+    Path vectors = workDir.resolve(VECTORS);
     writeSynthetic(vectors, windows);
-    Hyperparameters hp = new Hyperparameters(List.of(20, 20), epochs, 256, 1e-3, "adam", 42L, 0, 0.1,
-        Hyperparameters.DEFAULTS.threshold());
+    Hyperparameters hp = hyperparameters(epochs);
     warmUp(workDir.resolve("warm-up"));
     out.printf(Locale.ROOT, "training %d windows x %d features, %d epochs%n", windows, DIMENSION, epochs);
     TrainingResult result;
@@ -54,14 +71,17 @@ public final class TrainBench {
       result = Trainer.train(source, DIMENSION, hp, workDir.resolve("model"), p -> out.println(p.line()));
     }
     double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
-    double perEpoch = result.epochs().stream().mapToDouble(p -> p.seconds()).average().orElse(Double.NaN);
     out.println("engine: " + result.engine());
     // Wall time suffers when other processes share the cores; CPU time shows what the run itself cost.
     out.printf(Locale.ROOT, "cpu_seconds_total=%.3f val_loss=%.6f threshold=%.6f%n", cpuSeconds,
         result.validationMetrics().get("val_loss"), result.threshold());
-    out.printf(Locale.ROOT, "BENCH train windows=%d epochs=%d seconds_per_epoch=%.3f seconds_total=%.3f%n", windows,
-        result.epochs().size(), perEpoch, result.secondsTotal());
-    return result;
+    return new Measured(result, cpuSeconds);
+  }
+
+  /** The bench's hyperparameters: the reference architecture, batch 256, Adam at 1e-3, seed 42, no early stopping. */
+  static Hyperparameters hyperparameters(int epochs) {
+    return new Hyperparameters(List.of(20, 20), epochs, 256, 1e-3, "adam", 42L, 0, 0.1,
+        Hyperparameters.DEFAULTS.threshold());
   }
 
   private static long processCpuNanos() {

@@ -3,6 +3,7 @@ package io.kaminari.cli;
 import io.kaminari.bench.BenchSuite;
 import io.kaminari.bench.CompactBench;
 import io.kaminari.bench.FeaturesBench;
+import io.kaminari.bench.PyTorchTrainBench;
 import io.kaminari.bench.ScorerBench;
 import io.kaminari.bench.TrainBench;
 import io.kaminari.common.KaminariConfig;
@@ -20,26 +21,34 @@ import picocli.CommandLine.Parameters;
  * {@code kaminari bench NAME}: runs one benchmark in a scratch home ({@code ${home}/bench}) and ends its output with
  * the line {@code BENCH NAME key=value ...} (a fixed format that other tooling parses).
  *
- * <p>Defaults are the sizes the issues name: compact 5M flows, features 10M flows, train 100k windows x 50 epochs,
- * scorer 20M flows.
+ * <p>Defaults are the sizes the issues name: compact 5M flows, features 10M flows, train (and train-pytorch) 100k
+ * windows x 50 epochs, scorer 20M flows. {@code all} runs its own sizes (see {@link BenchSuite}), times
+ * {@code --scale}.
  */
-@Command(name = "bench", description = "Run a benchmark (compact, features, train, scorer, or all); ends with one "
-    + "`BENCH NAME key=value ...` line.")
+@Command(name = "bench", description = "Run a benchmark (compact, features, train, train-pytorch, scorer, or all);"
+    + " ends with one `BENCH NAME key=value ...` line.")
 final class BenchCommand implements Callable<Integer> {
   @Mixin ConfigOptions options;
 
   @Parameters(index = "0", paramLabel = "NAME",
-      description = "compact, features, train, scorer, or all (each in its own JVM; writes docs/benchmarks.md)")
+      description = "compact, features, train, train-pytorch (DJL against PyTorch from Python, see bench.python),"
+          + " scorer, or all (each in its own JVM; writes docs/benchmarks.md)")
   String name;
 
   @Option(names = "--flows", description = "flows (compact: 5000000, features: 10000000, scorer: 20000000)")
   Long flows;
 
-  @Option(names = "--windows", defaultValue = "100000", description = "train: windows; default ${DEFAULT-VALUE}")
+  @Option(names = "--windows", defaultValue = "100000",
+      description = "train, train-pytorch: windows; default ${DEFAULT-VALUE}")
   int windows;
 
-  @Option(names = "--epochs", defaultValue = "50", description = "train: epochs; default ${DEFAULT-VALUE}")
+  @Option(names = "--epochs", defaultValue = "50",
+      description = "train, train-pytorch: epochs; default ${DEFAULT-VALUE}")
   int epochs;
+
+  @Option(names = "--scale", defaultValue = "1", description = "all: multiply every size by this (e.g. 0.01 for a"
+      + " smoke run of the suite; targets are then not judged); default ${DEFAULT-VALUE}")
+  double scale;
 
   @Override
   public Integer call() throws Exception {
@@ -54,11 +63,18 @@ final class BenchCommand implements Callable<Integer> {
       case CompactBench.NAME -> withSpark(config, spark -> CompactBench.run(spark, config, orDefault(5_000_000)));
       case "features" -> withSpark(config, spark -> FeaturesBench.run(spark, config, orDefault(10_000_000)));
       case "train" -> TrainBench.run(windows, epochs, work.resolve("train"));
+      case PyTorchTrainBench.NAME -> PyTorchTrainBench.run(windows, epochs, work.resolve("train-pytorch"),
+          PyTorchTrainBench.python(config), System.out);
       case ScorerBench.NAME -> ScorerBench.run(orDefault(20_000_000), work.resolve("scorer"),
           jar().resolveSibling("kaminari-scorer.jar"), System.out);
-      case "all" -> BenchSuite.run(jar(), options.asArgs(), Path.of("docs", "benchmarks.md"));
+      case "all" -> {
+        if (!BenchSuite.run(jar(), config, options.asArgs(), scale, Path.of("docs", "benchmarks.md"))) {
+          System.err.println("bench all: some benchmarks failed (see docs/benchmarks.md)");
+          return 1;
+        }
+      }
       default -> throw new IllegalArgumentException(
-          "unknown benchmark '" + name + "' (known: compact, features, train, scorer, all)");
+          "unknown benchmark '" + name + "' (known: compact, features, train, train-pytorch, scorer, all)");
     }
     return 0;
   }

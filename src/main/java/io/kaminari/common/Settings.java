@@ -91,6 +91,10 @@ public final class Settings {
   public static final ConfigKey<Integer> SCORER_RECENT = key("scorer.recent-results", "20000",
       "scored windows kept in memory for /api/scores and the dashboard", Settings::positiveInt);
 
+  public static final ConfigKey<String> BENCH_PYTHON = key("bench.python", "",
+      "Python interpreter with torch for `kaminari bench train-pytorch` (and `bench all`); empty = the venv that"
+          + " src/bench/python/setup.sh makes, .venv-bench/bin/python under the working directory", s -> s);
+
   private static <T> ConfigKey<T> key(String name, String def, String doc, Function<String, T> parser) {
     ConfigKey<T> k = new ConfigKey<>(name, def, doc, parser);
     KEYS.put(name, k);
