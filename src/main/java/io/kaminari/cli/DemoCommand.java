@@ -143,7 +143,7 @@ final class DemoCommand extends SparkCommand {
 
   /**
    * {@code --upstream}: the flows come from the real producer ({@link UpstreamPipeline}, docs/upstream.md): generated
-   * benign packets with three real attack captures at known times, exported by softflowd and collected by nfacctd into
+   * benign packets with three real attack captures at known times (two in the scored hour), exported by softflowd and collected by nfacctd into
    * the demo's broker; then the same stages as the generated demo, on the replayed timeline.
    */
   private int runUpstream(KaminariConfig config, SparkSession spark, Path home) throws Exception {
@@ -152,7 +152,7 @@ final class DemoCommand extends SparkCommand {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(home.resolve("kafka"))) {
       step("1. Kafka broker (KRaft, in-process) on " + kafka.bootstrapServers() + "; the attacks replayed:");
       for (UpstreamReplay.Attack a : UpstreamReplay.ATTACKS) {
-        System.out.printf("     %s at %s (%s)%n", a.what(), a.at(), a.file());
+        System.out.printf("     %s at %s (%s)%s%n", a.what(), a.at(), a.file(), a.scored() ? "" : " [not scored]");
       }
       step("2-8. packets -> softflowd -> nfacctd -> " + TOPIC + " -> land -> compact -> features -> train -> score"
           + " -> streaming scorer");

@@ -35,10 +35,10 @@ import org.junit.jupiter.api.Test;
  * -> features -> train -> batch score and the streaming scorer; and real exporters' captures -> nfacctd -> land ->
  * compact.
  *
- * <p>Proves that nothing is lost or altered between the exporter and the table (every record softflowd exported is
- * published, every published record is landed and compacted, every key nfacctd wrote is in the row unchanged), that
- * the attacks keep their shape, and that both scorers flag the attack windows, naming the attacked port, and no quiet
- * window. No mocks, no skips: missing tools fail the test.
+ * <p>Proves that nothing is lost or altered between the exporter and the table (every packet replayed is counted in a
+ * published record, every published record is landed and compacted, every key nfacctd wrote is in the row unchanged),
+ * that the attacks keep their shape, and that both scorers flag the attack windows of the test hour, naming the
+ * attacked port, and no quiet window. No mocks, no skips: missing tools fail the test.
  */
 class UpstreamChainIT {
   private static final String TOPIC = "pmacct.upstream";
@@ -77,10 +77,27 @@ class UpstreamChainIT {
 
     List<Upstream.Published> published = Upstream.consume(kafka.bootstrapServers(), TOPIC);
     long flows = published.stream().filter(Upstream.Published::isFlow).count();
-    System.out.printf("upstream chain: softflowd exported %d records; nfacctd published %d (%d flows, %d markers)%n",
-        r.replay().exported(), published.size(), flows, published.size() - flows);
-    assertThat(flows).as("flow records nfacctd published vs records softflowd exported")
-        .isEqualTo(r.replay().exported());
+    long packets = published.stream().filter(Upstream.Published::isFlow)
+        .mapToLong(p -> p.json().path("packets").asLong()).sum();
+    System.out.printf("upstream chain: softflowd reported %d records exported, sent %d records (%d packets) for %d IP"
+        + " packets; nfacctd published %d (%d flows with %d packets, %d markers)%n", r.replay().exported(),
+        r.replay().sentRecords(), r.replay().sentPackets(), r.replay().ipPackets(), published.size(), flows, packets,
+        published.size() - flows);
+    // Nothing lost between exporter and broker: every record in the NetFlow datagrams softflowd sent (counted by a
+    // relay on the way, whose v9 sequence numbers show it missed none) is published, with the same packet total.
+    assertThat(r.replay().sequenceGaps()).as("datagrams the counting relay missed").isZero();
+    assertThat(flows).as("flow records nfacctd published vs records softflowd sent").isEqualTo(r.replay().sentRecords());
+    assertThat(packets).as("packets in the published records vs in the records softflowd sent")
+        .isEqualTo(r.replay().sentPackets());
+    // softflowd itself is not exact (docs/upstream.md): its "Flows exported" count is a little higher than what it
+    // sends, and a few packets of the replayed captures are in no record (measured: 50 of 1,034,847).
+    assertThat(r.replay().exported()).as("records softflowd reported").isGreaterThanOrEqualTo(flows)
+        .isLessThan(flows + flows / 1000);
+    assertThat(packets).as("packets in the published records vs IP packets replayed")
+        .isLessThanOrEqualTo(r.replay().ipPackets())
+        .isGreaterThan(r.replay().ipPackets() - r.replay().ipPackets() / 10_000);
+    assertThat(r.replay().packets() - r.replay().ipPackets()).as("non-IP frames replayed (ARP in the SYN-ACK capture)")
+        .isEqualTo(4);
     // Sanity of the packet side: the generator's records became packets and the captures were all replayed.
     assertThat(r.replay().benignRecords()).isGreaterThan(30_000);
     assertThat(r.replay().attackPackets()).containsExactly(Map.entry("amp.TCP.reflection.SYNACK.pcap", 8_000L),
@@ -101,14 +118,20 @@ class UpstreamChainIT {
     // Detection. The attack windows are found from the table (flows to the victim), not from the scorers.
     Map<Instant, UpstreamReplay.Attack> attacks = r.attackWindows();
     System.out.println("upstream chain: attack windows " + attacks);
+    Map<Instant, UpstreamReplay.Attack> expected = new TreeMap<>();
     for (UpstreamReplay.Attack a : UpstreamReplay.ATTACKS) {
-      Instant first = a.at().truncatedTo(ChronoUnit.MINUTES);
-      assertThat(attacks).as("attack windows").containsEntry(first, a);
+      if (a.scored()) expected.put(a.at().truncatedTo(ChronoUnit.MINUTES), a);
     }
-    assertThat(attacks.values()).as("windows of the 13.6-minute SYN flood")
-        .filteredOn(a -> a.port().equals("dst_port 21")).hasSizeGreaterThanOrEqualTo(13);
-    assertThat(r.batchWindows()).as("global windows of the test hour scored in batch").isEqualTo(60);
-    assertThat(r.streamWindows()).as("global windows of the test hour closed by the stream").isEqualTo(60);
+    assertThat(attacks).as("attack windows of the test hour: one per sub-second reflection")
+        .containsExactlyEntriesOf(expected);
+    assertThat(r.batchScores()).as("global windows of the test hour scored in batch").hasSize(60);
+    assertThat(r.streamScores()).as("global windows of the test hour closed by the stream").hasSize(60);
+    System.out.println("upstream chain: batch scores of the test hour " + r.batchScores());
+    // Same model, same vectors: the two scorers agree window by window.
+    r.batchScores().forEach((w, score) -> assertThat(r.streamScores().get(w)).as("streaming score of " + w)
+        .isCloseTo(score, org.assertj.core.data.Percentage.withPercentage(0.01)));
+    assertThat(r.streamFlagged().keySet()).as("windows flagged by the stream vs batch")
+        .containsExactlyElementsOf(r.batchFlagged().keySet());
     assertFlagsExactlyTheAttacks("batch scorer", r.batchFlagged(), attacks);
     assertFlagsExactlyTheAttacks("streaming scorer", r.streamFlagged(), attacks);
     Upstream.lap("checked", t0);
@@ -268,23 +291,39 @@ class UpstreamChainIT {
 
   /** The attacks keep their shape through the chain; each is found by its replayed time. */
   private static void assertAttackShapes(SparkSession spark) {
-    String f = Warehouse.FLOWS + " WHERE ip_dst = '" + UpstreamReplay.VICTIM + "' AND event_time >= ";
-    // StopDDoS SYN flood: 60 spoofed sources against the victim, every record carries SYN (bit 2).
-    String flood = f + "'2024-05-01 15:40:30' AND event_time < '2024-05-01 15:55:00'";
+    String f = Warehouse.FLOWS + " WHERE ip_dst = '" + UpstreamReplay.VICTIM + "' AND ";
+    Map<String, String> during = new TreeMap<>();
+    for (UpstreamReplay.Attack a : UpstreamReplay.ATTACKS) {
+      // The scored reflections last under a second, the unscored SYN flood 13.6 minutes.
+      Instant to = a.at().plus(a.scored() ? Duration.ofSeconds(1) : Duration.ofMinutes(14));
+      during.put(a.file(), "event_time >= '" + sql(a.at()) + "' AND event_time < '" + sql(to) + "'");
+    }
+    // StopDDoS SYN flood: 60 sources against the victim, every record carries SYN (bit 2); most of its packets are
+    // SYN-ACKs from two hosts to port 21, the rest SYNs to ports such as 9069, 9070 and 445.
+    String flood = f + during.get("amp.TCP.syn.optionallyACK.optionallysamePort.pcap");
     assertThat(scalar(spark, "SELECT count(DISTINCT ip_src) FROM " + flood + " AND ip_proto = 6")).isEqualTo(60);
+    assertThat(scalar(spark, "SELECT sum(packets) FROM " + flood + " AND port_dst = 21 AND tcp_flags = 18"))
+        .as("SYN-ACK packets to port 21").isEqualTo(532);
     assertThat(scalar(spark, "SELECT count(*) FROM " + flood + " AND (tcp_flags & 2) = 0"))
         .as("SYN flood records without SYN").isZero();
+    // Its 336 records (one per source and source port) start over the whole 13.6 minutes.
+    assertThat(scalar(spark, "SELECT count(DISTINCT date_trunc('MINUTE', event_time)) FROM " + flood))
+        .as("minutes with SYN flood records").isGreaterThanOrEqualTo(13);
     // SYN-ACK reflection: thousands of reflectors answering SYN+ACK to the victim within a second.
-    assertThat(scalar(spark, "SELECT count(DISTINCT ip_src) FROM " + f
-        + "'2024-05-01 15:10:30' AND event_time < '2024-05-01 15:10:31' AND ip_proto = 6 AND (tcp_flags & 18) = 18"))
-        .isGreaterThan(5_000);
+    assertThat(scalar(spark, "SELECT count(DISTINCT ip_src) FROM " + f + during.get("amp.TCP.reflection.SYNACK.pcap")
+        + " AND ip_proto = 6 AND (tcp_flags & 18) = 18")).isGreaterThan(5_000);
     // ISAKMP amplification: 2,767 reflectors, all from UDP port 4500 (NAT-T), all to the victim.
-    String isakmp = f + "'2024-05-01 15:25:30' AND event_time < '2024-05-01 15:25:31'";
+    String isakmp = f + during.get("amp.UDP.isakmp.pcap");
     assertThat(scalar(spark, "SELECT count(DISTINCT ip_src) FROM " + isakmp + " AND ip_proto = 17 AND port_src = 4500"))
         .isEqualTo(2_767);
     assertThat(scalar(spark, "SELECT count(*) FROM " + isakmp + " AND port_src <> 4500")).isZero();
     // Nothing of the generated background goes to the victim: the attack windows are told apart by it.
-    assertThat(scalar(spark, "SELECT count(*) FROM " + f + "'2024-05-01 00:00:00' AND (event_time < '2024-05-01 15:10:30'"
-        + " OR event_time >= '2024-05-01 15:55:00')")).as("flows to the victim outside the attacks").isZero();
+    assertThat(scalar(spark, "SELECT count(*) FROM " + f + "NOT ((" + String.join(") OR (", during.values()) + "))"))
+        .as("flows to the victim outside the attacks").isZero();
+  }
+
+  /** A Spark SQL timestamp literal of {@code t} (the session time zone is UTC in tests). */
+  private static String sql(Instant t) {
+    return t.toString().replace('T', ' ').replace("Z", "");
   }
 }
