@@ -143,8 +143,8 @@ final class DemoCommand extends SparkCommand {
 
   /**
    * {@code --upstream}: the flows come from the real producer ({@link UpstreamPipeline}, docs/upstream.md): generated
-   * benign packets with three real attack captures at known times (two in the scored hour), exported by softflowd and collected by nfacctd into
-   * the demo's broker; then the same stages as the generated demo, on the replayed timeline.
+   * benign packets with three real attack captures at known times (two in the scored hour), exported by softflowd and
+   * collected by nfacctd into the demo's broker; then the same stages as the generated demo, on the replayed timeline.
    */
   private int runUpstream(KaminariConfig config, SparkSession spark, Path home) throws Exception {
     step("Kaminari demo --upstream in " + home);

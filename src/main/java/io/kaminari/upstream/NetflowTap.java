@@ -14,8 +14,8 @@ import java.util.Map;
  * A UDP relay between a NetFlow v9 exporter and nfacctd that counts what the exporter really sent: flow records and the
  * packets they carry, decoded from each datagram before it is forwarded unchanged.
  *
- * <p>Why: softflowd's own "Flows exported" line is not an exact count of what it sends (measured with a loopback capture:
- * it reported 72,143 records for 72,107 sent), so the collector can only be held to what was on the wire. Datagrams the
+ * <p>Why: softflowd's own "Flows exported" line is not an exact count of what it sends (measured with a loopback
+ * capture: it reported 72,143 records for 72,107 sent), so the collector can only be held to what was on the wire. Datagrams the
  * relay itself missed show as gaps in the exporters' v9 sequence numbers ({@link #sequenceGaps()}), so a lossy relay
  * cannot pass for a lossless collector.
  */
@@ -112,7 +112,8 @@ public final class NetflowTap implements AutoCloseable {
             }
             recordLength += len;
           }
-          templates.put(senderPort + "/" + sourceId + "/" + templateId, new int[] {recordLength, pktsOffset, pktsLength});
+          templates.put(senderPort + "/" + sourceId + "/" + templateId,
+              new int[] {recordLength, pktsOffset, pktsLength});
           t += 4 + 4 * fields;
         }
       } else if (id == 1) {

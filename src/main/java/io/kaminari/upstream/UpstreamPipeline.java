@@ -253,7 +253,8 @@ public final class UpstreamPipeline {
       if (w.isBefore(UpstreamReplay.TRAIN_TO) || !w.isBefore(UpstreamReplay.TEST_TO)) continue;
       UpstreamReplay.Attack by = null;
       for (UpstreamReplay.Attack a : UpstreamReplay.ATTACKS) {
-        if (a.scored() && a.at().isBefore(w.plusSeconds(spec.windowSeconds())) && (by == null || a.at().isAfter(by.at()))) by = a;
+        boolean started = a.at().isBefore(w.plusSeconds(spec.windowSeconds()));
+        if (a.scored() && started && (by == null || a.at().isAfter(by.at()))) by = a;
       }
       out.put(w, by);
     }

@@ -23,14 +23,16 @@ import java.util.regex.Pattern;
 /**
  * The packet side of the real upstream chain: generated benign traffic as packets, with real attack captures moved to
  * known times inside it, exported by {@code softflowd} (NetFlow v9, through a counting {@link NetflowTap}) to a real
- * {@code nfacctd}, which publishes pmacct JSON to a Kafka topic. Shared by {@code kaminari demo --upstream} and {@code UpstreamChainIT} (docs/upstream.md).
+ * {@code nfacctd}, which publishes pmacct JSON to a Kafka topic. Shared by {@code kaminari demo --upstream} and
+ * {@code UpstreamChainIT} (docs/upstream.md).
  *
  * <p>The timeline ({@link #START} .. {@link #END}, on 2024-05-01 where the generator's diurnal curve is flat) has a
  * training part of benign traffic only, a test hour with two attacks, and a benign tail with a third (unscored) one. It
  * is replayed in {@link #CHUNK}s of capture time, one softflowd run per chunk, with a pause longer than nfacctd's 1 s
  * {@code kafka_refresh_time} between them: nfacctd publishes its cache in hash order, so without the pause the whole
- * timeline would reach Kafka shuffled; with it, the topic is in event-time order up to about two chunks (a partly filled
- * plugin buffer can wait for the next chunk), which is what {@link #STREAM_LATENESS} allows the streaming scorer.
+ * timeline would reach Kafka shuffled; with it, the topic is in event-time order up to about two chunks (a partly
+ * filled plugin buffer can wait for the next chunk), which is what {@link #STREAM_LATENESS} allows the streaming
+ * scorer.
  */
 public final class UpstreamReplay {
   private UpstreamReplay() {}
@@ -95,7 +97,7 @@ public final class UpstreamReplay {
    *
    * @param benignRecords flow records the generator produced (request and reply records)
    * @param packets packets written, benign and attack
-   * @param ipPackets the IPv4 and IPv6 ones among them: what a flow exporter counts (the captures hold a few ARP frames)
+   * @param ipPackets the IPv4 and IPv6 ones among them, which a flow exporter counts (the captures hold 4 ARP frames)
    * @param attackPackets packets per attack capture file
    * @param exported flow records softflowd reported exporting, over all chunks (a little more than it sends)
    * @param sentRecords flow records in the NetFlow datagrams softflowd sent, counted on the way ({@link NetflowTap}):

@@ -86,7 +86,8 @@ class UpstreamChainIT {
     // Nothing lost between exporter and broker: every record in the NetFlow datagrams softflowd sent (counted by a
     // relay on the way, whose v9 sequence numbers show it missed none) is published, with the same packet total.
     assertThat(r.replay().sequenceGaps()).as("datagrams the counting relay missed").isZero();
-    assertThat(flows).as("flow records nfacctd published vs records softflowd sent").isEqualTo(r.replay().sentRecords());
+    assertThat(flows).as("flow records nfacctd published vs records softflowd sent")
+        .isEqualTo(r.replay().sentRecords());
     assertThat(packets).as("packets in the published records vs in the records softflowd sent")
         .isEqualTo(r.replay().sentPackets());
     // softflowd itself is not exact (docs/upstream.md): its "Flows exported" count is a little higher than what it
