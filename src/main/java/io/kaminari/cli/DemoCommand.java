@@ -35,6 +35,9 @@ import io.kaminari.ingest.CompactJob;
 import io.kaminari.ingest.LandConfig;
 import io.kaminari.ingest.LandJob;
 import io.kaminari.kafka.EmbeddedKafka;
+import io.kaminari.upstream.Tools;
+import io.kaminari.upstream.UpstreamPipeline;
+import io.kaminari.upstream.UpstreamReplay;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,8 +73,12 @@ final class DemoCommand extends SparkCommand {
   @Option(names = "--http-port", defaultValue = "0", description = "scorer dashboard port (0: any free port)")
   int httpPort;
 
-  @Option(names = "--serve", description = "keep the scorer's dashboard up at the end until interrupted")
+  @Option(names = "--serve", description = "keep the scorer's dashboard up at the end until interrupted (not with --upstream)")
   boolean serve;
+
+  @Option(names = "--upstream", description = "produce the flows with the real upstream chain: generated packets and real"
+      + " attack captures -> softflowd -> nfacctd -> Kafka (needs the Debian packages pmacct and softflowd)")
+  boolean upstream;
 
   @Override
   Task prepare(KaminariConfig config) {
@@ -81,6 +88,12 @@ final class DemoCommand extends SparkCommand {
           + "(no metastore.uris, a local warehouse.dir)");
     }
     Path home = Path.of(config.get(Settings.HOME)).toAbsolutePath().normalize();
+    if (upstream) {
+      if (serve) throw new ConfigException("--serve is not available with --upstream");
+      // Before Spark starts: a missing program fails at once, naming the Debian packages.
+      Tools.requireChain();
+      return spark -> runUpstream(config, spark, home);
+    }
     return spark -> run(config, spark, home);
   }
 
@@ -88,12 +101,7 @@ final class DemoCommand extends SparkCommand {
 
   private int run(KaminariConfig config, SparkSession spark, Path home) throws Exception {
     step("Kaminari demo in " + home);
-    spark.sql("DROP DATABASE IF EXISTS " + Warehouse.DATABASE + " CASCADE");
-    deleteTree(Path.of(config.get(Settings.CHECKPOINTS).replaceFirst("^file:", ""), "land"));
-    if ("file".equals(config.get(Settings.MODEL_STORE).getScheme())) {
-      deleteTree(Path.of(config.get(Settings.MODEL_STORE)));
-    }
-    Warehouse.ensure(spark);
+    reset(config, spark);
 
     try (EmbeddedKafka kafka = EmbeddedKafka.start(home.resolve("kafka"))) {
       kafka.createTopics(2, TOPIC);
@@ -119,7 +127,47 @@ final class DemoCommand extends SparkCommand {
       batch(config, spark, home);
       stream(config, kafka, home);
     }
-    summary(config, spark, home);
+    summary(config, spark, home, "2024-05-02T00", "2024-05-03T00");
+    return 0;
+  }
+
+  /** Drops the kaminari database, the landing checkpoints and a local model store, so the demo can be rerun. */
+  private static void reset(KaminariConfig config, SparkSession spark) throws IOException {
+    spark.sql("DROP DATABASE IF EXISTS " + Warehouse.DATABASE + " CASCADE");
+    deleteTree(Path.of(config.get(Settings.CHECKPOINTS).replaceFirst("^file:", ""), "land"));
+    if ("file".equals(config.get(Settings.MODEL_STORE).getScheme())) {
+      deleteTree(Path.of(config.get(Settings.MODEL_STORE)));
+    }
+    Warehouse.ensure(spark);
+  }
+
+  /**
+   * {@code --upstream}: the flows come from the real producer ({@link UpstreamPipeline}, docs/upstream.md): generated
+   * benign packets with three real attack captures at known times (two in the scored hour), exported by softflowd and
+   * collected by nfacctd into the demo's broker; then the same stages as the generated demo, on the replayed timeline.
+   */
+  private int runUpstream(KaminariConfig config, SparkSession spark, Path home) throws Exception {
+    step("Kaminari demo --upstream in " + home);
+    reset(config, spark);
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(home.resolve("kafka"))) {
+      step("1. Kafka broker (KRaft, in-process) on " + kafka.bootstrapServers() + "; the attacks replayed:");
+      for (UpstreamReplay.Attack a : UpstreamReplay.ATTACKS) {
+        System.out.printf("     %s at %s (%s)%s%n", a.what(), a.at(), a.file(), a.scored() ? "" : " [not scored]");
+      }
+      step("2-8. packets -> softflowd -> nfacctd -> " + TOPIC + " -> land -> compact -> features -> train -> score"
+          + " -> streaming scorer");
+      UpstreamPipeline.Result r = UpstreamPipeline.run(
+          config.with(Settings.SCORER_HTTP_PORT, String.valueOf(httpPort)), spark, kafka, TOPIC,
+          home.resolve("demo/upstream"), seed, System.out);
+      step(String.format("Detections in the test hour %s .. %s: %d attack windows; batch flagged %d, stream %d",
+          UpstreamReplay.TRAIN_TO, UpstreamReplay.TEST_TO, r.attackWindows().size(), r.batchFlagged().size(),
+          r.streamFlagged().size()));
+      System.out.println("  per-window (batch)  " + WindowMetrics.of(r.batchFlagged().keySet(),
+          r.attackWindows().keySet()));
+      System.out.println("  per-window (stream) " + WindowMetrics.of(r.streamFlagged().keySet(),
+          r.attackWindows().keySet()));
+    }
+    summary(config, spark, home, "2024-05-01T15", "2024-05-01T16");
     return 0;
   }
 
@@ -192,7 +240,7 @@ final class DemoCommand extends SparkCommand {
     }
   }
 
-  private void summary(KaminariConfig config, SparkSession spark, Path home) {
+  private void summary(KaminariConfig config, SparkSession spark, Path home, String from, String to) {
     step("Tables");
     for (String t : new String[] {Warehouse.FLOWS_LANDING, Warehouse.FLOWS, Warehouse.FLOWS_REJECTED,
         Warehouse.PORT_VECTORS, Warehouse.ANOMALY_SCORES, Warehouse.JOB_RUNS}) {
@@ -201,11 +249,11 @@ final class DemoCommand extends SparkCommand {
     }
     step("Done. Look next:");
     System.out.println("  warehouse:  " + config.get(Settings.WAREHOUSE));
-    System.out.println("  labels:     " + home.resolve("demo/labels.csv"));
+    if (!upstream) System.out.println("  labels:     " + home.resolve("demo/labels.csv"));
     System.out.println("  SQL:        java -jar target/kaminari.jar sql --home " + home
         + " -e 'SELECT * FROM kaminari.v_anomalies'");
     System.out.println("  report:     java -jar target/kaminari.jar report --home " + home
-        + " --from 2024-05-02T00 --to 2024-05-03T00 --out " + home.resolve("report"));
+        + " --from " + from + " --to " + to + " --out " + home.resolve("report"));
     System.out.println("  models:     java -jar target/kaminari.jar models list --home " + home);
   }
 

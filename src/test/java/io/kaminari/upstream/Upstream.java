@@ -6,23 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kaminari.common.FlowSchema;
-import io.kaminari.common.JobRun;
-import io.kaminari.common.Settings;
 import io.kaminari.common.Warehouse;
-import io.kaminari.ingest.CompactConfig;
-import io.kaminari.ingest.CompactJob;
-import io.kaminari.ingest.LandConfig;
-import io.kaminari.ingest.LandJob;
-import io.kaminari.testing.TestSpark;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -89,49 +80,8 @@ final class Upstream {
     return out;
   }
 
-  /**
-   * Polls the topic until it holds {@code flows} flow records or its count has not moved for 2 s (at most
-   * {@code timeout}): nfacctd has then read every datagram, and SIGINT publishes what its buffers and cache still hold.
-   */
-  static long awaitFlows(String bootstrap, String topic, long flows, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    long seen = -1;
-    long stableSince = System.nanoTime();
-    while (System.nanoTime() < deadline) {
-      long now = consume(bootstrap, topic).stream().filter(Published::isFlow).count();
-      if (now >= flows) return now;
-      if (now != seen) {
-        seen = now;
-        stableSince = System.nanoTime();
-      } else if (System.nanoTime() - stableSince > Duration.ofSeconds(2).toNanos()) {
-        return now;
-      }
-      Thread.sleep(250);
-    }
-    return seen;
-  }
-
-  /** The result of landing a topic and compacting every landing hour it went to. */
-  record Ingested(JobRun land, JobRun compact) {}
-
-  /** Lands {@code topic} from a fresh checkpoint, then compacts the landing hours found in flows_landing. */
-  static Ingested landAndCompact(SparkSession spark, String bootstrap, String topic) throws Exception {
-    String checkpoints = TestSpark.config().get(Settings.CHECKPOINTS) + "/" + topic + "-" + System.nanoTime();
-    JobRun land = new LandJob(spark, new LandConfig(bootstrap, List.of(topic), Map.of(), null, checkpoints, 100_000))
-        .run();
-    // nfacctd stamps Kafka records with the time it sends them, so the landing hours are "now": read them back.
-    List<Row> hours = spark.table(Warehouse.FLOWS_LANDING).where(col("source").equalTo(topic))
-        .select("dt", "hour").distinct().collectAsList();
-    assertThat(hours).as("landing hours of " + topic).isNotEmpty();
-    List<Instant> starts = hours.stream()
-        .map(r -> Instant.parse(r.getString(0) + "T00:00:00Z").plus(r.getInt(1), ChronoUnit.HOURS)).sorted().toList();
-    JobRun compact = new CompactJob(spark, new CompactConfig(ZoneOffset.UTC, 1_000_000))
-        .compactRange(starts.get(0), starts.get(starts.size() - 1).plus(1, ChronoUnit.HOURS));
-    return new Ingested(land, compact);
-  }
-
   /** The counts every chain must reconcile: published == landed == input objects == flows + rejects + markers + dups. */
-  static void assertReconciles(List<Published> published, Ingested in) {
+  static void assertReconciles(List<Published> published, UpstreamPipeline.Ingested in) {
     long flows = published.stream().filter(Published::isFlow).count();
     long markers = published.size() - flows;
     assertThat(in.land().inputRecords()).as("records landed").isEqualTo(published.size());

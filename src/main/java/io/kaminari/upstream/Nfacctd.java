@@ -14,13 +14,13 @@ import java.util.concurrent.TimeUnit;
  * <p>Gotchas it encodes (docs/upstream.md): {@code kafka_refresh_time} defaults to 60 s, so it is 1 here; the core
  * process blocks SIGTERM, and SIGINT is what makes it purge its cache to Kafka and exit, so {@link #stop()} sends SIGINT.
  */
-final class Nfacctd implements AutoCloseable {
+public final class Nfacctd implements AutoCloseable {
   /** The primitives the chain aggregates on: every field Kaminari has a column for that softflowd exports. */
-  static final String AGGREGATE = "peer_src_ip, src_host, dst_host, src_port, dst_port, proto, tcpflags,"
+  public static final String AGGREGATE = "peer_src_ip, src_host, dst_host, src_port, dst_port, proto, tcpflags,"
       + " timestamp_start, timestamp_end, timestamp_arrival, timestamp_export, export_proto_version, export_proto_seqno";
 
-  final int port;
-  final Path log;
+  public final int port;
+  public final Path log;
   private final Process process;
 
   private Nfacctd(int port, Path log, Process process) {
@@ -30,7 +30,7 @@ final class Nfacctd implements AutoCloseable {
   }
 
   /** The configuration nfacctd runs with. */
-  static String config(int port, String bootstrapServers, String topic) {
+  public static String config(int port, String bootstrapServers, String topic) {
     String[] hostPort = bootstrapServers.split(":");
     return String.join("\n",
         "daemonize: false",
@@ -57,7 +57,7 @@ final class Nfacctd implements AutoCloseable {
   }
 
   /** Writes the config to {@code dir}, starts nfacctd on a free UDP port and waits until it listens. */
-  static Nfacctd start(Path dir, String bootstrapServers, String topic) throws Exception {
+  public static Nfacctd start(Path dir, String bootstrapServers, String topic) throws Exception {
     String exe = Tools.require("nfacctd", "pmacct");
     Files.createDirectories(dir);
     int port = freeUdpPort();
@@ -69,10 +69,10 @@ final class Nfacctd implements AutoCloseable {
     Nfacctd n = new Nfacctd(port, log, p);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!n.logText().contains("waiting for NetFlow/IPFIX data")) {
-      if (!p.isAlive()) throw new AssertionError("nfacctd exited (" + p.exitValue() + ") at start:\n" + n.logText());
+      if (!p.isAlive()) throw new IllegalStateException("nfacctd exited (" + p.exitValue() + ") at start:\n" + n.logText());
       if (System.nanoTime() > deadline) {
         p.destroyForcibly();
-        throw new AssertionError("nfacctd did not start listening within 20 s:\n" + n.logText());
+        throw new IllegalStateException("nfacctd did not start listening within 20 s:\n" + n.logText());
       }
       Thread.sleep(50);
     }
@@ -80,19 +80,19 @@ final class Nfacctd implements AutoCloseable {
   }
 
   /** SIGINT, which makes nfacctd purge its cache to Kafka and exit; fails if it does not exit cleanly. */
-  void stop() throws Exception {
+  public void stop() throws Exception {
     java.util.List<ProcessHandle> plugins = process.descendants().toList();
     Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
-    if (kill.waitFor() != 0) throw new AssertionError("kill -INT " + process.pid() + " failed");
+    if (kill.waitFor() != 0) throw new IllegalStateException("kill -INT " + process.pid() + " failed");
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       process.destroyForcibly();
-      throw new AssertionError("nfacctd did not exit within 30 s of SIGINT:\n" + logText());
+      throw new IllegalStateException("nfacctd did not exit within 30 s of SIGINT:\n" + logText());
     }
     // The core waits for its plugin children (which purge to Kafka on the same signal); make sure none outlives it.
     for (ProcessHandle h : plugins) h.onExit().get(30, TimeUnit.SECONDS);
   }
 
-  String logText() {
+  public String logText() {
     try {
       return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
     } catch (IOException e) {
