@@ -139,8 +139,8 @@ final class BenchReport {
             BenchLine l = h.apply(ScorerBench.NAME);
             double rate = l.number("flows_per_s_per_core");
             double raw = l.number("raw_flows_per_s");
-            return new Cells(perCore(rate), "raw consumer (the limit): " + perCore(raw),
-                ratio(rate / raw) + " of the raw limit", rate >= SCORER_PER_CORE);
+            return new Cells(perCore(rate), "raw single-thread consumer (the limit): " + count(raw) + " flows/s",
+                ratio(rate / raw) + " (scorer per core ÷ raw flows/s)", rate >= SCORER_PER_CORE);
           }),
       new Measure("scorer close-to-commit latency p99", ScorerBench.NAME, "≤ 1,000 ms", h -> {
         BenchLine l = h.apply(ScorerBench.NAME);

@@ -56,7 +56,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * p99_ms=.. swap_ms=.. lost_windows=.. rss_mb=..}.
  *
  * <p>Per core = flows / CPU seconds: the raw consumer's thread CPU time, and the scorer process's whole CPU time (all
- * its threads: consumer, producer, GC). Latency is the scorer's close-to-commit histogram, interpolated inside its
+ * its threads: consumer, producer, GC). {@code raw_flows_per_s} is what its name says, the raw single-thread
+ * consumer's flows per wall-clock second; the console line before it gives both per core and their ratio. Latency is the scorer's close-to-commit histogram, interpolated inside its
  * buckets. Swap time is the background load + validation of the new version plus its wait for the scoring loop.
  */
 public final class ScorerBench {
@@ -148,7 +149,7 @@ public final class ScorerBench {
         out.printf(Locale.ROOT, "scorer: started in %.1f s, %.0f flows/s wall (incl. scoring and commits), %.0f flows/s"
             + " per core, %.2f of the raw per-core limit%n", startupSeconds, wall, perCore, perCore / raw[1]);
         out.printf(Locale.ROOT, "BENCH scorer flows=%d flows_per_s_per_core=%.0f raw_flows_per_s=%.0f p50_ms=%.1f"
-            + " p99_ms=%.1f swap_ms=%.0f lost_windows=%d rss_mb=%.0f%n", flows, perCore, raw[1], p50, p99, swapMs, lost,
+            + " p99_ms=%.1f swap_ms=%.0f lost_windows=%d rss_mb=%.0f%n", flows, perCore, raw[0], p50, p99, swapMs, lost,
             rssMb);
       } finally {
         scorer.destroy();

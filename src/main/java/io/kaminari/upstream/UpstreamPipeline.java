@@ -18,6 +18,7 @@ import io.kaminari.ingest.CompactJob;
 import io.kaminari.ingest.LandConfig;
 import io.kaminari.ingest.LandJob;
 import io.kaminari.kafka.EmbeddedKafka;
+import io.kaminari.kafka.Topics;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ModelRegistry;
@@ -36,17 +37,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -306,26 +301,12 @@ public final class UpstreamPipeline {
 
   /** {all records, flow records (event_type purge)} of {@code topic}, read from the beginning to its end offsets. */
   static long[] countRecords(String bootstrap, String topic) throws IOException {
-    long all = 0;
-    long flows = 0;
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = c.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        if (System.nanoTime() > deadline) throw new IOException("could not read " + topic + " to its end");
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-          all++;
-          String type = JSON.readTree(new String(r.value(), StandardCharsets.UTF_8)).path("event_type").asText("purge");
-          if (type.equals("purge")) flows++;
-        }
-      }
-    }
-    return new long[] {all, flows};
+    long[] counts = new long[2];
+    Topics.readToEnd(bootstrap, topic, Duration.ofSeconds(60), r -> {
+      counts[0]++;
+      String type = JSON.readTree(new String(r.value(), StandardCharsets.UTF_8)).path("event_type").asText("purge");
+      if (type.equals("purge")) counts[1]++;
+    });
+    return counts;
   }
 }

@@ -28,22 +28,18 @@ import io.kaminari.model.ModelRegistry;
 import io.kaminari.model.ThresholdMethod;
 import io.kaminari.model.TrainConfig;
 import io.kaminari.model.TrainJob;
+import io.kaminari.kafka.Topics;
 import io.kaminari.testing.TestSpark;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -294,38 +290,24 @@ class BatchParityIT {
   }
 
   /** Every flow of {@code topic} with its coordinates, parsed as the scorer parses it. */
-  static List<Read> topicFlows(String topic) {
+  static List<Read> topicFlows(String topic) throws IOException {
     List<Read> out = new ArrayList<>();
     PmacctParser parser = new PmacctParser(KaminariConfig.defaults().get(Settings.COLLECTOR_ZONE));
-    Map<String, Object> p = new HashMap<>();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = c.partitionsFor(topic).stream()
-          .map(i -> new TopicPartition(topic, i.partition())).toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> ends = c.endOffsets(parts);
-      while (parts.stream().anyMatch(tp -> c.position(tp) < ends.get(tp))) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          parser.parse(r.value(), r.timestamp() * 1000, new PmacctParser.Sink() {
-            @Override
-            public void flow(int index, Flow flow) {
-              out.add(new Read(r.partition(), r.offset(), flow));
-            }
+    Topics.readToEnd(kafka.bootstrapServers(), topic, Duration.ofSeconds(60),
+        r -> parser.parse(r.value(), r.timestamp() * 1000, new PmacctParser.Sink() {
+          @Override
+          public void flow(int index, Flow flow) {
+            out.add(new Read(r.partition(), r.offset(), flow));
+          }
 
-            @Override
-            public void marker(int index, String eventType) {}
+          @Override
+          public void marker(int index, String eventType) {}
 
-            @Override
-            public void reject(int index, String raw, String reason) {
-              throw new AssertionError("generated record rejected: " + reason);
-            }
-          });
-        }
-      }
-    }
+          @Override
+          public void reject(int index, String raw, String reason) {
+            throw new AssertionError("generated record rejected: " + reason);
+          }
+        }));
     return out;
   }
 }

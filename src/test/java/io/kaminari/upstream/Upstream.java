@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kaminari.common.FlowSchema;
 import io.kaminari.common.Warehouse;
+import io.kaminari.kafka.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,11 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -54,29 +50,16 @@ final class Upstream {
   }
 
   /** Every record of {@code topic}, from the beginning to the current end offsets. */
-  static List<Published> consume(String bootstrap, String topic) {
+  static List<Published> consume(String bootstrap, String topic) throws IOException {
     List<Published> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = c.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        if (System.nanoTime() > deadline) throw new AssertionError("could not read " + topic + " to its end");
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-          String value = new String(r.value(), StandardCharsets.UTF_8);
-          try {
-            out.add(new Published(r.partition(), r.offset(), r.timestamp(), JSON.readTree(value)));
-          } catch (IOException e) {
-            throw new AssertionError("nfacctd published something that is not one JSON object: " + value, e);
-          }
-        }
+    Topics.readToEnd(bootstrap, topic, Duration.ofSeconds(60), r -> {
+      String value = new String(r.value(), StandardCharsets.UTF_8);
+      try {
+        out.add(new Published(r.partition(), r.offset(), r.timestamp(), JSON.readTree(value)));
+      } catch (IOException e) {
+        throw new AssertionError("nfacctd published something that is not one JSON object: " + value, e);
       }
-    }
+    });
     return out;
   }
 
