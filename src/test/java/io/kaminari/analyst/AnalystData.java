@@ -4,16 +4,8 @@ import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.common.Warehouse;
 import io.kaminari.features.FeatureSpec;
-import io.kaminari.features.FeaturesConfig;
-import io.kaminari.features.FeaturesJob;
 import io.kaminari.features.Scope;
-import io.kaminari.generate.FileFlowSink;
 import io.kaminari.generate.Scenarios;
-import io.kaminari.generate.TrafficGenerator;
-import io.kaminari.ingest.CompactConfig;
-import io.kaminari.ingest.CompactJob;
-import io.kaminari.ingest.LandConfig;
-import io.kaminari.ingest.LandJob;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ModelRegistry;
@@ -22,13 +14,13 @@ import io.kaminari.model.TrainConfig;
 import io.kaminari.model.TrainJob;
 import io.kaminari.scoring.ScoreConfig;
 import io.kaminari.scoring.ScoreJob;
+import io.kaminari.testing.DemoTraffic;
 import io.kaminari.testing.TestSpark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
@@ -57,18 +49,8 @@ final class AnalystData {
     TestSpark.resetWarehouse();
     Path home = Path.of(config.get(Settings.HOME));
     deleteTree(Path.of(config.get(Settings.MODEL_STORE))); // versions restart at 1
-    // A fresh input directory has a fresh landing checkpoint (keyed by the directory).
-    Path files = Files.createTempDirectory(home, "flows-in-");
-    try (FileFlowSink sink = new FileFlowSink(files, true)) {
-      new TrafficGenerator(Scenarios.demo(42, FLOWS_PER_DAY)).run(sink);
-    }
-    new LandJob(spark, LandConfig.files(config, files.toString())).run();
-    // File landing dates records by file modification time (now), so compaction covers the hours around now.
-    Instant now = Instant.now().truncatedTo(ChronoUnit.HOURS);
-    new CompactJob(spark, CompactConfig.from(config)).compactRange(now.minus(2, ChronoUnit.HOURS),
-        now.plus(2, ChronoUnit.HOURS));
+    DemoTraffic.landCompactFeatures(spark, config, FLOWS_PER_DAY);
     FeatureSpec spec = FeatureSpec.seed(Scope.GLOBAL);
-    new FeaturesJob(spark, FeaturesConfig.of(config, spec, Scenarios.DEMO_START, END)).run();
 
     ModelRegistry registry = ModelRegistry.fromConfig(config);
     Hyperparameters quick = Hyperparameters.DEFAULTS.withEpochs(15, 5);

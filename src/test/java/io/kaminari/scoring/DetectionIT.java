@@ -8,32 +8,23 @@ import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.common.Warehouse;
 import io.kaminari.features.FeatureSpec;
-import io.kaminari.features.FeaturesConfig;
-import io.kaminari.features.FeaturesJob;
 import io.kaminari.features.Scope;
 import io.kaminari.generate.AttackSpec;
-import io.kaminari.generate.FileFlowSink;
 import io.kaminari.generate.GenerationResult;
 import io.kaminari.generate.Label;
 import io.kaminari.generate.LabelWriter;
 import io.kaminari.generate.Scenarios;
-import io.kaminari.generate.TrafficGenerator;
-import io.kaminari.ingest.CompactConfig;
-import io.kaminari.ingest.CompactJob;
-import io.kaminari.ingest.LandConfig;
-import io.kaminari.ingest.LandJob;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelManifest;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ModelRegistry;
 import io.kaminari.model.TrainConfig;
 import io.kaminari.model.TrainJob;
+import io.kaminari.testing.DemoTraffic;
 import io.kaminari.testing.TestSpark;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -85,19 +76,8 @@ class DetectionIT {
     KaminariConfig config = TestSpark.config();
     TestSpark.resetWarehouse();
     Path home = Path.of(config.get(Settings.HOME));
-    // A fresh input directory has a fresh landing checkpoint (keyed by the directory).
-    Path files = Files.createTempDirectory(home, "detect-in-");
-    GenerationResult generated;
-    try (FileFlowSink sink = new FileFlowSink(files, true)) {
-      generated = new TrafficGenerator(Scenarios.demo(42, FLOWS_PER_DAY)).run(sink);
-    }
-    new LandJob(spark, LandConfig.files(config, files.toString())).run();
-    // File landing dates records by file modification time (now), so compaction covers the hours around now.
-    Instant now = Instant.now().truncatedTo(ChronoUnit.HOURS);
-    new CompactJob(spark, CompactConfig.from(config)).compactRange(now.minus(2, ChronoUnit.HOURS),
-        now.plus(2, ChronoUnit.HOURS));
+    GenerationResult generated = DemoTraffic.landCompactFeatures(spark, config, FLOWS_PER_DAY);
     FeatureSpec spec = FeatureSpec.seed(Scope.GLOBAL);
-    new FeaturesJob(spark, FeaturesConfig.of(config, spec, Scenarios.DEMO_START, END)).run();
 
     ModelRegistry registry = ModelRegistry.fromConfig(config);
     new TrainJob(spark, new TrainConfig(MODEL, spec, Scenarios.DEMO_START, DAY2, Hyperparameters.DEFAULTS, "champion",

@@ -1,0 +1,51 @@
+package io.kaminari.testing;
+
+import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.Settings;
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.FeaturesConfig;
+import io.kaminari.features.FeaturesJob;
+import io.kaminari.features.Scope;
+import io.kaminari.generate.FileFlowSink;
+import io.kaminari.generate.GenerationResult;
+import io.kaminari.generate.Scenarios;
+import io.kaminari.generate.TrafficGenerator;
+import io.kaminari.ingest.CompactConfig;
+import io.kaminari.ingest.CompactJob;
+import io.kaminari.ingest.LandConfig;
+import io.kaminari.ingest.LandJob;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import org.apache.spark.sql.SparkSession;
+
+/** The demo's two days of traffic (seed 42), through file landing, compaction and the global seed spec's features. */
+public final class DemoTraffic {
+  private DemoTraffic() {}
+
+  /** The end of the demo's second day. */
+  public static final Instant END = Scenarios.DEMO_START.plus(Duration.ofDays(2));
+
+  /**
+   * Generates the demo scenario at {@code flowsPerDay} into a fresh input directory under the session's home, lands
+   * it from files, compacts it and builds the port vectors of {@link FeatureSpec#seed} (global) for both days.
+   */
+  public static GenerationResult landCompactFeatures(SparkSession spark, KaminariConfig config, long flowsPerDay)
+      throws Exception {
+    // A fresh input directory has a fresh landing checkpoint (keyed by the directory).
+    Path files = Files.createTempDirectory(Path.of(config.get(Settings.HOME)), "demo-in-");
+    GenerationResult generated;
+    try (FileFlowSink sink = new FileFlowSink(files, true)) {
+      generated = new TrafficGenerator(Scenarios.demo(42, flowsPerDay)).run(sink);
+    }
+    new LandJob(spark, LandConfig.files(config, files.toString())).run();
+    // File landing dates records by file modification time (now), so compaction covers the hours around now.
+    Instant now = Instant.now().truncatedTo(ChronoUnit.HOURS);
+    new CompactJob(spark, CompactConfig.from(config)).compactRange(now.minus(2, ChronoUnit.HOURS),
+        now.plus(2, ChronoUnit.HOURS));
+    new FeaturesJob(spark, FeaturesConfig.of(config, FeatureSpec.seed(Scope.GLOBAL), Scenarios.DEMO_START, END)).run();
+    return generated;
+  }
+}
