@@ -171,7 +171,8 @@ public final class CompactJob {
     }
     long rejected = quarantine(landing, tally, replays, from, to);
 
-    Set<Long> touched = tally.flowsByHour().keySet();
+    Map<Long, Long> flowsByHour = tally.flowsByHour();
+    Set<Long> touched = flowsByHour.keySet();
     Set<Long> existing = touched.stream().filter(present::contains).collect(Collectors.toUnmodifiableSet());
     // Hours whose rows must be deduplicated: those with rows already in the table, or all of them after a replay.
     Set<Long> merged = replays ? touched : existing;
@@ -181,7 +182,7 @@ public final class CompactJob {
     if (!merged.isEmpty()) {
       Dataset<Row> old = spark.table(Warehouse.FLOWS).where(hoursFilter(existing)).select(columns(TABLE_COLUMNS));
       existingRows = existing.isEmpty() ? 0 : old.count();
-      long maxRows = merged.stream().mapToLong(h -> tally.flowsByHour().get(h)).max().orElse(0) + existingRows;
+      long maxRows = merged.stream().mapToLong(flowsByHour::get).max().orElse(0) + existingRows;
       files = (int) Math.max(1, Math.min(1000, (maxRows + config.rowsPerFile() - 1) / config.rowsPerFile()));
       int tasks = Math.max(1, Math.min(4000, merged.size() * files));
       mergedRows = insertMerged(merge(flows(landing, new HourSelection(merged, true), null), old, files, tasks),
