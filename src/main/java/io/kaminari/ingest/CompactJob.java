@@ -68,8 +68,9 @@ import org.apache.spark.util.AccumulatorV2;
  * count; objects whose coordinates are already in {@code flows} (replays, reruns) are counted as duplicates and not
  * written again. Records that arrive late (event hour before H) are merged into their event-hour partition: the touched
  * partitions are rewritten as the union of what they held and the new rows, deduplicated by source coordinates with the
- * existing row winning. The flows partitions are replaced by Spark's dynamic partition overwrite, so a run killed before
- * its commit leaves the table as it was, and rerunning any hour gives the same rows.
+ * existing row winning. The flows partitions are replaced by Spark's dynamic partition overwrite, new hours in one commit
+ * and merged hours in a second, so a killed run never leaves a partition half written, and rerunning any hour gives the
+ * same rows.
  *
  * <p>How (docs/ingest.md): copies of a record share their coordinates and so their event hour, which makes the dedup
  * local to an hour. A scan of the landing coordinates alone (no parsing) tells whether the range holds a record twice
