@@ -9,16 +9,8 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 venv="${KAMINARI_AIRFLOW_VENV:-$repo/.venv-airflow}"
-python="${PYTHON:-$(command -v python3.11 || command -v python3)}"
-stamp="$venv/.requirements.sha256"
-want=$(sha256sum dags/requirements.txt | cut -d' ' -f1)
-if [ ! -x "$venv/bin/python" ]; then
-  "$python" -m venv "$venv"
-fi
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r dags/requirements.txt
-  echo "$want" > "$stamp"
-fi
+. .ci/venv.sh
+ensure_venv "$venv" dags/requirements.txt
 
 export AIRFLOW_HOME="$repo/target/airflow-home"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False

@@ -10,16 +10,8 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 venv="${KAMINARI_NOTEBOOK_VENV:-$repo/.venv-notebooks}"
-python="${PYTHON:-$(command -v python3.11 || command -v python3)}"
-stamp="$venv/.requirements.sha256"
-want=$(sha256sum notebooks/requirements.txt | cut -d' ' -f1)
-if [ ! -x "$venv/bin/python" ]; then
-  "$python" -m venv "$venv"
-fi
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r notebooks/requirements.txt
-  echo "$want" > "$stamp"
-fi
+. .ci/venv.sh
+ensure_venv "$venv" notebooks/requirements.txt
 
 export SPARK_LOCAL_IP=127.0.0.1
 home="$repo/target/nb-home"

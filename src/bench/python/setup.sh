@@ -6,9 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 venv="${KAMINARI_BENCH_VENV:-$PWD/.venv-bench}"
-python="${PYTHON:-$(command -v python3.11 || command -v python3)}"
-if [ ! -x "$venv/bin/python" ]; then
-  "$python" -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install -q --disable-pip-version-check -r src/bench/python/requirements.txt
+. .ci/venv.sh
+ensure_venv "$venv" src/bench/python/requirements.txt
 "$venv/bin/python" src/bench/python/train_bench.py --check
