@@ -72,11 +72,7 @@ final class EvaluateCommand extends SparkCommand {
 
   @Override
   Task prepare(KaminariConfig config) {
-    Scope s = switch (scope) {
-      case "global" -> Scope.GLOBAL;
-      case "dst-prefix" -> Scope.DST_PREFIX;
-      default -> throw new IllegalArgumentException("--scope must be global or dst-prefix, got '" + scope + "'");
-    };
+    Scope s = Scope.parse(scope);
     if (!Files.exists(flows)) throw new IllegalArgumentException("--flows " + flows + " does not exist");
     if (!Files.isRegularFile(labels)) throw new IllegalArgumentException("--labels " + labels + " is not a file");
     EvaluateConfig cfg = new EvaluateConfig(flows, labels, Durations.parse(window), s, trainFrom, trainTo, testFrom,

@@ -42,11 +42,7 @@ final class SelectPortsCommand extends SparkCommand {
 
   @Override
   Task prepare(KaminariConfig config) {
-    Scope s = switch (scope) {
-      case "global" -> Scope.GLOBAL;
-      case "dst-prefix" -> Scope.DST_PREFIX;
-      default -> throw new IllegalArgumentException("--scope must be global or dst-prefix, got '" + scope + "'");
-    };
+    Scope s = Scope.parse(scope);
     SelectPortsConfig select = SelectPortsConfig.of(config, FeaturesConfig.parseTime(from), FeaturesConfig.parseTime(to),
         src, dst, s, windowSeconds, name, out);
     return spark -> {

@@ -15,6 +15,14 @@ public enum Scope {
     this.jsonName = jsonName;
   }
 
+  /** The scope named {@code name} ({@code global} or {@code dst-prefix}), with a clear error for anything else. */
+  public static Scope parse(String name) {
+    for (Scope s : values()) {
+      if (s.jsonName.equals(name)) return s;
+    }
+    throw new IllegalArgumentException("scope must be global or dst-prefix, got '" + name + "'");
+  }
+
   /** The name used in spec JSON and in the spec id's canonical form. */
   @JsonValue
   public String jsonName() {

@@ -6,9 +6,6 @@ import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
 import io.kaminari.model.ModelManifest;
 import io.kaminari.model.ModelRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -17,9 +14,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code kaminari models}: output of list/show and exit codes of refusals, through {@link Main#run}. */
@@ -27,18 +24,11 @@ class ModelsCommandTest {
   private static final FeatureSpec SPEC = FeatureSpec.seed(Scope.GLOBAL);
 
   @TempDir Path work;
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-  private PrintStream oldOut;
-  private PrintStream oldErr;
+  @RegisterExtension final Console console = new Console();
   private String store;
 
   @BeforeEach
   void setUp() throws Exception {
-    oldOut = System.out;
-    oldErr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     Path root = work.resolve("models");
     store = "model.store=" + root.toUri();
     ModelRegistry registry = new ModelRegistry(root.toUri(), new Configuration());
@@ -50,26 +40,19 @@ class ModelsCommandTest {
     }
   }
 
-  @AfterEach
-  void restore() {
-    System.setOut(oldOut);
-    System.setErr(oldErr);
-  }
-
   private int run(String... args) {
-    out.reset();
-    err.reset();
+    console.reset();
     List<String> all = new ArrayList<>(Arrays.asList(args));
     all.addAll(List.of("--home", work.resolve("home").toString(), "--set", store));
     return Main.run(all.toArray(String[]::new));
   }
 
   private String stdout() {
-    return out.toString(StandardCharsets.UTF_8);
+    return console.out();
   }
 
   private String stderr() {
-    return err.toString(StandardCharsets.UTF_8);
+    return console.err();
   }
 
   @Test
@@ -119,7 +102,7 @@ class ModelsCommandTest {
     assertThat(run("models", "promote", "flow-ae", "7")).isEqualTo(1);
     assertThat(stderr()).contains("flow-ae has no version 7");
     assertThat(run("models", "gc", "flow-ae")).isEqualTo(2); // usage: --keep is required
-    err.reset();
+    console.reset();
     assertThat(Main.run("models")).isEqualTo(2);
     assertThat(stderr()).contains("missing subcommand");
   }

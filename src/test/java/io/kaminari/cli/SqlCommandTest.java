@@ -5,47 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kaminari.common.Settings;
 import io.kaminari.testing.TestSpark;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code kaminari sql} through {@link Main#run} on a small in-memory table: -e, -f, formats, the prompt, errors. */
 class SqlCommandTest {
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-  private PrintStream oldOut;
-  private PrintStream oldErr;
-  private InputStream oldIn;
+  @RegisterExtension final Console console = new Console();
 
   @BeforeAll
   static void table() {
     TestSpark.spark().sql("SELECT * FROM VALUES ('10.0.0.1', 53, 1200L), ('10.0.0.2', 443, 35L), "
         + "('a,b', 80, CAST(NULL AS BIGINT)) AS t(ip, port, packets)").createOrReplaceTempView("talkers");
-  }
-
-  @BeforeEach
-  void capture() {
-    oldOut = System.out;
-    oldErr = System.err;
-    oldIn = System.in;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-  }
-
-  @AfterEach
-  void restore() {
-    System.setOut(oldOut);
-    System.setErr(oldErr);
-    System.setIn(oldIn);
   }
 
   private int run(String... args) {
@@ -58,7 +34,7 @@ class SqlCommandTest {
   }
 
   private List<String> lines() {
-    return out.toString(StandardCharsets.UTF_8).lines().toList();
+    return console.out().lines().toList();
   }
 
   @Test
@@ -77,7 +53,7 @@ class SqlCommandTest {
   void printsCsvAndJson() {
     assertThat(run("--format", "csv", "-e", "SELECT ip, packets FROM talkers ORDER BY ip")).isZero();
     assertThat(lines()).containsExactly("ip,packets", "10.0.0.1,1200", "10.0.0.2,35", "\"a,b\",");
-    out.reset();
+    console.reset();
     assertThat(run("--format", "json", "-e", "SELECT port, packets FROM talkers WHERE port = 53")).isZero();
     assertThat(lines()).containsExactly("{\"port\":53,\"packets\":1200}");
   }
@@ -96,14 +72,14 @@ class SqlCommandTest {
         + "SELECT 7 AS seven;\nquit\nSELECT 8 AS never;\n").getBytes(StandardCharsets.UTF_8)));
     assertThat(run("--format", "csv")).isEqualTo(1); // one statement failed
     assertThat(lines()).containsExactly("n", "3", "seven", "7");
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("kaminari> ").contains("error: ").contains("nope");
+    assertThat(console.err()).contains("kaminari> ").contains("error: ").contains("nope");
   }
 
   @Test
   void cutsAtMaxRows() {
     assertThat(run("--max-rows", "2", "-e", "SELECT port FROM talkers ORDER BY port")).isZero();
     assertThat(lines()).containsExactly("port", "----", "53", "80", "(first 2 rows shown: --max-rows)");
-    out.reset();
+    console.reset();
     assertThat(run("--max-rows", "3", "--format", "csv", "-e", "SELECT port FROM talkers ORDER BY port")).isZero();
     assertThat(lines()).containsExactly("port", "53", "80", "443");
   }
@@ -111,7 +87,7 @@ class SqlCommandTest {
   @Test
   void failsNonZeroOnBadSqlOrArguments() {
     assertThat(run("-e", "SELECT missing_column FROM talkers")).isEqualTo(1);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing_column");
+    assertThat(console.err()).contains("missing_column");
     assertThat(run("--format", "xml", "-e", "SELECT 1")).isEqualTo(1);
     assertThat(run("-e", "SELECT 1", "-f", "x.sql")).isEqualTo(2);
   }
