@@ -207,8 +207,7 @@ final class WindowManager {
   boolean needsCaughtUpCheck() {
     long now = clock.getAsLong();
     for (int p = 0; p < caughtUp.length; p++) {
-      if (p >= maxEvent.length || maxEvent[p] == UNSET) return true;
-      if (idleTimeoutMillis != Long.MAX_VALUE && now - lastDelivery[p] >= idleTimeoutMillis) return true;
+      if (quiet(p, now)) return true;
     }
     return false;
   }
@@ -236,7 +235,11 @@ final class WindowManager {
   }
 
   private boolean isIdle(int p, long now) {
-    if (p >= caughtUp.length || !caughtUp[p]) return false;
+    return p < caughtUp.length && caughtUp[p] && quiet(p, now);
+  }
+
+  /** Whether declared partition {@code p} never delivered a flow, or delivered none for the idle timeout. */
+  private boolean quiet(int p, long now) {
     if (p >= maxEvent.length || maxEvent[p] == UNSET) return true;
     return idleTimeoutMillis != Long.MAX_VALUE && now - lastDelivery[p] >= idleTimeoutMillis;
   }
