@@ -51,7 +51,7 @@ final class BenchReport {
   static final double SCORER_RSS_MB = 512;
 
   /** The stages of the scale table, in pipeline order. */
-  static final List<String> SCALED = List.of(CompactBench.NAME, "features", "train", ScorerBench.NAME);
+  static final List<String> SCALED = List.of(CompactBench.NAME, FeaturesBench.NAME, TrainBench.NAME, ScorerBench.NAME);
 
   private BenchReport() {}
 
@@ -110,14 +110,16 @@ final class BenchReport {
             + perCore(l.number("naive_flows_per_s_per_core")), ratio(r / COMPACT_VS_NAIVE) + " of target",
             r >= COMPACT_VS_NAIVE);
       }),
-      new Measure("features of one day, both seed scopes (`flows=` flows)", "features", "< 60 s for 10M flows", h -> {
-        BenchLine l = h.apply("features");
+      new Measure("features of one day, both seed scopes (`flows=` flows)", FeaturesBench.NAME, "< 60 s for 10M flows",
+          h -> {
+        BenchLine l = h.apply(FeaturesBench.NAME);
         double sec = l.number("seconds");
         return new Cells(seconds(sec) + " (" + count(l.number("vectors")) + " vectors)", "—",
             ratio(sec / FEATURES_SECONDS) + " of target", sec < FEATURES_SECONDS);
       }),
-      new Measure("training, DJL (`windows=` windows × `epochs=` epochs)", "train", "< 30 s for 100k × 50", h -> {
-        BenchLine l = h.apply("train");
+      new Measure("training, DJL (`windows=` windows × `epochs=` epochs)", TrainBench.NAME, "< 30 s for 100k × 50",
+          h -> {
+        BenchLine l = h.apply(TrainBench.NAME);
         BenchLine torch = h.apply(PyTorchTrainBench.NAME);
         double total = l.number("seconds_total");
         return new Cells(seconds(total) + " (" + seconds(l.number("seconds_per_epoch")) + "/epoch)",
@@ -284,8 +286,8 @@ final class BenchReport {
         double core = flows / l.number("flows_per_s_per_core");
         yield new Cost(flows, core / cores, core);
       }
-      case "features" -> new Cost(l.number("flows"), l.number("seconds"), l.number("seconds") * cores);
-      case "train" -> new Cost(l.number("windows"), l.number("seconds_total"), l.number("seconds_total"));
+      case FeaturesBench.NAME -> new Cost(l.number("flows"), l.number("seconds"), l.number("seconds") * cores);
+      case TrainBench.NAME -> new Cost(l.number("windows"), l.number("seconds_total"), l.number("seconds_total"));
       case ScorerBench.NAME -> new Cost(l.number("flows"), Double.NaN,
           l.number("flows") / l.number("flows_per_s_per_core"));
       default -> throw new IllegalArgumentException("no cost model for bench " + r.bench().name());
@@ -373,15 +375,15 @@ final class BenchReport {
   private static void projection(StringBuilder sb, Suite s) {
     sb.append("## Projection: a 10× and a 1000× larger network on Spark on Kubernetes\n\n");
     Optional<Stage> compact = stage(s, CompactBench.NAME);
-    Optional<Stage> features = stage(s, "features");
-    Optional<Stage> train = stage(s, "train");
+    Optional<Stage> features = stage(s, FeaturesBench.NAME);
+    Optional<Stage> train = stage(s, TrainBench.NAME);
     Optional<Stage> scorer = stage(s, ScorerBench.NAME);
-    Optional<BenchLine> featuresLine = headline(s, "features").map(Run::line);
+    Optional<BenchLine> featuresLine = headline(s, FeaturesBench.NAME).map(Run::line);
     List<String> missing = new ArrayList<>();
-    if (compact.isEmpty()) missing.add("compact");
-    if (features.isEmpty() || featuresLine.isEmpty()) missing.add("features");
-    if (train.isEmpty()) missing.add("train");
-    if (scorer.isEmpty()) missing.add("scorer");
+    if (compact.isEmpty()) missing.add(CompactBench.NAME);
+    if (features.isEmpty() || featuresLine.isEmpty()) missing.add(FeaturesBench.NAME);
+    if (train.isEmpty()) missing.add(TrainBench.NAME);
+    if (scorer.isEmpty()) missing.add(ScorerBench.NAME);
     if (!missing.isEmpty()) {
       sb.append("Not computed: no successful run of ").append(String.join(", ", missing)).append(".\n\n");
       return;

@@ -63,8 +63,8 @@ public final class BenchSuite {
    */
   static final List<Case> CASES = List.of(
       new Case(CompactBench.NAME, "--flows", "flows", List.of(1_250_000L, 2_500_000L, 5_000_000L), List.of()),
-      new Case("features", "--flows", "flows", List.of(2_500_000L, 5_000_000L, 10_000_000L), List.of()),
-      new Case("train", "--windows", "windows", List.of(25_000L, 50_000L, 100_000L), List.of("--epochs", "50")),
+      new Case(FeaturesBench.NAME, "--flows", "flows", List.of(2_500_000L, 5_000_000L, 10_000_000L), List.of()),
+      new Case(TrainBench.NAME, "--windows", "windows", List.of(25_000L, 50_000L, 100_000L), List.of("--epochs", "50")),
       new Case(PyTorchTrainBench.NAME, "--windows", "windows", List.of(100_000L), List.of("--epochs", "50")),
       new Case(ScorerBench.NAME, "--flows", "flows", List.of(5_000_000L, 10_000_000L, 20_000_000L), List.of()));
 

@@ -49,6 +49,8 @@ import org.apache.spark.sql.types.StructField;
 public final class FeaturesBench {
   private FeaturesBench() {}
 
+  public static final String NAME = "features";
+
   /** The scratch database (dropped and recreated by every run). */
   public static final String DATABASE = "kaminari_bench";
   static final Instant DAY = Instant.parse("2024-05-01T00:00:00Z");
@@ -80,7 +82,7 @@ public final class FeaturesBench {
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     System.out.flush();
-    System.out.printf(java.util.Locale.ROOT, "BENCH features flows=%d seconds=%.2f vectors=%d%n", flows, seconds,
+    System.out.printf(java.util.Locale.ROOT, "BENCH %s flows=%d seconds=%.2f vectors=%d%n", NAME, flows, seconds,
         vectors);
     System.out.flush();
   }

@@ -29,6 +29,8 @@ public final class TrainBench {
 
   private TrainBench() {}
 
+  public static final String NAME = "train";
+
   /** Runs the bench in {@code workDir} (created; holds the vector file and the model) and returns the result. */
   public static TrainingResult run(int windows, int epochs, Path workDir) {
     return run(windows, epochs, workDir, System.out);
@@ -37,8 +39,8 @@ public final class TrainBench {
   /** As {@link #run(int, int, Path)}, printing to {@code out}. */
   public static TrainingResult run(int windows, int epochs, Path workDir, PrintStream out) {
     TrainingResult result = train(windows, epochs, workDir, out).result();
-    out.printf(Locale.ROOT, "BENCH train windows=%d epochs=%d seconds_per_epoch=%.3f seconds_total=%.3f%n", windows,
-        result.epochs().size(), secondsPerEpoch(result), result.secondsTotal());
+    out.printf(Locale.ROOT, "BENCH %s windows=%d epochs=%d seconds_per_epoch=%.3f seconds_total=%.3f%n", NAME,
+        windows, result.epochs().size(), secondsPerEpoch(result), result.secondsTotal());
     return result;
   }
 

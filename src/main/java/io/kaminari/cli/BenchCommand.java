@@ -61,8 +61,8 @@ final class BenchCommand implements Callable<Integer> {
     if (flows != null && flows <= 0) throw new IllegalArgumentException("--flows must be > 0");
     switch (name) {
       case CompactBench.NAME -> withSpark(config, spark -> CompactBench.run(spark, config, orDefault(5_000_000)));
-      case "features" -> withSpark(config, spark -> FeaturesBench.run(spark, config, orDefault(10_000_000)));
-      case "train" -> TrainBench.run(windows, epochs, work.resolve("train"));
+      case FeaturesBench.NAME -> withSpark(config, spark -> FeaturesBench.run(spark, config, orDefault(10_000_000)));
+      case TrainBench.NAME -> TrainBench.run(windows, epochs, work.resolve("train"));
       case PyTorchTrainBench.NAME -> PyTorchTrainBench.run(windows, epochs, work.resolve("train-pytorch"),
           PyTorchTrainBench.python(config), System.out);
       case ScorerBench.NAME -> ScorerBench.run(orDefault(20_000_000), work.resolve("scorer"),
