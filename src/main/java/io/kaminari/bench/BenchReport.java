@@ -110,15 +110,15 @@ final class BenchReport {
             + perCore(l.number("naive_flows_per_s_per_core")), ratio(r / COMPACT_VS_NAIVE) + " of target",
             r >= COMPACT_VS_NAIVE);
       }),
-      new Measure("features of one day, both seed scopes (`flows=` flows)", FeaturesBench.NAME, "< 60 s for 10M flows",
-          h -> {
+      new Measure("features of one day, both seed scopes (`flows=` flows)", FeaturesBench.NAME,
+          "< 60 s for 10M flows", h -> {
         BenchLine l = h.apply(FeaturesBench.NAME);
         double sec = l.number("seconds");
         return new Cells(seconds(sec) + " (" + count(l.number("vectors")) + " vectors)", "—",
             ratio(sec / FEATURES_SECONDS) + " of target", sec < FEATURES_SECONDS);
       }),
-      new Measure("training, DJL (`windows=` windows × `epochs=` epochs)", TrainBench.NAME, "< 30 s for 100k × 50",
-          h -> {
+      new Measure("training, DJL (`windows=` windows × `epochs=` epochs)", TrainBench.NAME,
+          "< 30 s for 100k × 50", h -> {
         BenchLine l = h.apply(TrainBench.NAME);
         BenchLine torch = h.apply(PyTorchTrainBench.NAME);
         double total = l.number("seconds_total");
