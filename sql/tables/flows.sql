@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS kaminari.flows (
   sampling_rate        BIGINT             COMMENT '1-in-N sampling rate (null or 0 = unsampled)',
   writer_id            STRING             COMMENT 'pmacct writer (plugin name/pid)',
   export_proto_version INT                COMMENT 'NetFlow/IPFIX version (5, 9, 10)',
+  export_proto_seqno   BIGINT             COMMENT 'export packet sequence number, per exporter (gaps are lost exports)',
   label                STRING             COMMENT 'pmacct label',
   event_time           TIMESTAMP          COMMENT 'time the flow is attributed to (UTC): timestamp_start, else end, arrival, export, Kafka time',
   extra                MAP<STRING,STRING> COMMENT 'every other pmacct key, as text',

@@ -34,6 +34,7 @@ public record Flow(
     Long samplingRate,
     String writerId,
     Integer exportProtoVersion,
+    Long exportProtoSeqno,
     String label,
     long eventTimeMicros,
     Map<String, String> extra) {}

@@ -85,6 +85,7 @@ public final class FlowSchema {
       new Field(SAMPLING_RATE, Type.LONG, true, "1-in-N packet sampling rate of the exporter (absent or 0 = unsampled)"),
       new Field(WRITER_ID, Type.STRING, true, "pmacct plugin name/pid that wrote the record"),
       new Field(EXPORT_PROTO_VERSION, Type.INT, true, "NetFlow/IPFIX version of the export (5, 9, 10)"),
+      new Field(EXPORT_PROTO_SEQNO, Type.LONG, true, "sequence number of the export packet, per exporter (gaps are lost exports)"),
       new Field(LABEL, Type.STRING, true, "pmacct label, when configured"),
       new Field(EVENT_TIME, Type.TIMESTAMP_MICROS, false, "time the flow is attributed to, UTC: timestamp_start, else end, arrival, export, else the Kafka record time"),
       new Field(EXTRA, Type.STRING_MAP, true, "every other pmacct key, as text"));

@@ -5,6 +5,7 @@ import static io.kaminari.common.FlowSchema.AS_SRC;
 import static io.kaminari.common.FlowSchema.BYTES;
 import static io.kaminari.common.FlowSchema.EVENT_TIME;
 import static io.kaminari.common.FlowSchema.EVENT_TYPE;
+import static io.kaminari.common.FlowSchema.EXPORT_PROTO_SEQNO;
 import static io.kaminari.common.FlowSchema.EXPORT_PROTO_VERSION;
 import static io.kaminari.common.FlowSchema.EXTRA;
 import static io.kaminari.common.FlowSchema.FIELDS;
@@ -78,7 +79,7 @@ import java.util.Map;
  *       Fractions of 1 to 9 digits are truncated to microseconds. The all-zero date softflowd's IPFIX sends is absent.
  *   <li><b>numbers</b> may be JSON integers or decimal strings; a fraction, an exponent or other text is rejected, as
  *       is a value outside the column's range (ports 0..65535, tos/tcp_flags/ip_proto 0..255, AS numbers 0..2^32-1,
- *       export_proto_version 0..65535, interfaces 0..2^31-1, counters 0..2^63-1).
+ *       export_proto_version 0..65535, export_proto_seqno 0..2^32-1, interfaces 0..2^31-1, counters 0..2^63-1).
  *   <li><b>label</b> is a string column, but pmacct writes a map when pre_tag_map labels are key/value pairs: a
  *       non-string label is kept as its compact JSON text, like any undeclared key in {@code extra}.
  *   <li>IP addresses keep pmacct's text; they are only checked to be IPv4 or IPv6 literals (no zone id).
@@ -186,6 +187,7 @@ public final class PmacctParser {
   private Long samplingRate;
   private String writerId;
   private Integer exportProtoVersion;
+  private Long exportProtoSeqno;
   private String label;
   private Map<String, String> extra;
 
@@ -296,6 +298,7 @@ public final class PmacctParser {
     tcpFlags = tos = ifaceIn = ifaceOut = exportProtoVersion = null;
     packets = bytes = 0;
     flows = timestampStart = timestampEnd = timestampArrival = timestampExport = asSrc = asDst = samplingRate = null;
+    exportProtoSeqno = null;
     extra = null;
   }
 
@@ -346,6 +349,7 @@ public final class PmacctParser {
       case SAMPLING_RATE -> samplingRate = integer(key, Long.MAX_VALUE);
       case WRITER_ID -> writerId = string(key);
       case EXPORT_PROTO_VERSION -> exportProtoVersion = (int) integer(key, 65535);
+      case EXPORT_PROTO_SEQNO -> exportProtoSeqno = integer(key, 0xFFFF_FFFFL);
       case LABEL -> label = text();
       default -> throw new IllegalStateException("FlowSchema key without a reader: " + key);
     }
@@ -374,7 +378,7 @@ public final class PmacctParser {
     }
     return new Flow(PURGE, peerIpSrc, ipSrc, ipDst, portSrc, portDst, ipProto, tcpFlags, tos, packets, bytes, flows,
         timestampStart, timestampEnd, timestampArrival, timestampExport, ifaceIn, ifaceOut, asSrc, asDst,
-        samplingRate, writerId, exportProtoVersion, label, eventTime, extra);
+        samplingRate, writerId, exportProtoVersion, exportProtoSeqno, label, eventTime, extra);
   }
 
   // ---- typed readers of the current value token ----

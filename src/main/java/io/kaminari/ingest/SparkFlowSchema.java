@@ -93,6 +93,7 @@ public final class SparkFlowSchema {
     out[i++] = f.samplingRate();
     out[i++] = utf8(f.writerId());
     out[i++] = f.exportProtoVersion();
+    out[i++] = f.exportProtoSeqno();
     out[i++] = utf8(f.label());
     out[i++] = f.eventTimeMicros();
     out[i++] = f.extra() == null ? null : mapData(f.extra());

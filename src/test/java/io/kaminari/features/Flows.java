@@ -13,7 +13,8 @@ final class Flows {
   static Flow flow(long eventTimeMicros, String ipSrc, String ipDst, int portSrc, int portDst, int proto, long packets,
       long bytes, Long samplingRate) {
     return new Flow("purge", "203.0.113.1", ipSrc, ipDst, portSrc, portDst, proto, null, null, packets, bytes, null,
-        eventTimeMicros, null, null, null, null, null, null, null, samplingRate, null, null, null, eventTimeMicros, null);
+        eventTimeMicros, null, null, null, null, null, null, null, samplingRate, null, null, null, null, eventTimeMicros,
+        null);
   }
 
   static Flow flow(long eventTimeMicros, String ipDst, int portSrc, int portDst, long packets) {

@@ -4,6 +4,7 @@ import static io.kaminari.common.FlowSchema.AS_DST;
 import static io.kaminari.common.FlowSchema.AS_SRC;
 import static io.kaminari.common.FlowSchema.BYTES;
 import static io.kaminari.common.FlowSchema.EVENT_TYPE;
+import static io.kaminari.common.FlowSchema.EXPORT_PROTO_SEQNO;
 import static io.kaminari.common.FlowSchema.EXPORT_PROTO_VERSION;
 import static io.kaminari.common.FlowSchema.FLOWS;
 import static io.kaminari.common.FlowSchema.IFACE_IN;
@@ -153,7 +154,8 @@ class PmacctConformanceTest {
         text(n, IP_DST), portSrc == null ? 0 : portSrc.intValue(), portDst == null ? 0 : portDst.intValue(),
         protocol(n), tcpFlags(n), integer(n, TOS), number(n, PACKETS), number(n, BYTES), number(n, FLOWS), start, end,
         arrival, export, integer(n, IFACE_IN), integer(n, IFACE_OUT), number(n, AS_SRC), number(n, AS_DST),
-        number(n, SAMPLING_RATE), text(n, WRITER_ID), integer(n, EXPORT_PROTO_VERSION), text(n, LABEL), eventTime,
+        number(n, SAMPLING_RATE), text(n, WRITER_ID), integer(n, EXPORT_PROTO_VERSION),
+        number(n, EXPORT_PROTO_SEQNO), text(n, LABEL), eventTime,
         extra.isEmpty() ? null : extra);
     return new Event("flow", index, flow, null, null, null);
   }

@@ -121,7 +121,7 @@ class PmacctParserTest {
     Flow f = flow(SOFTFLOWD_RECORD);
     assertThat(f).isEqualTo(new Flow("purge", "127.0.0.1", "10.0.0.1", "192.168.1.10", 40010, 80, 6, 27, null, 5, 227,
         null, T0, T0, micros("2026-11-27T07:31:11.540322Z"), T0 + 1_000_000, null, null, null, null, null, "k/13577",
-        9, null, T0, Map.of("export_proto_seqno", "1")));
+        9, 1L, null, T0, null));
   }
 
   @Test
@@ -131,17 +131,17 @@ class PmacctParserTest {
         "timestamp_end", "\"1700000001.000000\"", "timestamp_arrival", "\"1700000002.000000\"",
         "timestamp_export", "\"1700000003.000000\"", "iface_in", "995", "iface_out", "841", "as_src", "4200000000",
         "as_dst", "65000", "sampling_rate", "1000", "writer_id", "\"nfacctd_kafka\"", "export_proto_version", "10",
-        "label", "\"red\""));
+        "export_proto_seqno", "4294967295", "label", "\"red\""));
     assertThat(f).isEqualTo(new Flow("purge", "fd25::101", "10.0.0.1", "192.168.1.10", 1, 2, 17, 2, 184, 5, 227, 3L,
         T0, T0 + 1_000_000, T0 + 2_000_000, T0 + 3_000_000, 995, 841, 4_200_000_000L, 65000L, 1000L, "nfacctd_kafka",
-        10, "red", T0, null));
+        10, 4_294_967_295L, "red", T0, null));
   }
 
   @Test
   void optionalKeysAbsentAreNullAndPortsAndProtoZero() {
     Flow f = flow(rec());
     assertThat(f).isEqualTo(new Flow("purge", null, "10.0.0.1", "192.168.1.10", 0, 0, 0, null, null, 5, 227, null,
-        T0, null, null, null, null, null, null, null, null, null, null, null, T0, null));
+        T0, null, null, null, null, null, null, null, null, null, null, null, null, T0, null));
   }
 
   @Test
@@ -413,6 +413,7 @@ class PmacctParserTest {
       "bytes | 9223372036854775808 | bytes: 9223372036854775808 out of range 0..9223372036854775807",
       "packets | \"99999999999999999999\" | packets: \"99999999999999999999\" out of range 0..9223372036854775807",
       "as_src | 4294967296 | as_src: 4294967296 out of range 0..4294967295",
+      "export_proto_seqno | 4294967296 | export_proto_seqno: 4294967296 out of range 0..4294967295",
       "iface_in | 2147483648 | iface_in: 2147483648 out of range 0..2147483647",
       "tos | 256 | tos: 256 out of range 0..255",
       "flows | -1 | flows: -1 out of range 0..9223372036854775807",

@@ -68,7 +68,7 @@ class WindowManagerTest {
 
   static Flow flow(long t) {
     return new Flow("purge", null, "192.0.2.1", "203.0.113.5", 40000, 80, 6, null, null, 1, 60, null, t, null, null,
-        null, null, null, null, null, null, null, null, null, t, null);
+        null, null, null, null, null, null, null, null, null, null, t, null);
   }
 
   @Test

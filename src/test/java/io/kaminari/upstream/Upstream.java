@@ -129,7 +129,7 @@ final class Upstream {
         return Integer.parseInt(v.asText());
       }
       case FlowSchema.PACKETS, FlowSchema.BYTES, FlowSchema.FLOWS, FlowSchema.AS_SRC, FlowSchema.AS_DST,
-          FlowSchema.SAMPLING_RATE -> {
+          FlowSchema.SAMPLING_RATE, FlowSchema.EXPORT_PROTO_SEQNO -> {
         return Long.parseLong(v.asText());
       }
       default -> {
