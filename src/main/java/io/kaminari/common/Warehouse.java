@@ -4,12 +4,20 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.TableIdentifier;
 import org.apache.spark.sql.catalyst.analysis.NoSuchDatabaseException;
 import org.apache.spark.sql.catalyst.analysis.NoSuchTableException;
+import org.apache.spark.sql.catalyst.catalog.SessionCatalog;
+import scala.collection.JavaConverters;
 import scala.Option;
 
 /**
@@ -17,8 +25,8 @@ import scala.Option;
  * {@code sql/views} (bundled in the jar).
  *
  * <p>{@link #ensure} is idempotent ({@code CREATE ... IF NOT EXISTS} for tables, {@code CREATE OR REPLACE} for views)
- * and every job calls it, so a fresh metastore needs no separate set-up; {@code kaminari init} runs the same thing on
- * its own.
+ * and every job calls it (cheaply once the DDL is in place), so a fresh metastore needs no separate set-up;
+ * {@code kaminari init} runs the same thing on its own.
  */
 public final class Warehouse {
   private Warehouse() {}
@@ -46,8 +54,22 @@ public final class Warehouse {
       List.of("v_traffic_hourly.sql", "v_top_talkers.sql", "v_port_usage.sql", "v_anomalies.sql",
           "v_anomaly_flows.sql", "v_model_history.sql");
 
-  /** Creates the database and every table that does not exist yet, then (re)creates the views. */
+  /** Database property holding the digest of the bundled DDL last applied (see {@link #ensure}). */
+  static final String DDL_DIGEST = "kaminari.ddl-digest";
+
+  /**
+   * Creates the database and every table that does not exist yet, then (re)creates the views. Skipped when the
+   * database already records this jar's DDL digest and holds every table and view: applying the DDL costs about a
+   * second of metastore calls, which every job would otherwise pay.
+   */
   public static void ensure(SparkSession spark) {
+    String digest = ddlDigest();
+    SessionCatalog catalog = spark.sessionState().catalog();
+    if (catalog.databaseExists(DATABASE)
+        && digest.equals(catalog.getDatabaseMetadata(DATABASE).properties().getOrElse(DDL_DIGEST, () -> null))
+        && objects(catalog).containsAll(expectedObjects())) {
+      return;
+    }
     for (String file : DDL_FILES) {
       for (String stmt : statements(readDdl(file))) {
         spark.sql(stmt);
@@ -58,6 +80,31 @@ public final class Warehouse {
       for (String stmt : statements(readSql("views/" + file))) {
         spark.sql(stmt);
       }
+    }
+    spark.sql("ALTER DATABASE " + DATABASE + " SET DBPROPERTIES ('" + DDL_DIGEST + "'='" + digest + "')");
+  }
+
+  /** The names of the tables and views in the database (not temporary views). */
+  static Set<String> objects(SessionCatalog catalog) {
+    return JavaConverters.seqAsJavaList(catalog.listTables(DATABASE, "*", false)).stream()
+        .map(TableIdentifier::table).collect(Collectors.toSet());
+  }
+
+  /** The tables and views the DDL creates: each file is named after the object it creates. */
+  static Set<String> expectedObjects() {
+    return Stream.concat(DDL_FILES.stream().skip(1), VIEW_FILES.stream())
+        .map(f -> f.substring(0, f.length() - ".sql".length())).collect(Collectors.toSet());
+  }
+
+  /** SHA-256 of every bundled DDL and view file, in the order they are applied. */
+  static String ddlDigest() {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      Stream.concat(DDL_FILES.stream().map(f -> "tables/" + f), VIEW_FILES.stream().map(f -> "views/" + f))
+          .forEach(f -> sha.update(readSql(f).getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

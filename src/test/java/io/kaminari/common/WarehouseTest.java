@@ -45,8 +45,21 @@ class WarehouseTest {
       assertThat(spark.table(Warehouse.FLOWS).schema().apply(f.name()).dataType()).isEqualTo(f.dataType());
     }
     assertThat(spark.table(Warehouse.FLOWS_LANDING).columns()).contains(Columns.SOURCE, Columns.VALUE, Columns.DT);
-    assertThat(spark.sql("SHOW TABLES IN kaminari").count())
-        .isEqualTo(Warehouse.DDL_FILES.size() - 1 + Warehouse.VIEW_FILES.size());
+    assertThat(Warehouse.objects(spark.sessionState().catalog())).containsAll(Warehouse.expectedObjects());
+    assertThat(Warehouse.expectedObjects()).hasSize(Warehouse.DDL_FILES.size() - 1 + Warehouse.VIEW_FILES.size());
+    assertThat(spark.sql("DESCRIBE DATABASE EXTENDED kaminari").collectAsList().toString())
+        .contains(Warehouse.ddlDigest());
+  }
+
+  @Test
+  void ensureRecreatesADroppedTableEvenWhenTheDdlDigestIsRecorded() {
+    SparkSession spark = TestSpark.spark();
+    Warehouse.ensure(spark);
+    spark.sql("DROP VIEW kaminari.v_top_talkers");
+    spark.sql("DROP TABLE " + Warehouse.MODEL_VERSIONS);
+    assertThat(Warehouse.objects(spark.sessionState().catalog())).doesNotContain("v_top_talkers", "model_versions");
+    Warehouse.ensure(spark);
+    assertThat(Warehouse.objects(spark.sessionState().catalog())).containsAll(Warehouse.expectedObjects());
   }
 
   @Test
