@@ -48,6 +48,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.zone.ZoneRules;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -151,17 +152,37 @@ public final class PmacctParser {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long MAX_EPOCH_SECONDS = Long.MAX_VALUE / 1_000_000;
   private static final int SHOWN_MAX = 64;
+  private static final int KEY_CACHE = 256;
+  /**
+   * Lines longer than this, and numbers longer than {@link #FLAT_NUMBER_MAX}, go to Jackson, whose read constraints
+   * (maximum string and number lengths) then decide; pmacct's records are a few hundred bytes.
+   */
+  private static final int FLAT_LINE_MAX = 1 << 16;
+  private static final int FLAT_NUMBER_MAX = 100;
   /** Sentinels of the timestamp scanners; real values stay far from them (year 1 is about -6.2e16 µs). */
   private static final long INVALID = Long.MIN_VALUE;
   private static final long ZERO_DATE = Long.MIN_VALUE + 1;
 
+  private final boolean flat;
+  private long flatObjects;
   private final ZoneRules collectorRules;
   /** The collector zone's offset when it never changes (UTC, fixed offsets), else null: then a lookup per record. */
   private final Integer collectorFixedOffset;
 
   private final StringWriter containerText = new StringWriter();
   private JsonGenerator containerWriter;
+  /** The Jackson parser of the object being read, or null on the flat path. */
   private JsonParser p;
+  /** The current value's token and, for scalars, its text (strings unescaped, numbers and literals as written). */
+  private JsonToken token;
+  private char[] chars;
+  private int charsOff;
+  private int charsLen;
+  /** The flat path's copy of the current value's text (ASCII bytes widened). */
+  private char[] flatChars = new char[64];
+  /** Key names the flat path has seen, by a hash of their bytes: most objects repeat the same few keys. */
+  private final byte[][] keyBytes = new byte[KEY_CACHE][];
+  private final String[] keyNames = new String[KEY_CACHE];
   private long seen;
   private long present;
   private String eventType;
@@ -196,9 +217,20 @@ public final class PmacctParser {
    *     UTC when nfacctd runs with timestamps_utc
    */
   public PmacctParser(ZoneId collectorZone) {
+    this(collectorZone, true);
+  }
+
+  /** With {@code flat} false every object goes through Jackson: the reference the fast path is tested against. */
+  PmacctParser(ZoneId collectorZone, boolean flat) {
+    this.flat = flat;
     collectorRules = collectorZone.getRules();
     collectorFixedOffset = collectorRules.isFixedOffset()
         ? collectorRules.getOffset(Instant.EPOCH).getTotalSeconds() : null;
+  }
+
+  /** Objects read by the fast path so far (a test checks that it is taken). */
+  long flatObjects() {
+    return flatObjects;
   }
 
   /**
@@ -263,6 +295,23 @@ public final class PmacctParser {
       }
     }
     reset();
+    if (flat && !nonAscii && len <= FLAT_LINE_MAX && readFlat(buf, off, off + len)) {
+      flatObjects++;
+    } else {
+      reset();
+      readJson(buf, off, len);
+    }
+    if (eventType == null || eventType.equals(PURGE)) {
+      return flow(fallback);
+    }
+    if (eventType.equals(PURGE_INIT) || eventType.equals(PURGE_CLOSE)) {
+      return null;
+    }
+    throw reject("unsupported event_type: " + quote(eventType));
+  }
+
+  /** Reads the object's keys with Jackson: any JSON, and the reason when it is not a valid one. */
+  private void readJson(byte[] buf, int off, int len) throws IOException {
     try (JsonParser parser = JSON.createParser(buf, off, len)) {
       p = parser;
       JsonToken first = p.nextToken();
@@ -275,19 +324,222 @@ public final class PmacctParser {
       do {
         String key = p.currentName();
         p.nextToken();
+        loadJsonValue();
         field(key);
       } while (p.nextToken() == JsonToken.FIELD_NAME);
       if (p.nextToken() != null) {
         throw reject("trailing content after the object");
       }
     }
-    if (eventType == null || eventType.equals(PURGE)) {
-      return flow(fallback);
+  }
+
+  /** Makes Jackson's current token the current value. */
+  private void loadJsonValue() throws IOException {
+    token = p.currentToken();
+    if (token.isScalarValue()) {
+      chars = p.getTextCharacters();
+      charsOff = p.getTextOffset();
+      charsLen = p.getTextLength();
     }
-    if (eventType.equals(PURGE_INIT) || eventType.equals(PURGE_CLOSE)) {
-      return null;
+  }
+
+  /**
+   * The fast path: reads an ASCII line holding a non-empty, flat JSON object (strings without escapes, numbers,
+   * literals; what pmacct writes) without Jackson, and returns true. Returns false as soon as the line is anything
+   * else, including any record the readers reject: {@link #readJson} then reads it from the start, so every reject
+   * reason, and every value of the objects the fast path does not take, comes from the one Jackson path. (Jackson's
+   * per-object set-up and tokenizing were half of the parse; PmacctParserTest checks both paths agree.)
+   */
+  private boolean readFlat(byte[] b, int from, int end) throws IOException {
+    int i = skipSpace(b, from, end);
+    if (i == end || b[i] != '{') {
+      return false;
     }
-    throw reject("unsupported event_type: " + quote(eventType));
+    i = skipSpace(b, i + 1, end);
+    while (true) {
+      if (i == end || b[i] != '"') {
+        return false; // includes the empty object
+      }
+      int keyEnd = plainStringEnd(b, i + 1, end);
+      if (keyEnd < 0) {
+        return false;
+      }
+      String key = key(b, i + 1, keyEnd);
+      i = skipSpace(b, keyEnd + 1, end);
+      if (i == end || b[i] != ':') {
+        return false;
+      }
+      i = skipSpace(b, i + 1, end);
+      int valueEnd = flatValue(b, i, end);
+      if (valueEnd < 0) {
+        return false;
+      }
+      i = skipSpace(b, valueEnd, end);
+      if (i == end || (b[i] != ',' && b[i] != '}')) {
+        return false; // truncated, or something glued to the value
+      }
+      try {
+        field(key);
+      } catch (Rejection e) {
+        return false;
+      }
+      if (b[i] == '}') {
+        return skipSpace(b, i + 1, end) == end;
+      }
+      i = skipSpace(b, i + 1, end);
+    }
+  }
+
+  /**
+   * Makes the scalar at {@code i} the current value and returns the index after it, or -1 if it is not a plain string,
+   * a JSON number or a literal.
+   */
+  private int flatValue(byte[] b, int i, int end) {
+    if (i == end) {
+      return -1;
+    }
+    int from = i;
+    int to;
+    byte c = b[i];
+    if (c == '"') {
+      from = i + 1;
+      to = plainStringEnd(b, from, end);
+      if (to < 0) {
+        return -1;
+      }
+      token = JsonToken.VALUE_STRING;
+      setFlatText(b, from, to);
+      return to + 1;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      to = numberEnd(b, i, end);
+      if (to < 0 || to - i > FLAT_NUMBER_MAX) {
+        return -1;
+      }
+      token = JsonToken.VALUE_NUMBER_INT;
+      for (int k = from; k < to; k++) {
+        if (b[k] == '.' || b[k] == 'e' || b[k] == 'E') {
+          token = JsonToken.VALUE_NUMBER_FLOAT;
+          break;
+        }
+      }
+    } else if (literalAt(b, i, end, "null")) {
+      token = JsonToken.VALUE_NULL;
+      to = i + 4;
+    } else if (literalAt(b, i, end, "true")) {
+      token = JsonToken.VALUE_TRUE;
+      to = i + 4;
+    } else if (literalAt(b, i, end, "false")) {
+      token = JsonToken.VALUE_FALSE;
+      to = i + 5;
+    } else {
+      return -1; // arrays, objects, anything else
+    }
+    setFlatText(b, from, to);
+    return to;
+  }
+
+  private void setFlatText(byte[] b, int from, int to) {
+    int n = to - from;
+    if (flatChars.length < n) {
+      flatChars = new char[Math.max(n, flatChars.length * 2)];
+    }
+    for (int k = 0; k < n; k++) {
+      flatChars[k] = (char) b[from + k];
+    }
+    chars = flatChars;
+    charsOff = 0;
+    charsLen = n;
+  }
+
+  /** The key in [from, to), as a String shared with earlier objects that had the same key. */
+  private String key(byte[] b, int from, int to) {
+    int n = to - from;
+    // Length and three bytes tell pmacct's keys apart (port_src/port_dst, ip_src/ip_dst, ...); a clash only costs a
+    // String, since the bytes are compared.
+    int h = n == 0 ? 0 : n * 961 + b[from] * 31 + b[from + n / 2] * 7 + b[to - 1];
+    int slot = (h ^ (h >>> 8)) & (KEY_CACHE - 1);
+    byte[] known = keyBytes[slot];
+    if (known != null && Arrays.equals(known, 0, known.length, b, from, to)) {
+      return keyNames[slot];
+    }
+    String name = new String(b, from, to - from, StandardCharsets.US_ASCII);
+    keyBytes[slot] = Arrays.copyOfRange(b, from, to);
+    keyNames[slot] = name;
+    return name;
+  }
+
+  /** Index of the quote closing a string that starts at {@code i}, or -1 if it has escapes or control characters. */
+  private static int plainStringEnd(byte[] b, int i, int end) {
+    for (; i < end; i++) {
+      byte c = b[i];
+      if (c == '"') {
+        return i;
+      }
+      if (c == '\\' || c < 0x20) {
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  /** End of a JSON number ({@code -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?}) starting at {@code i}, or -1. */
+  private static int numberEnd(byte[] b, int i, int end) {
+    if (i < end && b[i] == '-') {
+      i++;
+    }
+    if (i == end || !isDigit((char) b[i])) {
+      return -1;
+    }
+    if (b[i] == '0') {
+      i++;
+    } else {
+      i = digitsEnd(b, i, end);
+    }
+    if (i < end && b[i] == '.') {
+      int start = ++i;
+      i = digitsEnd(b, i, end);
+      if (i == start) {
+        return -1;
+      }
+    }
+    if (i < end && (b[i] == 'e' || b[i] == 'E')) {
+      if (++i < end && (b[i] == '+' || b[i] == '-')) {
+        i++;
+      }
+      int start = i;
+      i = digitsEnd(b, i, end);
+      if (i == start) {
+        return -1;
+      }
+    }
+    return i;
+  }
+
+  private static int digitsEnd(byte[] b, int i, int end) {
+    while (i < end && isDigit((char) b[i])) {
+      i++;
+    }
+    return i;
+  }
+
+  private static boolean literalAt(byte[] b, int i, int end, String literal) {
+    if (end - i < literal.length()) {
+      return false;
+    }
+    for (int k = 0; k < literal.length(); k++) {
+      if (b[i + k] != literal.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int skipSpace(byte[] b, int i, int end) {
+    while (i < end && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r')) {
+      i++;
+    }
+    return i;
   }
 
   private void reset() {
@@ -302,8 +554,8 @@ public final class PmacctParser {
     extra = null;
   }
 
+  /** Reads the current value as the value of {@code key}. */
   private void field(String key) throws IOException {
-    JsonToken token = p.currentToken();
     Integer slot = SLOTS.get(key);
     if (slot == null) {
       if (token != JsonToken.VALUE_NULL) {
@@ -386,43 +638,45 @@ public final class PmacctParser {
   private String eventType() throws IOException {
     requireString(EVENT_TYPE);
     int known = nameIndex(EVENT_TYPES, false);
-    return known >= 0 ? EVENT_TYPES[known] : p.getText();
+    return known >= 0 ? EVENT_TYPES[known] : scalarText();
   }
 
   private String string(String key) throws IOException {
     requireString(key);
-    return p.getText();
+    return scalarText();
+  }
+
+  /** The current scalar's text. */
+  private String scalarText() {
+    return new String(chars, charsOff, charsLen);
   }
 
   private void requireString(String key) {
-    if (p.currentToken() != JsonToken.VALUE_STRING) {
+    if (token != JsonToken.VALUE_STRING) {
       throw expected(key, "string");
     }
   }
 
   private String ip(String key) throws IOException {
     requireString(key);
-    char[] b = p.getTextCharacters();
-    int off = p.getTextOffset();
-    int end = off + p.getTextLength();
-    if (!isIpv4(b, off, end) && !isIpv6(b, off, end)) {
+    int end = charsOff + charsLen;
+    if (!isIpv4(chars, charsOff, end) && !isIpv6(chars, charsOff, end)) {
       throw reject(key + ": not an IP address: " + shown());
     }
-    return p.getText();
+    return scalarText();
   }
 
   /** Reads a JSON integer or a decimal string in 0..max. */
   private long integer(String key, long max) throws IOException {
-    JsonToken t = p.currentToken();
-    if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+    if (token == JsonToken.VALUE_NUMBER_FLOAT) {
       throw reject(key + ": not an integer: " + shown());
     }
-    if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_STRING) {
+    if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_STRING) {
       throw expected(key, "integer");
     }
-    char[] b = p.getTextCharacters();
-    int i = p.getTextOffset();
-    int end = i + p.getTextLength();
+    char[] b = chars;
+    int i = charsOff;
+    int end = i + charsLen;
     boolean negative = i < end && b[i] == '-';
     if (negative) {
       i++;
@@ -447,8 +701,7 @@ public final class PmacctParser {
   }
 
   private int ipProto(String key) throws IOException {
-    if (p.currentToken() == JsonToken.VALUE_STRING && p.getTextLength() > 0
-        && !isDigit(p.getTextCharacters()[p.getTextOffset()])) {
+    if (token == JsonToken.VALUE_STRING && charsLen > 0 && !isDigit(chars[charsOff])) {
       int known = nameIndex(PROTO_NAMES, true);
       if (known < 0) {
         throw reject(key + ": unknown protocol name: " + shown());
@@ -459,12 +712,13 @@ public final class PmacctParser {
   }
 
   private int tcpFlags(String key) throws IOException {
-    if (p.currentToken() != JsonToken.START_ARRAY) {
+    if (token != JsonToken.START_ARRAY) {
       return (int) integer(key, 255);
     }
-    int flags = 0;
+    int flags = 0; // an array: only on the Jackson path
     while (p.nextToken() != JsonToken.END_ARRAY) {
-      if (p.currentToken() != JsonToken.VALUE_STRING) {
+      loadJsonValue();
+      if (token != JsonToken.VALUE_STRING) {
         throw expected(key, "flag name");
       }
       int bit = nameIndex(TCP_FLAG_NAMES, true);
@@ -477,13 +731,13 @@ public final class PmacctParser {
   }
 
   private Long timestamp(String key) throws IOException {
-    JsonToken t = p.currentToken();
-    if (t != JsonToken.VALUE_STRING && t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+    if (token != JsonToken.VALUE_STRING && token != JsonToken.VALUE_NUMBER_INT
+        && token != JsonToken.VALUE_NUMBER_FLOAT) {
       throw expected(key, "timestamp");
     }
-    char[] b = p.getTextCharacters();
-    int off = p.getTextOffset();
-    int end = off + p.getTextLength();
+    char[] b = chars;
+    int off = charsOff;
+    int end = off + charsLen;
     long micros = end - off > 4 && b[off + 4] == '-' ? dateTimeMicros(b, off, end) : epochMicros(b, off, end);
     if (micros == INVALID) {
       throw reject(key + ": not a timestamp: " + shown());
@@ -493,9 +747,8 @@ public final class PmacctParser {
 
   /** The value as text: scalars as written, objects and arrays as compact JSON. */
   private String text() throws IOException {
-    JsonToken t = p.currentToken();
-    if (t != JsonToken.START_OBJECT && t != JsonToken.START_ARRAY) {
-      return p.getText();
+    if (token != JsonToken.START_OBJECT && token != JsonToken.START_ARRAY) {
+      return scalarText();
     }
     StringBuffer out = containerText.getBuffer();
     out.setLength(0);
@@ -518,9 +771,9 @@ public final class PmacctParser {
 
   /** Index in {@code names} of the current string token's text, or -1; compares chars to avoid a String. */
   private int nameIndex(String[] names, boolean ignoreCase) throws IOException {
-    char[] b = p.getTextCharacters();
-    int off = p.getTextOffset();
-    int len = p.getTextLength();
+    char[] b = chars;
+    int off = charsOff;
+    int len = charsLen;
     for (int n = 0; n < names.length; n++) {
       String name = names[n];
       if (name.length() == len && regionMatches(name, b, off, ignoreCase)) {
@@ -822,8 +1075,8 @@ public final class PmacctParser {
 
   /** The current scalar as written (strings quoted), cut to a readable length. */
   private String shown() throws IOException {
-    String text = p.getText();
-    return p.currentToken() == JsonToken.VALUE_STRING ? quote(text) : cut(text);
+    String text = scalarText();
+    return token == JsonToken.VALUE_STRING ? quote(text) : cut(text);
   }
 
   private static String quote(String s) {
@@ -835,7 +1088,7 @@ public final class PmacctParser {
   }
 
   private Rejection expected(String key, String what) {
-    return reject(key + ": expected " + what + ", got " + describe(p.currentToken()));
+    return reject(key + ": expected " + what + ", got " + describe(token));
   }
 
   private static String describe(JsonToken t) {
