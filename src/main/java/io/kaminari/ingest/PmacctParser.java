@@ -180,9 +180,10 @@ public final class PmacctParser {
   private int charsLen;
   /** The flat path's copy of the current value's text (ASCII bytes widened). */
   private char[] flatChars = new char[64];
-  /** Key names the flat path has seen, by a hash of their bytes: most objects repeat the same few keys. */
+  /** Keys the flat path has seen (bytes, name, slot), by a hash of their bytes: objects repeat the same few keys. */
   private final byte[][] keyBytes = new byte[KEY_CACHE][];
   private final String[] keyNames = new String[KEY_CACHE];
+  private final int[] keySlots = new int[KEY_CACHE];
   private long seen;
   private long present;
   private String eventType;
@@ -325,7 +326,7 @@ public final class PmacctParser {
         String key = p.currentName();
         p.nextToken();
         loadJsonValue();
-        field(key);
+        field(key, slot(key));
       } while (p.nextToken() == JsonToken.FIELD_NAME);
       if (p.nextToken() != null) {
         throw reject("trailing content after the object");
@@ -364,7 +365,7 @@ public final class PmacctParser {
       if (keyEnd < 0) {
         return false;
       }
-      String key = key(b, i + 1, keyEnd);
+      int key = key(b, i + 1, keyEnd);
       i = skipSpace(b, keyEnd + 1, end);
       if (i == end || b[i] != ':') {
         return false;
@@ -379,7 +380,7 @@ public final class PmacctParser {
         return false; // truncated, or something glued to the value
       }
       try {
-        field(key);
+        field(keyNames[key], keySlots[key]);
       } catch (Rejection e) {
         return false;
       }
@@ -452,21 +453,26 @@ public final class PmacctParser {
     charsLen = n;
   }
 
-  /** The key in [from, to), as a String shared with earlier objects that had the same key. */
-  private String key(byte[] b, int from, int to) {
+  /** The key cache entry of the key in [from, to) (its name, shared with earlier objects, and its slot). */
+  private int key(byte[] b, int from, int to) {
     int n = to - from;
     // Length and three bytes tell pmacct's keys apart (port_src/port_dst, ip_src/ip_dst, ...); a clash only costs a
     // String, since the bytes are compared.
     int h = n == 0 ? 0 : n * 961 + b[from] * 31 + b[from + n / 2] * 7 + b[to - 1];
-    int slot = (h ^ (h >>> 8)) & (KEY_CACHE - 1);
-    byte[] known = keyBytes[slot];
-    if (known != null && Arrays.equals(known, 0, known.length, b, from, to)) {
-      return keyNames[slot];
+    int entry = (h ^ (h >>> 8)) & (KEY_CACHE - 1);
+    byte[] known = keyBytes[entry];
+    if (known == null || !Arrays.equals(known, 0, known.length, b, from, to)) {
+      keyBytes[entry] = Arrays.copyOfRange(b, from, to);
+      keyNames[entry] = new String(b, from, n, StandardCharsets.US_ASCII);
+      keySlots[entry] = slot(keyNames[entry]);
     }
-    String name = new String(b, from, to - from, StandardCharsets.US_ASCII);
-    keyBytes[slot] = Arrays.copyOfRange(b, from, to);
-    keyNames[slot] = name;
-    return name;
+    return entry;
+  }
+
+  /** The bit of a typed key in the duplicate and presence masks, or -1 for an undeclared key. */
+  private static int slot(String key) {
+    Integer slot = SLOTS.get(key);
+    return slot == null ? -1 : slot;
   }
 
   /** Index of the quote closing a string that starts at {@code i}, or -1 if it has escapes or control characters. */
@@ -554,10 +560,9 @@ public final class PmacctParser {
     extra = null;
   }
 
-  /** Reads the current value as the value of {@code key}. */
-  private void field(String key) throws IOException {
-    Integer slot = SLOTS.get(key);
-    if (slot == null) {
+  /** Reads the current value as the value of {@code key}, whose {@link #slot} is given. */
+  private void field(String key, int slot) throws IOException {
+    if (slot < 0) {
       if (token != JsonToken.VALUE_NULL) {
         if (extra == null) {
           extra = new LinkedHashMap<>();
