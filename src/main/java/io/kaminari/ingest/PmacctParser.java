@@ -86,6 +86,10 @@ import java.util.Map;
  *   <li>IP addresses keep pmacct's text; they are only checked to be IPv4 or IPv6 literals (no zone id).
  * </ul>
  *
+ * <p>Two readers, one outcome: a flat object of plain scalars (what pmacct writes) is read by a byte scanner; anything
+ * else, and every object that scanner would reject, is read again by Jackson, so that the outcome and every reject
+ * reason are Jackson's ({@code PmacctParserPathsTest} compares the two).
+ *
  * <p>Not thread-safe: it keeps the state of the object being parsed in fields so that the hot path allocates little.
  * Use one instance per thread (per Spark partition, per consumer). Exceptions thrown by the sink propagate.
  */
@@ -155,9 +159,9 @@ public final class PmacctParser {
   private static final int KEY_CACHE = 256;
   /**
    * Lines longer than this, and numbers longer than {@link #FLAT_NUMBER_MAX}, go to Jackson, whose read constraints
-   * (maximum string and number lengths) then decide; pmacct's records are a few hundred bytes.
+   * (maximum name, string and number lengths) then decide; pmacct's records are a few hundred bytes.
    */
-  private static final int FLAT_LINE_MAX = 1 << 16;
+  private static final int FLAT_LINE_MAX = 1 << 15;
   private static final int FLAT_NUMBER_MAX = 100;
   /** Sentinels of the timestamp scanners; real values stay far from them (year 1 is about -6.2e16 µs). */
   private static final long INVALID = Long.MIN_VALUE;
