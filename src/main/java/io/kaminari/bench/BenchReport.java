@@ -438,11 +438,12 @@ final class BenchReport {
     double[] mid = values.get(1);
     double globalTrainSeconds = train.get().coreSeconds(TRAIN_DAYS * GLOBAL_WINDOWS_PER_DAY);
     sb.append(String.format(Locale.ROOT, "%n- **Compaction and features scale out.** Both are Spark jobs over hour"
-        + " partitions: at 10× the peak hour needs %s executor cores (%s executors), at 1000× %s cores (%s executors)"
+        + " partitions: at 10× the peak hour needs %s (%s), at 1000× %s (%s)"
         + " to finish within %s minutes. The measured growth (compaction %s, features %s) is what decides whether"
         + " that holds; above 1 the table already charges it. The driver only plans and commits, but one partition"
         + " per hour means the files per partition (`compact.rows-per-file`) and `shuffle.partitions` must grow with"
-        + " the volume.%n", count(mid[4]), count(mid[5]), count(big[4]), count(big[5]),
+        + " the volume.%n", counted(mid[4], "executor core"), counted(mid[5], "executor"),
+        counted(big[4], "executor core"), counted(big[5], "executor"),
         num(BATCH_DEADLINE_SECONDS / 60, 0), growth(compact.get()), growth(features.get())));
     sb.append(String.format(Locale.ROOT, "- **Training does not scale out.** It runs on the driver on one libtorch"
         + " thread. The global model's %d days × %d windows take %s s whatever the network's size. The dst-prefix"
@@ -494,6 +495,12 @@ final class BenchReport {
 
   private static String count(double x) {
     return String.format(Locale.ROOT, "%,.0f", x);
+  }
+
+  /** {@code 1 core}, {@code 19 cores}. */
+  private static String counted(double x, String unit) {
+    String n = count(x);
+    return n + " " + unit + (n.equals("1") ? "" : "s");
   }
 
   private static String num(double x, int decimals) {

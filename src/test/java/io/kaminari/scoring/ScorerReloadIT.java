@@ -40,6 +40,11 @@ class ScorerReloadIT {
             // While part 2 streams: a new version, promoted.
             int v2 = ScorerFixture.publishChampion(registry, ScorerFixture.SPEC_60);
             assertThat(v2).isEqualTo(v1 + 1);
+            // The scorer polls the alias every second: the broken version must not be promoted before it has seen
+            // this one (when the stream is scored fast, part 3 can start within that second).
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (scorer.metrics().reloadSuccesses() < 2 && System.nanoTime() < deadline) Thread.sleep(100);
+            assertThat(scorer.metrics().reloadSuccesses()).as("v2 loaded").isEqualTo(2);
           } else if (part == 2) {
             // While part 3 streams: a version whose weights are garbage (checksums fine, load fails).
             publishBroken(registry);
