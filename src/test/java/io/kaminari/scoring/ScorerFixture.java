@@ -36,6 +36,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.nio.charset.StandardCharsets;
@@ -133,9 +134,16 @@ final class ScorerFixture {
         .with(Settings.SCORER_GROUP, "scorer-" + UUID.randomUUID());
   }
 
-  /** Sends generated traffic to {@code topic}; returns the flows sent. */
+  /**
+   * Sends generated traffic to {@code topic}, in small batches: the sticky partitioner moves on to another partition
+   * after a batch's worth of bytes, and with the sink's 256 KiB batches one partition could trail the other by minutes
+   * of event time at the end of a part, holding back the watermark and the windows a test waits for.
+   */
   static void produce(String bootstrap, String topic, GeneratorConfig config) {
-    try (KafkaFlowSink sink = new KafkaFlowSink(bootstrap, topic)) {
+    Map<String, Object> settings = new HashMap<>(KafkaFlowSink.producerConfig(bootstrap));
+    settings.put(ProducerConfig.BATCH_SIZE_CONFIG, 4096);
+    try (KafkaFlowSink sink = new KafkaFlowSink(
+        new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer()), topic)) {
       new TrafficGenerator(config).run(sink);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
