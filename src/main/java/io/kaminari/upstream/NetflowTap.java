@@ -15,9 +15,9 @@ import java.util.Map;
  * packets they carry, decoded from each datagram before it is forwarded unchanged.
  *
  * <p>Why: softflowd's own "Flows exported" line is not an exact count of what it sends (measured with a loopback
- * capture: it reported 72,143 records for 72,107 sent), so the collector can only be held to what was on the wire. Datagrams the
- * relay itself missed show as gaps in the exporters' v9 sequence numbers ({@link #sequenceGaps()}), so a lossy relay
- * cannot pass for a lossless collector.
+ * capture: it reported 72,143 records for 72,107 sent), so the collector can only be held to what was on the wire.
+ * Datagrams the relay itself missed show as gaps in the exporters' v9 sequence numbers ({@link #sequenceGaps()}), so a
+ * lossy relay cannot pass for a lossless collector.
  */
 public final class NetflowTap implements AutoCloseable {
   /** NetFlow v9 field type IN_PKTS (the packet counter softflowd exports). */
@@ -28,17 +28,14 @@ public final class NetflowTap implements AutoCloseable {
   private final DatagramSocket socket;
   private final InetSocketAddress collector;
   private final Thread thread;
-  /**
-   * Record layouts by sender port, source id and template id: {record length, offset of IN_PKTS, its length}, with a
-   * fourth element for options templates.
-   */
-  private final Map<String, int[]> templates = new HashMap<>();
+  /** Record layouts by sender port, source id and template id. */
+  private final Map<String, Layout> templates = new HashMap<>();
   private final Map<Integer, Long> lastSequence = new HashMap<>();
   private volatile long datagrams;
   private volatile long records;
   private volatile long packets;
   private volatile long undecoded;
-  private volatile long optionRecords;
+  private volatile long optionFlowsets;
   private volatile long gaps;
   private volatile IOException failure;
 
@@ -113,7 +110,7 @@ public final class NetflowTap implements AutoCloseable {
             recordLength += len;
           }
           templates.put(senderPort + "/" + sourceId + "/" + templateId,
-              new int[] {recordLength, pktsOffset, pktsLength});
+              new Layout(recordLength, pktsOffset, pktsLength, false));
           t += 4 + 4 * fields;
         }
       } else if (id == 1) {
@@ -124,26 +121,32 @@ public final class NetflowTap implements AutoCloseable {
           if (fieldBytes == 0) break; // padding
           int recordLength = 0;
           for (int f = 0; f < fieldBytes / 4; f++) recordLength += b.getShort(t + 8 + 4 * f) & 0xffff;
-          templates.put(senderPort + "/" + sourceId + "/" + templateId, new int[] {recordLength, -1, 0, 1});
+          templates.put(senderPort + "/" + sourceId + "/" + templateId, new Layout(recordLength, -1, 0, true));
           t += 6 + fieldBytes;
         }
       } else if (id >= 256) {
-        int[] layout = templates.get(senderPort + "/" + sourceId + "/" + id);
-        if (layout == null || layout[0] == 0) {
+        Layout layout = templates.get(senderPort + "/" + sourceId + "/" + id);
+        if (layout == null || layout.recordLength() == 0) {
           undecoded++;
-        } else if (layout.length == 4) {
-          optionRecords++;
+        } else if (layout.options()) {
+          optionFlowsets++;
         } else {
           // Padding at the end of a flowset is shorter than a record.
-          for (int r = pos + 4; r + layout[0] <= pos + length; r += layout[0]) {
+          for (int r = pos + 4; r + layout.recordLength() <= pos + length; r += layout.recordLength()) {
             records++;
-            if (layout[1] >= 0) packets += unsigned(b, r + layout[1], layout[2]);
+            if (layout.packetsOffset() >= 0) packets += unsigned(b, r + layout.packetsOffset(), layout.packetsLength());
           }
         }
       }
       pos += length;
     }
   }
+
+  /**
+   * A template's record layout: its length, where IN_PKTS sits in it (-1 if absent) and its length, and whether it is
+   * an options template (records that describe the exporter, not flows).
+   */
+  private record Layout(int recordLength, int packetsOffset, int packetsLength, boolean options) {}
 
   private static long unsigned(ByteBuffer b, int at, int len) {
     long v = 0;
@@ -168,7 +171,7 @@ public final class NetflowTap implements AutoCloseable {
 
   /** Options data flowsets forwarded (exporter settings, not flows). */
   public long optionFlowsets() {
-    return optionRecords;
+    return optionFlowsets;
   }
 
   /** Datagrams or flowsets the relay could not decode (not v9, or data before its template); 0 for softflowd. */
