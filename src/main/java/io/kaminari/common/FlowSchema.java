@@ -41,14 +41,12 @@ public final class FlowSchema {
   public static final String SAMPLING_RATE = "sampling_rate";
   public static final String WRITER_ID = "writer_id";
   public static final String EXPORT_PROTO_VERSION = "export_proto_version";
+  public static final String EXPORT_PROTO_SEQNO = "export_proto_seqno";
   public static final String LABEL = "label";
   /** Derived: the time a flow is attributed to (see {@link Flow#eventTimeMicros()}). */
   public static final String EVENT_TIME = "event_time";
   /** Every pmacct key not declared here, as strings (JSON text for non-scalar values). */
   public static final String EXTRA = "extra";
-
-  /** A pmacct key that is no column (it lands in {@link #EXTRA}) but that writers and readers of the JSON share. */
-  public static final String EXPORT_PROTO_SEQNO = "export_proto_seqno";
 
   /** {@link #EVENT_TYPE} of a flow record. */
   public static final String EVENT_PURGE = "purge";
@@ -89,4 +87,12 @@ public final class FlowSchema {
       new Field(LABEL, Type.STRING, true, "pmacct label, when configured"),
       new Field(EVENT_TIME, Type.TIMESTAMP_MICROS, false, "time the flow is attributed to, UTC: timestamp_start, else end, arrival, export, else the Kafka record time"),
       new Field(EXTRA, Type.STRING_MAP, true, "every other pmacct key, as text"));
+
+  /** The position of column {@code name} in {@link #FIELDS}; an unknown name is a programming error. */
+  public static int ordinal(String name) {
+    for (int i = 0; i < FIELDS.size(); i++) {
+      if (FIELDS.get(i).name().equals(name)) return i;
+    }
+    throw new IllegalArgumentException("no flow column " + name);
+  }
 }

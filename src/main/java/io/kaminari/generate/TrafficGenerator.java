@@ -68,8 +68,8 @@ public final class TrafficGenerator {
     PmacctParser parser = new PmacctParser(ZoneOffset.UTC);
     PmacctParser.Sink sink = new PmacctParser.Sink() {
       @Override
-      public void flow(int index, Flow flow) {
-        out.add(flow);
+      public void flow(int index, PmacctParser.Fields flow) {
+        out.add(flow.toFlow());
       }
 
       @Override

@@ -37,6 +37,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import io.kaminari.common.Flow;
+import io.kaminari.common.FlowSchema;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.lang.invoke.MethodHandles;
@@ -97,14 +98,80 @@ public final class PmacctParser {
 
   /** Receives the outcome of each object of a message, in order. */
   public interface Sink {
-    /** A flow record; {@code index} counts the non-blank objects of the message from 0. */
-    void flow(int index, Flow flow);
+    /**
+     * A flow record; {@code index} counts the non-blank objects of the message from 0. {@code flow} is the parser's
+     * own state, valid only during the call: keep {@link Fields#toFlow()} instead.
+     */
+    void flow(int index, Fields flow);
 
     /** A {@link PmacctParser#PURGE_INIT} or {@link PmacctParser#PURGE_CLOSE} marker. */
     void marker(int index, String eventType);
 
     /** An object that is not a valid flow or marker; {@code rawObject} is its line (invalid UTF-8 replaced). */
     void reject(int index, String rawObject, String reason);
+  }
+
+  /**
+   * The flow just read, by column ({@link FlowSchema#FIELDS} order), without a {@link Flow} being built: strings are
+   * UTF-8 slices (of the message itself on the fast path), numbers and timestamps (epoch µs) are longs. Compaction
+   * writes its rows from it; a {@link Flow} costs a String per address and a box per number, a third of the parse.
+   */
+  public final class Fields {
+    private Fields() {}
+
+    /** Whether column {@code field} is null; never true of a column that is not nullable. */
+    public boolean isNull(int field) {
+      return (present & (1L << field)) == 0;
+    }
+
+    /** The value of an INT, LONG or TIMESTAMP_MICROS column that is not null. */
+    public long number(int field) {
+      return numbers[field];
+    }
+
+    /** The array holding the UTF-8 text of a STRING column that is not null. */
+    public byte[] bytes(int field) {
+      return texts[field];
+    }
+
+    /** Where the text of {@code field} starts in {@link #bytes}. */
+    public int offset(int field) {
+      return textOffsets[field];
+    }
+
+    /** The length in bytes of the text of {@code field}. */
+    public int length(int field) {
+      return textLengths[field];
+    }
+
+    /** The {@code extra} column: the undeclared keys in the object's order, or null when there are none. */
+    public Map<String, String> extra() {
+      return extra;
+    }
+
+    /** The flow as an immutable record. */
+    public Flow toFlow() {
+      return new Flow(PURGE, string(F_PEER_IP_SRC), string(F_IP_SRC), string(F_IP_DST), (int) numbers[F_PORT_SRC],
+          (int) numbers[F_PORT_DST], (int) numbers[F_IP_PROTO], boxedInt(F_TCP_FLAGS), boxedInt(F_TOS),
+          numbers[F_PACKETS], numbers[F_BYTES], boxedLong(F_FLOWS), boxedLong(F_TIMESTAMP_START),
+          boxedLong(F_TIMESTAMP_END), boxedLong(F_TIMESTAMP_ARRIVAL), boxedLong(F_TIMESTAMP_EXPORT),
+          boxedInt(F_IFACE_IN), boxedInt(F_IFACE_OUT), boxedLong(F_AS_SRC), boxedLong(F_AS_DST),
+          boxedLong(F_SAMPLING_RATE), string(F_WRITER_ID), boxedInt(F_EXPORT_PROTO_VERSION),
+          boxedLong(F_EXPORT_PROTO_SEQNO), string(F_LABEL), numbers[F_EVENT_TIME], extra);
+    }
+
+    private String string(int field) {
+      return isNull(field) ? null : new String(texts[field], textOffsets[field], textLengths[field],
+          StandardCharsets.UTF_8);
+    }
+
+    private Integer boxedInt(int field) {
+      return isNull(field) ? null : (int) numbers[field];
+    }
+
+    private Long boxedLong(int field) {
+      return isNull(field) ? null : numbers[field];
+    }
   }
 
   /** The event type of flow records, also given to flows whose record has none. */
@@ -133,21 +200,99 @@ public final class PmacctParser {
   private static final String[] PROTO_NAMES = new String[PROTOCOLS.length / 2];
   private static final int[] PROTO_NUMBERS = new int[PROTOCOLS.length / 2];
 
-  private static final List<String> REQUIRED = List.of(IP_SRC, IP_DST, PACKETS, BYTES);
+  /** How the value of each typed key is read. */
+  private enum Reader { EVENT_TYPE, IP, STRING, TEXT, INTEGER, IP_PROTO, TCP_FLAGS, TIMESTAMP }
 
-  /** Bit position of each typed JSON key, for the duplicate and presence masks. */
+  /** Column positions (FlowSchema order), which are also the bits of the duplicate and presence masks. */
+  private static final int F_EVENT_TYPE = FlowSchema.ordinal(EVENT_TYPE);
+  private static final int F_PEER_IP_SRC = FlowSchema.ordinal(PEER_IP_SRC);
+  private static final int F_IP_SRC = FlowSchema.ordinal(IP_SRC);
+  private static final int F_IP_DST = FlowSchema.ordinal(IP_DST);
+  private static final int F_PORT_SRC = FlowSchema.ordinal(PORT_SRC);
+  private static final int F_PORT_DST = FlowSchema.ordinal(PORT_DST);
+  private static final int F_IP_PROTO = FlowSchema.ordinal(IP_PROTO);
+  private static final int F_TCP_FLAGS = FlowSchema.ordinal(TCP_FLAGS);
+  private static final int F_TOS = FlowSchema.ordinal(TOS);
+  private static final int F_PACKETS = FlowSchema.ordinal(PACKETS);
+  private static final int F_BYTES = FlowSchema.ordinal(BYTES);
+  private static final int F_FLOWS = FlowSchema.ordinal(FLOWS);
+  private static final int F_TIMESTAMP_START = FlowSchema.ordinal(TIMESTAMP_START);
+  private static final int F_TIMESTAMP_END = FlowSchema.ordinal(TIMESTAMP_END);
+  private static final int F_TIMESTAMP_ARRIVAL = FlowSchema.ordinal(TIMESTAMP_ARRIVAL);
+  private static final int F_TIMESTAMP_EXPORT = FlowSchema.ordinal(TIMESTAMP_EXPORT);
+  private static final int F_IFACE_IN = FlowSchema.ordinal(IFACE_IN);
+  private static final int F_IFACE_OUT = FlowSchema.ordinal(IFACE_OUT);
+  private static final int F_AS_SRC = FlowSchema.ordinal(AS_SRC);
+  private static final int F_AS_DST = FlowSchema.ordinal(AS_DST);
+  private static final int F_SAMPLING_RATE = FlowSchema.ordinal(SAMPLING_RATE);
+  private static final int F_WRITER_ID = FlowSchema.ordinal(WRITER_ID);
+  private static final int F_EXPORT_PROTO_VERSION = FlowSchema.ordinal(EXPORT_PROTO_VERSION);
+  private static final int F_EXPORT_PROTO_SEQNO = FlowSchema.ordinal(EXPORT_PROTO_SEQNO);
+  private static final int F_LABEL = FlowSchema.ordinal(LABEL);
+  private static final int F_EVENT_TIME = FlowSchema.ordinal(EVENT_TIME);
+  private static final int F_EXTRA = FlowSchema.ordinal(EXTRA);
+  private static final int FIELD_COUNT = FIELDS.size();
+
+  /** The typed keys' readers and, for integers, their largest value; by column position. */
+  private static final Reader[] READERS = new Reader[FIELD_COUNT];
+  private static final long[] MAX = new long[FIELD_COUNT];
+  /** Column positions of the typed JSON keys (not event_time or extra, which no key fills). */
   private static final Map<String, Integer> SLOTS = new HashMap<>();
+  /** The keys a flow must have, in the order a reject names the first missing one. */
+  private static final int[] REQUIRED = {F_IP_SRC, F_IP_DST, F_PACKETS, F_BYTES};
+  /** Timestamps in the order they stand in for the event time. */
+  private static final int[] EVENT_TIME_SOURCES = {F_TIMESTAMP_START, F_TIMESTAMP_END, F_TIMESTAMP_ARRIVAL,
+      F_TIMESTAMP_EXPORT};
+  /** Columns that are not nullable and default to 0 when the key is absent. */
+  private static final long DEFAULTS_ZERO = (1L << F_PORT_SRC) | (1L << F_PORT_DST) | (1L << F_IP_PROTO);
+  private static final byte[] PURGE_BYTES = "purge".getBytes(StandardCharsets.US_ASCII);
 
   static {
     for (int i = 0; i < PROTO_NAMES.length; i++) {
       PROTO_NAMES[i] = (String) PROTOCOLS[2 * i];
       PROTO_NUMBERS[i] = (Integer) PROTOCOLS[2 * i + 1];
     }
+    if (FIELD_COUNT > Long.SIZE) {
+      throw new IllegalStateException("more flow columns than bits in the presence mask");
+    }
+    read(EVENT_TYPE, Reader.EVENT_TYPE, 0);
+    read(PEER_IP_SRC, Reader.IP, 0);
+    read(IP_SRC, Reader.IP, 0);
+    read(IP_DST, Reader.IP, 0);
+    read(PORT_SRC, Reader.INTEGER, 65535);
+    read(PORT_DST, Reader.INTEGER, 65535);
+    read(IP_PROTO, Reader.IP_PROTO, 255);
+    read(TCP_FLAGS, Reader.TCP_FLAGS, 255);
+    read(TOS, Reader.INTEGER, 255);
+    read(PACKETS, Reader.INTEGER, Long.MAX_VALUE);
+    read(BYTES, Reader.INTEGER, Long.MAX_VALUE);
+    read(FLOWS, Reader.INTEGER, Long.MAX_VALUE);
+    read(TIMESTAMP_START, Reader.TIMESTAMP, 0);
+    read(TIMESTAMP_END, Reader.TIMESTAMP, 0);
+    read(TIMESTAMP_ARRIVAL, Reader.TIMESTAMP, 0);
+    read(TIMESTAMP_EXPORT, Reader.TIMESTAMP, 0);
+    read(IFACE_IN, Reader.INTEGER, Integer.MAX_VALUE);
+    read(IFACE_OUT, Reader.INTEGER, Integer.MAX_VALUE);
+    read(AS_SRC, Reader.INTEGER, 0xFFFF_FFFFL);
+    read(AS_DST, Reader.INTEGER, 0xFFFF_FFFFL);
+    read(SAMPLING_RATE, Reader.INTEGER, Long.MAX_VALUE);
+    read(WRITER_ID, Reader.STRING, 0);
+    read(EXPORT_PROTO_VERSION, Reader.INTEGER, 65535);
+    read(EXPORT_PROTO_SEQNO, Reader.INTEGER, 0xFFFF_FFFFL);
+    read(LABEL, Reader.TEXT, 0);
     for (var field : FIELDS) {
-      if (!field.name().equals(EVENT_TIME) && !field.name().equals(EXTRA)) {
-        SLOTS.put(field.name(), SLOTS.size());
+      if (READERS[FlowSchema.ordinal(field.name())] == null && !field.name().equals(EVENT_TIME)
+          && !field.name().equals(EXTRA)) {
+        throw new IllegalStateException("FlowSchema key without a reader: " + field.name());
       }
     }
+  }
+
+  private static void read(String key, Reader reader, long max) {
+    int field = FlowSchema.ordinal(key);
+    READERS[field] = reader;
+    MAX[field] = max;
+    SLOTS.put(key, field);
   }
 
   /** No separator between root values, so that one generator can write the containers of a record one by one. */
@@ -157,6 +302,8 @@ public final class PmacctParser {
   private static final long MAX_EPOCH_SECONDS = Long.MAX_VALUE / 1_000_000;
   private static final int SHOWN_MAX = 64;
   private static final int KEY_CACHE = 256;
+  private static final int KEY_POSITIONS = 64;
+  private static final int MINUTE_LENGTH = 16;
   /**
    * Lines longer than this, and numbers longer than {@link #FLAT_NUMBER_MAX}, go to Jackson, whose read constraints
    * (maximum name, string and number lengths) then decide; pmacct's records are a few hundred bytes.
@@ -177,45 +324,40 @@ public final class PmacctParser {
   private JsonGenerator containerWriter;
   /** The Jackson parser of the object being read, or null on the flat path. */
   private JsonParser p;
-  /** The current value's token and, for scalars, its text (strings unescaped, numbers and literals as written). */
+  /**
+   * The current value's token and, for scalars, its UTF-8 text (strings unescaped, numbers and literals as written):
+   * a slice of the message on the flat path, a copy of Jackson's text otherwise.
+   */
   private JsonToken token;
-  private char[] chars;
-  private int charsOff;
-  private int charsLen;
-  /** The flat path's copy of the current value's text (ASCII bytes widened). */
-  private char[] flatChars = new char[64];
+  private byte[] text;
+  private int textOff;
+  private int textLen;
   /** Keys the flat path has seen (bytes, name, slot), by a hash of their bytes: objects repeat the same few keys. */
   private final byte[][] keyBytes = new byte[KEY_CACHE][];
   private final String[] keyNames = new String[KEY_CACHE];
   private final int[] keySlots = new int[KEY_CACHE];
+  /**
+   * What the previous object held at each key position: its bytes from the key's opening quote to the value (say
+   * {@code "port_src": }), the key and its slot. pmacct writes every object of a stream with the same keys in the same
+   * order, so a match of these bytes reads the key, the colon and the spaces in one comparison.
+   */
+  private final byte[][] keyLeads = new byte[KEY_POSITIONS][];
+  private final String[] keyLeadNames = new String[KEY_POSITIONS];
+  private final int[] keyLeadSlots = new int[KEY_POSITIONS];
+  /** The last timestamp's {@code YYYY-MM-DD HH:MM} and its local epoch seconds: a stream's timestamps share minutes. */
+  private final byte[] minute = new byte[MINUTE_LENGTH];
+  private long minuteSeconds = INVALID;
   private long seen;
+  /** Bit per column: set when the column has a value (see {@link Fields#isNull}). */
   private long present;
-  private String eventType;
-  private String peerIpSrc;
-  private String ipSrc;
-  private String ipDst;
-  private int portSrc;
-  private int portDst;
-  private int ipProto;
-  private Integer tcpFlags;
-  private Integer tos;
-  private long packets;
-  private long bytes;
-  private Long flows;
-  private Long timestampStart;
-  private Long timestampEnd;
-  private Long timestampArrival;
-  private Long timestampExport;
-  private Integer ifaceIn;
-  private Integer ifaceOut;
-  private Long asSrc;
-  private Long asDst;
-  private Long samplingRate;
-  private String writerId;
-  private Integer exportProtoVersion;
-  private Long exportProtoSeqno;
-  private String label;
+  /** Index in {@link #EVENT_TYPES} of the object's event type ({@code purge} when absent), or -1 for another. */
+  private int eventType;
+  private final long[] numbers = new long[FIELD_COUNT];
+  private final byte[][] texts = new byte[FIELD_COUNT][];
+  private final int[] textOffsets = new int[FIELD_COUNT];
+  private final int[] textLengths = new int[FIELD_COUNT];
   private Map<String, String> extra;
+  private final Fields fields = new Fields();
 
   /**
    * @param collectorZone zone of pmacct's default timestamp form, which has no offset: the collector host's zone, or
@@ -246,24 +388,51 @@ public final class PmacctParser {
    *     or {@link Long#MIN_VALUE} to reject such records
    */
   public void parse(byte[] value, long fallbackEventMicros, Sink sink) {
-    if (value == null) {
-      return;
-    }
-    int index = 0;
-    for (int start = 0; start <= value.length; ) {
-      int end = lineEnd(value, start);
-      if (!isBlank(value, start, end)) {
-        parseObject(value, start, end - start, !isAscii(value, start, end), index++, fallbackEventMicros, sink);
-      }
-      start = end + 1;
+    if (value != null) {
+      parse(value, 0, value.length, fallbackEventMicros, sink);
     }
   }
 
-  private void parseObject(byte[] buf, int off, int len, boolean nonAscii, int index, long fallback, Sink sink) {
-    Flow flow = null;
+  /** {@link #parse(byte[], long, Sink)} of the message in {@code buf[off..off+len)}, read in place. */
+  public void parse(byte[] buf, int off, int len, long fallbackEventMicros, Sink sink) {
+    int end = off + len;
+    int index = 0;
+    for (int start = off; start <= end; ) {
+      int lineEnd = parseLine(buf, start, end, index, fallbackEventMicros, sink);
+      if (lineEnd >= 0) {
+        index++;
+      } else {
+        lineEnd = ~lineEnd;
+      }
+      start = lineEnd + 1;
+    }
+  }
+
+  /**
+   * Reads the line starting at {@code start} and reports its object; returns the line's end, or its complement
+   * ({@code ~end}) when the line is blank and holds no object. The fast path finds the end of the line as it reads
+   * (a flat object holds no raw newline), so that only the lines it does not take are scanned twice.
+   */
+  private int parseLine(byte[] buf, int start, int messageEnd, int index, long fallback, Sink sink) {
+    int end = -1;
+    boolean flow = false;
     String reason = null;
     try {
-      flow = read(buf, off, len, nonAscii, fallback);
+      reset();
+      if (flat) {
+        end = readFlat(buf, start, Math.min(messageEnd, start + FLAT_LINE_MAX), messageEnd);
+      }
+      if (end >= 0) {
+        flatObjects++;
+      } else {
+        end = lineEnd(buf, start, messageEnd);
+        if (isBlank(buf, start, end)) {
+          return ~end;
+        }
+        reset();
+        readJson(buf, start, end - start);
+      }
+      flow = outcome(fallback);
     } catch (Rejection e) {
       reason = e.getMessage();
     } catch (JsonProcessingException e) {
@@ -275,14 +444,18 @@ public final class PmacctParser {
     } finally {
       p = null;
     }
+    if (reason != null && end < 0) {
+      end = lineEnd(buf, start, messageEnd); // the fast path failed on a bug
+    }
     // The sink is called outside the try so that its own exceptions propagate instead of becoming rejects.
     if (reason != null) {
-      sink.reject(index, new String(buf, off, len, StandardCharsets.UTF_8), reason);
-    } else if (flow != null) {
-      sink.flow(index, flow);
+      sink.reject(index, new String(buf, start, end - start, StandardCharsets.UTF_8), reason);
+    } else if (flow) {
+      sink.flow(index, fields);
     } else {
-      sink.marker(index, eventType);
+      sink.marker(index, EVENT_TYPES[eventType]);
     }
+    return end;
   }
 
   /** Jackson reports some ends of input (e.g. between array entries) as a plain parse error, not as EOF. */
@@ -291,32 +464,26 @@ public final class PmacctParser {
         || String.valueOf(e.getOriginalMessage()).startsWith("Unexpected end-of-input");
   }
 
-  /** Returns the flow, or null for a marker (then {@link #eventType} holds it); throws on anything else. */
-  private Flow read(byte[] buf, int off, int len, boolean nonAscii, long fallback) throws IOException {
-    if (nonAscii) {
+  /** Returns true for a flow, false for a marker (then {@link #eventType} says which); throws on anything else. */
+  private boolean outcome(long fallback) {
+    if (eventType == 0) {
+      completeFlow(fallback);
+      return true;
+    }
+    if (eventType > 0) {
+      return false;
+    }
+    throw reject("unsupported event_type: " + quote(string(F_EVENT_TYPE)));
+  }
+
+  /** Reads the object's keys with Jackson: any JSON, and the reason when it is not a valid one. */
+  private void readJson(byte[] buf, int off, int len) throws IOException {
+    if (!isAscii(buf, off, off + len)) {
       int bad = invalidUtf8At(buf, off, len);
       if (bad >= 0) {
         throw reject("invalid UTF-8 at byte " + bad);
       }
     }
-    reset();
-    if (flat && !nonAscii && len <= FLAT_LINE_MAX && readFlat(buf, off, off + len)) {
-      flatObjects++;
-    } else {
-      reset();
-      readJson(buf, off, len);
-    }
-    if (eventType == null || eventType.equals(PURGE)) {
-      return flow(fallback);
-    }
-    if (eventType.equals(PURGE_INIT) || eventType.equals(PURGE_CLOSE)) {
-      return null;
-    }
-    throw reject("unsupported event_type: " + quote(eventType));
-  }
-
-  /** Reads the object's keys with Jackson: any JSON, and the reason when it is not a valid one. */
-  private void readJson(byte[] buf, int off, int len) throws IOException {
     try (JsonParser parser = JSON.createParser(buf, off, len)) {
       p = parser;
       JsonToken first = p.nextToken();
@@ -342,54 +509,76 @@ public final class PmacctParser {
   private void loadJsonValue() throws IOException {
     token = p.currentToken();
     if (token.isScalarValue()) {
-      chars = p.getTextCharacters();
-      charsOff = p.getTextOffset();
-      charsLen = p.getTextLength();
+      // A fresh array: the readers keep slices of string values until the object ends.
+      text = p.getText().getBytes(StandardCharsets.UTF_8);
+      textOff = 0;
+      textLen = text.length;
     }
   }
 
   /**
    * The fast path: reads an ASCII line holding a non-empty, flat JSON object (strings without escapes, numbers,
-   * literals; what pmacct writes) without Jackson, and returns true. Returns false as soon as the line is anything
-   * else, including any record the readers reject: {@link #readJson} then reads it from the start, so every reject
-   * reason, and every value of the objects the fast path does not take, comes from the one Jackson path. (Jackson's
-   * per-object set-up and tokenizing were half of the parse; PmacctParserTest checks both paths agree.)
+   * literals; what pmacct writes) without Jackson, and returns the line's end (its newline, or {@code messageEnd}).
+   * No byte it accepts is a newline, so it finds that end itself; a line that reaches {@code end} before its newline
+   * is left to Jackson. Returns -1 as soon as the line is anything else, including any record the readers reject:
+   * {@link #readJson} then reads it from the start, so every reject reason, and every value of the objects the fast
+   * path does not take, comes from the one Jackson path. (Jackson's per-object set-up and tokenizing were half of the
+   * parse; PmacctParserPathsTest checks both paths agree.)
    */
-  private boolean readFlat(byte[] b, int from, int end) throws IOException {
+  private int readFlat(byte[] b, int from, int end, int messageEnd) throws IOException {
     int i = skipSpace(b, from, end);
     if (i == end || b[i] != '{') {
-      return false;
+      return -1;
     }
     i = skipSpace(b, i + 1, end);
-    while (true) {
+    for (int position = 0; ; position++) {
       if (i == end || b[i] != '"') {
-        return false; // includes the empty object
+        return -1; // includes the empty object
       }
-      int keyEnd = plainStringEnd(b, i + 1, end);
-      if (keyEnd < 0) {
-        return false;
+      byte[] lead = position < KEY_POSITIONS ? keyLeads[position] : null;
+      String key;
+      int slot;
+      if (lead != null && lead.length <= end - i && sameBytes(lead, b, i, lead.length)) {
+        key = keyLeadNames[position];
+        slot = keyLeadSlots[position];
+        i += lead.length;
+      } else {
+        int keyStart = i;
+        int keyEnd = plainStringEnd(b, i + 1, end);
+        if (keyEnd < 0) {
+          return -1;
+        }
+        int entry = key(b, i + 1, keyEnd);
+        key = keyNames[entry];
+        slot = keySlots[entry];
+        i = skipSpace(b, keyEnd + 1, end);
+        if (i == end || b[i] != ':') {
+          return -1;
+        }
+        i = skipSpace(b, i + 1, end);
+        if (position < KEY_POSITIONS) {
+          keyLeads[position] = Arrays.copyOfRange(b, keyStart, i);
+          keyLeadNames[position] = key;
+          keyLeadSlots[position] = slot;
+        }
       }
-      int key = key(b, i + 1, keyEnd);
-      i = skipSpace(b, keyEnd + 1, end);
-      if (i == end || b[i] != ':') {
-        return false;
-      }
-      i = skipSpace(b, i + 1, end);
+      i = skipSpace(b, i, end);
       int valueEnd = flatValue(b, i, end);
       if (valueEnd < 0) {
-        return false;
+        return -1;
       }
       i = skipSpace(b, valueEnd, end);
       if (i == end || (b[i] != ',' && b[i] != '}')) {
-        return false; // truncated, or something glued to the value
+        return -1; // truncated, or something glued to the value
       }
       try {
-        field(keyNames[key], keySlots[key]);
+        field(key, slot);
       } catch (Rejection e) {
-        return false;
+        return -1;
       }
       if (b[i] == '}') {
-        return skipSpace(b, i + 1, end) == end;
+        i = skipSpace(b, i + 1, end);
+        return i == messageEnd || (i < end && b[i] == '\n') ? i : -1;
       }
       i = skipSpace(b, i + 1, end);
     }
@@ -445,16 +634,9 @@ public final class PmacctParser {
   }
 
   private void setFlatText(byte[] b, int from, int to) {
-    int n = to - from;
-    if (flatChars.length < n) {
-      flatChars = new char[Math.max(n, flatChars.length * 2)];
-    }
-    for (int k = 0; k < n; k++) {
-      flatChars[k] = (char) b[from + k];
-    }
-    chars = flatChars;
-    charsOff = 0;
-    charsLen = n;
+    text = b;
+    textOff = from;
+    textLen = to - from;
   }
 
   /** The key cache entry of the key in [from, to) (its name, shared with earlier objects, and its slot). */
@@ -465,12 +647,31 @@ public final class PmacctParser {
     int h = n == 0 ? 0 : n * 961 + b[from] * 31 + b[from + n / 2] * 7 + b[to - 1];
     int entry = (h ^ (h >>> 8)) & (KEY_CACHE - 1);
     byte[] known = keyBytes[entry];
-    if (known == null || !Arrays.equals(known, 0, known.length, b, from, to)) {
+    if (known == null || !sameBytes(known, b, from, n)) {
       keyBytes[entry] = Arrays.copyOfRange(b, from, to);
       keyNames[entry] = new String(b, from, n, StandardCharsets.US_ASCII);
       keySlots[entry] = slot(keyNames[entry]);
     }
     return entry;
+  }
+
+  /** Whether {@code b[from..from+n)} equals {@code known}, eight bytes per step (Arrays.equals' set-up costs more). */
+  private static boolean sameBytes(byte[] known, byte[] b, int from, int n) {
+    if (known.length != n) {
+      return false;
+    }
+    int k = 0;
+    for (; k + 8 <= n; k += 8) {
+      if ((long) LONGS.get(known, k) != (long) LONGS.get(b, from + k)) {
+        return false;
+      }
+    }
+    for (; k < n; k++) {
+      if (known[k] != b[from + k]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The bit of a typed key in the duplicate and presence masks, or -1 for an undeclared key. */
@@ -498,7 +699,7 @@ public final class PmacctParser {
     if (i < end && b[i] == '-') {
       i++;
     }
-    if (i == end || !isDigit((char) b[i])) {
+    if (i == end || !isDigit(b[i])) {
       return -1;
     }
     if (b[i] == '0') {
@@ -527,7 +728,7 @@ public final class PmacctParser {
   }
 
   private static int digitsEnd(byte[] b, int i, int end) {
-    while (i < end && isDigit((char) b[i])) {
+    while (i < end && isDigit(b[i])) {
       i++;
     }
     return i;
@@ -554,17 +755,13 @@ public final class PmacctParser {
 
   private void reset() {
     seen = 0;
-    present = 0;
-    eventType = peerIpSrc = ipSrc = ipDst = writerId = label = null;
-    portSrc = portDst = ipProto = 0;
-    tcpFlags = tos = ifaceIn = ifaceOut = exportProtoVersion = null;
-    packets = bytes = 0;
-    flows = timestampStart = timestampEnd = timestampArrival = timestampExport = asSrc = asDst = samplingRate = null;
-    exportProtoSeqno = null;
+    present = DEFAULTS_ZERO;
+    eventType = 0;
+    Arrays.fill(numbers, 0);
     extra = null;
   }
 
-  /** Reads the current value as the value of {@code key}, whose {@link #slot} is given. */
+  /** Reads the current value as the value of {@code key}, whose column ({@link #SLOTS}) is {@code slot}. */
   private void field(String key, int slot) throws IOException {
     if (slot < 0) {
       if (token != JsonToken.VALUE_NULL) {
@@ -585,79 +782,94 @@ public final class PmacctParser {
     if (token == JsonToken.VALUE_NULL) {
       return;
     }
-    present |= bit;
-    switch (key) {
+    switch (READERS[slot]) {
       case EVENT_TYPE -> eventType = eventType();
-      case PEER_IP_SRC -> peerIpSrc = ip(key);
-      case IP_SRC -> ipSrc = ip(key);
-      case IP_DST -> ipDst = ip(key);
-      case PORT_SRC -> portSrc = (int) integer(key, 65535);
-      case PORT_DST -> portDst = (int) integer(key, 65535);
-      case IP_PROTO -> ipProto = ipProto(key);
-      case TCP_FLAGS -> tcpFlags = tcpFlags(key);
-      case TOS -> tos = (int) integer(key, 255);
-      case PACKETS -> packets = integer(key, Long.MAX_VALUE);
-      case BYTES -> bytes = integer(key, Long.MAX_VALUE);
-      case FLOWS -> flows = integer(key, Long.MAX_VALUE);
-      case TIMESTAMP_START -> timestampStart = timestamp(key);
-      case TIMESTAMP_END -> timestampEnd = timestamp(key);
-      case TIMESTAMP_ARRIVAL -> timestampArrival = timestamp(key);
-      case TIMESTAMP_EXPORT -> timestampExport = timestamp(key);
-      case IFACE_IN -> ifaceIn = (int) integer(key, Integer.MAX_VALUE);
-      case IFACE_OUT -> ifaceOut = (int) integer(key, Integer.MAX_VALUE);
-      case AS_SRC -> asSrc = integer(key, 0xFFFF_FFFFL);
-      case AS_DST -> asDst = integer(key, 0xFFFF_FFFFL);
-      case SAMPLING_RATE -> samplingRate = integer(key, Long.MAX_VALUE);
-      case WRITER_ID -> writerId = string(key);
-      case EXPORT_PROTO_VERSION -> exportProtoVersion = (int) integer(key, 65535);
-      case EXPORT_PROTO_SEQNO -> exportProtoSeqno = integer(key, 0xFFFF_FFFFL);
-      case LABEL -> label = text();
-      default -> throw new IllegalStateException("FlowSchema key without a reader: " + key);
+      case IP -> {
+        ip(key);
+        keepText(slot);
+      }
+      case STRING -> {
+        requireString(key);
+        keepText(slot);
+      }
+      case TEXT -> {
+        containerAsText();
+        keepText(slot);
+      }
+      case INTEGER -> keepNumber(slot, integer(key, MAX[slot]));
+      case IP_PROTO -> keepNumber(slot, ipProto(key));
+      case TCP_FLAGS -> keepNumber(slot, tcpFlags(key));
+      case TIMESTAMP -> {
+        long micros = timestamp(key);
+        if (micros != ZERO_DATE) {
+          keepNumber(slot, micros);
+        }
+      }
+      default -> throw new IllegalStateException("no reader for " + key);
     }
   }
 
-  private Flow flow(long fallback) {
-    for (String key : REQUIRED) {
-      if ((present & (1L << SLOTS.get(key))) == 0) {
-        throw reject("missing required key: " + key);
+  private void keepNumber(int slot, long value) {
+    numbers[slot] = value;
+    present |= 1L << slot;
+  }
+
+  /** Keeps the current text as the value of column {@code slot}. */
+  private void keepText(int slot) {
+    texts[slot] = text;
+    textOffsets[slot] = textOff;
+    textLengths[slot] = textLen;
+    present |= 1L << slot;
+  }
+
+  /** Checks the flow's required keys and sets its event type and event time. */
+  private void completeFlow(long fallback) {
+    for (int field : REQUIRED) {
+      if ((present & (1L << field)) == 0) {
+        throw reject("missing required key: " + FIELDS.get(field).name());
       }
     }
-    long eventTime;
-    if (timestampStart != null) {
-      eventTime = timestampStart;
-    } else if (timestampEnd != null) {
-      eventTime = timestampEnd;
-    } else if (timestampArrival != null) {
-      eventTime = timestampArrival;
-    } else if (timestampExport != null) {
-      eventTime = timestampExport;
-    } else if (fallback != Long.MIN_VALUE) {
-      eventTime = fallback;
-    } else {
+    long eventTime = fallback;
+    for (int i = EVENT_TIME_SOURCES.length - 1; i >= 0; i--) {
+      int field = EVENT_TIME_SOURCES[i];
+      if ((present & (1L << field)) != 0) {
+        eventTime = numbers[field];
+      }
+    }
+    if (eventTime == Long.MIN_VALUE) {
       throw reject("no event time: none of " + TIMESTAMP_START + ", " + TIMESTAMP_END + ", " + TIMESTAMP_ARRIVAL
           + ", " + TIMESTAMP_EXPORT + " and no fallback");
     }
-    return new Flow(PURGE, peerIpSrc, ipSrc, ipDst, portSrc, portDst, ipProto, tcpFlags, tos, packets, bytes, flows,
-        timestampStart, timestampEnd, timestampArrival, timestampExport, ifaceIn, ifaceOut, asSrc, asDst,
-        samplingRate, writerId, exportProtoVersion, exportProtoSeqno, label, eventTime, extra);
+    keepNumber(F_EVENT_TIME, eventTime);
+    texts[F_EVENT_TYPE] = PURGE_BYTES;
+    textOffsets[F_EVENT_TYPE] = 0;
+    textLengths[F_EVENT_TYPE] = PURGE_BYTES.length;
+    present |= 1L << F_EVENT_TYPE;
+    if (extra != null) {
+      present |= 1L << F_EXTRA;
+    }
+  }
+
+  /** The text kept for column {@code field}, as a String. */
+  private String string(int field) {
+    return new String(texts[field], textOffsets[field], textLengths[field], StandardCharsets.UTF_8);
   }
 
   // ---- typed readers of the current value token ----
 
-  private String eventType() throws IOException {
+  /** The index in {@link #EVENT_TYPES} of the current string, or -1 (its text then kept for the reject reason). */
+  private int eventType() throws IOException {
     requireString(EVENT_TYPE);
     int known = nameIndex(EVENT_TYPES, false);
-    return known >= 0 ? EVENT_TYPES[known] : scalarText();
-  }
-
-  private String string(String key) throws IOException {
-    requireString(key);
-    return scalarText();
+    if (known < 0) {
+      keepText(F_EVENT_TYPE);
+    }
+    return known;
   }
 
   /** The current scalar's text. */
   private String scalarText() {
-    return new String(chars, charsOff, charsLen);
+    return new String(text, textOff, textLen, StandardCharsets.UTF_8);
   }
 
   private void requireString(String key) {
@@ -666,13 +878,12 @@ public final class PmacctParser {
     }
   }
 
-  private String ip(String key) throws IOException {
+  private void ip(String key) throws IOException {
     requireString(key);
-    int end = charsOff + charsLen;
-    if (!isIpv4(chars, charsOff, end) && !isIpv6(chars, charsOff, end)) {
+    int end = textOff + textLen;
+    if (!isIpv4(text, textOff, end) && !isIpv6(text, textOff, end)) {
       throw reject(key + ": not an IP address: " + shown());
     }
-    return scalarText();
   }
 
   /** Reads a JSON integer or a decimal string in 0..max. */
@@ -683,9 +894,9 @@ public final class PmacctParser {
     if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_STRING) {
       throw expected(key, "integer");
     }
-    char[] b = chars;
-    int i = charsOff;
-    int end = i + charsLen;
+    byte[] b = text;
+    int i = textOff;
+    int end = i + textLen;
     boolean negative = i < end && b[i] == '-';
     if (negative) {
       i++;
@@ -700,7 +911,9 @@ public final class PmacctParser {
       if (d < 0 || d > 9) {
         throw reject(key + ": not an integer: " + shown());
       }
-      overflow |= v > (Long.MAX_VALUE - d) / 10;
+      if (v >= Long.MAX_VALUE / 10) {
+        overflow |= v > (Long.MAX_VALUE - d) / 10; // only this close to the limit can the next digit overflow
+      }
       v = v * 10 + d;
     }
     if (overflow || (negative && v != 0) || v > max) {
@@ -710,7 +923,7 @@ public final class PmacctParser {
   }
 
   private int ipProto(String key) throws IOException {
-    if (token == JsonToken.VALUE_STRING && charsLen > 0 && !isDigit(chars[charsOff])) {
+    if (token == JsonToken.VALUE_STRING && textLen > 0 && !isDigit(text[textOff])) {
       int known = nameIndex(PROTO_NAMES, true);
       if (known < 0) {
         throw reject(key + ": unknown protocol name: " + shown());
@@ -739,19 +952,20 @@ public final class PmacctParser {
     return flags;
   }
 
-  private Long timestamp(String key) throws IOException {
+  /** Epoch microseconds, or {@link #ZERO_DATE} for the all-zero date (absent). */
+  private long timestamp(String key) throws IOException {
     if (token != JsonToken.VALUE_STRING && token != JsonToken.VALUE_NUMBER_INT
         && token != JsonToken.VALUE_NUMBER_FLOAT) {
       throw expected(key, "timestamp");
     }
-    char[] b = chars;
-    int off = charsOff;
-    int end = off + charsLen;
+    byte[] b = text;
+    int off = textOff;
+    int end = off + textLen;
     long micros = end - off > 4 && b[off + 4] == '-' ? dateTimeMicros(b, off, end) : epochMicros(b, off, end);
     if (micros == INVALID) {
       throw reject(key + ": not a timestamp: " + shown());
     }
-    return micros == ZERO_DATE ? null : micros;
+    return micros;
   }
 
   /** The value as text: scalars as written, objects and arrays as compact JSON. */
@@ -778,61 +992,65 @@ public final class PmacctParser {
     return out.toString();
   }
 
-  /** Index in {@code names} of the current string token's text, or -1; compares chars to avoid a String. */
+  /** Makes an object or array value's compact JSON the current text, so that {@link #keepText} keeps it. */
+  private void containerAsText() throws IOException {
+    if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+      text = text().getBytes(StandardCharsets.UTF_8);
+      textOff = 0;
+      textLen = text.length;
+    }
+  }
+
+  /** Index in {@code names} (ASCII) of the current string token's text, or -1; compares bytes to avoid a String. */
   private int nameIndex(String[] names, boolean ignoreCase) throws IOException {
-    char[] b = chars;
-    int off = charsOff;
-    int len = charsLen;
     for (int n = 0; n < names.length; n++) {
       String name = names[n];
-      if (name.length() == len && regionMatches(name, b, off, ignoreCase)) {
+      if (name.length() == textLen && regionMatches(name, text, textOff, ignoreCase)) {
         return n;
       }
     }
     return -1;
   }
 
-  private static boolean regionMatches(String name, char[] b, int off, boolean ignoreCase) {
+  private static boolean regionMatches(String name, byte[] b, int off, boolean ignoreCase) {
     for (int i = 0; i < name.length(); i++) {
-      char c = b[off + i];
-      char n = name.charAt(i);
-      if (c != n && !(ignoreCase && Character.toLowerCase(c) == Character.toLowerCase(n))) {
+      int c = b[off + i];
+      int n = name.charAt(i);
+      if (c != n && !(ignoreCase && asciiLower(c) == asciiLower(n))) {
         return false;
       }
     }
     return true;
   }
 
+  private static int asciiLower(int c) {
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+  }
+
   // ---- timestamps ----
 
   /** {@code YYYY-MM-DD[ T]HH:MM:SS[.f][Z|±HH:MM]}; no suffix means the collector zone. */
-  private long dateTimeMicros(char[] b, int off, int end) {
-    if (end - off < 19 || b[off + 7] != '-' || b[off + 13] != ':' || b[off + 16] != ':') {
+  private long dateTimeMicros(byte[] b, int off, int end) {
+    if (end - off < 19 || b[off + 16] != ':') {
       return INVALID;
     }
-    char sep = b[off + 10];
-    int year = digits(b, off, 4);
-    int month = digits(b, off + 5, 2);
-    int day = digits(b, off + 8, 2);
-    int hour = digits(b, off + 11, 2);
-    int minute = digits(b, off + 14, 2);
+    if (!sameBytes(minute, b, off, MINUTE_LENGTH)) {
+      System.arraycopy(b, off, minute, 0, MINUTE_LENGTH);
+      minuteSeconds = localMinute(b, off);
+    }
     int second = digits(b, off + 17, 2);
-    if ((sep != ' ' && sep != 'T' && sep != 't') || (year | month | day | hour | minute | second) < 0) {
-      return INVALID;
-    }
-    int i = fractionEnd(b, off + 19, end);
-    if (i < 0) {
+    int i = second < 0 ? -1 : fractionEnd(b, off + 19, end);
+    if (minuteSeconds == INVALID || i < 0) {
       return INVALID;
     }
     int fraction = fractionMicros(b, off + 19, i);
-    if (year == 0 && month == 0 && day == 0) {
+    if (minuteSeconds == ZERO_DATE) {
       return ZERO_DATE;
     }
-    if (year == 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23
-        || minute > 59 || second > 59) {
+    if (second > 59) {
       return INVALID;
     }
-    long localSeconds = daysFromCivil(year, month, day) * 86_400L + hour * 3600 + minute * 60 + second;
+    long localSeconds = minuteSeconds + second;
     int offset;
     if (i == end) {
       offset = collectorOffset(localSeconds);
@@ -851,8 +1069,35 @@ public final class PmacctParser {
     return (localSeconds - offset) * 1_000_000L + fraction;
   }
 
+  /**
+   * Local epoch seconds of the minute {@code YYYY-MM-DD[ T]HH:MM} at {@code off}, {@link #ZERO_DATE} for the all-zero
+   * date, or {@link #INVALID}.
+   */
+  private static long localMinute(byte[] b, int off) {
+    if (b[off + 4] != '-' || b[off + 7] != '-' || b[off + 13] != ':') {
+      return INVALID;
+    }
+    byte sep = b[off + 10];
+    int year = digits(b, off, 4);
+    int month = digits(b, off + 5, 2);
+    int day = digits(b, off + 8, 2);
+    int hour = digits(b, off + 11, 2);
+    int minute = digits(b, off + 14, 2);
+    if ((sep != ' ' && sep != 'T' && sep != 't') || (year | month | day | hour | minute) < 0) {
+      return INVALID;
+    }
+    if (year == 0 && month == 0 && day == 0) {
+      return ZERO_DATE;
+    }
+    if (year == 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23
+        || minute > 59) {
+      return INVALID;
+    }
+    return daysFromCivil(year, month, day) * 86_400L + hour * 3600 + minute * 60;
+  }
+
   /** Epoch seconds {@code S[.f]}. */
-  private static long epochMicros(char[] b, int off, int end) {
+  private static long epochMicros(byte[] b, int off, int end) {
     long seconds = 0;
     int i = off;
     for (; i < end && isDigit(b[i]); i++) {
@@ -868,7 +1113,7 @@ public final class PmacctParser {
   }
 
   /** End of an optional {@code .digits} (1 to 9 digits) starting at {@code i}, or -1 if malformed. */
-  private static int fractionEnd(char[] b, int i, int end) {
+  private static int fractionEnd(byte[] b, int i, int end) {
     if (i == end || b[i] != '.') {
       return i;
     }
@@ -880,7 +1125,7 @@ public final class PmacctParser {
   }
 
   /** Microseconds of the fraction {@code .digits} in [from, to), truncated; 0 when there is none. */
-  private static int fractionMicros(char[] b, int from, int to) {
+  private static int fractionMicros(byte[] b, int from, int to) {
     int micros = 0;
     int scale = 100_000;
     for (int i = from + 1; i < to && scale > 0; i++, scale /= 10) {
@@ -898,7 +1143,7 @@ public final class PmacctParser {
   }
 
   /** Non-negative value of {@code count} decimal digits, or -1. */
-  private static int digits(char[] b, int off, int count) {
+  private static int digits(byte[] b, int off, int count) {
     int v = 0;
     for (int i = off; i < off + count; i++) {
       if (!isDigit(b[i])) {
@@ -928,7 +1173,7 @@ public final class PmacctParser {
 
   // ---- IP literals ----
 
-  private static boolean isIpv4(char[] b, int off, int end) {
+  private static boolean isIpv4(byte[] b, int off, int end) {
     int parts = 0;
     int i = off;
     while (true) {
@@ -951,7 +1196,7 @@ public final class PmacctParser {
     }
   }
 
-  private static boolean isIpv6(char[] b, int off, int end) {
+  private static boolean isIpv6(byte[] b, int off, int end) {
     int i = off;
     int groups = 0;
     boolean compressed = false;
@@ -1000,19 +1245,19 @@ public final class PmacctParser {
   // ---- bytes ----
 
   /**
-   * Index of the first '\n' at or after {@code from}, or the length. Scans eight bytes per step (the SWAR zero-byte
+   * Index of the first '\n' in [from, end), or {@code end}. Scans eight bytes per step (the SWAR zero-byte
    * test): the byte-by-byte loop was a tenth of the parse time.
    */
-  private static int lineEnd(byte[] b, int from) {
+  private static int lineEnd(byte[] b, int from, int end) {
     int i = from;
-    for (; i + 8 <= b.length; i += 8) {
+    for (; i + 8 <= end; i += 8) {
       long x = (long) LONGS.get(b, i) ^ 0x0A0A_0A0A_0A0A_0A0AL;
       long newlines = (x - 0x0101_0101_0101_0101L) & ~x & 0x8080_8080_8080_8080L;
       if (newlines != 0) {
         return i + (Long.numberOfTrailingZeros(newlines) >>> 3);
       }
     }
-    while (i < b.length && b[i] != '\n') {
+    while (i < end && b[i] != '\n') {
       i++;
     }
     return i;
@@ -1072,11 +1317,11 @@ public final class PmacctParser {
     return -1;
   }
 
-  private static boolean isDigit(char c) {
+  private static boolean isDigit(int c) {
     return c >= '0' && c <= '9';
   }
 
-  private static boolean isHexDigit(char c) {
+  private static boolean isHexDigit(int c) {
     return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }
 

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.expressions.codegen.UnsafeArrayWriter;
+import org.apache.spark.sql.catalyst.expressions.codegen.UnsafeRowWriter;
 import org.apache.spark.sql.catalyst.util.ArrayBasedMapData;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.catalyst.util.MapData;
@@ -15,6 +17,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -35,6 +38,9 @@ public final class SparkFlowSchema {
       .add(Columns.SOURCE_PARTITION, DataTypes.IntegerType, false)
       .add(Columns.SOURCE_OFFSET, DataTypes.LongType, false)
       .add(Columns.SOURCE_INDEX, DataTypes.IntegerType, false);
+
+  private static final FlowSchema.Type[] TYPES = FlowSchema.FIELDS.stream().map(FlowSchema.Field::type)
+      .toArray(FlowSchema.Type[]::new);
 
   /** Names of the coordinate columns. */
   public static final String[] COORDINATE_NAMES = COORDINATES.fieldNames();
@@ -100,6 +106,47 @@ public final class SparkFlowSchema {
     if (i - from != FLOW.size()) {
       throw new IllegalStateException("Flow and FlowSchema disagree: " + (i - from) + " vs " + FLOW.size());
     }
+  }
+
+  /**
+   * Writes the flow's columns into {@code row} at {@code 0..FLOW.size()}, straight from the parser's state: the same
+   * values as {@link #toInternal} of {@code flow.toFlow()} (a test compares them), without a String or a box.
+   */
+  public static void write(PmacctParser.Fields flow, UnsafeRowWriter row) {
+    for (int i = 0; i < TYPES.length; i++) {
+      if (flow.isNull(i)) {
+        row.setNullAt(i);
+        continue;
+      }
+      switch (TYPES[i]) {
+        case STRING -> row.write(i, flow.bytes(i), flow.offset(i), flow.length(i));
+        case INT -> row.write(i, (int) flow.number(i));
+        case LONG, TIMESTAMP_MICROS -> row.write(i, flow.number(i));
+        case STRING_MAP -> writeMap(row, i, flow.extra());
+      }
+    }
+  }
+
+  /** A string map in UnsafeRow's layout, as Spark's generated projections write it. */
+  private static void writeMap(UnsafeRowWriter row, int ordinal, Map<String, String> map) {
+    int start = row.cursor();
+    // The key array's size goes in the first 8 bytes, once it is known.
+    row.grow(8);
+    row.increaseCursor(8);
+    int keysStart = row.cursor();
+    UnsafeArrayWriter array = new UnsafeArrayWriter(row, 8);
+    array.initialize(map.size());
+    int i = 0;
+    for (String key : map.keySet()) {
+      array.write(i++, UTF8String.fromString(key));
+    }
+    Platform.putLong(row.getBuffer(), keysStart - 8, row.cursor() - keysStart);
+    array.initialize(map.size());
+    i = 0;
+    for (String value : map.values()) {
+      array.write(i++, UTF8String.fromString(value));
+    }
+    row.setOffsetAndSizeFromPreviousCursor(ordinal, start);
   }
 
   /** The same values as {@link #toInternal}, as external types for a {@code Row} (tests build frames this way). */

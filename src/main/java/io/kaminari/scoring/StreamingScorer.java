@@ -203,7 +203,8 @@ public final class StreamingScorer implements AutoCloseable {
     long records;
 
     @Override
-    public void flow(int i, Flow flow) {
+    public void flow(int i, PmacctParser.Fields fields) {
+      Flow flow = fields.toFlow();
       if (flow.eventTimeMicros() > maxEventMicros) {
         reject(i, flow.toString(), "event time " + flow.eventTimeMicros() + " µs is more than "
             + options.maxFutureSkew() + " ahead of the scorer's clock");

@@ -23,10 +23,14 @@ import org.junit.jupiter.api.Test;
 /**
  * The parser's flat fast path against its Jackson path: for the same message, both must report exactly the same
  * flows, markers and rejects (with the same reasons). Inputs: generator output and the pmacct conformance records,
- * each as written and mutated at random (bytes deleted, replaced, inserted; lines cut), with a fixed seed.
+ * each as written and mutated at random (bytes deleted, replaced, inserted; lines cut), with a fixed seed. The fast
+ * path also reads each message in place from a larger buffer.
  */
 class PmacctParserPathsTest {
   private static final ZoneId ZONE = ZoneId.of("Europe/Berlin");
+  /** Bytes around a message read in place: they would complete a cut record, or spoil a whole one. */
+  private static final byte[] BEFORE = "{\"port_src\": ".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] AFTER = "\", \"packets\": 1}\n{".getBytes(StandardCharsets.US_ASCII);
   /** Bytes that change a JSON record's meaning or its validity. */
   private static final byte[] INSERTS = "{}[]\":,.-+eE0123456789 \t\\nulltrue/x\u0001\u007f".getBytes(
       StandardCharsets.ISO_8859_1);
@@ -75,6 +79,14 @@ class PmacctParserPathsTest {
       Collector b = new Collector();
       jackson.parse(m, fallback, b);
       assertThat(a.events).as(new String(m, StandardCharsets.UTF_8)).isEqualTo(b.events);
+      // Read in place from a larger buffer, the parser must not look outside the message.
+      byte[] framed = new byte[BEFORE.length + m.length + AFTER.length];
+      System.arraycopy(BEFORE, 0, framed, 0, BEFORE.length);
+      System.arraycopy(m, 0, framed, BEFORE.length, m.length);
+      System.arraycopy(AFTER, 0, framed, BEFORE.length + m.length, AFTER.length);
+      Collector c = new Collector();
+      fast.parse(framed, BEFORE.length, m.length, fallback, c);
+      assertThat(c.events).as("in place: " + new String(m, StandardCharsets.UTF_8)).isEqualTo(b.events);
       rejects += (int) b.events.stream().map(Event::kind).filter("reject"::equals).count();
     }
     return rejects;

@@ -37,8 +37,8 @@ class PmacctParserTest {
     final List<Event> events = new ArrayList<>();
 
     @Override
-    public void flow(int index, Flow flow) {
-      events.add(new Event("flow", index, flow, null, null, null));
+    public void flow(int index, PmacctParser.Fields flow) {
+      events.add(new Event("flow", index, flow.toFlow(), null, null, null));
     }
 
     @Override
@@ -546,7 +546,7 @@ class PmacctParserTest {
   void sinkExceptionsPropagate() {
     PmacctParser.Sink failing = new Collector() {
       @Override
-      public void flow(int index, Flow flow) {
+      public void flow(int index, PmacctParser.Fields flow) {
         throw new IllegalStateException("sink full");
       }
     };

@@ -296,8 +296,8 @@ class BatchParityIT {
     Topics.readToEnd(kafka.bootstrapServers(), topic, Duration.ofSeconds(60),
         r -> parser.parse(r.value(), r.timestamp() * 1000, new PmacctParser.Sink() {
           @Override
-          public void flow(int index, Flow flow) {
-            out.add(new Read(r.partition(), r.offset(), flow));
+          public void flow(int index, PmacctParser.Fields flow) {
+            out.add(new Read(r.partition(), r.offset(), flow.toFlow()));
           }
 
           @Override
