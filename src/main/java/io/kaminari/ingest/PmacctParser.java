@@ -52,7 +52,6 @@ import java.time.zone.ZoneRules;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -91,7 +90,8 @@ import java.util.Map;
  * else, and every object that scanner would reject, is read again by Jackson, so that the outcome and every reject
  * reason are Jackson's ({@code PmacctParserPathsTest} compares the two).
  *
- * <p>Not thread-safe: it keeps the state of the object being parsed in fields so that the hot path allocates little.
+ * <p>Not thread-safe: it keeps the state of the object being parsed in fields so that the hot path allocates little,
+ * and hands that state to the sink as {@link Fields} (valid during the call) rather than building a {@link Flow}.
  * Use one instance per thread (per Spark partition, per consumer). Exceptions thrown by the sink propagate.
  */
 public final class PmacctParser {
@@ -187,7 +187,7 @@ public final class PmacctParser {
 
   /**
    * pmacct's protocol names (src/pmacct-data.h, indexed by number there) plus the IANA keywords and common aliases
-   * for the same numbers, matched case-insensitively. The most frequent come first since lookup is linear.
+   * for the same numbers, matched ASCII case-insensitively. The most frequent come first since lookup is linear.
    */
   private static final Object[] PROTOCOLS = {
       "tcp", 6, "udp", 17, "icmp", 1, "ipv6-icmp", 58, "gre", 47, "esp", 50, "ah", 51, "sctp", 132,
