@@ -72,7 +72,7 @@ public final class SparkFlowSchema {
   /**
    * Writes the flow's values into {@code out[from..from+FLOW.size())} as Spark's internal (Catalyst) values:
    * {@code UTF8String}, boxed ints and longs, timestamps as epoch microseconds, the extra map as {@code MapData}.
-   * Compaction builds its rows this way because the external-row encoder cost more than the JSON parsing itself.
+   * Frames built from {@link Flow}s use it ({@link #toValues}); compaction writes the same values with {@link #write}.
    */
   public static void toInternal(Flow f, Object[] out, int from) {
     int i = from;
