@@ -58,11 +58,11 @@ import org.apache.spark.sql.execution.ColumnarToRowExec;
 import org.apache.spark.sql.execution.FileSourceScanExec;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.WholeStageCodegenExec;
-import org.apache.spark.sql.vectorized.ColumnarBatch;
-import org.apache.spark.unsafe.Platform;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.AccumulatorV2;
 
@@ -349,9 +349,10 @@ public final class CompactJob {
   }
 
   /**
-   * The settings of the direct write: at most {@code compact.rows-per-file} rows per file, and a few concurrent file
-   * writers per task instead of Spark's sort by partition before a dynamic-partition write. A read task holds one or
-   * two event hours, so the sort would only cost time (Spark falls back to sorting past 4 open files).
+   * The settings of the direct write: at most {@code compact.rows-per-file} rows per file, and 4 concurrent file
+   * writers per task instead of Spark's sort by partition before every dynamic-partition write. A read task holds the
+   * event hours of its few landing files; past 4 open files Spark sorts the rest of the task's rows. More writers
+   * (8, 64) measured no faster: each open file keeps its own dictionaries and buffers.
    */
   private Map<String, String> directWriteSettings() {
     return Map.of(

@@ -473,7 +473,7 @@ public final class PmacctParser {
     if (eventType > 0) {
       return false;
     }
-    throw reject("unsupported event_type: " + quote(string(F_EVENT_TYPE)));
+    throw reject("unsupported event_type: " + quote(fields.string(F_EVENT_TYPE)));
   }
 
   /** Reads the object's keys with Jackson: any JSON, and the reason when it is not a valid one. */
@@ -848,11 +848,6 @@ public final class PmacctParser {
     if (extra != null) {
       present |= 1L << F_EXTRA;
     }
-  }
-
-  /** The text kept for column {@code field}, as a String. */
-  private String string(int field) {
-    return new String(texts[field], textOffsets[field], textLengths[field], StandardCharsets.UTF_8);
   }
 
   // ---- typed readers of the current value token ----
