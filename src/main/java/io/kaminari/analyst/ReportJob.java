@@ -15,7 +15,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.sum;
 
-import io.kaminari.common.Warehouse;
+import io.kaminari.pipeline.Warehouse;
 import io.kaminari.features.Scope;
 import io.kaminari.ingest.CompactJob;
 import java.io.IOException;

@@ -1,14 +1,14 @@
 package io.kaminari.cli;
 
-import io.kaminari.bench.BenchSuite;
-import io.kaminari.bench.CompactBench;
-import io.kaminari.bench.FeaturesBench;
-import io.kaminari.bench.PyTorchTrainBench;
-import io.kaminari.bench.ScorerBench;
-import io.kaminari.bench.TrainBench;
+import io.kaminari.tools.bench.BenchSuite;
+import io.kaminari.tools.bench.CompactBench;
+import io.kaminari.tools.bench.FeaturesBench;
+import io.kaminari.tools.bench.PyTorchTrainBench;
+import io.kaminari.tools.bench.ScorerBench;
+import io.kaminari.tools.bench.TrainBench;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
-import io.kaminari.common.SparkSessions;
+import io.kaminari.pipeline.SparkSessions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;

@@ -2,7 +2,7 @@ package io.kaminari.cli;
 
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
-import io.kaminari.kafka.EmbeddedKafka;
+import io.kaminari.tools.kafka.EmbeddedKafka;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

@@ -1,40 +1,43 @@
 package io.kaminari.cli;
 
-import io.kaminari.common.ConfigException;
+import static io.kaminari.common.ConfigSources.CONFIG_DOC;
+import static io.kaminari.common.ConfigSources.CONFIG_OPTION;
+import static io.kaminari.common.ConfigSources.HOME_DOC;
+import static io.kaminari.common.ConfigSources.HOME_OPTION;
+import static io.kaminari.common.ConfigSources.SET_DOC;
+import static io.kaminari.common.ConfigSources.SET_OPTION;
+import static io.kaminari.common.ConfigSources.SET_SHORT;
+
+import io.kaminari.common.ConfigSources;
 import io.kaminari.common.KaminariConfig;
-import io.kaminari.common.Settings;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** The configuration options every subcommand takes: a config file, the home directory and key=value overrides. */
+/** The configuration options every subcommand takes, as picocli options over {@link ConfigSources}. */
 public final class ConfigOptions {
-  @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (keys as in `kaminari config --dump`)")
+  @Option(names = CONFIG_OPTION, paramLabel = "FILE", description = CONFIG_DOC)
   Path configFile;
 
-  @Option(names = "--home", paramLabel = "DIR", description = "home directory of all local state (default ./var or $KAMINARI_HOME)")
+  @Option(names = HOME_OPTION, paramLabel = "DIR", description = HOME_DOC)
   String home;
 
-  @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE", description = "set any configuration key; beats the config file")
+  @Option(names = {SET_SHORT, SET_OPTION}, paramLabel = "KEY=VALUE", description = SET_DOC)
   Map<String, String> overrides = new LinkedHashMap<>();
 
-  /** These options as command-line arguments, to hand the same configuration to a child process. */
-  public java.util.List<String> asArgs() {
-    java.util.List<String> args = new java.util.ArrayList<>();
-    if (configFile != null) args.addAll(java.util.List.of("--config", configFile.toString()));
-    if (home != null) args.addAll(java.util.List.of("--home", home));
-    overrides.forEach((k, v) -> args.addAll(java.util.List.of("--set", k + "=" + v)));
-    return args;
+  ConfigSources sources() {
+    return new ConfigSources(configFile, home, overrides);
   }
 
-  /** The effective configuration: these flags over the config file over the environment over defaults. */
+  /** These options as command-line arguments, to hand the same configuration to a child process. */
+  public List<String> asArgs() {
+    return sources().asArgs();
+  }
+
+  /** The effective configuration; see {@link ConfigSources#load()}. */
   public KaminariConfig load() {
-    if (configFile != null && !configFile.toFile().isFile()) {
-      throw new ConfigException("config file " + configFile + " does not exist");
-    }
-    Map<String, String> flags = new LinkedHashMap<>(overrides);
-    if (home != null) flags.put(Settings.HOME.name(), home);
-    return KaminariConfig.load(configFile, flags, System.getenv());
+    return sources().load();
   }
 }

@@ -4,8 +4,8 @@ import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.FeatureSpecs;
-import io.kaminari.features.FeaturesConfig;
-import io.kaminari.features.FeaturesJob;
+import io.kaminari.features.spark.FeaturesConfig;
+import io.kaminari.features.spark.FeaturesJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

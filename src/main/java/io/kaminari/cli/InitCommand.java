@@ -1,7 +1,7 @@
 package io.kaminari.cli;
 
 import io.kaminari.common.KaminariConfig;
-import io.kaminari.common.Warehouse;
+import io.kaminari.pipeline.Warehouse;
 import picocli.CommandLine.Command;
 
 /** {@code kaminari init}: creates the database and tables from sql/tables (idempotent; every job does it too). */

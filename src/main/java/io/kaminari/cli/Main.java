@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         ConfigCommand.class, InitCommand.class, GenerateCommand.class, LandCommand.class, CompactCommand.class,
         FeaturesCommand.class, SelectPortsCommand.class, TrainCommand.class, ScoreCommand.class, ModelsCommand.class,
-        io.kaminari.scoring.ScorerMain.class, BrokerCommand.class, DemoCommand.class, BenchCommand.class,
+        io.kaminari.stream.ScorerMain.class, BrokerCommand.class, DemoCommand.class, BenchCommand.class,
         EvaluateCommand.class, SqlCommand.class, ReportCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {

@@ -2,10 +2,10 @@ package io.kaminari.cli;
 
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.features.FeatureSpec;
-import io.kaminari.features.FeaturesConfig;
+import io.kaminari.features.spark.FeaturesConfig;
 import io.kaminari.features.Scope;
-import io.kaminari.features.SelectPortsConfig;
-import io.kaminari.features.SelectPortsJob;
+import io.kaminari.features.spark.SelectPortsConfig;
+import io.kaminari.features.spark.SelectPortsJob;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

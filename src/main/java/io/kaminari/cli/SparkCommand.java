@@ -1,7 +1,7 @@
 package io.kaminari.cli;
 
 import io.kaminari.common.KaminariConfig;
-import io.kaminari.common.SparkSessions;
+import io.kaminari.pipeline.SparkSessions;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Mixin;

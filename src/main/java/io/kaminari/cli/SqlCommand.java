@@ -2,7 +2,7 @@ package io.kaminari.cli;
 
 import io.kaminari.analyst.ResultFormat;
 import io.kaminari.common.KaminariConfig;
-import io.kaminari.common.Warehouse;
+import io.kaminari.pipeline.Warehouse;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,5 +1,7 @@
 package io.kaminari.common;
 
+import io.kaminari.flow.FlowSchema;
+
 /**
  * Column names of Kaminari's tables other than the flow columns of {@link FlowSchema}: source coordinates, landing
  * metadata, quarantine and partition columns. Declared once; the DDL in {@code sql/tables} uses the same names (a test

@@ -1,7 +1,7 @@
 package io.kaminari.features;
 
-import io.kaminari.common.Flow;
-import io.kaminari.common.FlowSchema;
+import io.kaminari.flow.Flow;
+import io.kaminari.flow.FlowSchema;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.kaminari.features;
 
-import io.kaminari.common.Flow;
+import io.kaminari.flow.Flow;
 import java.io.Serializable;
 import java.util.HashSet;
 import java.util.Objects;

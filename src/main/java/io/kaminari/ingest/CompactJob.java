@@ -1,5 +1,6 @@
 package io.kaminari.ingest;
 
+import io.kaminari.flow.PmacctParser;
 import static io.kaminari.common.Columns.ARRIVAL_TIME;
 import static io.kaminari.common.Columns.COMPACTED_AT;
 import static io.kaminari.common.Columns.DT;
@@ -18,10 +19,10 @@ import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.xxhash64;
 
-import io.kaminari.common.FlowSchema;
-import io.kaminari.common.JobRun;
-import io.kaminari.common.JobRuns;
-import io.kaminari.common.Warehouse;
+import io.kaminari.flow.FlowSchema;
+import io.kaminari.pipeline.JobRun;
+import io.kaminari.pipeline.JobRuns;
+import io.kaminari.pipeline.Warehouse;
 import java.io.Serializable;
 import java.time.Instant;
 import java.time.LocalDate;

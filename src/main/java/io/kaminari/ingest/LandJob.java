@@ -14,9 +14,9 @@ import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.date_format;
 import static org.apache.spark.sql.functions.lit;
 
-import io.kaminari.common.JobRun;
-import io.kaminari.common.JobRuns;
-import io.kaminari.common.Warehouse;
+import io.kaminari.pipeline.JobRun;
+import io.kaminari.pipeline.JobRuns;
+import io.kaminari.pipeline.Warehouse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

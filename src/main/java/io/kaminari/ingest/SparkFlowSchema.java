@@ -1,8 +1,9 @@
 package io.kaminari.ingest;
 
+import io.kaminari.flow.PmacctParser;
 import io.kaminari.common.Columns;
-import io.kaminari.common.Flow;
-import io.kaminari.common.FlowSchema;
+import io.kaminari.flow.Flow;
+import io.kaminari.flow.FlowSchema;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -19,9 +19,9 @@ import static io.kaminari.common.Columns.WINDOW_END;
 import static io.kaminari.common.Columns.WINDOW_START;
 import static org.apache.spark.sql.functions.col;
 
-import io.kaminari.common.JobRun;
-import io.kaminari.common.JobRuns;
-import io.kaminari.common.Warehouse;
+import io.kaminari.pipeline.JobRun;
+import io.kaminari.pipeline.JobRuns;
+import io.kaminari.pipeline.Warehouse;
 import io.kaminari.ingest.CompactJob;
 import io.kaminari.model.AnomalyModel;
 import io.kaminari.model.LoadedModel;

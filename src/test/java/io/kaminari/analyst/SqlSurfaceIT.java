@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kaminari.cli.Main;
 import io.kaminari.common.Settings;
-import io.kaminari.common.Warehouse;
+import io.kaminari.pipeline.Warehouse;
 import io.kaminari.testing.TestSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package io.kaminari.features;
 
+import io.kaminari.features.spark.FeaturesConfig;
+import io.kaminari.features.spark.SelectPortsConfig;
 import static io.kaminari.features.Flows.ICMP;
 import static io.kaminari.features.Flows.TCP;
 import static io.kaminari.features.Flows.UDP;

@@ -13,7 +13,7 @@ import static io.kaminari.common.Columns.VALUE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.kaminari.common.FlowSchema;
+import io.kaminari.flow.FlowSchema;
 import io.kaminari.testing.TestSpark;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -5,10 +5,10 @@ import static io.kaminari.common.Columns.HOUR;
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kaminari.common.JobRun;
+import io.kaminari.pipeline.JobRun;
 import io.kaminari.common.Settings;
-import io.kaminari.common.Warehouse;
-import io.kaminari.kafka.EmbeddedKafka;
+import io.kaminari.pipeline.Warehouse;
+import io.kaminari.tools.kafka.EmbeddedKafka;
 import io.kaminari.testing.TestSpark;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

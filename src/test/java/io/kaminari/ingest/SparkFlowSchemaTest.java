@@ -1,11 +1,12 @@
 package io.kaminari.ingest;
 
+import io.kaminari.flow.PmacctParser;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kaminari.common.Flow;
-import io.kaminari.generate.FlowSink;
-import io.kaminari.generate.GeneratorConfig;
-import io.kaminari.generate.TrafficGenerator;
+import io.kaminari.flow.Flow;
+import io.kaminari.tools.generate.FlowSink;
+import io.kaminari.tools.generate.GeneratorConfig;
+import io.kaminari.tools.generate.TrafficGenerator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

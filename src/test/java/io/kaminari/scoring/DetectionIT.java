@@ -1,25 +1,26 @@
 package io.kaminari.scoring;
 
+import io.kaminari.tools.evaluate.WindowMetrics;
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kaminari.common.Columns;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
-import io.kaminari.common.Warehouse;
+import io.kaminari.pipeline.Warehouse;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
-import io.kaminari.generate.AttackSpec;
-import io.kaminari.generate.GenerationResult;
-import io.kaminari.generate.Label;
-import io.kaminari.generate.LabelWriter;
-import io.kaminari.generate.Scenarios;
+import io.kaminari.tools.generate.AttackSpec;
+import io.kaminari.tools.generate.GenerationResult;
+import io.kaminari.tools.generate.Label;
+import io.kaminari.tools.generate.LabelWriter;
+import io.kaminari.tools.generate.Scenarios;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelManifest;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ModelRegistry;
-import io.kaminari.model.TrainConfig;
-import io.kaminari.model.TrainJob;
+import io.kaminari.model.spark.TrainConfig;
+import io.kaminari.model.spark.TrainJob;
 import io.kaminari.testing.DemoTraffic;
 import io.kaminari.testing.TestSpark;
 import java.nio.file.Path;

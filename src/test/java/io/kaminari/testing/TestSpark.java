@@ -2,8 +2,8 @@ package io.kaminari.testing;
 
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
-import io.kaminari.common.SparkSessions;
-import io.kaminari.common.Warehouse;
+import io.kaminari.pipeline.SparkSessions;
+import io.kaminari.pipeline.Warehouse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

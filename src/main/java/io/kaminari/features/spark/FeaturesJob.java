@@ -1,0 +1,437 @@
+package io.kaminari.features.spark;
+
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.Featurizer;
+import io.kaminari.features.PortFeature;
+import io.kaminari.features.Scope;
+import io.kaminari.features.WindowAccumulator;
+import io.kaminari.features.WindowKey;
+import static io.kaminari.common.Columns.DT;
+import static io.kaminari.common.Columns.HOUR;
+import static io.kaminari.common.Columns.SCOPE;
+import static io.kaminari.common.Columns.SCOPE_KEY;
+import static io.kaminari.common.Columns.SPEC_ID;
+import static io.kaminari.common.Columns.VECTOR;
+import static io.kaminari.common.Columns.VECTOR_FLOWS;
+import static io.kaminari.common.Columns.VECTOR_PACKETS;
+import static io.kaminari.common.Columns.WINDOW_END;
+import static io.kaminari.common.Columns.WINDOW_START;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.timestamp_micros;
+import static org.apache.spark.sql.functions.unix_micros;
+
+import io.kaminari.common.Columns;
+import io.kaminari.flow.FlowSchema;
+import io.kaminari.pipeline.JobRun;
+import io.kaminari.pipeline.JobRuns;
+import io.kaminari.pipeline.Warehouse;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Observation;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Builds {@code port_vectors} of one spec for a range of windows from {@code flows}, with the shared plain-Java
+ * {@link WindowAccumulator}, and replaces exactly that spec's vectors of the range.
+ *
+ * <p>How: {@code flows} is partitioned by UTC hour and no window straddles an hour, so the job reads each hour
+ * partition of the range on its own ({@code dt}/{@code hour} filter, only the columns the spec needs), coalesces it
+ * into one task, and unions the hours: each task then holds whole windows, and feeds a
+ * {@code HashMap<WindowKey, WindowAccumulator>} through {@link Featurizer#windowStartMicros} and
+ * {@link Featurizer#scopeKey}, the very functions the streaming scorer and {@link Featurizer#vectors} use, so parity
+ * holds by construction, with no shuffle of flows nor of vectors (each task writes one output partition). Under
+ * {@link Scope#GLOBAL} one marker row per window joins the flows, so an empty window yields the all-zero vector of an
+ * empty accumulator.
+ *
+ * <p>Idempotence: the unit of replacement is the hour, so a range is widened to whole UTC hours. The table is
+ * partitioned by (dt, hour, spec_id): the job overwrites the (dt, hour, this spec) partitions it produces by dynamic
+ * partition overwrite and drops this spec's partitions of range hours that had no flows (dst-prefix only; global
+ * hours always get rows), so a rerun gives the same rows and other specs' vectors are never touched.
+ *
+ * <p>Refusals (before anything is written): the spec registered under the same id in {@code feature_specs} has
+ * another layout, or existing vectors of the id have another length than {@link FeatureSpec#dimension()}.
+ */
+public final class FeaturesJob {
+  public static final String JOB = "features";
+
+  private static final String EVENT_MICROS = "_event_micros";
+  private static final String EMPTY_WINDOW = "_empty_window";
+  private static final String WINDOW_START_MICROS = "_window_start_micros";
+  private static final long HOUR_MICROS = 3_600_000_000L;
+
+  /** The columns fed to the accumulators, in this order (see {@link AccumulatingIterator}). */
+  private static final StructType ACCUMULATED = new StructType()
+      .add(WINDOW_START_MICROS, DataTypes.LongType, false)
+      .add(SCOPE_KEY, DataTypes.StringType, false)
+      .add(VECTOR, DataTypes.createArrayType(DataTypes.FloatType, false), false)
+      .add(VECTOR_FLOWS, DataTypes.LongType, false)
+      .add(VECTOR_PACKETS, DataTypes.LongType, false)
+      .add(DT, DataTypes.StringType, false)
+      .add(HOUR, DataTypes.IntegerType, false);
+
+  /** The rows of {@link #vectors}: the columns of {@code port_vectors}, in table order. */
+  static final StructType OUTPUT = new StructType()
+      .add(WINDOW_START, DataTypes.TimestampType, false)
+      .add(WINDOW_END, DataTypes.TimestampType, false)
+      .add(SCOPE, DataTypes.StringType, false)
+      .add(SCOPE_KEY, DataTypes.StringType, false)
+      .add(VECTOR, DataTypes.createArrayType(DataTypes.FloatType, false), false)
+      .add(VECTOR_FLOWS, DataTypes.LongType, false)
+      .add(VECTOR_PACKETS, DataTypes.LongType, false)
+      .add(DT, DataTypes.StringType, false)
+      .add(HOUR, DataTypes.IntegerType, false)
+      .add(SPEC_ID, DataTypes.StringType, false);
+
+  private final SparkSession spark;
+  private final FeaturesConfig config;
+
+  public FeaturesJob(SparkSession spark, FeaturesConfig config) {
+    this.spark = spark;
+    this.config = config;
+  }
+
+  /** Builds and writes the vectors of the configured range (widened to whole hours); returns the run's counts. */
+  public JobRun run() throws Exception {
+    Warehouse.ensure(spark);
+    // Kaminari sessions are built this way already; a static overwrite here would wipe every other partition.
+    spark.conf().set("spark.sql.sources.partitionOverwriteMode", "dynamic");
+    FeatureSpec spec = config.spec();
+    Instant from = config.from().truncatedTo(ChronoUnit.HOURS);
+    Instant to = ceilHour(config.to());
+    return JobRuns.run(spark, JOB, from, to, runId -> {
+      checkCompatible(spark, config.vectorsTable(), config.specsTable(), spec);
+      // The metastore's partition list says which hours have flows: no scan needed to know what to read or drop.
+      Set<String> hoursWithFlows = partitionsOf(config.flowsTable(), null);
+      register(spark, config.specsTable(), spec);
+
+      // Observed on the output: the vectors' flow totals are exactly the flows of the range that were read.
+      Observation out = new Observation("features-" + runId);
+      String flowsTable = config.flowsTable();
+      boolean anyInput = spec.scope() == Scope.GLOBAL
+          || hoursIn(from, to).stream().map(FeaturesJob::hourKey).anyMatch(hoursWithFlows::contains);
+      long read = 0;
+      long written = 0;
+      if (anyInput) {
+        vectorsByHour(spark,
+            hour -> hoursWithFlows.contains(hourKey(hour)) ? readHour(spark, flowsTable, hour) : null, spec, from, to)
+            .observe(out, count(lit(1)).as("n"), sum(col(VECTOR_FLOWS)).as("flows"))
+            .write().mode("overwrite").insertInto(config.vectorsTable());
+        written = observed(out, "n");
+        read = observed(out, "flows");
+      }
+      int dropped = 0;
+      if (spec.scope() != Scope.GLOBAL) {
+        dropped = dropEmptyHours(spec, from, to, hoursWithFlows);
+      }
+      return JobRuns.counts(read, 0, written, 0, 0, 0, "spec " + spec.id() + " (" + spec.name() + ", "
+          + spec.scope().jsonName() + ", dimension " + spec.dimension() + "): " + written + " vectors over "
+          + ChronoUnit.HOURS.between(from, to) + " hour(s), " + dropped + " stale hour partition(s) dropped");
+    });
+  }
+
+  /**
+   * Refuses (with {@link IllegalStateException}) a spec whose id is registered with another layout, or whose id
+   * already labels vectors of another length in {@code vectorsTable} (checked on one sample row: the job writes one
+   * length per id, so any row tells).
+   */
+  static void checkCompatible(SparkSession spark, String vectorsTable, String specsTable, FeatureSpec spec) {
+    Optional<FeatureSpec> registered = registered(spark, specsTable, spec.id());
+    if (registered.isPresent() && !registered.get().canonicalLayout().equals(spec.canonicalLayout())) {
+      throw new IllegalStateException("refusing to write: spec id " + spec.id() + " is registered in " + specsTable
+          + " with another layout " + registered.get().canonicalLayout() + ", not " + spec.canonicalLayout());
+    }
+    List<Row> sample = spark.table(vectorsTable).where(col(SPEC_ID).equalTo(spec.id()))
+        .select(size(col(VECTOR))).limit(1).collectAsList();
+    if (!sample.isEmpty() && sample.get(0).getInt(0) != spec.dimension()) {
+      throw new IllegalStateException("refusing to write: " + vectorsTable + " holds vectors of length "
+          + sample.get(0).getInt(0) + " for spec id " + spec.id() + ", but the spec '" + spec.name()
+          + "' has dimension " + spec.dimension() + "; nothing was written");
+    }
+  }
+
+  /**
+   * The flows with event time in {@code [from, to)}, reading only the (dt, hour) partitions of those hours: the
+   * partition filter is on the partition columns alone, so Spark prunes before listing files.
+   */
+  public static Dataset<Row> readFlows(SparkSession spark, String flowsTable, Instant from, Instant to) {
+    Instant last = ceilHour(to).minus(1, ChronoUnit.HOURS);
+    LocalDateTime first = LocalDateTime.ofInstant(from.truncatedTo(ChronoUnit.HOURS), ZoneOffset.UTC);
+    LocalDateTime end = LocalDateTime.ofInstant(last, ZoneOffset.UTC);
+    Column partitions = lit(false);
+    for (LocalDate day = first.toLocalDate(); !day.isAfter(end.toLocalDate()); day = day.plusDays(1)) {
+      int lo = day.equals(first.toLocalDate()) ? first.getHour() : 0;
+      int hi = day.equals(end.toLocalDate()) ? end.getHour() : 23;
+      partitions = partitions.or(col(DT).equalTo(day.toString()).and(col(HOUR).between(lo, hi)));
+    }
+    Column time = col(FlowSchema.EVENT_TIME);
+    return spark.table(flowsTable).where(partitions).where(time.geq(lit(from)).and(time.lt(lit(to))));
+  }
+
+  /** The flows partition of the hour starting at {@code hourStart}: a filter on the partition columns only. */
+  public static Dataset<Row> readHour(SparkSession spark, String flowsTable, Instant hourStart) {
+    LocalDateTime h = LocalDateTime.ofInstant(hourStart, ZoneOffset.UTC);
+    return spark.table(flowsTable).where(col(DT).equalTo(h.toLocalDate().toString()).and(col(HOUR).equalTo(h.getHour())));
+  }
+
+  /**
+   * The vectors of {@code spec} for the windows of {@code [from, to)} from any frame with the flow columns (others are
+   * ignored; flows outside the range too), as {@code port_vectors} rows: window_start, window_end, scope, scope_key,
+   * vector, flows, packets, dt, hour, spec_id. Rows are hashed by window start onto {@code partitions} tasks. Equal,
+   * row for row, to {@link Featurizer#vectors} on the same flows.
+   */
+  public static Dataset<Row> vectors(Dataset<Row> flows, FeatureSpec spec, Instant from, Instant to, int partitions) {
+    checkRange(spec, from, to);
+    Dataset<Row> narrow = narrow(flows, spec, from, to);
+    if (spec.scope() == Scope.GLOBAL) narrow = narrow.union(markers(flows.sparkSession(), spec, from, to));
+    Column windowStart = col(EVENT_MICROS).minus(pmod(col(EVENT_MICROS), lit(spec.windowMicros())));
+    return accumulate(narrow.repartition(partitions, windowStart), spec);
+  }
+
+  /**
+   * The job's path to the same rows as {@link #vectors}, without a shuffle: {@code [from, to)} in whole hours, each
+   * hour's flows ({@code flowsOfHour.apply(hourStart)}, null when the hour has none) coalesced into one task.
+   */
+  public static Dataset<Row> vectorsByHour(SparkSession spark, Function<Instant, Dataset<Row>> flowsOfHour,
+      FeatureSpec spec, Instant from, Instant to) {
+    checkRange(spec, from, to);
+    if (!from.truncatedTo(ChronoUnit.HOURS).equals(from) || !to.truncatedTo(ChronoUnit.HOURS).equals(to)) {
+      throw new IllegalArgumentException("need whole hours, got [" + from + ", " + to + ")");
+    }
+    List<Dataset<Row>> hours = new ArrayList<>();
+    for (Instant h = from; h.isBefore(to); h = h.plus(1, ChronoUnit.HOURS)) {
+      Instant end = h.plus(1, ChronoUnit.HOURS);
+      Dataset<Row> flows = flowsOfHour.apply(h);
+      Dataset<Row> hour = flows == null ? null : narrow(flows, spec, h, end);
+      if (spec.scope() == Scope.GLOBAL) {
+        Dataset<Row> m = markers(spark, spec, h, end);
+        hour = hour == null ? m : hour.union(m);
+      }
+      if (hour != null) hours.add(hour.coalesce(1));
+    }
+    if (hours.isEmpty()) {
+      return spark.createDataFrame(List.of(), OUTPUT);
+    }
+    return accumulate(unionAll(hours, 0, hours.size()), spec);
+  }
+
+  /** A balanced union, so that a long backfill (hundreds of hours) does not build a plan hundreds of levels deep. */
+  private static Dataset<Row> unionAll(List<Dataset<Row>> parts, int from, int to) {
+    if (to - from == 1) return parts.get(from);
+    int mid = (from + to) >>> 1;
+    return unionAll(parts, from, mid).union(unionAll(parts, mid, to));
+  }
+
+  private static void checkRange(FeatureSpec spec, Instant from, Instant to) {
+    long w = spec.windowMicros();
+    if (FeaturesConfig.micros(from) % w != 0 || FeaturesConfig.micros(to) % w != 0 || !from.isBefore(to)) {
+      throw new IllegalArgumentException("need window-aligned bounds with from < to, got [" + from + ", " + to + ")");
+    }
+  }
+
+  /** The columns the accumulators read (see {@link AccumulatingIterator}), of the flows in {@code [from, to)}. */
+  private static Dataset<Row> narrow(Dataset<Row> flows, FeatureSpec spec, Instant from, Instant to) {
+    boolean needsSrcIp = spec.features().contains(PortFeature.DISTINCT_SRC_IPS);
+    boolean needsDstIp = spec.scope() == Scope.DST_PREFIX || spec.features().contains(PortFeature.DISTINCT_DST_IPS);
+    Column time = col(FlowSchema.EVENT_TIME);
+    return flows.where(time.geq(lit(from)).and(time.lt(lit(to)))).select(
+        unix_micros(time).as(EVENT_MICROS),
+        col(FlowSchema.PORT_SRC), col(FlowSchema.PORT_DST), col(FlowSchema.IP_PROTO),
+        col(FlowSchema.PACKETS), col(FlowSchema.BYTES), col(FlowSchema.SAMPLING_RATE),
+        // Addresses are the widest columns: read them only when the spec looks at them.
+        needsSrcIp ? col(FlowSchema.IP_SRC) : lit(null).cast(DataTypes.StringType).as(FlowSchema.IP_SRC),
+        needsDstIp ? col(FlowSchema.IP_DST) : lit(null).cast(DataTypes.StringType).as(FlowSchema.IP_DST),
+        lit(false).as(EMPTY_WINDOW));
+  }
+
+  /** One empty-window marker per window of {@code [from, to)}, in the columns of {@link #narrow}. */
+  private static Dataset<Row> markers(SparkSession spark, FeatureSpec spec, Instant from, Instant to) {
+    return spark.range(FeaturesConfig.micros(from), FeaturesConfig.micros(to), spec.windowMicros(), 1).select(
+        // Named like narrow's columns: a range without any flows consists of markers alone.
+        col("id").as(EVENT_MICROS),
+        lit(null).cast(DataTypes.IntegerType).as(FlowSchema.PORT_SRC),
+        lit(null).cast(DataTypes.IntegerType).as(FlowSchema.PORT_DST),
+        lit(null).cast(DataTypes.IntegerType).as(FlowSchema.IP_PROTO),
+        lit(null).cast(DataTypes.LongType).as(FlowSchema.PACKETS),
+        lit(null).cast(DataTypes.LongType).as(FlowSchema.BYTES),
+        lit(null).cast(DataTypes.LongType).as(FlowSchema.SAMPLING_RATE),
+        lit(null).cast(DataTypes.StringType).as(FlowSchema.IP_SRC),
+        lit(null).cast(DataTypes.StringType).as(FlowSchema.IP_DST),
+        lit(true).as(EMPTY_WINDOW));
+  }
+
+  /** Accumulates each task's narrow rows (whole windows per task) into {@link #OUTPUT} rows. */
+  private static Dataset<Row> accumulate(Dataset<Row> narrow, FeatureSpec spec) {
+    long w = spec.windowMicros();
+    return narrow
+        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new AccumulatingIterator(rows, spec),
+            Encoders.row(ACCUMULATED))
+        .select(
+            timestamp_micros(col(WINDOW_START_MICROS)).as(WINDOW_START),
+            timestamp_micros(col(WINDOW_START_MICROS).plus(w)).as(WINDOW_END),
+            lit(spec.scope().jsonName()).as(SCOPE),
+            col(SCOPE_KEY), col(VECTOR), col(VECTOR_FLOWS), col(VECTOR_PACKETS), col(DT), col(HOUR),
+            lit(spec.id()).as(SPEC_ID));
+  }
+
+  /** "dt/hour" of every partition of {@code table} (restricted to {@code specId} when not null). */
+  private Set<String> partitionsOf(String table, String specId) {
+    Set<String> out = new java.util.HashSet<>();
+    for (Row r : spark.sql("SHOW PARTITIONS " + table).collectAsList()) {
+      Map<String, String> kv = new HashMap<>();
+      for (String part : r.getString(0).split("/")) {
+        int eq = part.indexOf('=');
+        kv.put(part.substring(0, eq), part.substring(eq + 1));
+      }
+      if (specId == null || specId.equals(kv.get(SPEC_ID))) {
+        out.add(kv.get(DT) + "/" + Integer.parseInt(kv.get(HOUR)));
+      }
+    }
+    return out;
+  }
+
+  private static String hourKey(Instant hourStart) {
+    LocalDateTime h = LocalDateTime.ofInstant(hourStart, ZoneOffset.UTC);
+    return h.toLocalDate() + "/" + h.getHour();
+  }
+
+  private static List<Instant> hoursIn(Instant from, Instant to) {
+    List<Instant> hours = new ArrayList<>();
+    for (Instant h = from; h.isBefore(to); h = h.plus(1, ChronoUnit.HOURS)) hours.add(h);
+    return hours;
+  }
+
+  private static long observed(Observation o, String metric) throws InterruptedException {
+    Object n = o.getAsJava().get(metric);
+    return n == null ? 0 : ((Number) n).longValue();
+  }
+
+  /** Drops this spec's vector partitions of range hours that have no flows (a rerun must not keep their old rows). */
+  private int dropEmptyHours(FeatureSpec spec, Instant from, Instant to, Set<String> hoursWithFlows) {
+    int dropped = 0;
+    Set<String> present = partitionsOf(config.vectorsTable(), spec.id());
+    for (Instant h = from; h.isBefore(to); h = h.plus(1, ChronoUnit.HOURS)) {
+      if (hoursWithFlows.contains(hourKey(h))) continue;
+      LocalDateTime t = LocalDateTime.ofInstant(h, ZoneOffset.UTC);
+      if (!present.contains(hourKey(h))) continue;
+      spark.sql("ALTER TABLE " + config.vectorsTable() + " DROP IF EXISTS PARTITION (" + DT + "='" + t.toLocalDate()
+          + "', " + HOUR + "=" + t.getHour() + ", " + SPEC_ID + "='" + spec.id() + "')");
+      dropped++;
+    }
+    return dropped;
+  }
+
+  private static Instant ceilHour(Instant t) {
+    Instant floor = t.truncatedTo(ChronoUnit.HOURS);
+    return floor.equals(t) ? t : floor.plus(1, ChronoUnit.HOURS);
+  }
+
+  /**
+   * Drains one task's rows into accumulators keyed by window and scope key, then emits one row per accumulator. Rows
+   * come in the narrow column order of {@link #vectors}; empty-window markers only create an accumulator.
+   */
+  private static final class AccumulatingIterator implements Iterator<Row> {
+    private final FeatureSpec spec;
+    private final Iterator<Row> in;
+    private Iterator<Map.Entry<WindowKey, WindowAccumulator>> out;
+    private long cachedHour = Long.MIN_VALUE;
+    private String cachedDt;
+    private int cachedHourOfDay;
+
+    AccumulatingIterator(Iterator<Row> in, FeatureSpec spec) {
+      this.in = in;
+      this.spec = spec;
+    }
+
+    private void drain() {
+      Map<WindowKey, WindowAccumulator> accumulators = new HashMap<>();
+      while (in.hasNext()) {
+        Row r = in.next();
+        long windowStart = Featurizer.windowStartMicros(r.getLong(0), spec);
+        if (r.getBoolean(9)) {
+          accumulators.computeIfAbsent(new WindowKey(windowStart, Featurizer.GLOBAL_KEY),
+              k -> new WindowAccumulator(spec));
+          continue;
+        }
+        String ipSrc = r.getString(7);
+        String ipDst = r.getString(8);
+        WindowKey key = new WindowKey(windowStart, Featurizer.scopeKey(ipDst, spec));
+        WindowAccumulator acc = accumulators.get(key);
+        if (acc == null) {
+          acc = new WindowAccumulator(spec);
+          accumulators.put(key, acc);
+        }
+        acc.add(r.getInt(1), r.getInt(2), r.getInt(3), r.getLong(4), r.getLong(5), r.isNullAt(6) ? 0 : r.getLong(6),
+            ipSrc, ipDst);
+      }
+      out = accumulators.entrySet().iterator();
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (out == null) drain();
+      return out.hasNext();
+    }
+
+    @Override
+    public Row next() {
+      if (out == null) drain();
+      Map.Entry<WindowKey, WindowAccumulator> e = out.next();
+      long start = e.getKey().windowStartMicros();
+      long hour = Math.floorDiv(start, HOUR_MICROS);
+      if (hour != cachedHour) {
+        LocalDateTime t = LocalDateTime.ofEpochSecond(hour * 3600, 0, ZoneOffset.UTC);
+        cachedHour = hour;
+        cachedDt = t.toLocalDate().toString();
+        cachedHourOfDay = t.getHour();
+      }
+      WindowAccumulator acc = e.getValue();
+      return RowFactory.create(start, e.getKey().scopeKey(), acc.toVector(), acc.flowCount(), acc.packetCount(),
+          cachedDt, cachedHourOfDay);
+    }
+  }
+
+  /** The spec registered under {@code specId} in {@code specsTable}, if any (the first, should there be several). */
+  public static Optional<FeatureSpec> registered(SparkSession spark, String specsTable, String specId) {
+    List<Row> rows = spark.table(specsTable).where(col(Columns.SPEC_ID).equalTo(specId))
+        .select(Columns.SPEC_JSON).limit(1).collectAsList();
+    if (rows.isEmpty()) return Optional.empty();
+    try {
+      return Optional.of(FeatureSpec.fromJson(rows.get(0).getString(0)));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(specsTable + " holds an unreadable spec for id " + specId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Appends {@code spec} to {@code specsTable} unless its id is there already; returns whether it appended. */
+  public static boolean register(SparkSession spark, String specsTable, FeatureSpec spec) {
+    if (registered(spark, specsTable, spec.id()).isPresent()) return false;
+    Row row = RowFactory.create(spec.id(), spec.name(), spec.scope().jsonName(), spec.dimension(), spec.toJson(),
+        Instant.now());
+    spark.createDataFrame(List.of(row), spark.table(specsTable).schema()).coalesce(1).write().insertInto(specsTable);
+    return true;
+  }
+}

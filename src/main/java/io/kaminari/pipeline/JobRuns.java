@@ -1,0 +1,67 @@
+package io.kaminari.pipeline;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Records every job run in {@code kaminari.job_runs}, successful or failed.
+ *
+ * <p>{@link #run} is the one way jobs are executed: it times the body, appends the row, prints the summary to stdout,
+ * and on failure appends a FAILED row and rethrows, so a failure is never reported as success.
+ */
+public final class JobRuns {
+  private JobRuns() {}
+
+  /** The body of a job run: does the work and returns its counts (runId, job, times and status are filled in). */
+  @FunctionalInterface
+  public interface Body {
+    JobRun execute(String runId) throws Exception;
+  }
+
+  /** Runs {@code body} for {@code job} over {@code [windowStart, windowEnd)} and records the outcome. */
+  public static JobRun run(SparkSession spark, String job, Instant windowStart, Instant windowEnd, Body body)
+      throws Exception {
+    String runId = UUID.randomUUID().toString();
+    Instant started = Instant.now();
+    spark.sparkContext().setJobGroup(job.toUpperCase() + " " + runId, job + " " + windowStart, false);
+    try {
+      JobRun counts = body.execute(runId);
+      JobRun done = new JobRun(runId, job, windowStart, windowEnd, started, Instant.now(), JobRun.SUCCEEDED,
+          counts.inputRecords(), counts.inputObjects(), counts.outputRows(), counts.duplicates(), counts.rejected(),
+          counts.markers(), counts.message());
+      append(spark, done);
+      System.out.println(done.summary());
+      return done;
+    } catch (Exception | Error e) {
+      JobRun failed = new JobRun(runId, job, windowStart, windowEnd, started, Instant.now(), JobRun.FAILED,
+          0, 0, 0, 0, 0, 0, String.valueOf(e));
+      try {
+        append(spark, failed);
+      } catch (RuntimeException logFailure) {
+        e.addSuppressed(logFailure);
+      }
+      throw e;
+    } finally {
+      spark.sparkContext().clearJobGroup();
+    }
+  }
+
+  /** Counts only; the other fields are filled in by {@link #run}. */
+  public static JobRun counts(long inputRecords, long inputObjects, long outputRows, long duplicates, long rejected,
+      long markers, String message) {
+    return new JobRun(null, null, null, null, null, null, null, inputRecords, inputObjects, outputRows, duplicates,
+        rejected, markers, message);
+  }
+
+  private static void append(SparkSession spark, JobRun r) {
+    Row row = RowFactory.create(r.runId(), r.job(), r.windowStart(), r.windowEnd(), r.started(), r.finished(),
+        r.status(), r.inputRecords(), r.inputObjects(), r.outputRows(), r.duplicates(), r.rejected(), r.markers(),
+        r.message());
+    spark.createDataFrame(List.of(row), spark.table(Warehouse.JOB_RUNS).schema())
+        .coalesce(1).write().insertInto(Warehouse.JOB_RUNS);
+  }
+}

@@ -1,0 +1,83 @@
+package io.kaminari.stream;
+
+import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.Settings;
+import io.kaminari.model.ModelRef;
+import io.kaminari.model.ModelRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A running streaming scorer: HTTP server first (so liveness answers at once), then the model provider and the
+ * scoring loop; {@link #close()} stops all three.
+ */
+public final class Scorer implements AutoCloseable {
+  private final ScorerMetrics metrics = new ScorerMetrics();
+  private final RecentScores recent;
+  private final ScorerHttp http;
+  private final ModelProvider provider;
+  private final StreamingScorer loop;
+
+  private Scorer(KaminariConfig config) {
+    recent = new RecentScores(config.get(Settings.SCORER_RECENT));
+    ModelRef ref = ModelRef.parse(config.get(Settings.SCORER_MODEL));
+    Map<String, String> kafka = new HashMap<>();
+    config.passThrough(Settings.KAFKA_PREFIX)
+        .forEach((k, v) -> kafka.put(k.substring(Settings.KAFKA_PREFIX.length()), v));
+    StreamingScorer.Options options = new StreamingScorer.Options(config.get(Settings.BOOTSTRAP_SERVERS),
+        config.get(Settings.TOPICS), config.get(Settings.SCORER_OUTPUT_TOPIC),
+        config.get(Settings.SCORER_DEAD_LETTER_TOPIC), config.get(Settings.SCORER_GROUP),
+        config.get(Settings.SCORER_ALLOWED_LATENESS), config.get(Settings.SCORER_MAX_FUTURE),
+        config.get(Settings.SCORER_IDLE_TIMEOUT), config.get(Settings.COLLECTOR_ZONE), kafka);
+    StreamingScorer[] holder = new StreamingScorer[1];
+    try {
+      http = new ScorerHttp(config.get(Settings.SCORER_HTTP_HOST), config.get(Settings.SCORER_HTTP_PORT), metrics,
+          recent, () -> holder[0] != null && holder[0].ready());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the scorer's HTTP server: " + e.getMessage(), e);
+    }
+    provider = new ModelProvider(ModelRegistry.fromConfig(config), ref, Path.of(config.get(Settings.SCORER_CACHE)),
+        config.get(Settings.SCORER_MODEL_POLL), metrics);
+    loop = new StreamingScorer(options, provider, metrics, recent);
+    holder[0] = loop;
+  }
+
+  /** Starts a scorer configured by {@code config} (see the {@code scorer.*} keys in {@link Settings}). */
+  public static Scorer start(KaminariConfig config) {
+    Scorer s = new Scorer(config);
+    s.provider.start();
+    s.loop.start();
+    return s;
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public boolean ready() {
+    return loop.ready();
+  }
+
+  public ScorerMetrics metrics() {
+    return metrics;
+  }
+
+  public RecentScores recent() {
+    return recent;
+  }
+
+  /** Polls the model reference now instead of waiting for the interval (tests, bench). */
+  public void checkModelNow() {
+    provider.check();
+  }
+
+  @Override
+  public void close() {
+    loop.close();
+    provider.close();
+    http.close();
+  }
+}

@@ -1,0 +1,117 @@
+package io.kaminari.stream;
+
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The scorer's counters, gauges and latency histogram, rendered in the Prometheus text format by {@link #render()}.
+ *
+ * <p>Hand-written rather than a metrics library: a dozen series do not justify another dependency in the scorer jar.
+ */
+public final class ScorerMetrics {
+  static final String PREFIX = "kaminari_scorer_";
+  /** Upper bounds (seconds) of the close-to-durable latency histogram. */
+  static final double[] LATENCY_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+  final LongAdder recordsIn = new LongAdder();
+  final LongAdder flowsIn = new LongAdder();
+  final LongAdder replayedRecords = new LongAdder();
+  final LongAdder parseErrors = new LongAdder();
+  final LongAdder lateRecords = new LongAdder();
+  final LongAdder windowsScored = new LongAdder();
+  final LongAdder anomalies = new LongAdder();
+  final LongAdder reloadSuccesses = new LongAdder();
+  final LongAdder reloadFailures = new LongAdder();
+  final LongAdder transactions = new LongAdder();
+  final LongAdder restores = new LongAdder();
+  volatile int modelVersion = 0;
+  volatile long consumerLag = 0;
+  volatile int idlePartitions = 0;
+  volatile long lastSwapMillis = -1;
+  private final AtomicLongArray latencyCounts = new AtomicLongArray(LATENCY_BUCKETS.length + 1);
+  private final LongAdder latencySumMicros = new LongAdder();
+
+  /** Records the time from a window's close (watermark passed its end) to its output being committed. */
+  void observeLatency(double seconds) {
+    int i = 0;
+    while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]) i++;
+    latencyCounts.incrementAndGet(i);
+    latencySumMicros.add((long) (seconds * 1e6));
+  }
+
+  public long windowsScored() {
+    return windowsScored.sum();
+  }
+
+  public long reloadFailures() {
+    return reloadFailures.sum();
+  }
+
+  public long reloadSuccesses() {
+    return reloadSuccesses.sum();
+  }
+
+  public long lateRecords() {
+    return lateRecords.sum();
+  }
+
+  public long parseErrors() {
+    return parseErrors.sum();
+  }
+
+  public int modelVersion() {
+    return modelVersion;
+  }
+
+  /** Prometheus text exposition format 0.0.4. */
+  public String render() {
+    StringBuilder sb = new StringBuilder(2048);
+    counter(sb, "records_in_total", "input Kafka records consumed (replays after a restart excluded)", recordsIn.sum());
+    counter(sb, "flows_in_total", "flow objects parsed from the input", flowsIn.sum());
+    counter(sb, "replayed_records_total", "records re-read after a restart to rebuild open windows",
+        replayedRecords.sum());
+    counter(sb, "parse_errors_total", "input objects sent to the dead-letter topic", parseErrors.sum());
+    counter(sb, "late_records_total", "flows dropped because their window had already been scored", lateRecords.sum());
+    counter(sb, "windows_scored_total", "window x scope key results committed to the output topic",
+        windowsScored.sum());
+    counter(sb, "anomalies_total", "committed results above their model's threshold", anomalies.sum());
+    counter(sb, "model_reload_successes_total", "model versions loaded and validated", reloadSuccesses.sum());
+    counter(sb, "model_reload_failures_total", "model versions refused (checksum, spec, load or test inference)",
+        reloadFailures.sum());
+    counter(sb, "transactions_total", "Kafka transactions committed", transactions.sum());
+    counter(sb, "restores_total", "rebuilds of the window state from the committed offsets", restores.sum());
+    gauge(sb, "model_version", "registry version scoring the next window to close (0 = none yet)", modelVersion);
+    gauge(sb, "consumer_lag", "records between the consumer position and the end of the input partitions",
+        consumerLag);
+    gauge(sb, "idle_partitions", "input partitions not holding the watermark back (read to their end and quiet for"
+        + " scorer.idle-timeout, or never delivered a flow)", idlePartitions);
+    gauge(sb, "last_swap_ms", "background load + validation time of the last hot swap", lastSwapMillis);
+    String h = PREFIX + "close_to_commit_seconds";
+    sb.append("# HELP ").append(h).append(" time from a window closing to its output being committed\n");
+    sb.append("# TYPE ").append(h).append(" histogram\n");
+    long cumulative = 0;
+    for (int i = 0; i <= LATENCY_BUCKETS.length; i++) {
+      cumulative += latencyCounts.get(i);
+      String le = i < LATENCY_BUCKETS.length ? String.valueOf(LATENCY_BUCKETS[i]) : "+Inf";
+      sb.append(h).append("_bucket{le=\"").append(le).append("\"} ").append(cumulative).append('\n');
+    }
+    sb.append(h).append("_sum ").append(String.format(Locale.ROOT, "%.6f", latencySumMicros.sum() / 1e6)).append('\n');
+    sb.append(h).append("_count ").append(cumulative).append('\n');
+    return sb.toString();
+  }
+
+  private static void counter(StringBuilder sb, String name, String help, long value) {
+    series(sb, name, help, "counter", value);
+  }
+
+  private static void gauge(StringBuilder sb, String name, String help, long value) {
+    series(sb, name, help, "gauge", value);
+  }
+
+  private static void series(StringBuilder sb, String name, String help, String type, long value) {
+    sb.append("# HELP ").append(PREFIX).append(name).append(' ').append(help).append('\n');
+    sb.append("# TYPE ").append(PREFIX).append(name).append(' ').append(type).append('\n');
+    sb.append(PREFIX).append(name).append(' ').append(value).append('\n');
+  }
+}

@@ -1,0 +1,357 @@
+package io.kaminari.tools.evaluate;
+
+import static io.kaminari.common.Columns.EXPLANATION;
+import static io.kaminari.common.Columns.IS_ANOMALY;
+import static io.kaminari.common.Columns.MODEL_NAME;
+import static io.kaminari.common.Columns.MODEL_VERSION;
+import static io.kaminari.common.Columns.SCOPE;
+import static io.kaminari.common.Columns.SCOPE_KEY;
+import static io.kaminari.common.Columns.SCORE;
+import static io.kaminari.common.Columns.THRESHOLD;
+import static io.kaminari.common.Columns.WINDOW_START;
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.kaminari.pipeline.JobRun;
+import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.Settings;
+import io.kaminari.pipeline.Warehouse;
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.spark.FeaturesConfig;
+import io.kaminari.features.spark.FeaturesJob;
+import io.kaminari.features.Featurizer;
+import io.kaminari.features.Scope;
+import io.kaminari.features.spark.SelectPortsConfig;
+import io.kaminari.features.spark.SelectPortsJob;
+import io.kaminari.ingest.CompactConfig;
+import io.kaminari.ingest.CompactJob;
+import io.kaminari.ingest.LandConfig;
+import io.kaminari.ingest.LandJob;
+import io.kaminari.model.Hyperparameters;
+import io.kaminari.model.ModelRef;
+import io.kaminari.model.ModelRegistry;
+import io.kaminari.model.spark.TrainConfig;
+import io.kaminari.model.spark.TrainJob;
+import io.kaminari.scoring.ScoreConfig;
+import io.kaminari.scoring.ScoreJob;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The evaluation harness: runs the real pipeline (land files, compact, select ports on the training range, features,
+ * train, score the test range) and the {@link Baseline} on the same windows, then writes {@code scores.csv},
+ * {@code baseline_scores.csv}, {@code metrics.json} and {@code report.html} into the output directory.
+ *
+ * <p>The session must be the run's own: its warehouse, metastore, checkpoints and model store live under
+ * {@code <out>/work}, and the job starts by emptying them, so reruns into the same directory are clean.
+ */
+public final class EvaluateJob {
+  public static final String MODEL = "eval-ae";
+  public static final String BASELINE_VERSION = "baseline-fastnetmon";
+  /** Ports the run's spec selects on the training range, per direction. */
+  public static final int PORTS = 15;
+  public static final List<String> FILES = List.of("scores.csv", "baseline_scores.csv", "metrics.json", "report.html");
+
+  private final SparkSession spark;
+  private final EvaluateConfig cfg;
+  private final KaminariConfig config;
+  private final long t0 = System.nanoTime();
+
+  public EvaluateJob(SparkSession spark, EvaluateConfig cfg, KaminariConfig config) {
+    this.spark = spark;
+    this.cfg = cfg;
+    this.config = config;
+  }
+
+  /** What a run produced (also written to metrics.json). */
+  public record Outcome(Metrics.Result autoencoder, Metrics.Result baseline, List<ScoreRow> aeRows,
+      List<ScoreRow> baselineRows) {}
+
+  public Outcome run() throws Exception {
+    Path out = Files.createDirectories(cfg.out().toAbsolutePath());
+    TreeMap<Instant, Long> labels = Labels.read(cfg.labels(), cfg.window());
+    TreeSet<Instant> testAttacks = Labels.attackWindows(labels, cfg.testFrom(), cfg.testTo());
+    TreeSet<Instant> trainAttacks = Labels.attackWindows(labels, cfg.trainFrom(), cfg.trainTo());
+    if (!trainAttacks.isEmpty()) {
+      System.out.println("warning: " + trainAttacks.size() + " labelled attack window(s) in the training range; both"
+          + " detectors are calibrated on them");
+    }
+    reset();
+    step("1. staging " + cfg.flows());
+    Path input = stage(out.resolve("input"));
+
+    JobRun landed = new LandJob(spark, LandConfig.files(config, input.toString())).run();
+    step("2. landed " + landed.outputRows() + " records: " + landed.message());
+    Instant[] landing = landingHours();
+    JobRun compacted = new CompactJob(spark, CompactConfig.from(config)).compactRange(landing[0], landing[1]);
+    step(String.format("3. compacted %,d flows (%,d rejected, %,d duplicates)", compacted.outputRows(),
+        compacted.rejected(), compacted.duplicates()));
+
+    SelectPortsConfig select = SelectPortsConfig.of(config, cfg.trainFrom(), cfg.trainTo(), PORTS, PORTS, cfg.scope(),
+        cfg.windowSeconds(), "evaluate", null);
+    FeatureSpec spec = new SelectPortsJob(spark, select).run().spec();
+    step("4. selected ports on the training range: spec " + spec.id() + " src " + spec.srcPorts() + " dst "
+        + spec.dstPorts());
+    for (Instant[] r : new Instant[][] {{cfg.trainFrom(), cfg.trainTo()}, {cfg.testFrom(), cfg.testTo()}}) {
+      JobRun built = new FeaturesJob(spark, FeaturesConfig.of(config, spec, r[0], r[1])).run();
+      step(String.format("5. built %,d vectors for [%s, %s)", built.outputRows(), r[0], r[1]));
+    }
+
+    ModelRegistry registry = ModelRegistry.fromConfig(config);
+    TrainConfig train = new TrainConfig(MODEL, spec, cfg.trainFrom(), cfg.trainTo(), Hyperparameters.DEFAULTS,
+        "champion", true, config.get(Settings.PROMOTION_MARGIN), out.resolve("work/tmp"));
+    new TrainJob(spark, train, registry).run();
+    int version = registry.resolve(ModelRef.parse(MODEL + "@champion"));
+    step("6. trained " + MODEL + "/" + version + " on the training range");
+    new ScoreJob(spark, new ScoreConfig(ModelRef.parse(MODEL + "/" + version), cfg.testFrom(), cfg.testTo(), 24),
+        registry).run();
+    List<ScoreRow> aeRows = autoencoderRows(version);
+    step("7. scored the test range: " + aeRows.size() + " rows");
+
+    Baseline.Thresholds thresholds = calibrateBaseline();
+    List<ScoreRow> baseRows = baselineRows(thresholds, spec);
+    step("8. baseline " + thresholds + ": " + baseRows.size() + " rows");
+
+    List<Instant> windows = cfg.testWindowStarts();
+    Metrics.Result ae = Metrics.of(windows, cfg.window(), flagged(aeRows), testAttacks, windowScores(aeRows));
+    Metrics.Result base = Metrics.of(windows, cfg.window(), flagged(baseRows), testAttacks, windowScores(baseRows));
+    ScoreRow.write(out.resolve("scores.csv"), aeRows);
+    ScoreRow.write(out.resolve("baseline_scores.csv"), baseRows);
+    Map<String, Object> json = metricsJson(ae, base, thresholds, spec, MODEL + "/" + version,
+        registry.manifest(MODEL, version).threshold(), labels, testAttacks, trainAttacks);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("metrics.json").toFile(), json);
+    Report.write(out, cfg, windows, testAttacks, aeRows, baseRows, ae, base);
+    step("9. wrote " + FILES + " to " + out);
+    System.out.println("autoencoder: " + summary(ae));
+    System.out.println("baseline:    " + summary(base));
+    return new Outcome(ae, base, aeRows, baseRows);
+  }
+
+  static String summary(Metrics.Result r) {
+    return String.format(java.util.Locale.ROOT, "%s; events %d/%d detected, mean delay %.2f windows,"
+        + " %.2f false alarms/day, ROC AUC %.3f", r.perWindow(), r.eventsDetected(), r.events().size(),
+        r.meanDelayWindows(), r.falseAlarmsPerDay(), r.rocAuc());
+  }
+
+  /** Empties the private warehouse, landing checkpoints and model store of earlier runs into the same directory. */
+  private void reset() throws IOException {
+    spark.sql("DROP DATABASE IF EXISTS " + Warehouse.DATABASE + " CASCADE");
+    deleteTree(Path.of(config.get(Settings.CHECKPOINTS).replaceFirst("^file:", ""), "land"));
+    if ("file".equals(config.get(Settings.MODEL_STORE).getScheme())) deleteTree(Path.of(config.get(Settings.MODEL_STORE)));
+    Warehouse.ensure(spark);
+  }
+
+  /**
+   * Links (or copies) the flow files into {@code dir}: the file source lands a directory, and a private copy keeps the
+   * labels file or anything else next to the flows out of it. Hidden and underscore files are skipped, as Spark does.
+   */
+  private Path stage(Path dir) throws IOException {
+    deleteTree(dir);
+    Files.createDirectories(dir);
+    Path flows = cfg.flows().toAbsolutePath().normalize();
+    Path labels = cfg.labels().toAbsolutePath().normalize();
+    List<Path> files = new ArrayList<>();
+    if (Files.isDirectory(flows)) {
+      try (Stream<Path> s = Files.list(flows)) {
+        s.filter(Files::isRegularFile).filter(p -> !p.equals(labels))
+            .filter(p -> !p.getFileName().toString().startsWith(".") && !p.getFileName().toString().startsWith("_"))
+            .sorted().forEach(files::add);
+      }
+    } else if (Files.isRegularFile(flows)) {
+      files.add(flows);
+    } else {
+      throw new IllegalArgumentException("--flows " + cfg.flows() + " is neither a file nor a directory");
+    }
+    if (files.isEmpty()) throw new IllegalArgumentException("--flows " + cfg.flows() + " holds no flow files");
+    for (Path f : files) {
+      Path target = dir.resolve(f.getFileName());
+      try {
+        Files.createLink(target, f);
+      } catch (IOException | UnsupportedOperationException e) {
+        Files.copy(f, target);
+      }
+    }
+    return dir;
+  }
+
+  /** {@code [first landing hour, last landing hour + 1h)}: file arrival is the file's mtime, whatever that is. */
+  private Instant[] landingHours() {
+    List<Row> parts = spark.table(Warehouse.FLOWS_LANDING).select("dt", "hour").distinct().collectAsList();
+    if (parts.isEmpty()) throw new IllegalStateException("nothing landed from " + cfg.flows());
+    Instant min = null;
+    Instant max = null;
+    for (Row r : parts) {
+      Instant h = LocalDate.parse(r.getString(0)).atStartOfDay(ZoneOffset.UTC).toInstant()
+          .plus(((Number) r.get(1)).longValue(), ChronoUnit.HOURS);
+      if (min == null || h.isBefore(min)) min = h;
+      if (max == null || h.isAfter(max)) max = h;
+    }
+    return new Instant[] {min, max.plus(1, ChronoUnit.HOURS)};
+  }
+
+  private List<ScoreRow> autoencoderRows(int version) {
+    List<Row> rows = spark.table(Warehouse.ANOMALY_SCORES)
+        .where(CompactJob.hourRange(cfg.testFrom(), cfg.testTo())
+            .and(col(WINDOW_START).geq(cfg.testFrom())).and(col(WINDOW_START).lt(cfg.testTo()))
+            .and(col(MODEL_NAME).equalTo(MODEL)).and(col(MODEL_VERSION).equalTo(version))
+            .and(col(SCOPE).equalTo(cfg.scope().jsonName())))
+        .select(WINDOW_START, SCOPE, SCOPE_KEY, SCORE, THRESHOLD, IS_ANOMALY, EXPLANATION)
+        .orderBy(WINDOW_START, SCOPE_KEY).collectAsList();
+    List<ScoreRow> out = new ArrayList<>(rows.size());
+    String mv = MODEL + "/" + version;
+    for (Row r : rows) {
+      List<String> why = r.getList(6);
+      out.add(new ScoreRow(r.getAs(0), r.getString(1), r.getString(2), r.getDouble(3), r.getDouble(4),
+          r.getBoolean(5), mv, why == null ? "" : String.join("; ", why)));
+    }
+    if (cfg.scope() == Scope.GLOBAL && out.size() != cfg.testWindows()) {
+      throw new IllegalStateException("expected one global score per test window (" + cfg.testWindows() + "), got "
+          + out.size());
+    }
+    return out;
+  }
+
+  private Baseline.Thresholds calibrateBaseline() {
+    Baseline.Calibrator c = new Baseline.Calibrator(cfg.windowSeconds());
+    Iterator<Row> it = Baseline.destinationStats(
+        FeaturesJob.readFlows(spark, Warehouse.FLOWS, cfg.trainFrom(), cfg.trainTo()), cfg.windowSeconds())
+        .toLocalIterator();
+    while (it.hasNext()) c.accept(Baseline.fromRow(it.next()));
+    if (c.seen() == 0) throw new IllegalStateException("no flows in the training range: nothing to calibrate on");
+    return c.thresholds(cfg.baselineMargin());
+  }
+
+  private List<ScoreRow> baselineRows(Baseline.Thresholds t, FeatureSpec spec) {
+    Iterator<Row> it = Baseline.destinationStats(
+        FeaturesJob.readFlows(spark, Warehouse.FLOWS, cfg.testFrom(), cfg.testTo()), cfg.windowSeconds())
+        .toLocalIterator();
+    Iterator<Baseline.DestinationWindow> stats = new Iterator<>() {
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      public Baseline.DestinationWindow next() {
+        return Baseline.fromRow(it.next());
+      }
+    };
+    TreeMap<Baseline.Key, Baseline.Verdict> worst = Baseline.worstPerScope(stats, t, cfg.windowSeconds(),
+        ip -> Featurizer.scopeKey(ip, spec));
+    String scope = cfg.scope().jsonName();
+    if (cfg.scope() == Scope.GLOBAL) {
+      // Every window of the test range, quiet ones included.
+      for (Instant w : cfg.testWindowStarts()) {
+        worst.putIfAbsent(new Baseline.Key(w, Featurizer.GLOBAL_KEY), null);
+      }
+    }
+    List<ScoreRow> out = new ArrayList<>(worst.size());
+    worst.forEach((k, v) -> out.add(v == null
+        ? new ScoreRow(k.windowStart(), scope, k.scopeKey(), 0.0, 1.0, false, BASELINE_VERSION, "no traffic")
+        : new ScoreRow(k.windowStart(), scope, k.scopeKey(), v.score(), 1.0, v.anomalous(), BASELINE_VERSION,
+            v.explanation())));
+    return out;
+  }
+
+  /** Per window: the largest score/threshold over its rows (the scale both detectors share). */
+  static Map<Instant, Double> windowScores(List<ScoreRow> rows) {
+    Map<Instant, Double> out = new java.util.HashMap<>();
+    for (ScoreRow r : rows) out.merge(r.windowStart(), r.score() / r.threshold(), Math::max);
+    return out;
+  }
+
+  static Set<Instant> flagged(List<ScoreRow> rows) {
+    Set<Instant> out = new TreeSet<>();
+    for (ScoreRow r : rows) if (r.isAnomaly()) out.add(r.windowStart());
+    return out;
+  }
+
+  private Map<String, Object> metricsJson(Metrics.Result ae, Metrics.Result base, Baseline.Thresholds t,
+      FeatureSpec spec, String modelVersion, double aeThreshold, Map<Instant, Long> labels, Set<Instant> testAttacks,
+      Set<Instant> trainAttacks) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("window", cfg.windowText());
+    m.put("window_seconds", cfg.windowSeconds());
+    m.put("scope", cfg.scope().jsonName());
+    m.put("flows", cfg.flows().toString());
+    m.put("labels", cfg.labels().toString());
+    m.put("train", Map.of("from", cfg.trainFrom().toString(), "to", cfg.trainTo().toString(),
+        "labelled_attack_windows", trainAttacks.size()));
+    Map<String, Object> test = new LinkedHashMap<>();
+    test.put("from", cfg.testFrom().toString());
+    test.put("to", cfg.testTo().toString());
+    test.put("windows", cfg.testWindows());
+    test.put("days", ae.testDays());
+    test.put("labelled_attack_windows", testAttacks.size());
+    test.put("events", ae.events().size());
+    m.put("test", test);
+    Map<String, Object> aeBlock = detector(ae);
+    aeBlock.put("model_version", modelVersion);
+    aeBlock.put("threshold", aeThreshold);
+    aeBlock.put("spec_id", spec.id());
+    aeBlock.put("src_ports", spec.srcPorts());
+    aeBlock.put("dst_ports", spec.dstPorts());
+    m.put("autoencoder", aeBlock);
+    Map<String, Object> baseBlock = detector(base);
+    baseBlock.put("model_version", BASELINE_VERSION);
+    baseBlock.put("thresholds", Baseline.describe(t, cfg.baselineMargin()));
+    m.put("baseline", baseBlock);
+    return m;
+  }
+
+  static Map<String, Object> detector(Metrics.Result r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("precision", r.perWindow().precision());
+    m.put("recall", r.perWindow().recall());
+    m.put("f1", r.perWindow().f1());
+    m.put("true_positives", r.perWindow().truePositives());
+    m.put("false_positives", r.perWindow().falsePositives());
+    m.put("false_negatives", r.perWindow().falseNegatives());
+    m.put("event_recall", r.eventRecall());
+    m.put("events_detected", r.eventsDetected());
+    m.put("events", r.events().size());
+    m.put("mean_detection_delay_windows", Double.isNaN(r.meanDelayWindows()) ? null : r.meanDelayWindows());
+    m.put("max_detection_delay_windows", r.maxDelayWindows() < 0 ? null : r.maxDelayWindows());
+    m.put("false_alarms_per_day", r.falseAlarmsPerDay());
+    m.put("roc_auc", Double.isNaN(r.rocAuc()) ? null : r.rocAuc());
+    List<Map<String, Object>> events = new ArrayList<>();
+    for (Metrics.Event e : r.events()) {
+      Map<String, Object> em = new LinkedHashMap<>();
+      em.put("start", e.start().toString());
+      em.put("end", e.end().toString());
+      em.put("windows", e.windows());
+      em.put("detected", e.detected());
+      em.put("detection_delay_windows", e.delayWindows());
+      events.add(em);
+    }
+    m.put("per_event", events);
+    return m;
+  }
+
+  private void step(String s) {
+    System.out.printf("%n== [%4.0f s] %s%n", (System.nanoTime() - t0) / 1e9, s);
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package io.kaminari;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The package boundaries of {@code src/main}, as rules that fail the build when broken.
+ *
+ * <ul>
+ *   <li>The Spark-free core ({@code common}, {@code flow}, {@code features}, {@code model}, {@code stream}, except their
+ *       {@code spark} subpackages) uses neither Spark nor Scala nor any package that does: the streaming scorer's jar
+ *       is exactly these packages (pom.xml), and it must run without Spark on its class path.
+ *   <li>No stage imports the CLI: the arrows run from {@code cli} into the stages, never back.
+ *   <li>{@code common} imports no stage: it is what every stage may use.
+ * </ul>
+ */
+class ArchitectureTest {
+  static final String[] SPARK_FREE = {
+      "io.kaminari.common..", "io.kaminari.flow..", "io.kaminari.features..", "io.kaminari.model..",
+      "io.kaminari.stream.."};
+  static final String[] SPARK_SIDE = {
+      "org.apache.spark..", "scala..", "io.kaminari..spark..", "io.kaminari.ingest..", "io.kaminari.scoring..",
+      "io.kaminari.pipeline..", "io.kaminari.analyst..", "io.kaminari.tools..", "io.kaminari.cli.."};
+
+  private static JavaClasses main;
+
+  @BeforeAll
+  static void importMain() {
+    main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages("io.kaminari");
+    // A rule over no classes passes vacuously: make sure the import found the main classes.
+    assertThat(main.containPackage("io.kaminari.stream")).isTrue();
+    assertThat(main.size()).isGreaterThan(150);
+  }
+
+  @Test
+  void sparkFreeCoreUsesNoSpark() {
+    ArchRule rule = noClasses().that().resideInAnyPackage(SPARK_FREE).and().resideOutsideOfPackage("..spark..")
+        .should().dependOnClassesThat().resideInAnyPackage(SPARK_SIDE)
+        .because("the streaming scorer's jar is these packages and runs without Spark");
+    rule.check(main);
+  }
+
+  @Test
+  void noStageImportsTheCli() {
+    noClasses().that().resideOutsideOfPackages("io.kaminari.cli..", "io.kaminari.tools.cli..")
+        .should().dependOnClassesThat().resideInAPackage("io.kaminari.cli..")
+        .because("the CLI calls the stages, never the other way round").check(main);
+  }
+
+  @Test
+  void commonImportsNoStage() {
+    classes().that().resideInAPackage("io.kaminari.common..")
+        .should().onlyDependOnClassesThat().resideInAnyPackage("io.kaminari.common..", "java..",
+            "com.fasterxml.jackson..")
+        .because("common is what every stage may use, so it must not depend on any of them").check(main);
+  }
+}

@@ -1,0 +1,83 @@
+package io.kaminari.pipeline;
+
+import io.kaminari.common.Columns;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kaminari.ingest.SparkFlowSchema;
+import io.kaminari.testing.TestSpark;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.junit.jupiter.api.Test;
+
+/** The DDL in sql/tables is the single source of the tables; these checks tie it to the Java declarations. */
+class WarehouseTest {
+
+  @Test
+  void ddlFilesAreAllApplied() throws IOException {
+    try (Stream<Path> files = Files.list(Path.of("sql/tables"))) {
+      assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
+          .containsExactlyInAnyOrderElementsOf(Warehouse.DDL_FILES);
+    }
+  }
+
+  @Test
+  void viewFilesAreAllApplied() throws IOException {
+    try (Stream<Path> files = Files.list(Path.of("sql/views"))) {
+      assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
+          .containsExactlyInAnyOrderElementsOf(Warehouse.VIEW_FILES);
+    }
+  }
+
+  @Test
+  void tablesMatchTheFlowSchemaAndAreIdempotent() {
+    SparkSession spark = TestSpark.spark();
+    Warehouse.ensure(spark);
+    Warehouse.ensure(spark); // twice: idempotent
+    List<String> flowColumns = Arrays.stream(spark.table(Warehouse.FLOWS).schema().fields())
+        .map(StructField::name).toList();
+    assertThat(flowColumns).isEqualTo(SparkFlowSchema.TABLE_COLUMNS);
+    for (StructField f : SparkFlowSchema.FLOW.fields()) {
+      assertThat(spark.table(Warehouse.FLOWS).schema().apply(f.name()).dataType()).isEqualTo(f.dataType());
+    }
+    assertThat(spark.table(Warehouse.FLOWS_LANDING).columns()).contains(Columns.SOURCE, Columns.VALUE, Columns.DT);
+    assertThat(Warehouse.objects(spark.sessionState().catalog())).containsAll(Warehouse.expectedObjects());
+    assertThat(Warehouse.expectedObjects()).hasSize(Warehouse.DDL_FILES.size() - 1 + Warehouse.VIEW_FILES.size());
+    assertThat(spark.sql("DESCRIBE DATABASE EXTENDED kaminari").collectAsList().toString())
+        .contains(Warehouse.ddlDigest());
+  }
+
+  @Test
+  void ensureRecreatesADroppedTableEvenWhenTheDdlDigestIsRecorded() {
+    SparkSession spark = TestSpark.spark();
+    Warehouse.ensure(spark);
+    spark.sql("DROP VIEW kaminari.v_top_talkers");
+    spark.sql("DROP TABLE " + Warehouse.MODEL_VERSIONS);
+    assertThat(Warehouse.objects(spark.sessionState().catalog())).doesNotContain("v_top_talkers", "model_versions");
+    Warehouse.ensure(spark);
+    assertThat(Warehouse.objects(spark.sessionState().catalog())).containsAll(Warehouse.expectedObjects());
+  }
+
+  @Test
+  void everyColumnIsCommented() {
+    for (String file : Warehouse.DDL_FILES) {
+      for (String line : Warehouse.readDdl(file).split("\n")) {
+        String t = line.strip();
+        if (t.matches("^[a-z_]+\\s+[A-Z<>,]+.*") && !t.startsWith("CREATE")) {
+          assertThat(t).as(file + ": " + t).contains("COMMENT '");
+        }
+      }
+    }
+  }
+
+  @Test
+  void statementsSplitOnTrailingSemicolons() {
+    assertThat(Warehouse.statements("-- c\nCREATE A;\n\nCREATE B (x INT COMMENT 'a; b');\nSELECT 1"))
+        .containsExactly("CREATE A", "CREATE B (x INT COMMENT 'a; b')", "SELECT 1");
+  }
+}

@@ -1,0 +1,58 @@
+package io.kaminari.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The JSON of the scorer's records: field names fixed, round trips, idempotent keys. */
+class ScorerRecordsTest {
+  static final ScoredWindow W = new ScoredWindow(Instant.parse("2024-05-02T00:15:00Z"),
+      Instant.parse("2024-05-02T00:16:00Z"), "global", "global", 8.9, 2.5, true, "flow-ae", 3, "abc",
+      List.of(new ScoredWindow.Contribution("dst_port 80 src_ports", 0.85)), 1500, 4200);
+
+  @Test
+  void scoredWindowJsonHasTheDocumentedFieldsInOrderAndRoundTrips() {
+    String json = new String(W.toJsonBytes(), StandardCharsets.UTF_8);
+    assertThat(json).isEqualTo("{\"window_start\":\"2024-05-02T00:15:00Z\",\"window_end\":\"2024-05-02T00:16:00Z\","
+        + "\"scope\":\"global\",\"scope_key\":\"global\",\"score\":8.9,\"threshold\":2.5,\"is_anomaly\":true,"
+        + "\"model\":\"flow-ae\",\"model_version\":3,\"spec_id\":\"abc\",\"top_features\":[{\"feature\":"
+        + "\"dst_port 80 src_ports\",\"share\":0.85}],\"flows\":1500,\"packets\":4200}");
+    assertThat(ScoredWindow.fromJson(W.toJsonBytes())).isEqualTo(W);
+  }
+
+  @Test
+  void theKeyIgnoresTheVersionSoAReplayByAnotherVersionReplacesTheResult() {
+    ScoredWindow other = new ScoredWindow(W.windowStart(), W.windowEnd(), W.scope(), W.scopeKey(), 1.0, 2.5, false,
+        "flow-ae", 4, "abc", List.of(), 1500, 4200);
+    assertThat(W.key()).isEqualTo("flow-ae|abc|global|global|2024-05-02T00:15:00Z").isEqualTo(other.key());
+  }
+
+  @Test
+  void deadLetterAndCommitMarkerRoundTrip() {
+    DeadLetter d = new DeadLetter("missing required key ip_dst", "flows", 1, 42, 0, "{\"ip_src\":\"192.0.2.1\"}");
+    assertThat(new String(d.toJsonBytes(), StandardCharsets.UTF_8))
+        .startsWith("{\"reason\":\"missing required key ip_dst\",\"topic\":\"flows\",\"partition\":1,\"offset\":42,");
+    assertThat(DeadLetter.fromJson(d.toJsonBytes())).isEqualTo(d);
+    CommitMarker m = new CommitMarker(123, List.of(new CommitMarker.ModelFrom(1, Long.MIN_VALUE),
+        new CommitMarker.ModelFrom(2, 456)), 789);
+    assertThat(CommitMarker.parse(m.toJson())).isEqualTo(m);
+    assertThat(CommitMarker.parse("")).isNull();
+    assertThat(CommitMarker.parse("not json")).isNull();
+  }
+
+  @Test
+  void metricsRenderPrometheusText() {
+    ScorerMetrics m = new ScorerMetrics();
+    m.observeLatency(0.02);
+    m.observeLatency(3);
+    m.windowsScored.add(2);
+    String text = m.render();
+    assertThat(text).contains("# TYPE kaminari_scorer_windows_scored_total counter\nkaminari_scorer_windows_scored_total 2\n")
+        .contains("kaminari_scorer_close_to_commit_seconds_bucket{le=\"0.025\"} 1\n")
+        .contains("kaminari_scorer_close_to_commit_seconds_bucket{le=\"+Inf\"} 2\n")
+        .contains("kaminari_scorer_close_to_commit_seconds_count 2\n");
+  }
+}

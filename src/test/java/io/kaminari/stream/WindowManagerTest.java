@@ -1,0 +1,277 @@
+package io.kaminari.stream;
+
+import io.kaminari.model.ScoringModel;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kaminari.flow.Flow;
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.model.Hyperparameters;
+import io.kaminari.model.InMemoryVectorSource;
+import io.kaminari.model.ModelManifest;
+import io.kaminari.model.ModelMetadata;
+import io.kaminari.model.ModelRef;
+import io.kaminari.model.ModelRegistry;
+import io.kaminari.model.ThresholdMethod;
+import io.kaminari.model.Trainer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The event-time rules of {@link WindowManager}: closing, lateness, watermark over partitions, resume offsets, swaps. */
+class WindowManagerTest {
+  static final long S = 1_000_000L;
+  static final long MIN = 60 * S;
+  static final long T0 = Instant.parse("2024-05-02T10:00:00Z").getEpochSecond() * S;
+  static final long LATENESS = 60 * S;
+
+  @TempDir static Path tmp;
+  static ScoringModel v1;
+  static ScoringModel v2;
+  static ScoringModel v3;
+
+  @BeforeAll
+  static void models() {
+    ModelRegistry registry = new ModelRegistry(tmp.resolve("models").toUri(), new Configuration());
+    v1 = tiny(registry, ScorerFixture.SPEC_60);
+    v2 = tiny(registry, ScorerFixture.SPEC_60);
+    v3 = tiny(registry, ScorerFixture.SPEC_120);
+  }
+
+  @AfterAll
+  static void close() {
+    v1.close();
+    v2.close();
+    v3.close();
+  }
+
+  /** A model trained in a second on random vectors; good enough to score, which is all these rules need. */
+  static ScoringModel tiny(ModelRegistry registry, FeatureSpec spec) {
+    Random r = new Random(1);
+    float[][] v = new float[40][spec.dimension()];
+    for (float[] row : v) for (int i = 0; i < row.length; i++) row[i] = r.nextFloat() * 10;
+    Path dir = tmp.resolve("train-" + System.nanoTime());
+    Hyperparameters hp = new Hyperparameters(List.of(4), 2, 8, 1e-2, "adam", 1L, 1, 0.2,
+        ThresholdMethod.parse("quantile:0.999"));
+    Trainer.train(InMemoryVectorSource.evenlySpaced(v, spec.windowMicros()), spec.dimension(), hp, dir, p -> { });
+    ModelMetadata meta = ModelMetadata.read(dir);
+    ModelManifest draft = ModelManifest.draft(ScorerFixture.MODEL, spec, meta, "q", Map.of(ModelManifest.VAL_LOSS, 1.0),
+        Instant.EPOCH, Instant.EPOCH.plusSeconds(60), "test");
+    int version = registry.publish(ScorerFixture.MODEL, dir, draft).version();
+    return ScoringModel.load(registry.load(ModelRef.version(ScorerFixture.MODEL, version), tmp.resolve("cache")));
+  }
+
+  static Flow flow(long t) {
+    return new Flow("purge", null, "192.0.2.1", "203.0.113.5", 40000, 80, 6, null, null, 1, 60, null, t, null, null,
+        null, null, null, null, null, null, null, null, null, null, t, null);
+  }
+
+  @Test
+  void closesEachWindowOnceWhenTheWatermarkPassesItsEndAndCountsLaterFlowsAsLate() {
+    WindowManager w = new WindowManager(v1, LATENESS);
+    w.partitions(1);
+    assertThat(w.add(0, 0, flow(T0 + 5 * S))).isTrue();
+    assertThat(w.add(0, 1, flow(T0 + MIN + 10 * S))).isTrue();
+    assertThat(w.closeReady()).isEmpty(); // watermark T0 + 10 s
+    assertThat(w.add(0, 2, flow(T0 + 2 * MIN))).isTrue(); // watermark T0 + 60 s: window 0 closes
+    List<WindowManager.ClosedWindow> closed = w.closeReady();
+    assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros).containsExactly(T0);
+    assertThat(closed.get(0).byKey().get("global").flowCount()).isEqualTo(1);
+    assertThat(closed.get(0).model()).isSameAs(v1);
+    assertThat(w.closeReady()).isEmpty();
+    assertThat(w.add(0, 3, flow(T0 + 30 * S))).as("late").isFalse();
+    assertThat(w.closedThrough()).isEqualTo(T0 + MIN);
+  }
+
+  @Test
+  void globalScopeScoresEmptyWindowsInAGap() {
+    WindowManager w = new WindowManager(v1, LATENESS);
+    w.partitions(1);
+    w.add(0, 0, flow(T0));
+    w.add(0, 1, flow(T0 + 5 * MIN));
+    List<WindowManager.ClosedWindow> closed = w.closeReady();
+    assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros)
+        .containsExactly(T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN);
+    assertThat(closed.get(2).byKey().get("global").flowCount()).isZero();
+  }
+
+  @Test
+  void theWatermarkWaitsForEveryPartitionUnlessItIsCaughtUpAndEmpty() {
+    WindowManager w = new WindowManager(v1, LATENESS);
+    w.partitions(2);
+    w.add(0, 0, flow(T0));
+    w.add(0, 1, flow(T0 + 5 * MIN));
+    assertThat(w.watermark()).isEqualTo(WindowManager.UNSET);
+    w.add(1, 0, flow(T0 + 2 * MIN));
+    assertThat(w.watermark()).isEqualTo(T0 + MIN); // min over partitions, minus lateness
+    WindowManager idle = new WindowManager(v1, LATENESS);
+    idle.partitions(2);
+    idle.add(0, 0, flow(T0 + 3 * MIN));
+    idle.caughtUp(1, true);
+    assertThat(idle.watermark()).isEqualTo(T0 + 2 * MIN);
+  }
+
+  /** A wall clock the test moves by hand. */
+  static final class ManualClock implements java.util.function.LongSupplier {
+    long now = 1_000_000;
+
+    @Override
+    public long getAsLong() {
+      return now;
+    }
+  }
+
+  @Test
+  void aPartitionQuietForTheIdleTimeoutAndCaughtUpStopsHoldingTheWatermarkBackUntilItDeliversAgain() {
+    ManualClock clock = new ManualClock();
+    long timeout = 5 * 60_000;
+    WindowManager w = new WindowManager(v1, LATENESS);
+    w.partitions(2, timeout, clock);
+    w.delivered(0);
+    w.add(0, 0, flow(T0));
+    w.delivered(1);
+    w.add(1, 0, flow(T0 + 10 * S));
+    assertThat(w.closeReady()).isEmpty();
+    assertThat(w.needsCaughtUpCheck()).isFalse(); // both partitions delivered flows just now
+
+    // Partition 0 keeps delivering; partition 1 goes quiet at T0 + 10 s.
+    for (int m = 1; m <= 5; m++) {
+      clock.now += 60_000;
+      w.delivered(0);
+      w.add(0, m, flow(T0 + m * MIN + 30 * S));
+    }
+    assertThat(w.watermark()).isEqualTo(T0 + 10 * S - LATENESS);
+    assertThat(w.closeReady()).as("partition 1 holds the watermark back").isEmpty();
+
+    // Quiet for 5 minutes, but not known to be read to its end: still holds it back.
+    assertThat(w.needsCaughtUpCheck()).isTrue();
+    assertThat(w.closeReady()).isEmpty();
+    w.caughtUp(0, true);
+    assertThat(w.idlePartitions()).as("partition 0 delivered just now").isZero();
+    assertThat(w.closeReady()).isEmpty();
+
+    // Read to its end: idle. The watermark follows partition 0 alone (T0 + 5.5 min - 1 min).
+    w.caughtUp(1, true);
+    assertThat(w.idlePartitions()).isEqualTo(1);
+    assertThat(w.watermark()).isEqualTo(T0 + 5 * MIN + 30 * S - LATENESS);
+    List<WindowManager.ClosedWindow> closed = w.closeReady();
+    assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros)
+        .containsExactly(T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN);
+    assertThat(closed.get(0).byKey().get("global").flowCount()).as("both partitions' flows of window 0").isEqualTo(2);
+
+    // It delivers again: it holds the watermark back again at once, and its flow for a closed window is late.
+    clock.now += 1;
+    w.delivered(1);
+    assertThat(w.add(1, 1, flow(T0 + 2 * MIN))).as("late").isFalse();
+    assertThat(w.idlePartitions()).isZero();
+    assertThat(w.watermark()).isEqualTo(T0 + 2 * MIN - LATENESS);
+    assertThat(w.add(1, 2, flow(T0 + 4 * MIN + 5 * S))).as("window 4 is still open").isTrue();
+    w.delivered(0);
+    w.add(0, 6, flow(T0 + 6 * MIN + 30 * S));
+    assertThat(w.closeReady()).as("partition 1 at T0 + 4 min 5 s holds it back").isEmpty();
+    // Quiet again, but for less than the timeout: no idleness yet even when caught up.
+    clock.now += timeout - 1;
+    w.caughtUp(1, true);
+    assertThat(w.closeReady()).isEmpty();
+    clock.now += 1; // now idle again: the watermark follows partition 0 (T0 + 6.5 min - 1 min)
+    closed = w.closeReady();
+    assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros).containsExactly(T0 + 4 * MIN);
+    assertThat(closed.get(0).byKey().get("global").flowCount()).as("with partition 1's flow after it rejoined")
+        .isEqualTo(2);
+    // A restart resumes partition 1 after everything closed (its late flow is not needed again).
+    assertThat(w.resumeOffset(1, 3)).isEqualTo(3);
+  }
+
+  @Test
+  void whenEveryPartitionIsIdleTheWatermarkIsTheMostAdvancedOne() {
+    ManualClock clock = new ManualClock();
+    WindowManager w = new WindowManager(v1, LATENESS);
+    w.partitions(2, 60_000, clock);
+    w.delivered(0);
+    w.add(0, 0, flow(T0 + 3 * MIN));
+    w.delivered(1);
+    w.add(1, 0, flow(T0 + MIN));
+    clock.now += 60_000;
+    w.caughtUp(0, true);
+    w.caughtUp(1, true);
+    assertThat(w.idlePartitions()).isEqualTo(2);
+    assertThat(w.watermark()).isEqualTo(T0 + 3 * MIN - LATENESS);
+    // Without a timeout (the default of partitions(int)) a quiet partition that delivered flows never idles.
+    WindowManager never = new WindowManager(v1, LATENESS);
+    never.partitions(2);
+    never.add(0, 0, flow(T0 + 3 * MIN));
+    never.add(1, 0, flow(T0 + MIN));
+    never.caughtUp(1, true);
+    assertThat(never.watermark()).isEqualTo(T0 + MIN - LATENESS);
+    assertThat(never.needsCaughtUpCheck()).isFalse();
+  }
+
+  @Test
+  void aRestartResumesEachPartitionAtItsFirstRecordOfAnOpenWindow() {
+    WindowManager w = new WindowManager(v1, LATENESS);
+    w.partitions(2);
+    w.add(0, 10, flow(T0));
+    w.add(1, 20, flow(T0 + 10 * S));
+    w.add(0, 11, flow(T0 + MIN + 1));
+    w.add(1, 21, flow(T0 + 2 * MIN + 10 * S));
+    w.add(0, 12, flow(T0 + 2 * MIN + 20 * S)); // watermark T0 + 70 s: window 0 closes
+    assertThat(w.closeReady()).hasSize(1);
+    assertThat(w.resumeOffset(0, 13)).isEqualTo(11);
+    assertThat(w.resumeOffset(1, 22)).isEqualTo(21);
+    assertThat(w.resumeOffset(2, 5)).isEqualTo(5);
+  }
+
+  @Test
+  void aVersionOnTheSameSpecScoresFromTheNextWindowToClose() {
+    WindowManager w = new WindowManager(v1, LATENESS);
+    w.partitions(1);
+    w.add(0, 0, flow(T0));
+    w.add(0, 1, flow(T0 + MIN));
+    w.add(0, 2, flow(T0 + 2 * MIN));
+    assertThat(w.closeReady()).extracting(WindowManager.ClosedWindow::model).containsExactly(v1);
+    assertThat(w.swap(v2)).isEqualTo(T0 + MIN);
+    w.add(0, 3, flow(T0 + 4 * MIN)); // watermark T0 + 3 min: windows 1 and 2 close, with v2
+    assertThat(w.closeReady()).extracting(WindowManager.ClosedWindow::model).containsExactly(v2, v2);
+    assertThat(w.drainRetired()).containsExactly(v1);
+    assertThat(w.epochs()).extracting(WindowManager.Epoch::model).containsExactly(v2);
+  }
+
+  @Test
+  void aVersionOnAnotherSpecStartsAtTheFirstCommonBoundaryAfterEverythingSeen() {
+    WindowManager w = new WindowManager(v1, LATENESS);
+    w.partitions(1);
+    w.add(0, 0, flow(T0));
+    w.add(0, 1, flow(T0 + MIN + 30 * S)); // max event T0 + 90 s
+    long boundary = w.swap(v3); // 60 s -> 120 s windows
+    assertThat(boundary).isEqualTo(T0 + 2 * MIN);
+    w.add(0, 2, flow(T0 + MIN + 50 * S)); // still the old spec's window [T0+60, T0+120)
+    w.add(0, 3, flow(T0 + 2 * MIN + 5 * S)); // the new spec's window [T0+120, T0+240)
+    w.add(0, 4, flow(T0 + 5 * MIN));
+    List<WindowManager.ClosedWindow> closed = w.closeReady();
+    assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros)
+        .containsExactly(T0, T0 + MIN, T0 + 2 * MIN);
+    assertThat(closed).extracting(WindowManager.ClosedWindow::model).containsExactly(v1, v1, v3);
+    assertThat(closed.get(1).byKey().get("global").flowCount()).isEqualTo(2);
+    assertThat(closed.get(2).spec()).isEqualTo(ScorerFixture.SPEC_120);
+    assertThat(w.drainRetired()).containsExactly(v1);
+  }
+
+  @Test
+  void stateRestoredFromEpochsKeepsTheSpecBoundary() {
+    WindowManager w = new WindowManager(List.of(new WindowManager.Epoch(v1, WindowManager.UNSET),
+        new WindowManager.Epoch(v3, T0 + 2 * MIN)), T0 + MIN, LATENESS);
+    w.partitions(1);
+    assertThat(w.add(0, 0, flow(T0 + 30 * S))).isFalse();
+    w.add(0, 1, flow(T0 + MIN + 5 * S));
+    w.add(0, 2, flow(T0 + 5 * MIN + 5 * S)); // watermark T0 + 4 min 5 s
+    List<WindowManager.ClosedWindow> closed = w.closeReady();
+    assertThat(closed).extracting(WindowManager.ClosedWindow::model).containsExactly(v1, v3);
+    assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros).containsExactly(T0 + MIN, T0 + 2 * MIN);
+  }
+}
