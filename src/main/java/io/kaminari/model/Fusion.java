@@ -1,0 +1,94 @@
+package io.kaminari.model;
+
+/**
+ * The production verdict of a window from its two detectors' scores: anomalous when the autoencoder or the AR
+ * forecaster fires, each against its own calibrated threshold, with a combined score against 1.0.
+ *
+ * <p><b>The rule.</b> A detector fires when its score is strictly above its threshold (as {@code is_anomaly} always
+ * was: a score equal to the threshold does not fire). The verdict is the union: AE fires or AR fires. The combined score
+ * is {@code max(ae / thresholdAe, ar / thresholdAr)}, which is above {@link #THRESHOLD} = 1.0 exactly when one of them
+ * fires, so {@code is_anomaly == score > threshold} keeps holding for the fused row, and it ranks windows by how far
+ * past its own threshold the more alarmed detector is (the raw scores are on unrelated scales: a mean squared error and
+ * robust sigmas).
+ *
+ * <p><b>Calibration.</b> With a false-alarm budget α (per window, or per day for a risk-based method), calibrate each
+ * detector to α / 2 on its own scores: by the union bound, P(AE or AR fires) ≤ P(AE) + P(AR) = α, whatever the
+ * dependence between them (for a quantile method, {@code quantile:Q} becomes {@code quantile:(1 + Q) / 2}). The bound is
+ * tight when the two rarely fire together and conservative when they are correlated, which they are on floods (both see
+ * the volume): then the total false-alarm rate is below α, never above. A jointly calibrated threshold on the combined
+ * score would spend the whole budget, but it needs both detectors' scores on the same held-out windows, and the
+ * autoencoder's training scores are not out of sample; the union bound needs neither, so it is the default.
+ *
+ * <p>Where the AR score is unavailable (no forecaster for the scope, see {@link #aeOnly}), the verdict is the
+ * autoencoder's alone, still against its halved budget.
+ */
+public final class Fusion {
+  private Fusion() {}
+
+  /** The combined score's threshold: each detector's score is divided by its own threshold. */
+  public static final double THRESHOLD = 1.0;
+
+  /** Which detectors fired: the {@code fired} column of {@code anomaly_scores}. */
+  public enum Fired {
+    NONE("none"), AE("ae"), AR("ar"), BOTH("ae+ar");
+
+    private final String text;
+
+    Fired(String text) {
+      this.text = text;
+    }
+
+    /** {@code none}, {@code ae}, {@code ar} or {@code ae+ar}. */
+    public String text() {
+      return text;
+    }
+
+    static Fired of(boolean ae, boolean ar) {
+      return ae ? (ar ? BOTH : AE) : (ar ? AR : NONE);
+    }
+  }
+
+  /**
+   * The verdict of one window.
+   *
+   * @param score {@code max(aeRatio, arRatio)}; compare with {@link #THRESHOLD}
+   * @param anomaly whether any detector fired; equal to {@code score > THRESHOLD}
+   * @param fired which detectors fired
+   * @param aeRatio the autoencoder's score / its threshold
+   * @param arRatio the AR score / its threshold, NaN when there was no AR score
+   */
+  public record Verdict(double score, boolean anomaly, Fired fired, double aeRatio, double arRatio) {
+    public double threshold() {
+      return THRESHOLD;
+    }
+  }
+
+  /**
+   * The verdict from both detectors. Scores must be finite and ≥ 0, thresholds finite and &gt; 0: a threshold of 0
+   * would fire on every window, and a non-finite value is a bug upstream that must not pass as a verdict.
+   */
+  public static Verdict of(double aeScore, double aeThreshold, double arScore, double arThreshold) {
+    double ae = ratio("AE", aeScore, aeThreshold);
+    double ar = ratio("AR", arScore, arThreshold);
+    boolean aeFires = aeScore > aeThreshold;
+    boolean arFires = arScore > arThreshold;
+    return new Verdict(Math.max(ae, ar), aeFires || arFires, Fired.of(aeFires, arFires), ae, ar);
+  }
+
+  /** The verdict when there is no AR score for the window: the autoencoder's alone ({@code arRatio} is NaN). */
+  public static Verdict aeOnly(double aeScore, double aeThreshold) {
+    double ae = ratio("AE", aeScore, aeThreshold);
+    boolean fires = aeScore > aeThreshold;
+    return new Verdict(ae, fires, fires ? Fired.AE : Fired.NONE, ae, Double.NaN);
+  }
+
+  private static double ratio(String detector, double score, double threshold) {
+    if (!(threshold > 0 && Double.isFinite(threshold))) {
+      throw new IllegalArgumentException(detector + " threshold must be finite and > 0, got " + threshold);
+    }
+    if (!(score >= 0 && Double.isFinite(score))) {
+      throw new IllegalArgumentException(detector + " score must be finite and >= 0, got " + score);
+    }
+    return score / threshold;
+  }
+}

@@ -1,0 +1,316 @@
+package io.kaminari.model.ar;
+
+import io.kaminari.common.StrictJson;
+import io.kaminari.model.ThresholdMethod;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A fitted seasonal autoregressive forecaster of a scope's per-window series, whose score is the standardised one-step
+ * forecast residual: Kaminari's second detector beside the port-vector autoencoder (the seed's {@code AR_scores}).
+ *
+ * <p>Per series, on the level {@code y = log1p(max(x, 0))} (as the autoencoder's input, for the same reason: rates are
+ * heavy-tailed, and a change of log1p is a relative change):
+ * <ul>
+ *   <li>a time-of-day <b>profile</b>: the median level of each bucket of the day ({@link #bucketSeconds}: an hour, or
+ *       four windows when windows are longer than 15 minutes) over the training days, read at a window's centre by
+ *       linear interpolation between bucket centres on the circle of the day. Fitted when the training range spans at
+ *       least a day and at least half the buckets hold {@value #MIN_BUCKET_WINDOWS} windows (an emptier bucket is
+ *       interpolated from its nearest neighbours); otherwise the profile is flat, the median level, and
+ *       {@link #profileNote} says why;
+ *   <li>an <b>AR(p)</b> on the deseasonalised level {@code d = y − profile}, least squares with a light ridge over the
+ *       windows whose p predecessors are all present, then shrunk if needed so that the sum of |coefficients| is at
+ *       most {@value #MAX_PERSISTENCE}: stationary, so forecasts across a gap revert to the profile;
+ *   <li>a robust <b>scale</b> of the one-step residuals: the larger of 1.4826·MAD and the 0.99 quantile of the absolute
+ *       deviations / 2.5758 (both equal σ for normal residuals; the quantile term keeps a series that is idle most of
+ *       the time, whose MAD is 0, from scoring every ordinary burst as 20σ), at least {@value #SCALE_FLOOR}
+ *       (a 5% change of {@code 1 + x}); a series constant over training gets {@value #CONSTANT_SCALE}, so new traffic
+ *       on it scores as its plain log1p deviation, as the autoencoder's {@code Normalizer} does.
+ * </ul>
+ *
+ * <p>Scoring, missing windows and the score are {@link ArState}'s; this class holds the fitted model, its stored form
+ * ({@link #write}, {@link #read}) and its calibration ({@link #trainingScores}, {@link #calibrated}).
+ */
+public final class ArForecaster {
+  /** The file name inside a registry version directory. */
+  public static final String FILE_NAME = "ar-forecaster.json";
+  /** Layout version of {@link #FILE_NAME}. */
+  public static final int FORMAT = 1;
+  /** Fewer present training windows are refused: the scales and coefficients would be guesses. */
+  public static final int MIN_TRAINING_WINDOWS = 48;
+  /** Fewer windows with p present predecessors are refused (the range is mostly gaps). */
+  public static final int MIN_REGRESSION_WINDOWS = 32;
+  /** A time-of-day bucket with fewer training windows is treated as empty and interpolated. */
+  public static final int MIN_BUCKET_WINDOWS = 4;
+  /** Upper bound of the sum of |AR coefficients|, which keeps the autoregression stationary. */
+  public static final double MAX_PERSISTENCE = 0.98;
+  /** Least residual scale, in log1p units. */
+  public static final double SCALE_FLOOR = 0.05;
+  /** Residual scale of a series constant over training. */
+  public static final double CONSTANT_SCALE = 1.0;
+  /**
+   * Least calibrated threshold, in robust sigmas: a forecast missed by 3σ is the least that can be evidence, and a
+   * training range where nothing varies would otherwise calibrate a threshold of 0 that every window exceeds.
+   */
+  public static final double MIN_THRESHOLD = 3.0;
+
+  final ArModelFile file;
+  final int series;
+  final int order;
+  final long windowMicros;
+  final int slotsPerDay;
+  final int maxImputedWindows;
+  /** Horizon indices per series: 0 = no recent history (unconditional), 1..maxImputed+1 = steps since the last window. */
+  final int horizons;
+  /** Profile level at each window slot of the day, {@code [slot * series + i]}. */
+  final double[] slotProfile;
+  /** AR coefficients, {@code [i * order + k]}, lag k + 1. */
+  final double[] phi;
+  /** 1 / (scale × forecast-error growth at the horizon), {@code [i * horizons + h]}. */
+  final double[] inverseScale;
+  private final List<String> names;
+
+  ArForecaster(ArModelFile file) {
+    this.file = file;
+    this.series = file.series().size();
+    this.order = file.order();
+    this.windowMicros = file.windowSeconds() * 1_000_000L;
+    this.slotsPerDay = 86_400 / file.windowSeconds();
+    this.maxImputedWindows = file.maxImputedWindows();
+    this.horizons = maxImputedWindows + 2;
+    this.slotProfile = new double[slotsPerDay * series];
+    this.phi = new double[series * order];
+    this.inverseScale = new double[series * horizons];
+    List<String> n = new ArrayList<>(series);
+    for (int i = 0; i < series; i++) {
+      ArModelFile.Series s = file.series().get(i);
+      n.add(s.name());
+      for (int slot = 0; slot < slotsPerDay; slot++) {
+        slotProfile[slot * series + i] = atSlot(s.profile(), file.bucketSeconds(), file.windowSeconds(), slot);
+      }
+      System.arraycopy(s.coefficients(), 0, phi, i * order, order);
+      double[] growth = errorGrowth(s.coefficients(), maxImputedWindows + 1);
+      for (int h = 0; h < horizons; h++) {
+        inverseScale[i * horizons + h] = 1 / (s.scale() * growth[h]);
+      }
+    }
+    this.names = List.copyOf(n);
+  }
+
+  /** Fits a forecaster on {@code data}; see the class doc. Refuses (with the reason) a range too short or too gappy. */
+  public static ArForecaster fit(ArTrainingSeries data, ArParameters parameters) {
+    return new ArForecaster(ArFit.fit(data, parameters));
+  }
+
+  /** A fresh scoring state for one scope key: no history, so its first window is scored against the profile alone. */
+  public ArState newState() {
+    return new ArState(this);
+  }
+
+  /**
+   * The one-step scores of the training windows, rolling one {@link ArState} forward through them: exactly what the
+   * scorer computes for those windows (the first from no history, windows after a gap from imputed lags). They are
+   * in-sample (the profile, coefficients and scales were fitted on the same windows), so they run slightly low; the
+   * calibration floor and the threshold method's margin absorb that.
+   */
+  public double[] trainingScores(ArTrainingSeries data) {
+    requireSameLayout(data);
+    ArState state = newState();
+    double[] out = new double[data.size()];
+    for (int t = 0; t < out.length; t++) {
+      out[t] = state.update(data.start(t), data.values(t)).score();
+    }
+    return out;
+  }
+
+  /**
+   * A copy with the AR threshold calibrated by {@code method} on the training scores of {@code data}, at least
+   * {@value #MIN_THRESHOLD}; {@link #thresholdMethod()} records the method and how many scores it saw.
+   */
+  public ArForecaster calibrated(ThresholdMethod method, ArTrainingSeries data) {
+    double[] scores = trainingScores(data);
+    double threshold = Math.max(MIN_THRESHOLD, method.threshold(scores));
+    String how = String.format(Locale.ROOT, "%s of %d one-step training scores, at least %.1f", method.text(),
+        scores.length, MIN_THRESHOLD);
+    ArModelFile f = file;
+    return new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.seasonal(), f.profileNote(),
+        f.bucketSeconds(), f.maxImputedWindows(), f.trainFrom(), f.trainTo(), f.trainWindows(), threshold, how,
+        f.series()));
+  }
+
+  /** The series names, in value order. */
+  public List<String> names() {
+    return names;
+  }
+
+  public int windowSeconds() {
+    return file.windowSeconds();
+  }
+
+  public int order() {
+    return order;
+  }
+
+  /** Whether the profile varies with the time of day. */
+  public boolean seasonal() {
+    return file.seasonal();
+  }
+
+  /** Why the profile is diurnal or flat. */
+  public String profileNote() {
+    return file.profileNote();
+  }
+
+  /** Width of a time-of-day bucket: an hour, or four windows when that is longer. */
+  public int bucketSeconds() {
+    return file.bucketSeconds();
+  }
+
+  /** The longest gap, in windows, that {@link ArState} fills with forecasts; a longer one resets the lags. */
+  public int maxImputedWindows() {
+    return maxImputedWindows;
+  }
+
+  public Instant trainFrom() {
+    return file.trainFromInstant();
+  }
+
+  public Instant trainTo() {
+    return file.trainToInstant();
+  }
+
+  public long trainWindows() {
+    return file.trainWindows();
+  }
+
+  /** Whether {@link #calibrated} set a threshold. */
+  public boolean isCalibrated() {
+    return file.threshold() != null;
+  }
+
+  /** The calibrated threshold; a window's AR score fires when strictly above it. */
+  public double threshold() {
+    if (file.threshold() == null) throw new IllegalStateException("this AR forecaster has not been calibrated");
+    return file.threshold();
+  }
+
+  /** How the threshold was calibrated; null before calibration. */
+  public String thresholdMethod() {
+    return file.thresholdMethod();
+  }
+
+  /** The fitted AR coefficients of series {@code i}, lag 1 first (a copy). */
+  public double[] coefficients(int i) {
+    return file.series().get(i).coefficients();
+  }
+
+  /** The robust one-step residual scale of series {@code i}, log1p units. */
+  public double scale(int i) {
+    return file.series().get(i).scale();
+  }
+
+  /** The profile level (log1p units) of series {@code i} for the window starting at {@code windowStartMicros}. */
+  public double profile(int i, long windowStartMicros) {
+    return slotProfile[slot(windowStartMicros) * series + i];
+  }
+
+  /** The stored JSON form; {@link #fromJson} reads it back into a forecaster that scores identically. */
+  public String toJson() {
+    return StrictJson.write(file, "AR forecaster");
+  }
+
+  /** Parses and validates the stored form; any problem is an {@link IllegalArgumentException} saying what. */
+  public static ArForecaster fromJson(String json) {
+    return new ArForecaster(StrictJson.parse(json, ArModelFile.class, "AR forecaster"));
+  }
+
+  /** Writes {@value #FILE_NAME} into {@code dir}, beside the autoencoder's files of the same version. */
+  public Path write(Path dir) {
+    Path target = dir.resolve(FILE_NAME);
+    try {
+      Files.writeString(target, toJson(), StandardCharsets.UTF_8);
+      return target;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write AR forecaster " + target, e);
+    }
+  }
+
+  /** Reads {@value #FILE_NAME} from {@code dir}; a missing or invalid file throws naming it. */
+  public static ArForecaster read(Path dir) {
+    return new ArForecaster(StrictJson.read(dir.resolve(FILE_NAME), ArModelFile.class, "AR forecaster"));
+  }
+
+  /** The window slot of the day (0 = the window starting at midnight UTC). */
+  int slot(long windowStartMicros) {
+    return (int) (Math.floorMod(windowStartMicros, 86_400_000_000L) / windowMicros);
+  }
+
+  /** Width of a time-of-day bucket for this window length: an hour, or four windows when windows exceed 15 min. */
+  static int bucketSeconds(int windowSeconds) {
+    return Math.max(3600, 4 * windowSeconds);
+  }
+
+  /**
+   * The profile at the centre of window {@code slot}: linear between the two nearest bucket centres, on the circle of
+   * the day, so the profile is continuous, also across midnight. Fitting and scoring both read the profile here.
+   */
+  static double atSlot(double[] buckets, int bucketSeconds, int windowSeconds, int slot) {
+    double u = (slot + 0.5) * windowSeconds / bucketSeconds - 0.5;
+    double floor = Math.floor(u);
+    double frac = u - floor;
+    int b0 = Math.floorMod((int) floor, buckets.length);
+    return buckets[b0] * (1 - frac) + buckets[(b0 + 1) % buckets.length] * frac;
+  }
+
+  /**
+   * How much the forecast error's standard deviation grows with the horizon, relative to one step:
+   * {@code out[h] = sqrt(ψ_0² + … + ψ_{h−1}²)} for h = 1..maxHorizon (ψ the AR's impulse response), and {@code out[0]}
+   * the limit as h grows (the forecast of a series with no recent history: the profile, with the stationary spread).
+   */
+  static double[] errorGrowth(double[] phi, int maxHorizon) { // maxHorizon >= 2: maxImputedWindows >= 1
+    double[] out = new double[maxHorizon + 1];
+    int p = phi.length;
+    double[] psi = new double[p]; // the last p impulse responses, psi[0] most recent
+    psi[0] = 1;
+    double sum = 1;
+    out[1] = 1;
+    // Stationarity (sum |phi| <= 0.98) makes psi decay at least geometrically every p steps; 1e6 steps is a hard stop.
+    for (int j = 1; j < 1_000_000; j++) {
+      double next = 0;
+      for (int k = 0; k < p; k++) {
+        next += phi[k] * psi[k];
+      }
+      System.arraycopy(psi, 0, psi, 1, p - 1);
+      psi[0] = next;
+      sum += next * next;
+      if (j + 1 <= maxHorizon) out[j + 1] = Math.sqrt(sum);
+      boolean converged = j >= maxHorizon;
+      for (double v : psi) {
+        converged &= v * v < 1e-18;
+      }
+      if (converged) break;
+    }
+    out[0] = Math.sqrt(sum);
+    return out;
+  }
+
+  void requireSameLayout(ArTrainingSeries data) {
+    if (data.windowSeconds() != file.windowSeconds() || !data.names().equals(names)) {
+      throw new IllegalArgumentException("these windows (" + data.windowSeconds() + " s, " + data.names().size()
+          + " series) are not the forecaster's layout (" + file.windowSeconds() + " s, series " + names + ")");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ArForecaster{" + series + " series, " + file.windowSeconds() + " s windows, order " + order
+        + (file.seasonal() ? ", diurnal" : ", flat") + (isCalibrated() ? ", threshold " + file.threshold() : "") + "}";
+  }
+}

@@ -1,0 +1,176 @@
+package io.kaminari.model.ar;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The stored form of a fitted {@link ArForecaster} ({@value ArForecaster#FILE_NAME}), validated on construction so that
+ * a file that parses is one the scorer can use: every number finite, every array of the length the header implies, the
+ * autoregression stationary, every scale positive. An {@link IllegalArgumentException} names the field and series.
+ *
+ * <p>{@code format} is the layout version: a reader refuses any other, so a layout change must bump it. Profiles and
+ * coefficients are doubles, which JSON carries exactly (Jackson writes the shortest text that reads back as the same
+ * double), so a forecaster read back scores bit for bit as the one that was written.
+ *
+ * @param format layout version, {@value ArForecaster#FORMAT}
+ * @param windowSeconds window length the forecaster was fitted on, a divisor of 3,600
+ * @param order lags of the autoregression
+ * @param seasonal whether the profile varies with the time of day (false: one flat level per series)
+ * @param profileNote why the profile is diurnal or flat, for the operator
+ * @param bucketSeconds width of a time-of-day bucket; 86,400 / bucketSeconds values per profile
+ * @param maxImputedWindows the longest gap filled with forecasts; a longer one resets the lags
+ * @param trainFrom start of the first training window (ISO-8601 UTC)
+ * @param trainTo end of the last training window
+ * @param trainWindows present windows the fit used
+ * @param threshold the calibrated AR threshold, or null before calibration
+ * @param thresholdMethod how {@code threshold} was calibrated, e.g. {@code quantile:0.995 of 288 one-step training scores}
+ * @param series one entry per series, in value order
+ */
+@JsonPropertyOrder({"format", "window_seconds", "order", "seasonal", "profile_note", "bucket_seconds",
+    "max_imputed_windows", "train_from", "train_to", "train_windows", "threshold", "threshold_method", "series"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+record ArModelFile(
+    @JsonProperty("format") int format,
+    @JsonProperty("window_seconds") int windowSeconds,
+    @JsonProperty("order") int order,
+    @JsonProperty("seasonal") boolean seasonal,
+    @JsonProperty("profile_note") String profileNote,
+    @JsonProperty("bucket_seconds") int bucketSeconds,
+    @JsonProperty("max_imputed_windows") int maxImputedWindows,
+    @JsonProperty("train_from") String trainFrom,
+    @JsonProperty("train_to") String trainTo,
+    @JsonProperty("train_windows") long trainWindows,
+    @JsonProperty("threshold") Double threshold,
+    @JsonProperty("threshold_method") String thresholdMethod,
+    @JsonProperty("series") List<Series> series) {
+
+  /**
+   * One series' fitted model, all in log1p units.
+   *
+   * @param name the caller's name of the series, e.g. {@code total pps} or {@code dst_port 80 pps}
+   * @param profile the expected level at the centre of each time-of-day bucket
+   * @param coefficients the autoregression on the deseasonalised level, lag 1 first
+   * @param scale the robust scale of the one-step forecast residual
+   */
+  @JsonPropertyOrder({"name", "profile", "coefficients", "scale"})
+  record Series(
+      @JsonProperty("name") String name,
+      @JsonProperty("profile") double[] profile,
+      @JsonProperty("coefficients") double[] coefficients,
+      @JsonProperty("scale") double scale) {
+
+    Series {
+      if (name == null || name.isBlank()) throw new IllegalArgumentException("a series has no name");
+      if (profile == null || coefficients == null) {
+        throw new IllegalArgumentException("series \"" + name + "\" needs profile and coefficients");
+      }
+      profile = profile.clone();
+      coefficients = coefficients.clone();
+    }
+
+    // Records compare arrays by identity; a round trip must compare by content.
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Series s && name.equals(s.name) && Arrays.equals(profile, s.profile)
+          && Arrays.equals(coefficients, s.coefficients) && Double.compare(scale, s.scale) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+      return name.hashCode() * 31 + Arrays.hashCode(profile);
+    }
+
+    @Override
+    public String toString() {
+      return "Series[" + name + ", scale=" + scale + ", coefficients=" + Arrays.toString(coefficients) + "]";
+    }
+  }
+
+  ArModelFile {
+    if (format != ArForecaster.FORMAT) {
+      throw new IllegalArgumentException("format " + format + " is not the AR forecaster layout this code reads ("
+          + ArForecaster.FORMAT + ")");
+    }
+    ArTrainingSeries.checkWindowSeconds(windowSeconds);
+    new ArParameters(order, seasonal); // the order's bounds and message live there
+    if (profileNote == null) throw new IllegalArgumentException("profile_note is required");
+    if (bucketSeconds != ArForecaster.bucketSeconds(windowSeconds)) {
+      throw new IllegalArgumentException("bucket_seconds must be " + ArForecaster.bucketSeconds(windowSeconds)
+          + " for " + windowSeconds + " s windows, got " + bucketSeconds);
+    }
+    if (maxImputedWindows < 1) {
+      throw new IllegalArgumentException("max_imputed_windows must be >= 1, got " + maxImputedWindows);
+    }
+    if (!instant("train_from", trainFrom).isBefore(instant("train_to", trainTo))) {
+      throw new IllegalArgumentException("train_from " + trainFrom + " must be before train_to " + trainTo);
+    }
+    if (trainWindows < ArForecaster.MIN_TRAINING_WINDOWS) {
+      throw new IllegalArgumentException("train_windows must be >= " + ArForecaster.MIN_TRAINING_WINDOWS + ", got "
+          + trainWindows);
+    }
+    if ((threshold == null) != (thresholdMethod == null)) {
+      throw new IllegalArgumentException("threshold and threshold_method go together (both absent before calibration)");
+    }
+    if (threshold != null && !(threshold > 0 && Double.isFinite(threshold))) {
+      throw new IllegalArgumentException("threshold must be finite and > 0, got " + threshold);
+    }
+    if (series == null || series.isEmpty()) throw new IllegalArgumentException("series must list at least one series");
+    series = List.copyOf(series);
+    int buckets = 86_400 / bucketSeconds;
+    Set<String> names = new HashSet<>();
+    for (Series s : series) {
+      String where = "series \"" + s.name() + "\"";
+      if (!names.add(s.name())) throw new IllegalArgumentException(where + " appears twice");
+      if (s.profile().length != buckets) {
+        throw new IllegalArgumentException(where + " has " + s.profile().length + " profile values, expected "
+            + buckets + " (86400 / bucket_seconds)");
+      }
+      if (!seasonal && Arrays.stream(s.profile()).distinct().count() != 1) {
+        throw new IllegalArgumentException(where + " has a varying profile but seasonal is false");
+      }
+      if (s.coefficients().length != order) {
+        throw new IllegalArgumentException(where + " has " + s.coefficients().length + " coefficients, expected order "
+            + order);
+      }
+      double persistence = 0;
+      for (double v : s.profile()) {
+        if (!Double.isFinite(v)) throw new IllegalArgumentException(where + " has a non-finite profile value " + v);
+      }
+      for (double c : s.coefficients()) {
+        if (!Double.isFinite(c)) throw new IllegalArgumentException(where + " has a non-finite coefficient " + c);
+        persistence += Math.abs(c);
+      }
+      if (persistence > ArForecaster.MAX_PERSISTENCE + 1e-12) {
+        throw new IllegalArgumentException(where + ": the sum of |coefficients| is " + persistence + ", above "
+            + ArForecaster.MAX_PERSISTENCE + " (the fit keeps the autoregression stationary)");
+      }
+      if (!(s.scale() > 0 && Double.isFinite(s.scale()))) {
+        throw new IllegalArgumentException(where + " has scale " + s.scale() + "; it must be finite and > 0");
+      }
+    }
+  }
+
+  Instant trainFromInstant() {
+    return Instant.parse(trainFrom);
+  }
+
+  Instant trainToInstant() {
+    return Instant.parse(trainTo);
+  }
+
+  private static Instant instant(String field, String text) {
+    if (text == null) throw new IllegalArgumentException(field + " is required");
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(field + " must be an ISO-8601 UTC instant, got \"" + text + "\"");
+    }
+  }
+}

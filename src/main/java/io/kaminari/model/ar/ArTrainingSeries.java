@@ -1,0 +1,96 @@
+package io.kaminari.model.ar;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The windows an {@link ArForecaster} is fitted on, in time order: for each present window its start and one raw value
+ * per named series (e.g. total packets/s, flows/s, distinct sources, then the port-vector features). Every added window
+ * is validated, so a series that exists is strictly increasing, aligned to the window length and rectangular.
+ *
+ * <p>Only present windows are added. A window absent from the data (no vector for that start) is simply not added;
+ * the fit knows it is missing from the gap in the starts. A window that exists but carried no traffic (a {@code global}
+ * window with no flows) is present, with its zero values, and must be added.
+ */
+public final class ArTrainingSeries {
+  private final int windowSeconds;
+  private final long windowMicros;
+  private final List<String> names;
+  private final List<float[]> values = new ArrayList<>();
+  private long[] starts = new long[64];
+
+  /**
+   * An empty series of windows of {@code windowSeconds} (a divisor of 3,600, as every feature spec's window) with these
+   * series names, which must be non-blank and distinct.
+   */
+  public ArTrainingSeries(int windowSeconds, List<String> names) {
+    checkWindowSeconds(windowSeconds);
+    if (names == null || names.isEmpty()) throw new IllegalArgumentException("an AR forecaster needs at least one series");
+    Set<String> seen = new HashSet<>();
+    for (String n : names) {
+      if (n == null || n.isBlank()) throw new IllegalArgumentException("series names must be non-blank, got " + names);
+      if (!seen.add(n)) throw new IllegalArgumentException("series name \"" + n + "\" appears twice in " + names);
+    }
+    this.windowSeconds = windowSeconds;
+    this.windowMicros = windowSeconds * 1_000_000L;
+    this.names = List.copyOf(names);
+  }
+
+  /**
+   * Adds the window starting at {@code windowStartMicros} (epoch microseconds, aligned to the window length, after the
+   * last added window) with one raw value per series, in {@link #names()} order; the values are copied.
+   */
+  public ArTrainingSeries add(long windowStartMicros, float[] windowValues) {
+    if (windowValues == null || windowValues.length != names.size()) {
+      throw new IllegalArgumentException("window " + windowStartMicros + " has " + (windowValues == null ? "no"
+          : windowValues.length) + " values, expected " + names.size() + " (one per series)");
+    }
+    if (Math.floorMod(windowStartMicros, windowMicros) != 0) {
+      throw new IllegalArgumentException("window start " + windowStartMicros + " µs is not aligned to "
+          + windowSeconds + " s windows");
+    }
+    int n = values.size();
+    if (n > 0 && windowStartMicros <= starts[n - 1]) {
+      throw new IllegalArgumentException("windows must be added in increasing time order: " + windowStartMicros
+          + " µs after " + starts[n - 1] + " µs");
+    }
+    if (n == starts.length) starts = java.util.Arrays.copyOf(starts, n * 2);
+    starts[n] = windowStartMicros;
+    values.add(windowValues.clone());
+    return this;
+  }
+
+  public int windowSeconds() {
+    return windowSeconds;
+  }
+
+  /** The series names, in value order. */
+  public List<String> names() {
+    return names;
+  }
+
+  /** Number of present windows. */
+  public int size() {
+    return values.size();
+  }
+
+  /** Start of the {@code i}-th present window, epoch microseconds. */
+  public long start(int i) {
+    if (i < 0 || i >= values.size()) throw new IndexOutOfBoundsException(i);
+    return starts[i];
+  }
+
+  /** The raw values of the {@code i}-th present window (the stored array: do not modify). */
+  float[] values(int i) {
+    return values.get(i);
+  }
+
+  static void checkWindowSeconds(int windowSeconds) {
+    if (windowSeconds <= 0 || 3600 % windowSeconds != 0) {
+      throw new IllegalArgumentException("window length must divide an hour (e.g. 60 or 300 s), got " + windowSeconds
+          + " s");
+    }
+  }
+}
