@@ -36,7 +36,7 @@ final class ArFit {
           n, range(data), p, ArForecaster.MIN_REGRESSION_WINDOWS));
     }
 
-    int bucketSeconds = ArForecaster.bucketSeconds(w);
+    int bucketSeconds = ArForecaster.bucketSeconds(w, n);
     int buckets = 86_400 / bucketSeconds;
     // Window indices grouped by time-of-day bucket: byBucket[offset[b] .. offset[b + 1]).
     int[] offset = new int[buckets + 1];
@@ -75,6 +75,10 @@ final class ArFit {
               + " windows interpolated");
     }
 
+    if (!seasonal) { // one bucket: the flat level
+      bucketSeconds = 86_400;
+      buckets = 1;
+    }
     int[] slot = new int[n];
     for (int t = 0; t < n; t++) {
       slot[t] = (int) (Math.floorMod(data.start(t), 86_400_000_000L) / windowMicros);
@@ -103,7 +107,7 @@ final class ArFit {
         interpolateEmpty(profile);
       } else {
         System.arraycopy(y, 0, scratch, 0, n);
-        Arrays.fill(profile, median(scratch, n));
+        profile[0] = median(scratch, n);
       }
       deseasonalise(y, slot, profile, bucketSeconds, w, d);
       // Centre d on 0 (bucket medians need not be the median of the deviations), then recompute d from the shifted
@@ -121,7 +125,7 @@ final class ArFit {
     }
     Instant from = Instant.EPOCH.plus(data.start(0), ChronoUnit.MICROS);
     Instant to = Instant.EPOCH.plus(data.start(n - 1) + windowMicros, ChronoUnit.MICROS);
-    return new ArModelFile(ArForecaster.FORMAT, w, p, seasonal, note, bucketSeconds, Math.max(1, 3600 / w),
+    return new ArModelFile(ArForecaster.FORMAT, w, p, seasonal, note, bucketSeconds, Math.max(1, Math.min(ArForecaster.MAX_IMPUTED_WINDOWS, 3600 / w)),
         from.toString(), to.toString(), n, null, null, fitted);
   }
 

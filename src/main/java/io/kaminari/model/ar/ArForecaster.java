@@ -19,12 +19,14 @@ import java.util.Locale;
  * <p>Per series, on the level {@code y = log1p(max(x, 0))} (as the autoencoder's input, for the same reason: rates are
  * heavy-tailed, and a change of log1p is a relative change):
  * <ul>
- *   <li>a time-of-day <b>profile</b>: the median level of each bucket of the day ({@link #bucketSeconds}: an hour, or
- *       four windows when windows are longer than 15 minutes) over the training days, read at a window's centre by
- *       linear interpolation between bucket centres on the circle of the day. Fitted when the training range spans at
- *       least a day and at least half the buckets hold {@value #MIN_BUCKET_WINDOWS} windows (an emptier bucket is
+ *   <li>a time-of-day <b>profile</b>: the median level of each bucket of the day over the training days, read at a
+ *       window's centre by linear interpolation between bucket centres on the circle of the day. Buckets are as narrow
+ *       as the data allows ({@link #bucketSeconds(int, int)}: about {@value #TARGET_BUCKET_WINDOWS} windows each, so an
+ *       hour from one day of 5-minute windows, 10 minutes from a week). Fitted when the training range spans at least
+ *       a day and at least half the buckets hold {@value #MIN_BUCKET_WINDOWS} windows (an emptier bucket is
  *       interpolated from its nearest neighbours); otherwise the profile is flat, the median level, and
- *       {@link #profileNote} says why;
+ *       {@link #profileNote} says why. Only the daily cycle: a weekly one (quiet weekends) is not modelled, so train
+ *       on whole weeks or expect weekend windows to sit below their forecast (drops, which do not score);
  *   <li>an <b>AR(p)</b> on the deseasonalised level {@code d = y − profile}, least squares with a light ridge over the
  *       windows whose p predecessors are all present, then shrunk if needed so that the sum of |coefficients| is at
  *       most {@value #MAX_PERSISTENCE}: stationary, so forecasts across a gap revert to the profile;
@@ -47,10 +49,14 @@ public final class ArForecaster {
   public static final int MIN_TRAINING_WINDOWS = 48;
   /** Fewer windows with p present predecessors are refused (the range is mostly gaps). */
   public static final int MIN_REGRESSION_WINDOWS = 32;
+  /** Training windows a time-of-day bucket is sized to hold on average. */
+  public static final int TARGET_BUCKET_WINDOWS = 12;
   /** A time-of-day bucket with fewer training windows is treated as empty and interpolated. */
-  public static final int MIN_BUCKET_WINDOWS = 4;
+  public static final int MIN_BUCKET_WINDOWS = 6;
   /** Upper bound of the sum of |AR coefficients|, which keeps the autoregression stationary. */
   public static final double MAX_PERSISTENCE = 0.98;
+  /** The most missing windows a gap may have and still be filled with forecasts rather than reset the lags. */
+  public static final int MAX_IMPUTED_WINDOWS = 12;
   /** Least residual scale, in log1p units. */
   public static final double SCALE_FLOOR = 0.05;
   /** Residual scale of a series constant over training. */
@@ -168,14 +174,26 @@ public final class ArForecaster {
     return file.profileNote();
   }
 
-  /** Width of a time-of-day bucket: an hour, or four windows when that is longer. */
+  /** Width of a time-of-day bucket, chosen by the fit (see {@link #bucketSeconds(int, int)}). */
   public int bucketSeconds() {
     return file.bucketSeconds();
   }
 
-  /** The longest gap, in windows, that {@link ArState} fills with forecasts; a longer one resets the lags. */
+  /**
+   * The longest gap, in windows, that {@link ArState} fills with forecasts (an hour of windows, at most
+   * {@value #MAX_IMPUTED_WINDOWS}); a longer one resets the lags.
+   */
   public int maxImputedWindows() {
     return maxImputedWindows;
+  }
+
+  /**
+   * How many window slots before a window its score depends on: order + {@link #maxImputedWindows()}. Batch scoring
+   * of a range feeds a state the present windows of these slots before the range first, and then scores exactly as a
+   * stream that saw them (see {@link ArState}).
+   */
+  public int memoryWindows() {
+    return order + maxImputedWindows;
   }
 
   public Instant trainFrom() {
@@ -252,9 +270,22 @@ public final class ArForecaster {
     return (int) (Math.floorMod(windowStartMicros, 86_400_000_000L) / windowMicros);
   }
 
-  /** Width of a time-of-day bucket for this window length: an hour, or four windows when windows exceed 15 min. */
-  static int bucketSeconds(int windowSeconds) {
-    return Math.max(3600, 4 * windowSeconds);
+  /**
+   * Width of a time-of-day bucket for {@code windows} present training windows: the narrowest multiple of the window
+   * that divides the day and holds {@value #TARGET_BUCKET_WINDOWS} windows on average, so the profile gets finer as
+   * training days accumulate (5-minute windows: an hour from one day, 20 minutes from three, 10 minutes from a week).
+   */
+  static int bucketSeconds(int windowSeconds, int windows) {
+    long target = Math.max(windowSeconds, (long) Math.ceil(TARGET_BUCKET_WINDOWS * 86_400.0 / Math.max(windows, 1)));
+    for (long b = (target + windowSeconds - 1) / windowSeconds * windowSeconds; b < 86_400; b += windowSeconds) {
+      if (86_400 % b == 0) return (int) b;
+    }
+    return 86_400;
+  }
+
+  /** Whether {@code bucketSeconds} is a valid bucket width for windows of {@code windowSeconds}. */
+  static boolean validBucket(int bucketSeconds, int windowSeconds) {
+    return bucketSeconds > 0 && bucketSeconds % windowSeconds == 0 && 86_400 % bucketSeconds == 0;
   }
 
   /**

@@ -24,7 +24,8 @@ import java.util.Set;
  * @param order lags of the autoregression
  * @param seasonal whether the profile varies with the time of day (false: one flat level per series)
  * @param profileNote why the profile is diurnal or flat, for the operator
- * @param bucketSeconds width of a time-of-day bucket; 86,400 / bucketSeconds values per profile
+ * @param bucketSeconds width of a time-of-day bucket, 86,400 (one bucket) for a flat profile; 86,400 / bucketSeconds
+ *     values per profile
  * @param maxImputedWindows the longest gap filled with forecasts; a longer one resets the lags
  * @param trainFrom start of the first training window (ISO-8601 UTC)
  * @param trainTo end of the last training window
@@ -101,9 +102,13 @@ record ArModelFile(
     ArTrainingSeries.checkWindowSeconds(windowSeconds);
     new ArParameters(order, seasonal); // the order's bounds and message live there
     if (profileNote == null) throw new IllegalArgumentException("profile_note is required");
-    if (bucketSeconds != ArForecaster.bucketSeconds(windowSeconds)) {
-      throw new IllegalArgumentException("bucket_seconds must be " + ArForecaster.bucketSeconds(windowSeconds)
-          + " for " + windowSeconds + " s windows, got " + bucketSeconds);
+    if (!ArForecaster.validBucket(bucketSeconds, windowSeconds)) {
+      throw new IllegalArgumentException("bucket_seconds must be a multiple of window_seconds (" + windowSeconds
+          + ") that divides 86400, got " + bucketSeconds);
+    }
+    if (!seasonal && bucketSeconds != 86_400) {
+      throw new IllegalArgumentException("a flat profile (seasonal false) has one bucket of 86400 s, got bucket_seconds "
+          + bucketSeconds);
     }
     if (maxImputedWindows < 1) {
       throw new IllegalArgumentException("max_imputed_windows must be >= 1, got " + maxImputedWindows);
@@ -131,9 +136,6 @@ record ArModelFile(
       if (s.profile().length != buckets) {
         throw new IllegalArgumentException(where + " has " + s.profile().length + " profile values, expected "
             + buckets + " (86400 / bucket_seconds)");
-      }
-      if (!seasonal && Arrays.stream(s.profile()).distinct().count() != 1) {
-        throw new IllegalArgumentException(where + " has a varying profile but seasonal is false");
       }
       if (s.coefficients().length != order) {
         throw new IllegalArgumentException(where + " has " + s.coefficients().length + " coefficients, expected order "

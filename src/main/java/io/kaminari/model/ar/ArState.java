@@ -3,10 +3,14 @@ package io.kaminari.model.ar;
 import java.util.Arrays;
 
 /**
- * The AR scoring state of one scope key: the deseasonalised levels of its last p windows. {@link #update} scores a
- * window and advances the state, and it is the only way to do either, so batch scoring and the streaming scorer agree
- * by construction when they feed the same windows in the same order: batch feeds the p windows before its range first
- * (discarding their scores), the stream feeds windows as they close.
+ * The AR scoring state of one scope key. {@link #update} scores a window and advances the state, and it is the only
+ * way to do either, so batch scoring and the streaming scorer agree by construction when they feed the same windows in
+ * the same order.
+ *
+ * <p><b>Finite memory, hence parity.</b> The score of a window is a function of its values and of the present windows
+ * among the {@link ArForecaster#memoryWindows()} = p + {@link ArForecaster#maxImputedWindows()} window slots before
+ * it, and of nothing older. The stream feeds windows as they close; batch scoring of a range feeds the present windows
+ * of the memory slots before the range first (discarding their scores), and then gets exactly the stream's scores.
  *
  * <p><b>Score.</b> Per series, z = (level − forecast) / (scale × error growth at the horizon), where the forecast is the
  * profile plus the AR on the previous deviations. The window's score is the largest <b>positive</b> z over the series:
@@ -23,11 +27,16 @@ import java.util.Arrays;
  * <p><b>Missing windows.</b> A window is missing when the caller has no values for it; the caller decides, and only the
  * caller can: a {@code global} window without flows is present with all-zero values (the features job and the stream
  * both produce it), while a window absent from the data (an outage of the pipeline, a scorer restart, a range that was
- * never featurised) is simply not passed. Here, a gap of g missing windows before the scored one is filled with the
- * forecasts when g ≤ {@link ArForecaster#maxImputedWindows()} (an hour of windows), and the forecast error grows with
- * the horizon as the AR implies, so the first window after a gap is judged less strictly; a longer gap resets the lags,
- * and the next window is forecast by the profile alone with the stationary spread (horizon 0), as is the first window
- * a state ever sees. Scores stay finite either way.
+ * never featurised) is simply not passed. When the window before the scored one is missing:
+ * <ul>
+ *   <li>if the last present window is at most {@link ArForecaster#maxImputedWindows()} + 1 slots back, every missing
+ *       slot of the memory is filled with its forecast (the AR run forward from zero deviations at the start of the
+ *       memory, taking each present window's own value), and the forecast error is allowed to grow with the horizon
+ *       as the AR implies, so the first window after a gap is judged less strictly ({@link ArScore#horizon()} &gt; 1);
+ *   <li>otherwise the state resets: the window is forecast by the profile alone, with the stationary spread
+ *       (horizon 0), as is the first window a state ever sees.
+ * </ul>
+ * Scores stay finite either way.
  *
  * <p>Not thread-safe: one state per scope key, fed by one thread. Scoring allocates only the returned {@link ArScore}.
  */
@@ -36,6 +45,12 @@ public final class ArState {
   private static final int TOP = 3;
 
   private final ArForecaster model;
+  private final int memory;
+  /** Deviations of the last {@code memory} slots, {@code [ring position * series + i]}; position = slot mod memory. */
+  private final double[] ring;
+  /** Window index (start / window length) held at each ring position, NONE where none. */
+  private final long[] ringSlot;
+  /** The lags of the window being scored, {@code [i * order + k]}: the deviation of slot − 1 − k. */
   private final double[] lags;
   private final int[] top = new int[TOP];
   private final double[] topZ = new double[TOP];
@@ -43,6 +58,10 @@ public final class ArState {
 
   ArState(ArForecaster model) {
     this.model = model;
+    this.memory = model.memoryWindows();
+    this.ring = new double[memory * model.series];
+    this.ringSlot = new long[memory];
+    Arrays.fill(ringSlot, NONE);
     this.lags = new double[model.series * model.order];
   }
 
@@ -58,32 +77,14 @@ public final class ArState {
       throw new IllegalArgumentException("window " + windowStartMicros + " has " + values.length + " values, the AR "
           + "forecaster expects " + m + " (" + model.names() + ")");
     }
-    if (Math.floorMod(windowStartMicros, model.windowMicros) != 0) {
-      throw new IllegalArgumentException("window start " + windowStartMicros + " µs is not aligned to "
-          + model.windowSeconds() + " s windows");
-    }
-    if (last != NONE && windowStartMicros <= last) {
+    long slot = checkedSlot(windowStartMicros);
+    if (last != NONE && slot <= last) {
       throw new IllegalArgumentException("windows must be scored in increasing time order: " + windowStartMicros
-          + " µs after " + last + " µs");
+          + " µs after " + last * model.windowMicros + " µs");
     }
-    int horizon;
-    if (last == NONE) {
-      horizon = 0;
-    } else {
-      long steps = (windowStartMicros - last) / model.windowMicros;
-      if (steps - 1 > model.maxImputedWindows) {
-        Arrays.fill(lags, 0);
-        horizon = 0;
-      } else {
-        for (long g = 1; g < steps; g++) {
-          impute();
-        }
-        horizon = (int) steps;
-      }
-    }
-    last = windowStartMicros;
-
+    int horizon = prepareLags(slot);
     int base = model.slot(windowStartMicros) * m;
+    int position = (int) Math.floorMod(slot, (long) memory);
     int found = 0;
     int drop = -1;
     double dropZ = 0;
@@ -95,10 +96,7 @@ public final class ArState {
         forecast += model.phi[o + k] * lags[o + k];
       }
       double z = (deviation - forecast) * model.inverseScale[i * model.horizons + horizon];
-      for (int k = p - 1; k > 0; k--) {
-        lags[o + k] = lags[o + k - 1];
-      }
-      lags[o] = deviation;
+      ring[position * m + i] = deviation;
       if (z > 0 && (found < TOP || z > topZ[TOP - 1])) {
         int at = Math.min(found, TOP - 1);
         while (at > 0 && z > topZ[at - 1]) {
@@ -114,33 +112,103 @@ public final class ArState {
         dropZ = z;
       }
     }
+    ringSlot[position] = slot;
+    last = slot;
     return new ArScore(found == 0 ? 0 : topZ[0], horizon, Arrays.copyOf(top, found), Arrays.copyOf(topZ, found),
         drop, dropZ);
   }
 
+  /**
+   * The forecast raw value of each series for the window starting at {@code windowStartMicros} (the value that would
+   * score z = 0), without changing the state: what the operator should have seen.
+   */
+  public double[] expected(long windowStartMicros) {
+    long slot = checkedSlot(windowStartMicros);
+    if (last != NONE && slot <= last) {
+      throw new IllegalArgumentException("no forecast for window " + windowStartMicros + " µs: the state is already at "
+          + last * model.windowMicros + " µs");
+    }
+    prepareLags(slot);
+    int base = model.slot(windowStartMicros) * model.series;
+    double[] out = new double[model.series];
+    for (int i = 0; i < out.length; i++) {
+      double forecast = model.slotProfile[base + i];
+      for (int k = 0; k < model.order; k++) {
+        forecast += model.phi[i * model.order + k] * lags[i * model.order + k];
+      }
+      out[i] = Math.expm1(forecast);
+    }
+    return out;
+  }
+
   /** Start of the last window this state scored, or {@link Long#MIN_VALUE} before the first. */
   public long lastWindowStartMicros() {
-    return last;
+    return last == NONE ? NONE : last * model.windowMicros;
   }
 
   public ArForecaster forecaster() {
     return model;
   }
 
-  /** Advances the lags by one missing window, whose deviation is taken to be its forecast. */
-  private void impute() {
-    int p = model.order;
-    for (int i = 0; i < model.series; i++) {
-      int o = i * p;
-      double forecast = 0;
-      for (int k = 0; k < p; k++) {
-        forecast += model.phi[o + k] * lags[o + k];
-      }
-      for (int k = p - 1; k > 0; k--) {
-        lags[o + k] = lags[o + k - 1];
-      }
-      lags[o] = forecast;
+  private long checkedSlot(long windowStartMicros) {
+    if (Math.floorMod(windowStartMicros, model.windowMicros) != 0) {
+      throw new IllegalArgumentException("window start " + windowStartMicros + " µs is not aligned to "
+          + model.windowSeconds() + " s windows");
     }
+    return Math.floorDiv(windowStartMicros, model.windowMicros);
+  }
+
+  /** Fills {@link #lags} for the window at {@code slot} from the memory and returns the horizon; see the class doc. */
+  private int prepareLags(long slot) {
+    int m = model.series;
+    int p = model.order;
+    if (last == NONE || slot - last - 1 > model.maxImputedWindows) {
+      Arrays.fill(lags, 0);
+      return 0;
+    }
+    boolean allPresent = true;
+    for (int k = 0; k < p; k++) {
+      allPresent &= present(slot - 1 - k);
+    }
+    if (allPresent) { // steady operation: the lags are the last p deviations
+      for (int k = 0; k < p; k++) {
+        int at = position(slot - 1 - k) * m;
+        for (int i = 0; i < m; i++) {
+          lags[i * p + k] = ring[at + i];
+        }
+      }
+    } else { // run the AR forward over the memory, from zero deviations, filling missing slots with forecasts
+      Arrays.fill(lags, 0);
+      for (long s = slot - memory; s < slot; s++) {
+        boolean observed = present(s);
+        int at = position(s) * m;
+        for (int i = 0; i < m; i++) {
+          int o = i * p;
+          double value;
+          if (observed) {
+            value = ring[at + i];
+          } else {
+            value = 0;
+            for (int k = 0; k < p; k++) {
+              value += model.phi[o + k] * lags[o + k];
+            }
+          }
+          for (int k = p - 1; k > 0; k--) {
+            lags[o + k] = lags[o + k - 1];
+          }
+          lags[o] = value;
+        }
+      }
+    }
+    return (int) (slot - last);
+  }
+
+  private boolean present(long slot) {
+    return ringSlot[position(slot)] == slot;
+  }
+
+  private int position(long slot) {
+    return (int) Math.floorMod(slot, (long) memory);
   }
 
   /** The modelled level of a raw value: log1p of it, with negative and NaN values as 0 and infinity as the float max. */
