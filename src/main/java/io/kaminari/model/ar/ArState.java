@@ -52,6 +52,8 @@ public final class ArState {
   private final long[] ringSlot;
   /** The lags of the window being scored, {@code [i * order + k]}: the deviation of slot − 1 − k. */
   private final double[] lags;
+  /** Each series' z in the last scored window. */
+  private final double[] z;
   private final int[] top = new int[TOP];
   private final double[] topZ = new double[TOP];
   private long last = NONE;
@@ -63,6 +65,7 @@ public final class ArState {
     this.ringSlot = new long[memory];
     Arrays.fill(ringSlot, NONE);
     this.lags = new double[model.series * model.order];
+    this.z = new double[model.series];
   }
 
   /**
@@ -95,21 +98,22 @@ public final class ArState {
       for (int k = 0; k < p; k++) {
         forecast += model.phi[o + k] * lags[o + k];
       }
-      double z = (deviation - forecast) * model.inverseScale[i * model.horizons + horizon];
+      double zi = (deviation - forecast) * model.inverseScale[i * model.horizons + horizon];
+      z[i] = zi;
       ring[position * m + i] = deviation;
-      if (z > 0 && (found < TOP || z > topZ[TOP - 1])) {
+      if (zi > 0 && (found < TOP || zi > topZ[TOP - 1])) {
         int at = Math.min(found, TOP - 1);
-        while (at > 0 && z > topZ[at - 1]) {
+        while (at > 0 && zi > topZ[at - 1]) {
           top[at] = top[at - 1];
           topZ[at] = topZ[at - 1];
           at--;
         }
         top[at] = i;
-        topZ[at] = z;
+        topZ[at] = zi;
         found = Math.min(found + 1, TOP);
-      } else if (z < dropZ) {
+      } else if (zi < dropZ) {
         drop = i;
-        dropZ = z;
+        dropZ = zi;
       }
     }
     ringSlot[position] = slot;
@@ -139,6 +143,11 @@ public final class ArState {
       out[i] = Math.expm1(forecast);
     }
     return out;
+  }
+
+  /** The z of series {@code i} in the last window scored (0 before the first). */
+  public double z(int i) {
+    return z[i];
   }
 
   /** Start of the last window this state scored, or {@link Long#MIN_VALUE} before the first. */

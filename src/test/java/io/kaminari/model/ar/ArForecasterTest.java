@@ -1,0 +1,302 @@
+package io.kaminari.model.ar;
+
+import static io.kaminari.model.ar.Traffic.DAY;
+import static io.kaminari.model.ar.Traffic.DAY0;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.kaminari.model.ThresholdMethod;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ArForecasterTest {
+  private static final ThresholdMethod Q995 = new ThresholdMethod.Quantile(0.995);
+  private static final int PER_DAY = 288;
+  private static final long HOUR = 3_600_000_000L;
+
+  /** Three days of 5-minute windows of 20 ports, fitted and calibrated, plus the state that has seen them. */
+  private record Fitted(Traffic traffic, ArTrainingSeries train, ArForecaster forecaster, ArState state) {
+    long next() {
+      return train.start(train.size() - 1) + traffic.windowMicros();
+    }
+  }
+
+  private static Fitted fitted(int ports, long seed) {
+    Traffic traffic = new Traffic(300, ports, 0.05, true, seed);
+    ArTrainingSeries train = traffic.series(DAY0, 3 * PER_DAY);
+    ArForecaster f = ArForecaster.fit(train, ArParameters.DEFAULTS).calibrated(Q995, train);
+    ArState state = f.newState();
+    for (int t = 0; t < train.size(); t++) {
+      state.update(train.start(t), train.values(t));
+    }
+    return new Fitted(traffic, train, f, state);
+  }
+
+  @Test
+  void theProfileFollowsTheDailyCycleSoQuietWindowsScoreAlikeAtEveryHour() {
+    Fitted fit = fitted(20, 7);
+    ArForecaster f = fit.forecaster();
+    assertThat(f.seasonal()).isTrue();
+    assertThat(f.bucketSeconds()).as("3 days of 5-minute windows: 20-minute buckets of 12 windows").isEqualTo(1200);
+    assertThat(f.profileNote()).startsWith("diurnal: 72 buckets of 1200 s");
+    // The profile of total pps is the curve's log level (5000 × a 0.20..1.00 curve): within 0.1 at every window slot.
+    for (int slot = 0; slot < PER_DAY; slot++) {
+      long start = DAY0 + slot * 300_000_000L;
+      assertThat(f.profile(0, start)).as("slot " + slot).isCloseTo(Math.log(5000 * fit.traffic().curve(start)),
+          within(0.1));
+    }
+    // A fresh quiet day: no hour of the day scores systematically higher than another.
+    double[] hourMean = new double[24];
+    int above = 0;
+    long from = fit.next();
+    for (int t = 0; t < PER_DAY; t++) {
+      long start = from + t * 300_000_000L;
+      ArScore s = fit.state().update(start, fit.traffic().next(start));
+      hourMean[t / 12] += s.score() / 12;
+      if (s.score() > f.threshold()) above++;
+    }
+    double lowest = java.util.Arrays.stream(hourMean).min().orElseThrow();
+    double highest = java.util.Arrays.stream(hourMean).max().orElseThrow();
+    assertThat(highest - lowest).as("hourly mean scores " + java.util.Arrays.toString(hourMean)).isLessThan(1.0);
+    assertThat(highest).isLessThan(f.threshold());
+    // Calibrated at 0.995 in sample, so about 0.5-2% of fresh quiet windows lie above: 5 of 288 here.
+    assertThat(above).isLessThanOrEqualTo(8);
+  }
+
+  @Test
+  void withoutTheProfileTheDailyCycleCountsAsNoiseAndHidesARiseAtNight() {
+    // Hourly windows, two weeks: the curve changes up to 30% from one window to the next, which an AR alone cannot
+    // forecast (its coefficients are kept stationary, so it cannot extrapolate a ramp).
+    Traffic seasonalData = new Traffic(3600, 6, 0.05, true, 11);
+    Traffic flatData = new Traffic(3600, 6, 0.05, true, 11);
+    ArTrainingSeries a = seasonalData.series(DAY0, 14 * 24);
+    ArTrainingSeries b = flatData.series(DAY0, 14 * 24);
+    ArForecaster seasonal = ArForecaster.fit(a, ArParameters.DEFAULTS).calibrated(Q995, a);
+    ArForecaster flat = ArForecaster.fit(b, new ArParameters(2, false)).calibrated(Q995, b);
+    assertThat(flat.seasonal()).isFalse();
+    assertThat(flat.profileNote()).isEqualTo("flat: no diurnal profile requested");
+    for (int i = 0; i < 3; i++) {
+      assertThat(flat.scale(i)).as(flat.names().get(i)).isGreaterThan(3 * seasonal.scale(i));
+    }
+    // Total pps 50% above normal at 05:00 of the next day (the trough), after an ordinary night.
+    ArState withProfile = warmed(seasonal, a);
+    ArState without = warmed(flat, b);
+    long start = DAY0 + 14 * DAY;
+    for (int h = 0; h < 5; h++, start += HOUR) {
+      withProfile.update(start, seasonalData.next(start));
+      without.update(start, flatData.next(start));
+    }
+    float[] v = seasonalData.next(start);
+    float[] w = flatData.next(start);
+    v[0] *= 1.5f;
+    w[0] *= 1.5f;
+    ArScore caught = withProfile.update(start, v);
+    ArScore missed = without.update(start, w);
+    assertThat(caught.score()).isGreaterThan(seasonal.threshold());
+    assertThat(caught.topSeries()[0]).isZero();
+    assertThat(missed.score()).isLessThan(flat.threshold());
+  }
+
+  @Test
+  void aLevelShiftFiresAtItsStartThenSettlesToOneMinusPersistenceOfTheStep() {
+    Fitted fit = fitted(20, 3);
+    ArForecaster f = fit.forecaster();
+    ArState state = fit.state();
+    double step = 1.0; // total pps × e, sustained for three hours from noon
+    long from = fit.next();
+    List<ArScore> during = new java.util.ArrayList<>();
+    ArScore after = null;
+    for (int t = 0; t <= 180; t++) {
+      long start = from + t * 300_000_000L;
+      float[] v = fit.traffic().next(start);
+      boolean shifted = t >= 144 && t < 180;
+      if (shifted) v[0] *= (float) Math.exp(step);
+      ArScore s = state.update(start, v);
+      if (shifted) during.add(s);
+      if (t == 180) after = s;
+    }
+    ArScore onset = during.get(0);
+    assertThat(onset.score()).isGreaterThan(f.threshold());
+    assertThat(onset.explain(f.names()).get(0)).startsWith("total pps +");
+    assertThat(onset.topZ()[0]).isGreaterThan(step / f.scale(0) - 3);
+    // Afterwards the lags hold the new level, but the profile does not: the residual settles at (1 - Σφ)·step for as
+    // long as the shift lasts (until retraining), which keeps firing here because total pps is not persistent (Σφ≈0.5).
+    double[] phi = f.coefficients(0);
+    double expected = (1 - phi[0] - phi[1]) * step / f.scale(0);
+    double mean = during.subList(5, during.size()).stream().mapToDouble(s -> s.topZ()[0]).average().orElseThrow();
+    assertThat(during.subList(5, during.size())).allSatisfy(s -> assertThat(s.topSeries()[0]).isZero());
+    assertThat(mean).isCloseTo(expected, within(0.2 * expected));
+    assertThat(mean).isLessThan(onset.score() / 1.5);
+    assertThat(during).allSatisfy(s -> assertThat(s.score()).isGreaterThan(f.threshold()));
+    // The end of the shift is a drop: reported, never scored.
+    assertThat(after.dropSeries()).isZero();
+    assertThat(after.dropZ()).isLessThan(-5);
+    assertThat(after.score()).isLessThan(f.threshold());
+  }
+
+  @Test
+  void aSpikeInOnePortAmongSixtyFourFiresAndNamesThePort() {
+    Fitted fit = fitted(64, 5);
+    ArForecaster f = fit.forecaster();
+    assertThat(f.names()).hasSize(67);
+    long start = fit.next();
+    float[] v = fit.traffic().next(start);
+    int port = Traffic.TOTALS + 10;
+    assertThat(Traffic.intermittent(port)).isFalse();
+    v[port] *= 5;
+    ArScore s = fit.state().update(start, v);
+    assertThat(s.score()).isGreaterThan(f.threshold());
+    assertThat(s.topSeries()[0]).isEqualTo(port);
+    assertThat(s.explain(f.names()).get(0)).startsWith("port 10 pps +");
+    // An ordinary burst of a port that is idle most of the time (7 pps, as in training) stays well below: the scale of
+    // such a series comes from its bursts, not from its MAD of 0.
+    int idle = Traffic.TOTALS + 2;
+    assertThat(Traffic.intermittent(idle)).isTrue();
+    assertThat(f.scale(idle)).isGreaterThan(0.5);
+    start += fit.traffic().windowMicros();
+    v = fit.traffic().next(start);
+    v[idle] = 7;
+    fit.state().update(start, v);
+    assertThat(fit.state().z(idle)).isBetween(1.0, 3.0);
+  }
+
+  @Test
+  void aConstantSeriesScoresZeroAndThenItsPlainLog1pChange() {
+    List<String> names = List.of("a", "b");
+    ArTrainingSeries s = new ArTrainingSeries(300, names);
+    for (int t = 0; t < 2 * PER_DAY; t++) {
+      s.add(DAY0 + t * 300_000_000L, new float[] {100f, 0f});
+    }
+    ArForecaster f = ArForecaster.fit(s, ArParameters.DEFAULTS).calibrated(Q995, s);
+    assertThat(f.scale(0)).isEqualTo(ArForecaster.CONSTANT_SCALE);
+    assertThat(f.coefficients(0)).containsExactly(0.0, 0.0);
+    assertThat(f.threshold()).as("every training score is 0, so the floor").isEqualTo(ArForecaster.MIN_THRESHOLD);
+    assertThat(java.util.Arrays.stream(f.trainingScores(s)).max().orElseThrow()).isCloseTo(0, within(1e-9));
+    ArState state = warmed(f, s);
+    long next = DAY0 + 2 * DAY;
+    ArScore change = state.update(next, new float[] {200f, 20f});
+    assertThat(state.z(0)).isCloseTo(Math.log1p(200) - Math.log1p(100), within(1e-9));
+    assertThat(change.score()).isCloseTo(Math.log1p(20), within(1e-9));
+    assertThat(change.topSeries()).containsExactly(1, 0);
+  }
+
+  @Test
+  void aTrainingRangeTooShortOrTooGappyIsRefused() {
+    Traffic traffic = new Traffic(300, 2, 0.05, true, 1);
+    assertThatThrownBy(() -> ArForecaster.fit(traffic.series(DAY0, 47), ArParameters.DEFAULTS))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 48 training windows, got 47 between 2024-05-01T00:00:00Z and "
+            + "2024-05-01T03:55:00Z");
+    ArTrainingSeries everyOther = new ArTrainingSeries(300, traffic.names());
+    for (int t = 0; t < 200; t += 2) {
+      everyOther.add(DAY0 + t * 300_000_000L, traffic.next(0));
+    }
+    assertThatThrownBy(() -> ArForecaster.fit(everyOther, ArParameters.DEFAULTS))
+        .hasMessageContaining("only 0 of the 100 training windows").hasMessageContaining("too many missing windows");
+    assertThatThrownBy(() -> new ArTrainingSeries(7, traffic.names())).hasMessageContaining("divide an hour");
+    assertThatThrownBy(() -> new ArParameters(4, true)).hasMessageContaining("1 to 3");
+  }
+
+  @Test
+  void lessThanADayGivesAFlatProfileAndSaysWhy() {
+    Traffic traffic = new Traffic(300, 2, 0.05, true, 1);
+    ArTrainingSeries half = traffic.series(DAY0 + 6 * HOUR, 144);
+    ArForecaster f = ArForecaster.fit(half, ArParameters.DEFAULTS);
+    assertThat(f.seasonal()).isFalse();
+    assertThat(f.bucketSeconds()).isEqualTo(86_400);
+    assertThat(f.profileNote()).isEqualTo("flat: the training range spans 12.0 h, less than a day");
+    assertThat(f.profile(0, DAY0)).isEqualTo(f.profile(0, DAY0 + 12 * HOUR));
+    assertThat(java.util.Arrays.stream(f.trainingScores(half)).allMatch(Double::isFinite)).isTrue();
+  }
+
+  @Test
+  void bucketsWithoutEnoughWindowsAreInterpolatedOnTheCircle() {
+    double[] p = {Double.NaN, 2, Double.NaN, Double.NaN, 8, Double.NaN};
+    ArFit.interpolateEmpty(p);
+    // bucket 0 lies between bucket 4 (two before, circularly) and bucket 1 (one after): 8 + (2 - 8) * 2/3
+    assertThat(p).containsExactly(4, 2, 4, 6, 8, 6);
+    // Two days without 02:00-05:00: the fit still has a diurnal profile, and says which buckets it interpolated.
+    Traffic traffic = new Traffic(300, 2, 0.05, true, 2);
+    ArTrainingSeries s = new ArTrainingSeries(300, traffic.names());
+    for (int t = 0; t < 2 * PER_DAY; t++) {
+      long start = DAY0 + t * 300_000_000L;
+      float[] v = traffic.next(start);
+      long hour = (start % DAY) / HOUR;
+      if (hour < 2 || hour >= 5) s.add(start, v);
+    }
+    ArForecaster f = ArForecaster.fit(s, ArParameters.DEFAULTS);
+    assertThat(f.seasonal()).isTrue();
+    assertThat(f.profileNote()).contains("interpolated");
+    double before = f.profile(0, DAY0 + HOUR);
+    double inside = f.profile(0, DAY0 + 3 * HOUR + HOUR / 2);
+    double afterwards = f.profile(0, DAY0 + 6 * HOUR);
+    assertThat(inside).isBetween(Math.min(before, afterwards), Math.max(before, afterwards));
+  }
+
+  @Test
+  void theBucketWidthGrowsFinerWithTrainingDays() {
+    assertThat(ArForecaster.bucketSeconds(300, 288)).isEqualTo(3600);
+    assertThat(ArForecaster.bucketSeconds(300, 3 * 288)).isEqualTo(1200);
+    assertThat(ArForecaster.bucketSeconds(300, 7 * 288)).isEqualTo(600);
+    assertThat(ArForecaster.bucketSeconds(300, 100 * 288)).isEqualTo(300);
+    assertThat(ArForecaster.bucketSeconds(60, 1440)).isEqualTo(720);
+    assertThat(ArForecaster.bucketSeconds(3600, 48)).isEqualTo(21600);
+    assertThat(ArForecaster.bucketSeconds(3600, 10)).isEqualTo(86400);
+  }
+
+  @Test
+  void errorGrowthIsTheImpulseResponseNorm() {
+    double[] g = ArForecaster.errorGrowth(new double[] {0.5}, 3);
+    assertThat(g[1]).isEqualTo(1);
+    assertThat(g[2]).isCloseTo(Math.sqrt(1 + 0.25), within(1e-12));
+    assertThat(g[3]).isCloseTo(Math.sqrt(1 + 0.25 + 0.0625), within(1e-12));
+    assertThat(g[0]).as("stationary: 1 / (1 - φ²)").isCloseTo(Math.sqrt(1 / 0.75), within(1e-9));
+    assertThat(ArForecaster.errorGrowth(new double[] {0, 0}, 2)).containsExactly(1, 1, 1);
+  }
+
+  @Test
+  void theCoefficientsStayStationary() {
+    double[] d = new double[500];
+    for (int t = 0; t < d.length; t++) {
+      d[t] = t; // a trend: least squares alone would put Σφ at 1
+    }
+    int[] rows = java.util.stream.IntStream.range(2, d.length).toArray();
+    double[] phi = ArFit.autoregression(d, rows, 2);
+    assertThat(Math.abs(phi[0]) + Math.abs(phi[1])).isCloseTo(ArForecaster.MAX_PERSISTENCE, within(1e-12));
+  }
+
+  @Test
+  void theSameDataGiveTheSameForecasterAndScores() {
+    Traffic one = new Traffic(300, 8, 0.05, true, 9);
+    Traffic two = new Traffic(300, 8, 0.05, true, 9);
+    ArTrainingSeries a = one.series(DAY0, 2 * PER_DAY);
+    ArTrainingSeries b = two.series(DAY0, 2 * PER_DAY);
+    ArForecaster fa = ArForecaster.fit(a, ArParameters.DEFAULTS).calibrated(Q995, a);
+    ArForecaster fb = ArForecaster.fit(b, ArParameters.DEFAULTS).calibrated(Q995, b);
+    assertThat(fa.toJson()).isEqualTo(fb.toJson());
+    assertThat(fa.trainingScores(a)).containsExactly(fb.trainingScores(b));
+  }
+
+  @Test
+  void calibrationRecordsTheMethodAndRefusesAnotherLayout() {
+    Fitted fit = fitted(4, 1);
+    ArForecaster f = fit.forecaster();
+    assertThat(f.isCalibrated()).isTrue();
+    assertThat(f.thresholdMethod()).isEqualTo("quantile:0.995 of 864 one-step training scores, at least 3.0");
+    double[] scores = f.trainingScores(fit.train());
+    assertThat(f.threshold()).isEqualTo(Math.max(3.0, Q995.threshold(scores)));
+    ArForecaster uncalibrated = ArForecaster.fit(fit.train(), ArParameters.DEFAULTS);
+    assertThatThrownBy(uncalibrated::threshold).hasMessageContaining("not been calibrated");
+    ArTrainingSeries other = new ArTrainingSeries(300, List.of("x"));
+    assertThatThrownBy(() -> f.trainingScores(other)).hasMessageContaining("not the forecaster's layout");
+  }
+
+  static ArState warmed(ArForecaster f, ArTrainingSeries s) {
+    ArState state = f.newState();
+    for (int t = 0; t < s.size(); t++) {
+      state.update(s.start(t), s.values(t));
+    }
+    return state;
+  }
+}

@@ -1,0 +1,197 @@
+package io.kaminari.model.ar;
+
+import static io.kaminari.model.ar.Traffic.DAY;
+import static io.kaminari.model.ar.Traffic.DAY0;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.kaminari.model.ThresholdMethod;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ArStateTest {
+  private static final long W = 300_000_000L;
+  private static Traffic traffic;
+  private static ArTrainingSeries train;
+  private static ArForecaster f;
+
+  @BeforeAll
+  static void fit() {
+    traffic = new Traffic(300, 10, 0.05, true, 21);
+    train = traffic.series(DAY0, 2 * 288);
+    f = ArForecaster.fit(train, ArParameters.DEFAULTS).calibrated(new ThresholdMethod.Quantile(0.995), train);
+  }
+
+  /** The next quiet day's windows, by start. */
+  private static TreeMap<Long, float[]> day(long from) {
+    TreeMap<Long, float[]> out = new TreeMap<>();
+    for (int t = 0; t < 288; t++) {
+      out.put(from + t * W, traffic.next(from + t * W));
+    }
+    return out;
+  }
+
+  @Test
+  void gapsAreImputedUpToAnHourThenResetAndScoresStayFinite() {
+    assertThat(f.maxImputedWindows()).isEqualTo(12);
+    assertThat(f.memoryWindows()).isEqualTo(14);
+    ArState state = ArForecasterTest.warmed(f, train);
+    TreeMap<Long, float[]> day = day(DAY0 + 2 * DAY);
+    long t = day.firstKey();
+    assertThat(state.update(t, day.get(t)).horizon()).as("steady").isEqualTo(1);
+    // Gaps of 1, 5, 12 (the most imputed) and 13 missing windows, then one of a day.
+    int[] gaps = {1, 5, 12, 13};
+    int[] horizons = {2, 6, 13, 0};
+    for (int g = 0; g < gaps.length; g++) {
+      t += (gaps[g] + 1) * W;
+      ArScore s = state.update(t, day.get(t));
+      assertThat(s.horizon()).as("after a gap of " + gaps[g]).isEqualTo(horizons[g]);
+      assertThat(s.score()).isFinite().isLessThan(f.threshold());
+      t += W;
+      assertThat(state.update(t, day.get(t)).horizon()).as("the window after").isEqualTo(1);
+    }
+    TreeMap<Long, float[]> later = day(DAY0 + 4 * DAY);
+    ArScore afterADay = state.update(later.firstKey(), later.firstEntry().getValue());
+    assertThat(afterADay.horizon()).isZero();
+    assertThat(afterADay.score()).isFinite().isLessThan(f.threshold());
+  }
+
+  @Test
+  void aMissingWindowIsImputedWithItsForecast() {
+    // State a skips six windows; state b is given, for each of them, exactly its own forecast. Both must then forecast
+    // the next window alike (up to the float rounding of the values b was given).
+    ArState a = ArForecasterTest.warmed(f, train);
+    ArState b = ArForecasterTest.warmed(f, train);
+    long t = DAY0 + 2 * DAY;
+    float[] first = traffic.next(t);
+    first[0] *= 3; // something for the forecasts to decay from
+    a.update(t, first);
+    b.update(t, first);
+    for (int g = 1; g <= 6; g++) {
+      double[] expected = b.expected(t + g * W);
+      float[] v = new float[expected.length];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) expected[i];
+      }
+      ArScore s = b.update(t + g * W, v);
+      assertThat(s.score()).as("a window equal to its forecast").isLessThan(1e-4);
+    }
+    long next = t + 7 * W;
+    double[] ea = a.expected(next);
+    double[] eb = b.expected(next);
+    for (int i = 0; i < ea.length; i++) {
+      assertThat(ea[i]).as(f.names().get(i)).isCloseTo(eb[i], within(1e-5 * (1 + eb[i])));
+    }
+    // The forecast of total pps decays from the spike towards the profile.
+    assertThat(Math.log1p(ea[0]) - f.profile(0, next)).isBetween(0.0, Math.log(3) * 0.5);
+  }
+
+  @Test
+  void theForecastErrorGrowsWithTheHorizon() {
+    // The same deviation from the forecast (+0.5 of log1p on total pps) scores less the longer the gap before it.
+    double[] growth = ArForecaster.errorGrowth(f.coefficients(0), f.maxImputedWindows() + 1);
+    long t = DAY0 + 2 * DAY;
+    int[] gaps = {0, 1, 4, 30};
+    int[] index = {1, 2, 5, 0};
+    for (int g = 0; g < gaps.length; g++) {
+      ArState state = ArForecasterTest.warmed(f, train);
+      long at = t + gaps[g] * W;
+      double[] expected = state.expected(at);
+      float[] v = new float[expected.length];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = (float) expected[i];
+      }
+      v[0] = (float) Math.expm1(Math.log1p(expected[0]) + 0.5);
+      state.update(at, v);
+      assertThat(state.z(0)).as("gap " + gaps[g]).isCloseTo(0.5 / (f.scale(0) * growth[index[g]]), within(1e-4));
+    }
+    assertThat(growth[5]).isGreaterThan(growth[2]).isGreaterThan(growth[1]);
+  }
+
+  @Test
+  void aPresentWindowWithoutTrafficIsNotAMissingOne() {
+    ArState state = ArForecasterTest.warmed(f, train);
+    long t = DAY0 + 2 * DAY + 20 * 3_600_000_000L; // 20:00, busy
+    ArScore silent = state.update(t, new float[f.names().size()]);
+    assertThat(silent.horizon()).isEqualTo(0).as("a day after training");
+    ArScore nextSilent = state.update(t + W, new float[f.names().size()]);
+    assertThat(nextSilent.horizon()).isEqualTo(1);
+    assertThat(nextSilent.score()).as("a link going silent is a drop, not an attack").isZero();
+    assertThat(nextSilent.dropSeries()).isNotNegative();
+    assertThat(nextSilent.dropZ()).isLessThan(-10);
+  }
+
+  @Test
+  void batchFromTheMemoryBeforeARangeScoresExactlyAsTheStream() {
+    // Two days with missing windows of every pattern (single, runs up to and beyond the imputation limit, alternating),
+    // scored by one state as a stream would; then each range scored as ScoreJob would: a fresh state fed the present
+    // windows of the memory slots before the range, scores discarded, then the range.
+    SplittableRandom random = new SplittableRandom(5);
+    TreeMap<Long, float[]> windows = new TreeMap<>();
+    long from = DAY0 + 2 * DAY;
+    for (int t = 0; t < 2 * 288; t++) {
+      long start = from + t * W;
+      float[] v = traffic.next(start);
+      boolean alternating = t >= 100 && t < 130 && t % 2 == 0;
+      boolean run = (t >= 200 && t < 205) || (t >= 300 && t < 312) || (t >= 400 && t < 420);
+      if (!alternating && !run && random.nextDouble() > 0.05) windows.put(start, v);
+    }
+    ArState stream = f.newState();
+    TreeMap<Long, ArScore> streamed = new TreeMap<>();
+    windows.forEach((start, v) -> streamed.put(start, stream.update(start, v)));
+
+    long memory = f.memoryWindows() * W;
+    for (int r : new int[] {20, 131, 132, 205, 312, 320, 420, 421, 500}) {
+      long rangeStart = from + r * W;
+      long rangeEnd = rangeStart + 40 * W;
+      ArState batch = f.newState();
+      windows.subMap(rangeStart - memory, rangeStart).forEach(batch::update);
+      List<ArScore> got = new ArrayList<>();
+      windows.subMap(rangeStart, rangeEnd).forEach((start, v) -> got.add(batch.update(start, v)));
+      assertThat(got).as("range from window " + r)
+          .containsExactlyElementsOf(streamed.subMap(rangeStart, rangeEnd).values());
+    }
+  }
+
+  @Test
+  void windowsOutOfOrderMisalignedOrOfAnotherLengthAreRefused() {
+    ArState state = f.newState();
+    long t = DAY0 + 2 * DAY;
+    state.update(t, traffic.next(t));
+    assertThatThrownBy(() -> state.update(t, traffic.next(t))).hasMessageContaining("increasing time order");
+    assertThatThrownBy(() -> state.update(t - W, traffic.next(t))).hasMessageContaining("increasing time order");
+    assertThatThrownBy(() -> state.update(t + W + 1, traffic.next(t))).hasMessageContaining("not aligned");
+    assertThatThrownBy(() -> state.update(t + W, new float[3])).hasMessageContaining("expects 13");
+    assertThatThrownBy(() -> state.expected(t)).hasMessageContaining("already at");
+    assertThat(state.lastWindowStartMicros()).isEqualTo(t);
+    ArTrainingSeries s = new ArTrainingSeries(300, List.of("a"));
+    s.add(t, new float[] {1});
+    assertThatThrownBy(() -> s.add(t, new float[] {1})).hasMessageContaining("increasing time order");
+    assertThatThrownBy(() -> s.add(t + 1, new float[] {1})).hasMessageContaining("not aligned");
+    assertThatThrownBy(() -> s.add(t + W, new float[] {1, 2})).hasMessageContaining("expected 1");
+    assertThatThrownBy(() -> new ArTrainingSeries(300, List.of("a", "a"))).hasMessageContaining("twice");
+  }
+
+  @Test
+  void negativeNaNAndInfiniteValuesScoreFinitely() {
+    ArState state = ArForecasterTest.warmed(f, train);
+    float[] v = traffic.next(DAY0 + 2 * DAY);
+    v[0] = Float.NaN;
+    v[1] = -5;
+    v[2] = Float.POSITIVE_INFINITY;
+    ArScore s = state.update(DAY0 + 2 * DAY, v);
+    assertThat(s.score()).isFinite();
+    assertThat(s.topSeries()[0]).isEqualTo(2);
+    ArState zeros = ArForecasterTest.warmed(f, train);
+    v[0] = 0;
+    v[1] = 0;
+    zeros.update(DAY0 + 2 * DAY, v);
+    assertThat(state.z(0)).as("NaN counts as 0").isEqualTo(zeros.z(0));
+    assertThat(state.z(1)).as("a negative value counts as 0").isEqualTo(zeros.z(1));
+  }
+}
