@@ -1,0 +1,114 @@
+package io.kaminari.model.ar;
+
+import static io.kaminari.model.ar.Traffic.DAY;
+import static io.kaminari.model.ar.Traffic.DAY0;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kaminari.model.ThresholdMethod;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ArForecasterJsonTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static Traffic traffic;
+  private static ArForecaster f;
+
+  @BeforeAll
+  static void fit() {
+    traffic = new Traffic(300, 6, 0.05, true, 4);
+    ArTrainingSeries train = traffic.series(DAY0, 2 * 288);
+    f = ArForecaster.fit(train, new ArParameters(3, true)).calibrated(new ThresholdMethod.Quantile(0.99), train);
+  }
+
+  @Test
+  void aForecasterReadBackScoresBitForBitTheSame(@TempDir Path dir) throws Exception {
+    Path file = f.write(dir);
+    assertThat(file.getFileName().toString()).isEqualTo(ArForecaster.FILE_NAME);
+    ArForecaster back = ArForecaster.read(dir);
+    assertThat(back.toJson()).isEqualTo(f.toJson());
+    assertThat(back.names()).isEqualTo(f.names());
+    assertThat(back.threshold()).isEqualTo(f.threshold());
+    assertThat(back.thresholdMethod()).isEqualTo(f.thresholdMethod());
+    assertThat(back.trainFrom()).isEqualTo(f.trainFrom()).hasToString("2024-05-01T00:00:00Z");
+    assertThat(back.trainTo()).isEqualTo(f.trainTo()).hasToString("2024-05-03T00:00:00Z");
+    ArState a = f.newState();
+    ArState b = back.newState();
+    for (int t = 0; t < 288; t++) {
+      if (t % 37 == 5) continue; // some missing windows, so imputation is compared too
+      long start = DAY0 + 2 * DAY + t * 300_000_000L;
+      float[] v = traffic.next(start);
+      if (t == 100) v[0] *= 4;
+      assertThat(b.update(start, v)).isEqualTo(a.update(start, v));
+    }
+    JsonShape shape = JSON.readValue(Files.readString(file), JsonShape.class);
+    assertThat(shape.format).isEqualTo(1);
+  }
+
+  /** The header fields an operator reads, as a plain reader sees them. */
+  @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+  static final class JsonShape {
+    public int format;
+    public int window_seconds;
+    public boolean seasonal;
+  }
+
+  @Test
+  void anUncalibratedForecasterHasNoThresholdFields() throws Exception {
+    ArForecaster plain = ArForecaster.fit(traffic.series(DAY0, 288), ArParameters.DEFAULTS);
+    ObjectNode tree = (ObjectNode) JSON.readTree(plain.toJson());
+    assertThat(tree.has("threshold")).isFalse();
+    assertThat(tree.has("threshold_method")).isFalse();
+    assertThat(ArForecaster.fromJson(plain.toJson()).isCalibrated()).isFalse();
+  }
+
+  @Test
+  void invalidFilesAreRefusedSayingWhat() {
+    refused(t -> t.put("format", 2), "format 2 is not the AR forecaster layout this code reads (1)");
+    refused(t -> t.put("colour", "red"), "unknown field \"colour\"");
+    refused(t -> t.remove("series"), "series must list at least one series");
+    refused(t -> t.put("order", 5), "AR order must be 1 to 3");
+    refused(t -> t.put("bucket_seconds", 1000), "bucket_seconds must be a multiple of window_seconds (300)");
+    refused(t -> t.put("train_from", "yesterday"), "train_from must be an ISO-8601 UTC instant");
+    refused(t -> t.put("train_to", "2024-04-01T00:00:00Z"), "must be before train_to");
+    refused(t -> t.remove("threshold_method"), "threshold and threshold_method go together");
+    refused(t -> t.put("threshold", -1.0), "threshold must be finite and > 0");
+    refused(t -> series(t, 0).put("scale", 0.0), "series \"total pps\" has scale 0.0");
+    refused(t -> series(t, 1).putArray("coefficients").add(0.9).add(0.5).add(0.0),
+        "series \"total flows/s\": the sum of |coefficients| is 1.4");
+    refused(t -> series(t, 1).putArray("coefficients").add(0.5), "has 1 coefficients, expected order 3");
+    refused(t -> series(t, 2).putArray("profile").add(1.0), "has 1 profile values, expected 48");
+    refused(t -> series(t, 2).put("name", "total pps"), "series \"total pps\" appears twice");
+    refused(t -> t.put("seasonal", false), "a flat profile (seasonal false) has one bucket of 86400 s");
+  }
+
+  @Test
+  void aMissingFileIsAnErrorNamingIt(@TempDir Path dir) {
+    assertThatThrownBy(() -> ArForecaster.read(dir)).isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining(dir.resolve(ArForecaster.FILE_NAME).toString());
+  }
+
+  private static ObjectNode series(ObjectNode tree, int i) {
+    return (ObjectNode) ((ArrayNode) tree.get("series")).get(i);
+  }
+
+  private static void refused(Consumer<ObjectNode> edit, String message) {
+    ObjectNode tree;
+    try {
+      tree = (ObjectNode) JSON.readTree(f.toJson());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    edit.accept(tree);
+    assertThatThrownBy(() -> ArForecaster.fromJson(tree.toString())).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("invalid AR forecaster").hasMessageContaining(message);
+  }
+}
