@@ -81,6 +81,8 @@ public final class ArForecaster {
   final double[] phi;
   /** 1 / (scale × forecast-error growth at the horizon), {@code [i * horizons + h]}. */
   final double[] inverseScale;
+  /** Per series, the deviation beyond which a value is an outlier: {@link ArState#CLIP} × scale × stationary growth. */
+  final double[] outlier;
   private final List<String> names;
 
   ArForecaster(ArModelFile file) {
@@ -94,6 +96,7 @@ public final class ArForecaster {
     this.slotProfile = new double[slotsPerDay * series];
     this.phi = new double[series * order];
     this.inverseScale = new double[series * horizons];
+    this.outlier = new double[series];
     List<String> n = new ArrayList<>(series);
     for (int i = 0; i < series; i++) {
       ArModelFile.Series s = file.series().get(i);
@@ -106,6 +109,7 @@ public final class ArForecaster {
       for (int h = 0; h < horizons; h++) {
         inverseScale[i * horizons + h] = 1 / (s.scale() * growth[h]);
       }
+      outlier[i] = ArState.CLIP * s.scale() * growth[0];
     }
     this.names = List.copyOf(n);
   }

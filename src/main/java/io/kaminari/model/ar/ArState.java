@@ -24,17 +24,30 @@ import java.util.Arrays;
  *       Bonferroni-style correction would assume normal tails that traffic residuals do not have.
  * </ul>
  *
+ * <p><b>Outliers do not enter the memory.</b> A series value whose deviation from the profile is beyond
+ * {@value #CLIP} times its stationary spread (scale × the error growth of an unknown past: 3σ of the deviation in
+ * normal traffic) is scored as any other, but remembered as missing, so later forecasts are imputed over it as over a
+ * gap (below). Without that, the lags of an attack window pull the next forecasts up or down by φ × the attack: a
+ * negative lag-2 coefficient made the window two after each attack's end fire on its own (seen on the demo data: a
+ * "total flows/s +8σ" false alarm after every attack), and the recovery after an outage (silent {@code global}
+ * windows, deviations of −5) fired as a flood; clipping the remembered value instead still left a 2σ echo in every
+ * series. The test depends on the window alone, not on the forecast, so the memory stays finite. A sustained shift of
+ * Δ therefore keeps scoring in every window: (Δ − forecast) / (σ·g_h) with the horizon h growing from the shift's last
+ * ordinary window, then Δ / (σ·g) once that is more than {@link ArForecaster#maxImputedWindows()} windows back (g the
+ * error growth of an unknown past, ~1.15 for Σφ = 0.5). So an attack fires throughout, its end is a drop, and a lasting
+ * change of traffic fires until the forecaster is retrained, as it does for the autoencoder.
+ *
  * <p><b>Missing windows.</b> A window is missing when the caller has no values for it; the caller decides, and only the
  * caller can: a {@code global} window without flows is present with all-zero values (the features job and the stream
  * both produce it), while a window absent from the data (an outage of the pipeline, a scorer restart, a range that was
- * never featurised) is simply not passed. When the window before the scored one is missing:
+ * never featurised) is simply not passed. When a lag of the scored window is missing (or, for one series, an outlier):
  * <ul>
- *   <li>if the last present window is at most {@link ArForecaster#maxImputedWindows()} + 1 slots back, every missing
+ *   <li>if the last known value is at most {@link ArForecaster#maxImputedWindows()} + 1 slots back, every unknown
  *       slot of the memory is filled with its forecast (the AR run forward from zero deviations at the start of the
- *       memory, taking each present window's own value), and the forecast error is allowed to grow with the horizon
- *       as the AR implies, so the first window after a gap is judged less strictly ({@link ArScore#horizon()} &gt; 1);
- *   <li>otherwise the state resets: the window is forecast by the profile alone, with the stationary spread
- *       (horizon 0), as is the first window a state ever sees.
+ *       memory, taking each known value as it is), and the forecast error is allowed to grow with the horizon as the AR
+ *       implies, so the first window after a gap is judged less strictly ({@link ArScore#horizon()} &gt; 1);
+ *   <li>otherwise the lags reset: the window is forecast by the profile alone, with the stationary spread (horizon 0),
+ *       as is the first window a state ever sees.
  * </ul>
  * Scores stay finite either way.
  *
@@ -43,6 +56,8 @@ import java.util.Arrays;
 public final class ArState {
   private static final long NONE = Long.MIN_VALUE;
   private static final int TOP = 3;
+  /** A deviation beyond this many stationary spreads is an outlier, which the memory keeps as missing. */
+  public static final double CLIP = 3.0;
 
   private final ArForecaster model;
   private final int memory;
@@ -52,6 +67,9 @@ public final class ArState {
   private final long[] ringSlot;
   /** The lags of the window being scored, {@code [i * order + k]}: the deviation of slot − 1 − k. */
   private final double[] lags;
+  /** Per series, the horizon of the window being scored: windows since its last known value, 0 = none. */
+  private final int[] horizon;
+  private final int[] lagPosition;
   /** Each series' z in the last scored window. */
   private final double[] z;
   private final int[] top = new int[TOP];
@@ -66,6 +84,8 @@ public final class ArState {
     Arrays.fill(ringSlot, NONE);
     this.lags = new double[model.series * model.order];
     this.z = new double[model.series];
+    this.horizon = new int[model.series];
+    this.lagPosition = new int[model.order];
   }
 
   /**
@@ -85,7 +105,7 @@ public final class ArState {
       throw new IllegalArgumentException("windows must be scored in increasing time order: " + windowStartMicros
           + " µs after " + last * model.windowMicros + " µs");
     }
-    int horizon = prepareLags(slot);
+    int windowHorizon = prepareLags(slot);
     int base = model.slot(windowStartMicros) * m;
     int position = (int) Math.floorMod(slot, (long) memory);
     int found = 0;
@@ -98,9 +118,10 @@ public final class ArState {
       for (int k = 0; k < p; k++) {
         forecast += model.phi[o + k] * lags[o + k];
       }
-      double zi = (deviation - forecast) * model.inverseScale[i * model.horizons + horizon];
+      double zi = (deviation - forecast) * model.inverseScale[i * model.horizons + horizon[i]];
       z[i] = zi;
-      ring[position * m + i] = deviation;
+      // An outlier is remembered as missing, so an attack or an outage does not echo into later forecasts.
+      ring[position * m + i] = Math.abs(deviation) > model.outlier[i] ? Double.NaN : deviation;
       if (zi > 0 && (found < TOP || zi > topZ[TOP - 1])) {
         int at = Math.min(found, TOP - 1);
         while (at > 0 && zi > topZ[at - 1]) {
@@ -118,7 +139,7 @@ public final class ArState {
     }
     ringSlot[position] = slot;
     last = slot;
-    return new ArScore(found == 0 ? 0 : topZ[0], horizon, Arrays.copyOf(top, found), Arrays.copyOf(topZ, found),
+    return new ArScore(found == 0 ? 0 : topZ[0], windowHorizon, Arrays.copyOf(top, found), Arrays.copyOf(topZ, found),
         drop, dropZ);
   }
 
@@ -167,46 +188,59 @@ public final class ArState {
     return Math.floorDiv(windowStartMicros, model.windowMicros);
   }
 
-  /** Fills {@link #lags} for the window at {@code slot} from the memory and returns the horizon; see the class doc. */
+  /**
+   * Fills {@link #lags} and {@link #horizon} for the window at {@code slot} from the memory and returns the window's
+   * horizon; see the class doc.
+   */
   private int prepareLags(long slot) {
     int m = model.series;
     int p = model.order;
-    if (last == NONE || slot - last - 1 > model.maxImputedWindows) {
+    int maxGap = model.maxImputedWindows;
+    if (last == NONE || slot - last - 1 > maxGap) {
       Arrays.fill(lags, 0);
+      Arrays.fill(horizon, 0);
       return 0;
     }
-    boolean allPresent = true;
+    boolean slotsPresent = true;
     for (int k = 0; k < p; k++) {
-      allPresent &= present(slot - 1 - k);
+      slotsPresent &= present(slot - 1 - k);
+      lagPosition[k] = position(slot - 1 - k) * m;
     }
-    if (allPresent) { // steady operation: the lags are the last p deviations
-      for (int k = 0; k < p; k++) {
-        int at = position(slot - 1 - k) * m;
-        for (int i = 0; i < m; i++) {
-          lags[i * p + k] = ring[at + i];
-        }
+    for (int i = 0; i < m; i++) {
+      int o = i * p;
+      boolean direct = slotsPresent; // steady operation: the lags are the last p deviations
+      for (int k = 0; direct && k < p; k++) {
+        double v = ring[lagPosition[k] + i];
+        direct = !Double.isNaN(v);
+        lags[o + k] = v;
       }
-    } else { // run the AR forward over the memory, from zero deviations, filling missing slots with forecasts
-      Arrays.fill(lags, 0);
+      if (direct) {
+        horizon[i] = 1;
+        continue;
+      }
+      // Run the AR forward over the memory from zero deviations, a forecast in every missing or outlier slot.
+      Arrays.fill(lags, o, o + p, 0);
+      long known = NONE;
       for (long s = slot - memory; s < slot; s++) {
-        boolean observed = present(s);
-        int at = position(s) * m;
-        for (int i = 0; i < m; i++) {
-          int o = i * p;
-          double value;
-          if (observed) {
-            value = ring[at + i];
-          } else {
-            value = 0;
-            for (int k = 0; k < p; k++) {
-              value += model.phi[o + k] * lags[o + k];
-            }
+        double value = present(s) ? ring[position(s) * m + i] : Double.NaN;
+        if (Double.isNaN(value)) {
+          value = 0;
+          for (int k = 0; k < p; k++) {
+            value += model.phi[o + k] * lags[o + k];
           }
-          for (int k = p - 1; k > 0; k--) {
-            lags[o + k] = lags[o + k - 1];
-          }
-          lags[o] = value;
+        } else {
+          known = s;
         }
+        for (int k = p - 1; k > 0; k--) {
+          lags[o + k] = lags[o + k - 1];
+        }
+        lags[o] = value;
+      }
+      if (known == NONE || slot - known - 1 > maxGap) {
+        Arrays.fill(lags, o, o + p, 0);
+        horizon[i] = 0;
+      } else {
+        horizon[i] = (int) (slot - known);
       }
     }
     return (int) (slot - last);

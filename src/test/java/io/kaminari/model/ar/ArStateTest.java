@@ -128,15 +128,17 @@ class ArStateTest {
 
   @Test
   void batchFromTheMemoryBeforeARangeScoresExactlyAsTheStream() {
-    // Two days with missing windows of every pattern (single, runs up to and beyond the imputation limit, alternating),
-    // scored by one state as a stream would; then each range scored as ScoreJob would: a fresh state fed the present
-    // windows of the memory slots before the range, scores discarded, then the range.
+    // Two days with missing windows of every pattern (single, runs up to and beyond the imputation limit, alternating)
+    // and outliers, scored by one state as a stream would; then each range scored as ScoreJob would: a fresh state fed
+    // the present windows of the memory slots before the range, scores discarded, then the range.
     SplittableRandom random = new SplittableRandom(5);
     TreeMap<Long, float[]> windows = new TreeMap<>();
     long from = DAY0 + 2 * DAY;
     for (int t = 0; t < 2 * 288; t++) {
       long start = from + t * W;
       float[] v = traffic.next(start);
+      if (random.nextDouble() < 0.05) v[random.nextInt(v.length)] *= 20; // outliers, which the memory keeps as missing
+      if (t >= 450 && t < 470) v[0] *= 10; // an attack longer than the imputation limit
       boolean alternating = t >= 100 && t < 130 && t % 2 == 0;
       boolean run = (t >= 200 && t < 205) || (t >= 300 && t < 312) || (t >= 400 && t < 420);
       if (!alternating && !run && random.nextDouble() > 0.05) windows.put(start, v);
@@ -146,7 +148,7 @@ class ArStateTest {
     windows.forEach((start, v) -> streamed.put(start, stream.update(start, v)));
 
     long memory = f.memoryWindows() * W;
-    for (int r : new int[] {20, 131, 132, 205, 312, 320, 420, 421, 500}) {
+    for (int r : new int[] {20, 131, 132, 205, 312, 320, 420, 421, 455, 465, 470, 500}) {
       long rangeStart = from + r * W;
       long rangeEnd = rangeStart + 40 * W;
       ArState batch = f.newState();
