@@ -17,6 +17,8 @@ final class ArFit {
   private static final double MAD_TO_SIGMA = 1.4826;
   /** The 0.99 quantile of |N(0, 1)|: the 0.99 quantile of absolute deviations / this is σ for normal residuals. */
   private static final double Q99_TO_SIGMA = 2.5758;
+  /** Rounds of refitting without outlier rows. */
+  private static final int REFITS = 3;
   /** Below this the residuals are constant (0 up to rounding). */
   private static final double CONSTANT = 1e-6;
 
@@ -121,7 +123,22 @@ final class ArFit {
         deseasonalise(y, slot, profile, bucketSeconds, w, d);
       }
       double[] phi = autoregression(d, rows, p);
-      fitted.add(new ArModelFile.Series(data.names().get(i), profile, phi, scale(d, rows, phi, scratch)));
+      double scale = scale(d, rows, phi, scratch);
+      // Refit as the scorer sees the data: an outlier (ArState's rule, beyond CLIP stationary spreads) is never a lag
+      // there, so the coefficients come from rows without one, and the scale from rows without an outlier lag (an
+      // outlier's own residual stays in: it is how that series behaves). Otherwise an attack in the training range
+      // spoils its own residual and the p that use it as a lag, and the 0.99 quantile of the scale tolerates only 1%.
+      // The bound shrinks as the fit cleans up, hence a few rounds.
+      int[] clean = rows;
+      for (int round = 0; round < REFITS; round++) {
+        double bound = ArState.CLIP * scale * ArForecaster.errorGrowth(phi, 2)[0];
+        int[] next = rowsWithin(d, rows, 0, p, bound);
+        if (Arrays.equals(next, clean) || next.length < ArForecaster.MIN_REGRESSION_WINDOWS) break;
+        clean = next;
+        phi = autoregression(d, clean, p);
+        scale = scale(d, rowsWithin(d, rows, 1, p, bound), phi, scratch);
+      }
+      fitted.add(new ArModelFile.Series(data.names().get(i), profile, phi, scale));
     }
     Instant from = Instant.EPOCH.plus(data.start(0), ChronoUnit.MICROS);
     Instant to = Instant.EPOCH.plus(data.start(n - 1) + windowMicros, ChronoUnit.MICROS);
@@ -138,6 +155,20 @@ final class ArFit {
       if (data.start(t) - data.start(t - p) == p * windowMicros) rows[count++] = t;
     }
     return Arrays.copyOf(rows, count);
+  }
+
+  /** The rows t whose deviations d[t − k], k = from … p, all lie within ±bound (from 0: the value too, 1: lags only). */
+  private static int[] rowsWithin(double[] d, int[] rows, int from, int p, double bound) {
+    int[] out = new int[rows.length];
+    int count = 0;
+    for (int t : rows) {
+      boolean within = true;
+      for (int k = from; k <= p; k++) {
+        within &= Math.abs(d[t - k]) <= bound;
+      }
+      if (within) out[count++] = t;
+    }
+    return Arrays.copyOf(out, count);
   }
 
   private static void deseasonalise(double[] y, int[] slot, double[] profile, int bucketSeconds, int windowSeconds,

@@ -34,7 +34,11 @@ import java.util.Locale;
  *       deviations / 2.5758 (both equal σ for normal residuals; the quantile term keeps a series that is idle most of
  *       the time, whose MAD is 0, from scoring every ordinary burst as 20σ), at least {@value #SCALE_FLOOR}
  *       (a 5% change of {@code 1 + x}); a series constant over training gets {@value #CONSTANT_SCALE}, so new traffic
- *       on it scores as its plain log1p deviation, as the autoencoder's {@code Normalizer} does.
+ *       on it scores as its plain log1p deviation, as the autoencoder's {@code Normalizer} does;
+ *   <li>coefficients and scale are then refitted (up to three rounds) without the windows that touch an
+ *       <b>outlier</b>: a deviation beyond {@link ArState#CLIP} stationary spreads, the rule the scorer applies. So an
+ *       attack inside the training range bends neither: an outlier spoils its own residual and the p that use it as a
+ *       lag, and the 0.99 quantile would tolerate only 1% of spoiled residuals.
  * </ul>
  *
  * <p>Scoring, missing windows and the score are {@link ArState}'s; this class holds the fitted model, its stored form

@@ -304,6 +304,34 @@ class ArForecasterTest {
   }
 
   @Test
+  void anAttackInsideTheTrainingRangeDoesNotBendTheCoefficients() {
+    Traffic clean = new Traffic(300, 2, 0.05, true, 13);
+    Traffic attacked = new Traffic(300, 2, 0.05, true, 13);
+    ArTrainingSeries a = clean.series(DAY0, 2 * PER_DAY);
+    ArTrainingSeries b = new ArTrainingSeries(300, attacked.names());
+    for (int t = 0; t < 2 * PER_DAY; t++) {
+      long start = DAY0 + t * 300_000_000L;
+      float[] v = attacked.next(start);
+      if (t == 100 || t == 101 || t == 400 || t == 401) v[0] *= 20; // two floods of two windows: 0.7% of the range
+      b.add(start, v);
+    }
+    ArForecaster fa = ArForecaster.fit(a, ArParameters.DEFAULTS);
+    ArForecaster fb = ArForecaster.fit(b, ArParameters.DEFAULTS);
+    double[] phiClean = fa.coefficients(0);
+    double[] phiAttacked = fb.coefficients(0);
+    assertThat(phiAttacked[0]).isCloseTo(phiClean[0], within(0.1));
+    assertThat(phiAttacked[1]).isCloseTo(phiClean[1], within(0.1));
+    assertThat(fb.scale(0)).isCloseTo(fa.scale(0), within(0.2 * fa.scale(0)));
+    // Plain least squares on the same rows is bent by the floods.
+    double[] d = new double[b.size()];
+    for (int t = 0; t < d.length; t++) {
+      d[t] = ArState.level(b.values(t)[0]) - fb.profile(0, b.start(t));
+    }
+    double[] plain = ArFit.autoregression(d, java.util.stream.IntStream.range(2, d.length).toArray(), 2);
+    assertThat(Math.abs(plain[0] - phiClean[0]) + Math.abs(plain[1] - phiClean[1])).isGreaterThan(0.2);
+  }
+
+  @Test
   void theSameDataGiveTheSameForecasterAndScores() {
     Traffic one = new Traffic(300, 8, 0.05, true, 9);
     Traffic two = new Traffic(300, 8, 0.05, true, 9);
