@@ -5,19 +5,19 @@ package io.kaminari.model;
  * forecaster fires, each against its own calibrated threshold, with a combined score against 1.0.
  *
  * <p><b>The rule.</b> A detector fires when its score is strictly above its threshold (as {@code is_anomaly} always
- * was: a score equal to the threshold does not fire). The verdict is the union: AE fires or AR fires. The combined score
- * is {@code max(ae / thresholdAe, ar / thresholdAr)}, which is above {@link #THRESHOLD} = 1.0 exactly when one of them
- * fires, so {@code is_anomaly == score > threshold} keeps holding for the fused row, and it ranks windows by how far
- * past its own threshold the more alarmed detector is (the raw scores are on unrelated scales: a mean squared error and
- * robust sigmas).
+ * was: a score equal to the threshold does not fire). The verdict is the union: AE fires or AR fires. The combined
+ * score is {@code max(ae / thresholdAe, ar / thresholdAr)}, which is above {@link #THRESHOLD} = 1.0 exactly when one of
+ * them fires, so {@code is_anomaly == score > threshold} keeps holding for the fused row, and it ranks windows by how
+ * far past its own threshold the more alarmed detector is (the raw scores are on unrelated scales: a mean squared
+ * error and robust sigmas).
  *
  * <p><b>Calibration.</b> With a false-alarm budget α (per window, or per day for a risk-based method), calibrate each
  * detector to α / 2 on its own scores: by the union bound, P(AE or AR fires) ≤ P(AE) + P(AR) = α, whatever the
- * dependence between them (for a quantile method, {@code quantile:Q} becomes {@code quantile:(1 + Q) / 2}). The bound is
- * tight when the two rarely fire together and conservative when they are correlated, which they are on floods (both see
- * the volume): then the total false-alarm rate is below α, never above. A jointly calibrated threshold on the combined
- * score would spend the whole budget, but it needs both detectors' scores on the same held-out windows, and the
- * autoencoder's training scores are not out of sample; the union bound needs neither, so it is the default.
+ * dependence between them (for a quantile method, {@code quantile:Q} becomes {@code quantile:(1 + Q) / 2}). The bound
+ * is tight when the two rarely fire together and conservative when they are correlated, which they are on floods
+ * (both see the volume): then the total false-alarm rate is below α, never above. A jointly calibrated threshold on
+ * the combined score would spend the whole budget, but it needs both detectors' scores on the same held-out windows,
+ * and the autoencoder's training scores are not out of sample; the union bound needs neither, so it is the default.
  *
  * <p>Where the AR score is unavailable (no forecaster for the scope, see {@link #aeOnly}), the verdict is the
  * autoencoder's alone, still against its halved budget.

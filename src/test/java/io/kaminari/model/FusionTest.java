@@ -89,7 +89,8 @@ class FusionTest {
 
   @Test
   void badScoresAndThresholdsAreRefused() {
-    assertThatThrownBy(() -> Fusion.of(1, 0, 1, 1)).hasMessageContaining("AE threshold must be finite and > 0, got 0.0");
+    assertThatThrownBy(() -> Fusion.of(1, 0, 1, 1))
+        .hasMessageContaining("AE threshold must be finite and > 0, got 0.0");
     assertThatThrownBy(() -> Fusion.of(1, 1, 1, Double.NaN)).hasMessageContaining("AR threshold");
     assertThatThrownBy(() -> Fusion.of(Double.NaN, 1, 1, 1)).hasMessageContaining("AE score must be finite and >= 0");
     assertThatThrownBy(() -> Fusion.of(1, 1, Double.POSITIVE_INFINITY, 1)).hasMessageContaining("AR score");

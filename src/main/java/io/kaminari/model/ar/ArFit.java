@@ -93,57 +93,71 @@ final class ArFit {
       for (int t = 0; t < n; t++) {
         y[t] = ArState.level(data.values(t)[i]);
       }
-      double[] profile = new double[buckets];
-      if (seasonal) {
-        for (int b = 0; b < buckets; b++) {
-          int count = offset[b + 1] - offset[b];
-          if (count < ArForecaster.MIN_BUCKET_WINDOWS) {
-            profile[b] = Double.NaN;
-            continue;
-          }
-          for (int j = 0; j < count; j++) {
-            scratch[j] = y[byBucket[offset[b] + j]];
-          }
-          profile[b] = median(scratch, count);
-        }
-        interpolateEmpty(profile);
-      } else {
-        System.arraycopy(y, 0, scratch, 0, n);
-        profile[0] = median(scratch, n);
-      }
+      double[] profile = seasonal ? bucketMedians(y, offset, byBucket, scratch) : new double[] {median(y, n, scratch)};
       deseasonalise(y, slot, profile, bucketSeconds, w, d);
       // Centre d on 0 (bucket medians need not be the median of the deviations), then recompute d from the shifted
       // profile through the same interpolation the scorer uses, so fit and score see the same numbers.
-      System.arraycopy(d, 0, scratch, 0, n);
-      double centre = median(scratch, n);
+      double centre = median(d, n, scratch);
       if (centre != 0) {
-        for (int b = 0; b < buckets; b++) {
+        for (int b = 0; b < profile.length; b++) {
           profile[b] += centre;
         }
         deseasonalise(y, slot, profile, bucketSeconds, w, d);
       }
-      double[] phi = autoregression(d, rows, p);
-      double scale = scale(d, rows, phi, scratch);
-      // Refit as the scorer sees the data: an outlier (ArState's rule, beyond CLIP stationary spreads) is never a lag
-      // there, so the coefficients come from rows without one, and the scale from rows without an outlier lag (an
-      // outlier's own residual stays in: it is how that series behaves). Otherwise an attack in the training range
-      // spoils its own residual and the p that use it as a lag, and the 0.99 quantile of the scale tolerates only 1%.
-      // The bound shrinks as the fit cleans up, hence a few rounds.
-      int[] clean = rows;
-      for (int round = 0; round < REFITS; round++) {
-        double bound = ArState.CLIP * scale * ArForecaster.errorGrowth(phi, 2)[0];
-        int[] next = rowsWithin(d, rows, 0, p, bound);
-        if (Arrays.equals(next, clean) || next.length < ArForecaster.MIN_REGRESSION_WINDOWS) break;
-        clean = next;
-        phi = autoregression(d, clean, p);
-        scale = scale(d, rowsWithin(d, rows, 1, p, bound), phi, scratch);
-      }
-      fitted.add(new ArModelFile.Series(data.names().get(i), profile, phi, scale));
+      Ar ar = robustAutoregression(d, rows, p, scratch);
+      fitted.add(new ArModelFile.Series(data.names().get(i), profile, ar.phi(), ar.scale()));
     }
     Instant from = Instant.EPOCH.plus(data.start(0), ChronoUnit.MICROS);
     Instant to = Instant.EPOCH.plus(data.start(n - 1) + windowMicros, ChronoUnit.MICROS);
-    return new ArModelFile(ArForecaster.FORMAT, w, p, seasonal, note, bucketSeconds, Math.max(1, Math.min(ArForecaster.MAX_IMPUTED_WINDOWS, 3600 / w)),
-        from.toString(), to.toString(), n, null, null, fitted);
+    int maxImputed = Math.max(1, Math.min(ArForecaster.MAX_IMPUTED_WINDOWS, 3600 / w)); // an hour, at most 12
+    return new ArModelFile(ArForecaster.FORMAT, w, p, seasonal, note, bucketSeconds, maxImputed, from.toString(),
+        to.toString(), n, null, null, fitted);
+  }
+
+  /** Coefficients and residual scale of one series. */
+  private record Ar(double[] phi, double scale) {}
+
+  /**
+   * The AR fit of one series' deviations as the scorer sees them: an outlier (ArState's rule, beyond
+   * {@link ArState#OUTLIER_SPREADS} stationary spreads) is never a lag there, so the coefficients come from rows without one, and the scale from rows without an
+   * outlier lag (an outlier's own residual stays in: it is how that series behaves). Otherwise an attack in the
+   * training range spoils its own residual and those of the p windows that use it as a lag, and the 0.99 quantile of
+   * the scale tolerates only 1% of spoiled residuals. The bound shrinks as the fit cleans up, hence a few rounds.
+   */
+  private static Ar robustAutoregression(double[] d, int[] rows, int p, double[] scratch) {
+    double[] phi = autoregression(d, rows, p);
+    double scale = scale(d, rows, phi, scratch);
+    int[] clean = rows;
+    for (int round = 0; round < REFITS; round++) {
+      double bound = ArState.OUTLIER_SPREADS * scale * ArForecaster.errorGrowth(phi, 2)[0];
+      int[] next = rowsWithin(d, rows, 0, p, bound);
+      if (Arrays.equals(next, clean) || next.length < ArForecaster.MIN_REGRESSION_WINDOWS) break;
+      clean = next;
+      phi = autoregression(d, clean, p);
+      scale = scale(d, rowsWithin(d, rows, 1, p, bound), phi, scratch);
+    }
+    return new Ar(phi, scale);
+  }
+
+  /**
+   * The median level of each time-of-day bucket ({@code byBucket[offset[b] .. offset[b + 1])} lists its windows), NaN
+   * for a bucket with fewer than {@link ArForecaster#MIN_BUCKET_WINDOWS}, then filled by {@link #interpolateEmpty}.
+   */
+  private static double[] bucketMedians(double[] y, int[] offset, int[] byBucket, double[] scratch) {
+    double[] profile = new double[offset.length - 1];
+    for (int b = 0; b < profile.length; b++) {
+      int count = offset[b + 1] - offset[b];
+      if (count < ArForecaster.MIN_BUCKET_WINDOWS) {
+        profile[b] = Double.NaN;
+        continue;
+      }
+      for (int j = 0; j < count; j++) {
+        scratch[j] = y[byBucket[offset[b] + j]];
+      }
+      profile[b] = median(scratch, count);
+    }
+    interpolateEmpty(profile);
+    return profile;
   }
 
   /** Indices t of the windows whose p predecessors are present: the windows t − 1 … t − p, each one window apart. */
@@ -157,7 +171,7 @@ final class ArFit {
     return Arrays.copyOf(rows, count);
   }
 
-  /** The rows t whose deviations d[t − k], k = from … p, all lie within ±bound (from 0: the value too, 1: lags only). */
+  /** The rows t whose deviations d[t − k], k = from … p, lie within ±bound (from 0: the value too; 1: lags only). */
   private static int[] rowsWithin(double[] d, int[] rows, int from, int p, double bound) {
     int[] out = new int[rows.length];
     int count = 0;
@@ -279,6 +293,12 @@ final class ArFit {
     double q99 = scratch[Math.max((int) Math.ceil(0.99 * m), 1) - 1]; // nearest rank, as ThresholdMethod.Quantile
     double s = Math.max(MAD_TO_SIGMA * mad, q99 / Q99_TO_SIGMA);
     return s < CONSTANT ? ArForecaster.CONSTANT_SCALE : Math.max(ArForecaster.SCALE_FLOOR, s);
+  }
+
+  /** Median of {@code v[0 .. n)}, sorting a copy in {@code scratch}. */
+  private static double median(double[] v, int n, double[] scratch) {
+    System.arraycopy(v, 0, scratch, 0, n);
+    return median(scratch, n);
   }
 
   /** Median of {@code v[0 .. n)}; sorts that slice. */

@@ -35,10 +35,11 @@ import java.util.Locale;
  *       the time, whose MAD is 0, from scoring every ordinary burst as 20σ), at least {@value #SCALE_FLOOR}
  *       (a 5% change of {@code 1 + x}); a series constant over training gets {@value #CONSTANT_SCALE}, so new traffic
  *       on it scores as its plain log1p deviation, as the autoencoder's {@code Normalizer} does;
- *   <li>coefficients and scale are then refitted (up to three rounds) without the windows that touch an
- *       <b>outlier</b>: a deviation beyond {@link ArState#CLIP} stationary spreads, the rule the scorer applies. So an
- *       attack inside the training range bends neither: an outlier spoils its own residual and the p that use it as a
- *       lag, and the 0.99 quantile would tolerate only 1% of spoiled residuals.
+ *   <li>coefficients and scale are then refitted (up to three rounds) as the scorer sees the data, where an
+ *       <b>outlier</b> (a deviation beyond {@link ArState#OUTLIER_SPREADS} stationary spreads) is never a lag: the
+ *       coefficients without the windows that touch one, the scale without those that use one as a lag. So an attack
+ *       inside the training range bends neither: an outlier lag spoils p residuals, and the scale's 0.99 quantile
+ *       tolerates only 1% of spoiled ones.
  * </ul>
  *
  * <p>Scoring, missing windows and the score are {@link ArState}'s; this class holds the fitted model, its stored form
@@ -77,7 +78,7 @@ public final class ArForecaster {
   final long windowMicros;
   final int slotsPerDay;
   final int maxImputedWindows;
-  /** Horizon indices per series: 0 = no recent history (unconditional), 1..maxImputed+1 = steps since the last window. */
+  /** Horizon indices per series: 0 = no recent history (unconditional), 1..maxImputed+1 = steps since the last one. */
   final int horizons;
   /** Profile level at each window slot of the day, {@code [slot * series + i]}. */
   final double[] slotProfile;
@@ -85,7 +86,7 @@ public final class ArForecaster {
   final double[] phi;
   /** 1 / (scale × forecast-error growth at the horizon), {@code [i * horizons + h]}. */
   final double[] inverseScale;
-  /** Per series, the deviation beyond which a value is an outlier: {@link ArState#CLIP} × scale × stationary growth. */
+  /** Per series, the deviation beyond which a value is an outlier: OUTLIER_SPREADS × scale × stationary growth. */
   final double[] outlier;
   private final List<String> names;
 
@@ -113,7 +114,7 @@ public final class ArForecaster {
       for (int h = 0; h < horizons; h++) {
         inverseScale[i * horizons + h] = 1 / (s.scale() * growth[h]);
       }
-      outlier[i] = ArState.CLIP * s.scale() * growth[0];
+      outlier[i] = ArState.OUTLIER_SPREADS * s.scale() * growth[0];
     }
     this.names = List.copyOf(n);
   }
@@ -234,7 +235,7 @@ public final class ArForecaster {
 
   /** The fitted AR coefficients of series {@code i}, lag 1 first (a copy). */
   public double[] coefficients(int i) {
-    return file.series().get(i).coefficients();
+    return file.series().get(i).coefficients().clone();
   }
 
   /** The robust one-step residual scale of series {@code i}, log1p units. */

@@ -31,7 +31,8 @@ import java.util.Set;
  * @param trainTo end of the last training window
  * @param trainWindows present windows the fit used
  * @param threshold the calibrated AR threshold, or null before calibration
- * @param thresholdMethod how {@code threshold} was calibrated, e.g. {@code quantile:0.995 of 288 one-step training scores}
+ * @param thresholdMethod how {@code threshold} was calibrated, e.g.
+ *     {@code quantile:0.995 of 288 one-step training scores, at least 3.0}
  * @param series one entry per series, in value order
  */
 @JsonPropertyOrder({"format", "window_seconds", "order", "seasonal", "profile_note", "bucket_seconds",
@@ -107,8 +108,8 @@ record ArModelFile(
           + ") that divides 86400, got " + bucketSeconds);
     }
     if (!seasonal && bucketSeconds != 86_400) {
-      throw new IllegalArgumentException("a flat profile (seasonal false) has one bucket of 86400 s, got bucket_seconds "
-          + bucketSeconds);
+      throw new IllegalArgumentException("a flat profile (seasonal false) has one bucket of 86400 s, got "
+          + "bucket_seconds " + bucketSeconds);
     }
     if (maxImputedWindows < 1) {
       throw new IllegalArgumentException("max_imputed_windows must be >= 1, got " + maxImputedWindows);

@@ -12,8 +12,9 @@ import java.util.Arrays;
  * it, and of nothing older. The stream feeds windows as they close; batch scoring of a range feeds the present windows
  * of the memory slots before the range first (discarding their scores), and then gets exactly the stream's scores.
  *
- * <p><b>Score.</b> Per series, z = (level − forecast) / (scale × error growth at the horizon), where the forecast is the
- * profile plus the AR on the previous deviations. The window's score is the largest <b>positive</b> z over the series:
+ * <p><b>Score.</b> Per series, z = (level − forecast) / (scale × error growth at the horizon), where the forecast is
+ * the profile plus the AR on the previous deviations. The window's score is the largest <b>positive</b> z over the
+ * series:
  * <ul>
  *   <li>Upward only, because the verdict is about attacks: traffic falling below its forecast is an outage, a
  *       maintenance window or an upstream loss, and the end of an attack would otherwise raise an alarm of its own. The
@@ -25,17 +26,18 @@ import java.util.Arrays;
  * </ul>
  *
  * <p><b>Outliers do not enter the memory.</b> A series value whose deviation from the profile is beyond
- * {@value #CLIP} times its stationary spread (scale × the error growth of an unknown past: 3σ of the deviation in
- * normal traffic) is scored as any other, but remembered as missing, so later forecasts are imputed over it as over a
- * gap (below). Without that, the lags of an attack window pull the next forecasts up or down by φ × the attack: a
+ * {@value #OUTLIER_SPREADS} times its stationary spread (scale × the error growth of an unknown past: 3σ of the deviation in
+ * normal traffic) is scored as any other, but remembered as missing, so later forecasts are imputed over it as over
+ * a gap (below). Without that, the lags of an attack window pull the next forecasts up or down by φ × the attack: a
  * negative lag-2 coefficient made the window two after each attack's end fire on its own (seen on the demo data: a
  * "total flows/s +8σ" false alarm after every attack), and the recovery after an outage (silent {@code global}
  * windows, deviations of −5) fired as a flood; clipping the remembered value instead still left a 2σ echo in every
- * series. The test depends on the window alone, not on the forecast, so the memory stays finite. A sustained shift of
- * Δ therefore keeps scoring in every window: (Δ − forecast) / (σ·g_h) with the horizon h growing from the shift's last
- * ordinary window, then Δ / (σ·g) once that is more than {@link ArForecaster#maxImputedWindows()} windows back (g the
- * error growth of an unknown past, ~1.15 for Σφ = 0.5). So an attack fires throughout, its end is a drop, and a lasting
- * change of traffic fires until the forecaster is retrained, as it does for the autoencoder.
+ * series. The test depends on the window alone, not on the forecast, so the memory stays finite. A sustained shift
+ * of Δ therefore keeps scoring in every window: (Δ − forecast) / (σ·g_h) with the horizon h growing from the shift's
+ * last ordinary window, then Δ / (σ·g) once that is more than {@link ArForecaster#maxImputedWindows()} windows back
+ * (g the error growth of an unknown past, ~1.15 for Σφ = 0.5). So an attack fires throughout; its end is forecast as
+ * normal traffic (no drop, no echo); and a lasting change of traffic fires until the forecaster is retrained, as it
+ * does for the autoencoder.
  *
  * <p><b>Missing windows.</b> A window is missing when the caller has no values for it; the caller decides, and only the
  * caller can: a {@code global} window without flows is present with all-zero values (the features job and the stream
@@ -57,7 +59,7 @@ public final class ArState {
   private static final long NONE = Long.MIN_VALUE;
   private static final int TOP = 3;
   /** A deviation beyond this many stationary spreads is an outlier, which the memory keeps as missing. */
-  public static final double CLIP = 3.0;
+  public static final double OUTLIER_SPREADS = 3.0;
 
   private final ArForecaster model;
   private final int memory;
@@ -254,7 +256,7 @@ public final class ArState {
     return (int) Math.floorMod(slot, (long) memory);
   }
 
-  /** The modelled level of a raw value: log1p of it, with negative and NaN values as 0 and infinity as the float max. */
+  /** The modelled level of a raw value: its log1p, negative and NaN values counting as 0, infinity as the float max. */
   static double level(float x) {
     return Math.log1p(x > 0 ? Math.min(x, Float.MAX_VALUE) : 0);
   }

@@ -27,7 +27,9 @@ public final class ArTrainingSeries {
    */
   public ArTrainingSeries(int windowSeconds, List<String> names) {
     checkWindowSeconds(windowSeconds);
-    if (names == null || names.isEmpty()) throw new IllegalArgumentException("an AR forecaster needs at least one series");
+    if (names == null || names.isEmpty()) {
+      throw new IllegalArgumentException("an AR forecaster needs at least one series");
+    }
     Set<String> seen = new HashSet<>();
     for (String n : names) {
       if (n == null || n.isBlank()) throw new IllegalArgumentException("series names must be non-blank, got " + names);

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Synthetic per-window series shaped like a scope's: three totals (packets/s, flows/s, distinct sources) and a number of
- * port series, all following a residential diurnal curve (the traffic generator's: trough around 05:00, peak around
+ * Synthetic per-window series shaped like a scope's: three totals (packets/s, flows/s, distinct sources) and a number
+ * of port series, all following a residential diurnal curve (the traffic generator's: trough around 05:00, peak around
  * 21:00, 5× apart) with autocorrelated multiplicative noise; every third port is intermittent (idle in most windows,
  * small bursts otherwise). Windows are produced in time order, so a "fresh day" continues the same noise processes.
  */
