@@ -195,6 +195,9 @@ final class ArFit {
   /** Fills NaN buckets linearly between the nearest filled buckets on either side, on the circle of the day. */
   static void interpolateEmpty(double[] profile) {
     int b = profile.length;
+    if (Arrays.stream(profile).allMatch(Double::isNaN)) {
+      throw new IllegalStateException("no time-of-day bucket to interpolate from"); // the fit requires half of them
+    }
     double[] filled = profile.clone();
     for (int k = 0; k < b; k++) {
       if (!Double.isNaN(profile[k])) continue;

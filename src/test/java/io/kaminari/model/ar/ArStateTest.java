@@ -118,7 +118,7 @@ class ArStateTest {
     ArState state = ArForecasterTest.warmed(f, train);
     long t = DAY0 + 2 * DAY + 20 * 3_600_000_000L; // 20:00, busy
     ArScore silent = state.update(t, new float[f.names().size()]);
-    assertThat(silent.horizon()).isEqualTo(0).as("a day after training");
+    assertThat(silent.horizon()).as("a day after training").isEqualTo(0);
     ArScore nextSilent = state.update(t + W, new float[f.names().size()]);
     assertThat(nextSilent.horizon()).isEqualTo(1);
     assertThat(nextSilent.score()).as("a link going silent is a drop, not an attack").isZero();
