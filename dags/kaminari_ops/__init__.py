@@ -33,7 +33,7 @@ MODES = (MODE_LOCAL, MODE_KUBERNETES)
 REPO_DIR = Path(__file__).resolve().parent.parent.parent
 #: Where the jobs read their configuration in Kubernetes: the ``kaminari-config`` ConfigMap, mounted.
 K8S_CONFIG_FILE = "/etc/kaminari/kaminari.yaml"
-#: The CLI wrapper of the jobs image (``docker/jobs.Dockerfile``).
+#: The CLI wrapper of the jobs image (``docker/jobs/opt/kaminari/bin/kaminari``; the image is built by Jib, pom.xml).
 K8S_CLI = "/opt/kaminari/bin/kaminari"
 
 #: What every task gets unless it says otherwise: retried with backoff, and killed well before the next interval.

@@ -21,7 +21,8 @@ class KaminariSparkApplicationOperator(SparkKubernetesOperator):
 
     The template is a complete, valid manifest (``kubectl apply`` works on it as is); only its job arguments, and the
     image if ``image_override`` is set, are replaced. The template's trailing deployment arguments (from its first
-    ``--set`` or ``--config`` on: the mounted config file, Secret-fed pass-through keys) are kept.
+    ``--set`` or ``--config`` on: the mounted config file) are kept. Secrets never go there: the pods read them from
+    the kaminari-secrets volume (``KAMINARI_SECRETS_DIR``).
     """
 
     template_fields = (*SparkKubernetesOperator.template_fields, "kaminari_args")

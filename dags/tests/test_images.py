@@ -1,38 +1,85 @@
-"""What can be tested of the images without a Docker engine: the jars they copy exist after `mvn package`, and the
-job jar runs on a Spark distribution's classpath alone (as spark-submit and the image's `kaminari` wrapper run it)."""
+"""The images as the deployment sees them: the Jib configuration (pom.xml) agrees with the manifests and the DAGs, and
+the Spark-provided job jar runs on a Spark distribution's classpath alone (spark-submit onto a foreign Spark). The
+images themselves are run from their own layers by the Java integration tests ScorerImageIT and JobsImageIT."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
 import pyspark
+import yaml
 from kaminari_env import REPO_DIR, SPARK_JAR
 
 SPARK_JARS = Path(pyspark.__file__).parent / "jars"
+POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
+M = "{http://maven.apache.org/POM/4.0.0}"
 
 
-def copied_files(dockerfile: str) -> list[str]:
-    text = (REPO_DIR / "docker" / dockerfile).read_text()
-    return [m.split()[-2] for m in re.findall(r"^COPY .+$", text, re.M)]
+def jib_images() -> dict[str, ET.Element]:
+    """Execution id -> configuration of each jib-maven-plugin execution, with ${properties} of the POM resolved."""
+    pom = ET.parse(REPO_DIR / "pom.xml").getroot()
+    props = {e.tag.split("}")[1]: e.text or "" for e in pom.find("m:properties", POM_NS)}
+    props["project.build.directory"] = "target"
+    props["project.basedir"] = "."
+    for e in pom.iter():
+        if e.text:
+            e.text = re.sub(r"\$\{([^}]+)}", lambda m: props.get(m.group(1), m.group(0)), e.text)
+    (jib,) = [p for p in pom.iter(f"{M}plugin") if p.findtext("m:artifactId", namespaces=POM_NS) == "jib-maven-plugin"]
+    return {x.findtext("m:id", namespaces=POM_NS): x.find("m:configuration", POM_NS) for x in jib.iter(f"{M}execution")}
 
 
-def test_jobs_image_is_official_spark_3_5_7_and_copies_built_files():
-    text = (REPO_DIR / "docker" / "jobs.Dockerfile").read_text()
-    assert re.search(r"^FROM apache/spark:3\.5\.7$", text, re.M)
-    assert re.search(r"^USER 185$", text, re.M), "the jobs run as Spark's non-root user"
-    for src in copied_files("jobs.Dockerfile"):
-        assert (REPO_DIR / src).is_file(), f"{src} does not exist (mvn -B package first)"
+def manifest_docs(*paths: str) -> list[dict]:
+    return [d for p in paths for f in sorted(REPO_DIR.glob(p)) for d in yaml.safe_load_all(f.read_text()) if d]
 
 
-def test_scorer_image_copies_the_scorer_jar():
-    text = (REPO_DIR / "docker" / "scorer.Dockerfile").read_text()
-    assert re.search(r"^FROM eclipse-temurin:17-jre$", text, re.M)
-    assert re.search(r"^USER \d+", text, re.M)
-    for src in copied_files("scorer.Dockerfile"):
-        assert (REPO_DIR / src).is_file(), f"{src} does not exist (mvn -B package of the merged tree first)"
+def test_manifests_run_the_images_jib_builds():
+    images = jib_images()
+    assert set(images) == {"scorer-image", "jobs-image"}
+    scorer = images["scorer-image"].findtext("m:to/m:image", namespaces=POM_NS)
+    jobs = images["jobs-image"].findtext("m:to/m:image", namespaces=POM_NS)
+    assert scorer.endswith("/kaminari-scorer:0.1.0") and jobs.endswith("/kaminari-jobs:0.1.0")
+    deployments = [d for d in manifest_docs("k8s/scorer.yaml") if d["kind"] == "Deployment"]
+    assert [c["image"] for d in deployments for c in d["spec"]["template"]["spec"]["containers"]] == [scorer]
+    apps = manifest_docs("k8s/spark/*.yaml") + [d["spec"]["template"] for d in manifest_docs("k8s/scheduled-land.yaml")]
+    assert apps and {a["spec"]["image"] if "spec" in a else a["image"] for a in apps} == {jobs}
+    pod_py = (REPO_DIR / "dags" / "kaminari_ops" / "pod.py").read_text()
+    assert f'DEFAULT_IMAGE = "{jobs}"' in pod_py
+
+
+def test_jobs_image_holds_what_the_manifests_and_dags_call():
+    config = jib_images()["jobs-image"]
+    paths = [(p.findtext("m:from", namespaces=POM_NS), p.findtext("m:into", namespaces=POM_NS),
+              p.findtext("m:includes", namespaces=POM_NS)) for p in config.iter(f"{M}path")]  # fmt: skip
+    assert ("target", "/opt/kaminari", "kaminari.jar") in paths
+    apps = manifest_docs("k8s/spark/*.yaml")
+    assert {a["spec"]["mainApplicationFile"] for a in apps} == {"local:///opt/kaminari/kaminari.jar"}
+    # The DAGs' registry pods call the image's `kaminari` wrapper; the entrypoint is Spark's, copied from docker/jobs.
+    from kaminari_ops import K8S_CLI
+
+    assert ("./docker/jobs", "/", None) in paths
+    assert (REPO_DIR / "docker" / "jobs" / K8S_CLI.lstrip("/")).is_file()
+    entrypoint = config.findtext("m:container/m:entrypoint", namespaces=POM_NS)
+    assert (REPO_DIR / "docker" / "jobs" / entrypoint.lstrip("/")).is_file()
+    assert config.findtext("m:container/m:user", namespaces=POM_NS) == "185:185"
+
+
+def test_scorer_image_volumes_are_the_deployments_writable_mounts():
+    config = jib_images()["scorer-image"]
+    volumes = {v.text for v in config.iter(f"{M}volume")}
+    (dep,) = [d for d in manifest_docs("k8s/scorer.yaml") if d["kind"] == "Deployment"]
+    spec = dep["spec"]["template"]["spec"]
+    empty_dirs = {v["name"] for v in spec["volumes"] if "emptyDir" in v}
+    (c,) = spec["containers"]
+    assert volumes == {m["mountPath"] for m in c["volumeMounts"] if m["name"] in empty_dirs}
+    env = {e.tag.split("}")[1]: e.text for e in config.find("m:container/m:environment", POM_NS)}
+    for key in ("KAMINARI_HOME", "HOME", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR"):
+        assert any(env[key].startswith(v) for v in volumes), key
+    user = config.findtext("m:container/m:user", namespaces=POM_NS)
+    assert user == f"{spec['securityContext']['runAsUser']}:{spec['securityContext']['runAsGroup']}"
 
 
 def test_job_jar_holds_only_what_spark_lacks():

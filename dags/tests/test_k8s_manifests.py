@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 
 import pytest
 from k8s_schemas import REPO_DIR, manifests, validate
@@ -33,6 +34,7 @@ def test_all_required_kinds_are_there():
         "Service",
         "ConfigMap",
         "PodDisruptionBudget",
+        "NetworkPolicy",
     } <= kinds
     jobs = {d["metadata"]["labels"]["app.kubernetes.io/component"] for d in by_kind("SparkApplication")}
     assert {"land", "compact", "features", "train", "score"} <= jobs
@@ -62,7 +64,7 @@ def test_scheduled_spark_application_rejects_unknown_fields():
         validate(doc)
 
 
-@pytest.mark.parametrize("kind", ["Deployment", "Service", "PodDisruptionBudget", "Role"])
+@pytest.mark.parametrize("kind", ["Deployment", "Service", "PodDisruptionBudget", "Role", "NetworkPolicy"])
 def test_kubernetes_schema_rejects_unknown_fields(kind):
     import kubernetes_validate
 
@@ -94,7 +96,34 @@ def test_spark_pods_are_locked_down_and_sized():
         assert app["spec"]["driver"]["serviceAccount"] == "spark"
         assert app["spec"]["restartPolicy"] == {"type": "Never"}, "Airflow owns the retries"
         assert app["spec"]["arguments"][-2:] == ["--config", "/etc/kaminari/kaminari.yaml"]
-        assert app["spec"]["mainApplicationFile"] == "local:///opt/kaminari/kaminari-spark.jar"
+        assert app["spec"]["mainApplicationFile"] == "local:///opt/kaminari/kaminari.jar"
+
+
+def secret_mounts(spec: dict, pod: dict) -> dict[str, str]:
+    """Secret name -> mount path of the Secret volumes a Spark pod (or a Deployment container) mounts."""
+    secrets = {v["name"]: v["secret"]["secretName"] for v in spec["volumes"] if "secret" in v}
+    return {secrets[m["name"]]: m["mountPath"] for m in pod["volumeMounts"] if m["name"] in secrets}
+
+
+def test_spark_rpc_is_authenticated_and_encrypted_with_a_mounted_secret():
+    for spec, pod in spark_pods():
+        conf = spec["sparkConf"]
+        assert conf["spark.authenticate"] == "true" and conf["spark.network.crypto.enabled"] == "true"
+        secret_file = conf["spark.authenticate.secret.file"]
+        mounts = secret_mounts(spec, pod)
+        assert mounts["kaminari-spark-auth"] == str(Path(secret_file).parent), "driver and executor mount it"
+        assert not any(e["name"] == "_SPARK_AUTH_SECRET" for e in pod.get("env", []))
+        # The driver's account has no PersistentVolumeClaim rights, so Spark must not try to use them.
+        assert conf["spark.kubernetes.driver.ownPersistentVolumeClaim"] == "false"
+        assert conf["spark.kubernetes.driver.reusePersistentVolumeClaim"] == "false"
+        assert re.search(conf["spark.sql.redaction.options.regex"], "kafka.sasl.jaas.config")
+
+
+def test_secret_settings_come_from_the_secrets_volume():
+    for spec, pod in spark_pods():
+        env = {e["name"]: e for e in pod["env"]}
+        assert secret_mounts(spec, pod)["kaminari-secrets"] == env["KAMINARI_SECRETS_DIR"]["value"]
+        assert all(m.get("readOnly") for m in pod["volumeMounts"] if m["mountPath"].startswith("/etc/"))
 
 
 def test_scorer_deployment_probes_metrics_security_resources():
@@ -118,24 +147,135 @@ def test_scorer_deployment_probes_metrics_security_resources():
         assert flag + "=" in args
 
 
+#: Every verb the Spark driver's Role may hold, per resource (k8s/rbac.yaml says which call of Spark needs which).
+DRIVER_VERBS = {
+    "pods": {"create", "get", "list", "watch", "delete", "deletecollection"},
+    "configmaps": {"create", "deletecollection"},
+    "services": {"deletecollection"},
+}
+
+
 def test_driver_role_is_least_privilege():
     (role,) = by_kind("Role")
+    granted: dict[str, set] = {}
     for rule in role["rules"]:
-        assert rule["apiGroups"] == [""]
-        assert set(rule["resources"]) <= {"pods", "services", "configmaps", "persistentvolumeclaims"}
-        assert "*" not in rule["verbs"] and not {"escalate", "bind", "impersonate"} & set(rule["verbs"])
+        assert rule["apiGroups"] == [""] and "resourceNames" not in rule
+        for resource in rule["resources"]:
+            granted.setdefault(resource, set()).update(rule["verbs"])
+    for resource, verbs in granted.items():
+        assert resource in DRIVER_VERBS, f"the driver needs no rights on {resource}"
+        assert verbs <= DRIVER_VERBS[resource], f"{resource}: {verbs - DRIVER_VERBS[resource]} beyond what Spark calls"
+    assert granted["pods"] >= {"create", "watch", "delete"}, "a driver that cannot manage executors is useless"
     (binding,) = by_kind("RoleBinding")
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "spark", "namespace": "kaminari"}]
+    assert not by_kind("ClusterRole") and not by_kind("ClusterRoleBinding")
+
+
+def all_args() -> list[tuple[str, str]]:
+    """(where, argument) of every container argument and SparkApplication argument in k8s/."""
+    out = []
+    for path, _, doc in MANIFESTS:
+        spec = doc.get("spec", {})
+        apps = [spec] if doc["kind"] == "SparkApplication" else []
+        apps += [spec["template"]] if doc["kind"] == "ScheduledSparkApplication" else []
+        for app in apps:
+            out += [(str(path), a) for a in app.get("arguments", [])]
+            out += [(str(path), str(v)) for k, v in app.get("sparkConf", {}).items() if "extraJavaOptions" in k]
+        for c in spec.get("template", {}).get("spec", {}).get("containers", []):
+            out += [(str(path), a) for a in c.get("args", []) + c.get("command", [])]
+    return out
+
+
+#: Environment variable names that suggest a credential (paths to one, *_DIR and *_FILE, are fine).
+SECRETISH_ENV = re.compile(r"KEY|SECRET|JAAS|PASSWORD|TOKEN|CREDENTIAL")
+
+
+def all_env() -> list[dict]:
+    """Every env entry of every Spark pod and Deployment container in k8s/."""
+    out = [e for _, pod in spark_pods() for e in pod.get("env", [])]
+    for d in by_kind("Deployment"):
+        out += [e for c in d["spec"]["template"]["spec"]["containers"] for e in c.get("env", [])]
+    return out
+
+
+def test_no_credential_travels_on_a_command_line():
+    """Arguments show in the pod spec, `ps` and the Spark UI: no JAAS config, password or key, and no $(ENV) expansion
+    (the kubelet's way of turning a Secret into an argument). Token *files* are fine."""
+    args = all_args()
+    assert len(args) > 20
+    secret_env = {e["name"] for e in all_env() if "secretKeyRef" in e.get("valueFrom", {})}
+    for where, arg in args:
+        assert not re.search(r"jaas|password|passwd|secret|credential|access.?key", arg, re.I), (where, arg)
+        if re.search("token", arg, re.I):
+            assert re.search(r"token-file=/", arg), (where, arg)
+        for var in re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", arg):
+            assert var not in secret_env and not SECRETISH_ENV.search(var), (where, arg)
 
 
 def test_no_credentials_are_baked_in():
     assert by_kind("Secret") == [], "Secrets are created by the operator of the cluster, not shipped"
+    for _path, _, doc in MANIFESTS:
+        pod_spec = doc.get("spec", {}).get("template", {}).get("spec", {})
+        for c in pod_spec.get("containers", []):
+            assert not [e for e in c.get("envFrom", []) if "secretRef" in e], "whole Secrets as env: use the volume"
     secretish = re.compile(r"(password|secret|token|jaas|access.?key)\s*[:=]\s*\S", re.I)
     for path, _, doc in MANIFESTS:
         for cm in [doc] if doc["kind"] == "ConfigMap" else []:
             for value in cm["data"].values():
                 assert not secretish.search(value), f"{path}: credential-like value in a ConfigMap"
-    for _spec, pod in spark_pods():
-        for env in pod.get("env", []):
-            if re.search(r"KEY|SECRET|JAAS|PASSWORD", env["name"]):
-                assert "valueFrom" in env and "value" not in env, env
+    for env in all_env():
+        if SECRETISH_ENV.search(env["name"]) and not env["name"].endswith(("_DIR", "_FILE")):
+            assert "valueFrom" in env and "value" not in env, env
+
+
+def scorer_pod() -> tuple[dict, dict]:
+    (dep,) = by_kind("Deployment")
+    spec = dep["spec"]["template"]["spec"]
+    (c,) = spec["containers"]
+    return spec, c
+
+
+def test_scorer_writes_only_to_its_volumes():
+    spec, c = scorer_pod()
+    assert c["securityContext"]["readOnlyRootFilesystem"]
+    empty_dirs = {v["name"] for v in spec["volumes"] if "emptyDir" in v}
+    writable = {m["mountPath"] for m in c["volumeMounts"] if m["name"] in empty_dirs and not m.get("readOnly")}
+    # The image's volumes (pom.xml: /var/kaminari holds KAMINARI_HOME, DJL's caches and JNA's; /tmp the JVM's).
+    assert writable == {"/var/kaminari", "/tmp"}
+    # The shared config file sets the jobs' `home`; the scorer's state (scorer.cache-dir) must stay on its volume.
+    assert "--home=/var/kaminari" in c["args"]
+    assert not [a for a in c["args"] if a.startswith(("--set=scorer.cache-dir", "--set=home"))]
+
+
+def test_scorer_http_requires_a_token_from_a_secret_volume():
+    spec, c = scorer_pod()
+    (arg,) = [a for a in c["args"] if "scorer.http-auth-token-file=" in a]
+    token_file = arg.split("=", 2)[-1]
+    mounts = secret_mounts(spec, c)
+    assert mounts["kaminari-scorer-http"] == str(Path(token_file).parent)
+    token_volume = [v for v in spec["volumes"] if v.get("secret", {}).get("secretName") == "kaminari-scorer-http"]
+    assert not token_volume[0]["secret"].get("optional"), "fail closed: no token, no scorer"
+    # The probes stay unauthenticated (the kubelet sends no token): they must be the open endpoints.
+    assert {c["livenessProbe"]["httpGet"]["path"], c["readinessProbe"]["httpGet"]["path"]} <= {"/healthz", "/readyz"}
+    assert (
+        "env" in c
+        and {e["name"]: e.get("value") for e in c["env"]}["KAMINARI_SECRETS_DIR"] == mounts["kaminari-secrets"]
+    )
+
+
+def test_scorer_network_policy_admits_only_monitoring_and_reaches_only_its_dependencies():
+    (policy,) = by_kind("NetworkPolicy")
+    (dep,) = by_kind("Deployment")
+    _, c = scorer_pod()
+    assert policy["spec"]["podSelector"] == dep["spec"]["selector"]
+    assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}, "default deny both ways"
+    http = next(p["containerPort"] for p in c["ports"] if p["name"] == "http")
+    for rule in policy["spec"]["ingress"]:
+        assert [p["port"] for p in rule["ports"]] == [http]
+        for peer in rule["from"]:
+            assert peer["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "monitoring"}
+            assert peer["podSelector"]["matchLabels"], "not every pod of the monitoring namespace"
+    egress_ports = {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]}
+    assert {53, 9092, 8020} <= egress_ports
+    for rule in policy["spec"]["egress"]:
+        assert rule.get("to") and rule.get("ports"), "no egress rule open to everything"

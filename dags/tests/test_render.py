@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -122,8 +123,8 @@ def test_hourly_kubernetes_renders_valid_spark_applications(k8s_dags, task_id):
     app = task.template_spec
     validate(app)
     assert app["kind"] == "SparkApplication"
-    tail = ["--set", "kafka.sasl.jaas.config=$(KAFKA_SASL_JAAS_CONFIG)"] if task_id == "land" else []
-    assert app["spec"]["arguments"] == [*HOURLY_ARGS[task_id], *tail, *CONFIG]
+    assert app["spec"]["arguments"] == [*HOURLY_ARGS[task_id], *CONFIG]
+    assert not [a for a in app["spec"]["arguments"] if re.search(r"jaas|password|secret|token", a, re.I)]
     assert app["metadata"]["labels"]["app.kubernetes.io/component"] == task_id
 
 
@@ -175,6 +176,13 @@ def test_retrain_publish_and_gate_kubernetes(k8s_dags):
     gate = render(dag, "promotion_gate", DAY_START, DAY_END, CONF)
     assert 'kaminari models promote flow-ae "$version" --alias challenger --force' in gate.arguments[0]
     assert publish.service_account_name == "spark"
+    # Secrets come as files of the kaminari-secrets volume, never as arguments; the pod gets no API token.
+    assert not publish.env_from
+    assert publish.automount_service_account_token is False
+    (secrets,) = [v for v in publish.volumes if v.name == "secrets"]
+    assert secrets.secret.secret_name == "kaminari-secrets"
+    (mount,) = [m for m in publish.volume_mounts if m.name == "secrets"]
+    assert {e.name: e.value for e in publish.env_vars}["KAMINARI_SECRETS_DIR"] == mount.mount_path
 
 
 def test_on_demand_params_are_validated(local_dags):

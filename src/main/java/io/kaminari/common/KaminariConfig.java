@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -22,6 +24,13 @@ import java.util.regex.Pattern;
  */
 public final class KaminariConfig {
   public static final String HOME_ENV = "KAMINARI_HOME";
+  /**
+   * Environment variable naming a directory of secret settings, one file per key (the file name is the key, its
+   * content the value): a Kubernetes Secret volume. Secrets thus never travel on a command line or in a ConfigMap.
+   */
+  public static final String SECRETS_DIR_ENV = "KAMINARI_SECRETS_DIR";
+  /** Name fragments that make a setting secret: {@link #dump()} shows its value as {@code ****}. */
+  static final List<String> SECRET_WORDS = List.of("key", "secret", "password", "token", "jaas", "credential");
   private static final Pattern REF = Pattern.compile("\\$\\{([a-z0-9.\\-]+)}");
 
   private final Map<String, String> raw;
@@ -45,7 +54,7 @@ public final class KaminariConfig {
    *
    * @param file YAML config file (nested maps are flattened with dots), or null
    * @param flags key=value settings given on the command line (highest precedence)
-   * @param env the process environment (only {@code KAMINARI_HOME} is read)
+   * @param env the process environment (only {@code KAMINARI_HOME} and {@code KAMINARI_SECRETS_DIR} are read)
    */
   public static KaminariConfig load(Path file, Map<String, String> flags, Map<String, String> env) {
     Map<String, String> raw = new LinkedHashMap<>();
@@ -61,6 +70,10 @@ public final class KaminariConfig {
     }
     if (file != null) {
       readYaml(file).forEach((k, v) -> put(raw, sources, k, v, "file " + file));
+    }
+    String secrets = env.get(SECRETS_DIR_ENV);
+    if (secrets != null && !secrets.isBlank()) {
+      readSecrets(Path.of(secrets)).forEach((k, v) -> put(raw, sources, k, v, "secret file " + secrets + "/" + k));
     }
     flags.forEach((k, v) -> put(raw, sources, k, v, "flag"));
     return new KaminariConfig(raw, sources);
@@ -94,6 +107,28 @@ public final class KaminariConfig {
     if (root == null || root.isMissingNode() || root.isNull()) return out;
     if (!root.isObject()) throw new ConfigException("config file " + file + " must hold a mapping of keys to values");
     flatten("", root, out);
+    return out;
+  }
+
+  /**
+   * The settings of a secrets directory: every regular file whose name does not start with a dot (Kubernetes keeps
+   * its bookkeeping in {@code ..data} entries), trailing line breaks removed (as {@code kubectl create secret
+   * --from-file} keeps them).
+   */
+  private static Map<String, String> readSecrets(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      throw new ConfigException(SECRETS_DIR_ENV + "=" + dir + " is not a directory");
+    }
+    Map<String, String> out = new TreeMap<>();
+    try (var files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        String name = f.getFileName().toString();
+        if (name.startsWith(".") || !Files.isRegularFile(f)) continue;
+        out.put(name, Files.readString(f).replaceAll("[\\r\\n]+$", ""));
+      }
+    } catch (IOException e) {
+      throw new ConfigException("cannot read the secrets directory " + dir + ": " + e.getMessage(), e);
+    }
     return out;
   }
 
@@ -146,21 +181,34 @@ public final class KaminariConfig {
     return get(Settings.METASTORE_URIS).isBlank();
   }
 
-  /** The effective configuration as YAML-ish text: one {@code key: value  # source — doc} line per key. */
+  /**
+   * The effective configuration as YAML-ish text: one {@code key: value  # source — doc} line per key. The value of
+   * every setting whose name looks secret ({@link #isSecret}) is shown as {@code ****} when set.
+   */
   public String dump() {
     StringBuilder sb = new StringBuilder();
     for (ConfigKey<?> k : Settings.all()) {
-      sb.append(k.name()).append(": ").append(resolve(raw.get(k.name()), 0))
+      sb.append(k.name()).append(": ").append(shown(k.name(), resolve(raw.get(k.name()), 0)))
           .append("    # ").append(sources.get(k.name())).append(" - ").append(k.doc()).append('\n');
     }
     raw.keySet().stream().filter(Settings::isPassThrough).sorted().forEach(k ->
-        sb.append(k).append(": ").append(secret(k) ? "****" : raw.get(k))
+        sb.append(k).append(": ").append(shown(k, raw.get(k)))
             .append("    # ").append(sources.get(k)).append(" - pass-through\n"));
     return sb.toString();
   }
 
-  private static boolean secret(String key) {
-    String k = key.toLowerCase();
-    return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.contains("token");
+  private static String shown(String key, String value) {
+    return isSecret(key) && !value.isEmpty() ? "****" : value;
+  }
+
+  /**
+   * Whether a setting's name marks it as secret: it contains one of {@link #SECRET_WORDS}, case-insensitively
+   * ({@code kafka.ssl.keystore.key}, {@code kafka.sasl.jaas.config}, {@code spark.hadoop.fs.s3a.access.key},
+   * {@code spark.hadoop.fs.azure.account.key.ACCOUNT...}, {@code spark.authenticate.secret}). Deliberately broad:
+   * hiding a harmless value such as a serializer class name costs less than printing one credential.
+   */
+  public static boolean isSecret(String key) {
+    String k = key.toLowerCase(Locale.ROOT);
+    return SECRET_WORDS.stream().anyMatch(k::contains);
   }
 }

@@ -86,6 +86,10 @@ public final class Settings {
       "address of the scorer's HTTP server (health, metrics, scores API, dashboard) (flag --http-host)", s -> s);
   public static final ConfigKey<Integer> SCORER_HTTP_PORT = key("scorer.http-port", "8088",
       "port of the scorer's HTTP server; 0 picks a free one (flag --http-port)", Settings::nonNegativeInt);
+  public static final ConfigKey<String> SCORER_HTTP_AUTH_TOKEN_FILE = key("scorer.http-auth-token-file", "",
+      "file holding a bearer token (a Secret volume); when set, /metrics, /api/ and the dashboard require"
+          + " `Authorization: Bearer TOKEN` (/healthz and /readyz stay open for probes); empty = no authentication",
+      s -> s);
   public static final ConfigKey<String> SCORER_CACHE = key("scorer.cache-dir", "${home}/scorer-cache",
       "local directory the scorer copies and verifies model versions into", s -> s);
   public static final ConfigKey<Integer> SCORER_RECENT = key("scorer.recent-results", "20000",

@@ -34,8 +34,10 @@ public final class Scorer implements AutoCloseable {
         config.get(Settings.SCORER_IDLE_TIMEOUT), config.get(Settings.COLLECTOR_ZONE), kafka);
     StreamingScorer[] holder = new StreamingScorer[1];
     try {
-      http = new ScorerHttp(config.get(Settings.SCORER_HTTP_HOST), config.get(Settings.SCORER_HTTP_PORT), metrics,
-          recent, () -> holder[0] != null && holder[0].ready());
+      String tokenFile = config.get(Settings.SCORER_HTTP_AUTH_TOKEN_FILE);
+      http = new ScorerHttp(config.get(Settings.SCORER_HTTP_HOST), config.get(Settings.SCORER_HTTP_PORT),
+          tokenFile.isBlank() ? null : Path.of(tokenFile), metrics, recent,
+          () -> holder[0] != null && holder[0].ready());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the scorer's HTTP server: " + e.getMessage(), e);
     }

@@ -2,12 +2,14 @@ package io.kaminari.stream;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,12 +21,28 @@ import java.util.function.BooleanSupplier;
  * {@code /metrics}, {@code /api/scores?since=ISO&scope=KEY} and the dashboard at {@code /}.
  *
  * <p>It starts before anything else so that liveness answers while Kafka or the model store are still unreachable.
+ * With a bearer token ({@link BearerToken}), {@code /metrics}, {@code /api/} and the dashboard answer 401 unless the
+ * request carries {@code Authorization: Bearer TOKEN}; the probes {@code /healthz} and {@code /readyz} stay open
+ * because the kubelet calls them without credentials and they disclose nothing but up/ready.
  */
 final class ScorerHttp implements AutoCloseable {
   private final HttpServer server;
+  private final BearerToken token;
 
+  /** An HTTP server without authentication. */
   ScorerHttp(String host, int port, ScorerMetrics metrics, RecentScores recent, BooleanSupplier ready)
       throws IOException {
+    this(host, port, null, metrics, recent, ready);
+  }
+
+  /**
+   * An HTTP server whose data endpoints require the bearer token in {@code tokenFile} (null = no authentication).
+   *
+   * @throws IllegalArgumentException if {@code tokenFile} is given but holds no token (fail closed, at start)
+   */
+  ScorerHttp(String host, int port, Path tokenFile, ScorerMetrics metrics, RecentScores recent,
+      BooleanSupplier ready) throws IOException {
+    token = tokenFile == null ? null : BearerToken.load(tokenFile);
     server = HttpServer.create(new InetSocketAddress(host, port), 0);
     server.setExecutor(Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "kaminari-scorer-http");
@@ -36,8 +54,8 @@ final class ScorerHttp implements AutoCloseable {
       boolean ok = ready.getAsBoolean();
       reply(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
     });
-    server.createContext("/metrics", ex -> reply(ex, 200, "text/plain; version=0.0.4", metrics.render()));
-    server.createContext("/api/scores", ex -> {
+    server.createContext("/metrics", guarded(ex -> reply(ex, 200, "text/plain; version=0.0.4", metrics.render())));
+    server.createContext("/api/scores", guarded(ex -> {
       Map<String, String> q = query(ex.getRequestURI().getRawQuery());
       Instant since;
       try {
@@ -51,16 +69,29 @@ final class ScorerHttp implements AutoCloseable {
       } catch (JsonProcessingException e) {
         reply(ex, 500, "text/plain", e.getMessage());
       }
-    });
-    server.createContext("/", ex -> {
+    }));
+    server.createContext("/", guarded(ex -> {
       if (!ex.getRequestURI().getPath().equals("/")) {
         reply(ex, 404, "text/plain", "not found\n");
         return;
       }
       reply(ex, 200, "text/html; charset=utf-8", Dashboard.render(recent.query(null, null), metrics.modelVersion(),
           ready.getAsBoolean()));
-    });
+    }));
     server.start();
+  }
+
+  /** {@code handler} behind the bearer token, if there is one. */
+  private HttpHandler guarded(HttpHandler handler) {
+    if (token == null) return handler;
+    return ex -> {
+      if (token.admits(ex.getRequestHeaders().getFirst("Authorization"))) {
+        handler.handle(ex);
+      } else {
+        ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"kaminari-scorer\"");
+        reply(ex, 401, "text/plain", "unauthorized: send Authorization: Bearer <token>\n");
+      }
+    };
   }
 
   /** The bound port (useful with port 0). */
@@ -82,7 +113,7 @@ final class ScorerHttp implements AutoCloseable {
   }
 
   private static void reply(HttpExchange ex, int status, String type, String body) throws IOException {
-    if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
+    if (status != 401 && !"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
       status = 405;
       body = "read-only: GET only\n";
     }

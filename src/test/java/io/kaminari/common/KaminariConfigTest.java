@@ -51,6 +51,58 @@ class KaminariConfigTest {
         .contains("spark.master: local[*]    # default");
   }
 
+  /** Real-world credential settings of Kafka, s3a, Azure (ABFS) and Spark: none may be printed by {@code dump}. */
+  @Test
+  void dumpRedactsEveryCredentialLikeSetting() {
+    Map<String, String> secrets = new java.util.LinkedHashMap<>();
+    secrets.put("kafka.ssl.keystore.key", "-----BEGIN PRIVATE KEY-----abc");
+    secrets.put("kafka.ssl.key.password", "kpass-1");
+    secrets.put("kafka.ssl.truststore.password", "tpass-2");
+    secrets.put("kafka.sasl.jaas.config", "ScramLoginModule required username=\"u\" password=\"p-3\";");
+    secrets.put("spark.hadoop.fs.azure.account.key.acct.dfs.core.windows.net", "azure-key-4");
+    secrets.put("spark.hadoop.fs.s3a.secret.key", "s3-secret-5");
+    secrets.put("spark.hadoop.fs.s3a.access.key", "AKIA-6");
+    secrets.put("spark.hadoop.fs.s3a.session.token", "session-7");
+    secrets.put("spark.authenticate.secret", "spark-secret-8");
+    secrets.put("spark.hadoop.fs.gs.auth.service.account.json.keyfile", "/keys/gcs-9.json");
+    secrets.put("spark.hadoop.google.cloud.auth.credentials", "gcs-credential-10");
+    String dump = KaminariConfig.load(null, secrets, Map.of()).dump();
+    secrets.forEach((k, v) -> assertThat(dump).as(k).contains(k + ": ****").doesNotContain(v));
+    assertThat(KaminariConfig.load(null, Map.of("kafka.security.protocol", "SASL_SSL"), Map.of()).dump())
+        .contains("kafka.security.protocol: SASL_SSL");
+  }
+
+  /** A Kubernetes Secret volume: one file per key, plus the {@code ..data} links Kubernetes keeps beside them. */
+  @Test
+  void secretsDirectorySetsKeysAboveTheFileAndBelowFlags() throws Exception {
+    Path secrets = Files.createDirectories(dir.resolve("secrets"));
+    Path data = Files.createDirectories(secrets.resolve("..2024_05_01_00_00_00.123"));
+    Files.writeString(data.resolve("kafka.sasl.jaas.config"), "PlainLoginModule required password=\"s\";\n");
+    Files.writeString(data.resolve("kafka.security.protocol"), "SASL_SSL");
+    Files.createSymbolicLink(secrets.resolve("..data"), data.getFileName());
+    Files.createSymbolicLink(secrets.resolve("kafka.sasl.jaas.config"), Path.of("..data/kafka.sasl.jaas.config"));
+    Files.createSymbolicLink(secrets.resolve("kafka.security.protocol"), Path.of("..data/kafka.security.protocol"));
+    Path file = dir.resolve("k.yaml");
+    Files.writeString(file, "kafka.security.protocol: PLAINTEXT\n");
+    Map<String, String> env = Map.of(KaminariConfig.SECRETS_DIR_ENV, secrets.toString());
+
+    KaminariConfig c = KaminariConfig.load(file, Map.of(), env);
+    assertThat(c.passThrough(Settings.KAFKA_PREFIX))
+        .containsEntry("kafka.sasl.jaas.config", "PlainLoginModule required password=\"s\";")
+        .containsEntry("kafka.security.protocol", "SASL_SSL");
+    assertThat(c.dump()).contains("kafka.sasl.jaas.config: ****    # secret file " + secrets)
+        .doesNotContain("password=");
+    assertThat(KaminariConfig.load(file, Map.of("kafka.security.protocol", "SSL"), env)
+        .passThrough(Settings.KAFKA_PREFIX)).containsEntry("kafka.security.protocol", "SSL");
+
+    Files.writeString(secrets.resolve("kafka-sasl-jaas-config"), "x");
+    assertThatThrownBy(() -> KaminariConfig.load(null, Map.of(), env)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("unknown configuration key 'kafka-sasl-jaas-config' (from secret file");
+    assertThatThrownBy(() -> KaminariConfig.load(null, Map.of(),
+        Map.of(KaminariConfig.SECRETS_DIR_ENV, dir.resolve("absent").toString())))
+        .hasMessageContaining("is not a directory");
+  }
+
   @Test
   void everyKeyIsDumpedWithItsDoc() {
     String dump = KaminariConfig.defaults().dump();
