@@ -176,6 +176,12 @@ public record EvaluationDataset(
       }
     }
     List<Label> labels = new ArrayList<>(LabelWriter.labels(labelled, window));
+    for (Label l : mix.labels()) {
+      if (l.windowStart().isBefore(testFrom) || !l.windowStart().isBefore(testTo)) {
+        throw new IllegalStateException(name + ": a capture copy of " + l.victim() + " has records in the window of "
+            + l.windowStart() + ", outside the test range " + testFrom + ".." + testTo + ": insert it earlier");
+      }
+    }
     labels.addAll(mix.labels());
     labels.sort(Comparator.comparing(Label::windowStart));
     Path labelsFile = dir.resolve(LABELS);
