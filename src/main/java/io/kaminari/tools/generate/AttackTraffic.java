@@ -11,7 +11,9 @@ import java.util.SplittableRandom;
  * reflection sends responses to random victim ports (62,591 distinct ports in 072a16f4) with the service's typical
  * amplified size: DNS ANY ~1,450-byte fragments, NTP monlist 468-byte packets up to 100 per reply, memcached and CLDAP
  * ~1,400, chargen ~1,000, SNMP GetBulk ~1,300, SSDP ~320. A port scan is one SYN of 44 bytes (nmap's -sS probe) per
- * port from one fixed source port.
+ * port from one fixed source port. The carpet kinds have the shape of their single-victim kind, with the k-th flow going
+ * to destination {@code k mod victims}: each destination gets every victims-th slot, so its rate is the attack's rate
+ * divided by the number of victims, evenly spaced, never a random clump.
  */
 final class AttackTraffic {
   /** A multiplier coprime to 65535, so the scan visits every port 1..65535 once before repeating, in shuffled order. */
@@ -21,8 +23,8 @@ final class AttackTraffic {
   private final AttackTally tally;
   private final SplittableRandom rng;
   private final int[] sources;
-  private final int victim;
-  private final int exporter;
+  private final int[] victims;
+  private final int[] exporters;
   private final long total;
   private final long startMillis;
   private final long durationMillis;
@@ -35,8 +37,11 @@ final class AttackTraffic {
     this.spec = spec;
     this.tally = new AttackTally(spec);
     this.rng = rng;
-    this.victim = Ipv4.parse(spec.victim(), "attack victim");
-    this.exporter = (victim >>> 8) % PmacctWriter.EXPORTERS;
+    this.victims = spec.destinations().stream().mapToInt(v -> Ipv4.parse(v, "attack victim")).toArray();
+    this.exporters = new int[victims.length];
+    for (int i = 0; i < victims.length; i++) {
+      exporters[i] = (victims[i] >>> 8) % PmacctWriter.EXPORTERS;
+    }
     this.total = spec.totalFlows();
     this.startMillis = spec.start().toEpochMilli();
     this.durationMillis = spec.duration().toMillis();
@@ -46,9 +51,9 @@ final class AttackTraffic {
     }
     this.scanSourcePort = 40_000 + rng.nextInt(20_000);
     int[] profile = switch (spec.kind()) {
-      case SYN_FLOOD -> new int[] {40, 3};
+      case SYN_FLOOD, CARPET_SYN_FLOOD -> new int[] {40, 3};
       case PORT_SCAN -> new int[] {44, 1};
-      case UDP_REFLECTION -> switch (spec.port()) {
+      case UDP_REFLECTION, CARPET_REFLECTION -> switch (spec.port()) {
         case 19 -> new int[] {1_000, 10};
         case 53 -> new int[] {1_450, 8};
         case 123 -> new int[] {468, 100};
@@ -57,6 +62,7 @@ final class AttackTraffic {
         case 1900 -> new int[] {320, 10};
         default -> throw new IllegalStateException("no reflection profile for port " + spec.port());
       };
+      case PORT_SHIFT, REAL_CAPTURE -> throw new IllegalArgumentException(spec.kind() + " is not generated as flows");
     };
     this.packetBytes = profile[0];
     this.maxPackets = profile[1];
@@ -91,11 +97,12 @@ final class AttackTraffic {
       PendingFlow f = queue.obtain();
       f.srcText = null;
       f.dstText = null;
-      f.dstV4 = victim;
-      f.exporter = exporter;
+      int to = (int) (k % victims.length);
+      f.dstV4 = victims[to];
+      f.exporter = exporters[to];
       long flowMillis = 0;
       switch (spec.kind()) {
-        case SYN_FLOOD -> {
+        case SYN_FLOOD, CARPET_SYN_FLOOD -> {
           f.srcV4 = sources[rng.nextInt(sources.length)];
           f.portSrc = 1024 + rng.nextInt(64_512);
           f.portDst = spec.port();
@@ -105,7 +112,7 @@ final class AttackTraffic {
           f.bytes = f.packets * (packetBytes + (rng.nextBoolean() ? 0 : 20)); // bare header, or with TCP options
           flowMillis = f.packets == 1 ? 0 : f.packets == 2 ? 1000 : 3000;
         }
-        case UDP_REFLECTION -> {
+        case UDP_REFLECTION, CARPET_REFLECTION -> {
           f.srcV4 = sources[rng.nextInt(sources.length)];
           f.portSrc = spec.port();
           f.portDst = 1024 + rng.nextInt(64_512);
@@ -124,6 +131,7 @@ final class AttackTraffic {
           f.packets = 1;
           f.bytes = packetBytes;
         }
+        case PORT_SHIFT, REAL_CAPTURE -> throw new IllegalStateException("unreachable: rejected by the constructor");
       }
       f.setTimes(start, flowMillis, rng);
       tally.count(f.startMicros);

@@ -1,5 +1,6 @@
 package io.kaminari.tools.generate;
 
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -10,6 +11,9 @@ import java.util.SplittableRandom;
  * about 5% of sessions are IPv6. Replies come from the service port to the client's ephemeral port, which is what
  * puts 80, 443, 53, 25 among the top source ports as well as the top destination ports. The fixed-port applications
  * (game consoles, VoIP, P2P) reproduce the remaining top source ports of the seed talk (4010, 4610, 3379, 1024, ...).
+ *
+ * <p>A {@link PortShift} may report a web session on another port; it changes nothing else, and draws nothing from
+ * this stream.
  */
 final class BenignTraffic {
   /** Share of sessions on IPv6, in percent. */
@@ -70,6 +74,19 @@ final class BenignTraffic {
   private static final int[] SERVER_PREFIXES = {
       0xC6336400, 0xCB007100, 0xC0000200, 0xC6120100, 0xC6120200, 0xC6120300, 0xC6120400, 0xC6120500};
 
+  /**
+   * The IPv4 address of benign server {@code j}, in server prefix {@code j mod 8}; it carries benign traffic when
+   * {@code j < serverCount(benignHosts)}.
+   */
+  static String serverAddress(int j) {
+    return Ipv4.format(SERVER_PREFIXES[j % SERVER_PREFIXES.length] | (j / SERVER_PREFIXES.length + 1));
+  }
+
+  /** How many benign servers there are for {@code benignHosts} client hosts. */
+  static int serverCount(int benignHosts) {
+    return Math.max(SERVER_PREFIXES.length * 2, Math.min(benignHosts / 20, SERVER_PREFIXES.length * 254));
+  }
+
   private static Service tcp(int port, int weight, double reqPackets, int reqBytes, double replyPackets, int replyBytes,
       double meanMillis) {
     return new Service(port, PendingFlow.TCP, weight, false, 97, reqPackets, reqBytes, replyPackets, replyBytes,
@@ -88,15 +105,18 @@ final class BenignTraffic {
   private final byte[][] clientV4;
   private final byte[][] clientV6;
   private final byte[][] serverV4;
+  private final int[] serverV4Int;
   private final byte[][] serverV6;
+  private final List<PortShift> shifts;
   private final byte[] serviceByDraw;
   private final int[] requestFlagsByDraw = table(REQUEST_FLAGS);
   private final int[] replyFlagsByDraw = table(REPLY_FLAGS);
   private double cumulativeWeight;
   private long generated;
 
-  BenignTraffic(GeneratorConfig config, SplittableRandom rng) {
+  BenignTraffic(GeneratorConfig config, SplittableRandom rng, List<PortShift> shifts) {
     this.rng = rng;
+    this.shifts = List.copyOf(shifts);
     this.totalFlows = config.benignFlows();
     long first = config.start().getEpochSecond();
     long end = config.end().getEpochSecond();
@@ -114,13 +134,15 @@ final class BenignTraffic {
       clientV4[i] = AsciiBuffer.ascii("10." + (prefix + 1) + "." + host / 254 + "." + (host % 254 + 1));
       clientV6[i] = AsciiBuffer.ascii("2001:db8:" + (prefix + 1) + "::" + v6Suffix(host + 1));
     }
-    int servers = Math.max(SERVER_PREFIXES.length * 2, Math.min(clients / 20, SERVER_PREFIXES.length * 254));
+    int servers = serverCount(clients);
     serverV4 = new byte[servers][];
+    serverV4Int = new int[servers];
     serverV6 = new byte[servers][];
     for (int j = 0; j < servers; j++) {
       int prefix = j % SERVER_PREFIXES.length;
       int host = j / SERVER_PREFIXES.length + 1;
-      serverV4[j] = AsciiBuffer.ascii(Ipv4.format(SERVER_PREFIXES[prefix] | host));
+      serverV4Int[j] = SERVER_PREFIXES[prefix] | host;
+      serverV4[j] = AsciiBuffer.ascii(serverAddress(j));
       serverV6[j] = AsciiBuffer.ascii("2001:db8:ff0" + prefix + "::" + Integer.toHexString(host));
     }
     int weights = 0;
@@ -189,10 +211,19 @@ final class BenignTraffic {
     boolean tcp = svc.proto == PendingFlow.TCP;
     boolean icmp = svc.proto == PendingFlow.ICMP;
     int ephemeral = icmp ? 0 : ephemeralPort();
-    int servicePort = svc.port;
 
     int requestFlags = tcp ? requestFlagsByDraw[rng.nextInt(requestFlagsByDraw.length)] : 0;
     long startMillis = second * 1000 + rng.nextInt(1000);
+    int servicePort = svc.port;
+    PortShift shift = null;
+    for (PortShift s : shifts) {
+      int moved = s.moveTo(svc.port, v6, serverV4Int[server], startMillis);
+      if (moved >= 0) {
+        servicePort = moved;
+        shift = s;
+        break;
+      }
+    }
     PendingFlow request = queue.obtain();
     request.srcText = clientAddr;
     request.dstText = serverAddr;
@@ -217,6 +248,9 @@ final class BenignTraffic {
     request.tcpFlags = requestFlags;
     request.setTimes(startMillis, durationMillis, rng);
     queue.add(request);
+    if (shift != null) {
+      shift.count(request.startMicros);
+    }
 
     if (!replyAllowed || rng.nextInt(100) >= svc.replyPercent || (requestFlags == SYN_ONLY && rng.nextBoolean())) {
       return 1;
@@ -243,6 +277,9 @@ final class BenignTraffic {
     }
     reply.setTimes(startMillis + 1 + rng.nextInt(80), replyDuration, rng);
     queue.add(reply);
+    if (shift != null) {
+      shift.count(reply.startMicros);
+    }
     return 2;
   }
 

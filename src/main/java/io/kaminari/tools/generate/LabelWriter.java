@@ -29,12 +29,20 @@ public final class LabelWriter {
 
   /** Labels ordered by window start, then by the attacks' order in the config; a window may carry 0 flows. */
   public static List<Label> labels(GenerationResult result, Duration window) {
+    return labels(result.attacks(), window);
+  }
+
+  /**
+   * Labels of the given attacks only (say, those of a test range, leaving the others unlabelled), ordered as
+   * {@link #labels(GenerationResult, Duration)} orders them.
+   */
+  public static List<Label> labels(List<AttackTally> tallies, Duration window) {
     if (window.isNegative() || window.isZero() || window.getNano() != 0) {
       throw new IllegalArgumentException("label window must be positive whole seconds, got " + window);
     }
     long size = window.getSeconds();
     List<Label> labels = new ArrayList<>();
-    for (AttackTally tally : result.attacks()) {
+    for (AttackTally tally : tallies) {
       AttackSpec spec = tally.spec();
       long first = Math.floorDiv(spec.start().getEpochSecond(), size) * size;
       for (long w = first; Instant.ofEpochSecond(w).isBefore(spec.end()); w += size) {

@@ -18,7 +18,8 @@ import java.util.SplittableRandom;
  * <p>Time advances one second of timestamp_start at a time; each second's flows wait in an {@link ArrivalQueue} until
  * no later flow can arrive before them. Benign traffic and each attack draw from their own random streams, split from
  * the seed in a fixed order, so adding an attack leaves the benign records unchanged but for their
- * export_proto_seqno, which also counts the attack's export packets.
+ * export_proto_seqno, which also counts the attack's export packets. A {@link AttackKind#PORT_SHIFT} is the exception by
+ * design: it adds no records but reports some benign web sessions on other ports.
  */
 public final class TrafficGenerator {
   private final GeneratorConfig config;
@@ -30,11 +31,22 @@ public final class TrafficGenerator {
   /** Generates everything into {@code sink}; the caller owns and closes the sink. */
   public GenerationResult run(FlowSink sink) throws IOException {
     SplittableRandom root = new SplittableRandom(config.seed());
-    BenignTraffic benign = new BenignTraffic(config, root.split());
+    SplittableRandom benignRng = root.split();
     List<AttackTraffic> attacks = new ArrayList<>();
+    List<PortShift> shifts = new ArrayList<>();
+    List<AttackTally> tallies = new ArrayList<>();
     for (AttackSpec spec : config.attacks()) {
-      attacks.add(new AttackTraffic(spec, root.split()));
+      if (spec.kind() == AttackKind.PORT_SHIFT) {
+        PortShift shift = new PortShift(spec, root.split());
+        shifts.add(shift);
+        tallies.add(shift.tally());
+      } else {
+        AttackTraffic attack = new AttackTraffic(spec, root.split());
+        attacks.add(attack);
+        tallies.add(attack.tally());
+      }
     }
+    BenignTraffic benign = new BenignTraffic(config, benignRng, shifts);
     long first = config.start().getEpochSecond();
     long end = config.end().getEpochSecond();
     ArrivalQueue queue = new ArrivalQueue(first);
@@ -54,7 +66,7 @@ public final class TrafficGenerator {
         writer.flows(),
         writer.markers(),
         writer.messages(),
-        attacks.stream().map(AttackTraffic::tally).toList(),
+        tallies,
         any ? Instant.EPOCH.plus(writer.firstStartMicros(), ChronoUnit.MICROS) : null,
         any ? Instant.EPOCH.plus(writer.lastArrivalMicros(), ChronoUnit.MICROS) : null);
   }
