@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -232,6 +233,59 @@ abstract class AbstractModelRegistryContract {
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason()).contains("feature spec differs");
     assertThat(registry.promote(NAME, 2, ModelRef.CHAMPION, true, 0.05).moved()).isTrue();
+  }
+
+  /**
+   * Two promoters race for one alias, round after round: a better (val_loss 0.3) and a worse (0.4) candidate, both
+   * better than the incumbent (0.5), margin 0. In either order the gate ends at the better one (worse first: the better
+   * one still passes; better first: the worse one is refused), so a worse final champion, or a history whose entries
+   * were not decided against the alias as the previous entry left it, means a promotion was decided on a stale alias.
+   */
+  @Test
+  void concurrentPromotionsAreDecidedAgainstTheAliasAtCommitTime() throws Exception {
+    publish(3, 0.5, 0.3, 0.4); // 1: incumbent, 2: better candidate, 3: worse candidate
+    int rounds = 20;
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<String> failures = new ArrayList<>();
+    try {
+      for (int r = 0; r < rounds; r++) {
+        String alias = "race-" + r;
+        assertThat(registry.promote(NAME, 1, alias, false, 0.0).moved()).isTrue();
+        CyclicBarrier start = new CyclicBarrier(2);
+        List<Future<PromotionDecision>> racers = new ArrayList<>();
+        for (int candidate : r % 2 == 0 ? new int[] {2, 3} : new int[] {3, 2}) {
+          racers.add(pool.submit(() -> {
+            start.await(30, TimeUnit.SECONDS);
+            return registry.promote(NAME, candidate, alias, false, 0.0);
+          }));
+        }
+        double bestAccepted = Double.MAX_VALUE;
+        for (Future<PromotionDecision> f : racers) {
+          PromotionDecision d = f.get(120, TimeUnit.SECONDS);
+          if (d.allowed()) bestAccepted = Math.min(bestAccepted, d.candidateValLoss());
+        }
+        int champion = registry.resolve(ModelRef.alias(NAME, alias));
+        double championLoss = registry.manifest(NAME, champion).valLoss();
+        if (championLoss > bestAccepted) {
+          failures.add(alias + ": champion " + champion + " (val_loss " + championLoss + ") is worse than an accepted "
+              + "candidate (val_loss " + bestAccepted + ")");
+        }
+        Integer state = null;
+        for (AliasEvent e : registry.history(NAME, alias)) {
+          if (!java.util.Objects.equals(e.from(), state)) {
+            failures.add(alias + ": '" + e.summary() + "' was decided against " + e.from() + " but the alias was at "
+                + state);
+          }
+          if (e.moved()) state = e.to();
+        }
+        if (state == null || state != champion) {
+          failures.add(alias + ": the history ends at " + state + " but the alias points at " + champion);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(failures).as("rounds decided on a stale alias, of " + rounds).isEmpty();
   }
 
   @Test
