@@ -289,6 +289,68 @@ abstract class AbstractModelRegistryContract {
   }
 
   @Test
+  void theAliasIsItsNewestHistoryEntryAndTheAliasFileOnlyAMirror() throws IOException {
+    publish(3, 0.3, 0.2, 0.1);
+    registry.promote(NAME, 1, ModelRef.CHAMPION, false, 0.05);
+    registry.promote(NAME, 2, ModelRef.CHAMPION, false, 0.05);
+    assertThat(registry.history(NAME, ModelRef.CHAMPION)).extracting(AliasEvent::seq).containsExactly(1L, 2L);
+    assertThat(new String(readRaw(NAME + "/aliases/champion"), StandardCharsets.UTF_8)).isEqualTo("2\n");
+    assertThat(new String(readRaw(NAME + "/aliases/latest"), StandardCharsets.UTF_8)).isEqualTo("3\n");
+
+    // A stale mirror (a crashed or out-of-order writer) decides nothing: the log does.
+    writeRaw(NAME + "/aliases/champion", "1\n".getBytes(StandardCharsets.UTF_8));
+    assertThat(registry.resolve(ModelRef.alias(NAME, ModelRef.CHAMPION))).isEqualTo(2);
+    assertThat(registry.aliasStamp(NAME, ModelRef.CHAMPION).version()).isEqualTo(2);
+    assertThat(registry.aliases(NAME)).isEqualTo(Map.of(ModelRef.LATEST, 3, ModelRef.CHAMPION, 2));
+    PromotionDecision d = registry.promote(NAME, 3, ModelRef.CHAMPION, false, 0.05);
+    assertThat(d.current()).isEqualTo(2);
+    assertThat(new String(readRaw(NAME + "/aliases/champion"), StandardCharsets.UTF_8)).isEqualTo("3\n");
+
+    // A refusal is an entry too, and the alias stays where the previous entry left it.
+    assertThat(registry.promote(NAME, 1, ModelRef.CHAMPION, false, 0.05).allowed()).isFalse();
+    AliasStamp stamp = registry.aliasStamp(NAME, ModelRef.CHAMPION);
+    assertThat(stamp.version()).isEqualTo(3);
+    assertThat(registry.history(NAME, ModelRef.CHAMPION)).extracting(AliasEvent::seq, AliasEvent::target)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, 1), org.assertj.core.groups.Tuple.tuple(2L, 2),
+            org.assertj.core.groups.Tuple.tuple(3L, 3), org.assertj.core.groups.Tuple.tuple(4L, 3));
+  }
+
+  /**
+   * A registry written before the alias log: alias files hold the versions, history entries have no seq (and may not
+   * agree with the alias files). It is read as it was, and its first new decision starts from the alias file.
+   */
+  @Test
+  void aRegistryInTheLayoutBeforeTheAliasLogIsReadAndMigratedLazily() throws IOException {
+    publish(3, 0.3, 0.2, 0.1);
+    rawFs().delete(path(NAME + "/history"), true);
+    writeRaw(NAME + "/aliases/latest", "3\n".getBytes(StandardCharsets.UTF_8));
+    writeRaw(NAME + "/aliases/champion", "1\n".getBytes(StandardCharsets.UTF_8));
+    writeRaw(NAME + "/history/champion/0000000001.json", ("{\"time\":\"2024-05-09T10:00:00Z\",\"alias\":\"champion\","
+        + "\"action\":\"promote\",\"from\":null,\"to\":1,\"moved\":true,\"reason\":\"no current champion\","
+        + "\"actor\":\"old\"}").getBytes(StandardCharsets.UTF_8));
+
+    assertThat(registry.aliases(NAME)).isEqualTo(Map.of(ModelRef.LATEST, 3, ModelRef.CHAMPION, 1));
+    assertThat(registry.resolve(ModelRef.alias(NAME, ModelRef.CHAMPION))).isEqualTo(1);
+    assertThat(registry.aliasStamp(NAME, ModelRef.CHAMPION).version()).isEqualTo(1);
+    assertThat(registry.history(NAME, ModelRef.CHAMPION)).singleElement()
+        .satisfies(e -> assertThat(e.seq()).isNull()).satisfies(e -> assertThat(e.target()).isEqualTo(1));
+
+    PromotionDecision d = registry.promote(NAME, 2, ModelRef.CHAMPION, false, 0.05);
+    assertThat(d.current()).isEqualTo(1);
+    assertThat(d.moved()).isTrue();
+    assertThat(registry.history(NAME, ModelRef.CHAMPION)).extracting(AliasEvent::seq, AliasEvent::from, AliasEvent::to)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(null, null, 1),
+            org.assertj.core.groups.Tuple.tuple(2L, 1, 2));
+    assertThat(registry.resolve(ModelRef.alias(NAME, ModelRef.CHAMPION))).isEqualTo(2);
+    assertThat(registry.rollback(NAME, ModelRef.CHAMPION).to()).isEqualTo(1);
+
+    // latest had no history at all: the next publish starts its log from the alias file.
+    registry.publish(NAME, modelDir(4), draft(NAME, 0.1, 4));
+    assertThat(registry.history(NAME, ModelRef.LATEST)).extracting(AliasEvent::seq, AliasEvent::from, AliasEvent::to)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, 3, 4));
+  }
+
+  @Test
   void rollbackWalksBackThroughMovesAndStopsAtTheStart() throws IOException {
     publish(3, 0.3, 0.2, 0.1);
     for (int v = 1; v <= 3; v++) registry.promote(NAME, v, ModelRef.CHAMPION, false, 0.05);
