@@ -39,8 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The registry's contract, run unchanged on every file system (subclasses give a fresh root per test): numbering,
- * concurrent publishers, aliases and their history, the promotion gate, rollback, gc, and refusal of corrupt or
- * incompatible artifacts. Param files are a few random bytes; no DJL is needed.
+ * concurrent publishers, aliases and their history (including racing promotions and the layout before the alias log),
+ * the promotion gate, rollback, gc, and refusal of corrupt or incompatible artifacts. Param files are a few random
+ * bytes; no DJL is needed.
  */
 abstract class AbstractModelRegistryContract {
   static final String NAME = "flow-ae";
