@@ -67,7 +67,7 @@ public final class Settings {
       "the registry reference the scorer follows (flag --model): name@alias is polled and hot-reloaded, name/N is fixed",
       s -> s);
   public static final ConfigKey<Duration> SCORER_MODEL_POLL = key("scorer.model-poll-interval", "30s",
-      "how often the scorer checks the model alias for a new version (one status call and a tiny read)",
+      "how often the scorer checks the model alias for a new version (one listing and a tiny read)",
       Durations::parse);
   public static final ConfigKey<Duration> SCORER_ALLOWED_LATENESS = key("scorer.allowed-lateness", "60s",
       "event-time watermark = max event time seen - this; a window closes (and is scored once) when the watermark"

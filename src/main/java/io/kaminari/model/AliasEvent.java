@@ -11,10 +11,16 @@ import java.time.Instant;
  *
  * <p>{@code from} is null when the alias did not exist before. Actions: {@link #PUBLISH}, {@link #PROMOTE},
  * {@link #FORCE}, {@link #ROLLBACK}, {@link #REFUSED}, {@link #UNCHANGED}.
+ *
+ * <p>{@code seq} is the entry's number in the alias's history. Entry {@code seq} was decided against the alias exactly as
+ * entry {@code seq - 1} left it (the registry commits a decision by claiming the name of the next entry, see
+ * docs/models.md), so {@code from} is the alias's target before this entry and {@link #target()} after it. It is null
+ * on entries written before the registry committed by compare-and-set; those recorded what their writer saw.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
-@JsonPropertyOrder({"time", "alias", "action", "from", "to", "moved", "reason", "actor"})
+@JsonPropertyOrder({"seq", "time", "alias", "action", "from", "to", "moved", "reason", "actor"})
 public record AliasEvent(
+    @JsonProperty("seq") Long seq,
     @JsonProperty("time") Instant time,
     @JsonProperty("alias") String alias,
     @JsonProperty("action") String action,
@@ -36,6 +42,11 @@ public record AliasEvent(
   public static final String REFUSED = "refused";
   /** Not moved: the alias already pointed at the candidate. */
   public static final String UNCHANGED = "unchanged";
+
+  /** The version the alias points at after this entry: {@code to} if it moved, else {@code from} (null: no alias). */
+  public Integer target() {
+    return moved ? Integer.valueOf(to) : from;
+  }
 
   /** One readable line, as {@code kaminari models show} prints it. */
   public String summary() {

@@ -21,6 +21,11 @@ public record PromotionDecision(
     boolean moved,
     String reason) {
 
+  /** The {@link AliasEvent} action that records this decision. */
+  public String action() {
+    return moved ? (forced ? AliasEvent.FORCE : AliasEvent.PROMOTE) : allowed ? AliasEvent.UNCHANGED : AliasEvent.REFUSED;
+  }
+
   /** One readable line, as the CLI prints it. */
   public String summary() {
     return (allowed ? (forced ? "FORCED" : "ALLOWED") : "REFUSED") + ": " + name + "@" + alias + " "

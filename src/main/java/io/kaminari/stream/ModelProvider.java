@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows a registry reference and offers each new, validated version to the scorer loop through {@link #take()}.
  *
- * <p>For {@code name@alias} it polls {@link ModelRegistry#aliasStamp} (one status call, one tiny read) every interval
+ * <p>For {@code name@alias} it polls {@link ModelRegistry#aliasStamp} (one listing, one tiny read) every interval
  * on a daemon thread. When the stamp changes it copies the version, checks its SHA-256 sums and manifest (registry),
  * loads it and runs a test inference ({@link ScoringModel#load}), all off the scoring thread. A version that fails is
  * logged, counted in {@code reload_failures} and not retried until the alias moves again: retrying a broken artifact

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -38,8 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The registry's contract, run unchanged on every file system (subclasses give a fresh root per test): numbering,
- * concurrent publishers, aliases and their history, the promotion gate, rollback, gc, and refusal of corrupt or
- * incompatible artifacts. Param files are a few random bytes; no DJL is needed.
+ * concurrent publishers, aliases and their history (including racing promotions and the layout before the alias log),
+ * the promotion gate, rollback, gc, and refusal of corrupt or incompatible artifacts. Param files are a few random
+ * bytes; no DJL is needed.
  */
 abstract class AbstractModelRegistryContract {
   static final String NAME = "flow-ae";
@@ -232,6 +234,121 @@ abstract class AbstractModelRegistryContract {
     assertThat(d.allowed()).isFalse();
     assertThat(d.reason()).contains("feature spec differs");
     assertThat(registry.promote(NAME, 2, ModelRef.CHAMPION, true, 0.05).moved()).isTrue();
+  }
+
+  /**
+   * Two promoters race for one alias, round after round: a better (val_loss 0.3) and a worse (0.4) candidate, both
+   * better than the incumbent (0.5), margin 0. In either order the gate ends at the better one (worse first: the better
+   * one still passes; better first: the worse one is refused), so a worse final champion, or a history whose entries
+   * were not decided against the alias as the previous entry left it, means a promotion was decided on a stale alias.
+   */
+  @Test
+  void concurrentPromotionsAreDecidedAgainstTheAliasAtCommitTime() throws Exception {
+    publish(3, 0.5, 0.3, 0.4); // 1: incumbent, 2: better candidate, 3: worse candidate
+    int rounds = 20;
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    List<String> failures = new ArrayList<>();
+    try {
+      for (int r = 0; r < rounds; r++) {
+        String alias = "race-" + r;
+        assertThat(registry.promote(NAME, 1, alias, false, 0.0).moved()).isTrue();
+        CyclicBarrier start = new CyclicBarrier(2);
+        List<Future<PromotionDecision>> racers = new ArrayList<>();
+        for (int candidate : r % 2 == 0 ? new int[] {2, 3} : new int[] {3, 2}) {
+          racers.add(pool.submit(() -> {
+            start.await(30, TimeUnit.SECONDS);
+            return registry.promote(NAME, candidate, alias, false, 0.0);
+          }));
+        }
+        double bestAccepted = Double.MAX_VALUE;
+        for (Future<PromotionDecision> f : racers) {
+          PromotionDecision d = f.get(120, TimeUnit.SECONDS);
+          if (d.allowed()) bestAccepted = Math.min(bestAccepted, d.candidateValLoss());
+        }
+        int champion = registry.resolve(ModelRef.alias(NAME, alias));
+        double championLoss = registry.manifest(NAME, champion).valLoss();
+        if (championLoss > bestAccepted) {
+          failures.add(alias + ": champion " + champion + " (val_loss " + championLoss + ") is worse than an accepted "
+              + "candidate (val_loss " + bestAccepted + ")");
+        }
+        Integer state = null;
+        for (AliasEvent e : registry.history(NAME, alias)) {
+          if (!java.util.Objects.equals(e.from(), state)) {
+            failures.add(alias + ": '" + e.summary() + "' was decided against " + e.from() + " but the alias was at "
+                + state);
+          }
+          if (e.moved()) state = e.to();
+        }
+        if (state == null || state != champion) {
+          failures.add(alias + ": the history ends at " + state + " but the alias points at " + champion);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(failures).as("rounds decided on a stale alias, of " + rounds).isEmpty();
+  }
+
+  @Test
+  void theAliasIsItsNewestHistoryEntryAndTheAliasFileOnlyAMirror() throws IOException {
+    publish(3, 0.3, 0.2, 0.1);
+    registry.promote(NAME, 1, ModelRef.CHAMPION, false, 0.05);
+    registry.promote(NAME, 2, ModelRef.CHAMPION, false, 0.05);
+    assertThat(registry.history(NAME, ModelRef.CHAMPION)).extracting(AliasEvent::seq).containsExactly(1L, 2L);
+    assertThat(new String(readRaw(NAME + "/aliases/champion"), StandardCharsets.UTF_8)).isEqualTo("2\n");
+    assertThat(new String(readRaw(NAME + "/aliases/latest"), StandardCharsets.UTF_8)).isEqualTo("3\n");
+
+    // A stale mirror (a crashed or out-of-order writer) decides nothing: the log does.
+    writeRaw(NAME + "/aliases/champion", "1\n".getBytes(StandardCharsets.UTF_8));
+    assertThat(registry.resolve(ModelRef.alias(NAME, ModelRef.CHAMPION))).isEqualTo(2);
+    assertThat(registry.aliasStamp(NAME, ModelRef.CHAMPION).version()).isEqualTo(2);
+    assertThat(registry.aliases(NAME)).isEqualTo(Map.of(ModelRef.LATEST, 3, ModelRef.CHAMPION, 2));
+    PromotionDecision d = registry.promote(NAME, 3, ModelRef.CHAMPION, false, 0.05);
+    assertThat(d.current()).isEqualTo(2);
+    assertThat(new String(readRaw(NAME + "/aliases/champion"), StandardCharsets.UTF_8)).isEqualTo("3\n");
+
+    // A refusal is an entry too, and the alias stays where the previous entry left it.
+    assertThat(registry.promote(NAME, 1, ModelRef.CHAMPION, false, 0.05).allowed()).isFalse();
+    AliasStamp stamp = registry.aliasStamp(NAME, ModelRef.CHAMPION);
+    assertThat(stamp.version()).isEqualTo(3);
+    assertThat(registry.history(NAME, ModelRef.CHAMPION)).extracting(AliasEvent::seq, AliasEvent::target)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, 1), org.assertj.core.groups.Tuple.tuple(2L, 2),
+            org.assertj.core.groups.Tuple.tuple(3L, 3), org.assertj.core.groups.Tuple.tuple(4L, 3));
+  }
+
+  /**
+   * A registry written before the alias log: alias files hold the versions, history entries have no seq (and may not
+   * agree with the alias files). It is read as it was, and its first new decision starts from the alias file.
+   */
+  @Test
+  void aRegistryInTheLayoutBeforeTheAliasLogIsReadAndMigratedLazily() throws IOException {
+    publish(3, 0.3, 0.2, 0.1);
+    rawFs().delete(path(NAME + "/history"), true);
+    writeRaw(NAME + "/aliases/latest", "3\n".getBytes(StandardCharsets.UTF_8));
+    writeRaw(NAME + "/aliases/champion", "1\n".getBytes(StandardCharsets.UTF_8));
+    writeRaw(NAME + "/history/champion/0000000001.json", ("{\"time\":\"2024-05-09T10:00:00Z\",\"alias\":\"champion\","
+        + "\"action\":\"promote\",\"from\":null,\"to\":1,\"moved\":true,\"reason\":\"no current champion\","
+        + "\"actor\":\"old\"}").getBytes(StandardCharsets.UTF_8));
+
+    assertThat(registry.aliases(NAME)).isEqualTo(Map.of(ModelRef.LATEST, 3, ModelRef.CHAMPION, 1));
+    assertThat(registry.resolve(ModelRef.alias(NAME, ModelRef.CHAMPION))).isEqualTo(1);
+    assertThat(registry.aliasStamp(NAME, ModelRef.CHAMPION).version()).isEqualTo(1);
+    assertThat(registry.history(NAME, ModelRef.CHAMPION)).singleElement()
+        .satisfies(e -> assertThat(e.seq()).isNull()).satisfies(e -> assertThat(e.target()).isEqualTo(1));
+
+    PromotionDecision d = registry.promote(NAME, 2, ModelRef.CHAMPION, false, 0.05);
+    assertThat(d.current()).isEqualTo(1);
+    assertThat(d.moved()).isTrue();
+    assertThat(registry.history(NAME, ModelRef.CHAMPION)).extracting(AliasEvent::seq, AliasEvent::from, AliasEvent::to)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(null, null, 1),
+            org.assertj.core.groups.Tuple.tuple(2L, 1, 2));
+    assertThat(registry.resolve(ModelRef.alias(NAME, ModelRef.CHAMPION))).isEqualTo(2);
+    assertThat(registry.rollback(NAME, ModelRef.CHAMPION).to()).isEqualTo(1);
+
+    // latest had no history at all: the next publish starts its log from the alias file.
+    registry.publish(NAME, modelDir(4), draft(NAME, 0.1, 4));
+    assertThat(registry.history(NAME, ModelRef.LATEST)).extracting(AliasEvent::seq, AliasEvent::from, AliasEvent::to)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, 3, 4));
   }
 
   @Test

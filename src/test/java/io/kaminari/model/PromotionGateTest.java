@@ -1,0 +1,149 @@
+package io.kaminari.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.Scope;
+import io.kaminari.model.PromotionGate.Candidate;
+import io.kaminari.model.PromotionGate.Current;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The promotion rule on manifests in memory: no registry, no files. */
+class PromotionGateTest {
+  private static final String CHAMPION = ModelRef.CHAMPION;
+
+  /** Version {@code version} of flow-ae with this val_loss, on {@code spec}. */
+  private static ModelManifest version(int version, double valLoss, FeatureSpec spec) {
+    return AbstractModelRegistryContract.draft("flow-ae", valLoss, version, spec)
+        .published(version, Instant.parse("2024-05-09T10:00:00Z"), Map.of("a.params", "0".repeat(64)));
+  }
+
+  private static ModelManifest version(int version, double valLoss) {
+    return version(version, valLoss, AbstractModelRegistryContract.SPEC);
+  }
+
+  @Test
+  void allowedWithinTheMarginWithTheNumbersCompared() {
+    PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(version(2, 0.104)),
+        Current.of(version(1, 0.100)), 0.05, false);
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.moved()).isTrue();
+    assertThat(d.forced()).isFalse();
+    assertThat(d.action()).isEqualTo(AliasEvent.PROMOTE);
+    assertThat(d.name()).isEqualTo("flow-ae");
+    assertThat(d.candidate()).isEqualTo(2);
+    assertThat(d.current()).isEqualTo(1);
+    assertThat(d.candidateValLoss()).isEqualTo(0.104);
+    assertThat(d.currentValLoss()).isEqualTo(0.100);
+    assertThat(d.margin()).isEqualTo(0.05);
+    assertThat(d.reason()).isEqualTo("val_loss 0.104 <= limit 0.105 = current champion 0.1 x (1 + margin 0.05)");
+    // The limit is inclusive: an equal loss passes with margin 0.
+    assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(version(2, 0.1)), Current.of(version(1, 0.1)), 0,
+        false).allowed()).isTrue();
+  }
+
+  @Test
+  void refusedBeyondTheMargin() {
+    PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.12)),
+        Current.of(version(2, 0.104)), 0.05, false);
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.moved()).isFalse();
+    assertThat(d.action()).isEqualTo(AliasEvent.REFUSED);
+    assertThat(d.currentValLoss()).isEqualTo(0.104);
+    assertThat(d.reason()).isEqualTo("val_loss 0.12 > limit 0.1092 = current champion 0.104 x (1 + margin 0.05)");
+    assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.1000001)), Current.of(version(2, 0.1)),
+        0, false).allowed()).isFalse();
+  }
+
+  @Test
+  void anotherFeatureSpecIsRefusedHoweverLowItsLoss() {
+    FeatureSpec other = FeatureSpec.seed(Scope.DST_PREFIX);
+    PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(version(2, 0.001, other)),
+        Current.of(version(1, 0.5)), 0.05, false);
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.currentValLoss()).isEqualTo(0.5);
+    assertThat(d.reason()).isEqualTo("feature spec differs from the current champion 1 (" + other.id() + " vs "
+        + AbstractModelRegistryContract.SPEC.id() + "): losses are not comparable");
+  }
+
+  @Test
+  void anAliasWithoutTargetTakesAnyVerifiedCandidate() {
+    PromotionDecision d = PromotionGate.decide("canary", Candidate.verified(version(4, 9.5)), Current.NONE, 0, false);
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.moved()).isTrue();
+    assertThat(d.current()).isNull();
+    assertThat(d.currentValLoss()).isNull();
+    assertThat(d.reason()).isEqualTo("no current canary; candidate val_loss 9.5");
+  }
+
+  @Test
+  void forceOverridesARefusalOfTheGate() {
+    PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.12)),
+        Current.of(version(2, 0.104)), 0.05, true);
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.forced()).isTrue();
+    assertThat(d.moved()).isTrue();
+    assertThat(d.action()).isEqualTo(AliasEvent.FORCE);
+    assertThat(d.reason()).isEqualTo("forced: val_loss 0.12 > limit 0.1092 = current champion 0.104 x (1 + margin 0.05)");
+    FeatureSpec other = FeatureSpec.seed(Scope.DST_PREFIX);
+    assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.1, other)), Current.of(version(2, 0.1)),
+        0.05, true).forced()).isTrue();
+    // Force is not needed, and not recorded, when the gate allows.
+    assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.1)), Current.of(version(2, 0.2)), 0,
+        true).forced()).isFalse();
+  }
+
+  @Test
+  void aCorruptCandidateIsRefusedEvenWhenForced() {
+    for (Current current : new Current[] {Current.NONE, Current.of(version(1, 0.5))}) {
+      PromotionDecision d = PromotionGate.decide(CHAMPION,
+          Candidate.corrupt(version(2, 0.1), "checksum mismatch for a.params in flow-ae/2: expected 00 got 41"),
+          current, 0.05, true);
+      assertThat(d.allowed()).isFalse();
+      assertThat(d.forced()).isFalse();
+      assertThat(d.moved()).isFalse();
+      assertThat(d.action()).isEqualTo(AliasEvent.REFUSED);
+      assertThat(d.reason())
+          .isEqualTo("candidate failed verification: checksum mismatch for a.params in flow-ae/2: expected 00 got 41");
+    }
+  }
+
+  @Test
+  void anUnreadableCurrentTargetIsRefusedUnlessForced() {
+    Current broken = Current.unreadable(1, "flow-ae/1 has no manifest.json; it cannot be used");
+    PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(version(2, 0.1)), broken, 0.05, false);
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.current()).isEqualTo(1);
+    assertThat(d.currentValLoss()).isNull();
+    assertThat(d.reason()).isEqualTo("the current champion 1 has an unreadable manifest (flow-ae/1 has no "
+        + "manifest.json; it cannot be used)");
+    assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(version(2, 0.1)), broken, 0.05, true).moved())
+        .isTrue();
+  }
+
+  @Test
+  void theCurrentTargetItselfIsAllowedButNothingMoves() {
+    ModelManifest v2 = version(2, 0.3);
+    PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(v2), Current.of(v2), 0, false);
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.moved()).isFalse();
+    assertThat(d.action()).isEqualTo(AliasEvent.UNCHANGED);
+    assertThat(d.reason()).isEqualTo("champion already points at 2");
+  }
+
+  @Test
+  void badInputIsAnError() {
+    Candidate c = Candidate.verified(version(2, 0.1));
+    Current cur = Current.of(version(1, 0.1));
+    for (double margin : new double[] {-0.01, Double.NaN, Double.POSITIVE_INFINITY}) {
+      assertThatThrownBy(() -> PromotionGate.decide(CHAMPION, c, cur, margin, false))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("margin must be a finite number >= 0");
+    }
+    assertThatThrownBy(() -> new Current(3, version(1, 0.1), null)).hasMessageContaining("is not version 3");
+    assertThatThrownBy(() -> new Current(3, null, null)).hasMessageContaining("or why it is unreadable");
+    assertThatThrownBy(() -> new Candidate(null, null)).hasMessageContaining("needs its manifest");
+  }
+}
