@@ -1,10 +1,14 @@
 package io.kaminari.features;
 
+import io.kaminari.flow.IpLiterals;
+
 /**
  * Parses an IPv4 or IPv6 literal by hand and renders its network prefix in canonical text ({@code 192.0.2.0/24},
  * {@code 2001:db8:1:2::/64}).
  *
- * <p>Hand-parsed because {@code InetAddress.getByName} would fall back to a DNS lookup on anything that is not a
+ * <p>What is an address is decided by {@link IpLiterals}, the grammar the flow parser checks addresses with, so that
+ * every flow the parser accepts has a prefix and nothing else does (no zone id, no leading zeros in IPv4 octets).
+ * Hand-parsed because {@code InetAddress.getByName} would fall back to a DNS lookup on anything that is not a
  * literal, which on a per-flow path is both slow and a correctness hazard. IPv4-mapped IPv6 addresses
  * ({@code ::ffff:a.b.c.d}) are keyed as the IPv4 address they carry, so one host gets one prefix whichever form an
  * exporter used.
@@ -13,14 +17,13 @@ final class IpPrefix {
   private IpPrefix() {}
 
   static String of(String ip, int ipv4PrefixLength, int ipv6PrefixLength) {
-    if (ip == null || ip.isEmpty()) {
+    if (!IpLiterals.isIpLiteral(ip)) {
       throw bad(ip);
     }
     if (ip.indexOf(':') < 0) {
       return ipv4Prefix(parseIpv4(ip, 0, ip.length()), ipv4PrefixLength);
     }
-    int zone = ip.indexOf('%');
-    int[] groups = parseIpv6(ip, zone < 0 ? ip.length() : zone);
+    int[] groups = parseIpv6(ip, ip.length());
     if (groups[0] == 0 && groups[1] == 0 && groups[2] == 0 && groups[3] == 0 && groups[4] == 0 && groups[5] == 0xffff) {
       return ipv4Prefix(groups[6] << 16 | groups[7], ipv4PrefixLength);
     }
