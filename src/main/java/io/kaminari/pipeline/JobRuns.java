@@ -1,7 +1,13 @@
 package io.kaminari.pipeline;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -32,13 +38,13 @@ public final class JobRuns {
       JobRun counts = body.execute(runId);
       JobRun done = new JobRun(runId, job, windowStart, windowEnd, started, Instant.now(), JobRun.SUCCEEDED,
           counts.inputRecords(), counts.inputObjects(), counts.outputRows(), counts.duplicates(), counts.rejected(),
-          counts.markers(), counts.message());
+          counts.markers(), counts.message(), counts.eventHours());
       append(spark, done);
       System.out.println(done.summary());
       return done;
     } catch (Exception | Error e) {
       JobRun failed = new JobRun(runId, job, windowStart, windowEnd, started, Instant.now(), JobRun.FAILED,
-          0, 0, 0, 0, 0, 0, String.valueOf(e));
+          0, 0, 0, 0, 0, 0, String.valueOf(e), null);
       try {
         append(spark, failed);
       } catch (RuntimeException logFailure) {
@@ -50,17 +56,41 @@ public final class JobRuns {
     }
   }
 
-  /** Counts only; the other fields are filled in by {@link #run}. */
+  /**
+   * Counts only; the other fields are filled in by {@link #run} (a job that writes event-hour partitions adds them with
+   * {@link JobRun#withEventHours}).
+   */
   public static JobRun counts(long inputRecords, long inputObjects, long outputRows, long duplicates, long rejected,
       long markers, String message) {
     return new JobRun(null, null, null, null, null, null, null, inputRecords, inputObjects, outputRows, duplicates,
-        rejected, markers, message);
+        rejected, markers, message, null);
+  }
+
+  /**
+   * The latest successful run of {@code job} whose window holds {@code hour} (the one that finished last), if any:
+   * with {@code job_runs} as the record of what each run wrote, what a later step must redo.
+   */
+  public static Optional<JobRun> lastSucceeded(SparkSession spark, String job, Hour hour) {
+    List<Row> rows = spark.table(Warehouse.JOB_RUNS)
+        .where(col("job").equalTo(job).and(col("status").equalTo(JobRun.SUCCEEDED))
+            .and(col("window_start").leq(lit(hour.start()))).and(col("window_end").gt(lit(hour.start()))))
+        .orderBy(col("finished").desc()).limit(1).collectAsList();
+    return rows.stream().findFirst().map(JobRuns::fromRow);
+  }
+
+  private static JobRun fromRow(Row r) {
+    List<String> hours = r.isNullAt(r.fieldIndex("event_hours")) ? null : r.getList(r.fieldIndex("event_hours"));
+    return new JobRun(r.getAs("run_id"), r.getAs("job"), r.getAs("window_start"), r.getAs("window_end"),
+        r.getAs("started"), r.getAs("finished"), r.getAs("status"), r.<Long>getAs("input_records"),
+        r.<Long>getAs("input_objects"), r.<Long>getAs("output_rows"), r.<Long>getAs("duplicates"),
+        r.<Long>getAs("rejected"), r.<Long>getAs("markers"), r.getAs("message"),
+        hours == null ? null : EventHours.ofStrings(hours));
   }
 
   private static void append(SparkSession spark, JobRun r) {
     Row row = RowFactory.create(r.runId(), r.job(), r.windowStart(), r.windowEnd(), r.started(), r.finished(),
         r.status(), r.inputRecords(), r.inputObjects(), r.outputRows(), r.duplicates(), r.rejected(), r.markers(),
-        r.message());
+        r.message(), r.eventHours() == null ? null : r.eventHours().strings());
     spark.createDataFrame(List.of(row), spark.table(Warehouse.JOB_RUNS).schema())
         .coalesce(1).write().insertInto(Warehouse.JOB_RUNS);
   }

@@ -18,6 +18,7 @@ import io.kaminari.flow.FlowSchema;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
+import io.kaminari.common.time.EventHours;
 import io.kaminari.pipeline.Warehouse;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.spark.FeaturesConfig;
@@ -75,7 +76,7 @@ public final class FeaturesBench {
     long started = System.nanoTime();
     for (Scope scope : Scope.values()) {
       FeatureSpec spec = FeatureSpec.seed(scope);
-      FeaturesConfig c = new FeaturesConfig(spec, DAY, DAY.plus(1, ChronoUnit.DAYS), DATABASE,
+      FeaturesConfig c = new FeaturesConfig(spec, EventHours.covering(DAY, DAY.plus(1, ChronoUnit.DAYS)), DATABASE,
           config.get(Settings.SHUFFLE_PARTITIONS));
       JobRun run = new FeaturesJob(spark, c).run();
       vectors += run.outputRows();
