@@ -116,9 +116,11 @@ public record EventHours(List<Hour> hours) {
         .collect(Collectors.joining(" OR "));
   }
 
-  /** The runs of hours, {@code [2024-05-01T09, 2024-05-01T11), [2024-05-01T14, 2024-05-01T15)}; "none" if empty. */
+  /** The hours by runs, first and last inclusive: {@code 2024-05-01T08,2024-05-01T10..2024-05-01T12}; "none" if empty. */
   @Override
   public String toString() {
-    return hours.isEmpty() ? "none" : ranges().stream().map(HourRange::toString).collect(Collectors.joining(", "));
+    return hours.isEmpty() ? "none" : ranges().stream()
+        .map(r -> r.size() == 1 ? r.from().toString() : r.from() + ".." + r.to().plus(-1))
+        .collect(Collectors.joining(","));
   }
 }

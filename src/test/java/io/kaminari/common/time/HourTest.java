@@ -92,7 +92,8 @@ class HourTest {
         .isEqualTo("(dt = '2024-04-30' AND hour IN (23)) OR (dt = '2024-05-01' AND hour IN (10, 11))");
     assertThat(hours.strings()).containsExactly("2024-04-30T23", "2024-05-01T10", "2024-05-01T11");
     assertThat(EventHours.ofStrings(hours.strings())).isEqualTo(hours);
-    assertThat(hours).hasToString("[2024-04-30T23, 2024-05-01T00), [2024-05-01T10, 2024-05-01T12)");
+    assertThat(hours).hasToString("2024-04-30T23,2024-05-01T10..2024-05-01T11");
+    assertThat(EventHours.NONE).hasToString("none");
     assertThat(hours.with(H10.plus(2)).ranges()).containsExactly(HourRange.of(late), new HourRange(H10, H10.plus(3)));
     assertThat(EventHours.parse("2024-05-01T10", "2024-05-01T12")).isEqualTo(EventHours.of(List.of(H10, H10.plus(1))));
     assertThat(EventHours.NONE.where()).isEqualTo("false");
