@@ -1,5 +1,10 @@
 package io.kaminari.pipeline;
 
+import static io.kaminari.common.Columns.FINISHED;
+import static io.kaminari.common.Columns.JOB;
+import static io.kaminari.common.Columns.STATUS;
+import static io.kaminari.common.Columns.WINDOW_END;
+import static io.kaminari.common.Columns.WINDOW_START;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
@@ -72,19 +77,17 @@ public final class JobRuns {
    */
   public static Optional<JobRun> lastSucceeded(SparkSession spark, String job, Hour hour) {
     List<Row> rows = spark.table(Warehouse.JOB_RUNS)
-        .where(col("job").equalTo(job).and(col("status").equalTo(JobRun.SUCCEEDED))
-            .and(col("window_start").leq(lit(hour.start()))).and(col("window_end").gt(lit(hour.start()))))
-        .orderBy(col("finished").desc()).limit(1).collectAsList();
+        .where(col(JOB).equalTo(job).and(col(STATUS).equalTo(JobRun.SUCCEEDED))
+            .and(col(WINDOW_START).leq(lit(hour.start()))).and(col(WINDOW_END).gt(lit(hour.start()))))
+        .orderBy(col(FINISHED).desc()).limit(1).collectAsList();
     return rows.stream().findFirst().map(JobRuns::fromRow);
   }
 
+  /** A row of {@code job_runs}, its columns in table order as {@link #append} writes them. */
   private static JobRun fromRow(Row r) {
-    List<String> hours = r.isNullAt(r.fieldIndex("event_hours")) ? null : r.getList(r.fieldIndex("event_hours"));
-    return new JobRun(r.getAs("run_id"), r.getAs("job"), r.getAs("window_start"), r.getAs("window_end"),
-        r.getAs("started"), r.getAs("finished"), r.getAs("status"), r.<Long>getAs("input_records"),
-        r.<Long>getAs("input_objects"), r.<Long>getAs("output_rows"), r.<Long>getAs("duplicates"),
-        r.<Long>getAs("rejected"), r.<Long>getAs("markers"), r.getAs("message"),
-        hours == null ? null : EventHours.ofStrings(hours));
+    return new JobRun(r.getString(0), r.getString(1), r.getAs(2), r.getAs(3), r.getAs(4), r.getAs(5), r.getString(6),
+        r.getLong(7), r.getLong(8), r.getLong(9), r.getLong(10), r.getLong(11), r.getLong(12), r.getString(13),
+        r.isNullAt(14) ? null : EventHours.ofStrings(r.getList(14)));
   }
 
   private static void append(SparkSession spark, JobRun r) {

@@ -1,5 +1,6 @@
 package io.kaminari.pipeline;
 
+import io.kaminari.common.Columns;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -61,8 +62,9 @@ public final class Warehouse {
    * them: {@code CREATE TABLE IF NOT EXISTS} leaves a table created before as it was, so {@link #ensure} adds them to
    * it. Keyed by {@code table.column}.
    */
-  static final Map<String, String> ADDED_COLUMNS = Map.of(JOB_RUNS + ".event_hours", "ARRAY<STRING> COMMENT 'UTC"
-      + " event hours (yyyy-MM-ddTHH) whose partitions the run wrote (compact: what --after-compact redoes)'");
+  static final Map<String, String> ADDED_COLUMNS = Map.of(JOB_RUNS + "." + Columns.EVENT_HOURS,
+      "ARRAY<STRING> COMMENT 'UTC event hours (yyyy-MM-ddTHH) whose partitions the run wrote (compact: what"
+          + " --after-compact redoes)'");
 
   /** Database property holding the digest of the bundled DDL last applied (see {@link #ensure}). */
   static final String DDL_DIGEST = "kaminari.ddl-digest";
