@@ -1,10 +1,21 @@
 """Kaminari hourly pipeline: ``land`` → ``compact --hour`` → ``features`` → ``score``, one data interval per run.
 
-Each run owns the hour ``[data_interval_start, data_interval_end)`` and only that hour: ``compact`` makes landing hour
-H complete in ``kaminari.flows``, ``features`` writes the hour's windows to ``kaminari.port_vectors`` and ``score``
-writes the hour's ``kaminari.anomaly_scores``. Every step overwrites exactly its own partitions, so a rerun or a
-backfill of any hour is safe; ``land`` consumes whatever is new in Kafka exactly once (its checkpoint holds the
-offsets), so it is idempotent too but must not run twice at once.
+Each run owns the *arrival* hour H = ``[data_interval_start, data_interval_end)``: ``compact --hour H`` makes landing
+hour H (what reached Kafka in H) complete in ``kaminari.flows``, which is partitioned by *event* hour. Most of it lands
+in event hour H, but its late records (flows of earlier hours that reached Kafka in H) are merged into earlier event
+hours, whose vectors and scores are then stale.
+
+The contract (docs/ingest.md): the compaction of arrival hour H records in ``kaminari.job_runs.event_hours`` the event
+hours it wrote, and ``features --after-compact H`` and ``score --after-compact H`` rebuild exactly those event hours and
+event hour H itself (so that a quiet hour still gets its global vectors and scores). They read the hours from
+``job_runs``, not from the compact task's output, so both execution modes (a local subprocess, a SparkApplication) run
+the same arguments. Every step overwrites exactly its own partitions, so a rerun or a backfill of any hour is safe;
+``land`` consumes whatever is new in Kafka exactly once (its checkpoint holds the offsets), so it is idempotent too.
+
+Two runs share event hours (the late records of one are in the next), so ``land``, ``compact``, ``features`` and
+``score`` each run one task at a time across runs: two compactions at once could each rewrite the same event hour from
+what it held before the other did, losing the other's rows; and the features (scores) of an event hour are then
+written last by a task that read the flows (vectors) at least as late as any other did.
 
 Backfill months with ``airflow backfill create --dag-id kaminari_hourly --from-date ... --to-date ...``.
 The execution mode (``local`` or ``kubernetes``) is described in ``kaminari_ops``.
@@ -20,8 +31,8 @@ from kaminari_ops import DEFAULT_ARGS, JINJA_FILTERS, execution_mode, kaminari_t
 
 DAG_ID = "kaminari_hourly"
 
-START = "{{ data_interval_start | kaminari_hour }}"
-END = "{{ data_interval_end | kaminari_hour }}"
+#: The run's arrival hour H, ``yyyy-MM-ddTHH``: the start of its data interval.
+ARRIVAL_HOUR = "{{ data_interval_start | kaminari_hour }}"
 
 MODE = execution_mode()
 
@@ -54,12 +65,23 @@ with DAG(
         max_active_tis_per_dag=1,
         execution_timeout=timedelta(minutes=30),
     )
-    compact = kaminari_task("compact", f"compact --hour {START}", mode=MODE, job="compact")
+    # Arrival hour H in, the event hours its compaction wrote (read from kaminari.job_runs) out.
+    compact = kaminari_task(
+        "compact", f"compact --hour {ARRIVAL_HOUR}", mode=MODE, job="compact", max_active_tis_per_dag=1
+    )
     features = kaminari_task(
-        "features", f"features --from {START} --to {END} --spec {{{{ params.spec }}}}", mode=MODE, job="features"
+        "features",
+        f"features --after-compact {ARRIVAL_HOUR} --spec {{{{ params.spec }}}}",
+        mode=MODE,
+        job="features",
+        max_active_tis_per_dag=1,
     )
     score = kaminari_task(
-        "score", f"score --from {START} --to {END} --model {{{{ params.model }}}}", mode=MODE, job="score"
+        "score",
+        f"score --after-compact {ARRIVAL_HOUR} --model {{{{ params.model }}}}",
+        mode=MODE,
+        job="score",
+        max_active_tis_per_dag=1,
     )
 
     land >> compact >> features >> score

@@ -55,6 +55,18 @@ def partition_counts(home) -> dict:
     return hive_counts(home, queries)
 
 
+CONTRACT_JOBS = ["compact", "features", "score"]
+
+
+def contract_queries() -> dict:
+    """The compact, features and score runs in order: job, arrival hour (window start) and event hours."""
+    return {
+        "utc": "SET spark.sql.session.timeZone=UTC",
+        "runs": "SELECT job, date_format(window_start, \"yyyy-MM-dd'T'HH\"), event_hours FROM kaminari.job_runs"
+        " WHERE status = 'SUCCEEDED' AND job IN ('compact', 'features', 'score') ORDER BY finished",
+    }
+
+
 def test_hourly_and_retrain_end_to_end(home):
     broker = Broker(home / "broker")
     try:
@@ -100,5 +112,13 @@ def test_hourly_and_retrain_end_to_end(home):
         dags_test("kaminari_hourly", "2024-05-01T11:00:00+00:00", env)
         second = partition_counts(home)
         assert second == first
+
+        # The hourly contract: each run's features and score rebuilt the event hours its compaction of arrival hour H
+        # wrote (recorded in job_runs), and H.
+        runs = hive_counts(home, contract_queries())["runs"]
+        triplets = [runs[i : i + 3] for i in range(len(runs) - 2) if [r[0] for r in runs[i : i + 3]] == CONTRACT_JOBS]
+        assert [t[0][1] for t in triplets] == ["2024-05-01T10", "2024-05-01T11", "2024-05-01T10"], runs
+        for (_, arrival, compacted), (_, _, built), (_, _, scored) in triplets:
+            assert arrival in set(built) and set(built) == set(scored) == set(compacted) | {arrival}, runs
     finally:
         broker.stop()

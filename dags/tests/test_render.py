@@ -24,8 +24,8 @@ CONFIG = ["--config", "/etc/kaminari/kaminari.yaml"]
 HOURLY_ARGS = {
     "land": ["land"],
     "compact": ["compact", "--hour", "2024-05-01T10"],
-    "features": ["features", "--from", "2024-05-01T10", "--to", "2024-05-01T11", "--spec", "seed-global"],
-    "score": ["score", "--from", "2024-05-01T10", "--to", "2024-05-01T11", "--model", "flow-ae@champion"],
+    "features": ["features", "--after-compact", "2024-05-01T10", "--spec", "seed-global"],
+    "score": ["score", "--after-compact", "2024-05-01T10", "--model", "flow-ae@champion"],
 }
 RETRAIN_DEFAULT_TRAIN = [
     "train", "--from", "2024-04-25T03", "--to", "2024-05-02T03", "--spec", "seed-global", "--name", "flow-ae",
@@ -114,7 +114,40 @@ def test_rendering_depends_on_the_interval_only(local_dags):
     assert pendulum.now("UTC").strftime("%Y-%m-%dT%H") not in command
     assert command == render(dag, "score", START, END).bash_command
     later = render(dag, "score", START.add(hours=5), END.add(hours=5)).bash_command
-    assert "--from 2024-05-01T15 --to 2024-05-01T16" in later
+    assert "--after-compact 2024-05-01T15" in later
+
+
+def rendered_args(local_dags, k8s_dags, tmp_path, task_id: str, start, end) -> list[str]:
+    """The task's ``kaminari`` arguments for the interval, the same in both modes (asserted here)."""
+    (argv,) = run_bash(render(local_dags.get_dag("kaminari_hourly"), task_id, start, end).bash_command, tmp_path)
+    app = render(k8s_dags.get_dag("kaminari_hourly"), task_id, start, end).template_spec
+    assert app["spec"]["arguments"][: len(argv) - 2] == argv[2:]
+    return argv[2:]
+
+
+def option(args: list[str], name: str) -> str:
+    return args[args.index(name) + 1]
+
+
+@pytest.mark.parametrize("hours_later", [0, 1, 14])
+def test_hourly_contract_features_and_score_redo_the_event_hours_compaction_of_the_arrival_hour_wrote(
+    local_dags, k8s_dags, tmp_path, hours_later
+):
+    """The run of arrival hour H compacts H, then rebuilds and rescores the event hours that compaction wrote.
+
+    ``--after-compact H`` selects them from kaminari.job_runs (CompactJobIT and HourlyContractIT check that it
+    resolves to exactly the event hours compaction recorded, and H): it needs nothing from the compact task's output,
+    so it is the same argument in a local subprocess and in a SparkApplication. No task names an event-hour range.
+    """
+    start, end = START.add(hours=hours_later), END.add(hours=hours_later)
+    arrival = start.strftime("%Y-%m-%dT%H")
+    args = {
+        t: rendered_args(local_dags, k8s_dags, tmp_path / t, t, start, end) for t in ("compact", "features", "score")
+    }
+    assert args["compact"] == ["compact", "--hour", arrival]
+    for task_id in ("features", "score"):
+        assert option(args[task_id], "--after-compact") == arrival
+        assert "--from" not in args[task_id] and "--to" not in args[task_id]
 
 
 @pytest.mark.parametrize("task_id", list(HOURLY_ARGS))

@@ -1,5 +1,6 @@
 -- One row per job run (successful or not): what ran, on which window, and counts that reconcile.
 -- For compaction: input_objects = output_rows + duplicates + rejected + markers.
+-- event_hours was added after the first release: Warehouse.ADDED_COLUMNS adds it to a table created before.
 CREATE TABLE IF NOT EXISTS kaminari.job_runs (
   run_id        STRING    COMMENT 'unique id of the run',
   job           STRING    COMMENT 'land, land-files, compact, ...',
@@ -14,7 +15,8 @@ CREATE TABLE IF NOT EXISTS kaminari.job_runs (
   duplicates    BIGINT    COMMENT 'objects already present (replays), not written again',
   rejected      BIGINT    COMMENT 'objects quarantined in flows_rejected',
   markers       BIGINT    COMMENT 'purge_init/purge_close markers (counted, not flows)',
-  message       STRING    COMMENT 'details: partitions written, offsets, or the error'
+  message       STRING    COMMENT 'details: partitions written, offsets, or the error',
+  event_hours   ARRAY<STRING> COMMENT 'UTC event hours (yyyy-MM-ddTHH) whose partitions the run wrote (compact: what --after-compact redoes)'
 )
 COMMENT 'Audit log of every job run'
 STORED AS PARQUET;

@@ -11,13 +11,15 @@ import static io.kaminari.common.Columns.SCORE;
 import static io.kaminari.common.Columns.THRESHOLD;
 import static io.kaminari.common.Columns.WINDOW_START;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.sum;
 
+import io.kaminari.common.time.Hour;
+import io.kaminari.common.time.HourRange;
 import io.kaminari.pipeline.Warehouse;
 import io.kaminari.features.Scope;
-import io.kaminari.ingest.CompactJob;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,7 +74,7 @@ public final class ReportJob {
   }
 
   private Column period() {
-    return CompactJob.hourRange(config.from(), config.to());
+    return expr(HourRange.covering(config.from(), config.to()).where());
   }
 
   private Column windows() {
@@ -91,8 +93,8 @@ public final class ReportJob {
     double totalPackets = 0;
     double totalBytes = 0;
     long totalFlows = 0;
-    for (Instant h = config.from().truncatedTo(ChronoUnit.HOURS); h.isBefore(config.to()); h = h.plus(1,
-        ChronoUnit.HOURS)) {
+    for (Hour hour : HourRange.covering(config.from(), config.to()).hours()) {
+      Instant h = hour.start();
       Row r = byHour.get(h);
       hourLabels.add(HOUR.format(h));
       double p = r == null ? 0 : r.<Long>getAs("p");

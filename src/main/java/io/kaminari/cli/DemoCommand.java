@@ -4,6 +4,8 @@ import static org.apache.spark.sql.functions.col;
 
 import io.kaminari.common.Columns;
 import io.kaminari.common.ConfigException;
+import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.EventHours;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.spark.FeaturesConfig;
 import io.kaminari.features.spark.FeaturesJob;
@@ -175,7 +177,8 @@ final class DemoCommand extends SparkCommand {
   private void batch(KaminariConfig config, SparkSession spark, Path home) throws Exception {
     Path labels = home.resolve("demo/labels.csv");
     Instant to = Scenarios.DEMO_START.plus(Duration.ofDays(2)).plus(Duration.ofHours(1));
-    JobRun compacted = new CompactJob(spark, CompactConfig.from(config)).compactRange(Scenarios.DEMO_START, to);
+    JobRun compacted = new CompactJob(spark, CompactConfig.from(config))
+        .compact(ArrivalHours.covering(Scenarios.DEMO_START, to));
     step(String.format("4. compacted into %s: %,d flows, %,d rejected, %,d duplicates, %,d markers (reconciled)",
         Warehouse.FLOWS, compacted.outputRows(), compacted.rejected(), compacted.duplicates(), compacted.markers()));
 
@@ -195,7 +198,8 @@ final class DemoCommand extends SparkCommand {
     new TrainJob(spark, train, registry).run();
     step("6. trained on day 1 and published to " + registry.root() + ": " + registry.aliases(MODEL));
 
-    new ScoreJob(spark, new ScoreConfig(ModelRef.parse(MODEL + "@champion"), day2, end, 24), registry).run();
+    new ScoreJob(spark, new ScoreConfig(ModelRef.parse(MODEL + "@champion"), EventHours.covering(day2, end), 24),
+        registry).run();
     step("7. scored day 2 into " + Warehouse.ANOMALY_SCORES + "; detections next to the generator's labels:");
     printDetections(spark, labels);
 

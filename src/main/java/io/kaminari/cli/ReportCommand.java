@@ -3,7 +3,7 @@ package io.kaminari.cli;
 import io.kaminari.analyst.ReportConfig;
 import io.kaminari.analyst.ReportJob;
 import io.kaminari.common.KaminariConfig;
-import io.kaminari.ingest.CompactJob;
+import io.kaminari.common.time.Hour;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,7 +32,7 @@ final class ReportCommand extends SparkCommand {
 
   @Override
   Task prepare(KaminariConfig config) {
-    ReportConfig report = new ReportConfig(CompactJob.parseHour(from), CompactJob.parseHour(to), out, model, version,
+    ReportConfig report = new ReportConfig(Hour.parse(from).start(), Hour.parse(to).start(), out, model, version,
         maxAnomalies);
     return spark -> {
       ReportJob.Result r = new ReportJob(spark, report).run();

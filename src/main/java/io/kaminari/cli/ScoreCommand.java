@@ -1,23 +1,44 @@
 package io.kaminari.cli;
 
 import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour;
 import io.kaminari.ingest.CompactJob;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ModelRegistry;
 import io.kaminari.scoring.ScoreConfig;
 import io.kaminari.scoring.ScoreJob;
-import java.time.Instant;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code kaminari score}: scores the port vectors of a period with a registry model into anomaly_scores. */
-@Command(name = "score", description = "Score port vectors of a period with a model version (batch, backfills).")
+/**
+ * {@code kaminari score}: scores the port vectors of a period, or of the event hours a compaction wrote, with a
+ * registry model into anomaly_scores.
+ */
+@Command(name = "score", description = "Score port vectors of a period (or of the event hours the compaction of an"
+    + " arrival hour wrote) with a model version (batch, backfills).")
 final class ScoreCommand extends SparkCommand {
-  @Option(names = "--from", required = true, paramLabel = "yyyy-MM-ddTHH", description = "first hour (UTC)")
-  String from;
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  EventWindow window;
 
-  @Option(names = "--to", required = true, paramLabel = "yyyy-MM-ddTHH", description = "end hour, exclusive (UTC)")
-  String to;
+  static final class EventWindow {
+    @ArgGroup(exclusive = false)
+    Range range;
+
+    @Option(names = "--after-compact", paramLabel = "yyyy-MM-ddTHH", required = true,
+        description = "the event hours that `compact --hour` of this arrival hour wrote (read from kaminari.job_runs),"
+            + " and this hour itself")
+    String afterCompact;
+  }
+
+  static final class Range {
+    @Option(names = "--from", required = true, paramLabel = "yyyy-MM-ddTHH", description = "first hour (UTC)")
+    String from;
+
+    @Option(names = "--to", required = true, paramLabel = "yyyy-MM-ddTHH", description = "end hour, exclusive (UTC)")
+    String to;
+  }
 
   @Option(names = "--model", defaultValue = "flow-ae@champion", description = "name@alias or name/version; default ${DEFAULT-VALUE}")
   String model;
@@ -27,10 +48,15 @@ final class ScoreCommand extends SparkCommand {
 
   @Override
   Task prepare(KaminariConfig config) {
-    ScoreConfig score = new ScoreConfig(ModelRef.parse(model), CompactJob.parseHour(from), CompactJob.parseHour(to),
-        chunkHours);
+    ModelRef ref = ModelRef.parse(model);
     ModelRegistry registry = ModelRegistry.fromConfig(config);
+    Hour arrival = window.afterCompact == null ? null : Hour.parse(window.afterCompact);
+    // A range is checked before Spark starts; the hours after a compaction are read from job_runs.
+    ScoreConfig ofRange = arrival != null ? null
+        : new ScoreConfig(ref, EventHours.parse(window.range.from, window.range.to), chunkHours);
     return spark -> {
+      ScoreConfig score = ofRange != null ? ofRange
+          : new ScoreConfig(ref, CompactJob.eventHoursAfter(spark, arrival), chunkHours);
       new ScoreJob(spark, score, registry).run();
       return 0;
     };

@@ -1,8 +1,8 @@
 package io.kaminari.cli;
 
 import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.time.Hour;
 import io.kaminari.features.FeatureSpec;
-import io.kaminari.features.spark.FeaturesConfig;
 import io.kaminari.features.Scope;
 import io.kaminari.features.spark.SelectPortsConfig;
 import io.kaminari.features.spark.SelectPortsJob;
@@ -43,7 +43,7 @@ final class SelectPortsCommand extends SparkCommand {
   @Override
   Task prepare(KaminariConfig config) {
     Scope s = Scope.parse(scope);
-    SelectPortsConfig select = SelectPortsConfig.of(config, FeaturesConfig.parseTime(from), FeaturesConfig.parseTime(to),
+    SelectPortsConfig select = SelectPortsConfig.of(config, Hour.parseTime(from), Hour.parseTime(to),
         src, dst, s, windowSeconds, name, out);
     return spark -> {
       new SelectPortsJob(spark, select).run();

@@ -3,8 +3,8 @@ package io.kaminari.cli;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.features.FeatureSpec;
+import io.kaminari.common.time.Hour;
 import io.kaminari.features.FeatureSpecs;
-import io.kaminari.ingest.CompactJob;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelRegistry;
 import io.kaminari.model.ThresholdMethod;
@@ -51,8 +51,8 @@ final class TrainCommand extends SparkCommand {
 
   @Override
   Task prepare(KaminariConfig config) {
-    Instant f = CompactJob.parseHour(from);
-    Instant t = CompactJob.parseHour(to);
+    Instant f = Hour.parse(from).start();
+    Instant t = Hour.parse(to).start();
     FeatureSpec featureSpec = FeatureSpecs.resolve(spec, config.get(Settings.MODEL_STORE).toString());
     Hyperparameters hp = hyperparameters == null ? Hyperparameters.DEFAULTS : Hyperparameters.read(hyperparameters);
     hp = new Hyperparameters(hidden == null ? hp.hiddenSizes() : hidden, epochs == null ? hp.epochs() : epochs,

@@ -58,4 +58,12 @@ public final class Columns {
   public static final String MODEL_NAME = "model_name";
   public static final String MODEL_VERSION = "model_version";
   public static final String SCORED_AT = "scored_at";
+
+  /** job_runs: the job ({@code land}, {@code compact}, {@code features}, ...). */
+  public static final String JOB = "job";
+  /** job_runs: {@code SUCCEEDED} or {@code FAILED}. */
+  public static final String STATUS = "status";
+  public static final String FINISHED = "finished";
+  /** job_runs: the event hours ({@code yyyy-MM-ddTHH}) whose partitions the run wrote. */
+  public static final String EVENT_HOURS = "event_hours";
 }

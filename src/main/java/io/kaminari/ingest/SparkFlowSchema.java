@@ -2,6 +2,7 @@ package io.kaminari.ingest;
 
 import io.kaminari.flow.PmacctParser;
 import io.kaminari.common.Columns;
+import io.kaminari.common.time.Micros;
 import io.kaminari.flow.Flow;
 import io.kaminari.flow.FlowSchema;
 import java.time.Instant;
@@ -176,7 +177,6 @@ public final class SparkFlowSchema {
 
   /** Epoch microseconds as an Instant (null stays null). */
   public static Instant instant(Long micros) {
-    return micros == null ? null : Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-        Math.floorMod(micros, 1_000_000L) * 1000L);
+    return micros == null ? null : Micros.toInstant(micros);
   }
 }

@@ -1,5 +1,6 @@
 package io.kaminari.pipeline;
 
+import io.kaminari.common.Columns;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -7,8 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -54,6 +57,15 @@ public final class Warehouse {
       List.of("v_traffic_hourly.sql", "v_top_talkers.sql", "v_port_usage.sql", "v_anomalies.sql",
           "v_anomaly_flows.sql", "v_model_history.sql");
 
+  /**
+   * Columns added to a table after its first release, with their type and comment as the table's DDL file declares
+   * them: {@code CREATE TABLE IF NOT EXISTS} leaves a table created before as it was, so {@link #ensure} adds them to
+   * it. Keyed by {@code table.column}.
+   */
+  static final Map<String, String> ADDED_COLUMNS = Map.of(JOB_RUNS + "." + Columns.EVENT_HOURS,
+      "ARRAY<STRING> COMMENT 'UTC event hours (yyyy-MM-ddTHH) whose partitions the run wrote (compact: what"
+          + " --after-compact redoes)'");
+
   /** Database property holding the digest of the bundled DDL last applied (see {@link #ensure}). */
   static final String DDL_DIGEST = "kaminari.ddl-digest";
 
@@ -75,6 +87,13 @@ public final class Warehouse {
         spark.sql(stmt);
       }
     }
+    ADDED_COLUMNS.forEach((column, declaration) -> {
+      String table = column.substring(0, column.lastIndexOf('.'));
+      String name = column.substring(table.length() + 1);
+      if (!Arrays.asList(spark.table(table).columns()).contains(name)) {
+        spark.sql("ALTER TABLE " + table + " ADD COLUMNS (" + name + " " + declaration + ")");
+      }
+    });
     // CREATE OR REPLACE: a new jar's view text replaces the old one, and a view over a missing column fails here.
     for (String file : VIEW_FILES) {
       for (String stmt : statements(readSql("views/" + file))) {

@@ -18,11 +18,14 @@ import static io.kaminari.common.Columns.VECTOR_PACKETS;
 import static io.kaminari.common.Columns.WINDOW_END;
 import static io.kaminari.common.Columns.WINDOW_START;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
 
+import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour;
+import io.kaminari.common.time.HourRange;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.JobRuns;
 import io.kaminari.pipeline.Warehouse;
-import io.kaminari.ingest.CompactJob;
 import io.kaminari.model.AnomalyModel;
 import io.kaminari.model.LoadedModel;
 import io.kaminari.model.ModelManifest;
@@ -33,7 +36,6 @@ import java.io.Serializable;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -48,12 +50,14 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Scores the port vectors of a period with one registry model version and writes {@code kaminari.anomaly_scores}.
+ * Scores the port vectors of a set of event hours with one registry model version and writes
+ * {@code kaminari.anomaly_scores}.
  *
  * <p>The alias is resolved once, on the driver, to a fixed version, which is verified (checksums, spec) before any
  * work starts; every partition then loads that version from the registry (a local, verified copy per executor JVM)
- * and scores its vectors in batches. Idempotent per range and model version: each chunk overwrites exactly the
- * (dt, hour, model_name, model_version) partitions it produces.
+ * and scores its vectors in batches. Idempotent per hour and model version: each chunk (at most
+ * {@link ScoreConfig#chunkHours()} consecutive hours) overwrites exactly the (dt, hour, model_name, model_version)
+ * partitions it produces.
  */
 public final class ScoreJob {
   private final SparkSession spark;
@@ -101,46 +105,55 @@ public final class ScoreJob {
     Warehouse.ensure(spark);
     int version = registry.resolve(config.model());
     ModelManifest manifest = registry.verify(config.model().name(), version);
-    return JobRuns.run(spark, "score", config.from(), config.to(), runId -> {
+    HourRange span = config.hours().span();
+    return JobRuns.run(spark, "score", span.start(), span.end(), runId -> {
       Map<String, String> hadoop = new java.util.HashMap<>();
       spark.sparkContext().hadoopConfiguration().forEach(e -> hadoop.put(e.getKey(), e.getValue()));
       ModelSource source = new ModelSource(registry.root().toString(), manifest.name(), version, hadoop);
       long windows = 0;
       long anomalies = 0;
-      for (Instant c = config.from(); c.isBefore(config.to()); c = c.plus(config.chunkHours(), ChronoUnit.HOURS)) {
-        Instant end = min(c.plus(config.chunkHours(), ChronoUnit.HOURS), config.to());
-        Dataset<Row> scored = score(vectors(spark, manifest.specId(), c, end), source, manifest)
+      for (HourRange chunk : chunks(config.hours(), config.chunkHours())) {
+        Dataset<Row> scored = score(vectors(spark, manifest.specId(), chunk), source, manifest)
             .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         try {
           long n = scored.count();
           if (n == 0) {
-            throw new IllegalStateException("no port vectors of spec " + manifest.specId() + " in [" + c + ", " + end
-                + "): run `kaminari features` for the range with that spec first");
+            throw new IllegalStateException("no port vectors of spec " + manifest.specId() + " in event hours " + chunk
+                + ": run `kaminari features` for them with that spec first");
           }
           scored.write().mode("overwrite").insertInto(Warehouse.ANOMALY_SCORES);
           long a = scored.where(col(IS_ANOMALY)).count();
           windows += n;
           anomalies += a;
-          System.out.printf("scored [%s, %s) with %s/%d: %,d windows, %,d anomalies%n", c, end, manifest.name(),
-              version, n, a);
+          System.out.printf("scored %s with %s/%d: %,d windows, %,d anomalies%n", chunk, manifest.name(), version, n,
+              a);
         } finally {
           scored.unpersist();
         }
       }
       return JobRuns.counts(windows, windows, windows, 0, 0, 0, manifest.name() + "/" + version + ": " + anomalies
-          + " anomalies");
+          + " anomalies").withEventHours(config.hours());
     });
   }
 
-  private static Instant min(Instant a, Instant b) {
-    return a.isBefore(b) ? a : b;
+  /** {@code hours} as runs of at most {@code chunkHours} consecutive hours, in order. */
+  static List<HourRange> chunks(EventHours hours, int chunkHours) {
+    List<HourRange> out = new ArrayList<>();
+    for (HourRange run : hours.ranges()) {
+      for (Hour from = run.from(); from.compareTo(run.to()) < 0; from = from.plus(chunkHours)) {
+        Hour to = from.plus(chunkHours);
+        out.add(new HourRange(from, to.compareTo(run.to()) < 0 ? to : run.to()));
+      }
+    }
+    return out;
   }
 
-  /** The vectors of {@code specId} whose window starts in {@code [from, to)}, reading only those hour partitions. */
-  public static Dataset<Row> vectors(SparkSession spark, String specId, Instant from, Instant to) {
-    return spark.table(Warehouse.PORT_VECTORS)
-        .where(CompactJob.hourRange(from, to).and(col(SPEC_ID).equalTo(specId))
-            .and(col(WINDOW_START).geq(from)).and(col(WINDOW_START).lt(to)));
+  /**
+   * The vectors of {@code specId} of the event hours {@code hours}, reading only those hour partitions (a vector's
+   * partition is the hour of its window start).
+   */
+  public static Dataset<Row> vectors(SparkSession spark, String specId, HourRange hours) {
+    return spark.table(Warehouse.PORT_VECTORS).where(expr(hours.where()).and(col(SPEC_ID).equalTo(specId)));
   }
 
   /** Scores vector rows (port_vectors columns) with the model version of {@code source}: one row per vector. */

@@ -2,6 +2,7 @@ package io.kaminari.analyst;
 
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
+import io.kaminari.common.time.EventHours;
 import io.kaminari.pipeline.Warehouse;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
@@ -62,7 +63,8 @@ final class AnalystData {
           home.resolve("tmp")), registry).run();
     }
     for (int v = 1; v <= 2; v++) {
-      new ScoreJob(spark, new ScoreConfig(ModelRef.parse(MODEL + "/" + v), DAY2, END, 24), registry).run();
+      new ScoreJob(spark, new ScoreConfig(ModelRef.parse(MODEL + "/" + v), EventHours.covering(DAY2, END), 24),
+          registry).run();
     }
     return spark;
   }

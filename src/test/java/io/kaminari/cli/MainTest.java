@@ -40,5 +40,26 @@ class MainTest {
   void badHourIsRejectedBeforeSparkStarts() {
     assertThat(Main.run("compact", "--hour", "yesterday", "--home", "target/unused-home")).isEqualTo(1);
     assertThat(console.err()).contains("'yesterday' is not an hour of the form 2024-05-01T10");
+    console.reset();
+    assertThat(Main.run("features", "--after-compact", "yesterday", "--spec", "seed-global", "--home",
+        "target/unused-home")).isEqualTo(1);
+    assertThat(console.err()).contains("'yesterday' is not an hour of the form 2024-05-01T10");
+    console.reset();
+    assertThat(Main.run("score", "--after-compact", "yesterday", "--home", "target/unused-home")).isEqualTo(1);
+    assertThat(console.err()).contains("'yesterday' is not an hour of the form 2024-05-01T10");
+  }
+
+  @Test
+  void featuresAndScoreTakeARangeOfEventHoursOrTheHoursAfterACompactionNotBoth() {
+    assertThat(Main.run("score", "--after-compact", "2024-05-01T10", "--from", "2024-05-01T10", "--to",
+        "2024-05-01T11")).isEqualTo(2);
+    assertThat(console.err()).contains("mutually exclusive");
+    console.reset();
+    assertThat(Main.run("features", "--spec", "seed-global")).isEqualTo(2);
+    assertThat(console.err()).contains("--after-compact").contains("--from");
+    console.reset();
+    assertThat(Main.run("score", "--from", "2024-05-01T11", "--to", "2024-05-01T10", "--home", "target/unused-home"))
+        .isEqualTo(1);
+    assertThat(console.err()).contains("--from must be before --to");
   }
 }

@@ -1,5 +1,6 @@
 package io.kaminari.features;
 
+import io.kaminari.common.time.Hour;
 import io.kaminari.features.spark.FeaturesConfig;
 import io.kaminari.features.spark.SelectPortsConfig;
 import static io.kaminari.features.Flows.ICMP;
@@ -76,11 +77,11 @@ class PortSelectionTest {
         "kaminari")).hasMessageContaining("window_seconds");
     assertThat(new SelectPortsConfig(a, a.plusSeconds(60), 1, 1, Scope.GLOBAL, 300, null, null, "s", "kaminari").name())
         .startsWith("selected-");
-    assertThat(List.of(FeaturesConfig.parseTime("2024-05-01T10"), FeaturesConfig.parseTime("2024-05-01T10:05")))
+    assertThat(List.of(Hour.parseTime("2024-05-01T10"), Hour.parseTime("2024-05-01T10:05")))
         .containsExactly(java.time.Instant.parse("2024-05-01T10:00:00Z"), java.time.Instant.parse("2024-05-01T10:05:00Z"));
-    assertThatThrownBy(() -> FeaturesConfig.parseTime("yesterday")).hasMessageContaining("'yesterday'");
+    assertThatThrownBy(() -> Hour.parseTime("yesterday")).hasMessageContaining("'yesterday'");
     FeatureSpec seed = FeatureSpec.seed(Scope.GLOBAL);
-    assertThatThrownBy(() -> new FeaturesConfig(seed, a.plusSeconds(60), a.plusSeconds(600), "kaminari", 2))
+    assertThatThrownBy(() -> FeaturesConfig.hoursOf(seed, a.plusSeconds(60), a.plusSeconds(600)))
         .hasMessageContaining("aligned");
   }
 }

@@ -5,6 +5,8 @@ import static io.kaminari.common.Columns.HOUR;
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.Hour;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.common.Settings;
 import io.kaminari.pipeline.Warehouse;
@@ -108,7 +110,7 @@ class LandCompactIT {
     assertThat(spark.table(Warehouse.FLOWS_LANDING).count()).isEqualTo(values.size());
 
     CompactJob compact = new CompactJob(spark, new CompactConfig(java.time.ZoneOffset.UTC, 1_000_000));
-    JobRun first = compact.compactHour(arrival10);
+    JobRun first = compact.compact(ArrivalHours.of(Hour.of(arrival10)));
     assertThat(first.inputRecords()).isEqualTo(values.size());
     assertThat(first.inputObjects()).isEqualTo(values.size() + 1);
     assertThat(first.outputRows()).isEqualTo(23);
@@ -127,7 +129,7 @@ class LandCompactIT {
     assertThat(rejects.stream().map(r -> r.getString(1))).anyMatch(raw -> raw.contains("70000"));
 
     // Rerun: same rows, everything counted as a duplicate, counts still reconcile.
-    JobRun rerun = compact.compactHour(arrival10);
+    JobRun rerun = compact.compact(ArrivalHours.of(Hour.of(arrival10)));
     assertThat(rerun.outputRows()).isZero();
     assertThat(rerun.duplicates()).isEqualTo(23);
     assertThat(rerun.rejected()).isEqualTo(2);
@@ -140,7 +142,7 @@ class LandCompactIT {
     JobRun replay = new LandJob(spark, landConfig(checkpoints + "-replay")).run();
     assertThat(replay.inputRecords()).isEqualTo(values.size());
     assertThat(spark.table(Warehouse.FLOWS_LANDING).count()).isEqualTo(2L * values.size());
-    JobRun afterReplay = compact.compactHour(arrival10);
+    JobRun afterReplay = compact.compact(ArrivalHours.of(Hour.of(arrival10)));
     assertThat(afterReplay.inputObjects()).isEqualTo(2L * (values.size() + 1));
     assertThat(afterReplay.outputRows()).isZero();
     assertThat(flowRows("2024-05-01", 10)).isEqualTo(22);
@@ -151,11 +153,11 @@ class LandCompactIT {
     produce(List.of(flow("10.0.7.7", 3000, "2024-05-01 10:55:00.000000"),
         flow("10.0.7.8", 3001, "2024-05-01 11:01:00.000000")), Instant.parse("2024-05-01T11:02:00Z"));
     new LandJob(spark, landConfig(checkpoints)).run();
-    JobRun late = compact.compactHour(Instant.parse("2024-05-01T11:00:00Z"));
+    JobRun late = compact.compact(ArrivalHours.of(Hour.parse("2024-05-01T11")));
     assertThat(late.outputRows()).isEqualTo(2);
     assertThat(flowKeys("2024-05-01", 10)).hasSize(23).contains("10.0.7.7:3000").containsAll(hour10);
     assertThat(flowKeys("2024-05-01", 11)).containsExactly("10.0.7.8:3001");
-    compact.compactHour(Instant.parse("2024-05-01T11:00:00Z"));
+    compact.compact(ArrivalHours.of(Hour.parse("2024-05-01T11")));
     assertThat(flowRows("2024-05-01", 10)).isEqualTo(23);
     // The hour-11 rerun must not disturb the rejects of hour 10.
     assertThat(spark.table(Warehouse.FLOWS_REJECTED).count()).isEqualTo(2);
@@ -191,8 +193,9 @@ class LandCompactIT {
     assertThat(landed).allSatisfy(r -> assertThat(r.getInt(1)).isEqualTo(-1));
 
     Row part = spark.table(Warehouse.FLOWS_LANDING).select(DT, HOUR).first();
-    Instant landingHour = Instant.parse(part.getString(0) + "T" + String.format("%02d", part.getInt(1)) + ":00:00Z");
-    JobRun run = new CompactJob(spark, new CompactConfig(java.time.ZoneOffset.UTC, 1_000_000)).compactHour(landingHour);
+    Hour landingHour = Hour.of(part.getString(0), part.getInt(1));
+    JobRun run = new CompactJob(spark, new CompactConfig(java.time.ZoneOffset.UTC, 1_000_000))
+        .compact(ArrivalHours.of(landingHour));
     assertThat(run.outputRows()).isEqualTo(3);
     assertThat(flowKeys("2024-05-02", 8)).containsExactlyInAnyOrder("10.1.0.1:1", "10.1.0.2:2", "10.1.0.3:3");
   }

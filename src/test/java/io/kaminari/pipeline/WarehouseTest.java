@@ -3,6 +3,8 @@ package io.kaminari.pipeline;
 import io.kaminari.common.Columns;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour;
 import io.kaminari.ingest.SparkFlowSchema;
 import io.kaminari.testing.TestSpark;
 import java.io.IOException;
@@ -10,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
@@ -61,6 +64,35 @@ class WarehouseTest {
     assertThat(Warehouse.objects(spark.sessionState().catalog())).doesNotContain("v_top_talkers", "model_versions");
     Warehouse.ensure(spark);
     assertThat(Warehouse.objects(spark.sessionState().catalog())).containsAll(Warehouse.expectedObjects());
+  }
+
+  @Test
+  void ensureAddsTheColumnsAddedSinceATableWasCreated() throws Exception {
+    SparkSession spark = TestSpark.spark();
+    TestSpark.resetWarehouse();
+    // job_runs as the first release created it, and the digest of another jar: ensure runs the DDL again.
+    spark.sql("DROP TABLE " + Warehouse.JOB_RUNS);
+    spark.sql(Warehouse.statements(Warehouse.readDdl("job_runs.sql")).get(0)
+        .replaceAll(",\\s*event_hours[^\\n]*", ""));
+    spark.sql("ALTER DATABASE " + Warehouse.DATABASE + " SET DBPROPERTIES ('" + Warehouse.DDL_DIGEST + "'='old')");
+    assertThat(spark.table(Warehouse.JOB_RUNS).columns()).doesNotContain("event_hours");
+    Warehouse.ensure(spark);
+    assertThat(spark.table(Warehouse.JOB_RUNS).columns()).endsWith("event_hours");
+    JobRun run = JobRuns.run(spark, "test", null, null, id -> JobRuns.counts(0, 0, 0, 0, 0, 0, "")
+        .withEventHours(EventHours.of(List.of(Hour.parse("2024-05-01T10")))));
+    assertThat(JobRuns.lastSucceeded(spark, "test", Hour.parse("2024-05-01T10"))).isEmpty(); // no window
+    assertThat(spark.table(Warehouse.JOB_RUNS).where("run_id = '" + run.runId() + "'").first().<String>getList(
+        spark.table(Warehouse.JOB_RUNS).schema().fieldIndex("event_hours"))).containsExactly("2024-05-01T10");
+  }
+
+  @Test
+  void theAddedColumnsAreDeclaredAsInTheirDdl() {
+    Warehouse.ADDED_COLUMNS.forEach((column, declaration) -> {
+      String table = column.substring(Warehouse.DATABASE.length() + 1, column.lastIndexOf('.'));
+      String name = column.substring(column.lastIndexOf('.') + 1);
+      assertThat(Warehouse.readDdl(table + ".sql").lines().map(String::strip))
+          .anyMatch(l -> l.matches(Pattern.quote(name) + "\\s+" + Pattern.quote(declaration) + ",?"));
+    });
   }
 
   @Test

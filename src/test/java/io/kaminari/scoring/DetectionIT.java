@@ -1,5 +1,6 @@
 package io.kaminari.scoring;
 
+import io.kaminari.common.time.EventHours;
 import io.kaminari.tools.evaluate.WindowMetrics;
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -86,7 +87,7 @@ class DetectionIT {
     ModelRef champion = ModelRef.parse(MODEL + "@champion");
     int version = registry.resolve(champion);
     ModelManifest manifest = registry.verify(MODEL, version);
-    new ScoreJob(spark, new ScoreConfig(champion, DAY2, END, 24), registry).run();
+    new ScoreJob(spark, new ScoreConfig(champion, EventHours.covering(DAY2, END), 24), registry).run();
 
     // Labels per scoring window: which attack (by victim) started flows in it.
     Map<Instant, String> attackOf = new TreeMap<>();

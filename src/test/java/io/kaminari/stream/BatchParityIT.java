@@ -1,5 +1,7 @@
 package io.kaminari.stream;
 
+import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.EventHours;
 import io.kaminari.scoring.ScoreConfig;
 import io.kaminari.scoring.ScoreJob;
 import io.kaminari.model.ScoringModel;
@@ -129,7 +131,8 @@ class BatchParityIT {
     new LandJob(spark, new LandConfig(kafka.bootstrapServers(), List.of(topic), Map.of(), null,
         tmp.resolve("checkpoints").toUri().toString(), 100_000)).run();
     step("landed");
-    new CompactJob(spark, CompactConfig.from(config)).compactRange(START, END.plus(Duration.ofHours(1)));
+    new CompactJob(spark, CompactConfig.from(config))
+        .compact(ArrivalHours.covering(START, END.plus(Duration.ofHours(1))));
     step("compacted");
     Path home = tmp.resolve("home");
     ModelRegistry registry = ScorerFixture.registry(home.resolve("models"));
@@ -155,8 +158,8 @@ class BatchParityIT {
             .with(Settings.SCORER_CACHE, home.resolve("cache-" + scope).toString())));
       }
       for (FeatureSpec spec : List.of(GLOBAL, PREFIX)) {
-        new ScoreJob(spark, new ScoreConfig(ModelRef.parse(spec.name() + "@champion"), SCORE_FROM, END, 24),
-            registry).run();
+        new ScoreJob(spark, new ScoreConfig(ModelRef.parse(spec.name() + "@champion"),
+            EventHours.covering(SCORE_FROM, END), 24), registry).run();
         step("batch-scored " + spec.name());
       }
       List<Read> flows = topicFlows(topic);

@@ -2,6 +2,7 @@ package io.kaminari.testing;
 
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
+import io.kaminari.common.time.ArrivalHours;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.spark.FeaturesConfig;
 import io.kaminari.features.spark.FeaturesJob;
@@ -43,8 +44,8 @@ public final class DemoTraffic {
     new LandJob(spark, LandConfig.files(config, files.toString())).run();
     // File landing dates records by file modification time (now), so compaction covers the hours around now.
     Instant now = Instant.now().truncatedTo(ChronoUnit.HOURS);
-    new CompactJob(spark, CompactConfig.from(config)).compactRange(now.minus(2, ChronoUnit.HOURS),
-        now.plus(2, ChronoUnit.HOURS));
+    new CompactJob(spark, CompactConfig.from(config)).compact(ArrivalHours.covering(now.minus(2, ChronoUnit.HOURS),
+        now.plus(2, ChronoUnit.HOURS)));
     new FeaturesJob(spark, FeaturesConfig.of(config, FeatureSpec.seed(Scope.GLOBAL), Scenarios.DEMO_START, END)).run();
     return generated;
   }

@@ -26,15 +26,16 @@ import static org.apache.spark.sql.functions.timestamp_micros;
 import static org.apache.spark.sql.functions.unix_micros;
 
 import io.kaminari.common.Columns;
+import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour;
+import io.kaminari.common.time.HourRange;
+import io.kaminari.common.time.Micros;
 import io.kaminari.flow.FlowSchema;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.JobRuns;
+import io.kaminari.pipeline.Partitions;
 import io.kaminari.pipeline.Warehouse;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -55,11 +56,11 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Builds {@code port_vectors} of one spec for a range of windows from {@code flows}, with the shared plain-Java
- * {@link WindowAccumulator}, and replaces exactly that spec's vectors of the range.
+ * Builds {@code port_vectors} of one spec for a set of event hours from {@code flows}, with the shared plain-Java
+ * {@link WindowAccumulator}, and replaces exactly that spec's vectors of those hours.
  *
  * <p>How: {@code flows} is partitioned by UTC hour and no window straddles an hour, so the job reads each hour
- * partition of the range on its own ({@code dt}/{@code hour} filter, only the columns the spec needs), coalesces it
+ * partition on its own ({@code dt}/{@code hour} filter, only the columns the spec needs), coalesces it
  * into one task, and unions the hours: each task then holds whole windows, and feeds a
  * {@code HashMap<WindowKey, WindowAccumulator>} through {@link Featurizer#windowStartMicros} and
  * {@link Featurizer#scopeKey}, the very functions the streaming scorer and {@link Featurizer#vectors} use, so parity
@@ -67,10 +68,11 @@ import org.apache.spark.sql.types.StructType;
  * {@link Scope#GLOBAL} one marker row per window joins the flows, so an empty window yields the all-zero vector of an
  * empty accumulator.
  *
- * <p>Idempotence: the unit of replacement is the hour, so a range is widened to whole UTC hours. The table is
+ * <p>Idempotence: the unit of replacement is the event hour ({@link FeaturesConfig#hours()}). The table is
  * partitioned by (dt, hour, spec_id): the job overwrites the (dt, hour, this spec) partitions it produces by dynamic
- * partition overwrite and drops this spec's partitions of range hours that had no flows (dst-prefix only; global
- * hours always get rows), so a rerun gives the same rows and other specs' vectors are never touched.
+ * partition overwrite and drops this spec's partitions of its hours that had no flows (dst-prefix only; global hours
+ * always get rows), so a rerun gives the same rows and other specs' vectors are never touched. The hours need not be
+ * consecutive: after a compaction they are the event hours it wrote ({@code features --after-compact H}).
  *
  * <p>Refusals (before anything is written): the spec registered under the same id in {@code feature_specs} has
  * another layout, or existing vectors of the id have another length than {@link FeatureSpec#dimension()}.
@@ -81,7 +83,6 @@ public final class FeaturesJob {
   private static final String EVENT_MICROS = "_event_micros";
   private static final String EMPTY_WINDOW = "_empty_window";
   private static final String WINDOW_START_MICROS = "_window_start_micros";
-  private static final long HOUR_MICROS = 3_600_000_000L;
 
   /** The columns fed to the accumulators, in this order (see {@link AccumulatingIterator}). */
   private static final StructType ACCUMULATED = new StructType()
@@ -114,30 +115,32 @@ public final class FeaturesJob {
     this.config = config;
   }
 
-  /** Builds and writes the vectors of the configured range (widened to whole hours); returns the run's counts. */
+  /**
+   * Builds and writes the vectors of the configured event hours; returns the run's counts, with those hours as its
+   * {@link JobRun#eventHours()}.
+   */
   public JobRun run() throws Exception {
     Warehouse.ensure(spark);
     // Kaminari sessions are built this way already; a static overwrite here would wipe every other partition.
     spark.conf().set("spark.sql.sources.partitionOverwriteMode", "dynamic");
     FeatureSpec spec = config.spec();
-    Instant from = config.from().truncatedTo(ChronoUnit.HOURS);
-    Instant to = ceilHour(config.to());
-    return JobRuns.run(spark, JOB, from, to, runId -> {
+    EventHours hours = config.hours();
+    HourRange span = hours.span();
+    return JobRuns.run(spark, JOB, span.start(), span.end(), runId -> {
       checkCompatible(spark, config.vectorsTable(), config.specsTable(), spec);
       // The metastore's partition list says which hours have flows: no scan needed to know what to read or drop.
-      Set<String> hoursWithFlows = partitionsOf(config.flowsTable(), null);
+      Set<Hour> hoursWithFlows = Partitions.hours(spark, config.flowsTable());
       register(spark, config.specsTable(), spec);
 
       // Observed on the output: the vectors' flow totals are exactly the flows of the range that were read.
       Observation out = new Observation("features-" + runId);
       String flowsTable = config.flowsTable();
-      boolean anyInput = spec.scope() == Scope.GLOBAL
-          || hoursIn(from, to).stream().map(FeaturesJob::hourKey).anyMatch(hoursWithFlows::contains);
+      boolean anyInput = spec.scope() == Scope.GLOBAL || hours.hours().stream().anyMatch(hoursWithFlows::contains);
       long read = 0;
       long written = 0;
       if (anyInput) {
-        vectorsByHour(spark,
-            hour -> hoursWithFlows.contains(hourKey(hour)) ? readHour(spark, flowsTable, hour) : null, spec, from, to)
+        vectorsByHour(spark, hour -> hoursWithFlows.contains(hour) ? readHour(spark, flowsTable, hour) : null, spec,
+            hours)
             .observe(out, count(lit(1)).as("n"), sum(col(VECTOR_FLOWS)).as("flows"))
             .write().mode("overwrite").insertInto(config.vectorsTable());
         written = observed(out, "n");
@@ -145,11 +148,11 @@ public final class FeaturesJob {
       }
       int dropped = 0;
       if (spec.scope() != Scope.GLOBAL) {
-        dropped = dropEmptyHours(spec, from, to, hoursWithFlows);
+        dropped = dropEmptyHours(spec, hours, hoursWithFlows);
       }
       return JobRuns.counts(read, 0, written, 0, 0, 0, "spec " + spec.id() + " (" + spec.name() + ", "
           + spec.scope().jsonName() + ", dimension " + spec.dimension() + "): " + written + " vectors over "
-          + ChronoUnit.HOURS.between(from, to) + " hour(s), " + dropped + " stale hour partition(s) dropped");
+          + hours.size() + " hour(s), " + dropped + " stale hour partition(s) dropped").withEventHours(hours);
     });
   }
 
@@ -178,23 +181,14 @@ public final class FeaturesJob {
    * partition filter is on the partition columns alone, so Spark prunes before listing files.
    */
   public static Dataset<Row> readFlows(SparkSession spark, String flowsTable, Instant from, Instant to) {
-    Instant last = ceilHour(to).minus(1, ChronoUnit.HOURS);
-    LocalDateTime first = LocalDateTime.ofInstant(from.truncatedTo(ChronoUnit.HOURS), ZoneOffset.UTC);
-    LocalDateTime end = LocalDateTime.ofInstant(last, ZoneOffset.UTC);
-    Column partitions = lit(false);
-    for (LocalDate day = first.toLocalDate(); !day.isAfter(end.toLocalDate()); day = day.plusDays(1)) {
-      int lo = day.equals(first.toLocalDate()) ? first.getHour() : 0;
-      int hi = day.equals(end.toLocalDate()) ? end.getHour() : 23;
-      partitions = partitions.or(col(DT).equalTo(day.toString()).and(col(HOUR).between(lo, hi)));
-    }
     Column time = col(FlowSchema.EVENT_TIME);
-    return spark.table(flowsTable).where(partitions).where(time.geq(lit(from)).and(time.lt(lit(to))));
+    return spark.table(flowsTable).where(HourRange.covering(from, to).where())
+        .where(time.geq(lit(from)).and(time.lt(lit(to))));
   }
 
-  /** The flows partition of the hour starting at {@code hourStart}: a filter on the partition columns only. */
-  public static Dataset<Row> readHour(SparkSession spark, String flowsTable, Instant hourStart) {
-    LocalDateTime h = LocalDateTime.ofInstant(hourStart, ZoneOffset.UTC);
-    return spark.table(flowsTable).where(col(DT).equalTo(h.toLocalDate().toString()).and(col(HOUR).equalTo(h.getHour())));
+  /** The flows partition of the event hour {@code hour}: a filter on the partition columns only. */
+  public static Dataset<Row> readHour(SparkSession spark, String flowsTable, Hour hour) {
+    return spark.table(flowsTable).where(col(DT).equalTo(hour.dt()).and(col(HOUR).equalTo(hour.hourOfDay())));
   }
 
   /**
@@ -212,22 +206,17 @@ public final class FeaturesJob {
   }
 
   /**
-   * The job's path to the same rows as {@link #vectors}, without a shuffle: {@code [from, to)} in whole hours, each
-   * hour's flows ({@code flowsOfHour.apply(hourStart)}, null when the hour has none) coalesced into one task.
+   * The job's path to the same rows as {@link #vectors}, without a shuffle: the windows of {@code eventHours}, each
+   * hour's flows ({@code flowsOfHour.apply(hour)}, null when the hour has none) coalesced into one task.
    */
-  public static Dataset<Row> vectorsByHour(SparkSession spark, Function<Instant, Dataset<Row>> flowsOfHour,
-      FeatureSpec spec, Instant from, Instant to) {
-    checkRange(spec, from, to);
-    if (!from.truncatedTo(ChronoUnit.HOURS).equals(from) || !to.truncatedTo(ChronoUnit.HOURS).equals(to)) {
-      throw new IllegalArgumentException("need whole hours, got [" + from + ", " + to + ")");
-    }
+  public static Dataset<Row> vectorsByHour(SparkSession spark, Function<Hour, Dataset<Row>> flowsOfHour,
+      FeatureSpec spec, EventHours eventHours) {
     List<Dataset<Row>> hours = new ArrayList<>();
-    for (Instant h = from; h.isBefore(to); h = h.plus(1, ChronoUnit.HOURS)) {
-      Instant end = h.plus(1, ChronoUnit.HOURS);
+    for (Hour h : eventHours.hours()) {
       Dataset<Row> flows = flowsOfHour.apply(h);
-      Dataset<Row> hour = flows == null ? null : narrow(flows, spec, h, end);
+      Dataset<Row> hour = flows == null ? null : narrow(flows, spec, h.start(), h.end());
       if (spec.scope() == Scope.GLOBAL) {
-        Dataset<Row> m = markers(spark, spec, h, end);
+        Dataset<Row> m = markers(spark, spec, h.start(), h.end());
         hour = hour == null ? m : hour.union(m);
       }
       if (hour != null) hours.add(hour.coalesce(1));
@@ -247,7 +236,7 @@ public final class FeaturesJob {
 
   private static void checkRange(FeatureSpec spec, Instant from, Instant to) {
     long w = spec.windowMicros();
-    if (FeaturesConfig.micros(from) % w != 0 || FeaturesConfig.micros(to) % w != 0 || !from.isBefore(to)) {
+    if (Micros.of(from) % w != 0 || Micros.of(to) % w != 0 || !from.isBefore(to)) {
       throw new IllegalArgumentException("need window-aligned bounds with from < to, got [" + from + ", " + to + ")");
     }
   }
@@ -269,7 +258,7 @@ public final class FeaturesJob {
 
   /** One empty-window marker per window of {@code [from, to)}, in the columns of {@link #narrow}. */
   private static Dataset<Row> markers(SparkSession spark, FeatureSpec spec, Instant from, Instant to) {
-    return spark.range(FeaturesConfig.micros(from), FeaturesConfig.micros(to), spec.windowMicros(), 1).select(
+    return spark.range(Micros.of(from), Micros.of(to), spec.windowMicros(), 1).select(
         // Named like narrow's columns: a range without any flows consists of markers alone.
         col("id").as(EVENT_MICROS),
         lit(null).cast(DataTypes.IntegerType).as(FlowSchema.PORT_SRC),
@@ -297,56 +286,20 @@ public final class FeaturesJob {
             lit(spec.id()).as(SPEC_ID));
   }
 
-  /** "dt/hour" of every partition of {@code table} (restricted to {@code specId} when not null). */
-  private Set<String> partitionsOf(String table, String specId) {
-    Set<String> out = new java.util.HashSet<>();
-    for (Row r : spark.sql("SHOW PARTITIONS " + table).collectAsList()) {
-      Map<String, String> kv = new HashMap<>();
-      for (String part : r.getString(0).split("/")) {
-        int eq = part.indexOf('=');
-        kv.put(part.substring(0, eq), part.substring(eq + 1));
-      }
-      if (specId == null || specId.equals(kv.get(SPEC_ID))) {
-        out.add(kv.get(DT) + "/" + Integer.parseInt(kv.get(HOUR)));
-      }
-    }
-    return out;
-  }
-
-  private static String hourKey(Instant hourStart) {
-    LocalDateTime h = LocalDateTime.ofInstant(hourStart, ZoneOffset.UTC);
-    return h.toLocalDate() + "/" + h.getHour();
-  }
-
-  private static List<Instant> hoursIn(Instant from, Instant to) {
-    List<Instant> hours = new ArrayList<>();
-    for (Instant h = from; h.isBefore(to); h = h.plus(1, ChronoUnit.HOURS)) hours.add(h);
-    return hours;
-  }
-
   private static long observed(Observation o, String metric) throws InterruptedException {
     Object n = o.getAsJava().get(metric);
     return n == null ? 0 : ((Number) n).longValue();
   }
 
-  /** Drops this spec's vector partitions of range hours that have no flows (a rerun must not keep their old rows). */
-  private int dropEmptyHours(FeatureSpec spec, Instant from, Instant to, Set<String> hoursWithFlows) {
-    int dropped = 0;
-    Set<String> present = partitionsOf(config.vectorsTable(), spec.id());
-    for (Instant h = from; h.isBefore(to); h = h.plus(1, ChronoUnit.HOURS)) {
-      if (hoursWithFlows.contains(hourKey(h))) continue;
-      LocalDateTime t = LocalDateTime.ofInstant(h, ZoneOffset.UTC);
-      if (!present.contains(hourKey(h))) continue;
-      spark.sql("ALTER TABLE " + config.vectorsTable() + " DROP IF EXISTS PARTITION (" + DT + "='" + t.toLocalDate()
-          + "', " + HOUR + "=" + t.getHour() + ", " + SPEC_ID + "='" + spec.id() + "')");
-      dropped++;
-    }
-    return dropped;
-  }
-
-  private static Instant ceilHour(Instant t) {
-    Instant floor = t.truncatedTo(ChronoUnit.HOURS);
-    return floor.equals(t) ? t : floor.plus(1, ChronoUnit.HOURS);
+  /**
+   * Drops this spec's vector partitions of {@code hours} that have no flows (a rerun must not keep their old rows);
+   * returns how many there were.
+   */
+  private int dropEmptyHours(FeatureSpec spec, EventHours hours, Set<Hour> hoursWithFlows) {
+    Set<Hour> present = Partitions.hours(spark, config.vectorsTable(), SPEC_ID, spec.id());
+    List<Hour> stale = hours.hours().stream().filter(h -> !hoursWithFlows.contains(h) && present.contains(h)).toList();
+    Partitions.drop(spark, config.vectorsTable(), stale, SPEC_ID + "='" + spec.id() + "'");
+    return stale.size();
   }
 
   /**
@@ -401,12 +354,12 @@ public final class FeaturesJob {
       if (out == null) drain();
       Map.Entry<WindowKey, WindowAccumulator> e = out.next();
       long start = e.getKey().windowStartMicros();
-      long hour = Math.floorDiv(start, HOUR_MICROS);
+      long hour = Math.floorDiv(start, Micros.PER_HOUR);
       if (hour != cachedHour) {
-        LocalDateTime t = LocalDateTime.ofEpochSecond(hour * 3600, 0, ZoneOffset.UTC);
+        Hour h = new Hour(hour);
         cachedHour = hour;
-        cachedDt = t.toLocalDate().toString();
-        cachedHourOfDay = t.getHour();
+        cachedDt = h.dt();
+        cachedHourOfDay = h.hourOfDay();
       }
       WindowAccumulator acc = e.getValue();
       return RowFactory.create(start, e.getKey().scopeKey(), acc.toVector(), acc.flowCount(), acc.packetCount(),

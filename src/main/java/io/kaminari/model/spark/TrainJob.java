@@ -12,11 +12,13 @@ import static io.kaminari.common.Columns.SPEC_ID;
 import static io.kaminari.common.Columns.VECTOR;
 import static io.kaminari.common.Columns.WINDOW_START;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
 
+import io.kaminari.common.time.HourRange;
+import io.kaminari.common.time.Micros;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.JobRuns;
 import io.kaminari.pipeline.Warehouse;
-import io.kaminari.ingest.CompactJob;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +58,7 @@ public final class TrainJob {
   /** The vectors of the spec over the range, in time order (then scope key, so the order is total). */
   public static Dataset<Row> trainingVectors(SparkSession spark, String specId, Instant from, Instant to) {
     return spark.table(Warehouse.PORT_VECTORS)
-        .where(CompactJob.hourRange(from, to).and(col(SPEC_ID).equalTo(specId))
+        .where(expr(HourRange.covering(from, to).where()).and(col(SPEC_ID).equalTo(specId))
             .and(col(WINDOW_START).geq(from)).and(col(WINDOW_START).lt(to)))
         .select(col(WINDOW_START), col(SCOPE_KEY), col(VECTOR))
         .orderBy(col(WINDOW_START), col(SCOPE_KEY));
@@ -91,7 +93,7 @@ public final class TrainJob {
         }
         for (int i = 0; i < dim; i++) buf[i] = v.get(i);
         Instant t = r.getAs(0);
-        out.append(t.getEpochSecond() * 1_000_000L + t.getNano() / 1000, buf);
+        out.append(Micros.of(t), buf);
         windows++;
       }
     }

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.hour;
 import static org.apache.spark.sql.functions.to_timestamp;
 
 import io.kaminari.common.Columns;
+import io.kaminari.common.time.ArrivalHours;
 import io.kaminari.flow.FlowSchema;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.common.KaminariConfig;
@@ -74,7 +75,7 @@ public final class CompactBench {
     // generation, paid once per JVM, count against neither. Then each runs RUNS times, alternating, and the median
     // counts: one run on a shared 2-core machine varies by 10%.
     Instant warmFrom = start.plus(Duration.ofHours(WARM_UP_HOUR));
-    compact.compactRange(warmFrom, warmFrom.plus(Duration.ofHours(1)));
+    compact.compact(ArrivalHours.covering(warmFrom, warmFrom.plus(Duration.ofHours(1))));
     naive(spark, warmFrom, warmFrom.plus(Duration.ofHours(1)), home.resolve("naive-warm-up"));
     double[] compactSeconds = new double[RUNS];
     double[] naiveSeconds = new double[RUNS];
@@ -85,7 +86,7 @@ public final class CompactBench {
       spark.sql("DROP TABLE " + Warehouse.FLOWS_REJECTED);
       Warehouse.ensure(spark);
       long t = System.nanoTime();
-      objects = compact.compactRange(start, end).inputObjects();
+      objects = compact.compact(ArrivalHours.covering(start, end)).inputObjects();
       compactSeconds[i] = secondsSince(t);
       t = System.nanoTime();
       naive(spark, start, end, home.resolve("naive-out"));
@@ -115,7 +116,7 @@ public final class CompactBench {
    * {@code write.partitionBy("dt","hour").parquet} into {@code out}.
    */
   private static void naive(SparkSession spark, Instant from, Instant to, Path out) {
-    Dataset<String> values = spark.table(Warehouse.FLOWS_LANDING).where(CompactJob.hourRange(from, to))
+    Dataset<String> values = spark.table(Warehouse.FLOWS_LANDING).where(ArrivalHours.covering(from, to).where())
         .select(col(Columns.VALUE).cast("string")).as(Encoders.STRING());
     Dataset<Row> naive = spark.read().json(values);
     naive.withColumn(Columns.DT, date_format(to_timestamp(col(FlowSchema.TIMESTAMP_START)), "yyyy-MM-dd"))

@@ -18,6 +18,8 @@ import io.kaminari.flow.FlowSchema;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
+import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Micros;
 import io.kaminari.pipeline.Warehouse;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.spark.FeaturesConfig;
@@ -75,7 +77,7 @@ public final class FeaturesBench {
     long started = System.nanoTime();
     for (Scope scope : Scope.values()) {
       FeatureSpec spec = FeatureSpec.seed(scope);
-      FeaturesConfig c = new FeaturesConfig(spec, DAY, DAY.plus(1, ChronoUnit.DAYS), DATABASE,
+      FeaturesConfig c = new FeaturesConfig(spec, EventHours.covering(DAY, DAY.plus(1, ChronoUnit.DAYS)), DATABASE,
           config.get(Settings.SHUFFLE_PARTITIONS));
       JobRun run = new FeaturesJob(spark, c).run();
       vectors += run.outputRows();
@@ -89,7 +91,7 @@ public final class FeaturesBench {
 
   /** {@code n} flows of the day in the columns of {@code kaminari.flows}, one task (so one file) per hour. */
   static org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> synthesize(SparkSession spark, long n) {
-    long dayMicros = DAY.getEpochSecond() * 1_000_000L;
+    long dayMicros = Micros.of(DAY);
     Column id = col("id");
     Column time = timestamp_micros(lit(dayMicros).plus(id.multiply(86_400_000_000L / n)
         .plus(pmod(id.multiply(7919L), lit(86_400_000_000L / n)))));

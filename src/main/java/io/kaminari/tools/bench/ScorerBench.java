@@ -1,5 +1,6 @@
 package io.kaminari.tools.bench;
 
+import io.kaminari.common.time.Micros;
 import io.kaminari.flow.Flow;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.FeatureVector;
@@ -163,8 +164,8 @@ public final class ScorerBench {
     Instant from = START.minus(Duration.ofHours(2));
     GeneratorConfig cfg = GeneratorConfig.of(3, from, Duration.ofHours(2), 120 * FLOWS_PER_MINUTE / 10);
     List<Flow> flows = TrafficGenerator.parsedFlows(cfg);
-    float[][] v = Featurizer.vectors(flows.stream(), SPEC, from.getEpochSecond() * 1_000_000,
-        START.getEpochSecond() * 1_000_000).stream().map(FeatureVector::values).toArray(float[][]::new);
+    float[][] v = Featurizer.vectors(flows.stream(), SPEC, Micros.of(from), Micros.of(START)).stream()
+        .map(FeatureVector::values).toArray(float[][]::new);
     Hyperparameters hp = new Hyperparameters(List.of(20, 20), 10, 32, 1e-2, "adam", 42L, 3, 0.1,
         ThresholdMethod.parse("quantile:0.999"));
     Trainer.train(InMemoryVectorSource.evenlySpaced(v, SPEC.windowMicros()), SPEC.dimension(), hp, dir, p -> { });

@@ -10,12 +10,18 @@ import static io.kaminari.common.Columns.SCORE;
 import static io.kaminari.common.Columns.THRESHOLD;
 import static io.kaminari.common.Columns.WINDOW_START;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
+import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour;
+import io.kaminari.common.time.HourRange;
+import io.kaminari.pipeline.Partitions;
 import io.kaminari.pipeline.Warehouse;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.spark.FeaturesConfig;
@@ -39,9 +45,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -49,6 +52,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -100,8 +104,7 @@ public final class EvaluateJob {
 
     JobRun landed = new LandJob(spark, LandConfig.files(config, input.toString())).run();
     step("2. landed " + landed.outputRows() + " records: " + landed.message());
-    Instant[] landing = landingHours();
-    JobRun compacted = new CompactJob(spark, CompactConfig.from(config)).compactRange(landing[0], landing[1]);
+    JobRun compacted = new CompactJob(spark, CompactConfig.from(config)).compact(landingHours());
     step(String.format("3. compacted %,d flows (%,d rejected, %,d duplicates)", compacted.outputRows(),
         compacted.rejected(), compacted.duplicates()));
 
@@ -121,8 +124,8 @@ public final class EvaluateJob {
     new TrainJob(spark, train, registry).run();
     int version = registry.resolve(ModelRef.parse(MODEL + "@champion"));
     step("6. trained " + MODEL + "/" + version + " on the training range");
-    new ScoreJob(spark, new ScoreConfig(ModelRef.parse(MODEL + "/" + version), cfg.testFrom(), cfg.testTo(), 24),
-        registry).run();
+    new ScoreJob(spark, new ScoreConfig(ModelRef.parse(MODEL + "/" + version),
+        EventHours.covering(cfg.testFrom(), cfg.testTo()), 24), registry).run();
     List<ScoreRow> aeRows = autoencoderRows(version);
     step("7. scored the test range: " + aeRows.size() + " rows");
 
@@ -192,24 +195,16 @@ public final class EvaluateJob {
     return dir;
   }
 
-  /** {@code [first landing hour, last landing hour + 1h)}: file arrival is the file's mtime, whatever that is. */
-  private Instant[] landingHours() {
-    List<Row> parts = spark.table(Warehouse.FLOWS_LANDING).select("dt", "hour").distinct().collectAsList();
-    if (parts.isEmpty()) throw new IllegalStateException("nothing landed from " + cfg.flows());
-    Instant min = null;
-    Instant max = null;
-    for (Row r : parts) {
-      Instant h = LocalDate.parse(r.getString(0)).atStartOfDay(ZoneOffset.UTC).toInstant()
-          .plus(((Number) r.get(1)).longValue(), ChronoUnit.HOURS);
-      if (min == null || h.isBefore(min)) min = h;
-      if (max == null || h.isAfter(max)) max = h;
-    }
-    return new Instant[] {min, max.plus(1, ChronoUnit.HOURS)};
+  /** From the first landing hour to the last: file arrival is the file's mtime, whatever that is. */
+  private ArrivalHours landingHours() {
+    SortedSet<Hour> hours = Partitions.hours(spark, Warehouse.FLOWS_LANDING);
+    if (hours.isEmpty()) throw new IllegalStateException("nothing landed from " + cfg.flows());
+    return new ArrivalHours(new HourRange(hours.first(), hours.last().plus(1)));
   }
 
   private List<ScoreRow> autoencoderRows(int version) {
     List<Row> rows = spark.table(Warehouse.ANOMALY_SCORES)
-        .where(CompactJob.hourRange(cfg.testFrom(), cfg.testTo())
+        .where(expr(HourRange.covering(cfg.testFrom(), cfg.testTo()).where())
             .and(col(WINDOW_START).geq(cfg.testFrom())).and(col(WINDOW_START).lt(cfg.testTo()))
             .and(col(MODEL_NAME).equalTo(MODEL)).and(col(MODEL_VERSION).equalTo(version))
             .and(col(SCOPE).equalTo(cfg.scope().jsonName())))

@@ -1,5 +1,6 @@
 package io.kaminari.tools.generate;
 
+import io.kaminari.common.time.Hour;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -9,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -23,7 +22,6 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class FileFlowSink implements FlowSink {
   private static final long HOUR_MILLIS = 3_600_000L;
-  private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH").withZone(ZoneOffset.UTC);
 
   private final Path directory;
   private final boolean gzip;
@@ -41,7 +39,7 @@ public final class FileFlowSink implements FlowSink {
 
   /** The file name holding messages that arrived in the hour starting at {@code hourStart}. */
   public static String fileName(Instant hourStart, boolean gzip) {
-    return "flows-" + HOUR.format(hourStart) + (gzip ? ".jsonl.gz" : ".jsonl");
+    return "flows-" + Hour.of(hourStart) + (gzip ? ".jsonl.gz" : ".jsonl");
   }
 
   @Override

@@ -4,6 +4,10 @@ import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kaminari.common.Columns;
+import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour;
+import io.kaminari.common.time.HourRange;
 import io.kaminari.flow.FlowSchema;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.common.KaminariConfig;
@@ -36,7 +40,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -157,7 +160,8 @@ public final class UpstreamPipeline {
         UpstreamReplay.TRAIN_TO, registry.root(), registry.aliases(MODEL));
 
     ModelRef champion = ModelRef.parse(MODEL + "@champion");
-    new ScoreJob(spark, new ScoreConfig(champion, UpstreamReplay.TRAIN_TO, UpstreamReplay.TEST_TO, 24), registry).run();
+    new ScoreJob(spark, new ScoreConfig(champion, EventHours.covering(UpstreamReplay.TRAIN_TO, UpstreamReplay.TEST_TO),
+        24), registry).run();
     List<Row> scored = spark.table(Warehouse.ANOMALY_SCORES)
         .where(col(Columns.MODEL_NAME).equalTo(MODEL).and(col(Columns.SCOPE).equalTo(Scope.GLOBAL.jsonName()))
             .and(col(Columns.WINDOW_START).geq(UpstreamReplay.TRAIN_TO))
@@ -229,12 +233,12 @@ public final class UpstreamPipeline {
     String checkpoints = config.get(Settings.CHECKPOINTS) + "/land/upstream-" + topic + "-" + System.nanoTime();
     JobRun land = new LandJob(spark, new LandConfig(bootstrap, List.of(topic), Map.of(), null, checkpoints,
         config.get(Settings.MAX_OFFSETS_PER_TRIGGER))).run();
-    List<Instant> hours = spark.table(Warehouse.FLOWS_LANDING).where(col(Columns.SOURCE).equalTo(topic))
+    List<Hour> hours = spark.table(Warehouse.FLOWS_LANDING).where(col(Columns.SOURCE).equalTo(topic))
         .select(Columns.DT, Columns.HOUR).distinct().collectAsList().stream()
-        .map(r -> Instant.parse(r.getString(0) + "T00:00:00Z").plus(r.getInt(1), ChronoUnit.HOURS)).sorted().toList();
+        .map(r -> Hour.of(r.getString(0), r.getInt(1))).sorted().toList();
     if (hours.isEmpty()) throw new IllegalStateException("nothing of " + topic + " was landed");
     JobRun compact = new CompactJob(spark, CompactConfig.from(config))
-        .compactRange(hours.get(0), hours.get(hours.size() - 1).plus(1, ChronoUnit.HOURS));
+        .compact(new ArrivalHours(new HourRange(hours.get(0), hours.get(hours.size() - 1).plus(1))));
     return new Ingested(land, compact);
   }
 

@@ -1,5 +1,6 @@
 package io.kaminari.tools.upstream;
 
+import io.kaminari.common.time.Micros;
 import io.kaminari.flow.Flow;
 import io.kaminari.tools.generate.GeneratorConfig;
 import io.kaminari.tools.generate.TrafficGenerator;
@@ -128,7 +129,7 @@ public final class UpstreamReplay {
     Map<String, Long> attackPackets = new LinkedHashMap<>();
     for (Attack a : ATTACKS) {
       List<Pcap.Packet> packets = Pcap.read(resource("/upstream/pcaps/" + a.file()), a.file());
-      long shift = micros(a.at()) - packets.stream().mapToLong(Pcap.Packet::micros).min().orElseThrow();
+      long shift = Micros.of(a.at()) - packets.stream().mapToLong(Pcap.Packet::micros).min().orElseThrow();
       packets.forEach(p -> attacks.add(p.shift(shift)));
       attackPackets.put(a.file(), (long) packets.size());
     }
@@ -138,8 +139,8 @@ public final class UpstreamReplay {
     int next = 0;
     try (NetflowTap tap = NetflowTap.start(port)) {
       for (Instant from = START; from.isBefore(END); from = from.plus(CHUNK)) {
-        long lo = micros(from);
-        long hi = micros(from.plus(CHUNK));
+        long lo = Micros.of(from);
+        long hi = Micros.of(from.plus(CHUNK));
         List<Pcap.Packet> chunk = new ArrayList<>();
         // Each benign record goes whole into the chunk where it starts; packets are then sorted by time.
         while (next < benign.size() && benign.get(next).eventTimeMicros() < hi) {
@@ -209,9 +210,5 @@ public final class UpstreamReplay {
       if (in == null) throw new IOException("resource " + name + " is missing from the jar");
       return in.readAllBytes();
     }
-  }
-
-  private static long micros(Instant t) {
-    return t.getEpochSecond() * 1_000_000 + t.getNano() / 1000;
   }
 }

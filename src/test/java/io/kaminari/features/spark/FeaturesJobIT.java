@@ -1,5 +1,6 @@
 package io.kaminari.features.spark;
 
+import io.kaminari.common.time.Hour;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.FeatureSpecs;
 import io.kaminari.features.Featurizer;
@@ -256,7 +257,7 @@ class FeaturesJobIT {
     List<Flow> flows = new ArrayList<>(handMadeHour());
     flows.add(flow(micros("2024-05-01T12:30:00Z"), "10.0.0.7", "192.0.2.1", 80, 443, TCP, 1, 100, null));
     insertFlows(flows);
-    assertThat(FeaturesJob.readHour(spark, Warehouse.FLOWS, H10).inputFiles())
+    assertThat(FeaturesJob.readHour(spark, Warehouse.FLOWS, Hour.of(H10)).inputFiles())
         .isNotEmpty().allMatch(f -> f.contains("dt=2024-05-01/hour=10/"));
     assertThat(FeaturesJob.readFlows(spark, Warehouse.FLOWS, H10, H11).inputFiles())
         .isNotEmpty().allMatch(f -> f.contains("dt=2024-05-01/hour=10/"));
@@ -265,7 +266,7 @@ class FeaturesJobIT {
     Path hour12 = Path.of(java.net.URI.create(Warehouse.location(spark, Warehouse.FLOWS))).resolve("dt=2024-05-01/hour=12");
     Files.writeString(hour12.resolve("part-99999-corrupt.zstd.parquet"), "not parquet");
     spark.catalog().refreshTable(Warehouse.FLOWS);
-    assertThatThrownBy(() -> FeaturesJob.readHour(spark, Warehouse.FLOWS, H11.plus(1, ChronoUnit.HOURS)).count())
+    assertThatThrownBy(() -> FeaturesJob.readHour(spark, Warehouse.FLOWS, Hour.of(H11).plus(1)).count())
         .isInstanceOf(Exception.class);
     assertThat(build(GLOBAL, H10, H11).outputRows()).isEqualTo(12);
   }

@@ -14,6 +14,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kaminari.common.Columns;
+import io.kaminari.common.time.EventHours;
 import io.kaminari.flow.Flow;
 import io.kaminari.ingest.SparkFlowSchema;
 import io.kaminari.testing.TestSpark;
@@ -120,7 +121,7 @@ class FeaturesParityTest {
         FeaturesJob.vectors(frame, spec, FROM, TO, 1),
         FeaturesJob.vectors(frame, spec, FROM, TO, 3),
         // The job's own path: one task per hour, as it reads the hour partitions of kaminari.flows.
-        FeaturesJob.vectorsByHour(spark, FeaturesParityTest::flowsOfHour, spec, FROM, TO));
+        FeaturesJob.vectorsByHour(spark, h -> flowsOfHour(h.start()), spec, EventHours.covering(FROM, TO)));
     for (Dataset<Row> path : sparkPaths) {
       List<Row> actual = new ArrayList<>(path.collectAsList());
       actual.sort(Comparator.<Row>comparingLong(r -> micros(r.<Instant>getAs(Columns.WINDOW_START).toString()))

@@ -30,9 +30,9 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
-/** The pure transformations of {@link CompactJob} on a small in-memory landing frame: flows, tally, rejects, replays. */
-class CompactJobTest {
-  private static final StructType LANDING = new StructType()
+/** {@link LandingParser} on a small in-memory landing frame: flows in their event hours, the tally, rejects. */
+class LandingParserTest {
+  static final StructType LANDING = new StructType()
       .add(SOURCE, DataTypes.StringType, false)
       .add(SOURCE_PARTITION, DataTypes.IntegerType, false)
       .add(SOURCE_OFFSET, DataTypes.LongType, false)
@@ -40,18 +40,18 @@ class CompactJobTest {
       .add(VALUE, DataTypes.BinaryType, true)
       .add(DT, DataTypes.StringType, false)
       .add(HOUR, DataTypes.IntegerType, false);
-  private static final Instant ARRIVAL = Instant.parse("2024-05-01T11:00:30Z");
+  static final Instant ARRIVAL = Instant.parse("2024-05-01T11:00:30Z");
   private static final long HOUR_10 = Instant.parse("2024-05-01T10:00:00Z").getEpochSecond() / 3600;
   private static final long HOUR_11 = HOUR_10 + 1;
 
-  private static String flow(String start, int dport) {
+  static String flow(String start, int dport) {
     return "{\"event_type\":\"purge\",\"ip_src\":\"10.0.0.1\",\"ip_dst\":\"192.0.2.7\",\"port_src\":40000,"
         + "\"port_dst\":" + dport + ",\"ip_proto\":\"tcp\",\"packets\":3,\"bytes\":180,\"timestamp_start\":\"" + start
         + "\",\"writer_id\":\"nfacctd/1\",\"peer_ip_src\":\"198.51.100.1\",\"vlan\":7}";
   }
 
   /** Landing hour 11: a multi-value record with a late flow (hour 10), a reject and a marker; then two plain flows. */
-  private static Dataset<Row> landing(SparkSession spark) {
+  static Dataset<Row> landing(SparkSession spark) {
     String multi = flow("2024-05-01 10:59:59.500000", 80) + "\n{\"event_type\":\"purge\",\"packets\":-1}\n"
         + "{\"event_type\":\"purge_close\"}";
     List<Row> rows = List.of(
@@ -62,7 +62,7 @@ class CompactJobTest {
     return spark.createDataFrame(rows, LANDING);
   }
 
-  private static Row row(long offset, String value) {
+  static Row row(long offset, String value) {
     return RowFactory.create("pmacct.flows", 1, offset, ARRIVAL, value.getBytes(StandardCharsets.UTF_8),
         "2024-05-01", 11);
   }
@@ -70,10 +70,10 @@ class CompactJobTest {
   @Test
   void parsingTalliesObjectsByKindAndFlowsByEventHourWhateverItEmits() {
     SparkSession spark = TestSpark.spark();
-    CompactJob job = new CompactJob(spark, new CompactConfig(ZoneOffset.UTC, 100));
-    CompactJob.Tally tally = new CompactJob.Tally();
+    LandingParser parser = new LandingParser(spark, ZoneOffset.UTC);
+    Tally tally = new Tally();
     spark.sparkContext().register(tally);
-    List<Row> emitted = job.flows(landing(spark), new CompactJob.HourSelection(Set.of(HOUR_10), true), tally)
+    List<Row> emitted = parser.flows(landing(spark), new HourSelection(Set.of(HOUR_10), true), tally)
         .collectAsList();
     assertEquals(1, emitted.size());
     assertEquals(3, tally.flows(), "the late flow, the 11:00 flow and the one timed by its arrival");
@@ -83,33 +83,12 @@ class CompactJobTest {
   }
 
   @Test
-  void coordinatesCountRecordsAndFindAReplayedOffset() {
-    SparkSession spark = TestSpark.spark();
-    Dataset<Row> landing = landing(spark);
-    assertEquals(new CompactJob.Coordinates(3, false), CompactJob.coordinates(landing));
-    Dataset<Row> replayedInOneTask = landing.union(spark.createDataFrame(List.of(row(8, "{}")), LANDING)).coalesce(1);
-    assertEquals(new CompactJob.Coordinates(4, true), CompactJob.coordinates(replayedInOneTask));
-    Dataset<Row> replayedAcrossTasks = landing.coalesce(1)
-        .union(spark.createDataFrame(List.of(row(9, "{}")), LANDING).coalesce(1));
-    assertEquals(2, replayedAcrossTasks.javaRDD().getNumPartitions());
-    assertEquals(new CompactJob.Coordinates(4, true), CompactJob.coordinates(replayedAcrossTasks));
-    Dataset<Row> interleaved = landing.where("source_offset <> 8").coalesce(1)
-        .union(landing.where("source_offset = 8").coalesce(1));
-    assertEquals(new CompactJob.Coordinates(3, false), CompactJob.coordinates(interleaved),
-        "offsets 7 and 9 in one task and 8 in another are no replay (Spark packs files of any hours into a task)");
-    Dataset<Row> otherPartition = landing.union(spark.createDataFrame(List.of(
-        RowFactory.create("pmacct.flows", 2, 8L, ARRIVAL, new byte[0], "2024-05-01", 11)), LANDING));
-    assertEquals(new CompactJob.Coordinates(4, false), CompactJob.coordinates(otherPartition),
-        "the same offset of another Kafka partition is another record");
-  }
-
-  @Test
   void flowsAreTableRowsInTheirEventHourAndTheSelectionSplitsThemByHour() {
     SparkSession spark = TestSpark.spark();
-    CompactJob job = new CompactJob(spark, new CompactConfig(ZoneOffset.UTC, 100));
+    LandingParser parser = new LandingParser(spark, ZoneOffset.UTC);
     Dataset<Row> landing = landing(spark);
 
-    List<Row> all = job.flows(landing, new CompactJob.HourSelection(Set.of(), false), null).collectAsList();
+    List<Row> all = parser.flows(landing, new HourSelection(Set.of(), false), null).collectAsList();
     assertEquals(SparkFlowSchema.TABLE_COLUMNS, List.of(all.get(0).schema().fieldNames()));
     Map<Long, Row> byOffset = all.stream().collect(Collectors.toMap(r -> r.<Long>getAs(SOURCE_OFFSET), r -> r));
     assertEquals(Set.of(7L, 8L, 9L), byOffset.keySet());
@@ -128,8 +107,8 @@ class CompactJobTest {
     assertEquals(11, untimed.<Integer>getAs(HOUR), "a flow with no timestamp takes the arrival time");
     assertEquals(ARRIVAL, untimed.getAs(FlowSchema.EVENT_TIME));
 
-    List<Row> hour10 = job.flows(landing, new CompactJob.HourSelection(Set.of(HOUR_10), true), null).collectAsList();
-    List<Row> notHour10 = job.flows(landing, new CompactJob.HourSelection(Set.of(HOUR_10), false), null).collectAsList();
+    List<Row> hour10 = parser.flows(landing, new HourSelection(Set.of(HOUR_10), true), null).collectAsList();
+    List<Row> notHour10 = parser.flows(landing, new HourSelection(Set.of(HOUR_10), false), null).collectAsList();
     assertEquals(List.of(7L), hour10.stream().map(r -> r.<Long>getAs(SOURCE_OFFSET)).toList());
     assertEquals(Set.of(8L, 9L), notHour10.stream().map(r -> r.<Long>getAs(SOURCE_OFFSET)).collect(Collectors.toSet()));
   }
@@ -138,8 +117,7 @@ class CompactJobTest {
   void rejectsCarryCoordinatesRawTextReasonAndTheLandingHour() {
     SparkSession spark = TestSpark.spark();
     long compactedAt = Instant.parse("2024-05-01T12:00:00Z").getEpochSecond() * 1_000_000L;
-    List<Row> rejects = new CompactJob(spark, new CompactConfig(ZoneOffset.UTC, 100))
-        .rejects(landing(spark), compactedAt).collectAsList();
+    List<Row> rejects = new LandingParser(spark, ZoneOffset.UTC).rejects(landing(spark), compactedAt).collectAsList();
     assertEquals(1, rejects.size());
     Row r = rejects.get(0);
     assertEquals(7L, r.<Long>getAs(SOURCE_OFFSET));
@@ -150,14 +128,5 @@ class CompactJobTest {
     assertEquals(ARRIVAL, r.getAs(ARRIVAL_TIME));
     assertEquals("2024-05-01", r.getAs(DT));
     assertEquals(11, r.<Integer>getAs(HOUR));
-  }
-
-  @Test
-  void partitionSpecsAndEpochHoursRoundTrip() {
-    assertEquals(HOUR_10, CompactJob.hourOf("dt=2024-05-01/hour=10"));
-    assertEquals("2024-05-01", CompactJob.dt(HOUR_10));
-    assertEquals(10, CompactJob.hourOfDay(HOUR_10));
-    assertEquals("1969-12-31", CompactJob.dt(-1));
-    assertEquals(23, CompactJob.hourOfDay(-1));
   }
 }
