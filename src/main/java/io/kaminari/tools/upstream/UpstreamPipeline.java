@@ -85,7 +85,7 @@ public final class UpstreamPipeline {
   public static Hyperparameters hyperparameters() {
     Hyperparameters d = Hyperparameters.DEFAULTS;
     return new Hyperparameters(d.hiddenSizes(), d.epochs(), d.batchSize(), d.learningRate(), d.optimiser(), d.seed(),
-        d.patience(), 0.25, ThresholdMethod.parse("sigma:5"));
+        d.patience(), 0.25, ThresholdMethod.parse("sigma:5"), d.trimFraction());
   }
 
   /** A flagged global window and the features its explanation names, largest contribution first. */
