@@ -314,13 +314,12 @@ public sealed interface ThresholdMethod {
       parameters.put("init_quantile", init);
       parameters.put("initial_threshold", fit.initialThreshold());
       parameters.put("censor_fraction", censor);
+      parameters.put("scores", (double) fit.scores());
       parameters.put("peaks", (double) fit.peaks());
       parameters.put("censored", (double) fit.censored());
+      parameters.put("outliers", (double) fit.outliers());
       parameters.put("shape", fit.tail().shape());
       parameters.put("scale_log", fit.tail().scale());
-      parameters.put("fitted_shape", fit.fitted().shape());
-      parameters.put("fitted_scale_log", fit.fitted().scale());
-      parameters.put("likelihood_ratio", fit.likelihoodRatio());
       return new Calibrated(fit.threshold(), scores.length, parameters);
     }
 

@@ -75,6 +75,18 @@ public record GeneralisedPareto(double shape, double scale, double logLikelihood
    * exponential (θ = 0) is always a candidate, so the fit never has a lower likelihood than it.
    */
   public static GeneralisedPareto fit(double[] excesses, int censored, double censoredAt) {
+    return fit(excesses, censored, censoredAt, Double.POSITIVE_INFINITY);
+  }
+
+  /**
+   * As {@link #fit(double[], int, double)} with the shape constrained to at most {@code maxShape} (≥ 0, so that the
+   * exponential is always allowed); the maximum may then sit on the bound.
+   */
+  public static GeneralisedPareto fit(double[] excesses, int censored, double censoredAt, double maxShape) {
+    if (!(maxShape >= 0)) {
+      throw new IllegalArgumentException("the largest shape must be >= 0 (the exponential is always a candidate), got "
+          + maxShape);
+    }
     checkSample(excesses, censored, censoredAt);
     double top = censored > 0 ? censoredAt : max(excesses);
     GeneralisedPareto best = fitExponential(excesses, censored, censoredAt);
@@ -83,35 +95,34 @@ public record GeneralisedPareto(double shape, double scale, double logLikelihood
     for (int i = 0; i <= steps; i++) {
       double s = GRID_FROM + i * GRID_STEP;
       GeneralisedPareto candidate = profile(excesses, censored, censoredAt, Math.expm1(s) / top);
-      if (candidate != null && candidate.logLikelihood > best.logLikelihood) {
+      if (candidate != null && candidate.shape <= maxShape && candidate.logLikelihood > best.logLikelihood) {
         best = candidate;
         bestS = s;
       }
     }
-    if (best.shape == 0) {
-      return best; // the exponential won outright; the refinement below brackets a grid point, not θ = 0
-    }
-    // Golden-section search for the maximum in [bestS - step, bestS + step].
+    // Golden-section search for the maximum in [bestS - step, bestS + step]; when the exponential won (bestS = 0) the
+    // bracket straddles θ = 0, where the profile is undefined and the exponential stays the candidate to beat.
     double lo = bestS - GRID_STEP;
     double hi = bestS + GRID_STEP;
     double ratio = (Math.sqrt(5) - 1) / 2;
     for (int i = 0; i < 60; i++) {
       double a = hi - ratio * (hi - lo);
       double b = lo + ratio * (hi - lo);
-      if (logLikelihood(excesses, censored, censoredAt, Math.expm1(a) / top)
-          >= logLikelihood(excesses, censored, censoredAt, Math.expm1(b) / top)) {
+      if (logLikelihood(excesses, censored, censoredAt, Math.expm1(a) / top, maxShape)
+          >= logLikelihood(excesses, censored, censoredAt, Math.expm1(b) / top, maxShape)) {
         hi = b;
       } else {
         lo = a;
       }
     }
     GeneralisedPareto refined = profile(excesses, censored, censoredAt, Math.expm1((lo + hi) / 2) / top);
-    return refined != null && refined.logLikelihood > best.logLikelihood ? refined : best;
+    return refined != null && refined.shape <= maxShape && refined.logLikelihood > best.logLikelihood ? refined : best;
   }
 
-  private static double logLikelihood(double[] excesses, int censored, double censoredAt, double theta) {
+  private static double logLikelihood(double[] excesses, int censored, double censoredAt, double theta,
+      double maxShape) {
     GeneralisedPareto g = profile(excesses, censored, censoredAt, theta);
-    return g == null ? Double.NEGATIVE_INFINITY : g.logLikelihood;
+    return g == null || g.shape > maxShape ? Double.NEGATIVE_INFINITY : g.logLikelihood;
   }
 
   /** The best distribution for this θ, or null where θ is outside the domain or the shape would be below -1. */

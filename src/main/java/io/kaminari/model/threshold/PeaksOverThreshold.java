@@ -10,21 +10,25 @@ import java.util.Arrays;
  * <p>Steps, on log scores ({@link LogScores}):
  * <ol>
  *   <li>The initial threshold t is the nearest-rank {@code initQuantile} of the N scores (N counts the trimmed ones,
- *       which sit above every score given). The N_t scores above t are the peaks; their excesses {@code y = x - t}
+ *       which sit above every score given). The scores above t are the peaks; their excesses {@code y = x - t}
  *       follow a generalised Pareto distribution for t high enough (Pickands-Balkema-de Haan).
- *   <li>Robustness: the largest {@code max(trimmed, ceil(censorFraction · N))} peaks are right-censored at the largest
- *       remaining one: they count as "at least this far out", but their values do not shape the fit. A few huge
- *       outliers (an attack inside the calibration range) therefore move the threshold only through their number,
- *       which the fit already expects, and not through their size, which would otherwise drag the shape up. Windows
- *       removed by trimmed retraining are censored peaks in the same way rather than forgotten, so removing them does
- *       not make the tail look lighter than it was.
- *   <li>Fit shape and scale by maximum likelihood ({@link GeneralisedPareto#fit}), and the exponential (shape 0) too.
- *       A likelihood-ratio test keeps the exponential unless the shape differs from 0 at the 5% level (statistic ≥
- *       3.841, chi-squared with one degree of freedom): with the 20-40 peaks of a few hundred windows, a fitted shape
- *       has a standard error of about 0.2, and that noise would otherwise swing the extrapolated threshold.
+ *   <li>Far outliers are dropped, from the peaks and from N: peaks beyond the excess that an exponential tail with
+ *       the peaks' median excess would reach fewer than {@link #FAR_EXPECTED} times. They are windows no tail of the
+ *       rest explains (an attack inside the calibration range a hundred times the usual score), and a single one among
+ *       the excesses would drag the fitted tail up by orders of magnitude. The median makes the rule hold while fewer
+ *       than about half the peaks (5% of the windows at init 0.9) are such outliers.
+ *   <li>The largest {@code max(trimmed, ceil(censorFraction · N))} remaining peaks are right-censored at the largest
+ *       uncensored one: they count as "at least this far out", but their values do not shape the fit. Moderate
+ *       outliers (an attack twice the usual score) therefore move the threshold only through their number, not their
+ *       size. Windows removed by trimmed retraining are censored peaks in the same way rather than forgotten, so that
+ *       removing them does not make the tail look lighter than it was.
+ *   <li>Shape and scale by maximum likelihood ({@link GeneralisedPareto#fit}), the shape constrained to ≤ 0. On the
+ *       log scale a raw power-law tail of any exponent is exponential (shape 0); a positive shape would be a raw tail
+ *       heavier than every power law, which scores of log1p-compressed, standardised features cannot have, and which
+ *       a fit of 20-40 peaks finds by chance often enough to swing the extrapolated threshold by orders of magnitude.
  *   <li>The threshold: {@code z_q = t + scale/shape · ((q · N / N_t)^(-shape) - 1)} ({@code t - scale · ln(q · N /
- *       N_t)} at shape 0), the score with probability q of being exceeded, returned on the raw scale
- *       ({@code exp(z_q)}).
+ *       N_t)} at shape 0), with N_t the peaks (censored included) and N the scores (far outliers excluded): the score
+ *       exceeded with probability q, returned on the raw scale ({@code exp(z_q)}).
  * </ol>
  *
  * <p>Refusals (an {@link IllegalArgumentException} whose message says how many scores were given and how many are
@@ -33,34 +37,35 @@ import java.util.Arrays;
  */
 public final class PeaksOverThreshold {
   /**
-   * Uncensored peaks the fit needs. With 20 the shape's standard error is about 0.2 and the likelihood-ratio test can
-   * tell a heavy tail from an exponential one; with fewer, two parameters from a dozen points are a guess.
+   * Uncensored peaks the fit needs: with fewer, two parameters from a dozen points are a guess. 15 lets a day of
+   * 5-minute windows (288, 28 peaks at init 0.9) lose a few peaks to far outliers and censoring and still calibrate.
    */
-  public static final int MIN_PEAKS = 20;
-  /** The 5% critical value of chi-squared with one degree of freedom. */
-  static final double LIKELIHOOD_RATIO_CRITICAL = 3.841;
+  public static final int MIN_PEAKS = 15;
+  /** A peak is a far outlier when a robust exponential tail expects fewer than this many peaks beyond it. */
+  public static final double FAR_EXPECTED = 0.01;
+  /** The largest shape fitted on log scores; see the class doc. */
+  public static final double MAX_SHAPE = 0;
 
   private PeaksOverThreshold() {}
 
   /**
-   * What a POT calibration used and found; log-scale values are natural logs of scores.
+   * What a POT calibration used and found.
    *
    * @param threshold the raw-scale threshold {@code exp(z_q)}
    * @param initialThreshold the raw-scale initial threshold {@code exp(t)}
-   * @param scores N, the scores given plus the trimmed ones
-   * @param peaks N_t, peaks above t, censored ones included
+   * @param scores N: the scores given plus the trimmed ones, less the far outliers
+   * @param peaks N_t: peaks above t, censored ones included, far outliers not
    * @param censored peaks censored (trimmed ones included)
+   * @param outliers far outliers dropped
    * @param risk q, the probability per window of exceeding the threshold
-   * @param tail the distribution used for the threshold (the exponential unless the test rejects it)
-   * @param fitted the maximum-likelihood generalised Pareto fit
-   * @param likelihoodRatio {@code 2 · (fitted - exponential)} log-likelihoods; ≥ 3.841 keeps the fitted shape
+   * @param tail the fitted distribution of the log-score excesses over t
    */
-  public record Fit(double threshold, double initialThreshold, int scores, int peaks, int censored, double risk,
-      GeneralisedPareto tail, GeneralisedPareto fitted, double likelihoodRatio) {}
+  public record Fit(double threshold, double initialThreshold, int scores, int peaks, int censored, int outliers,
+      double risk, GeneralisedPareto tail) {}
 
   /**
-   * The smallest N for which {@link #fit} has {@link #MIN_PEAKS} uncensored peaks when the scores have no ties and
-   * none was trimmed: {@code N - ceil(initQuantile · N) - ceil(censorFraction · N) ≥ MIN_PEAKS}.
+   * The smallest N for which {@link #fit} has {@link #MIN_PEAKS} uncensored peaks when the scores have no ties, none
+   * was trimmed and none is a far outlier: {@code N - ceil(initQuantile · N) - ceil(censorFraction · N) ≥ MIN_PEAKS}.
    */
   public static long minimumScores(double initQuantile, double censorFraction) {
     for (long n = MIN_PEAKS; ; n++) {
@@ -99,32 +104,47 @@ public final class PeaksOverThreshold {
       firstPeak++; // ties with t are not peaks
     }
     int givenPeaks = sorted.length - firstPeak;
-    int censored = Math.toIntExact(Math.max(trimmed, censoredCount(censorFraction, n)));
-    int censoredGiven = Math.min(censored - trimmed, givenPeaks);
-    int observed = givenPeaks - censoredGiven;
+    int outliers = farOutliers(sorted, firstPeak, t, givenPeaks + trimmed);
+    int kept = n - outliers;
+    int censored = Math.toIntExact(Math.max(trimmed, censoredCount(censorFraction, kept)));
+    int observed = Math.max(0, givenPeaks - outliers - (censored - trimmed));
     if (observed < MIN_PEAKS) {
       throw new IllegalArgumentException(refusal + "it needs " + MIN_PEAKS + " peaks above the initial threshold (the "
-          + initQuantile + " quantile) after censoring the top " + censored + ", got " + observed + "; that takes at"
-          + " least " + needed + " scores without ties (train on a longer range, or lower init)");
+          + initQuantile + " quantile) after censoring the top " + censored + (outliers > 0 ? " and dropping "
+          + outliers + " far outliers" : "") + ", got " + observed + "; that takes at least " + needed + " scores"
+          + " (train on a longer range, or lower init)");
     }
     int peaks = observed + censored;
-    double p = risk * n / peaks;
+    double p = risk * kept / peaks;
     if (!(p < 1)) {
       throw new IllegalArgumentException(refusal + "a risk of " + risk + " per window is not in the tail above the"
-          + " initial threshold, which " + peaks + " of " + n + " scores exceed (" + (double) peaks / n + "); lower"
-          + " the risk or raise init");
+          + " initial threshold, which " + peaks + " of " + kept + " scores exceed; lower the risk or raise init");
     }
     double[] excesses = new double[observed];
     for (int i = 0; i < observed; i++) {
       excesses[i] = sorted[firstPeak + i] - t;
     }
-    double censoredAt = excesses[observed - 1];
-    GeneralisedPareto exponential = GeneralisedPareto.fitExponential(excesses, censored, censoredAt);
-    GeneralisedPareto fitted = GeneralisedPareto.fit(excesses, censored, censoredAt);
-    double ratio = Math.max(0, 2 * (fitted.logLikelihood() - exponential.logLikelihood()));
-    GeneralisedPareto tail = ratio >= LIKELIHOOD_RATIO_CRITICAL ? fitted : exponential;
+    GeneralisedPareto tail = GeneralisedPareto.fit(excesses, censored, excesses[observed - 1], MAX_SHAPE);
     double z = t + tail.excessQuantile(p);
-    return new Fit(Math.exp(z), Math.exp(t), n, peaks, censored, risk, tail, fitted, ratio);
+    return new Fit(Math.exp(z), Math.exp(t), kept, peaks, censored, outliers, risk, tail);
+  }
+
+  /**
+   * How many of the largest given peaks {@code sorted[firstPeak..]} lie beyond {@code median excess / ln 2 ·
+   * ln(peaks / FAR_EXPECTED)}: the excess an exponential tail with that median (scale = median / ln 2) exceeds with
+   * expected count {@link #FAR_EXPECTED} among {@code peaks}.
+   */
+  static int farOutliers(double[] sorted, int firstPeak, double t, int peaks) {
+    if (firstPeak >= sorted.length) {
+      return 0;
+    }
+    double median = RobustScale.of(Arrays.copyOfRange(sorted, firstPeak, sorted.length)).median() - t;
+    double fence = median / Math.log(2) * Math.log(peaks / FAR_EXPECTED);
+    int far = 0;
+    for (int i = sorted.length - 1; i >= firstPeak && sorted[i] - t > fence; i--) {
+      far++;
+    }
+    return far;
   }
 
   /** The nearest rank (1-based) of quantile q among n values: {@code ceil(q · n)}, at least 1. */
