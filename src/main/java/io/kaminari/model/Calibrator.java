@@ -26,28 +26,34 @@ final class Calibrator {
    * that covers every hour; the validation windows are still in the set, so a quantile is never below their maximum
    * when the set is also short of the count. {@code sigma:K} needs one score and always uses the validation windows.
    *
-   * <p>With trimmed retraining, {@code train} and {@code validation} are the kept windows; the trimmed ones are not
-   * scored, and reach the method only as a count ({@link ThresholdMethod.Context#trimmed()}), which pot treats as
-   * censored peaks.
+   * <p>With trimmed retraining the sample is the kept windows; the trimmed windows of the same basis are scored too and
+   * passed apart ({@link ThresholdMethod.Context#trimmedScores()}): quantile, sigma and mad ignore them, pot adds them
+   * back. Pot needs them: without the top few percent, its tail ends early and the threshold sinks (on the synthetic
+   * data of {@code TrainerTest}, trimming 5% tripled pot's false alarms), while the windows trimmed for being anomalous
+   * are exactly what its fit already keeps out (far outliers dropped, the top censored).
+   *
+   * @param allTrain every training window, trimmed ones included
+   * @param allValidation every validation window, trimmed ones included
    */
-  static TrainingResult calibrate(VectorSource train, VectorSource validation, Normalizer normalizer,
+  static TrainingResult calibrate(VectorSource allTrain, VectorSource allValidation, Normalizer normalizer,
       Hyperparameters hp, Path outDir, List<EpochProgress> history, EpochProgress best, Trimming trimming,
       double windowSeconds, long started) {
     ThresholdMethod method = hp.threshold();
+    VectorSource train = trimming.keptTrain(allTrain);
+    VectorSource validation = trimming.keptValidation(allValidation);
     double[] scores;
     double[] calibration;
+    double[] trimmedScores;
     String basis;
     String basisText;
-    int trimmedInSample;
     try (AnomalyModel model = AnomalyModel.load(outDir, normalizer, hp.hiddenSizes())) {
       scores = model.scores(validation);
+      double[] trimmedValidation = scoresOrNone(model, trimming.trimmedValidation(allValidation));
       long needed = method.minimumScores();
       if (scores.length < needed) {
-        double[] trained = model.scores(train);
-        calibration = Arrays.copyOf(trained, trained.length + scores.length);
-        System.arraycopy(scores, 0, calibration, trained.length, scores.length);
+        calibration = concat(model.scores(train), scores);
+        trimmedScores = concat(scoresOrNone(model, trimming.trimmedTrain(allTrain)), trimmedValidation);
         basis = Calibration.TRAINING_RANGE;
-        trimmedInSample = trimming.trimmed();
         basisText = trimming.trimmed() == 0
             ? "scores of all " + calibration.length + " windows of the training range (" + scores.length
                 + " validation windows < " + needed + ")"
@@ -56,16 +62,16 @@ final class Calibrator {
                 + " validation windows < " + needed + ")";
       } else {
         calibration = scores;
+        trimmedScores = trimmedValidation;
         basis = Calibration.VALIDATION;
-        trimmedInSample = trimming.trimmedValidation();
-        basisText = trimming.trimmed() == 0 ? "validation scores" : "validation scores (" + trimmedInSample + " of "
-            + (scores.length + trimmedInSample) + " validation windows trimmed)";
+        basisText = trimming.trimmed() == 0 ? "validation scores" : "validation scores (" + trimming.trimmedValidation()
+            + " of " + (scores.length + trimming.trimmedValidation()) + " validation windows trimmed)";
       }
     }
     ThresholdMethod.Calibrated calibrated = method.calibrate(calibration,
-        new ThresholdMethod.Context(windowSeconds, trimmedInSample));
+        new ThresholdMethod.Context(windowSeconds, trimmedScores));
     double threshold = calibrated.threshold();
-    Calibration record = new Calibration(method.text(), basis, calibration.length, hp.trimFraction(),
+    Calibration record = new Calibration(method.text(), basis, calibrated.scores(), hp.trimFraction(),
         trimming.trimmed(), trimming.trimmedStarts(), calibrated.parameters());
     double[] sorted = scores.clone();
     Arrays.sort(sorted);
@@ -76,7 +82,7 @@ final class Calibrator {
     metrics.put("val_score_p99", new ThresholdMethod.Quantile(0.99).threshold(scores));
     metrics.put("val_score_max", sorted[sorted.length - 1]);
     metrics.put("val_above_threshold", Arrays.stream(scores).filter(s -> s > threshold).count() / (double) scores.length);
-    metrics.put("threshold_windows", (double) calibration.length);
+    metrics.put("threshold_windows", (double) calibrated.scores());
     metrics.put("trimmed_windows", (double) trimming.trimmed());
     String engine = DjlRuntime.describe();
     new ModelMetadata(normalizer.dimension(), hp, normalizer.mean(), normalizer.std(), threshold, best.epoch(),
@@ -87,5 +93,15 @@ final class Calibrator {
     return new TrainingResult(history, best.epoch(), earlyStopped, normalizer, threshold, method, basisText, record,
         metrics, train.size(), validation.size(), engine, outDir.resolve(Autoencoder.NAME + "-0000.params"),
         (System.nanoTime() - started) / 1e9);
+  }
+
+  private static double[] scoresOrNone(AnomalyModel model, VectorSource windows) {
+    return windows == null ? new double[0] : model.scores(windows);
+  }
+
+  private static double[] concat(double[] a, double[] b) {
+    double[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }

@@ -35,18 +35,30 @@ public sealed interface ThresholdMethod {
       + " (R > 0 false alarms a day, or 0 < Q < 1 per window; options \",init=0.9,censor=0.01\")";
 
   /**
-   * What the trainer knows about the calibration sample beyond the scores.
+   * What the trainer knows about the calibration windows beyond their scores.
    *
    * @param windowSeconds the length of one window, which turns a risk per day into one per window; NaN if unknown
-   * @param trimmed windows removed from above the sample as presumed anomalies by trimmed retraining (not among the
-   *     scores); {@code pot} counts them as censored peaks, the other methods calibrate on the kept scores alone
+   * @param trimmedScores the scores, by the same model, of the windows of the same range that trimmed retraining
+   *     dropped as presumed anomalies (empty without trimming). Quantile, sigma and mad ignore them: they calibrate on
+   *     the kept windows. Pot adds them back, because it needs the top of the distribution that trimming cut off and
+   *     is built to keep outliers from shaping its fit (far ones dropped, the top censored).
    */
-  record Context(double windowSeconds, int trimmed) {
+  record Context(double windowSeconds, double[] trimmedScores) {
     /** Nothing known: no window length, nothing trimmed. */
-    public static final Context NONE = new Context(Double.NaN, 0);
+    public static final Context NONE = new Context(Double.NaN);
 
     public Context {
-      if (trimmed < 0) throw new IllegalArgumentException("trimmed must be >= 0, got " + trimmed);
+      trimmedScores = trimmedScores == null ? new double[0] : trimmedScores.clone();
+    }
+
+    /** A context without trimmed windows. */
+    public Context(double windowSeconds) {
+      this(windowSeconds, new double[0]);
+    }
+
+    @Override
+    public double[] trimmedScores() {
+      return trimmedScores.clone();
     }
   }
 
@@ -303,8 +315,10 @@ public sealed interface ThresholdMethod {
               + " than one per window of " + context.windowSeconds() + " s");
         }
       }
-      PeaksOverThreshold.Fit fit = PeaksOverThreshold.fit(LogScores.of(scores, text()), context.trimmed(), init,
-          censor, q, text());
+      double[] trimmed = context.trimmedScores();
+      double[] all = Arrays.copyOf(scores, scores.length + trimmed.length);
+      System.arraycopy(trimmed, 0, all, scores.length, trimmed.length);
+      PeaksOverThreshold.Fit fit = PeaksOverThreshold.fit(LogScores.of(all, text()), init, censor, q, text());
       Map<String, Double> parameters = new LinkedHashMap<>();
       parameters.put("risk_per_window", q);
       if (perDay) {
@@ -320,7 +334,8 @@ public sealed interface ThresholdMethod {
       parameters.put("outliers", (double) fit.outliers());
       parameters.put("shape", fit.tail().shape());
       parameters.put("scale_log", fit.tail().scale());
-      return new Calibrated(fit.threshold(), scores.length, parameters);
+      parameters.put("trimmed_scores", (double) trimmed.length);
+      return new Calibrated(fit.threshold(), all.length, parameters);
     }
 
     @Override

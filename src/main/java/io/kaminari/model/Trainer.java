@@ -90,7 +90,7 @@ public final class Trainer {
       VectorSource keptTrain = trimming.keptTrain(train);
       VectorSource keptValidation = trimming.keptValidation(validation);
       Fitted fitted = fitOnce(keptTrain, keptValidation, hp, outDir, progress);
-      return Calibrator.calibrate(keptTrain, keptValidation, fitted.normalizer(), hp, outDir, fitted.history(),
+      return Calibrator.calibrate(train, validation, fitted.normalizer(), hp, outDir, fitted.history(),
           fitted.best(), trimming, windowSeconds(train, validation), started);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot train into " + outDir, e);

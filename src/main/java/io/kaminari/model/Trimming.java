@@ -11,7 +11,7 @@ import java.util.List;
  *
  * <p>Each part is trimmed on its own because the first-pass model fitted the training windows and not the validation
  * ones: ranked together, the unseen validation windows would be trimmed for being unseen, not for being odd. The
- * kept windows are views of the original source ({@link #kept}), so the vectors stay where they are; the heap holds
+ * kept and the trimmed windows are views of the original source, so the vectors stay where they are; the heap holds
  * one int per kept window, and during {@link #select} one score per window.
  */
 final class Trimming {
@@ -81,6 +81,16 @@ final class Trimming {
     return keptValidation == null ? validation : kept(validation, keptValidation);
   }
 
+  /** The trimmed training windows of {@code train}, in order; null when none was trimmed. */
+  VectorSource trimmedTrain(VectorSource train) {
+    return trimmedTrain == 0 ? null : kept(train, complement(keptTrain, (int) train.size()));
+  }
+
+  /** The trimmed validation windows, as {@link #trimmedTrain}. */
+  VectorSource trimmedValidation(VectorSource validation) {
+    return trimmedValidation == 0 ? null : kept(validation, complement(keptValidation, (int) validation.size()));
+  }
+
   /** Marks the {@code round(fraction · n)} highest scores; fewer than half of them, since fraction &lt; 0.5. */
   static boolean[] top(double[] scores, double fraction) {
     int n = scores.length;
@@ -116,6 +126,21 @@ final class Trimming {
             .toString());
       }
     }
+  }
+
+  /** The rows of [0, n) not in {@code rows} (ascending). */
+  private static int[] complement(int[] rows, int n) {
+    int[] out = new int[n - rows.length];
+    int j = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      if (k < rows.length && rows[k] == i) {
+        k++;
+      } else {
+        out[j++] = i;
+      }
+    }
+    return out;
   }
 
   private static int count(boolean[] marks) {

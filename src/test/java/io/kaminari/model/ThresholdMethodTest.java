@@ -101,7 +101,7 @@ class ThresholdMethodTest {
     double attack = 1.5 * quietMax;
     double[] dirty = Arrays.copyOf(clean, 291);
     Arrays.fill(dirty, 288, 291, 1000 * quietMax);
-    ThresholdMethod.Context fiveMinutes = new ThresholdMethod.Context(300, 0);
+    ThresholdMethod.Context fiveMinutes = new ThresholdMethod.Context(300);
 
     for (String text : new String[] {"quantile:0.999", "sigma:3"}) {
       ThresholdMethod m = ThresholdMethod.parse(text);
@@ -154,7 +154,7 @@ class ThresholdMethodTest {
   void potPerDayTurnsTheRateIntoARiskPerWindowWithTheWindowLength() {
     double[] scores = TailSamples.logNormal(1440, 0, 0.4, 33);
     ThresholdMethod perDay = ThresholdMethod.parse("pot:2/day");
-    ThresholdMethod.Calibrated daily = perDay.calibrate(scores, new ThresholdMethod.Context(60, 0));
+    ThresholdMethod.Calibrated daily = perDay.calibrate(scores, new ThresholdMethod.Context(60));
     ThresholdMethod.Calibrated perWindow = ThresholdMethod.parse("pot:" + 2 / 1440.0)
         .calibrate(scores, ThresholdMethod.Context.NONE);
     assertThat(daily.threshold()).isEqualTo(perWindow.threshold());
@@ -162,10 +162,10 @@ class ThresholdMethodTest {
         .containsEntry("window_seconds", 60.0).containsEntry("peaks", 144.0).containsEntry("outliers", 0.0)
         .containsKeys("initial_threshold", "censored", "shape", "scale_log", "init_quantile", "censor_fraction");
     // fewer false alarms a day, a higher threshold
-    assertThat(ThresholdMethod.parse("pot:0.5/day").calibrate(scores, new ThresholdMethod.Context(60, 0)).threshold())
+    assertThat(ThresholdMethod.parse("pot:0.5/day").calibrate(scores, new ThresholdMethod.Context(60)).threshold())
         .isGreaterThan(daily.threshold());
     assertThatThrownBy(() -> perDay.threshold(scores)).hasMessageContaining("needs the window length");
-    assertThatThrownBy(() -> perDay.calibrate(scores, new ThresholdMethod.Context(86_400, 0)))
+    assertThatThrownBy(() -> perDay.calibrate(scores, new ThresholdMethod.Context(86_400)))
         .hasMessageContaining("more than one per window");
   }
 }

@@ -9,19 +9,17 @@ import java.util.Arrays;
  *
  * <p>Steps, on log scores ({@link LogScores}):
  * <ol>
- *   <li>The initial threshold t is the nearest-rank {@code initQuantile} of the N scores (N counts the trimmed ones,
- *       which sit above every score given). The scores above t are the peaks; their excesses {@code y = x - t}
- *       follow a generalised Pareto distribution for t high enough (Pickands-Balkema-de Haan).
- *   <li>Far outliers are dropped, from the peaks and from N: peaks beyond the excess that an exponential tail with
- *       the peaks' median excess would reach fewer than {@link #FAR_EXPECTED} times. They are windows no tail of the
- *       rest explains (an attack inside the calibration range a hundred times the usual score), and a single one among
- *       the excesses would drag the fitted tail up by orders of magnitude. The median makes the rule hold while fewer
- *       than about half the peaks (5% of the windows at init 0.9) are such outliers.
- *   <li>The largest {@code max(trimmed, ceil(censorFraction · N))} remaining peaks are right-censored at the largest
- *       uncensored one: they count as "at least this far out", but their values do not shape the fit. Moderate
- *       outliers (an attack twice the usual score) therefore move the threshold only through their number, not their
- *       size. Windows removed by trimmed retraining are censored peaks in the same way rather than forgotten, so that
- *       removing them does not make the tail look lighter than it was.
+ *   <li>The initial threshold t is the nearest-rank {@code initQuantile} of the N scores. The scores above t are the
+ *       peaks; their excesses {@code y = x - t} follow a generalised Pareto distribution for t high enough
+ *       (Pickands-Balkema-de Haan).
+ *   <li>Far outliers are dropped, from the peaks and from N: the peaks above a gap in the excesses that no
+ *       exponential tail of the rest explains ({@link #farOutliers}). They are windows such as an attack inside the
+ *       calibration range at ten times the usual score, and a single one among the excesses would drag the fitted
+ *       tail up by orders of magnitude. The rule holds while they are fewer than half the peaks (5% of the windows at
+ *       init 0.9).
+ *   <li>The largest {@code ceil(censorFraction · N)} remaining peaks are right-censored at the largest uncensored
+ *       one: they count as "at least this far out", but their values do not shape the fit. Moderate outliers (an
+ *       attack twice the usual score) therefore move the threshold only through their number, not their size.
  *   <li>Shape and scale by maximum likelihood ({@link GeneralisedPareto#fit}), the shape constrained to ≤ 0. On the
  *       log scale a raw power-law tail of any exponent is exponential (shape 0); a positive shape would be a raw tail
  *       heavier than every power law, which scores of log1p-compressed, standardised features cannot have, and which
@@ -41,8 +39,8 @@ public final class PeaksOverThreshold {
    * 5-minute windows (288, 28 peaks at init 0.9) lose a few peaks to far outliers and censoring and still calibrate.
    */
   public static final int MIN_PEAKS = 15;
-  /** A peak is a far outlier when a robust exponential tail expects fewer than this many peaks beyond it. */
-  public static final double FAR_EXPECTED = 0.01;
+  /** The chance that an exponential tail opens a gap that {@link #farOutliers} takes for the edge of outliers. */
+  public static final double FAR_ALPHA = 0.01;
   /** The largest shape fitted on log scores; see the class doc. */
   public static final double MAX_SHAPE = 0;
 
@@ -53,9 +51,9 @@ public final class PeaksOverThreshold {
    *
    * @param threshold the raw-scale threshold {@code exp(z_q)}
    * @param initialThreshold the raw-scale initial threshold {@code exp(t)}
-   * @param scores N: the scores given plus the trimmed ones, less the far outliers
+   * @param scores N: the scores given less the far outliers
    * @param peaks N_t: peaks above t, censored ones included, far outliers not
-   * @param censored peaks censored (trimmed ones included)
+   * @param censored peaks censored
    * @param outliers far outliers dropped
    * @param risk q, the probability per window of exceeding the threshold
    * @param tail the fitted distribution of the log-score excesses over t
@@ -64,8 +62,8 @@ public final class PeaksOverThreshold {
       double risk, GeneralisedPareto tail) {}
 
   /**
-   * The smallest N for which {@link #fit} has {@link #MIN_PEAKS} uncensored peaks when the scores have no ties, none
-   * was trimmed and none is a far outlier: {@code N - ceil(initQuantile · N) - ceil(censorFraction · N) ≥ MIN_PEAKS}.
+   * The smallest N for which {@link #fit} has {@link #MIN_PEAKS} uncensored peaks when the scores have no ties and
+   * none is a far outlier: {@code N - ceil(initQuantile · N) - ceil(censorFraction · N) ≥ MIN_PEAKS}.
    */
   public static long minimumScores(double initQuantile, double censorFraction) {
     for (long n = MIN_PEAKS; ; n++) {
@@ -79,23 +77,16 @@ public final class PeaksOverThreshold {
    * Fits the tail of {@code logScores} and returns the threshold exceeded with probability {@code risk} per window.
    *
    * @param logScores log scores of the calibration windows (left unchanged)
-   * @param trimmed windows already removed from above all of them as presumed anomalies (censored peaks)
    * @param initQuantile the nearest-rank quantile that sets t, in (0, 1)
    * @param censorFraction share of N to censor at least, in [0, 1)
    * @param risk q, in (0, 1)
    * @param method the method's text, to name it in a refusal
    */
-  public static Fit fit(double[] logScores, int trimmed, double initQuantile, double censorFraction, double risk,
-      String method) {
-    int n = logScores.length + trimmed;
+  public static Fit fit(double[] logScores, double initQuantile, double censorFraction, double risk, String method) {
+    int n = logScores.length;
     long needed = minimumScores(initQuantile, censorFraction);
-    String refusal = "cannot calibrate threshold " + method + " on " + n + " scores" + (trimmed > 0 ? " (" + trimmed
-        + " of them trimmed)" : "") + ": ";
+    String refusal = "cannot calibrate threshold " + method + " on " + n + " scores: ";
     int rank = Math.toIntExact(rank(initQuantile, n));
-    if (rank > logScores.length) {
-      throw new IllegalArgumentException(refusal + "the initial threshold (nearest-rank " + initQuantile
-          + " quantile) falls among the trimmed windows; it needs at least " + needed + " scores");
-    }
     double[] sorted = logScores.clone();
     Arrays.sort(sorted);
     double t = sorted[rank - 1];
@@ -104,10 +95,10 @@ public final class PeaksOverThreshold {
       firstPeak++; // ties with t are not peaks
     }
     int givenPeaks = sorted.length - firstPeak;
-    int outliers = farOutliers(sorted, firstPeak, t, givenPeaks + trimmed);
+    int outliers = farOutliers(sorted, firstPeak, t);
     int kept = n - outliers;
-    int censored = Math.toIntExact(Math.max(trimmed, censoredCount(censorFraction, kept)));
-    int observed = Math.max(0, givenPeaks - outliers - (censored - trimmed));
+    int censored = Math.toIntExact(censoredCount(censorFraction, kept));
+    int observed = Math.max(0, givenPeaks - outliers - censored);
     if (observed < MIN_PEAKS) {
       throw new IllegalArgumentException(refusal + "it needs " + MIN_PEAKS + " peaks above the initial threshold (the "
           + initQuantile + " quantile) after censoring the top " + censored + (outliers > 0 ? " and dropping "
@@ -130,21 +121,39 @@ public final class PeaksOverThreshold {
   }
 
   /**
-   * How many of the largest given peaks {@code sorted[firstPeak..]} lie beyond {@code median excess / ln 2 ·
-   * ln(peaks / FAR_EXPECTED)}: the excess an exponential tail with that median (scale = median / ln 2) exceeds with
-   * expected count {@link #FAR_EXPECTED} among {@code peaks}.
+   * How many of the largest peaks {@code sorted[firstPeak..]} are far outliers, by their normalised spacings. With
+   * the excesses in descending order {@code y_1 ≥ y_2 ≥ ... ≥ y_n} (and {@code y_(n+1) = 0}), the spacings
+   * {@code D_k = k · (y_k - y_(k+1))} of an exponential tail are independent and exponential with the tail's scale, so
+   * a gap far wider than the others marks the values above it as foreign. The scale comes from the median spacing
+   * ({@code median / ln 2}), which a few huge spacings do not move; the top k peaks are outliers for the largest
+   * {@code k ≤ n/2} whose spacing exceeds {@code scale · ln(n / FAR_ALPHA)}, a gap an exponential tail opens anywhere
+   * among its n spacings with probability about {@link #FAR_ALPHA}.
+   *
+   * <p>A gap, not a distance from the bulk: an attack lasting 3% of the range puts 18 of 60 peaks far above the rest,
+   * which pulls any location estimate of the peaks towards itself, but leaves one spacing, at its lower edge, that no
+   * tail of the rest explains.
    */
-  static int farOutliers(double[] sorted, int firstPeak, double t, int peaks) {
-    if (firstPeak >= sorted.length) {
+  static int farOutliers(double[] sorted, int firstPeak, double t) {
+    int n = sorted.length - firstPeak;
+    if (n < 2) {
       return 0;
     }
-    double median = RobustScale.of(Arrays.copyOfRange(sorted, firstPeak, sorted.length)).median() - t;
-    double fence = median / Math.log(2) * Math.log(peaks / FAR_EXPECTED);
-    int far = 0;
-    for (int i = sorted.length - 1; i >= firstPeak && sorted[i] - t > fence; i--) {
-      far++;
+    double[] spacings = new double[n];
+    for (int k = 1; k <= n; k++) {
+      double below = k < n ? sorted[sorted.length - k - 1] - t : 0;
+      spacings[k - 1] = k * (sorted[sorted.length - k] - t - below);
     }
-    return far;
+    double scale = RobustScale.of(spacings).median() / Math.log(2);
+    if (!(scale > 0)) {
+      return 0; // more than half the spacings are ties: no scale to judge a gap by
+    }
+    double fence = scale * Math.log(n / FAR_ALPHA);
+    for (int k = n / 2; k >= 1; k--) {
+      if (spacings[k - 1] > fence) {
+        return k;
+      }
+    }
+    return 0;
   }
 
   /** The nearest rank (1-based) of quantile q among n values: {@code ceil(q · n)}, at least 1. */

@@ -12,7 +12,7 @@ class PeaksOverThresholdTest {
   private static final double Q = 1.0 / 1440; // one false alarm a day of 1-minute windows
 
   private static PeaksOverThreshold.Fit fit(double[] scores, double risk) {
-    return PeaksOverThreshold.fit(LogScores.of(scores, "pot"), 0, 0.9, 0.01, risk, "pot");
+    return PeaksOverThreshold.fit(LogScores.of(scores, "pot"), 0.9, 0.01, risk, "pot");
   }
 
   /** The thresholds for risk 1e-4 of 21 seeded samples, each divided by the true quantile, sorted. */
@@ -76,41 +76,38 @@ class PeaksOverThresholdTest {
     assertThat(b.outliers()).isEqualTo(5);
     assertThat(b.scores()).isEqualTo(1000);
     assertThat(b.threshold()).isCloseTo(a.threshold(), within(0.05 * a.threshold()));
-    // the fence: median excess 0.15 / ln 2 · ln(16 / 0.01) = 1.6; 1.5 is inside, 7 is out
+    // normalised spacings k · (y_k - y_k+1) of 16 excesses: median 0.185, fence 0.185 / ln 2 · ln(16 / 0.01) = 1.97;
+    // the gap under 7.0 (5.5) is foreign, the one under 1.5 (2 · 1.2 = 2.4) as well, so the top two are outliers
     double[] excesses = {0.05, 0.08, 0.1, 0.1, 0.1, 0.12, 0.15, 0.15, 0.18, 0.2, 0.2, 0.22, 0.25, 0.3, 1.5, 7.0};
-    assertThat(PeaksOverThreshold.farOutliers(excesses, 0, 0, excesses.length)).isEqualTo(1);
+    assertThat(PeaksOverThreshold.farOutliers(excesses, 0, 0)).isEqualTo(2);
+    // a group of outliers above one gap, larger than any distance rule would tolerate: 6 of 16
+    double[] group = {0.05, 0.08, 0.1, 0.1, 0.12, 0.15, 0.18, 0.2, 0.22, 0.3, 3.0, 3.1, 3.3, 3.4, 3.6, 4.0};
+    assertThat(PeaksOverThreshold.farOutliers(group, 0, 0)).isEqualTo(6);
   }
 
   @Test
-  void moderateOutliersAreCensoredSoOnlyTheirNumberCounts() {
-    // Three windows at 1.5 or 2 times the clean maximum are not far (an exponential tail reaches them) but are the top
-    // 1%: censored, their value does not matter, so both give the same threshold, and it stays below 2x the maximum.
-    // (On these log-normal scores the fence lies near 3x the maximum: windows beyond it are far outliers, dropped.)
-    double[] clean = TailSamples.logNormal(297, 0, 0.4, 22);
-    double[] atOneAndAHalf = Arrays.copyOf(clean, 300);
-    double[] atTwo = Arrays.copyOf(clean, 300);
-    for (int i = 297; i < 300; i++) {
-      atOneAndAHalf[i] = 1.5 * TailSamples.max(clean);
-      atTwo[i] = 2 * TailSamples.max(clean);
+  void theTopPeaksAreCensoredSoOnlyTheirNumberCounts() {
+    // 300 scores censor their top 3 (1%): raising those three by 10%, not enough to open a foreign gap, leaves the
+    // threshold exactly where it was, while it moves when the censoring is off.
+    double[] clean = TailSamples.logNormal(300, 0, 0.4, 22);
+    double[] raised = clean.clone();
+    double[] sorted = clean.clone();
+    Arrays.sort(sorted);
+    for (int i = 0; i < raised.length; i++) {
+      if (raised[i] >= sorted[297]) {
+        raised[i] *= 1.1;
+      }
     }
-    PeaksOverThreshold.Fit a = fit(atOneAndAHalf, 1.0 / 300);
-    PeaksOverThreshold.Fit b = fit(atTwo, 1.0 / 300);
+    PeaksOverThreshold.Fit a = fit(clean, 1.0 / 300);
+    PeaksOverThreshold.Fit b = fit(raised, 1.0 / 300);
     assertThat(a.outliers()).isZero();
     assertThat(b.outliers()).isZero();
     assertThat(a.censored()).isEqualTo(3);
-    assertThat(b.threshold()).isCloseTo(a.threshold(), within(1e-9 * a.threshold()));
-    assertThat(a.threshold()).isLessThan(2 * TailSamples.max(clean));
-  }
-
-  @Test
-  void trimmedWindowsAreCensoredPeaks() {
-    double[] scores = TailSamples.logNormal(1000, 0, 0.4, 23);
-    PeaksOverThreshold.Fit fit = PeaksOverThreshold.fit(LogScores.of(scores, "p"), 20, 0.9, 0.01, Q, "p");
-    assertThat(fit.scores()).isEqualTo(1020);
-    assertThat(fit.censored()).isEqualTo(20);
-    assertThat(fit.peaks()).isEqualTo(1020 - 918); // N - ceil(0.9 N)
-    // forgetting the trimmed windows instead would lower the threshold
-    assertThat(fit.threshold()).isGreaterThan(fit(scores, Q).threshold());
+    assertThat(b.threshold()).isEqualTo(a.threshold());
+    PeaksOverThreshold.Fit uncensored = PeaksOverThreshold.fit(LogScores.of(raised, "p"), 0.9, 0, 1.0 / 300, "p");
+    assertThat(uncensored.censored()).isZero();
+    assertThat(uncensored.threshold()).isNotEqualTo(PeaksOverThreshold.fit(LogScores.of(clean, "p"), 0.9, 0,
+        1.0 / 300, "p").threshold());
   }
 
   @Test
@@ -120,7 +117,7 @@ class PeaksOverThresholdTest {
     double[] enough = TailSamples.logNormal((int) needed, 0, 0.4, 24);
     assertThat(fit(enough, 1e-3).peaks()).isEqualTo(17);
     double[] tooFew = Arrays.copyOf(enough, (int) needed - 1);
-    assertThatThrownBy(() -> PeaksOverThreshold.fit(LogScores.of(tooFew, "p"), 0, 0.9, 0.01, 1e-3, "pot:0.001"))
+    assertThatThrownBy(() -> PeaksOverThreshold.fit(LogScores.of(tooFew, "p"), 0.9, 0.01, 1e-3, "pot:0.001"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("cannot calibrate threshold pot:0.001 on 169 scores: it needs 15 peaks above the initial threshold"
             + " (the 0.9 quantile) after censoring the top 2, got 14; that takes at least 170 scores (train on a"
