@@ -91,7 +91,9 @@ final class Trimming {
     return trimmedValidation == 0 ? null : kept(validation, complement(keptValidation, (int) validation.size()));
   }
 
-  /** Marks the {@code round(fraction · n)} highest scores; fewer than half of them, since fraction &lt; 0.5. */
+  /**
+   * Marks the {@code round(fraction · n)} highest scores: at most half of them and never all, since fraction &lt; 0.5.
+   */
   static boolean[] top(double[] scores, double fraction) {
     int n = scores.length;
     int k = (int) Math.round(fraction * n);
