@@ -15,7 +15,7 @@ import java.util.Set;
  *
  * <p>Defaults: hidden sizes [20, 20] (the seed's reference architecture), 50 epochs, batch 256, learning rate 1e-3,
  * Adam, seed 42, patience 5 (0 disables early stopping), the most recent 10% of windows for validation, threshold
- * {@code quantile:0.999} of the validation scores, no trimmed retraining.
+ * {@code quantile:0.999} of the validation scores, trimmed retraining dropping 2% of the windows.
  *
  * @param hiddenSizes encoder layer widths, outermost first; the decoder mirrors them ({@link Autoencoder})
  * @param epochs maximum number of passes over the training windows
@@ -49,7 +49,7 @@ public record Hyperparameters(
   private static final Set<String> OPTIMISERS = Set.of("adam", "sgd");
 
   public static final Hyperparameters DEFAULTS = new Hyperparameters(List.of(20, 20), 50, 256, 1e-3, "adam", 42L, 5,
-      0.1, ThresholdMethod.parse("quantile:0.999"), 0.0);
+      0.1, ThresholdMethod.parse("quantile:0.999"), 0.02);
 
   public Hyperparameters {
     if (hiddenSizes == null || hiddenSizes.isEmpty()) {

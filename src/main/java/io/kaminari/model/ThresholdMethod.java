@@ -27,7 +27,7 @@ import java.util.Map;
  * <p>The trainer calibrates on the validation windows' scores: the most recent, unseen windows stand in for "normal
  * traffic the model has not memorised" (a threshold fitted on training scores alone is low, because the model
  * reconstructs those best). When they are fewer than {@link #minimumScores()}, it passes the scores of every window
- * of the training range instead (see {@code Trainer}).
+ * of the training range instead (see {@code Calibrator}).
  */
 public sealed interface ThresholdMethod {
   /** The accepted forms, for error messages. */

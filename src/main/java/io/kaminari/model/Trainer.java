@@ -39,11 +39,16 @@ import org.slf4j.LoggerFactory;
  * standardised vectors to scratch {@link VectorFile}s in the output directory (deleted at the end), which each epoch
  * then reads in shuffled order one batch at a time. The heap holds one batch, a 4-byte shuffle index per training
  * window (40 MB for 10 M windows) and the validation scores (8 bytes per validation window); the disk needs about
- * twice the size of the vectors. Standardising once up front also keeps {@code log1p} out of the epoch loop.
+ * twice the size of the vectors. Standardising once up front also keeps {@code log1p} out of the epoch loop. Trimmed
+ * retraining ({@link Hyperparameters#trimFraction()}) adds one score per window of the range while it ranks them (8
+ * bytes) and keeps the chosen windows as an index (4 bytes per kept window) over the same source, never a copy.
+ *
+ * <p>Threshold: {@link Calibrator} scores the calibration windows with the kept weights and applies the
+ * {@link ThresholdMethod}; see {@code models/flow-ae/MODEL_CARD.md}.
  *
  * <p>Determinism: the engine's random seed (parameter initialisation) and the shuffle ({@link SplittableRandom}) both
  * come from {@link Hyperparameters#seed()}, and libtorch runs one thread (see {@link DjlRuntime}), so the same data and
- * seed give a byte-identical params file.
+ * seed give a byte-identical params file, with or without trimmed retraining (its ranking breaks ties by time).
  */
 public final class Trainer {
   private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);

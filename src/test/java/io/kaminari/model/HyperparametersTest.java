@@ -26,7 +26,7 @@ class HyperparametersTest {
     assertThat(d.patience()).isEqualTo(5);
     assertThat(d.validationFraction()).isEqualTo(0.1);
     assertThat(d.threshold()).isEqualTo(new ThresholdMethod.Quantile(0.999));
-    assertThat(d.trimFraction()).isEqualTo(0.0);
+    assertThat(d.trimFraction()).isEqualTo(0.02);
   }
 
   @Test
@@ -38,8 +38,8 @@ class HyperparametersTest {
     assertThat(robust.toJson()).contains("\"threshold\" : \"pot:1.0/day,init=0.85,censor=0.01\"")
         .contains("\"trim_fraction\" : 0.03");
     assertThat(Hyperparameters.fromJson(robust.toJson())).isEqualTo(robust);
-    // written before trim_fraction existed: no trimming
-    assertThat(Hyperparameters.fromJson("{\"threshold\": \"sigma:3\"}").trimFraction()).isEqualTo(0.0);
+    // absent, like every field, takes the default (also in files written before trim_fraction existed)
+    assertThat(Hyperparameters.fromJson("{\"threshold\": \"sigma:3\"}").trimFraction()).isEqualTo(0.02);
     assertThat(Hyperparameters.fromJson("{\"epochs\": 3}")).isEqualTo(Hyperparameters.DEFAULTS.withEpochs(3, 5));
     assertThat(Hyperparameters.fromJson("{}")).isEqualTo(Hyperparameters.DEFAULTS);
   }
