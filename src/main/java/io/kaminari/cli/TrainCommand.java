@@ -40,7 +40,11 @@ final class TrainCommand extends SparkCommand {
   @Option(names = "--learning-rate", description = "override learning rate") Double learningRate;
   @Option(names = "--seed", description = "override seed") Long seed;
   @Option(names = "--hidden", split = ",", description = "override hidden sizes, e.g. 20,20") List<Integer> hidden;
-  @Option(names = "--threshold", description = "override threshold method: quantile:Q or sigma:K") String threshold;
+  @Option(names = "--threshold",
+      description = "override threshold method: quantile:Q, sigma:K, mad:K, pot:R/day or pot:Q") String threshold;
+  @Option(names = "--trim-fraction",
+      description = "override trimmed retraining: share of windows to drop as presumed anomalies, 0 = off")
+  Double trimFraction;
 
   @Option(names = "--promote", defaultValue = "champion",
       description = "alias to offer the new version to through the gate; 'none' to only publish; default ${DEFAULT-VALUE}")
@@ -58,7 +62,8 @@ final class TrainCommand extends SparkCommand {
     hp = new Hyperparameters(hidden == null ? hp.hiddenSizes() : hidden, epochs == null ? hp.epochs() : epochs,
         batchSize == null ? hp.batchSize() : batchSize, learningRate == null ? hp.learningRate() : learningRate,
         hp.optimiser(), seed == null ? hp.seed() : seed, hp.patience(), hp.validationFraction(),
-        threshold == null ? hp.threshold() : ThresholdMethod.parse(threshold));
+        threshold == null ? hp.threshold() : ThresholdMethod.parse(threshold),
+        trimFraction == null ? hp.trimFraction() : trimFraction);
     TrainConfig train = new TrainConfig(name, featureSpec, f, t, hp, "none".equals(promote) ? null : promote, force,
         config.get(Settings.PROMOTION_MARGIN), Path.of(config.get(Settings.HOME)).resolve("tmp"));
     ModelRegistry registry = ModelRegistry.fromConfig(config);

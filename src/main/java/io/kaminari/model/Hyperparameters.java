@@ -15,7 +15,7 @@ import java.util.Set;
  *
  * <p>Defaults: hidden sizes [20, 20] (the seed's reference architecture), 50 epochs, batch 256, learning rate 1e-3,
  * Adam, seed 42, patience 5 (0 disables early stopping), the most recent 10% of windows for validation, threshold
- * {@code quantile:0.999} of the validation scores.
+ * {@code quantile:0.999} of the validation scores, trimmed retraining dropping 2% of the windows.
  *
  * @param hiddenSizes encoder layer widths, outermost first; the decoder mirrors them ({@link Autoencoder})
  * @param epochs maximum number of passes over the training windows
@@ -26,9 +26,13 @@ import java.util.Set;
  * @param patience stop after this many epochs without a lower validation loss; 0 = always run every epoch
  * @param validationFraction share of the windows, the most recent ones, held out for validation and the threshold
  * @param threshold how the anomaly threshold is calibrated on the validation scores
+ * @param trimFraction trimmed retraining, in [0, 0.5): train, drop this share of the windows with the highest scores
+ *     (of the training and of the validation windows, each) as presumed anomalies, train again on the rest with the
+ *     same seed and calibrate on the kept windows, so that attacks inside the training range shape neither the model
+ *     nor the threshold; 0 trains once
  */
 @JsonPropertyOrder({"hidden_sizes", "epochs", "batch_size", "learning_rate", "optimiser", "seed", "patience",
-    "validation_fraction", "threshold"})
+    "validation_fraction", "threshold", "trim_fraction"})
 public record Hyperparameters(
     @JsonProperty("hidden_sizes") List<Integer> hiddenSizes,
     @JsonProperty("epochs") int epochs,
@@ -38,14 +42,14 @@ public record Hyperparameters(
     @JsonProperty("seed") long seed,
     @JsonProperty("patience") int patience,
     @JsonProperty("validation_fraction") double validationFraction,
-    @JsonProperty("threshold") ThresholdMethod threshold) {
+    @JsonProperty("threshold") ThresholdMethod threshold,
+    @JsonProperty("trim_fraction") double trimFraction) {
 
   // Declared before DEFAULTS: the constructor that builds DEFAULTS reads it.
   private static final Set<String> OPTIMISERS = Set.of("adam", "sgd");
 
   public static final Hyperparameters DEFAULTS = new Hyperparameters(List.of(20, 20), 50, 256, 1e-3, "adam", 42L, 5,
-      0.1, ThresholdMethod.parse("quantile:0.999"));
-
+      0.1, ThresholdMethod.parse("quantile:0.999"), 0.02);
 
   public Hyperparameters {
     if (hiddenSizes == null || hiddenSizes.isEmpty()) {
@@ -74,8 +78,18 @@ public record Hyperparameters(
       throw new IllegalArgumentException("validation_fraction must be in (0, 1), got " + validationFraction);
     }
     if (threshold == null) {
-      throw new IllegalArgumentException("threshold is required, e.g. \"quantile:0.999\" or \"sigma:3\"");
+      throw new IllegalArgumentException("threshold is required: " + ThresholdMethod.FORMS);
     }
+    if (!(trimFraction >= 0 && trimFraction < 0.5)) {
+      throw new IllegalArgumentException("trim_fraction must be in [0, 0.5) (0 = no trimmed retraining), got "
+          + trimFraction);
+    }
+  }
+
+  /** The settings without trimmed retraining ({@code trim_fraction} 0), as before it existed. */
+  public Hyperparameters(List<Integer> hiddenSizes, int epochs, int batchSize, double learningRate, String optimiser,
+      long seed, int patience, double validationFraction, ThresholdMethod threshold) {
+    this(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience, validationFraction, threshold, 0.0);
   }
 
   /** Builds from JSON fields, taking every absent field from {@link #DEFAULTS}; Jackson's entry point. */
@@ -89,7 +103,8 @@ public record Hyperparameters(
       @JsonProperty("seed") Long seed,
       @JsonProperty("patience") Integer patience,
       @JsonProperty("validation_fraction") Double validationFraction,
-      @JsonProperty("threshold") String threshold) {
+      @JsonProperty("threshold") String threshold,
+      @JsonProperty("trim_fraction") Double trimFraction) {
     Hyperparameters d = DEFAULTS;
     return new Hyperparameters(
         hiddenSizes == null ? d.hiddenSizes : hiddenSizes,
@@ -100,7 +115,8 @@ public record Hyperparameters(
         seed == null ? d.seed : seed,
         patience == null ? d.patience : patience,
         validationFraction == null ? d.validationFraction : validationFraction,
-        threshold == null ? d.threshold : ThresholdMethod.parse(threshold));
+        threshold == null ? d.threshold : ThresholdMethod.parse(threshold),
+        trimFraction == null ? d.trimFraction : trimFraction);
   }
 
   /** Parses hyperparameter JSON; absent fields take the defaults, unknown fields and bad values throw. */
@@ -121,12 +137,24 @@ public record Hyperparameters(
   /** A copy with other epochs and patience, the two settings benches and tests change most. */
   public Hyperparameters withEpochs(int newEpochs, int newPatience) {
     return new Hyperparameters(hiddenSizes, newEpochs, batchSize, learningRate, optimiser, seed, newPatience,
-        validationFraction, threshold);
+        validationFraction, threshold, trimFraction);
   }
 
   /** A copy with another seed. */
   public Hyperparameters withSeed(long newSeed) {
     return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser,
-        newSeed, patience, validationFraction, threshold);
+        newSeed, patience, validationFraction, threshold, trimFraction);
+  }
+
+  /** A copy with another threshold method. */
+  public Hyperparameters withThreshold(ThresholdMethod newThreshold) {
+    return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience,
+        validationFraction, newThreshold, trimFraction);
+  }
+
+  /** A copy with another trim fraction (0 = no trimmed retraining). */
+  public Hyperparameters withTrimFraction(double newTrimFraction) {
+    return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience,
+        validationFraction, threshold, newTrimFraction);
   }
 }

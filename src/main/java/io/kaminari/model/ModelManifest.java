@@ -1,6 +1,7 @@
 package io.kaminari.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -38,11 +39,11 @@ import java.util.regex.Pattern;
  * {@code version}, {@code created} and {@code files}. Every field is validated when a manifest is built, so an
  * inconsistent manifest (a spec id that is not the embedded spec's id, statistics of the wrong length) cannot exist in
  * memory. Unknown JSON fields are ignored so that older readers accept manifests written by newer code; required fields
- * are never defaulted.
+ * are never defaulted. {@code calibration} is the one optional field: manifests written before it existed lack it.
  */
 @JsonPropertyOrder({"name", "version", "created", "spec_id", "spec", "normalisation", "threshold", "threshold_method",
-    "train_from", "train_to", "train_samples", "validation_samples", "hyperparameters", "metrics", "djl_version",
-    "engine", "code_version", "files"})
+    "calibration", "train_from", "train_to", "train_samples", "validation_samples", "hyperparameters", "metrics",
+    "djl_version", "engine", "code_version", "files"})
 public record ModelManifest(
     @JsonProperty("name") String name,
     @JsonProperty("version") int version,
@@ -52,6 +53,7 @@ public record ModelManifest(
     @JsonProperty("normalisation") Normalisation normalisation,
     @JsonProperty("threshold") double threshold,
     @JsonProperty("threshold_method") String thresholdMethod,
+    @JsonProperty("calibration") @JsonInclude(JsonInclude.Include.NON_NULL) Calibration calibration,
     @JsonProperty("train_from") Instant trainFrom,
     @JsonProperty("train_to") Instant trainTo,
     @JsonProperty("train_samples") long trainSamples,
@@ -140,12 +142,25 @@ public record ModelManifest(
   public static ModelManifest draft(String name, FeatureSpec spec, ModelMetadata trained, String thresholdMethod,
       Map<String, Double> metrics, Instant trainFrom, Instant trainTo, String codeVersion) {
     return new ModelManifest(name, 0, null, spec.id(), spec, new Normalisation(trained.mean(), trained.std()),
-        trained.threshold(), thresholdMethod, trainFrom, trainTo, trained.trainWindows(), trained.validationWindows(),
+        trained.threshold(), thresholdMethod, trained.calibration(), trainFrom, trainTo, trained.trainWindows(),
+        trained.validationWindows(),
         trained.hyperparameters(), metrics, ai.djl.engine.Engine.getDjlVersion(), trained.engine(), codeVersion,
         Map.of());
   }
 
-  /** Validates every field; see the class doc. Version 0 with no created time and no files is a draft. */
+  /** A manifest without a calibration record, as written before it existed. */
+  public ModelManifest(String name, int version, Instant created, String specId, FeatureSpec spec,
+      Normalisation normalisation, double threshold, String thresholdMethod, Instant trainFrom, Instant trainTo,
+      long trainSamples, long validationSamples, Hyperparameters hyperparameters, Map<String, Double> metrics,
+      String djlVersion, String engine, String codeVersion, Map<String, String> files) {
+    this(name, version, created, specId, spec, normalisation, threshold, thresholdMethod, null, trainFrom, trainTo,
+        trainSamples, validationSamples, hyperparameters, metrics, djlVersion, engine, codeVersion, files);
+  }
+
+  /**
+   * Validates every field; see the class doc. Version 0 with no created time and no files is a draft. A null
+   * {@code calibration} means none was recorded.
+   */
   public ModelManifest {
     ModelRef.checkName("model", name);
     if (version < 0) throw new IllegalArgumentException("version must be >= 1 (0 in a draft), got " + version);
@@ -195,7 +210,7 @@ public record ModelManifest(
     requireText("code_version", codeVersion);
   }
 
-  /** Builds a manifest from JSON fields; every field is required. Jackson's entry point. */
+  /** Builds a manifest from JSON fields; every field but {@code calibration} is required. Jackson's entry point. */
   @JsonCreator
   static ModelManifest fromJsonFields(
       @JsonProperty(value = "name", required = true) String name,
@@ -206,6 +221,7 @@ public record ModelManifest(
       @JsonProperty(value = "normalisation", required = true) Normalisation normalisation,
       @JsonProperty(value = "threshold", required = true) double threshold,
       @JsonProperty(value = "threshold_method", required = true) String thresholdMethod,
+      @JsonProperty("calibration") Calibration calibration,
       @JsonProperty(value = "train_from", required = true) Instant trainFrom,
       @JsonProperty(value = "train_to", required = true) Instant trainTo,
       @JsonProperty(value = "train_samples", required = true) long trainSamples,
@@ -217,8 +233,8 @@ public record ModelManifest(
       @JsonProperty(value = "code_version", required = true) String codeVersion,
       @JsonProperty(value = "files", required = true) Map<String, String> files) {
     return new ModelManifest(name, version, created, specId, spec, normalisation, threshold, thresholdMethod,
-        trainFrom, trainTo, trainSamples, validationSamples, hyperparameters, metrics, djlVersion, engine, codeVersion,
-        files);
+        calibration, trainFrom, trainTo, trainSamples, validationSamples, hyperparameters, metrics, djlVersion, engine,
+        codeVersion, files);
   }
 
   /** Whether this is a trainer's draft rather than a published manifest. */
@@ -235,8 +251,8 @@ public record ModelManifest(
   public ModelManifest published(int version, Instant created, Map<String, String> files) {
     if (version < 1) throw new IllegalArgumentException("published versions start at 1, got " + version);
     return new ModelManifest(name, version, created, specId, spec, normalisation, threshold, thresholdMethod,
-        trainFrom, trainTo, trainSamples, validationSamples, hyperparameters, metrics, djlVersion, engine, codeVersion,
-        files);
+        calibration, trainFrom, trainTo, trainSamples, validationSamples, hyperparameters, metrics, djlVersion, engine,
+        codeVersion, files);
   }
 
   /** Indented JSON with fields in declaration order and map keys sorted, ending with a newline. */

@@ -1,5 +1,6 @@
 package io.kaminari.model;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -25,9 +26,11 @@ import java.nio.file.Path;
  * @param trainWindows windows used for fitting
  * @param validationWindows most recent windows held out for early stopping and the threshold
  * @param engine DJL and engine versions that trained the model
+ * @param calibration how the threshold was calibrated; null in files written before it was recorded, and after
+ *     {@link #withThreshold} (a threshold set by hand was not calibrated)
  */
 @JsonPropertyOrder({"input_dim", "hyperparameters", "mean", "std", "threshold", "best_epoch", "train_windows",
-    "validation_windows", "engine"})
+    "validation_windows", "engine", "calibration"})
 public record ModelMetadata(
     @JsonProperty("input_dim") int inputDim,
     @JsonProperty("hyperparameters") Hyperparameters hyperparameters,
@@ -37,7 +40,8 @@ public record ModelMetadata(
     @JsonProperty("best_epoch") int bestEpoch,
     @JsonProperty("train_windows") long trainWindows,
     @JsonProperty("validation_windows") long validationWindows,
-    @JsonProperty("engine") String engine) {
+    @JsonProperty("engine") String engine,
+    @JsonProperty("calibration") @JsonInclude(JsonInclude.Include.NON_NULL) Calibration calibration) {
 
   public static final String FILE_NAME = "model.json";
 
@@ -46,10 +50,10 @@ public record ModelMetadata(
       .enable(SerializationFeature.INDENT_OUTPUT)
       .build();
 
-  /** A copy with another threshold (a caller that calibrates its own). */
+  /** A copy with another threshold (a caller that calibrates its own) and therefore no calibration record. */
   public ModelMetadata withThreshold(double newThreshold) {
     return new ModelMetadata(inputDim, hyperparameters, mean, std, newThreshold, bestEpoch, trainWindows,
-        validationWindows, engine);
+        validationWindows, engine, null);
   }
 
   /** The normalizer these statistics describe. */

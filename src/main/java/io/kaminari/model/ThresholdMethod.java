@@ -1,52 +1,128 @@
 package io.kaminari.model;
 
 import com.fasterxml.jackson.annotation.JsonValue;
+import io.kaminari.model.threshold.LogScores;
+import io.kaminari.model.threshold.PeaksOverThreshold;
+import io.kaminari.model.threshold.RobustScale;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * How the anomaly threshold is derived from the validation windows' scores: a quantile ({@code quantile:0.999}) or
- * mean plus k standard deviations ({@code sigma:3}). When the validation windows are fewer than
- * {@link #minimumScores()}, the trainer passes the scores of every window of the training range instead.
+ * How the anomaly threshold is derived from calibration scores, and what it reports having used. Four methods, by
+ * their text form (also their JSON form, {@link #text()}):
  *
- * <p>Validation windows are the most recent, unseen ones, so their scores stand in for "normal traffic the model has
- * not memorised"; a threshold fitted on training scores alone would be too low, because the model reconstructs those
- * best. The trainer mixes them in only when the validation windows are too few for the method (see
- * {@code Trainer.calibrate}).
+ * <ul>
+ *   <li>{@code quantile:Q}: the nearest-rank Q-quantile; with fewer than {@code 1/(1 - Q)} scores, the largest.
+ *   <li>{@code sigma:K}: mean + K population standard deviations.
+ *   <li>{@code mad:K}: median + K · 1.4826 · MAD of the log scores, back on the raw scale: robust to a minority of
+ *       outliers, refuses fewer than {@link Mad#MIN_SCORES} scores.
+ *   <li>{@code pot:R/day} or {@code pot:Q}: peaks over threshold with a generalised Pareto tail
+ *       ({@link PeaksOverThreshold}), the score exceeded R times a day per scope key (Q per window); optional
+ *       {@code ,init=0.9,censor=0.01}. Refuses samples too small for its fit.
+ * </ul>
+ *
+ * <p>The trainer calibrates on the validation windows' scores: the most recent, unseen windows stand in for "normal
+ * traffic the model has not memorised" (a threshold fitted on training scores alone is low, because the model
+ * reconstructs those best). When they are fewer than {@link #minimumScores()}, it passes the scores of every window
+ * of the training range instead (see {@code Calibrator}).
  */
 public sealed interface ThresholdMethod {
+  /** The accepted forms, for error messages. */
+  String FORMS = "\"quantile:Q\" (0 < Q < 1), \"sigma:K\" (K > 0), \"mad:K\" (K > 0) or \"pot:R/day\" / \"pot:Q\""
+      + " (R > 0 false alarms a day, or 0 < Q < 1 per window; options \",init=0.9,censor=0.01\")";
 
-  /** Parses {@code quantile:Q} (0 &lt; Q &lt; 1) or {@code sigma:K} (K &gt; 0); other text throws with the accepted forms. */
+  /**
+   * What the trainer knows about the calibration windows beyond their scores.
+   *
+   * @param windowSeconds the length of one window, which turns a risk per day into one per window; NaN if unknown
+   * @param trimmedScores the scores, by the same model, of the windows of the same range that trimmed retraining
+   *     dropped as presumed anomalies (empty without trimming). Quantile, sigma and mad ignore them: they calibrate on
+   *     the kept windows. Pot adds them back, because it needs the top of the distribution that trimming cut off and
+   *     is built to keep outliers from shaping its fit (far ones dropped, the top censored).
+   */
+  record Context(double windowSeconds, double[] trimmedScores) {
+    /** Nothing known: no window length, nothing trimmed. */
+    public static final Context NONE = new Context(Double.NaN);
+
+    public Context {
+      trimmedScores = trimmedScores == null ? new double[0] : trimmedScores.clone();
+    }
+
+    /** A context without trimmed windows. */
+    public Context(double windowSeconds) {
+      this(windowSeconds, new double[0]);
+    }
+
+    @Override
+    public double[] trimmedScores() {
+      return trimmedScores.clone();
+    }
+  }
+
+  /**
+   * A calibrated threshold and what it used.
+   *
+   * @param threshold scores above it are anomalies
+   * @param scores how many scores it was calibrated on
+   * @param parameters the method's parameters and fitted values (e.g. {@code median_log}, or {@code peaks},
+   *     {@code shape}, {@code scale} for pot), for the manifest
+   */
+  record Calibrated(double threshold, int scores, Map<String, Double> parameters) {
+    public Calibrated {
+      if (!Double.isFinite(threshold)) {
+        throw new IllegalArgumentException("the calibrated threshold is " + threshold);
+      }
+      parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+    }
+  }
+
+  /** Parses any of the forms above (case and surrounding blanks ignored); other text throws naming the forms. */
   static ThresholdMethod parse(String text) {
     if (text == null) {
-      throw new IllegalArgumentException("threshold method is required: \"quantile:0.999\" or \"sigma:3\"");
+      throw new IllegalArgumentException("threshold method is required: " + FORMS);
     }
     String s = text.trim().toLowerCase(Locale.ROOT);
     int colon = s.indexOf(':');
     String kind = colon < 0 ? s : s.substring(0, colon);
-    double value;
-    try {
-      value = colon < 0 ? Double.NaN : Double.parseDouble(s.substring(colon + 1).trim());
-    } catch (NumberFormatException e) {
-      value = Double.NaN;
-    }
+    String argument = colon < 0 ? "" : s.substring(colon + 1).trim();
     return switch (kind) {
-      case "quantile" -> new Quantile(value);
-      case "sigma" -> new Sigma(value);
-      default -> throw new IllegalArgumentException(
-          "threshold method must be \"quantile:Q\" (0 < Q < 1) or \"sigma:K\" (K > 0), got \"" + text + "\"");
+      case "quantile" -> new Quantile(number(argument));
+      case "sigma" -> new Sigma(number(argument));
+      case "mad" -> new Mad(number(argument));
+      case "pot" -> Pot.parseArgument(argument, text);
+      default -> throw new IllegalArgumentException("threshold method must be " + FORMS + ", got \"" + text + "\"");
     };
   }
 
-  /** The threshold for these scores; throws when there are none, because a threshold from nothing would be a guess. */
-  double threshold(double[] scores);
+  /**
+   * Calibrates on {@code scores} (left unchanged); throws {@link IllegalArgumentException} when it cannot, naming the
+   * method, the number of scores and what it needs, because a threshold from too little would be a guess.
+   */
+  Calibrated calibrate(double[] scores, Context context);
+
+  /** The threshold alone, calibrated without context (so {@code pot:R/day} refuses: it needs the window length). */
+  default double threshold(double[] scores) {
+    return calibrate(scores, Context.NONE).threshold();
+  }
 
   /**
    * How many scores the method needs to mean what it says: {@code ceil(1 / (1 - Q))} for a quantile (fewer, and the
-   * nearest-rank quantile is simply the largest score), 1 for sigma. The trainer calibrates on more windows than the
-   * validation set when it holds fewer.
+   * nearest-rank quantile is simply the largest score), 1 for sigma, {@link Mad#MIN_SCORES} for mad, and for pot
+   * enough for {@link PeaksOverThreshold#MIN_PEAKS} peaks. The trainer calibrates on more windows than the validation
+   * set when it holds fewer.
    */
   long minimumScores();
+
+  /**
+   * Whether the method refuses fewer than {@link #minimumScores()} scores (mad, pot) rather than degrading (quantile
+   * takes the largest score; sigma needs only one), so the trainer can refuse before it trains.
+   */
+  default boolean refusesFewer() {
+    return false;
+  }
 
   /** The textual form {@link #parse} reads back, e.g. {@code quantile:0.999}; also its JSON form. */
   @JsonValue
@@ -64,12 +140,15 @@ public sealed interface ThresholdMethod {
     }
 
     @Override
-    public double threshold(double[] scores) {
-      requireScores(scores);
+    public Calibrated calibrate(double[] scores, Context context) {
+      requireScores(scores, this);
       double[] sorted = scores.clone();
       Arrays.sort(sorted);
-      int rank = (int) Math.ceil(q * sorted.length);
-      return sorted[Math.max(rank, 1) - 1];
+      int rank = Math.max((int) Math.ceil(q * sorted.length), 1);
+      Map<String, Double> parameters = new LinkedHashMap<>();
+      parameters.put("quantile", q);
+      parameters.put("rank", (double) rank);
+      return new Calibrated(sorted[rank - 1], scores.length, parameters);
     }
 
     @Override
@@ -93,8 +172,8 @@ public sealed interface ThresholdMethod {
     }
 
     @Override
-    public double threshold(double[] scores) {
-      requireScores(scores);
+    public Calibrated calibrate(double[] scores, Context context) {
+      requireScores(scores, this);
       double sum = 0;
       for (double s : scores) {
         sum += s;
@@ -104,7 +183,12 @@ public sealed interface ThresholdMethod {
       for (double s : scores) {
         squares += (s - mean) * (s - mean);
       }
-      return mean + k * Math.sqrt(squares / scores.length);
+      double std = Math.sqrt(squares / scores.length);
+      Map<String, Double> parameters = new LinkedHashMap<>();
+      parameters.put("k", k);
+      parameters.put("mean", mean);
+      parameters.put("std", std);
+      return new Calibrated(mean + k * std, scores.length, parameters);
     }
 
     @Override
@@ -118,9 +202,169 @@ public sealed interface ThresholdMethod {
     }
   }
 
-  private static void requireScores(double[] scores) {
+  /** Median + k · 1.4826 · MAD of the log scores ({@link LogScores}), back on the raw scale. */
+  record Mad(double k) implements ThresholdMethod {
+    /**
+     * Scores mad needs. The median and MAD of fewer are too coarse (a quarter of 40 scores is 10), and in a one-day
+     * range of 5-minute windows the 29 validation windows are the last 2.4 hours: with this minimum such a range
+     * calibrates on the whole day, the daily cycle included.
+     */
+    public static final int MIN_SCORES = 100;
+
+    public Mad {
+      if (!(k > 0 && Double.isFinite(k))) {
+        throw new IllegalArgumentException("threshold mad multiplier must be > 0, e.g. \"mad:4\", got " + k);
+      }
+    }
+
+    @Override
+    public Calibrated calibrate(double[] scores, Context context) {
+      requireScores(scores, this);
+      if (scores.length < MIN_SCORES) {
+        throw new IllegalArgumentException("cannot calibrate threshold " + text() + " on " + scores.length
+            + " scores: it needs at least " + MIN_SCORES + " (train on a longer range)");
+      }
+      RobustScale robust = RobustScale.of(LogScores.of(scores, text()));
+      if (!(robust.mad() > 0)) {
+        throw new IllegalArgumentException("cannot calibrate threshold " + text() + " on " + scores.length
+            + " scores: more than half of them are equal, so their spread (MAD) is 0");
+      }
+      Map<String, Double> parameters = new LinkedHashMap<>();
+      parameters.put("k", k);
+      parameters.put("median_log", robust.median());
+      parameters.put("mad_log", robust.mad());
+      return new Calibrated(Math.exp(robust.median() + k * robust.sigma()), scores.length, parameters);
+    }
+
+    @Override
+    public long minimumScores() {
+      return MIN_SCORES;
+    }
+
+    @Override
+    public boolean refusesFewer() {
+      return true;
+    }
+
+    @Override
+    public String text() {
+      return "mad:" + k;
+    }
+  }
+
+  /**
+   * Peaks over threshold ({@link PeaksOverThreshold}): the score exceeded with probability q per window, where q is
+   * given ({@code pot:Q}) or follows from a rate per day and the window length ({@code pot:R/day}: q = R · window
+   * seconds / 86,400, R false alarms a day for each scope key, i.e. each series of windows).
+   *
+   * @param risk R (per day) or q (per window)
+   * @param perDay whether {@code risk} is per day
+   * @param init the quantile of the scores that sets the initial threshold t
+   * @param censor the share of the scores, at least, whose largest peaks are censored
+   */
+  record Pot(double risk, boolean perDay, double init, double censor) implements ThresholdMethod {
+    public static final double DEFAULT_INIT = 0.9;
+    public static final double DEFAULT_CENSOR = 0.01;
+
+    public Pot {
+      if (!(risk > 0 && Double.isFinite(risk)) || (!perDay && !(risk < 1))) {
+        throw new IllegalArgumentException("threshold pot risk must be R/day with R > 0 or a probability per window in"
+            + " (0, 1), e.g. \"pot:1/day\" or \"pot:0.001\", got " + risk + (perDay ? "/day" : ""));
+      }
+      if (!(init > 0 && init < 1)) {
+        throw new IllegalArgumentException("threshold pot init must be a quantile in (0, 1), e.g. 0.9, got " + init);
+      }
+      if (!(censor >= 0 && censor < 1 - init)) {
+        throw new IllegalArgumentException("threshold pot censor must be in [0, 1 - init), e.g. 0.01, got " + censor);
+      }
+    }
+
+    static Pot parseArgument(String argument, String text) {
+      String[] parts = argument.split(",");
+      String first = parts[0].trim();
+      boolean perDay = first.endsWith("/day");
+      double risk = number(perDay ? first.substring(0, first.length() - "/day".length()) : first);
+      double init = DEFAULT_INIT;
+      double censor = DEFAULT_CENSOR;
+      for (int i = 1; i < parts.length; i++) {
+        String[] kv = parts[i].split("=", 2);
+        String key = kv[0].trim();
+        double value = kv.length == 2 ? number(kv[1]) : Double.NaN;
+        switch (key) {
+          case "init" -> init = value;
+          case "censor" -> censor = value;
+          default -> throw new IllegalArgumentException("threshold pot accepts the options init=Q and censor=F, got \""
+              + parts[i].trim() + "\" in \"" + text + "\"");
+        }
+      }
+      return new Pot(risk, perDay, init, censor);
+    }
+
+    @Override
+    public Calibrated calibrate(double[] scores, Context context) {
+      requireScores(scores, this);
+      double q = risk;
+      if (perDay) {
+        if (!(context.windowSeconds() > 0)) {
+          throw new IllegalArgumentException("cannot calibrate threshold " + text() + ": turning a rate per day into"
+              + " a risk per window needs the window length, which is unknown here (use pot:Q with Q per window)");
+        }
+        q = risk * context.windowSeconds() / 86_400;
+        if (!(q < 1)) {
+          throw new IllegalArgumentException("cannot calibrate threshold " + text() + ": " + risk + " a day is more"
+              + " than one per window of " + context.windowSeconds() + " s");
+        }
+      }
+      double[] trimmed = context.trimmedScores();
+      double[] all = Arrays.copyOf(scores, scores.length + trimmed.length);
+      System.arraycopy(trimmed, 0, all, scores.length, trimmed.length);
+      PeaksOverThreshold.Fit fit = PeaksOverThreshold.fit(LogScores.of(all, text()), init, censor, q, text());
+      Map<String, Double> parameters = new LinkedHashMap<>();
+      parameters.put("risk_per_window", q);
+      if (perDay) {
+        parameters.put("risk_per_day", risk);
+        parameters.put("window_seconds", context.windowSeconds());
+      }
+      parameters.put("init_quantile", init);
+      parameters.put("initial_threshold", fit.initialThreshold());
+      parameters.put("censor_fraction", censor);
+      parameters.put("scores", (double) fit.scores());
+      parameters.put("peaks", (double) fit.peaks());
+      parameters.put("censored", (double) fit.censored());
+      parameters.put("outliers", (double) fit.outliers());
+      parameters.put("shape", fit.tail().shape());
+      parameters.put("scale_log", fit.tail().scale());
+      parameters.put("trimmed_scores", (double) trimmed.length);
+      return new Calibrated(fit.threshold(), all.length, parameters);
+    }
+
+    @Override
+    public long minimumScores() {
+      return PeaksOverThreshold.minimumScores(init, censor);
+    }
+
+    @Override
+    public boolean refusesFewer() {
+      return true;
+    }
+
+    @Override
+    public String text() {
+      return "pot:" + risk + (perDay ? "/day" : "") + ",init=" + init + ",censor=" + censor;
+    }
+  }
+
+  private static double number(String text) {
+    try {
+      return Double.parseDouble(text.trim());
+    } catch (NumberFormatException e) {
+      return Double.NaN; // each constructor's range check names the field and the accepted form
+    }
+  }
+
+  private static void requireScores(double[] scores, ThresholdMethod method) {
     if (scores == null || scores.length == 0) {
-      throw new IllegalArgumentException("cannot calibrate a threshold without validation scores");
+      throw new IllegalArgumentException("cannot calibrate threshold " + method.text() + " without validation scores");
     }
   }
 }

@@ -21,9 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -41,11 +39,16 @@ import org.slf4j.LoggerFactory;
  * standardised vectors to scratch {@link VectorFile}s in the output directory (deleted at the end), which each epoch
  * then reads in shuffled order one batch at a time. The heap holds one batch, a 4-byte shuffle index per training
  * window (40 MB for 10 M windows) and the validation scores (8 bytes per validation window); the disk needs about
- * twice the size of the vectors. Standardising once up front also keeps {@code log1p} out of the epoch loop.
+ * twice the size of the vectors. Standardising once up front also keeps {@code log1p} out of the epoch loop. Trimmed
+ * retraining ({@link Hyperparameters#trimFraction()}) adds one score per window of the range while it ranks them (8
+ * bytes) and keeps the chosen windows as an index (4 bytes per kept window) over the same source, never a copy.
+ *
+ * <p>Threshold: {@link Calibrator} scores the calibration windows with the kept weights and applies the
+ * {@link ThresholdMethod}; see {@code models/flow-ae/MODEL_CARD.md}.
  *
  * <p>Determinism: the engine's random seed (parameter initialisation) and the shuffle ({@link SplittableRandom}) both
  * come from {@link Hyperparameters#seed()}, and libtorch runs one thread (see {@link DjlRuntime}), so the same data and
- * seed give a byte-identical params file.
+ * seed give a byte-identical params file, with or without trimmed retraining (its ranking breaks ties by time).
  */
 public final class Trainer {
   private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
@@ -69,33 +72,84 @@ public final class Trainer {
         progress);
   }
 
-  /** Trains on {@code train}, validating on {@code validation} (which should be later in time than all of train). */
+  /**
+   * Trains on {@code train}, validating on {@code validation} (which should be later in time than all of train). With
+   * {@link Hyperparameters#trimFraction()} &gt; 0 it trains twice: the first model scores every window, the highest
+   * {@code trim_fraction} of the training and of the validation windows are dropped as presumed anomalies, and the
+   * second model trains (same seed) and calibrates on the kept windows only.
+   *
+   * @throws IllegalArgumentException before training, when the range is too short for a threshold method that refuses
+   *     short samples (mad, pot); after training, when the method cannot calibrate on the scores it got
+   */
   public static TrainingResult train(VectorSource train, VectorSource validation, int inputDim, Hyperparameters hp,
       Path outDir, Consumer<EpochProgress> progress) {
     checkInputs(train, validation, inputDim);
+    checkRangeForThreshold(train.size() + validation.size(), hp.threshold());
     long started = System.nanoTime();
-    Engine engine = DjlRuntime.engine();
-    Path scratch = null;
     try {
       Files.createDirectories(outDir);
-      Normalizer normalizer = Normalizer.fit(train.vectors(), inputDim);
-      scratch = Files.createTempDirectory(outDir, ".train-scratch-");
-      try (VectorFile trainFile = standardise(train, normalizer, scratch.resolve("train.kvec"));
-          VectorFile validationFile = standardise(validation, normalizer, scratch.resolve("validation.kvec"))) {
-        LOG.info("training on {} windows, validating on {} ({}, hidden sizes {}, batch {}, {} lr {}, seed {})",
-            train.size(), validation.size(), DjlRuntime.describe(), hp.hiddenSizes(), hp.batchSize(), hp.optimiser(),
-            hp.learningRate(), hp.seed());
-        engine.setRandomSeed(Long.hashCode(hp.seed()));
-        List<EpochProgress> history = fit(trainFile, validationFile, hp, outDir, progress);
-        EpochProgress best = history.stream().filter(EpochProgress::best).reduce((a, b) -> b)
-            .orElseThrow(() -> new IllegalStateException("training diverged: the validation loss was never finite"
-                + " (try a lower learning_rate)"));
-        return calibrate(train, validation, normalizer, hp, outDir, history, best, started);
+      Trimming trimming = Trimming.NONE;
+      if (hp.trimFraction() > 0) {
+        trimming = firstPass(train, validation, hp, outDir);
       }
+      VectorSource keptTrain = trimming.keptTrain(train);
+      VectorSource keptValidation = trimming.keptValidation(validation);
+      Fitted fitted = fitOnce(keptTrain, keptValidation, hp, outDir, progress);
+      return Calibrator.calibrate(train, validation, fitted.normalizer(), hp, outDir, fitted.history(),
+          fitted.best(), trimming, windowSeconds(train, validation), started);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot train into " + outDir, e);
+    }
+  }
+
+  /** The normalisation, epoch history and kept epoch of one training pass, whose weights are saved in its directory. */
+  private record Fitted(Normalizer normalizer, List<EpochProgress> history, EpochProgress best) {}
+
+  /**
+   * One training pass: fits the normaliser, standardises into scratch files, runs the epoch loop and saves the best
+   * weights into {@code outDir}.
+   */
+  private static Fitted fitOnce(VectorSource train, VectorSource validation, Hyperparameters hp, Path outDir,
+      Consumer<EpochProgress> progress) throws IOException {
+    Engine engine = DjlRuntime.engine();
+    Normalizer normalizer = Normalizer.fit(train.vectors(), train.dimension());
+    Path scratch = Files.createTempDirectory(outDir, ".train-scratch-");
+    try (VectorFile trainFile = standardise(train, normalizer, scratch.resolve("train.kvec"));
+        VectorFile validationFile = standardise(validation, normalizer, scratch.resolve("validation.kvec"))) {
+      LOG.info("training on {} windows, validating on {} ({}, hidden sizes {}, batch {}, {} lr {}, seed {})",
+          train.size(), validation.size(), DjlRuntime.describe(), hp.hiddenSizes(), hp.batchSize(), hp.optimiser(),
+          hp.learningRate(), hp.seed());
+      engine.setRandomSeed(Long.hashCode(hp.seed()));
+      List<EpochProgress> history = fit(trainFile, validationFile, hp, outDir, progress);
+      EpochProgress best = history.stream().filter(EpochProgress::best).reduce((a, b) -> b)
+          .orElseThrow(() -> new IllegalStateException("training diverged: the validation loss was never finite"
+              + " (try a lower learning_rate)"));
+      return new Fitted(normalizer, history, best);
     } finally {
       deleteQuietly(scratch);
+    }
+  }
+
+  /**
+   * The first pass of trimmed retraining: trains into a scratch directory (its epochs go to the log only, so the
+   * progress callback sees the model that is kept), scores every window with it and chooses the windows to keep.
+   */
+  private static Trimming firstPass(VectorSource train, VectorSource validation, Hyperparameters hp, Path outDir)
+      throws IOException {
+    Path first = Files.createTempDirectory(outDir, ".trim-pass-");
+    try {
+      LOG.info("trimmed retraining: first pass on all {} windows", train.size() + validation.size());
+      Fitted fitted = fitOnce(train, validation, hp, first, p -> LOG.info("first pass {}", p.line()));
+      try (AnomalyModel model = AnomalyModel.load(first, fitted.normalizer(), hp.hiddenSizes())) {
+        Trimming trimming = Trimming.select(hp.trimFraction(), train, model.scores(train), validation,
+            model.scores(validation));
+        LOG.info("trimmed retraining: dropping {} of {} training and {} of {} validation windows (trim_fraction {})",
+            trimming.trimmedTrain(), train.size(), trimming.trimmedValidation(), validation.size(),
+            hp.trimFraction());
+        return trimming;
+      }
+    } finally {
+      deleteQuietly(first);
     }
   }
 
@@ -203,59 +257,6 @@ public final class Trainer {
     return sum / ((double) n * dim);
   }
 
-  /**
-   * Scores the validation windows with the saved (best) weights, derives the threshold and writes model.json.
-   *
-   * <p>Minimum-count rule: a quantile {@code Q} needs at least {@code 1 / (1 - Q)} scores to be more than the largest
-   * of them (1,000 for 0.999). With fewer validation windows (a one-day range of 5-minute windows holds 29) the
-   * threshold would be the maximum of a couple of hours at the end of the range, which swings with what those hours
-   * held. Then the quantile is taken over the scores of every window of the range, training windows included: the
-   * whole daily cycle, about ten times the sample. Training windows score a little lower than unseen ones (the
-   * model fitted them), which this accepts for a sample that covers every hour; the validation windows are still in
-   * the set, so the threshold is never below their maximum when the set is also short of the count. {@code sigma:K}
-   * needs no such rule (mean and std are defined on a few windows) and always uses the validation windows.
-   */
-  private static TrainingResult calibrate(VectorSource train, VectorSource validation, Normalizer normalizer,
-      Hyperparameters hp, Path outDir, List<EpochProgress> history, EpochProgress best, long started) {
-    double[] scores;
-    double[] calibration;
-    String basis;
-    try (AnomalyModel model = AnomalyModel.load(outDir, normalizer, hp.hiddenSizes())) {
-      scores = model.scores(validation);
-      long needed = hp.threshold().minimumScores();
-      if (scores.length < needed) {
-        double[] trained = model.scores(train);
-        calibration = Arrays.copyOf(trained, trained.length + scores.length);
-        System.arraycopy(scores, 0, calibration, trained.length, scores.length);
-        basis = "scores of all " + calibration.length + " windows of the training range (" + scores.length
-            + " validation windows < " + needed + ")";
-      } else {
-        calibration = scores;
-        basis = "validation scores";
-      }
-    }
-    double threshold = hp.threshold().threshold(calibration);
-    double[] sorted = scores.clone();
-    Arrays.sort(sorted);
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    metrics.put("val_loss", best.validationLoss());
-    metrics.put("val_score_mean", Arrays.stream(scores).average().orElse(Double.NaN));
-    metrics.put("val_score_p50", new ThresholdMethod.Quantile(0.5).threshold(scores));
-    metrics.put("val_score_p99", new ThresholdMethod.Quantile(0.99).threshold(scores));
-    metrics.put("val_score_max", sorted[sorted.length - 1]);
-    metrics.put("val_above_threshold", Arrays.stream(scores).filter(s -> s > threshold).count() / (double) scores.length);
-    metrics.put("threshold_windows", (double) calibration.length);
-    String engine = DjlRuntime.describe();
-    new ModelMetadata(normalizer.dimension(), hp, normalizer.mean(), normalizer.std(), threshold, best.epoch(),
-        train.size(), validation.size(), engine).write(outDir);
-    boolean earlyStopped = history.size() < hp.epochs();
-    LOG.info("kept epoch {} (val_loss {}), threshold {} by {} of {}{}", best.epoch(), best.validationLoss(), threshold,
-        hp.threshold().text(), basis, earlyStopped ? ", stopped early" : "");
-    return new TrainingResult(history, best.epoch(), earlyStopped, normalizer, threshold, hp.threshold(), basis,
-        metrics, train.size(), validation.size(), engine, outDir.resolve(Autoencoder.NAME + "-0000.params"),
-        (System.nanoTime() - started) / 1e9);
-  }
-
   private static Optimizer optimiser(Hyperparameters hp) {
     Tracker rate = Tracker.fixed((float) hp.learningRate());
     return switch (hp.optimiser()) {
@@ -287,6 +288,35 @@ public final class Trainer {
       int t = order[i];
       order[i] = order[j];
       order[j] = t;
+    }
+  }
+
+  /**
+   * The window length in seconds: the smallest positive step between consecutive window starts (several rows may share
+   * a start under a per-prefix scope); NaN when every row has the same start. A range of real traffic has adjacent
+   * windows, so gaps elsewhere do not matter.
+   */
+  static double windowSeconds(VectorSource train, VectorSource validation) {
+    long step = Long.MAX_VALUE;
+    long previous = Long.MIN_VALUE;
+    for (VectorSource part : List.of(train, validation)) {
+      for (long i = 0; i < part.size(); i++) {
+        long start = part.windowStartMicros(i);
+        if (previous != Long.MIN_VALUE && start > previous) {
+          step = Math.min(step, start - previous);
+        }
+        previous = start;
+      }
+    }
+    return step == Long.MAX_VALUE ? Double.NaN : step / 1e6;
+  }
+
+  /** Refuses before any training when the whole range is too short for a method that refuses short samples. */
+  private static void checkRangeForThreshold(long windows, ThresholdMethod method) {
+    if (method.refusesFewer() && windows < method.minimumScores()) {
+      throw new IllegalArgumentException("cannot calibrate threshold " + method.text() + ": it needs at least "
+          + method.minimumScores() + " scores, and the training range has " + windows + " windows (train on a longer"
+          + " range, or choose a method that needs fewer)");
     }
   }
 

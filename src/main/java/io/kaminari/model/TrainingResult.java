@@ -16,11 +16,15 @@ import java.util.Map;
  * @param normalizer log1p mean/std of the training windows
  * @param threshold anomaly threshold calibrated with the kept weights
  * @param thresholdMethod how {@code threshold} was derived
- * @param thresholdBasis which scores it was derived from: {@code validation scores}, or every window of the training
- *     range when there are too few validation windows for the quantile (see {@link ThresholdMethod#minimumScores})
+ * @param thresholdBasis which scores it was derived from, in words: {@code validation scores}, or every (kept) window
+ *     of the training range when there are too few validation windows for the method (see
+ *     {@link ThresholdMethod#minimumScores}), and how many windows trimmed retraining removed
+ * @param calibration the same as data, as stored in model.json and the manifest: method, basis, windows used and
+ *     trimmed, the method's fitted values
  * @param validationMetrics {@code val_loss} (best epoch), {@code val_score_mean}, {@code val_score_p50},
  *     {@code val_score_p99}, {@code val_score_max}, {@code val_above_threshold} (share of validation windows above it),
- *     {@code threshold_windows} (how many scores the threshold was calibrated on)
+ *     {@code threshold_windows} (how many scores the threshold was calibrated on), {@code trimmed_windows} (how many
+ *     windows trimmed retraining removed; 0 without it)
  * @param trainWindows windows trained on
  * @param validationWindows windows held out
  * @param engine DJL and engine versions and thread count
@@ -35,6 +39,7 @@ public record TrainingResult(
     double threshold,
     ThresholdMethod thresholdMethod,
     String thresholdBasis,
+    Calibration calibration,
     Map<String, Double> validationMetrics,
     long trainWindows,
     long validationWindows,

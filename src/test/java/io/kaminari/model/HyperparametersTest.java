@@ -26,6 +26,7 @@ class HyperparametersTest {
     assertThat(d.patience()).isEqualTo(5);
     assertThat(d.validationFraction()).isEqualTo(0.1);
     assertThat(d.threshold()).isEqualTo(new ThresholdMethod.Quantile(0.999));
+    assertThat(d.trimFraction()).isEqualTo(0.02);
   }
 
   @Test
@@ -33,6 +34,12 @@ class HyperparametersTest {
     Hyperparameters custom = new Hyperparameters(List.of(32, 8), 10, 64, 0.01, "sgd", 7, 0, 0.2,
         ThresholdMethod.parse("sigma:4"));
     assertThat(Hyperparameters.fromJson(custom.toJson())).isEqualTo(custom);
+    Hyperparameters robust = custom.withThreshold(ThresholdMethod.parse("pot:1/day,init=0.85")).withTrimFraction(0.03);
+    assertThat(robust.toJson()).contains("\"threshold\" : \"pot:1.0/day,init=0.85,censor=0.01\"")
+        .contains("\"trim_fraction\" : 0.03");
+    assertThat(Hyperparameters.fromJson(robust.toJson())).isEqualTo(robust);
+    // absent, like every field, takes the default (also in files written before trim_fraction existed)
+    assertThat(Hyperparameters.fromJson("{\"threshold\": \"sigma:3\"}").trimFraction()).isEqualTo(0.02);
     assertThat(Hyperparameters.fromJson("{\"epochs\": 3}")).isEqualTo(Hyperparameters.DEFAULTS.withEpochs(3, 5));
     assertThat(Hyperparameters.fromJson("{}")).isEqualTo(Hyperparameters.DEFAULTS);
   }
@@ -50,6 +57,8 @@ class HyperparametersTest {
     assertThatThrownBy(() -> Hyperparameters.fromJson("{\"validation_fraction\": 1.0}"))
         .hasMessageContaining("validation_fraction");
     assertThatThrownBy(() -> Hyperparameters.fromJson("{\"threshold\": \"p99\"}")).hasMessageContaining("quantile:Q");
+    assertThatThrownBy(() -> Hyperparameters.fromJson("{\"trim_fraction\": 0.5}")).hasMessageContaining("trim_fraction");
+    assertThatThrownBy(() -> Hyperparameters.fromJson("{\"trim_fraction\": -0.1}")).hasMessageContaining("[0, 0.5)");
     assertThatThrownBy(() -> Hyperparameters.fromJson("{\"epoch\": 3}")).hasMessageContaining("unknown field \"epoch\"");
   }
 }

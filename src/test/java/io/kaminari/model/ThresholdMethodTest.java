@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.kaminari.model.threshold.TailSamples;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class ThresholdMethodTest {
@@ -57,5 +59,113 @@ class ThresholdMethodTest {
   void refusesToCalibrateOnNothing() {
     assertThatThrownBy(() -> new ThresholdMethod.Sigma(3).threshold(new double[0]))
         .hasMessageContaining("without validation scores");
+  }
+
+  @Test
+  void parsesTheRobustFormsAndRoundTripsTheirText() {
+    assertThat(ThresholdMethod.parse("mad:4")).isEqualTo(new ThresholdMethod.Mad(4));
+    assertThat(ThresholdMethod.parse("pot:1/day")).isEqualTo(new ThresholdMethod.Pot(1, true, 0.9, 0.01));
+    assertThat(ThresholdMethod.parse("pot:1/day").text()).isEqualTo("pot:1.0/day,init=0.9,censor=0.01");
+    assertThat(ThresholdMethod.parse(" POT: 0.001, init=0.95 ,censor=0 "))
+        .isEqualTo(new ThresholdMethod.Pot(0.001, false, 0.95, 0));
+    for (String text : new String[] {"mad:4", "pot:2.5/day", "pot:0.001,init=0.8,censor=0.05"}) {
+      ThresholdMethod m = ThresholdMethod.parse(text);
+      assertThat(ThresholdMethod.parse(m.text())).as(text).isEqualTo(m);
+    }
+  }
+
+  @Test
+  void rejectsBadRobustFormsNamingTheProblem() {
+    assertThatThrownBy(() -> ThresholdMethod.parse("max")).hasMessageContaining("mad:K").hasMessageContaining("pot:R/day");
+    assertThatThrownBy(() -> ThresholdMethod.parse("mad:0")).hasMessageContaining("mad multiplier must be > 0");
+    assertThatThrownBy(() -> ThresholdMethod.parse("pot:0/day")).hasMessageContaining("R/day with R > 0");
+    assertThatThrownBy(() -> ThresholdMethod.parse("pot:1.5")).hasMessageContaining("(0, 1)");
+    assertThatThrownBy(() -> ThresholdMethod.parse("pot:x/day")).hasMessageContaining("pot risk");
+    assertThatThrownBy(() -> ThresholdMethod.parse("pot:1/day,init=1")).hasMessageContaining("pot init");
+    assertThatThrownBy(() -> ThresholdMethod.parse("pot:1/day,censor=0.2")).hasMessageContaining("[0, 1 - init)");
+    assertThatThrownBy(() -> ThresholdMethod.parse("pot:1/day,tail=2"))
+        .hasMessageContaining("accepts the options init=Q and censor=F, got \"tail=2\"");
+  }
+
+  /**
+   * The reason for mad and pot. A day of 5-minute windows whose scores are log-normal, a planted attack at 1.5 times
+   * the day's largest quiet score (the evaluation's attacks score 1.3-2x the quiet maximum), and the same day with
+   * three windows of an attack inside the calibration range, a thousand times the quiet maximum. The quantile, in
+   * effect the maximum, and mean + 3 std jump past the planted attack; median + MAD and the censored POT fit do not
+   * move.
+   */
+  @Test
+  void aFewHugeOutliersMoveQuantileAndSigmaPastAPlantedAttackButNotMadOrPot() {
+    double[] clean = TailSamples.logNormal(288, Math.log(0.2), 0.4, 31);
+    double quietMax = TailSamples.max(clean);
+    double attack = 1.5 * quietMax;
+    double[] dirty = Arrays.copyOf(clean, 291);
+    Arrays.fill(dirty, 288, 291, 1000 * quietMax);
+    ThresholdMethod.Context fiveMinutes = new ThresholdMethod.Context(300);
+
+    for (String text : new String[] {"quantile:0.999", "sigma:3"}) {
+      ThresholdMethod m = ThresholdMethod.parse(text);
+      assertThat(m.calibrate(clean, fiveMinutes).threshold()).as("%s, clean", text).isLessThan(attack);
+      assertThat(m.calibrate(dirty, fiveMinutes).threshold()).as("%s, contaminated", text).isGreaterThan(attack);
+    }
+    for (String text : new String[] {"mad:3", "pot:1/day"}) {
+      ThresholdMethod m = ThresholdMethod.parse(text);
+      double before = m.calibrate(clean, fiveMinutes).threshold();
+      double after = m.calibrate(dirty, fiveMinutes).threshold();
+      assertThat(after).as("%s, contaminated", text).isLessThan(attack).isCloseTo(before, within(0.05 * before));
+    }
+  }
+
+  @Test
+  void madIsMedianPlusKRobustSigmasOfTheLogScores() {
+    double[] scores = new double[101];
+    for (int i = 0; i < scores.length; i++) {
+      scores[i] = Math.exp(i - 50); // log scores -50 .. 50: median 0, MAD 25
+    }
+    ThresholdMethod.Calibrated c = new ThresholdMethod.Mad(0.5).calibrate(scores, ThresholdMethod.Context.NONE);
+    assertThat(Math.log(c.threshold())).isCloseTo(0.5 * 1.4826 * 25, within(1e-9));
+    assertThat(c.scores()).isEqualTo(101);
+    assertThat(c.parameters()).containsEntry("k", 0.5).containsEntry("median_log", 0.0).containsEntry("mad_log", 25.0);
+  }
+
+  @Test
+  void robustMethodsRefuseTooFewScoresWithTheCountsInTheMessage() {
+    ThresholdMethod mad = ThresholdMethod.parse("mad:4");
+    ThresholdMethod pot = ThresholdMethod.parse("pot:0.001");
+    assertThat(mad.refusesFewer()).isTrue();
+    assertThat(pot.refusesFewer()).isTrue();
+    assertThat(new ThresholdMethod.Quantile(0.999).refusesFewer()).isFalse();
+    assertThat(mad.minimumScores()).isEqualTo(100);
+    assertThat(pot.minimumScores()).isEqualTo(170);
+
+    double[] few = TailSamples.logNormal(99, 0, 0.4, 32);
+    assertThatThrownBy(() -> mad.threshold(few)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("cannot calibrate threshold mad:4.0 on 99 scores: it needs at least 100 (train on a longer range)");
+    assertThatThrownBy(() -> pot.threshold(few))
+        .hasMessageStartingWith("cannot calibrate threshold pot:0.001,init=0.9,censor=0.01 on 99 scores: it needs 15"
+            + " peaks").hasMessageContaining("at least 170 scores");
+    double[] flat = new double[200];
+    Arrays.fill(flat, 0.5);
+    flat[0] = 1;
+    assertThatThrownBy(() -> mad.threshold(flat)).hasMessageContaining("more than half of them are equal");
+  }
+
+  @Test
+  void potPerDayTurnsTheRateIntoARiskPerWindowWithTheWindowLength() {
+    double[] scores = TailSamples.logNormal(1440, 0, 0.4, 33);
+    ThresholdMethod perDay = ThresholdMethod.parse("pot:2/day");
+    ThresholdMethod.Calibrated daily = perDay.calibrate(scores, new ThresholdMethod.Context(60));
+    ThresholdMethod.Calibrated perWindow = ThresholdMethod.parse("pot:" + 2 / 1440.0)
+        .calibrate(scores, ThresholdMethod.Context.NONE);
+    assertThat(daily.threshold()).isEqualTo(perWindow.threshold());
+    assertThat(daily.parameters()).containsEntry("risk_per_window", 2 / 1440.0).containsEntry("risk_per_day", 2.0)
+        .containsEntry("window_seconds", 60.0).containsEntry("peaks", 144.0).containsEntry("outliers", 0.0)
+        .containsKeys("initial_threshold", "censored", "shape", "scale_log", "init_quantile", "censor_fraction");
+    // fewer false alarms a day, a higher threshold
+    assertThat(ThresholdMethod.parse("pot:0.5/day").calibrate(scores, new ThresholdMethod.Context(60)).threshold())
+        .isGreaterThan(daily.threshold());
+    assertThatThrownBy(() -> perDay.threshold(scores)).hasMessageContaining("needs the window length");
+    assertThatThrownBy(() -> perDay.calibrate(scores, new ThresholdMethod.Context(86_400)))
+        .hasMessageContaining("more than one per window");
   }
 }

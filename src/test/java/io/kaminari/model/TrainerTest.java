@@ -1,6 +1,7 @@
 package io.kaminari.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.types.Shape;
@@ -185,6 +186,110 @@ class TrainerTest {
       }
       assertThat(Arrays.stream(fromJson.score(all)).mapToDouble(Score::score).toArray()).containsExactly(scores);
     }
+  }
+
+  /**
+   * Trimmed retraining against attacks inside the training range: 6 of 600 windows (1%) carry two features thirty
+   * times too high. Untrimmed, quantile:0.999 of the range is in effect its largest score, one of those windows, and a
+   * held-out attack ten times weaker passes unflagged; with trim_fraction 0.02 the first pass finds all six, the
+   * second model never sees them, and its threshold sits at the quiet windows' level and flags every held-out attack.
+   */
+  @Test
+  void trimmedRetrainingKeepsAttacksInTheTrainingRangeOutOfModelAndThreshold() throws IOException {
+    Synthetic world = new Synthetic(DIM, 3, 1).withSeed(21);
+    float[][] vectors = world.benign(600);
+    int[] planted = {50, 150, 250, 350, 450, 570}; // 570 is a validation window (the last 60)
+    for (int i : planted) {
+      vectors[i][i % DIM] *= 30;
+      vectors[i][(i + 5) % DIM] *= 30;
+    }
+    VectorSource range = InMemoryVectorSource.evenlySpaced(vectors, 300_000_000L);
+    Hyperparameters untrimmed = new Hyperparameters(List.of(8, 4), 40, 32, 1e-2, "adam", 42L, 5, 0.1,
+        ThresholdMethod.parse("quantile:0.999"), 0.0);
+    TrainingResult plain = Trainer.train(range, DIM, untrimmed, dir.resolve("plain"), p -> { });
+    TrainingResult trimmed = Trainer.train(range, DIM, untrimmed.withTrimFraction(0.02), dir.resolve("trim"), p -> { });
+
+    Calibration c = trimmed.calibration();
+    assertThat(c.trimmed()).isEqualTo(11 + 1); // round(0.02 · 540) training + round(0.02 · 60) validation windows
+    assertThat(c.trimFraction()).isEqualTo(0.02);
+    assertThat(c.trimmedWindowStarts()).hasSize(12).containsAll(Arrays.stream(planted)
+        .mapToObj(i -> java.time.Instant.ofEpochSecond(i * 300L).toString()).toList());
+    assertThat(trimmed.trainWindows()).isEqualTo(540 - 11);
+    assertThat(trimmed.validationWindows()).isEqualTo(60 - 1);
+    assertThat(c.windows()).isEqualTo(588);
+    assertThat(trimmed.validationMetrics()).containsEntry("trimmed_windows", 12.0).containsEntry("threshold_windows",
+        588.0);
+    assertThat(trimmed.thresholdBasis()).isEqualTo("scores of all 588 kept windows of the training range (12 of 600"
+        + " trimmed; 59 validation windows < 1000)");
+    assertThat(plain.calibration().trimmed()).isZero();
+    assertThat(plain.calibration().trimmedWindowStarts()).isEmpty();
+
+    float[][] heldOut = world.benign(1000);
+    float[][] attacks = world.benign(DIM);
+    for (int f = 0; f < DIM; f++) {
+      attacks[f][f] *= 3; // a tenth of the planted factor, on one feature
+      attacks[f][(f + 5) % DIM] *= 3;
+    }
+    try (AnomalyModel plainModel = AnomalyModel.load(dir.resolve("plain"), SPEC);
+        AnomalyModel trimmedModel = AnomalyModel.load(dir.resolve("trim"), SPEC)) {
+      long missedUntrimmed = Arrays.stream(plainModel.score(attacks)).filter(s -> s.score() <= plain.threshold()).count();
+      long missedTrimmed = Arrays.stream(trimmedModel.score(attacks)).filter(s -> s.score() <= trimmed.threshold())
+          .count();
+      long falseAlarms = Arrays.stream(trimmedModel.score(heldOut)).filter(s -> s.score() > trimmed.threshold()).count();
+      assertThat(missedUntrimmed).as("held-out attacks under the untrimmed threshold").isGreaterThan(DIM / 2);
+      assertThat(missedTrimmed).as("held-out attacks under the trimmed threshold").isZero();
+      assertThat(falseAlarms).as("held-out quiet windows above the trimmed threshold").isLessThanOrEqualTo(50);
+      assertThat(plain.threshold()).isGreaterThan(5 * trimmed.threshold());
+    }
+    // the same data and seed give the same two passes, byte for byte
+    TrainingResult again = Trainer.train(range, DIM, untrimmed.withTrimFraction(0.02), dir.resolve("again"), p -> { });
+    assertThat(Files.readAllBytes(again.paramsFile())).isEqualTo(Files.readAllBytes(trimmed.paramsFile()));
+    assertThat(again.calibration()).isEqualTo(c);
+    assertThat(dir.resolve("trim").toFile().list()).containsExactlyInAnyOrder("autoencoder-0000.params", "model.json");
+  }
+
+  @Test
+  void theCalibrationRecordGoesIntoModelJsonAndTheDraftManifest() {
+    // pot:1/day on 5-minute windows: the trainer infers the window length from the window starts
+    Hyperparameters pot = SMALL.withThreshold(ThresholdMethod.parse("pot:1/day"));
+    TrainingResult r = Trainer.train(benign(600, 10), DIM, pot, dir, p -> { });
+    Calibration c = r.calibration();
+    assertThat(c.method()).isEqualTo("pot:1.0/day,init=0.9,censor=0.01");
+    assertThat(c.basis()).isEqualTo(Calibration.TRAINING_RANGE); // 60 validation windows < the 170 pot needs
+    assertThat(c.windows()).isEqualTo(600);
+    assertThat(c.parameters()).containsEntry("window_seconds", 300.0).containsEntry("risk_per_window", 300 / 86_400.0)
+        .containsKeys("initial_threshold", "peaks", "censored", "outliers", "shape", "scale_log");
+    assertThat(r.thresholdMethod()).isEqualTo(ThresholdMethod.parse("pot:1/day"));
+
+    ModelMetadata meta = ModelMetadata.read(dir);
+    assertThat(meta.calibration()).isEqualTo(c);
+    assertThat(meta.withThreshold(1.0).calibration()).as("a threshold set by hand was not calibrated").isNull();
+    ModelManifest draft = ModelManifest.draft("flow-ae", SPEC, meta, r.thresholdMethod().text() + " of "
+        + r.thresholdBasis(), r.validationMetrics(), java.time.Instant.EPOCH, java.time.Instant.EPOCH.plusSeconds(3600),
+        "dev");
+    assertThat(draft.calibration()).isEqualTo(c);
+    assertThat(draft.toJson()).contains("\"calibration\" : {").contains("\"method\" : \"pot:1.0/day,init=0.9,censor=0.01\"");
+    assertThat(ModelManifest.fromJson(draft.published(1, java.time.Instant.EPOCH, java.util.Map.of("a.params",
+        "0".repeat(64))).toJson(), "t").calibration()).isEqualTo(c);
+  }
+
+  @Test
+  void aRangeTooShortForTheMethodIsRefusedBeforeTraining() {
+    Hyperparameters mad = SMALL.withThreshold(ThresholdMethod.parse("mad:3"));
+    assertThatThrownBy(() -> Trainer.train(benign(60, 11), DIM, mad, dir, p -> { }))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("cannot calibrate threshold mad:3.0: it needs at least 100 scores, and the training range has 60"
+            + " windows (train on a longer range, or choose a method that needs fewer)");
+    assertThat(dir.toFile().list()).isEmpty();
+  }
+
+  @Test
+  void theWindowLengthIsTheSmallestStepBetweenWindowStarts() {
+    float[][] v = new float[5][DIM];
+    long[] prefixes = {0, 0, 300_000_000L, 300_000_000L, 1_500_000_000L}; // two prefixes a window, then a gap
+    InMemoryVectorSource source = new InMemoryVectorSource(prefixes, v);
+    assertThat(Trainer.windowSeconds(source.slice(0, 3), source.slice(3, 5))).isEqualTo(300.0);
+    assertThat(Trainer.windowSeconds(source.slice(0, 1), source.slice(1, 2))).isNaN();
   }
 
   @Test
