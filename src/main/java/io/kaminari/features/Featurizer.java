@@ -73,9 +73,7 @@ public final class Featurizer {
 
   /** Accumulates {@code flows} per window and scope key, in key order. */
   public static SortedMap<WindowKey, WindowAccumulator> accumulate(Stream<Flow> flows, FeatureSpec spec) {
-    SortedMap<WindowKey, WindowAccumulator> accumulators = new TreeMap<>();
-    flows.forEach(flow -> accumulators.computeIfAbsent(key(flow, spec), k -> new WindowAccumulator(spec)).add(flow));
-    return accumulators;
+    return byKey(group(flows, spec));
   }
 
   /**
@@ -91,20 +89,27 @@ public final class Featurizer {
       throw new IllegalArgumentException("need window-aligned bounds with from < to for " + spec.windowSeconds()
           + " s windows, got [" + fromMicros + ", " + toMicros + ")");
     }
-    SortedMap<WindowKey, WindowAccumulator> accumulators = accumulate(
+    WindowGroups<WindowGroup> groups = group(
         flows.filter(f -> f.eventTimeMicros() >= fromMicros && f.eventTimeMicros() < toMicros), spec);
+    groups.fillGlobal(fromMicros, toMicros);
     List<FeatureVector> vectors = new ArrayList<>();
-    if (spec.scope() == Scope.GLOBAL) {
-      WindowAccumulator empty = new WindowAccumulator(spec);
-      for (long start = fromMicros; start < toMicros; start += spec.windowMicros()) {
-        WindowKey key = new WindowKey(start, GLOBAL_KEY);
-        vectors.add(FeatureVector.of(key, accumulators.getOrDefault(key, empty)));
-      }
-    } else {
-      for (Map.Entry<WindowKey, WindowAccumulator> entry : accumulators.entrySet()) {
-        vectors.add(FeatureVector.of(entry.getKey(), entry.getValue()));
-      }
+    for (Map.Entry<WindowKey, WindowAccumulator> entry : byKey(groups).entrySet()) {
+      vectors.add(FeatureVector.of(entry.getKey(), entry.getValue()));
     }
     return vectors;
+  }
+
+  private static WindowGroups<WindowGroup> group(Stream<Flow> flows, FeatureSpec spec) {
+    WindowGroups<WindowGroup> groups = WindowGroups.of(spec);
+    flows.forEach(groups::add);
+    return groups;
+  }
+
+  private static SortedMap<WindowKey, WindowAccumulator> byKey(WindowGroups<WindowGroup> groups) {
+    SortedMap<WindowKey, WindowAccumulator> accumulators = new TreeMap<>();
+    for (WindowGroup w : groups.windows()) {
+      w.byKey().forEach((key, acc) -> accumulators.put(new WindowKey(w.startMicros(), key), acc));
+    }
+    return accumulators;
   }
 }

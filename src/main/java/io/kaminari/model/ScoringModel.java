@@ -1,12 +1,17 @@
 package io.kaminari.model;
 
 import io.kaminari.features.FeatureSpec;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
  * One verified registry version ready to score: its manifest (spec, threshold, identity) and the loaded autoencoder.
  *
- * <p>Only the scorer loop calls {@link #score}; the provider builds instances on its own thread and hands them over.
+ * <p>The one way a registry version becomes a scorer: the streaming scorer ({@code stream.ModelProvider}) and the
+ * batch {@code scoring.ScoreJob} (on each executor, from its local verified copy) both load through
+ * {@link #load(LoadedModel)}, so they score with the same weights, normalisation, threshold and explanation names.
+ * {@link #score} is synchronized underneath ({@link AnomalyModel}): score in parallel with one instance per thread
+ * or Spark partition.
  */
 public final class ScoringModel implements AutoCloseable {
   private final ModelManifest manifest;
@@ -23,13 +28,12 @@ public final class ScoringModel implements AutoCloseable {
    * Loads a version the registry has copied and checksummed, then validates it the way the scorer will use it: a test
    * inference on the all-zero vector (an empty window) must give a finite score.
    *
-   * @throws IllegalArgumentException if the weights do not load or the test inference fails
+   * @throws IllegalArgumentException if the weights do not load (or do not fit the spec) or the test inference fails
    */
   public static ScoringModel load(LoadedModel loaded) {
     ModelManifest m = loaded.manifest();
     ModelManifest.Normalisation n = m.normalisation();
-    AnomalyModel model = AnomalyModel.load(loaded.dir(), new Normalizer(n.mean(), n.std()),
-        m.hyperparameters().hiddenSizes());
+    AnomalyModel model = AnomalyModel.load(loaded.dir(), m.spec(), n.mean(), n.std(), m.hyperparameters());
     try {
       Score zero = model.scoreOne(new float[m.spec().dimension()]);
       if (!Double.isFinite(zero.score())) {
@@ -41,6 +45,17 @@ public final class ScoringModel implements AutoCloseable {
       model.close();
       throw e;
     }
+  }
+
+  /**
+   * Copies the version {@code ref} names (resolved now if it is an alias) from {@code registry} into {@code cacheDir},
+   * verifies it ({@link ModelRegistry#load(ModelRef, Path)}) and loads it as {@link #load(LoadedModel)} does.
+   *
+   * @throws ModelException if the registry has no such version or its files or manifest do not verify
+   * @throws IllegalArgumentException as {@link #load(LoadedModel)}
+   */
+  public static ScoringModel load(ModelRegistry registry, ModelRef ref, Path cacheDir) {
+    return load(registry.load(ref, cacheDir));
   }
 
   public String name() {
@@ -71,6 +86,11 @@ public final class ScoringModel implements AutoCloseable {
   /** Scores raw window vectors in batches; see {@link AnomalyModel#score}. */
   public Score[] score(float[][] vectors) {
     return model.score(vectors);
+  }
+
+  /** The readable top features of a score, e.g. {@code dst_port 80 pps (87%)}. */
+  public List<String> explain(Score score) {
+    return score.explain(featureNames);
   }
 
   @Override

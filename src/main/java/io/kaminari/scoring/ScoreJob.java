@@ -32,6 +32,7 @@ import io.kaminari.model.ModelManifest;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ModelRegistry;
 import io.kaminari.model.Score;
+import io.kaminari.model.ScoringModel;
 import java.io.Serializable;
 import java.net.URI;
 import java.nio.file.Path;
@@ -55,8 +56,9 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>The alias is resolved once, on the driver, to a fixed version, which is verified (checksums, spec) before any
  * work starts; every partition then loads that version from the registry (a local, verified copy per executor JVM)
- * and scores its vectors in batches. Idempotent per hour and model version: each chunk (at most
- * {@link ScoreConfig#chunkHours()} consecutive hours) overwrites exactly the (dt, hour, model_name, model_version)
+ * into a {@link ScoringModel}, the loading path of the streaming scorer too, and scores its vectors in batches.
+ * Idempotent per hour and model version: each chunk (at most {@link ScoreConfig#chunkHours()} consecutive hours)
+ * overwrites exactly the (dt, hour, model_name, model_version)
  * partitions it produces.
  */
 public final class ScoreJob {
@@ -77,13 +79,21 @@ public final class ScoreJob {
      * private cache directory per JVM keeps executors (or two registries with the same model name) from replacing
      * each other's files while they are read.
      */
-    LoadedModel load() {
+    LoadedModel fetch() {
       return LOADED.computeIfAbsent(this, s -> {
         Configuration conf = new Configuration();
         s.hadoop().forEach(conf::set);
         return new ModelRegistry(URI.create(s.root()), conf)
-            .load(ModelRef.parse(s.name() + "/" + s.version()), jvmCache());
+            .load(ModelRef.version(s.name(), s.version()), jvmCache());
       });
+    }
+
+    /**
+     * A scorer of this version, loaded from the JVM's verified copy; one per partition, because a scorer serialises
+     * its callers and an executor runs several tasks at once. The caller closes it.
+     */
+    ScoringModel open() {
+      return ScoringModel.load(fetch());
     }
   }
 
@@ -113,7 +123,7 @@ public final class ScoreJob {
       long windows = 0;
       long anomalies = 0;
       for (HourRange chunk : chunks(config.hours(), config.chunkHours())) {
-        Dataset<Row> scored = score(vectors(spark, manifest.specId(), chunk), source, manifest)
+        Dataset<Row> scored = score(vectors(spark, manifest.specId(), chunk), source)
             .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         try {
           long n = scored.count();
@@ -157,25 +167,21 @@ public final class ScoreJob {
   }
 
   /** Scores vector rows (port_vectors columns) with the model version of {@code source}: one row per vector. */
-  static Dataset<Row> score(Dataset<Row> vectors, ModelSource source, ModelManifest manifest) {
+  static Dataset<Row> score(Dataset<Row> vectors, ModelSource source) {
     StructType schema = SparkSession.active().table(Warehouse.ANOMALY_SCORES).schema();
-    double threshold = manifest.threshold();
     Instant scoredAt = Instant.now();
     return vectors.select(col(WINDOW_START), col(WINDOW_END), col(SCOPE), col(SCOPE_KEY), col(VECTOR),
             col(VECTOR_FLOWS), col(VECTOR_PACKETS), col(SPEC_ID), col(DT), col(HOUR))
         .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
           if (!rows.hasNext()) return java.util.Collections.emptyIterator();
           // The executor reads the same verified version the driver resolved: the manifest there is the authority.
-          LoadedModel loaded = source.load();
-          ModelManifest m = loaded.manifest();
-          try (AnomalyModel model = AnomalyModel.load(loaded.dir(), m.spec(), m.normalisation().mean(),
-              m.normalisation().std(), m.hyperparameters())) {
+          try (ScoringModel model = source.open()) {
             List<Row> out = new ArrayList<>();
             List<Row> batch = new ArrayList<>(AnomalyModel.BATCH);
             while (rows.hasNext()) {
               batch.add(rows.next());
               if (batch.size() == AnomalyModel.BATCH || !rows.hasNext()) {
-                scoreBatch(model, batch, threshold, source, scoredAt, out);
+                scoreBatch(model, batch, scoredAt, out);
                 batch.clear();
               }
             }
@@ -184,8 +190,7 @@ public final class ScoreJob {
         }, Encoders.row(schema));
   }
 
-  private static void scoreBatch(AnomalyModel model, List<Row> batch, double threshold, ModelSource source,
-      Instant scoredAt, List<Row> out) {
+  private static void scoreBatch(ScoringModel model, List<Row> batch, Instant scoredAt, List<Row> out) {
     float[][] x = new float[batch.size()][];
     for (int i = 0; i < x.length; i++) {
       List<Float> v = batch.get(i).getList(4);
@@ -193,13 +198,13 @@ public final class ScoreJob {
       for (int j = 0; j < x[i].length; j++) x[i][j] = v.get(j);
     }
     Score[] scores = model.score(x);
+    double threshold = model.threshold();
     for (int i = 0; i < x.length; i++) {
       Row r = batch.get(i);
       Score s = scores[i];
       out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), s.score(), threshold, s.score() > threshold,
           model.explain(s).toArray(new String[0]), r.get(5), r.get(6), r.get(7), scoredAt, r.get(8), r.get(9),
-          source.name(),
-          source.version()));
+          model.name(), model.version()));
     }
   }
 }

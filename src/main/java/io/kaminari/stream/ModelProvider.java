@@ -82,7 +82,7 @@ final class ModelProvider implements AutoCloseable {
    */
   ScoringModel loadVersion(int version) {
     try {
-      return ScoringModel.load(registry.load(ModelRef.version(ref.name(), version), cacheDir));
+      return ScoringModel.load(registry, ModelRef.version(ref.name(), version), cacheDir);
     } catch (RuntimeException e) {
       LOG.warn("cannot restore {}/{} named by the committed window marker: {}", ref.name(), version, e.getMessage());
       return null;
@@ -116,7 +116,7 @@ final class ModelProvider implements AutoCloseable {
     if (version == offeredVersion) return;
     long started = System.nanoTime();
     try {
-      ScoringModel model = ScoringModel.load(registry.load(ModelRef.version(ref.name(), version), cacheDir));
+      ScoringModel model = ScoringModel.load(registry, ModelRef.version(ref.name(), version), cacheDir);
       lastSwapLoadMillis = (System.nanoTime() - started) / 1_000_000;
       offeredVersion = version;
       lastOfferNanos = System.nanoTime();

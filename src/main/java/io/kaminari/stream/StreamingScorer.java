@@ -7,26 +7,19 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +31,10 @@ import org.slf4j.LoggerFactory;
  * the offset metadata carries a {@link CommitMarker} (end of the last closed window, models in use, read position).
  * After any failure (scorer crash, broker restart, aborted transaction) the state is rebuilt from exactly that: the
  * re-read records refill the open windows, windows before the marker are never emitted again, and records before the
- * read position produce no second dead letter. One thread owns all input partitions, so the global scope sees every
- * flow; run one scorer per consumer group (a second one with the same transactional id fences the first).
+ * read position produce no second dead letter. What is committed and the rebuild from it are the {@link Checkpoint}'s;
+ * this class runs the loop (poll, parse, close and score windows, swap models, transactions). One thread owns all
+ * input partitions, so the global scope sees every flow; run one scorer per consumer group (a second one with the
+ * same transactional id fences the first).
  */
 public final class StreamingScorer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamingScorer.class);
@@ -65,8 +60,7 @@ public final class StreamingScorer implements AutoCloseable {
   private KafkaProducer<byte[], byte[]> producer;
   private List<TopicPartition> partitions;
   private final Map<TopicPartition, Integer> index = new HashMap<>();
-  private long[] nextOffset;
-  private long[] replayUntil;
+  private Checkpoint checkpoint;
   private WindowManager state;
   /** Models this loop owns, by version; the newest one adopted from the provider is {@link #newest}. */
   private final Map<Integer, ScoringModel> models = new HashMap<>();
@@ -99,7 +93,7 @@ public final class StreamingScorer implements AutoCloseable {
   }
 
   private void run() {
-    consumer = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    consumer = ScorerClients.consumer(options);
     try {
       while (running) {
         try {
@@ -109,7 +103,7 @@ public final class StreamingScorer implements AutoCloseable {
           }
           step();
         } catch (ProducerFencedException e) {
-          LOG.error("another scorer with transactional id {} took over; stopping", transactionalId());
+          LOG.error("another scorer with transactional id {} took over; stopping", ScorerClients.transactionalId(options));
           running = false;
         } catch (WakeupException e) {
           // close() woke the consumer up
@@ -182,9 +176,9 @@ public final class StreamingScorer implements AutoCloseable {
   private void process(int p, ConsumerRecord<byte[], byte[]> r) {
     sink.record = r;
     sink.partition = p;
-    sink.replay = r.offset() < replayUntil[p];
+    sink.replay = checkpoint.replay(p, r.offset());
     if (sink.replay) metrics.replayedRecords.increment(); else sink.records++;
-    nextOffset[p] = r.offset() + 1;
+    checkpoint.read(p, r.offset());
     progressed = true;
     if (r.value() == null) {
       sink.reject(-1, "", "record has no value (a tombstone)");
@@ -263,17 +257,7 @@ public final class StreamingScorer implements AutoCloseable {
       producer.beginTransaction();
       inTransaction = true;
     }
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    List<CommitMarker.ModelFrom> epochs = state.epochs().stream()
-        .map(e -> new CommitMarker.ModelFrom(e.model().version(), e.from())).toList();
-    for (TopicPartition tp : partitions) {
-      int p = index.get(tp);
-      if (nextOffset[p] < 0) continue; // nothing read and nothing committed: no position to record
-      long read = Math.max(nextOffset[p], replayUntil[p]);
-      offsets.put(tp, new OffsetAndMetadata(state.resumeOffset(p, nextOffset[p]),
-          new CommitMarker(state.closedThrough(), epochs, read).toJson()));
-    }
-    producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+    producer.sendOffsetsToTransaction(checkpoint.offsets(state), consumer.groupMetadata());
     producer.commitTransaction();
     inTransaction = false;
     progressed = false;
@@ -306,7 +290,7 @@ public final class StreamingScorer implements AutoCloseable {
       metrics.modelVersion = m.version();
     }
     if (producer == null) {
-      producer = new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer());
+      producer = ScorerClients.producer(options);
       producer.initTransactions(); // aborts whatever a crashed predecessor left open
     }
     if (partitions == null) {
@@ -323,26 +307,8 @@ public final class StreamingScorer implements AutoCloseable {
       for (int i = 0; i < found.size(); i++) index.put(found.get(i), i);
       partitions = found;
     }
-    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions),
-        Duration.ofSeconds(10));
-    nextOffset = new long[partitions.size()];
-    replayUntil = new long[partitions.size()];
-    CommitMarker marker = null;
-    for (TopicPartition tp : partitions) {
-      int p = index.get(tp);
-      OffsetAndMetadata om = committed.get(tp);
-      CommitMarker m = om == null ? null : CommitMarker.parse(om.metadata());
-      if (om != null) {
-        consumer.seek(tp, om.offset());
-        nextOffset[p] = om.offset();
-      } else {
-        consumer.seekToBeginning(List.of(tp));
-        nextOffset[p] = -1;
-      }
-      replayUntil[p] = m == null ? -1 : m.read();
-      if (m != null && (marker == null || m.closedThrough() > marker.closedThrough())) marker = m;
-    }
-    state = restoreWindows(marker);
+    checkpoint = Checkpoint.restore(consumer, partitions);
+    state = checkpoint.windows(newest, this::model, options.allowedLateness().toNanos() / 1000);
     state.partitions(partitions.size(), options.idleTimeout().toMillis(), System::currentTimeMillis);
     if (state.epochs().get(state.epochs().size() - 1).model() != newest) state.swap(newest);
     for (ScoringModel m : state.drainRetired()) {
@@ -352,28 +318,18 @@ public final class StreamingScorer implements AutoCloseable {
     lastCommitMillis = System.currentTimeMillis();
     lastPollMillis = lastCommitMillis;
     LOG.info("scoring {} partitions of {} from {} with {}", partitions.size(), options.topics(),
-        marker == null ? "the beginning" : "committed marker " + marker.toJson(), newest);
+        checkpoint.marker() == null ? "the beginning" : "committed marker " + checkpoint.marker().toJson(), newest);
     return true;
   }
 
-  private WindowManager restoreWindows(CommitMarker marker) {
-    long lateness = options.allowedLateness().toNanos() / 1000;
-    if (marker == null || marker.models().isEmpty()) return new WindowManager(newest, lateness);
-    List<WindowManager.Epoch> epochs = new ArrayList<>();
-    for (CommitMarker.ModelFrom mf : marker.models()) {
-      ScoringModel m = models.get(mf.version());
-      if (m == null) {
-        m = provider.loadVersion(mf.version());
-        if (m == null) {
-          // A version named by the marker is gone (garbage-collected): score the open windows with the newest model.
-          return new WindowManager(List.of(new WindowManager.Epoch(newest, WindowManager.UNSET)),
-              marker.closedThrough(), lateness);
-        }
-        models.put(m.version(), m);
-      }
-      epochs.add(new WindowManager.Epoch(m, mf.from()));
+  /** Version {@code version} of the followed model: one this loop owns, else loaded now; null if it is gone. */
+  private ScoringModel model(int version) {
+    ScoringModel m = models.get(version);
+    if (m == null) {
+      m = provider.loadVersion(version);
+      if (m != null) models.put(version, m);
     }
-    return new WindowManager(epochs, marker.closedThrough(), lateness);
+    return m;
   }
 
   /** Drops everything not committed; the next step restores from Kafka. Models stay loaded. */
@@ -388,44 +344,9 @@ public final class StreamingScorer implements AutoCloseable {
     }
     inTransaction = false;
     state = null;
+    checkpoint = null;
     uncommitted.clear();
     firstCloseNanos = -1;
-  }
-
-  private String transactionalId() {
-    return options.groupId() + "-tx";
-  }
-
-  private Properties consumerConfig() {
-    Properties p = new Properties();
-    options.kafkaSettings().forEach(p::put);
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, options.groupId());
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    // Reading committed offsets then waits for a transactional offset commit still in flight (KIP-447).
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-    p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
-    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
-    p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000);
-    return p;
-  }
-
-  private Properties producerConfig() {
-    Properties p = new Properties();
-    options.kafkaSettings().forEach(p::put);
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId());
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000);
-    p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
-    return p;
   }
 
   /** Stops the loop; open windows are not committed, and a restart rebuilds them from the committed offsets. */

@@ -1,17 +1,13 @@
 package io.kaminari.stream;
 
-import io.kaminari.model.ScoringModel;
-import io.kaminari.flow.Flow;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Featurizer;
-import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
+import io.kaminari.flow.Flow;
+import io.kaminari.model.ScoringModel;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -34,12 +30,15 @@ import java.util.function.LongSupplier;
  *       the batch featurizer does); under dst-prefix only keys with flows produce results.
  *   <li>Models ({@link Epoch}s): a window starting at or after an epoch's {@code from} (and before the next epoch's)
  *       is scored by that epoch's model. A new model with the same spec starts at the next window to close, so the
- *       windows still open are scored with it. A model with another spec starts a new {@link Segment} at the first
+ *       windows still open are scored with it. A model with another spec starts a new {@link ModelEras.Segment} at the first
  *       boundary aligned to both window lengths that lies after every event time seen so far: flows before it keep
  *       filling the old spec's windows (scored by the old model), flows from it on go to the new spec's windows.
  * </ul>
  *
- * <p>Not thread-safe: owned by the scorer loop.
+ * <p>It ties three parts together: the {@link Watermark} (per partition, with idleness), the {@link ModelEras} (model
+ * epochs and spec segments) and each segment's {@link OpenWindows} (grouped by the shared
+ * {@link io.kaminari.features.WindowGroups} loop, with the first offsets a restart needs); it owns the end of the last
+ * closed window, which all three depend on. Not thread-safe: owned by the scorer loop.
  */
 final class WindowManager {
   static final long UNSET = Long.MIN_VALUE;
@@ -51,78 +50,18 @@ final class WindowManager {
   record ClosedWindow(FeatureSpec spec, long startMicros, ScoringModel model,
       SortedMap<String, WindowAccumulator> byKey) {}
 
-  /** A span of event time featurised with one spec; segments are contiguous and the last one is open-ended. */
-  private static final class Segment {
-    final FeatureSpec spec;
-    final long from;
-    long to = Long.MAX_VALUE;
-    final TreeMap<Long, OpenWindow> windows = new TreeMap<>();
-
-    Segment(FeatureSpec spec, long from) {
-      this.spec = spec;
-      this.from = from;
-    }
-  }
-
-  private static final class OpenWindow {
-    final Map<String, WindowAccumulator> byKey = new HashMap<>();
-    /** Per partition, the offset of its first (so smallest) record in this window, -1 if none: where a restart must
-     * re-read from. An array, not a map: it is touched for every flow. */
-    long[] firstOffset;
-
-    OpenWindow(int partitions) {
-      firstOffset = new long[partitions];
-      java.util.Arrays.fill(firstOffset, -1);
-    }
-
-    void recordOffset(int partition, long offset) {
-      if (partition >= firstOffset.length) {
-        int old = firstOffset.length;
-        firstOffset = java.util.Arrays.copyOf(firstOffset, partition + 1);
-        java.util.Arrays.fill(firstOffset, old, firstOffset.length, -1);
-      }
-      if (firstOffset[partition] < 0) firstOffset[partition] = offset;
-    }
-  }
-
-  private final long latenessMicros;
-  private final List<Segment> segments = new ArrayList<>();
-  private final List<Epoch> epochs = new ArrayList<>();
-  private final List<ScoringModel> retired = new ArrayList<>();
-  /** Per partition, the max event time seen, {@link #UNSET} before its first flow. */
-  private long[] maxEvent = new long[0];
-  private int partitionsWithData;
-  private long maxEventAll = UNSET;
-  /** Per declared input partition: read to its end offset at the last check, and no delivery since. */
-  private boolean[] caughtUp = new boolean[0];
-  /** Per declared input partition, the wall-clock time (ms) of its last delivery, or of {@link #partitions}. */
-  private long[] lastDelivery = new long[0];
-  /** How long a caught-up partition that has delivered flows must stay quiet before it stops holding back. */
-  private long idleTimeoutMillis = Long.MAX_VALUE;
-  private LongSupplier clock = System::currentTimeMillis;
+  private final Watermark watermark;
+  private final ModelEras eras;
   private long closedThrough;
-  // The window the previous flow went to: consecutive flows mostly share it, which saves two map lookups per flow.
-  private Segment cachedSegment;
-  private long cachedStart;
-  private OpenWindow cachedWindow;
 
   /**
    * State resumed from a committed marker: {@code epochs} in order (the first one's {@code from} is ignored: it covers
    * everything before the second), nothing closed before {@code closedThrough} ({@link #UNSET} if nothing was).
    */
   WindowManager(List<Epoch> epochs, long closedThrough, long latenessMicros) {
-    if (epochs.isEmpty()) throw new IllegalArgumentException("need at least one model");
-    this.latenessMicros = latenessMicros;
+    this.eras = new ModelEras(epochs);
+    this.watermark = new Watermark(latenessMicros);
     this.closedThrough = closedThrough;
-    for (int i = 0; i < epochs.size(); i++) {
-      Epoch e = i == 0 ? new Epoch(epochs.get(0).model(), UNSET) : epochs.get(i);
-      Segment last = segments.isEmpty() ? null : segments.get(segments.size() - 1);
-      if (last == null || !last.spec.id().equals(e.model().spec().id())) {
-        if (last != null) last.to = e.from();
-        segments.add(new Segment(e.model().spec(), e.from()));
-      }
-      this.epochs.add(e);
-    }
   }
 
   /** Fresh state scored by {@code model}. */
@@ -138,35 +77,10 @@ final class WindowManager {
    */
   boolean add(int partition, long offset, Flow flow) {
     long t = flow.eventTimeMicros();
-    Segment seg = segmentFor(t);
-    long start = Featurizer.windowStartMicros(t, seg.spec);
-    if (partition >= maxEvent.length) {
-      int old = maxEvent.length;
-      maxEvent = java.util.Arrays.copyOf(maxEvent, partition + 1);
-      java.util.Arrays.fill(maxEvent, old, maxEvent.length, UNSET);
-    }
-    long prev = maxEvent[partition];
-    if (prev == UNSET) partitionsWithData++;
-    if (t > prev) maxEvent[partition] = t;
-    if (t > maxEventAll) maxEventAll = t;
-    if (closedThrough != UNSET && start < closedThrough) return false;
-    OpenWindow w;
-    if (seg == cachedSegment && start == cachedStart && cachedWindow != null) {
-      w = cachedWindow;
-    } else {
-      w = seg.windows.computeIfAbsent(start, s -> new OpenWindow(maxEvent.length));
-      cachedSegment = seg;
-      cachedStart = start;
-      cachedWindow = w;
-    }
-    String key = seg.spec.scope() == Scope.GLOBAL ? Featurizer.GLOBAL_KEY : Featurizer.scopeKey(flow.ipDst(), seg.spec);
-    WindowAccumulator acc = w.byKey.get(key);
-    if (acc == null) {
-      acc = new WindowAccumulator(seg.spec);
-      w.byKey.put(key, acc);
-    }
-    acc.add(flow);
-    w.recordOffset(partition, offset);
+    ModelEras.Segment seg = eras.segmentFor(t);
+    watermark.observe(partition, t);
+    if (closedThrough != UNSET && Featurizer.windowStartMicros(t, seg.spec) < closedThrough) return false;
+    seg.windows.add(partition, offset, flow);
     return true;
   }
 
@@ -186,17 +100,7 @@ final class WindowManager {
    * since this call, as after a restart).
    */
   void partitions(int count, long idleTimeoutMillis, LongSupplier clock) {
-    if (idleTimeoutMillis < 0) throw new IllegalArgumentException("idle timeout must be >= 0");
-    this.idleTimeoutMillis = idleTimeoutMillis;
-    this.clock = clock;
-    caughtUp = new boolean[count];
-    lastDelivery = new long[count];
-    java.util.Arrays.fill(lastDelivery, clock.getAsLong());
-    if (maxEvent.length < count) {
-      int old = maxEvent.length;
-      maxEvent = java.util.Arrays.copyOf(maxEvent, count);
-      java.util.Arrays.fill(maxEvent, old, count, UNSET);
-    }
+    watermark.partitions(count, idleTimeoutMillis, clock);
   }
 
   /**
@@ -206,43 +110,22 @@ final class WindowManager {
    * new records the consumer has not fetched yet must hold the watermark back again.
    */
   boolean needsCaughtUpCheck() {
-    long now = clock.getAsLong();
-    for (int p = 0; p < caughtUp.length; p++) {
-      if (quiet(p, now)) return true;
-    }
-    return false;
+    return watermark.needsCaughtUpCheck();
   }
 
   /** {@code partition} delivered records just now: it holds the watermark back again (until idle anew). */
   void delivered(int partition) {
-    if (partition >= caughtUp.length) return;
-    lastDelivery[partition] = clock.getAsLong();
-    caughtUp[partition] = false;
+    watermark.delivered(partition);
   }
 
   /** Whether {@code partition} was read to its end offset when the caller last looked ({@link #needsCaughtUpCheck}). */
   void caughtUp(int partition, boolean atEnd) {
-    caughtUp[partition] = atEnd;
+    watermark.caughtUp(partition, atEnd);
   }
 
   /** The declared partitions that do not hold the watermark back right now (a gauge). */
   int idlePartitions() {
-    long now = clock.getAsLong();
-    int n = 0;
-    for (int p = 0; p < caughtUp.length; p++) {
-      if (isIdle(p, now)) n++;
-    }
-    return n;
-  }
-
-  private boolean isIdle(int p, long now) {
-    return p < caughtUp.length && caughtUp[p] && quiet(p, now);
-  }
-
-  /** Whether declared partition {@code p} never delivered a flow, or delivered none for the idle timeout. */
-  private boolean quiet(int p, long now) {
-    if (p >= maxEvent.length || maxEvent[p] == UNSET) return true;
-    return idleTimeoutMillis != Long.MAX_VALUE && now - lastDelivery[p] >= idleTimeoutMillis;
+    return watermark.idlePartitions();
   }
 
   /**
@@ -251,20 +134,7 @@ final class WindowManager {
    * caught up. See the class doc.
    */
   long watermark() {
-    if (partitionsWithData == 0) return UNSET;
-    long now = clock.getAsLong();
-    long min = Long.MAX_VALUE;
-    long max = Long.MIN_VALUE;
-    for (int p = 0; p < maxEvent.length; p++) {
-      boolean idle = isIdle(p, now);
-      if (maxEvent[p] != UNSET) {
-        max = Math.max(max, maxEvent[p]);
-        if (!idle) min = Math.min(min, maxEvent[p]);
-      } else if (!idle) {
-        return UNSET;
-      }
-    }
-    return (min == Long.MAX_VALUE ? max : min) - latenessMicros;
+    return watermark.current();
   }
 
   /** End of the last closed window; {@link #UNSET} if none closed yet. */
@@ -275,33 +145,27 @@ final class WindowManager {
   /** Closes every window the watermark has passed, in start order; score them before {@link #drainRetired()}. */
   List<ClosedWindow> closeReady() {
     List<ClosedWindow> out = new ArrayList<>();
-    long wm = watermark();
+    long wm = watermark.current();
     if (wm == UNSET) return out;
     if (closedThrough == UNSET) {
-      for (Segment s : segments) {
+      for (ModelEras.Segment s : eras.segments()) {
         if (!s.windows.isEmpty()) {
-          closedThrough = s.windows.firstKey();
+          closedThrough = s.windows.firstStartMicros();
           break;
         }
       }
       if (closedThrough == UNSET) return out;
     }
     while (true) {
-      Segment seg = segmentFor(closedThrough);
+      ModelEras.Segment seg = eras.segmentFor(closedThrough);
       long start = closedThrough;
       long end = start + seg.spec.windowMicros();
       if (end > wm) break;
-      OpenWindow w = seg.windows.remove(start);
-      SortedMap<String, WindowAccumulator> byKey = new TreeMap<>();
-      if (w != null) byKey.putAll(w.byKey);
-      if (byKey.isEmpty() && seg.spec.scope() == Scope.GLOBAL) {
-        byKey.put(Featurizer.GLOBAL_KEY, new WindowAccumulator(seg.spec));
-      }
-      if (!byKey.isEmpty()) out.add(new ClosedWindow(seg.spec, start, modelFor(start), byKey));
+      SortedMap<String, WindowAccumulator> byKey = seg.windows.close(start);
+      if (!byKey.isEmpty()) out.add(new ClosedWindow(seg.spec, start, eras.modelFor(start), byKey));
       closedThrough = end;
-      prune();
+      eras.prune(closedThrough);
     }
-    cachedWindow = null;
     return out;
   }
 
@@ -310,53 +174,22 @@ final class WindowManager {
    * the first window it scores ({@link #UNSET} = every window).
    */
   long swap(ScoringModel model) {
-    Segment last = segments.get(segments.size() - 1);
-    Epoch current = epochs.get(epochs.size() - 1);
-    long from;
-    if (model.spec().id().equals(last.spec.id())) {
-      from = Math.max(closedThrough, current.from());
-    } else if (maxEventAll == UNSET && closedThrough == UNSET) {
-      // Nothing featurised yet: the new spec simply replaces the old one.
-      retired.addAll(epochs.stream().map(Epoch::model).toList());
-      epochs.clear();
-      segments.clear();
-      segments.add(new Segment(model.spec(), UNSET));
-      epochs.add(new Epoch(model, UNSET));
-      cachedWindow = null;
-      return UNSET;
-    } else {
-      long lcm = lcm(last.spec.windowMicros(), model.spec().windowMicros());
-      long after = Math.max(maxEventAll, closedThrough);
-      from = Math.floorDiv(after, lcm) * lcm + lcm;
-      last.to = from;
-      segments.add(new Segment(model.spec(), from));
-      cachedWindow = null;
-    }
-    while (!epochs.isEmpty() && epochs.get(epochs.size() - 1).from() >= from && epochs.size() > 1) {
-      retired.add(epochs.remove(epochs.size() - 1).model());
-    }
-    if (epochs.size() == 1 && epochs.get(0).from() >= from) {
-      retired.add(epochs.remove(0).model());
-    }
-    epochs.add(new Epoch(model, epochs.isEmpty() ? UNSET : from));
-    return from;
+    return eras.swap(model, watermark.maxEventAll(), closedThrough);
   }
 
   /** The model epochs still in use, oldest first (the committed marker stores their versions and boundaries). */
   List<Epoch> epochs() {
-    return List.copyOf(epochs);
+    return eras.epochs();
   }
 
   /** The model scoring the next window to close. */
   ScoringModel currentModel() {
-    return modelFor(closedThrough);
+    return eras.modelFor(closedThrough);
   }
 
   /** Models no epoch uses any more; the caller closes them (after scoring what {@link #closeReady()} returned). */
   List<ScoringModel> drainRetired() {
-    List<ScoringModel> out = List.copyOf(retired);
-    retired.clear();
-    return out;
+    return eras.drainRetired();
   }
 
   /**
@@ -365,52 +198,14 @@ final class WindowManager {
    */
   long resumeOffset(int partition, long nextOffset) {
     long min = nextOffset;
-    for (Segment s : segments) {
-      for (OpenWindow w : s.windows.values()) {
-        long o = partition < w.firstOffset.length ? w.firstOffset[partition] : -1;
-        if (o >= 0 && o < min) min = o;
-      }
-    }
+    for (ModelEras.Segment s : eras.segments()) min = s.windows.firstOffset(partition, min);
     return min;
   }
 
-  /** Open window x key accumulators, for the memory picture in metrics and tests. */
+  /** Open windows (of every spec), for the memory picture in metrics and tests. */
   int openWindows() {
     int n = 0;
-    for (Segment s : segments) n += s.windows.size();
+    for (ModelEras.Segment s : eras.segments()) n += s.windows.size();
     return n;
-  }
-
-  private ScoringModel modelFor(long windowStart) {
-    ScoringModel m = epochs.get(0).model();
-    for (Epoch e : epochs) {
-      if (e.from() <= windowStart) m = e.model();
-    }
-    return m;
-  }
-
-  private Segment segmentFor(long t) {
-    Segment last = segments.get(segments.size() - 1);
-    if (t >= last.from) return last;
-    for (int i = segments.size() - 2; i >= 0; i--) {
-      if (t >= segments.get(i).from) return segments.get(i);
-    }
-    return segments.get(0);
-  }
-
-  private void prune() {
-    while (segments.size() > 1 && segments.get(0).to <= closedThrough) segments.remove(0);
-    while (epochs.size() > 1 && epochs.get(1).from() <= closedThrough) retired.add(epochs.remove(0).model());
-  }
-
-  private static long lcm(long a, long b) {
-    long x = a;
-    long y = b;
-    while (y != 0) {
-      long t = x % y;
-      x = y;
-      y = t;
-    }
-    return a / x * b;
   }
 }

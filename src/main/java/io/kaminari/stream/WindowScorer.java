@@ -3,10 +3,9 @@ package io.kaminari.stream;
 import io.kaminari.model.ScoringModel;
 import io.kaminari.flow.Flow;
 import io.kaminari.features.FeatureSpec;
-import io.kaminari.features.Featurizer;
-import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
-import io.kaminari.features.WindowKey;
+import io.kaminari.features.WindowGroup;
+import io.kaminari.features.WindowGroups;
 import io.kaminari.model.Score;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -14,8 +13,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * Turns closed windows into {@link ScoredWindow}s, and, as a pure function of a list of flows and a model, computes
@@ -31,19 +28,13 @@ public final class WindowScorer {
    */
   public static List<ScoredWindow> scoreFlows(Iterable<Flow> flows, ScoringModel model) {
     FeatureSpec spec = model.spec();
-    SortedMap<Long, SortedMap<String, WindowAccumulator>> windows = new TreeMap<>();
-    for (Flow f : flows) {
-      WindowKey k = Featurizer.key(f, spec);
-      windows.computeIfAbsent(k.windowStartMicros(), s -> new TreeMap<>())
-          .computeIfAbsent(k.scopeKey(), s -> new WindowAccumulator(spec)).add(f);
-    }
+    WindowGroups<WindowGroup> windows = WindowGroups.of(spec);
+    for (Flow f : flows) windows.add(f);
+    if (!windows.isEmpty()) windows.fillGlobal(windows.firstStartMicros(), windows.lastStartMicros() + 1);
     List<WindowManager.ClosedWindow> closed = new ArrayList<>();
-    if (!windows.isEmpty() && spec.scope() == Scope.GLOBAL) {
-      for (long s = windows.firstKey(); s <= windows.lastKey(); s += spec.windowMicros()) {
-        windows.computeIfAbsent(s, x -> new TreeMap<>(Map.of(Featurizer.GLOBAL_KEY, new WindowAccumulator(spec))));
-      }
+    for (WindowGroup w : windows.windows()) {
+      closed.add(new WindowManager.ClosedWindow(spec, w.startMicros(), model, w.byKeySorted()));
     }
-    windows.forEach((start, byKey) -> closed.add(new WindowManager.ClosedWindow(spec, start, model, byKey)));
     return score(closed);
   }
 

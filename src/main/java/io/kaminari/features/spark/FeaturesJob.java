@@ -5,7 +5,8 @@ import io.kaminari.features.Featurizer;
 import io.kaminari.features.PortFeature;
 import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
-import io.kaminari.features.WindowKey;
+import io.kaminari.features.WindowGroup;
+import io.kaminari.features.WindowGroups;
 import static io.kaminari.common.Columns.DT;
 import static io.kaminari.common.Columns.HOUR;
 import static io.kaminari.common.Columns.SCOPE;
@@ -37,10 +38,12 @@ import io.kaminari.pipeline.Partitions;
 import io.kaminari.pipeline.Warehouse;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -61,10 +64,9 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>How: {@code flows} is partitioned by UTC hour and no window straddles an hour, so the job reads each hour
  * partition on its own ({@code dt}/{@code hour} filter, only the columns the spec needs), coalesces it
- * into one task, and unions the hours: each task then holds whole windows, and feeds a
- * {@code HashMap<WindowKey, WindowAccumulator>} through {@link Featurizer#windowStartMicros} and
- * {@link Featurizer#scopeKey}, the very functions the streaming scorer and {@link Featurizer#vectors} use, so parity
- * holds by construction, with no shuffle of flows nor of vectors (each task writes one output partition). Under
+ * into one task, and unions the hours: each task then holds whole windows, and feeds them through
+ * {@link WindowGroups}, the very grouping loop the streaming scorer and {@link Featurizer#vectors} use, so parity holds
+ * by construction, with no shuffle of flows nor of vectors (each task writes one output partition). Under
  * {@link Scope#GLOBAL} one marker row per window joins the flows, so an empty window yields the all-zero vector of an
  * empty accumulator.
  *
@@ -303,13 +305,16 @@ public final class FeaturesJob {
   }
 
   /**
-   * Drains one task's rows into accumulators keyed by window and scope key, then emits one row per accumulator. Rows
-   * come in the narrow column order of {@link #vectors}; empty-window markers only create an accumulator.
+   * Drains one task's rows through the shared grouping loop ({@link WindowGroups}), then emits one row per window and
+   * scope key. Rows come in the narrow column order of {@link #vectors}; empty-window markers only create an
+   * accumulator.
    */
   private static final class AccumulatingIterator implements Iterator<Row> {
     private final FeatureSpec spec;
     private final Iterator<Row> in;
-    private Iterator<Map.Entry<WindowKey, WindowAccumulator>> out;
+    private Iterator<WindowGroup> windows;
+    private WindowGroup window;
+    private Iterator<Map.Entry<String, WindowAccumulator>> keys = Collections.emptyIterator();
     private long cachedHour = Long.MIN_VALUE;
     private String cachedDt;
     private int cachedHourOfDay;
@@ -320,40 +325,38 @@ public final class FeaturesJob {
     }
 
     private void drain() {
-      Map<WindowKey, WindowAccumulator> accumulators = new HashMap<>();
+      WindowGroups<WindowGroup> groups = WindowGroups.of(spec);
       while (in.hasNext()) {
         Row r = in.next();
-        long windowStart = Featurizer.windowStartMicros(r.getLong(0), spec);
+        long eventMicros = r.getLong(0);
         if (r.getBoolean(9)) {
-          accumulators.computeIfAbsent(new WindowKey(windowStart, Featurizer.GLOBAL_KEY),
-              k -> new WindowAccumulator(spec));
+          long start = Featurizer.windowStartMicros(eventMicros, spec);
+          groups.fillGlobal(start, start + spec.windowMicros());
           continue;
         }
         String ipSrc = r.getString(7);
         String ipDst = r.getString(8);
-        WindowKey key = new WindowKey(windowStart, Featurizer.scopeKey(ipDst, spec));
-        WindowAccumulator acc = accumulators.get(key);
-        if (acc == null) {
-          acc = new WindowAccumulator(spec);
-          accumulators.put(key, acc);
-        }
-        acc.add(r.getInt(1), r.getInt(2), r.getInt(3), r.getLong(4), r.getLong(5), r.isNullAt(6) ? 0 : r.getLong(6),
-            ipSrc, ipDst);
+        groups.accumulator(eventMicros, ipDst).add(r.getInt(1), r.getInt(2), r.getInt(3), r.getLong(4), r.getLong(5),
+            r.isNullAt(6) ? 0 : r.getLong(6), ipSrc, ipDst);
       }
-      out = accumulators.entrySet().iterator();
+      windows = groups.windows().iterator();
     }
 
     @Override
     public boolean hasNext() {
-      if (out == null) drain();
-      return out.hasNext();
+      if (windows == null) drain();
+      while (!keys.hasNext() && windows.hasNext()) {
+        window = windows.next();
+        keys = window.byKey().entrySet().iterator();
+      }
+      return keys.hasNext();
     }
 
     @Override
     public Row next() {
-      if (out == null) drain();
-      Map.Entry<WindowKey, WindowAccumulator> e = out.next();
-      long start = e.getKey().windowStartMicros();
+      if (!hasNext()) throw new NoSuchElementException();
+      Map.Entry<String, WindowAccumulator> e = keys.next();
+      long start = window.startMicros();
       long hour = Math.floorDiv(start, Micros.PER_HOUR);
       if (hour != cachedHour) {
         Hour h = new Hour(hour);
@@ -362,7 +365,7 @@ public final class FeaturesJob {
         cachedHourOfDay = h.hourOfDay();
       }
       WindowAccumulator acc = e.getValue();
-      return RowFactory.create(start, e.getKey().scopeKey(), acc.toVector(), acc.flowCount(), acc.packetCount(),
+      return RowFactory.create(start, e.getKey(), acc.toVector(), acc.flowCount(), acc.packetCount(),
           cachedDt, cachedHourOfDay);
     }
   }

@@ -1,0 +1,137 @@
+package io.kaminari.features;
+
+import io.kaminari.flow.Flow;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.TreeMap;
+import java.util.function.LongFunction;
+
+/**
+ * The one grouping loop from flows to accumulators: each flow goes to the window holding its event time
+ * ({@link Featurizer#windowStartMicros}) and, in it, to the {@link WindowAccumulator} of its scope key
+ * ({@link Featurizer#scopeKey}), both created on first use. {@link Featurizer}, the Spark job's tasks
+ * ({@code FeaturesJob}), the streaming scorer's open windows and its pure twin ({@code WindowScorer.scoreFlows}) all
+ * group through it, so they agree by construction.
+ *
+ * <p>Hot path (every flow of the batch job and the scorer passes here): the window the previous flow went to is kept,
+ * because consecutive flows mostly share it, which saves a map lookup per flow; under {@link Scope#GLOBAL} the key is
+ * the constant {@link Featurizer#GLOBAL_KEY}, not computed.
+ *
+ * <p>Not thread-safe: one instance per task or loop.
+ *
+ * @param <W> the window type: {@link WindowGroup}, or a subclass that keeps more per window
+ */
+public final class WindowGroups<W extends WindowGroup> {
+  private final FeatureSpec spec;
+  private final boolean global;
+  private final LongFunction<W> newWindow;
+  private final TreeMap<Long, W> windows = new TreeMap<>();
+  /** The window the previous flow went to, or null. */
+  private W cached;
+
+  /** Groups for {@code spec}, creating each window with {@code newWindow.apply(startMicros)}. */
+  public WindowGroups(FeatureSpec spec, LongFunction<W> newWindow) {
+    this.spec = spec;
+    this.global = spec.scope() == Scope.GLOBAL;
+    this.newWindow = newWindow;
+  }
+
+  /** Groups of plain {@link WindowGroup}s for {@code spec}. */
+  public static WindowGroups<WindowGroup> of(FeatureSpec spec) {
+    return new WindowGroups<>(spec, WindowGroup::new);
+  }
+
+  public FeatureSpec spec() {
+    return spec;
+  }
+
+  /**
+   * Adds {@code flow} to the accumulator of its window and scope key; returns that window.
+   *
+   * @throws IllegalArgumentException if the featurizer refuses the flow: under {@link Scope#DST_PREFIX} a destination
+   *     that is no IP literal, or a port out of range (the window, and in the second case the key's accumulator, may
+   *     have been created empty by then)
+   */
+  public W add(Flow flow) {
+    accumulator(flow.eventTimeMicros(), flow.ipDst()).add(flow);
+    return cached;
+  }
+
+  /**
+   * The accumulator of a flow at {@code eventTimeMicros} to {@code ipDst} (read only under {@link Scope#DST_PREFIX}),
+   * created with its window on first use; the caller adds the flow, e.g. from columns
+   * ({@link WindowAccumulator#add(int, int, int, long, long, long, String, String)}).
+   *
+   * @throws IllegalArgumentException under {@link Scope#DST_PREFIX} if {@code ipDst} is not an IP literal
+   */
+  public WindowAccumulator accumulator(long eventTimeMicros, String ipDst) {
+    W w = window(Featurizer.windowStartMicros(eventTimeMicros, spec));
+    String key = global ? Featurizer.GLOBAL_KEY : Featurizer.scopeKey(ipDst, spec);
+    WindowAccumulator acc = w.byKey.get(key);
+    if (acc == null) {
+      acc = new WindowAccumulator(spec);
+      w.byKey.put(key, acc);
+    }
+    return acc;
+  }
+
+  /**
+   * Under {@link Scope#GLOBAL}, gives every window of {@code [fromMicros, toMicros)} its {@link Featurizer#GLOBAL_KEY}
+   * accumulator, an empty one (the all-zero vector) where it had no flows: a link going silent is a signal, so the
+   * global series has no holes. Does nothing under {@link Scope#DST_PREFIX}, where only keys with flows count.
+   * {@code fromMicros} must be window-aligned.
+   */
+  public void fillGlobal(long fromMicros, long toMicros) {
+    if (!global) return;
+    for (long start = fromMicros; start < toMicros; start += spec.windowMicros()) {
+      window(start).byKey.computeIfAbsent(Featurizer.GLOBAL_KEY, k -> new WindowAccumulator(spec));
+    }
+  }
+
+  /** The windows, in start order (a read-only view). */
+  public Collection<W> windows() {
+    return Collections.unmodifiableCollection(windows.values());
+  }
+
+  /** The window starting at {@code startMicros}, or null if it has none. */
+  public W get(long startMicros) {
+    return windows.get(startMicros);
+  }
+
+  /** Removes and returns the window starting at {@code startMicros}, or null if it had none. */
+  public W remove(long startMicros) {
+    if (cached != null && cached.startMicros() == startMicros) cached = null;
+    return windows.remove(startMicros);
+  }
+
+  public boolean isEmpty() {
+    return windows.isEmpty();
+  }
+
+  /** The number of windows. */
+  public int size() {
+    return windows.size();
+  }
+
+  /** The earliest window's start; only when not {@link #isEmpty()}. */
+  public long firstStartMicros() {
+    return windows.firstKey();
+  }
+
+  /** The latest window's start; only when not {@link #isEmpty()}. */
+  public long lastStartMicros() {
+    return windows.lastKey();
+  }
+
+  private W window(long startMicros) {
+    W w = cached;
+    if (w != null && w.startMicros() == startMicros) return w;
+    w = windows.get(startMicros);
+    if (w == null) {
+      w = newWindow.apply(startMicros);
+      windows.put(startMicros, w);
+    }
+    cached = w;
+    return w;
+  }
+}

@@ -1,0 +1,146 @@
+package io.kaminari.stream;
+
+import static io.kaminari.stream.WindowManager.UNSET;
+
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.model.ScoringModel;
+import io.kaminari.stream.WindowManager.Epoch;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Which model scores which window and which spec featurises which event time: the model {@link Epoch}s and the
+ * spec-change {@link Segment}s, each segment with its {@link OpenWindows}; see docs/scorer.md, "Hot reload".
+ *
+ * <p>A window starting at or after an epoch's {@code from} (and before the next epoch's) is scored by that epoch's
+ * model. A new model with the same spec starts at the next window to close, so the windows still open are scored
+ * with it. A model with another spec starts a new segment at the first boundary aligned to both window lengths that
+ * lies after every event time seen so far: flows before it keep filling the old spec's windows (scored by the old
+ * model), flows from it on go to the new spec's windows. Models no epoch uses any more are handed back through
+ * {@link #drainRetired()}.
+ *
+ * <p>Not thread-safe: owned by the scorer loop.
+ */
+final class ModelEras {
+  /** A span of event time featurised with one spec; segments are contiguous and the last one is open-ended. */
+  static final class Segment {
+    final FeatureSpec spec;
+    final long from;
+    long to = Long.MAX_VALUE;
+    final OpenWindows windows;
+
+    Segment(FeatureSpec spec, long from) {
+      this.spec = spec;
+      this.from = from;
+      this.windows = new OpenWindows(spec);
+    }
+  }
+
+  private final List<Segment> segments = new ArrayList<>();
+  private final List<Epoch> epochs = new ArrayList<>();
+  private final List<ScoringModel> retired = new ArrayList<>();
+
+  /** Eras resumed from {@code epochs} in order; the first one's {@code from} is ignored (it covers everything before). */
+  ModelEras(List<Epoch> epochs) {
+    if (epochs.isEmpty()) throw new IllegalArgumentException("need at least one model");
+    for (int i = 0; i < epochs.size(); i++) {
+      Epoch e = i == 0 ? new Epoch(epochs.get(0).model(), UNSET) : epochs.get(i);
+      Segment last = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+      if (last == null || !last.spec.id().equals(e.model().spec().id())) {
+        if (last != null) last.to = e.from();
+        segments.add(new Segment(e.model().spec(), e.from()));
+      }
+      this.epochs.add(e);
+    }
+  }
+
+  /** The segment featurising event time {@code t} (the first one for anything before it). */
+  Segment segmentFor(long t) {
+    Segment last = segments.get(segments.size() - 1);
+    if (t >= last.from) return last;
+    for (int i = segments.size() - 2; i >= 0; i--) {
+      if (t >= segments.get(i).from) return segments.get(i);
+    }
+    return segments.get(0);
+  }
+
+  /** The segments still in use, oldest first (a read-only view). */
+  List<Segment> segments() {
+    return Collections.unmodifiableList(segments);
+  }
+
+  /** The model scoring the window that starts at {@code windowStart}. */
+  ScoringModel modelFor(long windowStart) {
+    ScoringModel m = epochs.get(0).model();
+    for (Epoch e : epochs) {
+      if (e.from() <= windowStart) m = e.model();
+    }
+    return m;
+  }
+
+  /**
+   * Makes {@code model} score from a clean window boundary (see the class doc), given the max event time seen and the
+   * end of the last closed window (either {@link WindowManager#UNSET}); returns that boundary, the start of the first
+   * window it scores ({@link WindowManager#UNSET} = every window).
+   */
+  long swap(ScoringModel model, long maxEventAll, long closedThrough) {
+    Segment last = segments.get(segments.size() - 1);
+    Epoch current = epochs.get(epochs.size() - 1);
+    long from;
+    if (model.spec().id().equals(last.spec.id())) {
+      from = Math.max(closedThrough, current.from());
+    } else if (maxEventAll == UNSET && closedThrough == UNSET) {
+      // Nothing featurised yet: the new spec simply replaces the old one.
+      retired.addAll(epochs.stream().map(Epoch::model).toList());
+      epochs.clear();
+      segments.clear();
+      segments.add(new Segment(model.spec(), UNSET));
+      epochs.add(new Epoch(model, UNSET));
+      return UNSET;
+    } else {
+      long lcm = lcm(last.spec.windowMicros(), model.spec().windowMicros());
+      long after = Math.max(maxEventAll, closedThrough);
+      from = Math.floorDiv(after, lcm) * lcm + lcm;
+      last.to = from;
+      segments.add(new Segment(model.spec(), from));
+    }
+    while (!epochs.isEmpty() && epochs.get(epochs.size() - 1).from() >= from && epochs.size() > 1) {
+      retired.add(epochs.remove(epochs.size() - 1).model());
+    }
+    if (epochs.size() == 1 && epochs.get(0).from() >= from) {
+      retired.add(epochs.remove(0).model());
+    }
+    epochs.add(new Epoch(model, epochs.isEmpty() ? UNSET : from));
+    return from;
+  }
+
+  /** Drops the segments and epochs that end at or before {@code closedThrough} (the end of the last closed window). */
+  void prune(long closedThrough) {
+    while (segments.size() > 1 && segments.get(0).to <= closedThrough) segments.remove(0);
+    while (epochs.size() > 1 && epochs.get(1).from() <= closedThrough) retired.add(epochs.remove(0).model());
+  }
+
+  /** The model epochs still in use, oldest first. */
+  List<Epoch> epochs() {
+    return List.copyOf(epochs);
+  }
+
+  /** Models no epoch uses any more; the caller closes them. */
+  List<ScoringModel> drainRetired() {
+    List<ScoringModel> out = List.copyOf(retired);
+    retired.clear();
+    return out;
+  }
+
+  private static long lcm(long a, long b) {
+    long x = a;
+    long y = b;
+    while (y != 0) {
+      long t = x % y;
+      x = y;
+      y = t;
+    }
+    return a / x * b;
+  }
+}

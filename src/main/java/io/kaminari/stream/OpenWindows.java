@@ -1,0 +1,101 @@
+package io.kaminari.stream;
+
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.WindowAccumulator;
+import io.kaminari.features.WindowGroup;
+import io.kaminari.features.WindowGroups;
+import io.kaminari.flow.Flow;
+import java.util.Arrays;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The open windows of one feature spec (grouped by the shared {@link WindowGroups} loop) and, per input partition, the
+ * offset of its first record in each: where a restart must re-read from to rebuild them completely.
+ *
+ * <p>Which flows may enter (not late) and when a window closes is the {@link WindowManager}'s decision. Not
+ * thread-safe: owned by the scorer loop.
+ */
+final class OpenWindows {
+  /** An open window: its accumulators and, per partition, the offset of its first (so smallest) record, -1 if none. */
+  static final class Window extends WindowGroup {
+    /** An array, not a map: it is touched for every flow. */
+    private long[] firstOffset;
+
+    Window(long startMicros, int partitions) {
+      super(startMicros);
+      firstOffset = new long[partitions];
+      Arrays.fill(firstOffset, -1);
+    }
+
+    void recordOffset(int partition, long offset) {
+      if (partition >= firstOffset.length) {
+        int old = firstOffset.length;
+        firstOffset = Arrays.copyOf(firstOffset, partition + 1);
+        Arrays.fill(firstOffset, old, firstOffset.length, -1);
+      }
+      if (firstOffset[partition] < 0) firstOffset[partition] = offset;
+    }
+
+    long firstOffset(int partition) {
+      return partition < firstOffset.length ? firstOffset[partition] : -1;
+    }
+  }
+
+  private final WindowGroups<Window> windows;
+  /** Partitions seen so far: a new window's offset array starts that long, so that it rarely grows. */
+  private int partitions;
+
+  OpenWindows(FeatureSpec spec) {
+    this.windows = new WindowGroups<>(spec, start -> new Window(start, partitions));
+  }
+
+  FeatureSpec spec() {
+    return windows.spec();
+  }
+
+  /**
+   * Adds {@code flow}, read at {@code offset} of {@code partition}, to its window (the caller has checked that the
+   * window is still open).
+   *
+   * @throws IllegalArgumentException if the featurizer refuses the flow (the caller dead-letters it)
+   */
+  void add(int partition, long offset, Flow flow) {
+    if (partition >= partitions) partitions = partition + 1;
+    windows.add(flow).recordOffset(partition, offset);
+  }
+
+  /**
+   * Removes the window starting at {@code startMicros} and returns its accumulators in key order; under the global
+   * scope a window without flows gives the empty accumulator (the zero vector), under dst-prefix an empty map.
+   */
+  SortedMap<String, WindowAccumulator> close(long startMicros) {
+    windows.fillGlobal(startMicros, startMicros + windows.spec().windowMicros());
+    Window w = windows.remove(startMicros);
+    return w == null ? new TreeMap<>() : w.byKeySorted();
+  }
+
+  /** The smallest offset of {@code partition} in an open window, else {@code orElse}, if that is smaller. */
+  long firstOffset(int partition, long orElse) {
+    long min = orElse;
+    for (Window w : windows.windows()) {
+      long o = w.firstOffset(partition);
+      if (o >= 0 && o < min) min = o;
+    }
+    return min;
+  }
+
+  boolean isEmpty() {
+    return windows.isEmpty();
+  }
+
+  /** The earliest open window's start; only when not {@link #isEmpty()}. */
+  long firstStartMicros() {
+    return windows.firstStartMicros();
+  }
+
+  /** The number of open windows. */
+  int size() {
+    return windows.size();
+  }
+}
