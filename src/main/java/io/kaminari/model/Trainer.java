@@ -59,7 +59,8 @@ public final class Trainer {
 
   /**
    * Trains on {@code windows}, holding out the most recent {@link Hyperparameters#validationFraction()} (the tail,
-   * since sources are time-ordered; at least one window) for early stopping and the threshold.
+   * since sources are time-ordered; at least one window) for early stopping and the threshold. Each epoch of the kept
+   * model is reported to {@code progress} and nowhere else.
    */
   public static TrainingResult train(VectorSource windows, int inputDim, Hyperparameters hp, Path outDir,
       Consumer<EpochProgress> progress) {
@@ -201,7 +202,7 @@ public final class Trainer {
           EpochProgress p = new EpochProgress(epoch, hp.epochs(), lossSum / n, validationLoss,
               (System.nanoTime() - epochStart) / 1e9, improved);
           history.add(p);
-          LOG.info(p.line());
+          // Reported once, to the caller: it decides where epochs go (logging them here as well printed each twice).
           progress.accept(p);
           if (stopping.shouldStop(epoch)) {
             LOG.info("early stop after epoch {}: no lower validation loss for {} epochs; keeping epoch {}", epoch,
