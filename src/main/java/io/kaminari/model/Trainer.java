@@ -132,7 +132,7 @@ public final class Trainer {
   }
 
   /**
-   * The first pass of trimmed retraining: trains into a scratch directory (its epochs go to the log only, so the
+   * The first pass of trimmed retraining: trains into a scratch directory (its epochs go to the debug log only, so the
    * progress callback sees the model that is kept), scores every window with it and chooses the windows to keep.
    */
   private static Trimming firstPass(VectorSource train, VectorSource validation, Hyperparameters hp, Path outDir)
@@ -140,7 +140,8 @@ public final class Trainer {
     Path first = Files.createTempDirectory(outDir, ".trim-pass-");
     try {
       LOG.info("trimmed retraining: first pass on all {} windows", train.size() + validation.size());
-      Fitted fitted = fitOnce(train, validation, hp, first, p -> LOG.info("first pass {}", p.line()));
+      // Debug: the epochs reported (once each) are the kept model's; the first pass's outcome is logged below.
+      Fitted fitted = fitOnce(train, validation, hp, first, p -> LOG.debug("first pass {}", p.line()));
       try (AnomalyModel model = AnomalyModel.load(first, fitted.normalizer(), hp.hiddenSizes())) {
         Trimming trimming = Trimming.select(hp.trimFraction(), train, model.scores(train), validation,
             model.scores(validation));
