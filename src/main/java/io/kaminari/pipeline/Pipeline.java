@@ -47,7 +47,7 @@ import org.apache.spark.sql.SparkSession;
  * typed result that the next stage takes. {@code kaminari demo}, {@code kaminari evaluate} and the upstream chain are
  * this chain on different inputs; the hourly DAG runs the same jobs one subcommand at a time.
  *
- * <p>What every stage shares is read from the configuration once, here: the compaction settings, the model registry,
+ * <p>What the stages share comes from the configuration in this one place: the compaction settings, the model registry,
  * the landing checkpoints, the training scratch directory and the promotion margin. Stages keep no state between
  * calls, so a caller may run any of them alone, repeat one (features of two specs), or add one: another scorer that
  * writes its own columns is one more method taking a {@link TrainJob.Training} or a {@link Scored} and returning its
@@ -74,10 +74,6 @@ public final class Pipeline {
 
   public SparkSession spark() {
     return spark;
-  }
-
-  public KaminariConfig config() {
-    return config;
   }
 
   /** The registry {@link #train} publishes to and {@link #score} loads from. */
@@ -115,6 +111,7 @@ public final class Pipeline {
     return land(LandConfig.files(config, dir.toString()));
   }
 
+  /** Lands what {@code land} names (any source, any checkpoint root). */
   public LandJob.Landing land(LandConfig land) throws Exception {
     return new LandJob(spark, land).land();
   }

@@ -3,7 +3,6 @@ package io.kaminari.tools.cli;
 import io.kaminari.common.Durations;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
-import io.kaminari.tools.generate.AttackKind;
 import io.kaminari.tools.generate.AttackSpec;
 import io.kaminari.tools.generate.FileFlowSink;
 import io.kaminari.tools.generate.FlowSink;
