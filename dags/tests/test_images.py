@@ -12,7 +12,11 @@ from pathlib import Path
 
 import pyspark
 import yaml
-from kaminari_env import REPO_DIR, SPARK_JAR
+from kaminari_env import REPO_DIR, SPARK_JAR, TARGET
+
+JOBS_JAR = TARGET / "jobs" / "kaminari.jar"
+#: The broker's classes (kafka_2.12 and its server-side modules); kafka-clients' org/apache/kafka/clients stay.
+BROKER_CLASSES = ("kafka/", "org/apache/kafka/raft/", "org/apache/kafka/metadata/", "org/apache/kafka/server/common/")
 
 SPARK_JARS = Path(pyspark.__file__).parent / "jars"
 POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
@@ -54,7 +58,7 @@ def test_jobs_image_holds_what_the_manifests_and_dags_call():
     config = jib_images()["jobs-image"]
     paths = [(p.findtext("m:from", namespaces=POM_NS), p.findtext("m:into", namespaces=POM_NS),
               p.findtext("m:includes", namespaces=POM_NS)) for p in config.iter(f"{M}path")]  # fmt: skip
-    assert ("target", "/opt/kaminari", "kaminari.jar") in paths
+    assert ("target/jobs", "/opt/kaminari", "kaminari.jar") in paths
     apps = manifest_docs("k8s/spark/*.yaml")
     assert {a["spec"]["mainApplicationFile"] for a in apps} == {"local:///opt/kaminari/kaminari.jar"}
     # The DAGs' registry pods call the image's `kaminari` wrapper; the entrypoint is Spark's, copied from docker/jobs.
@@ -97,6 +101,24 @@ def test_job_jar_holds_only_what_spark_lacks():
     assert "io/kaminari/shaded/gson/Gson.class" in names and "com/google/gson/Gson.class" not in names
     assert not any(n.startswith(("org/apache/spark/sql/SparkSession", "scala/", "org/apache/hadoop/")) for n in names)
     assert not any(re.fullmatch(r"META-INF/[^/]+\.(SF|DSA|RSA|EC)", n) for n in names), "signature files"
+    assert_no_harness(names)
+
+
+def test_jobs_image_jar_is_our_classes_without_the_harness():
+    with zipfile.ZipFile(JOBS_JAR) as jar:
+        names = set(jar.namelist())
+        manifest = jar.read("META-INF/MANIFEST.MF").decode()
+    assert "io/kaminari/cli/Main.class" in names and "io/kaminari/pipeline/Pipeline.class" in names
+    assert not any(n.startswith(("org/", "scala/", "ai/", "picocli/")) for n in names), "only our classes"
+    assert "Class-Path" not in manifest, "the image's class path is /opt/spark/jars"
+    assert_no_harness(names)
+
+
+def assert_no_harness(names: set[str]) -> None:
+    """No harness (io.kaminari.tools, the service file naming its subcommands) and no broker class."""
+    assert not any(n.startswith("io/kaminari/tools/") for n in names), "harness classes"
+    assert "META-INF/services/io.kaminari.cli.Subcommand" not in names
+    assert not any(n.endswith(".class") and n.startswith(BROKER_CLASSES) for n in names), "broker classes"
 
 
 def test_job_jar_runs_on_a_spark_only_classpath():

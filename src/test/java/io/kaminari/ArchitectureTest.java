@@ -20,6 +20,10 @@ import org.junit.jupiter.api.Test;
  *       is exactly these packages (pom.xml), and it must run without Spark on its class path.
  *   <li>No stage imports the CLI: the arrows run from {@code cli} into the stages, never back.
  *   <li>{@code common} imports no stage: it is what every stage may use.
+ *   <li>No production package depends on the harness ({@code io.kaminari.tools}: generators, benchmarks, evaluation,
+ *       the upstream chain, the embedded broker and their subcommands), and only the harness uses the Kafka broker:
+ *       the production artifacts (kaminari-spark.jar, the jobs image's jar, the scorer) leave both out, and the
+ *       broker is not even a runtime dependency (pom.xml, README "Where things live").
  * </ul>
  */
 class ArchitectureTest {
@@ -29,6 +33,11 @@ class ArchitectureTest {
   static final String[] SPARK_SIDE = {
       "org.apache.spark..", "scala..", "io.kaminari..spark..", "io.kaminari.ingest..", "io.kaminari.scoring..",
       "io.kaminari.pipeline..", "io.kaminari.analyst..", "io.kaminari.tools..", "io.kaminari.cli.."};
+
+  /** The broker's own packages (kafka_2.12, kafka-server, kafka-raft, ...), not the clients' org.apache.kafka.clients. */
+  static final String[] BROKER = {
+      "kafka..", "org.apache.kafka.raft..", "org.apache.kafka.metadata..", "org.apache.kafka.storage..",
+      "org.apache.kafka.server.common..", "org.apache.kafka.coordinator..", "org.apache.kafka.controller.."};
 
   private static JavaClasses main;
 
@@ -54,6 +63,22 @@ class ArchitectureTest {
     noClasses().that().resideOutsideOfPackages("io.kaminari.cli..", "io.kaminari.tools.cli..")
         .should().dependOnClassesThat().resideInAPackage("io.kaminari.cli..")
         .because("the CLI calls the stages, never the other way round").check(main);
+  }
+
+  @Test
+  void noProductionPackageDependsOnTheHarness() {
+    noClasses().that().resideOutsideOfPackage("io.kaminari.tools..")
+        .should().dependOnClassesThat().resideInAPackage("io.kaminari.tools..")
+        .because("the production artifacts leave io.kaminari.tools out; its subcommands join the CLI through"
+            + " cli.Subcommand").check(main);
+  }
+
+  @Test
+  void onlyTheHarnessUsesTheKafkaBroker() {
+    noClasses().that().resideOutsideOfPackage("io.kaminari.tools..")
+        .should().dependOnClassesThat().resideInAnyPackage(BROKER)
+        .because("the broker (kafka_2.12) is a provided dependency: on target/kaminari.jar's class path, in no"
+            + " production artifact").check(main);
   }
 
   @Test

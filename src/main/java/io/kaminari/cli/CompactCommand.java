@@ -34,7 +34,7 @@ final class CompactCommand extends SparkCommand {
   }
 
   @Override
-  Task prepare(KaminariConfig config) {
+  protected Task prepare(KaminariConfig config) {
     CompactConfig compact = CompactConfig.from(config);
     ArrivalHours hours = window.hour != null ? ArrivalHours.of(Hour.parse(window.hour))
         : new ArrivalHours(HourRange.parse(window.range.from, window.range.to));

@@ -48,7 +48,7 @@ final class FeaturesCommand extends SparkCommand {
   String spec;
 
   @Override
-  Task prepare(KaminariConfig config) {
+  protected Task prepare(KaminariConfig config) {
     FeatureSpec featureSpec = FeatureSpecs.resolve(spec, config.get(Settings.MODEL_STORE).toString());
     if (window.afterCompact != null) {
       Hour arrival = Hour.parse(window.afterCompact);

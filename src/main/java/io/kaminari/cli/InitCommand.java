@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "init", description = "Create the Hive database and tables (idempotent).")
 final class InitCommand extends SparkCommand {
   @Override
-  Task prepare(KaminariConfig config) {
+  protected Task prepare(KaminariConfig config) {
     return spark -> {
       Warehouse.ensure(spark);
       spark.sql("SHOW TABLES IN " + Warehouse.DATABASE).collectAsList()

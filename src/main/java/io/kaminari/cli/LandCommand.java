@@ -14,7 +14,7 @@ final class LandCommand extends SparkCommand {
   String filesDir;
 
   @Override
-  Task prepare(KaminariConfig config) {
+  protected Task prepare(KaminariConfig config) {
     LandConfig land = filesDir == null ? LandConfig.kafka(config) : LandConfig.files(config, filesDir);
     return spark -> {
       new LandJob(spark, land).run();

@@ -1,22 +1,27 @@
 package io.kaminari.cli;
 
+import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code kaminari} command line: one entry point, one class per subcommand.
  *
+ * <p>The production subcommands are listed here; the harness's join through {@link Subcommand} when their classes are
+ * on the class path ({@code target/kaminari.jar} has them, the production artifacts do not). Every subcommand, nested
+ * ones included, inherits {@code --help} and {@code --version}.
+ *
  * <p>Exit code 0 only when the subcommand succeeded; any failure prints its cause on stderr and exits non-zero (1 for a
  * failed run, 2 for bad usage).
  */
-@Command(name = "kaminari", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "kaminari", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+    versionProvider = Main.Version.class,
     description = "Network-flow analytics: pmacct flows from Kafka into Hive, port vectors, anomaly scores.",
     subcommands = {
-        ConfigCommand.class, InitCommand.class, GenerateCommand.class, LandCommand.class, CompactCommand.class,
-        FeaturesCommand.class, SelectPortsCommand.class, TrainCommand.class, ScoreCommand.class, ModelsCommand.class,
-        io.kaminari.stream.ScorerMain.class, BrokerCommand.class, DemoCommand.class, BenchCommand.class,
-        EvaluateCommand.class, SqlCommand.class, ReportCommand.class,
-        CommandLine.HelpCommand.class})
+        ConfigCommand.class, InitCommand.class, LandCommand.class, CompactCommand.class, FeaturesCommand.class,
+        SelectPortsCommand.class, TrainCommand.class, ScoreCommand.class, ModelsCommand.class,
+        io.kaminari.stream.ScorerMain.class, SqlCommand.class, ReportCommand.class})
 public final class Main {
 
   public static void main(String[] args) {
@@ -25,13 +30,20 @@ public final class Main {
 
   /** Runs the CLI and returns its exit code (tests call this instead of {@link #main}). */
   public static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The whole command tree: the subcommands above, then every {@link Subcommand} on the class path, then help. */
+  static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
+    for (Subcommand s : ServiceLoader.load(Subcommand.class)) cli.addSubcommand(s);
+    cli.addSubcommand(new CommandLine.HelpCommand());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("kaminari " + cmd.getCommandName() + ": error: " + rootMessage(e));
       if (Boolean.getBoolean("kaminari.stacktrace")) e.printStackTrace(cmd.getErr());
       return 1;
     });
-    return cli.execute(args);
+    return cli;
   }
 
   /** The message of the innermost cause, which is the one a user can act on. */

@@ -31,7 +31,7 @@ final class ReportCommand extends SparkCommand {
   int maxAnomalies;
 
   @Override
-  Task prepare(KaminariConfig config) {
+  protected Task prepare(KaminariConfig config) {
     ReportConfig report = new ReportConfig(Hour.parse(from).start(), Hour.parse(to).start(), out, model, version,
         maxAnomalies);
     return spark -> {

@@ -47,7 +47,7 @@ final class ScoreCommand extends SparkCommand {
   int chunkHours;
 
   @Override
-  Task prepare(KaminariConfig config) {
+  protected Task prepare(KaminariConfig config) {
     ModelRef ref = ModelRef.parse(model);
     ModelRegistry registry = ModelRegistry.fromConfig(config);
     Hour arrival = window.afterCompact == null ? null : Hour.parse(window.afterCompact);

@@ -41,7 +41,7 @@ final class SelectPortsCommand extends SparkCommand {
   String out;
 
   @Override
-  Task prepare(KaminariConfig config) {
+  protected Task prepare(KaminariConfig config) {
     Scope s = Scope.parse(scope);
     SelectPortsConfig select = SelectPortsConfig.of(config, Hour.parseTime(from), Hour.parseTime(to),
         src, dst, s, windowSeconds, name, out);

@@ -10,12 +10,12 @@ import picocli.CommandLine.Mixin;
  * Base of the subcommands that run Spark jobs: validates everything first, then opens the session, and stops the
  * session afterwards if it opened it.
  */
-abstract class SparkCommand implements Callable<Integer> {
-  @Mixin ConfigOptions options;
+public abstract class SparkCommand implements Callable<Integer> {
+  @Mixin protected ConfigOptions options;
 
   /** The Spark part of a subcommand, built only after its arguments were validated. */
   @FunctionalInterface
-  interface Task {
+  public interface Task {
     int run(SparkSession spark) throws Exception;
   }
 
@@ -33,10 +33,10 @@ abstract class SparkCommand implements Callable<Integer> {
   }
 
   /** The configuration this command runs with; by default the effective one. */
-  KaminariConfig configure(KaminariConfig config) {
+  protected KaminariConfig configure(KaminariConfig config) {
     return config;
   }
 
   /** Validates the arguments against the config and returns the work; exceptions exit non-zero. */
-  abstract Task prepare(KaminariConfig config);
+  protected abstract Task prepare(KaminariConfig config);
 }

@@ -51,7 +51,7 @@ final class SqlCommand extends SparkCommand {
   long maxRows;
 
   @Override
-  Task prepare(KaminariConfig config) {
+  protected Task prepare(KaminariConfig config) {
     ResultFormat fmt = ResultFormat.parse(format);
     if (maxRows < 1) throw new IllegalArgumentException("--max-rows must be >= 1, got " + maxRows);
     String text;

@@ -54,7 +54,7 @@ final class TrainCommand extends SparkCommand {
   boolean force;
 
   @Override
-  Task prepare(KaminariConfig config) {
+  protected Task prepare(KaminariConfig config) {
     Instant f = Hour.parse(from).start();
     Instant t = Hour.parse(to).start();
     FeatureSpec featureSpec = FeatureSpecs.resolve(spec, config.get(Settings.MODEL_STORE).toString());

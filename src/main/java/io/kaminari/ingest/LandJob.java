@@ -14,6 +14,9 @@ import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.date_format;
 import static org.apache.spark.sql.functions.lit;
 
+import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.Hour;
+import io.kaminari.common.time.HourRange;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.JobRuns;
 import io.kaminari.pipeline.Warehouse;
@@ -22,9 +25,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -58,14 +65,36 @@ public final class LandJob {
     this.config = config;
   }
 
+  /**
+   * A landing run and the arrival hours it wrote into: what compaction must read next.
+   *
+   * @param arrivalHours the landing partitions the run added rows to, in order; empty when nothing was new
+   */
+  public record Landing(JobRun run, SortedSet<Hour> arrivalHours) {
+    public Landing {
+      arrivalHours = Collections.unmodifiableSortedSet(new TreeSet<>(arrivalHours));
+    }
+
+    /** From the first arrival hour written to the last (compaction's unit is a range); empty if nothing was new. */
+    public Optional<ArrivalHours> span() {
+      return arrivalHours.isEmpty() ? Optional.empty()
+          : Optional.of(new ArrivalHours(new HourRange(arrivalHours.first(), arrivalHours.last().plus(1))));
+    }
+  }
+
   /** Consumes everything available now, records the run in job_runs, and returns it. */
   public JobRun run() throws Exception {
+    return land().run();
+  }
+
+  /** {@link #run}, also returning the arrival hours the run wrote into. */
+  public Landing land() throws Exception {
     Warehouse.ensure(spark);
     String job = config.filesDir() == null ? "land" : "land-files";
-    return JobRuns.run(spark, job, null, null, runId -> {
+    // Ordered by time (dt=yyyy-MM-dd/hour=HH sorts by time once the hour is zero-padded).
+    TreeMap<String, Long> partitions = new TreeMap<>();
+    JobRun run = JobRuns.run(spark, job, null, null, runId -> {
       AtomicLong rows = new AtomicLong();
-      // Ordered by time (dt=yyyy-MM-dd/hour=HH sorts by time once the hour is zero-padded).
-      TreeMap<String, Long> partitions = new TreeMap<>();
       String tableLocation = Warehouse.location(spark, Warehouse.FLOWS_LANDING);
       StreamingQuery q = source().writeStream()
           .queryName(job)
@@ -84,6 +113,9 @@ public final class LandJob {
           : partitions.size() + " landing partition(s) " + partitions.firstKey() + " .. " + partitions.lastKey();
       return JobRuns.counts(rows.get(), rows.get(), rows.get(), 0, 0, 0, where);
     });
+    SortedSet<Hour> hours = new TreeSet<>();
+    partitions.keySet().forEach(p -> hours.add(Hour.ofPartition(p)));
+    return new Landing(run, hours);
   }
 
   /** The streaming source with the landing columns (without dt/hour and landing_run, added per batch). */

@@ -59,7 +59,8 @@ public final class Trainer {
 
   /**
    * Trains on {@code windows}, holding out the most recent {@link Hyperparameters#validationFraction()} (the tail,
-   * since sources are time-ordered; at least one window) for early stopping and the threshold.
+   * since sources are time-ordered; at least one window) for early stopping and the threshold. Each epoch of the kept
+   * model is reported to {@code progress} and nowhere else.
    */
   public static TrainingResult train(VectorSource windows, int inputDim, Hyperparameters hp, Path outDir,
       Consumer<EpochProgress> progress) {
@@ -131,7 +132,7 @@ public final class Trainer {
   }
 
   /**
-   * The first pass of trimmed retraining: trains into a scratch directory (its epochs go to the log only, so the
+   * The first pass of trimmed retraining: trains into a scratch directory (its epochs go to the debug log only, so the
    * progress callback sees the model that is kept), scores every window with it and chooses the windows to keep.
    */
   private static Trimming firstPass(VectorSource train, VectorSource validation, Hyperparameters hp, Path outDir)
@@ -139,7 +140,8 @@ public final class Trainer {
     Path first = Files.createTempDirectory(outDir, ".trim-pass-");
     try {
       LOG.info("trimmed retraining: first pass on all {} windows", train.size() + validation.size());
-      Fitted fitted = fitOnce(train, validation, hp, first, p -> LOG.info("first pass {}", p.line()));
+      // Debug: the epochs reported (once each) are the kept model's; the first pass's outcome is logged below.
+      Fitted fitted = fitOnce(train, validation, hp, first, p -> LOG.debug("first pass {}", p.line()));
       try (AnomalyModel model = AnomalyModel.load(first, fitted.normalizer(), hp.hiddenSizes())) {
         Trimming trimming = Trimming.select(hp.trimFraction(), train, model.scores(train), validation,
             model.scores(validation));
@@ -201,7 +203,7 @@ public final class Trainer {
           EpochProgress p = new EpochProgress(epoch, hp.epochs(), lossSum / n, validationLoss,
               (System.nanoTime() - epochStart) / 1e9, improved);
           history.add(p);
-          LOG.info(p.line());
+          // Reported once, to the caller: it decides where epochs go (logging them here as well printed each twice).
           progress.accept(p);
           if (stopping.shouldStop(epoch)) {
             LOG.info("early stop after epoch {}: no lower validation loss for {} epochs; keeping epoch {}", epoch,

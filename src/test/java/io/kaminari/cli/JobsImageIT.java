@@ -57,12 +57,30 @@ class JobsImageIT {
     assertThat(root.resolve("opt/kaminari/kaminari.jar")).isRegularFile();
   }
 
+  /** Production only: no harness class in the job jar, no Kafka broker among Spark's jars (PackagingIT, pom.xml). */
+  @Test
+  void holdsNoHarnessAndNoBroker() throws Exception {
+    try (JarFile jar = new JarFile(root.resolve("opt/kaminari/kaminari.jar").toFile())) {
+      assertThat(jar.stream().map(e -> e.getName()))
+          .anyMatch(n -> n.equals("io/kaminari/cli/Main.class"))
+          .noneMatch(n -> n.startsWith("io/kaminari/tools/"))
+          .doesNotContain("META-INF/services/io.kaminari.cli.Subcommand");
+    }
+    try (Stream<Path> list = Files.list(root.resolve("opt/spark/jars"))) {
+      assertThat(list.map(p -> p.getFileName().toString())).contains("kafka-clients-3.9.1.jar")
+          .noneMatch(n -> n.startsWith("kafka_2.12-") || n.startsWith("kafka-server") || n.startsWith("kafka-raft")
+              || n.startsWith("kafka-metadata"));
+    }
+  }
+
   @Test
   void passThroughRunsTheKaminariCli() throws Exception {
     String out = run(List.of("kaminari", "--help"), Map.of());
     for (String sub : List.of("land", "compact", "features", "select-ports", "train", "score", "models")) {
       assertThat(out).contains("  " + sub);
     }
+    assertThat(out).as("the harness's subcommands are not in the image").doesNotContain("  demo ")
+        .doesNotContain("  broker ");
   }
 
   @Test

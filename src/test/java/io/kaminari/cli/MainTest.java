@@ -2,10 +2,14 @@ package io.kaminari.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import picocli.CommandLine;
 
-/** The CLI's contract: subcommands listed, failures exit non-zero with the cause on stderr. */
+/** The CLI's contract: subcommands listed, each with --help, failures exit non-zero with the cause on stderr. */
 class MainTest {
   @RegisterExtension final Console console = new Console();
 
@@ -14,6 +18,42 @@ class MainTest {
     assertThat(Main.run("--help")).isZero();
     assertThat(console.out())
         .contains("config", "init", "generate", "land", "compact", "demo", "bench", "models");
+  }
+
+  /** The harness's subcommands join through cli.Subcommand (META-INF/services), after the production ones. */
+  @Test
+  void theHarnessSubcommandsJoinFromTheClassPath() {
+    assertThat(Main.commandLine().getSubcommands().keySet()).containsSubsequence("config", "report", "generate",
+        "broker", "demo", "bench", "evaluate", "help");
+    assertThat(Main.commandLine().getSubcommands().get("demo").getCommand().getClass().getName())
+        .isEqualTo("io.kaminari.tools.cli.DemoCommand");
+  }
+
+  /** Like every CLI of its ecosystem: {@code kaminari X --help} prints X's usage and exits 0, nested ones included. */
+  @Test
+  void everySubcommandAnswersHelp() {
+    List<CommandLine> all = new ArrayList<>();
+    collect(Main.commandLine(), all);
+    assertThat(all).extracting(CommandLine::getCommandName)
+        .contains("demo", "generate", "bench", "evaluate", "broker", "scorer", "list", "promote", "gc", "help")
+        .hasSizeGreaterThan(20);
+    for (CommandLine c : all) {
+      String name = c.getCommandSpec().qualifiedName(); // "kaminari models list"
+      List<String> args = new ArrayList<>(Arrays.asList(name.split(" ")).subList(1, name.split(" ").length));
+      args.add("--help");
+      console.reset();
+      assertThat(Main.run(args.toArray(String[]::new))).as("exit code of %s --help; stderr: %s", name, console.err())
+          .isZero();
+      assertThat(console.out()).as("%s --help", name).contains("Usage: " + name);
+      assertThat(console.err()).as("%s --help", name).isEmpty();
+    }
+  }
+
+  private static void collect(CommandLine parent, List<CommandLine> out) {
+    for (CommandLine c : parent.getSubcommands().values()) {
+      out.add(c);
+      collect(c, out);
+    }
   }
 
   @Test

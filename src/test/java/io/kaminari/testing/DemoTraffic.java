@@ -2,24 +2,17 @@ package io.kaminari.testing;
 
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
-import io.kaminari.common.time.ArrivalHours;
 import io.kaminari.features.FeatureSpec;
-import io.kaminari.features.spark.FeaturesConfig;
-import io.kaminari.features.spark.FeaturesJob;
 import io.kaminari.features.Scope;
+import io.kaminari.pipeline.Pipeline;
 import io.kaminari.tools.generate.FileFlowSink;
 import io.kaminari.tools.generate.GenerationResult;
 import io.kaminari.tools.generate.Scenarios;
 import io.kaminari.tools.generate.TrafficGenerator;
-import io.kaminari.ingest.CompactConfig;
-import io.kaminari.ingest.CompactJob;
-import io.kaminari.ingest.LandConfig;
-import io.kaminari.ingest.LandJob;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import org.apache.spark.sql.SparkSession;
 
 /** The demo's two days of traffic (seed 42), through file landing, compaction and the global seed spec's features. */
@@ -41,12 +34,10 @@ public final class DemoTraffic {
     try (FileFlowSink sink = new FileFlowSink(files, true)) {
       generated = new TrafficGenerator(Scenarios.demo(42, flowsPerDay)).run(sink);
     }
-    new LandJob(spark, LandConfig.files(config, files.toString())).run();
-    // File landing dates records by file modification time (now), so compaction covers the hours around now.
-    Instant now = Instant.now().truncatedTo(ChronoUnit.HOURS);
-    new CompactJob(spark, CompactConfig.from(config)).compact(ArrivalHours.covering(now.minus(2, ChronoUnit.HOURS),
-        now.plus(2, ChronoUnit.HOURS)));
-    new FeaturesJob(spark, FeaturesConfig.of(config, FeatureSpec.seed(Scope.GLOBAL), Scenarios.DEMO_START, END)).run();
+    Pipeline pipeline = new Pipeline(spark, config);
+    // File landing dates records by file modification time (now): compaction reads the hours the landing wrote.
+    pipeline.compact(pipeline.landFiles(files));
+    pipeline.features(FeatureSpec.seed(Scope.GLOBAL), Scenarios.DEMO_START, END);
     return generated;
   }
 }

@@ -30,8 +30,6 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Trains the autoencoder on the port vectors of a period and publishes it as a new immutable registry version.
@@ -43,7 +41,6 @@ import org.slf4j.LoggerFactory;
  * promotion gate, and the decision is printed and recorded in the alias history.
  */
 public final class TrainJob {
-  private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
 
   private final SparkSession spark;
   private final TrainConfig config;
@@ -64,20 +61,36 @@ public final class TrainJob {
         .orderBy(col(WINDOW_START), col(SCOPE_KEY));
   }
 
+  /**
+   * A training run: its job_runs row, the version it published, and the promotion gate's decision.
+   *
+   * @param promotion the gate's decision on {@link TrainConfig#promoteAlias()}; null when the version was only published
+   */
+  public record Training(JobRun run, ModelManifest published, PromotionDecision promotion) {}
+
   /** Trains, publishes, runs the gate; returns the job run (output_rows = 1 published version). */
   public JobRun run() throws Exception {
+    return train().run();
+  }
+
+  /** {@link #run}, also returning the published version and the gate's decision. */
+  public Training train() throws Exception {
     Warehouse.ensure(spark);
-    return JobRuns.run(spark, "train", config.from(), config.to(), runId -> {
+    Training[] done = new Training[1];
+    JobRun run = JobRuns.run(spark, "train", config.from(), config.to(), runId -> {
       Path work = Files.createDirectories(config.workDir().resolve("train-" + runId));
       try {
-        return trainAndPublish(work);
+        done[0] = trainAndPublish(work);
+        return done[0].run();
       } finally {
         deleteTree(work);
       }
     });
+    return new Training(run, done[0].published(), done[0].promotion());
   }
 
-  private JobRun trainAndPublish(Path work) throws Exception {
+  /** Trains and publishes; the run in the result holds only the counts ({@link JobRuns#run} fills in the rest). */
+  private Training trainAndPublish(Path work) throws Exception {
     int dim = config.spec().dimension();
     Path vectors = work.resolve("vectors.bin");
     long windows = 0;
@@ -106,10 +119,8 @@ public final class TrainJob {
     Path out = Files.createDirectories(work.resolve("model"));
     TrainingResult result;
     try (VectorFile source = VectorFile.open(vectors)) {
-      result = Trainer.train(source, dim, config.hyperparameters(), out, p -> {
-        System.out.println(p.line());
-        LOG.info(p.line());
-      });
+      // Each epoch once, on stdout with the job's other output (the Trainer itself does not log them).
+      result = Trainer.train(source, dim, config.hyperparameters(), out, p -> System.out.println(p.line()));
     }
     Files.deleteIfExists(vectors);
     ModelManifest draft = ModelManifest.draft(config.name(), config.spec(), ModelMetadata.read(out),
@@ -127,7 +138,7 @@ public final class TrainJob {
     }
     recordVersion(spark, published, d, registry.root().toString());
     System.out.println(message);
-    return JobRuns.counts(windows, windows, 1, 0, 0, 0, message);
+    return new Training(JobRuns.counts(windows, windows, 1, 0, 0, 0, message), published, d);
   }
 
   /**

@@ -2,45 +2,26 @@ package io.kaminari.tools.evaluate;
 
 import static io.kaminari.common.Columns.EXPLANATION;
 import static io.kaminari.common.Columns.IS_ANOMALY;
-import static io.kaminari.common.Columns.MODEL_NAME;
-import static io.kaminari.common.Columns.MODEL_VERSION;
 import static io.kaminari.common.Columns.SCOPE;
 import static io.kaminari.common.Columns.SCOPE_KEY;
 import static io.kaminari.common.Columns.SCORE;
 import static io.kaminari.common.Columns.THRESHOLD;
 import static io.kaminari.common.Columns.WINDOW_START;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.expr;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.kaminari.pipeline.JobRun;
 import io.kaminari.common.KaminariConfig;
-import io.kaminari.common.Settings;
-import io.kaminari.common.time.ArrivalHours;
-import io.kaminari.common.time.EventHours;
-import io.kaminari.common.time.Hour;
-import io.kaminari.common.time.HourRange;
-import io.kaminari.pipeline.Partitions;
-import io.kaminari.pipeline.Warehouse;
 import io.kaminari.features.FeatureSpec;
-import io.kaminari.features.spark.FeaturesConfig;
-import io.kaminari.features.spark.FeaturesJob;
 import io.kaminari.features.Featurizer;
 import io.kaminari.features.Scope;
-import io.kaminari.features.spark.SelectPortsConfig;
-import io.kaminari.features.spark.SelectPortsJob;
-import io.kaminari.ingest.CompactConfig;
-import io.kaminari.ingest.CompactJob;
-import io.kaminari.ingest.LandConfig;
+import io.kaminari.features.spark.FeaturesJob;
 import io.kaminari.ingest.LandJob;
 import io.kaminari.model.Hyperparameters;
+import io.kaminari.model.ModelManifest;
 import io.kaminari.model.ModelRef;
-import io.kaminari.model.ModelRegistry;
-import io.kaminari.model.spark.TrainConfig;
-import io.kaminari.model.spark.TrainJob;
-import io.kaminari.scoring.ScoreConfig;
-import io.kaminari.scoring.ScoreJob;
+import io.kaminari.pipeline.JobRun;
+import io.kaminari.pipeline.Pipeline;
+import io.kaminari.pipeline.Warehouse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -76,13 +56,13 @@ public final class EvaluateJob {
 
   private final SparkSession spark;
   private final EvaluateConfig cfg;
-  private final KaminariConfig config;
+  private final Pipeline pipeline;
   private final long t0 = System.nanoTime();
 
   public EvaluateJob(SparkSession spark, EvaluateConfig cfg, KaminariConfig config) {
     this.spark = spark;
     this.cfg = cfg;
-    this.config = config;
+    this.pipeline = new Pipeline(spark, config);
   }
 
   /** What a run produced (also written to metrics.json). */
@@ -98,35 +78,30 @@ public final class EvaluateJob {
       System.out.println("warning: " + trainAttacks.size() + " labelled attack window(s) in the training range; both"
           + " detectors are calibrated on them");
     }
-    reset();
+    pipeline.reset();
     step("1. staging " + cfg.flows());
     Path input = stage(out.resolve("input"));
 
-    JobRun landed = new LandJob(spark, LandConfig.files(config, input.toString())).run();
-    step("2. landed " + landed.outputRows() + " records: " + landed.message());
-    JobRun compacted = new CompactJob(spark, CompactConfig.from(config)).compact(landingHours());
+    LandJob.Landing landed = pipeline.landFiles(input);
+    step("2. landed " + landed.run().outputRows() + " records: " + landed.run().message());
+    JobRun compacted = pipeline.compact(landed);
     step(String.format("3. compacted %,d flows (%,d rejected, %,d duplicates)", compacted.outputRows(),
         compacted.rejected(), compacted.duplicates()));
 
-    SelectPortsConfig select = SelectPortsConfig.of(config, cfg.trainFrom(), cfg.trainTo(), PORTS, PORTS, cfg.scope(),
-        cfg.windowSeconds(), "evaluate", null);
-    FeatureSpec spec = new SelectPortsJob(spark, select).run().spec();
+    FeatureSpec spec = pipeline.selectPorts(cfg.trainFrom(), cfg.trainTo(), PORTS, cfg.scope(), cfg.windowSeconds(),
+        "evaluate").spec();
     step("4. selected ports on the training range: spec " + spec.id() + " src " + spec.srcPorts() + " dst "
         + spec.dstPorts());
     for (Instant[] r : new Instant[][] {{cfg.trainFrom(), cfg.trainTo()}, {cfg.testFrom(), cfg.testTo()}}) {
-      JobRun built = new FeaturesJob(spark, FeaturesConfig.of(config, spec, r[0], r[1])).run();
+      JobRun built = pipeline.features(spec, r[0], r[1]);
       step(String.format("5. built %,d vectors for [%s, %s)", built.outputRows(), r[0], r[1]));
     }
 
-    ModelRegistry registry = ModelRegistry.fromConfig(config);
-    TrainConfig train = new TrainConfig(MODEL, spec, cfg.trainFrom(), cfg.trainTo(), Hyperparameters.DEFAULTS,
-        "champion", true, config.get(Settings.PROMOTION_MARGIN), out.resolve("work/tmp"));
-    new TrainJob(spark, train, registry).run();
-    int version = registry.resolve(ModelRef.parse(MODEL + "@champion"));
-    step("6. trained " + MODEL + "/" + version + " on the training range");
-    new ScoreJob(spark, new ScoreConfig(ModelRef.parse(MODEL + "/" + version),
-        EventHours.covering(cfg.testFrom(), cfg.testTo()), 24), registry).run();
-    List<ScoreRow> aeRows = autoencoderRows(version);
+    ModelManifest model = pipeline.train(MODEL, spec, cfg.trainFrom(), cfg.trainTo(), Hyperparameters.DEFAULTS, true)
+        .published();
+    step("6. trained " + MODEL + "/" + model.version() + " on the training range");
+    Pipeline.Scored scored = pipeline.score(ModelRef.version(MODEL, model.version()), cfg.testFrom(), cfg.testTo());
+    List<ScoreRow> aeRows = autoencoderRows(scored);
     step("7. scored the test range: " + aeRows.size() + " rows");
 
     Baseline.Thresholds thresholds = calibrateBaseline();
@@ -138,8 +113,8 @@ public final class EvaluateJob {
     Metrics.Result base = Metrics.of(windows, cfg.window(), flagged(baseRows), testAttacks, windowScores(baseRows));
     ScoreRow.write(out.resolve("scores.csv"), aeRows);
     ScoreRow.write(out.resolve("baseline_scores.csv"), baseRows);
-    Map<String, Object> json = metricsJson(ae, base, thresholds, spec, MODEL + "/" + version,
-        registry.manifest(MODEL, version).threshold(), labels, testAttacks, trainAttacks);
+    Map<String, Object> json = metricsJson(ae, base, thresholds, spec, scored.model().name() + "/"
+        + scored.model().version(), model.threshold(), labels, testAttacks, trainAttacks);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("metrics.json").toFile(), json);
     Report.write(out, cfg, windows, testAttacks, aeRows, baseRows, ae, base);
     step("9. wrote " + FILES + " to " + out);
@@ -152,14 +127,6 @@ public final class EvaluateJob {
     return String.format(java.util.Locale.ROOT, "%s; events %d/%d detected, mean delay %.2f windows,"
         + " %.2f false alarms/day, ROC AUC %.3f", r.perWindow(), r.eventsDetected(), r.events().size(),
         r.meanDelayWindows(), r.falseAlarmsPerDay(), r.rocAuc());
-  }
-
-  /** Empties the private warehouse, landing checkpoints and model store of earlier runs into the same directory. */
-  private void reset() throws IOException {
-    spark.sql("DROP DATABASE IF EXISTS " + Warehouse.DATABASE + " CASCADE");
-    deleteTree(Path.of(config.get(Settings.CHECKPOINTS).replaceFirst("^file:", ""), "land"));
-    if ("file".equals(config.get(Settings.MODEL_STORE).getScheme())) deleteTree(Path.of(config.get(Settings.MODEL_STORE)));
-    Warehouse.ensure(spark);
   }
 
   /**
@@ -195,23 +162,13 @@ public final class EvaluateJob {
     return dir;
   }
 
-  /** From the first landing hour to the last: file arrival is the file's mtime, whatever that is. */
-  private ArrivalHours landingHours() {
-    SortedSet<Hour> hours = Partitions.hours(spark, Warehouse.FLOWS_LANDING);
-    if (hours.isEmpty()) throw new IllegalStateException("nothing landed from " + cfg.flows());
-    return new ArrivalHours(new HourRange(hours.first(), hours.last().plus(1)));
-  }
-
-  private List<ScoreRow> autoencoderRows(int version) {
-    List<Row> rows = spark.table(Warehouse.ANOMALY_SCORES)
-        .where(expr(HourRange.covering(cfg.testFrom(), cfg.testTo()).where())
-            .and(col(WINDOW_START).geq(cfg.testFrom())).and(col(WINDOW_START).lt(cfg.testTo()))
-            .and(col(MODEL_NAME).equalTo(MODEL)).and(col(MODEL_VERSION).equalTo(version))
-            .and(col(SCOPE).equalTo(cfg.scope().jsonName())))
+  /** The autoencoder's rows of the test range, as scores.csv lists them. */
+  private List<ScoreRow> autoencoderRows(Pipeline.Scored scored) {
+    List<Row> rows = pipeline.scores(scored, cfg.scope())
         .select(WINDOW_START, SCOPE, SCOPE_KEY, SCORE, THRESHOLD, IS_ANOMALY, EXPLANATION)
         .orderBy(WINDOW_START, SCOPE_KEY).collectAsList();
     List<ScoreRow> out = new ArrayList<>(rows.size());
-    String mv = MODEL + "/" + version;
+    String mv = scored.model().name() + "/" + scored.model().version();
     for (Row r : rows) {
       List<String> why = r.getList(6);
       out.add(new ScoreRow(r.getAs(0), r.getString(1), r.getString(2), r.getDouble(3), r.getDouble(4),

@@ -4,35 +4,22 @@ import static org.apache.spark.sql.functions.col;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kaminari.common.Columns;
-import io.kaminari.common.time.ArrivalHours;
-import io.kaminari.common.time.EventHours;
-import io.kaminari.common.time.Hour;
-import io.kaminari.common.time.HourRange;
-import io.kaminari.flow.FlowSchema;
-import io.kaminari.pipeline.JobRun;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
-import io.kaminari.pipeline.Warehouse;
 import io.kaminari.features.FeatureSpec;
-import io.kaminari.features.spark.FeaturesConfig;
-import io.kaminari.features.spark.FeaturesJob;
 import io.kaminari.features.Scope;
-import io.kaminari.ingest.CompactConfig;
-import io.kaminari.ingest.CompactJob;
-import io.kaminari.ingest.LandConfig;
+import io.kaminari.flow.FlowSchema;
 import io.kaminari.ingest.LandJob;
-import io.kaminari.tools.kafka.EmbeddedKafka;
-import io.kaminari.tools.kafka.Topics;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelRef;
-import io.kaminari.model.ModelRegistry;
 import io.kaminari.model.ThresholdMethod;
-import io.kaminari.model.spark.TrainConfig;
-import io.kaminari.model.spark.TrainJob;
-import io.kaminari.scoring.ScoreConfig;
-import io.kaminari.scoring.ScoreJob;
+import io.kaminari.pipeline.JobRun;
+import io.kaminari.pipeline.Pipeline;
+import io.kaminari.pipeline.Warehouse;
 import io.kaminari.stream.ScoredWindow;
 import io.kaminari.stream.Scorer;
+import io.kaminari.tools.kafka.EmbeddedKafka;
+import io.kaminari.tools.kafka.Topics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -118,7 +105,7 @@ public final class UpstreamPipeline {
    * step to {@code out}. Needs nfacctd and softflowd installed.
    *
    * @param config home, checkpoints, model store and scorer settings; the scorer's HTTP port is taken from it
-   * @param work scratch directory for nfacctd's config and log, the capture chunks and training files
+   * @param work scratch directory for nfacctd's config and log and the capture chunks
    * @throws Tools.MissingToolException naming the Debian packages when nfacctd or softflowd is missing
    */
   public static Result run(KaminariConfig config, SparkSession spark, EmbeddedKafka kafka, String topic, Path work,
@@ -140,7 +127,8 @@ public final class UpstreamPipeline {
     long published = countRecords(bootstrap, topic)[1];
     out.printf("  nfacctd published %,d flow records to %s%n", published, topic);
 
-    Ingested in = landAndCompact(config, spark, bootstrap, topic);
+    Pipeline pipeline = freshLanding(config, spark, topic);
+    Ingested in = landAndCompact(pipeline, bootstrap, topic);
     JobRun land = in.land();
     JobRun compact = in.compact();
     out.printf("  landed %,d Kafka records into %s%n", land.inputRecords(), Warehouse.FLOWS_LANDING);
@@ -148,26 +136,17 @@ public final class UpstreamPipeline {
         compact.outputRows(), compact.rejected(), compact.duplicates(), compact.markers());
 
     FeatureSpec spec = spec();
-    JobRun vectors = new FeaturesJob(spark, FeaturesConfig.of(config, spec, UpstreamReplay.START,
-        UpstreamReplay.TEST_TO)).run();
+    JobRun vectors = pipeline.features(spec, UpstreamReplay.START, UpstreamReplay.TEST_TO);
     out.printf("  built %,d port vectors of spec %s (%s, %d s windows, %d features)%n", vectors.outputRows(),
         spec.id(), spec.scope().jsonName(), spec.windowSeconds(), spec.dimension());
 
-    ModelRegistry registry = ModelRegistry.fromConfig(config);
-    new TrainJob(spark, new TrainConfig(MODEL, spec, UpstreamReplay.START, UpstreamReplay.TRAIN_TO,
-        hyperparameters(), "champion", false, config.get(Settings.PROMOTION_MARGIN), work.resolve("train")),
-        registry).run();
+    pipeline.train(MODEL, spec, UpstreamReplay.START, UpstreamReplay.TRAIN_TO, hyperparameters(), false);
     out.printf("  trained %s on %s .. %s (benign only) and published it to %s: %s%n", MODEL, UpstreamReplay.START,
-        UpstreamReplay.TRAIN_TO, registry.root(), registry.aliases(MODEL));
+        UpstreamReplay.TRAIN_TO, pipeline.registry().root(), pipeline.registry().aliases(MODEL));
 
-    ModelRef champion = ModelRef.parse(MODEL + "@champion");
-    new ScoreJob(spark, new ScoreConfig(champion, EventHours.covering(UpstreamReplay.TRAIN_TO, UpstreamReplay.TEST_TO),
-        24), registry).run();
-    List<Row> scored = spark.table(Warehouse.ANOMALY_SCORES)
-        .where(col(Columns.MODEL_NAME).equalTo(MODEL).and(col(Columns.SCOPE).equalTo(Scope.GLOBAL.jsonName()))
-            .and(col(Columns.WINDOW_START).geq(UpstreamReplay.TRAIN_TO))
-            .and(col(Columns.WINDOW_START).lt(UpstreamReplay.TEST_TO)))
-        .collectAsList();
+    ModelRef champion = ModelRef.alias(MODEL, ModelRef.CHAMPION);
+    Pipeline.Scored batch = pipeline.score(champion, UpstreamReplay.TRAIN_TO, UpstreamReplay.TEST_TO);
+    List<Row> scored = pipeline.scores(batch, Scope.GLOBAL).collectAsList();
     SortedMap<Instant, Flagged> batchFlagged = new TreeMap<>();
     SortedMap<Instant, Double> batchScores = new TreeMap<>();
     for (Row r : scored) {
@@ -226,21 +205,23 @@ public final class UpstreamPipeline {
   public record Ingested(JobRun land, JobRun compact) {}
 
   /**
-   * Lands {@code topic} from a fresh checkpoint, then compacts the landing hours found in flows_landing: nfacctd stamps
-   * Kafka records with the time it sends them, so the landing hours are "now", not the flows' hours.
+   * Lands {@code topic} from a fresh checkpoint, then compacts the landing hours that run wrote: nfacctd stamps Kafka
+   * records with the time it sends them, so the landing hours are "now", not the flows' hours.
    */
   public static Ingested landAndCompact(KaminariConfig config, SparkSession spark, String bootstrap, String topic)
       throws Exception {
-    String checkpoints = config.get(Settings.CHECKPOINTS) + "/land/upstream-" + topic + "-" + System.nanoTime();
-    JobRun land = new LandJob(spark, new LandConfig(bootstrap, List.of(topic), Map.of(), null, checkpoints,
-        config.get(Settings.MAX_OFFSETS_PER_TRIGGER))).run();
-    List<Hour> hours = spark.table(Warehouse.FLOWS_LANDING).where(col(Columns.SOURCE).equalTo(topic))
-        .select(Columns.DT, Columns.HOUR).distinct().collectAsList().stream()
-        .map(r -> Hour.of(r.getString(0), r.getInt(1))).sorted().toList();
-    if (hours.isEmpty()) throw new IllegalStateException("nothing of " + topic + " was landed");
-    JobRun compact = new CompactJob(spark, CompactConfig.from(config))
-        .compact(new ArrivalHours(new HourRange(hours.get(0), hours.get(hours.size() - 1).plus(1))));
-    return new Ingested(land, compact);
+    return landAndCompact(freshLanding(config, spark, topic), bootstrap, topic);
+  }
+
+  private static Ingested landAndCompact(Pipeline pipeline, String bootstrap, String topic) throws Exception {
+    LandJob.Landing landed = pipeline.land(bootstrap, topic);
+    return new Ingested(landed.run(), pipeline.compact(landed));
+  }
+
+  /** The chain with landing checkpoints of its own, so that a topic replayed into a reused home lands again. */
+  private static Pipeline freshLanding(KaminariConfig config, SparkSession spark, String topic) {
+    return new Pipeline(spark, config.with(Settings.CHECKPOINTS,
+        config.get(Settings.CHECKPOINTS) + "/land/upstream-" + topic + "-" + System.nanoTime()));
   }
 
   /**

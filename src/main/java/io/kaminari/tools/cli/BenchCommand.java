@@ -1,4 +1,4 @@
-package io.kaminari.cli;
+package io.kaminari.tools.cli;
 
 import io.kaminari.tools.bench.BenchSuite;
 import io.kaminari.tools.bench.CompactBench;
@@ -10,8 +10,9 @@ import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.pipeline.SparkSessions;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
+import io.kaminari.cli.ConfigOptions;
+import io.kaminari.cli.Subcommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bench", description = "Run a benchmark (compact, features, train, train-pytorch, scorer, or all);"
     + " ends with one `BENCH NAME key=value ...` line.")
-final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Subcommand {
   @Mixin ConfigOptions options;
 
   @Parameters(index = "0", paramLabel = "NAME",

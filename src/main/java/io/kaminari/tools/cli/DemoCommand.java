@@ -1,41 +1,29 @@
-package io.kaminari.cli;
+package io.kaminari.tools.cli;
 
 import static org.apache.spark.sql.functions.col;
 
+import io.kaminari.cli.SparkCommand;
+import io.kaminari.cli.Subcommand;
 import io.kaminari.common.Columns;
 import io.kaminari.common.ConfigException;
-import io.kaminari.common.time.ArrivalHours;
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.Settings;
 import io.kaminari.features.FeatureSpec;
-import io.kaminari.features.spark.FeaturesConfig;
-import io.kaminari.features.spark.FeaturesJob;
 import io.kaminari.features.Scope;
+import io.kaminari.ingest.LandJob;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelRef;
-import io.kaminari.model.ModelRegistry;
-import io.kaminari.model.spark.TrainConfig;
-import io.kaminari.model.spark.TrainJob;
-import io.kaminari.scoring.ScoreConfig;
-import io.kaminari.scoring.ScoreJob;
+import io.kaminari.pipeline.JobRun;
+import io.kaminari.pipeline.Pipeline;
+import io.kaminari.pipeline.Warehouse;
 import io.kaminari.stream.ScoredWindow;
 import io.kaminari.stream.Scorer;
 import io.kaminari.tools.evaluate.WindowMetrics;
-import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
-import io.kaminari.pipeline.JobRun;
-import io.kaminari.common.KaminariConfig;
-import io.kaminari.common.Settings;
-import io.kaminari.pipeline.Warehouse;
 import io.kaminari.tools.generate.GenerationResult;
 import io.kaminari.tools.generate.KafkaFlowSink;
 import io.kaminari.tools.generate.LabelWriter;
 import io.kaminari.tools.generate.Scenarios;
 import io.kaminari.tools.generate.TrafficGenerator;
-import io.kaminari.ingest.CompactConfig;
-import io.kaminari.ingest.CompactJob;
-import io.kaminari.ingest.LandConfig;
-import io.kaminari.ingest.LandJob;
 import io.kaminari.tools.kafka.EmbeddedKafka;
 import io.kaminari.tools.upstream.Tools;
 import io.kaminari.tools.upstream.UpstreamPipeline;
@@ -45,8 +33,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -62,7 +53,7 @@ import picocli.CommandLine.Option;
  * metastore or warehouse.
  */
 @Command(name = "demo", description = "Run the pipeline end to end on the embedded default with generated traffic.")
-final class DemoCommand extends SparkCommand {
+public final class DemoCommand extends SparkCommand implements Subcommand {
   static final String TOPIC = "pmacct.flows";
   static final String MODEL = "flow-ae";
 
@@ -82,8 +73,12 @@ final class DemoCommand extends SparkCommand {
       + " attack captures -> softflowd -> nfacctd -> Kafka (needs the Debian packages pmacct and softflowd)")
   boolean upstream;
 
+  @Option(names = "--verbose", description = "also show the warnings of Spark, Hive, Hadoop and Kafka (hidden by default:"
+      + " on one machine they are start-up noise)")
+  boolean verbose;
+
   @Override
-  Task prepare(KaminariConfig config) {
+  protected Task prepare(KaminariConfig config) {
     String warehouse = config.get(Settings.WAREHOUSE);
     if (!config.embeddedMetastore() || warehouse.contains("://") && !warehouse.startsWith("file:")) {
       throw new ConfigException("the demo resets its tables, so it only runs on the embedded default "
@@ -94,16 +89,18 @@ final class DemoCommand extends SparkCommand {
       if (serve) throw new ConfigException("--serve is not available with --upstream");
       // Before Spark starts: a missing program fails at once, naming the Debian packages.
       Tools.requireChain();
-      return spark -> runUpstream(config, spark, home);
     }
-    return spark -> run(config, spark, home);
+    // Before Spark starts, so that its and Hive's start-up warnings go too; Kaminari's own log stays at info.
+    if (!verbose) Configurator.setRootLevel(Level.ERROR);
+    return upstream ? spark -> runUpstream(config, spark, home) : spark -> run(config, spark, home);
   }
 
   private final long t0 = System.nanoTime();
 
   private int run(KaminariConfig config, SparkSession spark, Path home) throws Exception {
     step("Kaminari demo in " + home);
-    reset(config, spark);
+    Pipeline pipeline = new Pipeline(spark, config);
+    pipeline.reset();
 
     try (EmbeddedKafka kafka = EmbeddedKafka.start(home.resolve("kafka"))) {
       kafka.createTopics(2, TOPIC);
@@ -122,25 +119,13 @@ final class DemoCommand extends SparkCommand {
       gen.attacks().forEach(a -> System.out.printf("     %-15s %s for %s on %s%n", a.kind(), a.start(),
           a.duration(), a.victim()));
 
-      LandConfig land = new LandConfig(kafka.bootstrapServers(), java.util.List.of(TOPIC), java.util.Map.of(), null,
-          config.get(Settings.CHECKPOINTS), config.get(Settings.MAX_OFFSETS_PER_TRIGGER));
-      JobRun landed = new LandJob(spark, land).run();
-      step(String.format("3. landed %,d Kafka records into %s", landed.inputRecords(), Warehouse.FLOWS_LANDING));
-      batch(config, spark, home);
-      stream(config, kafka, home);
+      LandJob.Landing landed = pipeline.land(kafka.bootstrapServers(), TOPIC);
+      step(String.format("3. landed %,d Kafka records into %s", landed.run().inputRecords(), Warehouse.FLOWS_LANDING));
+      batch(pipeline, landed, labels);
+      stream(config, kafka);
     }
     summary(config, spark, home, "2024-05-02T00", "2024-05-03T00");
     return 0;
-  }
-
-  /** Drops the kaminari database, the landing checkpoints and a local model store, so the demo can be rerun. */
-  private static void reset(KaminariConfig config, SparkSession spark) throws IOException {
-    spark.sql("DROP DATABASE IF EXISTS " + Warehouse.DATABASE + " CASCADE");
-    deleteTree(Path.of(config.get(Settings.CHECKPOINTS).replaceFirst("^file:", ""), "land"));
-    if ("file".equals(config.get(Settings.MODEL_STORE).getScheme())) {
-      deleteTree(Path.of(config.get(Settings.MODEL_STORE)));
-    }
-    Warehouse.ensure(spark);
   }
 
   /**
@@ -150,7 +135,7 @@ final class DemoCommand extends SparkCommand {
    */
   private int runUpstream(KaminariConfig config, SparkSession spark, Path home) throws Exception {
     step("Kaminari demo --upstream in " + home);
-    reset(config, spark);
+    new Pipeline(spark, config).reset();
     try (EmbeddedKafka kafka = EmbeddedKafka.start(home.resolve("kafka"))) {
       step("1. Kafka broker (KRaft, in-process) on " + kafka.bootstrapServers() + "; the attacks replayed:");
       for (UpstreamReplay.Attack a : UpstreamReplay.ATTACKS) {
@@ -174,11 +159,8 @@ final class DemoCommand extends SparkCommand {
   }
 
   /** Steps 4-7: compaction, features, training on day one, batch scoring of day two. */
-  private void batch(KaminariConfig config, SparkSession spark, Path home) throws Exception {
-    Path labels = home.resolve("demo/labels.csv");
-    Instant to = Scenarios.DEMO_START.plus(Duration.ofDays(2)).plus(Duration.ofHours(1));
-    JobRun compacted = new CompactJob(spark, CompactConfig.from(config))
-        .compact(ArrivalHours.covering(Scenarios.DEMO_START, to));
+  private void batch(Pipeline pipeline, LandJob.Landing landed, Path labels) throws Exception {
+    JobRun compacted = pipeline.compact(landed);
     step(String.format("4. compacted into %s: %,d flows, %,d rejected, %,d duplicates, %,d markers (reconciled)",
         Warehouse.FLOWS, compacted.outputRows(), compacted.rejected(), compacted.duplicates(), compacted.markers()));
 
@@ -186,30 +168,26 @@ final class DemoCommand extends SparkCommand {
     Instant end = day2.plus(Duration.ofDays(1));
     FeatureSpec spec = FeatureSpec.seed(Scope.GLOBAL);
     for (FeatureSpec s : List.of(spec, FeatureSpec.seed(Scope.DST_PREFIX))) {
-      JobRun built = new FeaturesJob(spark, FeaturesConfig.of(config, s, Scenarios.DEMO_START, end)).run();
+      JobRun built = pipeline.features(s, Scenarios.DEMO_START, end);
       step(String.format("5. built %,d port vectors of spec %s (%s, %d features) into %s", built.outputRows(), s.id(),
           s.scope().jsonName(), s.dimension(), Warehouse.PORT_VECTORS));
     }
-    printVectors(spark, spec);
+    printVectors(pipeline.spark(), spec);
 
-    ModelRegistry registry = ModelRegistry.fromConfig(config);
-    TrainConfig train = new TrainConfig(MODEL, spec, Scenarios.DEMO_START, day2, Hyperparameters.DEFAULTS, "champion",
-        false, config.get(Settings.PROMOTION_MARGIN), home.resolve("tmp"));
-    new TrainJob(spark, train, registry).run();
-    step("6. trained on day 1 and published to " + registry.root() + ": " + registry.aliases(MODEL));
+    pipeline.train(MODEL, spec, Scenarios.DEMO_START, day2, Hyperparameters.DEFAULTS, false);
+    step("6. trained on day 1 and published to " + pipeline.registry().root() + ": "
+        + pipeline.registry().aliases(MODEL));
 
-    new ScoreJob(spark, new ScoreConfig(ModelRef.parse(MODEL + "@champion"), EventHours.covering(day2, end), 24),
-        registry).run();
+    Pipeline.Scored scored = pipeline.score(ModelRef.alias(MODEL, ModelRef.CHAMPION), day2, end);
     step("7. scored day 2 into " + Warehouse.ANOMALY_SCORES + "; detections next to the generator's labels:");
-    printDetections(spark, labels);
-
+    printDetections(pipeline, scored, labels);
   }
 
   /**
    * Step 8: the streaming scorer on the same topic, with the champion just published; prints the alerts of the global
    * scope as they fire.
    */
-  private void stream(KaminariConfig config, EmbeddedKafka kafka, Path home) throws Exception {
+  private void stream(KaminariConfig config, EmbeddedKafka kafka) throws Exception {
     KaminariConfig scorerConfig = config.with(Settings.BOOTSTRAP_SERVERS, kafka.bootstrapServers())
         .with(Settings.TOPICS, TOPIC).with(Settings.SCORER_HTTP_PORT, String.valueOf(httpPort));
     kafka.createTopics(1, scorerConfig.get(Settings.SCORER_OUTPUT_TOPIC),
@@ -289,14 +267,13 @@ final class DemoCommand extends SparkCommand {
   }
 
   /** Flagged global windows of day 2 with their explanation, and precision/recall against the labels. */
-  private static void printDetections(SparkSession spark, Path labelsFile) throws IOException {
+  private static void printDetections(Pipeline pipeline, Pipeline.Scored scored, Path labelsFile) throws IOException {
     Set<Instant> labelled = new TreeSet<>();
     List<String> lines = Files.readAllLines(labelsFile);
     for (String line : lines.subList(1, lines.size())) {
       labelled.add(Instant.parse(line.split(",")[0]));
     }
-    List<Row> flagged = spark.table(Warehouse.ANOMALY_SCORES)
-        .where(col(Columns.SCOPE).equalTo(Scope.GLOBAL.jsonName()).and(col(Columns.IS_ANOMALY)))
+    List<Row> flagged = pipeline.scores(scored, Scope.GLOBAL).where(col(Columns.IS_ANOMALY))
         .orderBy(Columns.WINDOW_START).collectAsList();
     Set<Instant> flaggedStarts = new TreeSet<>();
     for (Row r : flagged) {
@@ -306,19 +283,12 @@ final class DemoCommand extends SparkCommand {
           r.<Double>getAs(Columns.THRESHOLD), labelled.contains(w) ? "ATTACK" : "(quiet)",
           r.getList(r.fieldIndex(Columns.EXPLANATION)));
     }
-    Set<Instant> day2Labels = new TreeSet<>(labelled);
-    System.out.println("  labelled attack windows: " + day2Labels.size() + "; per-window "
-        + WindowMetrics.of(flaggedStarts, day2Labels));
+    System.out.println("  labelled attack windows: " + labelled.size() + "; per-window "
+        + WindowMetrics.of(flaggedStarts, labelled));
   }
 
   private void step(String s) {
     System.out.printf("%n== [%4.0f s] %s%n", (System.nanoTime() - t0) / 1e9, s);
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-    }
-  }
 }

@@ -1,11 +1,12 @@
-package io.kaminari.cli;
+package io.kaminari.tools.cli;
 
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.tools.kafka.EmbeddedKafka;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import io.kaminari.cli.ConfigOptions;
+import io.kaminari.cli.Subcommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Option;
  * SIGTERM or SIGINT, when it stops and deletes its log directory.
  */
 @Command(name = "broker", description = "Run a local single-node Kafka broker (KRaft) with the configured topics until killed.")
-final class BrokerCommand implements Callable<Integer> {
+public final class BrokerCommand implements Subcommand {
   @Mixin ConfigOptions options;
 
   @Option(names = "--port", defaultValue = "0", description = "client port on 127.0.0.1 (0 = a free one); default ${DEFAULT-VALUE}")

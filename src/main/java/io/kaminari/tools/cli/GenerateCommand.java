@@ -1,9 +1,8 @@
-package io.kaminari.cli;
+package io.kaminari.tools.cli;
 
 import io.kaminari.common.Durations;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
-import io.kaminari.tools.generate.AttackKind;
 import io.kaminari.tools.generate.AttackSpec;
 import io.kaminari.tools.generate.FileFlowSink;
 import io.kaminari.tools.generate.FlowSink;
@@ -18,15 +17,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
+import io.kaminari.cli.ConfigOptions;
+import io.kaminari.cli.Subcommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code kaminari generate}: deterministic pmacct JSON traffic with labelled attacks, to Kafka or to files. */
 @Command(name = "generate", description = "Generate deterministic pmacct-JSON traffic with labelled attacks.")
-final class GenerateCommand implements Callable<Integer> {
+public final class GenerateCommand implements Subcommand {
   @Mixin ConfigOptions options;
 
   @Option(names = "--seed", defaultValue = "42", description = "random seed (same seed, same bytes); default ${DEFAULT-VALUE}")

@@ -1,4 +1,4 @@
-package io.kaminari.cli;
+package io.kaminari.tools.cli;
 
 import io.kaminari.common.ConfigException;
 import io.kaminari.common.Durations;
@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.apache.spark.sql.SparkSession;
+import io.kaminari.cli.SparkCommand;
+import io.kaminari.cli.Subcommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,7 +25,7 @@ import picocli.CommandLine.Option;
     description = "Evaluate the autoencoder against a FastNetMon-style threshold baseline on labelled pmacct flows;"
         + " writes DIR/scores.csv, DIR/baseline_scores.csv, DIR/metrics.json and DIR/report.html (a private warehouse"
         + " and model store go to DIR/work).")
-final class EvaluateCommand extends SparkCommand {
+public final class EvaluateCommand extends SparkCommand implements Subcommand {
   @Option(names = "--flows", required = true, paramLabel = "PATH",
       description = "a pmacct JSON-lines file or a directory of them (.gz accepted)")
   Path flows;
@@ -61,7 +63,7 @@ final class EvaluateCommand extends SparkCommand {
 
   /** The private state of the run: everything under DIR/work, whatever the config file or flags say. */
   @Override
-  KaminariConfig configure(KaminariConfig config) {
+  protected KaminariConfig configure(KaminariConfig config) {
     Path work = out.toAbsolutePath().normalize().resolve("work");
     return config.with(Settings.HOME, work.toString())
         .with(Settings.WAREHOUSE, work.resolve("warehouse").toString())
@@ -71,7 +73,7 @@ final class EvaluateCommand extends SparkCommand {
   }
 
   @Override
-  Task prepare(KaminariConfig config) {
+  protected Task prepare(KaminariConfig config) {
     Scope s = Scope.parse(scope);
     if (!Files.exists(flows)) throw new IllegalArgumentException("--flows " + flows + " does not exist");
     if (!Files.isRegularFile(labels)) throw new IllegalArgumentException("--labels " + labels + " is not a file");
