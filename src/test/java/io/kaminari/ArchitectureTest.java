@@ -82,6 +82,14 @@ class ArchitectureTest {
   }
 
   @Test
+  void noScalaCollectionCompat() {
+    // scala.jdk.* is Scala 2.13, or 2.12's scala-collection-compat, which only the broker brought to the class path:
+    // a Spark 2.12 distribution (the DAG tests' cluster, the jobs image) runs without it.
+    noClasses().should().dependOnClassesThat().resideInAPackage("scala.jdk..")
+        .because("Spark's Scala 2.12 has scala.collection.JavaConverters, not scala.jdk").check(main);
+  }
+
+  @Test
   void commonImportsNoStage() {
     classes().that().resideInAPackage("io.kaminari.common..")
         .should().onlyDependOnClassesThat().resideInAnyPackage("io.kaminari.common..", "java..",

@@ -18,7 +18,7 @@ import org.apache.spark.sql.execution.ProjectExec;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.WholeStageCodegenExec;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
-import scala.jdk.javaapi.CollectionConverters;
+import scala.collection.JavaConverters;
 
 /**
  * Spark's physical-plan plumbing of compaction: a frame's rows as Spark's internal rows, read where the Parquet reader
@@ -37,7 +37,7 @@ final class InternalRows {
   static JavaRDD<InternalRow> of(Dataset<Row> frame) {
     SparkPlan plan = frame.queryExecution().executedPlan();
     if (plan instanceof WholeStageCodegenExec stage) plan = stage.child();
-    List<Attribute> columns = CollectionConverters.asJava(plan.output());
+    List<Attribute> columns = JavaConverters.seqAsJavaList(plan.output());
     if (plan instanceof ProjectExec project) {
       if (!project.projectList().forall(e -> e instanceof AttributeReference)) return rowsOf(frame);
       plan = project.child();
@@ -45,7 +45,7 @@ final class InternalRows {
     SparkPlan source = plan instanceof ColumnarToRowExec toRows ? toRows.child() : null;
     if (source instanceof InputAdapter input) source = input.child(); // in a generated stage
     if (source instanceof FileSourceScanExec scan && scan.supportsColumnar()
-        && isPrefix(columns, CollectionConverters.asJava(scan.output()))) {
+        && isPrefix(columns, JavaConverters.seqAsJavaList(scan.output()))) {
       return scan.executeColumnar().toJavaRDD().mapPartitions(
           (FlatMapFunction<Iterator<ColumnarBatch>, InternalRow>) batches -> new Iterator<>() {
             private Iterator<InternalRow> rows = Collections.emptyIterator();
