@@ -92,7 +92,7 @@ class ScorerChaosIT {
       JsonNode d = dead.get(0);
       assertThat(d.get("offset").asLong()).isZero();
       assertThat(d.get("reason").asText()).startsWith("malformed JSON");
-      assertThat(d.get("raw").asText()).startsWith("<html>not json").hasSizeLessThanOrEqualTo(4096);
+      assertThat(d.get("raw").asText()).startsWith("<html>not json").hasSizeLessThanOrEqualTo(DeadLetter.MAX_RAW_CHARS);
       assertThat(d.get("size").asLong()).isEqualTo(garbage.length);
       assertThat(d.get("truncated").asBoolean()).isTrue();
       assertThat(scorer.metrics().render()).contains("kaminari_scorer_restores_total 1\n");
