@@ -65,6 +65,13 @@ final class Checkpoint {
     return new Checkpoint(List.copyOf(partitions), nextOffset, replayUntil, marker);
   }
 
+  /** The position of {@code partitions} when nothing was committed yet (what {@link #restore} finds on a new group). */
+  static Checkpoint fresh(List<TopicPartition> partitions) {
+    long[] none = new long[partitions.size()];
+    java.util.Arrays.fill(none, -1);
+    return new Checkpoint(List.copyOf(partitions), none.clone(), none, null);
+  }
+
   /** The committed marker restored from, or null if nothing was committed yet. */
   CommitMarker marker() {
     return marker;

@@ -26,7 +26,7 @@ import java.util.function.LongSupplier;
  *       meanwhile are late.
  *   <li>Window {@code [s, s+len)} closes, exactly once and in start order, when the watermark reaches {@code s+len}.
  *       {@link #closedThrough()} is the end of the last closed window; a flow whose window starts before it is late
- *       and is not added.
+ *       and is not added. Closing starts at the earliest open window when that one can close; before, nothing is late.
  *   <li>Under the global scope every window from the first one seen is closed, an empty one as the zero vector (as
  *       the batch featurizer does), but only within {@link Limits#maxGapFillMicros} of the end of the last window
  *       with flows: the rest of a longer gap is skipped in one step and counted ({@link #takeSkippedEmptyWindows()}),
@@ -202,14 +202,18 @@ final class WindowManager {
     long wm = watermark.current();
     if (wm == UNSET) return out;
     if (closedThrough == UNSET) {
+      // Closing starts at the earliest open window, once it can close: until then nothing is late, so a first flow
+      // far ahead of the others (capped in the watermark) cannot make them late by being first.
+      long first = UNSET;
       for (ModelEras.Segment s : eras.segments()) {
         if (!s.windows.isEmpty()) {
-          closedThrough = s.windows.firstStartMicros();
-          lastDataEnd = closedThrough;
+          first = s.windows.firstStartMicros();
           break;
         }
       }
-      if (closedThrough == UNSET) return out;
+      if (first == UNSET || first > wm - eras.segmentFor(first).spec.windowMicros()) return out;
+      closedThrough = first;
+      lastDataEnd = first;
     }
     while (true) {
       ModelEras.Segment seg = eras.segmentFor(closedThrough);

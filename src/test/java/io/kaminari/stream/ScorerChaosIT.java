@@ -217,6 +217,9 @@ class ScorerChaosIT {
       try (Admin admin = admin()) {
         admin.createPartitions(Map.of("grow-in", NewPartitions.increaseTo(2))).all().get();
       }
+      // Within a metadata refresh and a check (a few seconds here, ~35 s by default); flows a producer writes to the
+      // new partition before that may be late, as after any delay.
+      awaitMetric(scorer, "partitions", 2);
       ScorerFixture.produce(kafka.bootstrapServers(), "grow-in", then); // to both partitions
       ScorerFixture.flush(kafka.bootstrapServers(), "grow-in", 2, STREAM_START.plus(PART.multipliedBy(2)).plusSeconds(60));
       List<ScoredWindow> out = windows("grow-out", 10);
