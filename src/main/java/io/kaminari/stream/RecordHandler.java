@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *   <li>the flow moves the watermark with at most its arrival cap, min(record timestamp, scorer's clock) +
  *       {@code scorer.arrival-tolerance}: a flow stamped ahead of its arrival (an exporter whose clock is ahead) still
  *       counts in its own window, but cannot make the other exporters' flows late. Such flows are counted, and their
- *       exporters ({@code peer_ip_src}) listed for a gauge and logged once per exporter and ten minutes;
+ *       exporters ({@code peer_ip_src}) listed for a gauge, and logged when first seen (again after ten quiet minutes);
  *   <li>a flow for a closed window is late (counted; its exporter is listed for a gauge too).
  * </ul>
  * An exception while handling one object or record (a bug, or input no rule foresaw) dead-letters it with the
@@ -42,8 +42,8 @@ final class RecordHandler implements PmacctParser.Sink {
   private final long maxFutureSkewMicros;
   private final long arrivalToleranceMicros;
   private final Consumer<DeadLetter> deadLetters;
-  final RecentExporters ahead = new RecentExporters(1024);
-  final RecentExporters late = new RecentExporters(1024);
+  final RecentExporters exportersAhead = new RecentExporters(1024);
+  final RecentExporters exportersLate = new RecentExporters(1024);
 
   private WindowManager state;
   private Checkpoint checkpoint;
@@ -108,26 +108,20 @@ final class RecordHandler implements PmacctParser.Sink {
     accept(i, flow);
   }
 
-  /** One parsed flow of the current record (package-private: tests feed flows no parser would build). */
+  /**
+   * One parsed flow of the current record (package-private: tests feed flows no parser would build). The hot path of
+   * the scorer: rare cases are in methods of their own so that this one stays small enough to inline.
+   */
   void accept(int i, Flow flow) {
     try {
       long t = flow.eventTimeMicros();
       if (t > maxEventMicros) {
-        reject(i, flow.toString(), "event time " + t + " µs is more than " + maxFutureSkewMicros / 1_000_000
-            + " s (scorer.max-future-skew) ahead of the scorer's clock");
+        tooFarAhead(i, flow, t);
         return;
       }
       if (!replay) {
         flows++;
-        if (t > watermarkCap) {
-          metrics.flowsAheadOfArrival.increment();
-          if (ahead.seen(flow.peerIpSrc(), nowMillis)) {
-            LOG.warn("exporter {} sends flows ahead of their arrival (event time {} µs, record timestamp {} ms, at"
-                + " partition {} offset {}): its clock is probably off; they count in their own windows but do not"
-                + " move the watermark past arrival + scorer.arrival-tolerance", flow.peerIpSrc(), t,
-                record.timestamp(), record.partition(), record.offset());
-          }
-        }
+        if (t > watermarkCap) aheadOfArrival(flow, t);
       }
       boolean added;
       try {
@@ -136,13 +130,30 @@ final class RecordHandler implements PmacctParser.Sink {
         reject(i, flow.toString(), e.getMessage());
         return;
       }
-      if (!added && !replay) {
-        metrics.lateRecords.increment();
-        late.seen(flow.peerIpSrc(), nowMillis);
-      }
+      if (!added && !replay) countLate(flow);
     } catch (RuntimeException | StackOverflowError e) {
       failed(i, String.valueOf(flow), e);
     }
+  }
+
+  private void tooFarAhead(int i, Flow flow, long t) {
+    reject(i, flow.toString(), "event time " + t + " µs is more than " + maxFutureSkewMicros / 1_000_000
+        + " s (scorer.max-future-skew) ahead of the scorer's clock");
+  }
+
+  private void aheadOfArrival(Flow flow, long t) {
+    metrics.flowsAheadOfArrival.increment();
+    if (exportersAhead.seen(flow.peerIpSrc(), nowMillis)) {
+      LOG.warn("exporter {} sends flows ahead of their arrival (event time {} µs, record timestamp {} ms, at"
+          + " partition {} offset {}): its clock is probably off; they count in their own windows but do not"
+          + " move the watermark past arrival + scorer.arrival-tolerance", flow.peerIpSrc(), t,
+          record.timestamp(), record.partition(), record.offset());
+    }
+  }
+
+  private void countLate(Flow flow) {
+    metrics.lateRecords.increment();
+    exportersLate.seen(flow.peerIpSrc(), nowMillis);
   }
 
   @Override
@@ -163,8 +174,8 @@ final class RecordHandler implements PmacctParser.Sink {
     metrics.recordsIn.add(records);
     flows = 0;
     records = 0;
-    metrics.exportersAhead = ahead.count(now);
-    metrics.exportersLate = late.count(now);
+    metrics.exportersAhead = exportersAhead.count(now);
+    metrics.exportersLate = exportersLate.count(now);
   }
 
   private void failed(int i, String raw, Throwable e) {
