@@ -46,8 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The streaming scorer under the input and the accidents of real operations (issue 16), each against a real broker:
  * a 3 MB record, a flow from 1970 and one from a month before, an exporter whose clock is 50 minutes ahead, partitions
- * added to the input topic, a second scorer of the same group, a loop that cannot commit, and a broker restart while
- * traffic flows. Each test failed on the scorer before the fixes it names; the HTTP server's slow clients, model-load
+ * added to the input topic, a second scorer of the same group, a loop that cannot commit, two stalled HTTP clients,
+ * and a broker restart while traffic flows. Each test failed on the scorer before the fixes it names; the HTTP server's slow clients, model-load
  * retries, the per-record guard, the key cap and the health rules have unit tests next to their classes.
  */
 class ScorerChaosIT {
@@ -273,6 +273,28 @@ class ScorerChaosIT {
       ScorerFixture.flowAt(kafka.bootstrapServers(), "stall-in", 0, STREAM_START.plus(PART).plusSeconds(60));
       HttpResponse<String> health = awaitStatus(scorer, "/healthz", 503);
       assertThat(health.body()).contains("no commit");
+    }
+  }
+
+  /** Finding: two idle TCP connections made /healthz time out (2 HTTP threads, no request timeout). */
+  @Test
+  void twoStalledHttpConnectionsDoNotMakeHealthzTimeOut() throws Exception {
+    kafka.createTopics(1, "http-in", "http-out", "http-dlq");
+    Path home = tmp.resolve("http");
+    try (Scorer scorer = Scorer.start(config(home, "http-in", "http-out", "http-dlq", Map.of()))) {
+      List<java.net.Socket> stalled = new ArrayList<>();
+      try {
+        for (int i = 0; i < 2; i++) {
+          java.net.Socket s = new java.net.Socket("127.0.0.1", scorer.httpPort());
+          s.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+          s.getOutputStream().flush();
+          stalled.add(s);
+        }
+        assertThat(status(scorer, "/healthz")).isEqualTo(200); // within get()'s 5 s request timeout
+        assertThat(status(scorer, "/readyz")).isEqualTo(503); // no model published: alive, not ready
+      } finally {
+        for (java.net.Socket s : stalled) s.close();
+      }
     }
   }
 
