@@ -140,6 +140,10 @@ def test_scorer_deployment_probes_metrics_security_resources():
     assert pod["spec"]["securityContext"]["runAsNonRoot"]
     (pdb,) = by_kind("PodDisruptionBudget")
     assert pdb["spec"]["selector"] == dep["spec"]["selector"]
+    # One scorer per consumer group (two fence each other), replaced without overlap, and still evictable.
+    assert dep["spec"]["replicas"] == 1
+    assert dep["spec"]["strategy"] == {"type": "Recreate"}
+    assert "minAvailable" not in pdb["spec"] and pdb["spec"]["maxUnavailable"] == 1
     services = [s for s in by_kind("Service") if s["metadata"]["name"] == "kaminari-scorer"]
     assert services and services[0]["spec"]["selector"] == dep["spec"]["selector"]["matchLabels"]
     args = " ".join(c["args"])

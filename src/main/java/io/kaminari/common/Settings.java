@@ -73,12 +73,28 @@ public final class Settings {
       "event-time watermark = max event time seen - this; a window closes (and is scored once) when the watermark"
           + " passes its end, and later records for it are counted as late and dropped", Durations::parse);
   public static final ConfigKey<Duration> SCORER_MAX_FUTURE = key("scorer.max-future-skew", "1h",
-      "records whose event time is further ahead of the wall clock than this go to the dead-letter topic (a bogus"
-          + " far-future time would otherwise close every open window)", Durations::parse);
+      "flows whose event time is further ahead of the scorer's clock than this go to the dead-letter topic (a guard"
+          + " next to scorer.arrival-tolerance: a window far ahead would pin its partition's committed offset)",
+      Durations::parse);
   public static final ConfigKey<Duration> SCORER_IDLE_TIMEOUT = key("scorer.idle-timeout", "5m",
       "wall-clock time after which an input partition that is read to its end and delivers nothing stops holding the"
           + " event-time watermark back (it rejoins when it delivers again; its flows for windows closed meanwhile are"
           + " late)", Durations::parse);
+  public static final ConfigKey<Duration> SCORER_ARRIVAL_TOLERANCE = key("scorer.arrival-tolerance", "30s",
+      "a flow moves the scorer's event-time watermark at most this far past its arrival (its Kafka record timestamp,"
+          + " or the scorer's clock if that is earlier), so one exporter with a clock ahead cannot make the other"
+          + " exporters' flows late; the flow itself still counts in its own window", Durations::parse);
+  public static final ConfigKey<Duration> SCORER_MAX_GAP_FILL = key("scorer.max-gap-fill", "1h",
+      "under the global scope, empty windows are scored (as the zero vector) for at most this much event time after"
+          + " the last window with flows; the rest of a longer gap is skipped and counted in"
+          + " kaminari_scorer_skipped_empty_windows_total", Durations::parse);
+  public static final ConfigKey<Integer> SCORER_MAX_KEYS_PER_WINDOW = key("scorer.max-keys-per-window", "100000",
+      "scope keys (destination prefixes) an open window holds at most; flows of further keys are featurised under the"
+          + " scope key `overflow` and counted in kaminari_scorer_overflow_flows_total", Settings::positiveInt);
+  public static final ConfigKey<Duration> SCORER_STALL_TIMEOUT = key("scorer.stall-timeout", "5m",
+      "/healthz fails when the scoring loop has had input to commit, or failed to reach Kafka, for this long without"
+          + " committing (also when the loop died or another scorer fenced it), so that Kubernetes restarts it",
+      Durations::parse);
   public static final ConfigKey<String> SCORER_GROUP = key("scorer.group-id", "kaminari-scorer",
       "consumer group whose committed offsets (and window markers) the scorer resumes from; one scorer per group",
       s -> s);

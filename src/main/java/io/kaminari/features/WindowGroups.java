@@ -17,23 +17,43 @@ import java.util.function.LongFunction;
  * because consecutive flows mostly share it, which saves a map lookup per flow; under {@link Scope#GLOBAL} the key is
  * the constant {@link Featurizer#GLOBAL_KEY}, not computed.
  *
+ * <p>Keys per window can be capped ({@link #WindowGroups(FeatureSpec, LongFunction, int)}, the streaming scorer's
+ * memory bound under a key explosion): a flow of a new key in a window that already holds the cap goes to the
+ * accumulator of {@link #OVERFLOW_KEY}, and is counted ({@link #takeOverflowFlows()}). Only the path that creates a key
+ * checks the cap, so the per-flow cost is unchanged.
+ *
  * <p>Not thread-safe: one instance per task or loop.
  *
  * @param <W> the window type: {@link WindowGroup}, or a subclass that keeps more per window
  */
 public final class WindowGroups<W extends WindowGroup> {
+  /** The scope key of the flows whose own key would exceed a window's cap; no prefix or "global" looks like it. */
+  public static final String OVERFLOW_KEY = "overflow";
+
   private final FeatureSpec spec;
   private final boolean global;
   private final LongFunction<W> newWindow;
+  private final int maxKeys;
   private final TreeMap<Long, W> windows = new TreeMap<>();
   /** The window the previous flow went to, or null. */
   private W cached;
+  private long overflowFlows;
 
-  /** Groups for {@code spec}, creating each window with {@code newWindow.apply(startMicros)}. */
+  /** Groups for {@code spec}, creating each window with {@code newWindow.apply(startMicros)}; no cap on keys. */
   public WindowGroups(FeatureSpec spec, LongFunction<W> newWindow) {
+    this(spec, newWindow, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Groups for {@code spec} whose windows hold at most {@code maxKeysPerWindow} scope keys plus {@link #OVERFLOW_KEY},
+   * which takes the flows of every further key (which keys make the cap depends on the order flows arrive in).
+   */
+  public WindowGroups(FeatureSpec spec, LongFunction<W> newWindow, int maxKeysPerWindow) {
+    if (maxKeysPerWindow < 1) throw new IllegalArgumentException("need at least one key per window");
     this.spec = spec;
     this.global = spec.scope() == Scope.GLOBAL;
     this.newWindow = newWindow;
+    this.maxKeys = maxKeysPerWindow;
   }
 
   /** Groups of plain {@link WindowGroup}s for {@code spec}. */
@@ -69,10 +89,23 @@ public final class WindowGroups<W extends WindowGroup> {
     String key = global ? Featurizer.GLOBAL_KEY : Featurizer.scopeKey(ipDst, spec);
     WindowAccumulator acc = w.byKey.get(key);
     if (acc == null) {
+      if (w.byKey.size() >= maxKeys) {
+        overflowFlows++;
+        key = OVERFLOW_KEY;
+        acc = w.byKey.get(key);
+        if (acc != null) return acc;
+      }
       acc = new WindowAccumulator(spec);
       w.byKey.put(key, acc);
     }
     return acc;
+  }
+
+  /** Flows sent to {@link #OVERFLOW_KEY} since the last call (the caller counts them). */
+  public long takeOverflowFlows() {
+    long n = overflowFlows;
+    overflowFlows = 0;
+    return n;
   }
 
   /**
@@ -116,6 +149,12 @@ public final class WindowGroups<W extends WindowGroup> {
   /** The earliest window's start; only when not {@link #isEmpty()}. */
   public long firstStartMicros() {
     return windows.firstKey();
+  }
+
+  /** The start of the first window after {@code startMicros}, or {@link Long#MAX_VALUE} if there is none. */
+  public long nextStartAfter(long startMicros) {
+    Long next = windows.higherKey(startMicros);
+    return next == null ? Long.MAX_VALUE : next;
   }
 
   /** The latest window's start; only when not {@link #isEmpty()}. */

@@ -65,6 +65,13 @@ final class Checkpoint {
     return new Checkpoint(List.copyOf(partitions), nextOffset, replayUntil, marker);
   }
 
+  /** The position of {@code partitions} when nothing was committed yet (what {@link #restore} finds on a new group). */
+  static Checkpoint fresh(List<TopicPartition> partitions) {
+    long[] none = new long[partitions.size()];
+    java.util.Arrays.fill(none, -1);
+    return new Checkpoint(List.copyOf(partitions), none.clone(), none, null);
+  }
+
   /** The committed marker restored from, or null if nothing was committed yet. */
   CommitMarker marker() {
     return marker;
@@ -75,19 +82,20 @@ final class Checkpoint {
    * registry), or fresh state scored by {@code newest} if there is no marker. If a version the marker names is gone,
    * the open windows are scored with {@code newest}.
    */
-  WindowManager windows(ScoringModel newest, IntFunction<ScoringModel> version, long latenessMicros) {
-    if (marker == null || marker.models().isEmpty()) return new WindowManager(newest, latenessMicros);
+  WindowManager windows(ScoringModel newest, IntFunction<ScoringModel> version, WindowManager.Limits limits) {
+    if (marker == null || marker.models().isEmpty()) return new WindowManager(newest, limits);
+    long lastData = marker.lastData() == null ? WindowManager.UNSET : marker.lastData();
     List<WindowManager.Epoch> epochs = new ArrayList<>();
     for (CommitMarker.ModelFrom mf : marker.models()) {
       ScoringModel m = version.apply(mf.version());
       if (m == null) {
         // A version named by the marker is gone (garbage-collected): score the open windows with the newest model.
         return new WindowManager(List.of(new WindowManager.Epoch(newest, WindowManager.UNSET)),
-            marker.closedThrough(), latenessMicros);
+            marker.closedThrough(), lastData, limits);
       }
       epochs.add(new WindowManager.Epoch(m, mf.from()));
     }
-    return new WindowManager(epochs, marker.closedThrough(), latenessMicros);
+    return new WindowManager(epochs, marker.closedThrough(), lastData, limits);
   }
 
   /**
@@ -112,7 +120,7 @@ final class Checkpoint {
       if (nextOffset[p] < 0) continue; // nothing read and nothing committed: no position to record
       long read = Math.max(nextOffset[p], replayUntil[p]);
       offsets.put(partitions.get(p), new OffsetAndMetadata(state.resumeOffset(p, nextOffset[p]),
-          new CommitMarker(state.closedThrough(), epochs, read).toJson()));
+          new CommitMarker(state.closedThrough(), epochs, read, state.lastDataEnd()).toJson()));
     }
     return offsets;
   }

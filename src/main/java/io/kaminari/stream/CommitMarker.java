@@ -13,11 +13,19 @@ import java.util.List;
  * @param models the model versions in use and the first window start each scores (see {@link WindowManager})
  * @param read this partition's next offset to read at commit time; records before it were already processed, so on
  *     re-read they only rebuild open windows: no second dead letter, no second late count
+ * @param lastData end (µs) of the last closed window that had flows, so that a restart fills (or skips) the empty
+ *     windows of a gap exactly as before it ({@code scorer.max-gap-fill}); null in markers written before it existed
  */
 record CommitMarker(
     @JsonProperty("closed") long closedThrough,
     @JsonProperty("models") List<ModelFrom> models,
-    @JsonProperty("read") long read) {
+    @JsonProperty("read") long read,
+    @JsonProperty("data") Long lastData) {
+
+  /** A marker without the end of the last window with flows (as older scorers wrote). */
+  CommitMarker(long closedThrough, List<ModelFrom> models, long read) {
+    this(closedThrough, models, read, null);
+  }
 
   /** One model epoch: {@code version} scores windows starting at or after {@code from} (µs). */
   record ModelFrom(@JsonProperty("version") int version, @JsonProperty("from") long from) {}

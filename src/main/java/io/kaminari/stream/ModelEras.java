@@ -30,26 +30,33 @@ final class ModelEras {
     long to = Long.MAX_VALUE;
     final OpenWindows windows;
 
-    Segment(FeatureSpec spec, long from) {
+    Segment(FeatureSpec spec, long from, int maxKeysPerWindow) {
       this.spec = spec;
       this.from = from;
-      this.windows = new OpenWindows(spec);
+      this.windows = new OpenWindows(spec, maxKeysPerWindow);
     }
   }
 
   private final List<Segment> segments = new ArrayList<>();
   private final List<Epoch> epochs = new ArrayList<>();
   private final List<ScoringModel> retired = new ArrayList<>();
+  private final int maxKeysPerWindow;
+  /** Overflow flows of segments already pruned, not yet taken. */
+  private long overflowFlows;
 
-  /** Eras resumed from {@code epochs} in order; the first one's {@code from} is ignored (it covers everything before). */
-  ModelEras(List<Epoch> epochs) {
+  /**
+   * Eras resumed from {@code epochs} in order (the first one's {@code from} is ignored: it covers everything before),
+   * whose open windows hold at most {@code maxKeysPerWindow} scope keys each.
+   */
+  ModelEras(List<Epoch> epochs, int maxKeysPerWindow) {
     if (epochs.isEmpty()) throw new IllegalArgumentException("need at least one model");
+    this.maxKeysPerWindow = maxKeysPerWindow;
     for (int i = 0; i < epochs.size(); i++) {
       Epoch e = i == 0 ? new Epoch(epochs.get(0).model(), UNSET) : epochs.get(i);
       Segment last = segments.isEmpty() ? null : segments.get(segments.size() - 1);
       if (last == null || !last.spec.id().equals(e.model().spec().id())) {
         if (last != null) last.to = e.from();
-        segments.add(new Segment(e.model().spec(), e.from()));
+        segments.add(new Segment(e.model().spec(), e.from(), maxKeysPerWindow));
       }
       this.epochs.add(e);
     }
@@ -95,7 +102,7 @@ final class ModelEras {
       retired.addAll(epochs.stream().map(Epoch::model).toList());
       epochs.clear();
       segments.clear();
-      segments.add(new Segment(model.spec(), UNSET));
+      segments.add(new Segment(model.spec(), UNSET, maxKeysPerWindow));
       epochs.add(new Epoch(model, UNSET));
       return UNSET;
     } else {
@@ -103,7 +110,7 @@ final class ModelEras {
       long after = Math.max(maxEventAll, closedThrough);
       from = Math.floorDiv(after, lcm) * lcm + lcm;
       last.to = from;
-      segments.add(new Segment(model.spec(), from));
+      segments.add(new Segment(model.spec(), from, maxKeysPerWindow));
     }
     while (!epochs.isEmpty() && epochs.get(epochs.size() - 1).from() >= from && epochs.size() > 1) {
       retired.add(epochs.remove(epochs.size() - 1).model());
@@ -117,8 +124,18 @@ final class ModelEras {
 
   /** Drops the segments and epochs that end at or before {@code closedThrough} (the end of the last closed window). */
   void prune(long closedThrough) {
-    while (segments.size() > 1 && segments.get(0).to <= closedThrough) segments.remove(0);
+    while (segments.size() > 1 && segments.get(0).to <= closedThrough) {
+      overflowFlows += segments.remove(0).windows.takeOverflowFlows();
+    }
     while (epochs.size() > 1 && epochs.get(1).from() <= closedThrough) retired.add(epochs.remove(0).model());
+  }
+
+  /** Flows featurised under the overflow key since the last call, over every segment. */
+  long takeOverflowFlows() {
+    long n = overflowFlows;
+    overflowFlows = 0;
+    for (Segment s : segments) n += s.windows.takeOverflowFlows();
+    return n;
   }
 
   /** The model epochs still in use, oldest first. */

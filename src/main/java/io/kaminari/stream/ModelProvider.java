@@ -18,10 +18,15 @@ import org.slf4j.LoggerFactory;
  * Follows a registry reference and offers each new, validated version to the scorer loop through {@link #take()}.
  *
  * <p>For {@code name@alias} it polls {@link ModelRegistry#aliasStamp} (one listing, one tiny read) every interval
- * on a daemon thread. When the stamp changes it copies the version, checks its SHA-256 sums and manifest (registry),
- * loads it and runs a test inference ({@link ScoringModel#load}), all off the scoring thread. A version that fails is
- * logged, counted in {@code reload_failures} and not retried until the alias moves again: retrying a broken artifact
- * every 30 s would only repeat the same failure. For {@code name/N} it loads once.
+ * on a daemon thread. When the alias names a version other than the one offered last, it copies the version, checks
+ * its SHA-256 sums and manifest (registry), loads it and runs a test inference ({@link ScoringModel#load}), all off
+ * the scoring thread. For {@code name/N} it loads that version once.
+ *
+ * <p>A load that fails is logged, counted in {@code reload_failures} and retried with exponential backoff: after one
+ * interval, then two, four, ... up to {@link #MAX_BACKOFF_INTERVALS} intervals (8 minutes at the default 30 s), for
+ * as long as the alias names that version. A transient failure (the model store or the cache disk briefly unavailable)
+ * so heals by itself, also for the first model a scorer needs to become ready; a broken artifact costs one attempt per
+ * backoff period until the alias moves, while the current model keeps scoring.
  */
 final class ModelProvider implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelProvider.class);
@@ -32,13 +37,18 @@ final class ModelProvider implements AutoCloseable {
   private final Duration interval;
   private final ScorerMetrics metrics;
   private final AtomicReference<ScoringModel> pending = new AtomicReference<>();
+  /** The longest wait between two attempts at a version that failed, in poll intervals. */
+  static final int MAX_BACKOFF_INTERVALS = 16;
+
   private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "kaminari-model-poller");
     t.setDaemon(true);
     return t;
   });
-  /** Last stamp acted upon (loaded or refused); only the poller thread touches it. */
-  private AliasStamp seen;
+  /** The version whose load failed last (-1 = none), its consecutive failures and when to try it again. */
+  private int failedVersion = -1;
+  private int failures;
+  private long retryAtNanos;
   /** Version most recently offered, to skip a stamp change that names the same version (e.g. a re-promotion). */
   private volatile int offeredVersion = -1;
   private volatile long lastSwapLoadMillis = -1;
@@ -94,13 +104,14 @@ final class ModelProvider implements AutoCloseable {
     offeredVersion = version;
   }
 
-  /** One poll; public to the package so tests and the bench can force a check without waiting. */
+  /**
+   * One poll (skipped while a failed version waits for its next attempt); public to the package so tests and the
+   * bench can force a check without waiting.
+   */
   synchronized void check() {
     int version;
     if (ref.version() != null) {
-      if (seen != null) return;
       version = ref.version();
-      seen = new AliasStamp(ref.name(), "", version, 0);
     } else {
       AliasStamp stamp;
       try {
@@ -109,16 +120,17 @@ final class ModelProvider implements AutoCloseable {
         LOG.debug("{} not available yet: {}", ref, notYet.getMessage());
         return;
       }
-      if (stamp.equals(seen)) return;
-      seen = stamp;
       version = stamp.version();
     }
     if (version == offeredVersion) return;
     long started = System.nanoTime();
+    if (version == failedVersion && started - retryAtNanos < 0) return; // backing off
     try {
       ScoringModel model = ScoringModel.load(registry, ModelRef.version(ref.name(), version), cacheDir);
       lastSwapLoadMillis = (System.nanoTime() - started) / 1_000_000;
       offeredVersion = version;
+      failedVersion = -1;
+      failures = 0;
       lastOfferNanos = System.nanoTime();
       ScoringModel previous = pending.getAndSet(model);
       if (previous != null) previous.close(); // superseded before the loop took it
@@ -127,8 +139,12 @@ final class ModelProvider implements AutoCloseable {
           ref.name(), version, lastSwapLoadMillis);
     } catch (RuntimeException e) {
       metrics.reloadFailures.increment();
-      LOG.error("refusing {}/{} (from {}); keeping the current model until the reference moves again: {}", ref.name(),
-          version, ref, e.getMessage());
+      failures = version == failedVersion ? failures + 1 : 1;
+      failedVersion = version;
+      long backoff = interval.toNanos() * Math.min(1L << Math.min(failures - 1, 30), MAX_BACKOFF_INTERVALS);
+      retryAtNanos = System.nanoTime() + backoff;
+      LOG.error("cannot load {}/{} (from {}, attempt {}); keeping the current model, next attempt in {} s: {}",
+          ref.name(), version, ref, failures, backoff / 1_000_000_000, e.getMessage());
     }
   }
 

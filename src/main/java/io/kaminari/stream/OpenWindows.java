@@ -46,8 +46,9 @@ final class OpenWindows {
   /** Partitions seen so far: a new window's offset array starts that long, so that it rarely grows. */
   private int partitions;
 
-  OpenWindows(FeatureSpec spec) {
-    this.windows = new WindowGroups<>(spec, start -> new Window(start, partitions));
+  /** Open windows of {@code spec} holding at most {@code maxKeysPerWindow} scope keys each (see {@link WindowGroups}). */
+  OpenWindows(FeatureSpec spec, int maxKeysPerWindow) {
+    this.windows = new WindowGroups<>(spec, start -> new Window(start, partitions), maxKeysPerWindow);
   }
 
   FeatureSpec spec() {
@@ -83,6 +84,21 @@ final class OpenWindows {
       if (o >= 0 && o < min) min = o;
     }
     return min;
+  }
+
+  /** Whether the window starting at {@code startMicros} is open, i.e. has had flows. */
+  boolean has(long startMicros) {
+    return windows.get(startMicros) != null;
+  }
+
+  /** The start of the first open window after {@code startMicros}, or {@link Long#MAX_VALUE}. */
+  long nextStartAfter(long startMicros) {
+    return windows.nextStartAfter(startMicros);
+  }
+
+  /** Flows featurised under {@link WindowGroups#OVERFLOW_KEY} since the last call. */
+  long takeOverflowFlows() {
+    return windows.takeOverflowFlows();
   }
 
   boolean isEmpty() {

@@ -31,13 +31,15 @@ public final class Scorer implements AutoCloseable {
         config.get(Settings.TOPICS), config.get(Settings.SCORER_OUTPUT_TOPIC),
         config.get(Settings.SCORER_DEAD_LETTER_TOPIC), config.get(Settings.SCORER_GROUP),
         config.get(Settings.SCORER_ALLOWED_LATENESS), config.get(Settings.SCORER_MAX_FUTURE),
-        config.get(Settings.SCORER_IDLE_TIMEOUT), config.get(Settings.COLLECTOR_ZONE), kafka);
+        config.get(Settings.SCORER_IDLE_TIMEOUT), config.get(Settings.COLLECTOR_ZONE), kafka,
+        config.get(Settings.SCORER_ARRIVAL_TOLERANCE), config.get(Settings.SCORER_MAX_GAP_FILL),
+        config.get(Settings.SCORER_MAX_KEYS_PER_WINDOW), config.get(Settings.SCORER_STALL_TIMEOUT));
     StreamingScorer[] holder = new StreamingScorer[1];
     try {
       String tokenFile = config.get(Settings.SCORER_HTTP_AUTH_TOKEN_FILE);
       http = new ScorerHttp(config.get(Settings.SCORER_HTTP_HOST), config.get(Settings.SCORER_HTTP_PORT),
           tokenFile.isBlank() ? null : Path.of(tokenFile), metrics, recent,
-          () -> holder[0] != null && holder[0].ready());
+          () -> holder[0] != null && holder[0].ready(), () -> holder[0] == null ? null : holder[0].liveness());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the scorer's HTTP server: " + e.getMessage(), e);
     }
@@ -61,6 +63,11 @@ public final class Scorer implements AutoCloseable {
 
   public boolean ready() {
     return loop.ready();
+  }
+
+  /** Null while the scoring loop is alive, else why not (what {@code /healthz} answers 503 with). */
+  public String liveness() {
+    return loop.liveness();
   }
 
   public ScorerMetrics metrics() {

@@ -23,10 +23,13 @@ final class ScorerClients {
 
   /**
    * A consumer that commits nothing by itself and reads committed records only, so that reading the committed offsets
-   * waits for a transactional offset commit still in flight (KIP-447).
+   * waits for a transactional offset commit still in flight (KIP-447), and refreshes its metadata every 30 s.
    */
   static KafkaConsumer<byte[], byte[]> consumer(StreamingScorer.Options options) {
     Properties p = new Properties();
+    // The scorer looks for new input partitions in the consumer's metadata cache: refresh it every 30 s rather than
+    // Kafka's default 5 minutes (a setting may still choose otherwise).
+    p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 30_000);
     options.kafkaSettings().forEach(p::put);
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, options.groupId());

@@ -15,41 +15,71 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The scorer's read-only HTTP endpoints on the JDK's built-in server: {@code /healthz}, {@code /readyz},
  * {@code /metrics}, {@code /api/scores?since=ISO&scope=KEY} and the dashboard at {@code /}.
  *
  * <p>It starts before anything else so that liveness answers while Kafka or the model store are still unreachable.
+ * {@code /healthz} is the scoring loop's liveness ({@link LoopHealth}): 503 with the reason once the loop died, was
+ * fenced or made no progress for {@code scorer.stall-timeout}. Slow or stalled clients cannot starve the probes: the
+ * server has {@link #THREADS} threads, and a connection whose request takes more than {@link #REQUEST_TIMEOUT_S} s
+ * (or whose response takes more than {@link #RESPONSE_TIMEOUT_S} s) is closed.
  * With a bearer token ({@link BearerToken}), {@code /metrics}, {@code /api/} and the dashboard answer 401 unless the
  * request carries {@code Authorization: Bearer TOKEN}; the probes {@code /healthz} and {@code /readyz} stay open
  * because the kubelet calls them without credentials and they disclose nothing but up/ready.
  */
 final class ScorerHttp implements AutoCloseable {
+  /** Threads serving requests: more than a few stalled clients must hold at once to delay a probe. */
+  static final int THREADS = 8;
+  /** Seconds a client may take to send its request before the server closes the connection. */
+  static final int REQUEST_TIMEOUT_S = 10;
+  /** Seconds the server may take to send a response (to a slow reader) before it closes the connection. */
+  static final int RESPONSE_TIMEOUT_S = 30;
+
+  static {
+    // The JDK server's API has no timeouts; these properties of its implementation (read once, when the first server
+    // of the JVM starts) make its timer close connections whose request or response takes too long. Without them two
+    // clients that open a connection and send half a request hold two threads forever.
+    setDefault("sun.net.httpserver.maxReqTime", REQUEST_TIMEOUT_S);
+    setDefault("sun.net.httpserver.maxRspTime", RESPONSE_TIMEOUT_S);
+  }
+
   private final HttpServer server;
   private final BearerToken token;
 
-  /** An HTTP server without authentication. */
+  /** An HTTP server without authentication, whose loop is always alive. */
   ScorerHttp(String host, int port, ScorerMetrics metrics, RecentScores recent, BooleanSupplier ready)
       throws IOException {
-    this(host, port, null, metrics, recent, ready);
+    this(host, port, null, metrics, recent, ready, () -> null);
+  }
+
+  /** An HTTP server with an optional bearer token, whose loop is always alive. */
+  ScorerHttp(String host, int port, Path tokenFile, ScorerMetrics metrics, RecentScores recent,
+      BooleanSupplier ready) throws IOException {
+    this(host, port, tokenFile, metrics, recent, ready, () -> null);
   }
 
   /**
-   * An HTTP server whose data endpoints require the bearer token in {@code tokenFile} (null = no authentication).
+   * An HTTP server whose data endpoints require the bearer token in {@code tokenFile} (null = no authentication), and
+   * whose {@code /healthz} answers 503 with {@code liveness}'s reason when it gives one (null = alive).
    *
    * @throws IllegalArgumentException if {@code tokenFile} is given but holds no token (fail closed, at start)
    */
   ScorerHttp(String host, int port, Path tokenFile, ScorerMetrics metrics, RecentScores recent,
-      BooleanSupplier ready) throws IOException {
+      BooleanSupplier ready, Supplier<String> liveness) throws IOException {
     token = tokenFile == null ? null : BearerToken.load(tokenFile);
     server = HttpServer.create(new InetSocketAddress(host, port), 0);
-    server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+    server.setExecutor(Executors.newFixedThreadPool(THREADS, r -> {
       Thread t = new Thread(r, "kaminari-scorer-http");
       t.setDaemon(true);
       return t;
     }));
-    server.createContext("/healthz", ex -> reply(ex, 200, "text/plain", "ok\n"));
+    server.createContext("/healthz", ex -> {
+      String problem = liveness.get();
+      reply(ex, problem == null ? 200 : 503, "text/plain", problem == null ? "ok\n" : problem + "\n");
+    });
     server.createContext("/readyz", ex -> {
       boolean ok = ready.getAsBoolean();
       reply(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
@@ -92,6 +122,10 @@ final class ScorerHttp implements AutoCloseable {
         reply(ex, 401, "text/plain", "unauthorized: send Authorization: Bearer <token>\n");
       }
     };
+  }
+
+  private static void setDefault(String property, int seconds) {
+    if (System.getProperty(property) == null) System.setProperty(property, Integer.toString(seconds));
   }
 
   /** The bound port (useful with port 0). */

@@ -25,9 +25,17 @@ public final class ScorerMetrics {
   final LongAdder reloadFailures = new LongAdder();
   final LongAdder transactions = new LongAdder();
   final LongAdder restores = new LongAdder();
+  final LongAdder loopFailures = new LongAdder();
+  final LongAdder recordFailures = new LongAdder();
+  final LongAdder flowsAheadOfArrival = new LongAdder();
+  final LongAdder skippedEmptyWindows = new LongAdder();
+  final LongAdder overflowFlows = new LongAdder();
   volatile int modelVersion = 0;
   volatile long consumerLag = 0;
   volatile int idlePartitions = 0;
+  volatile int partitions = 0;
+  volatile int exportersAhead = 0;
+  volatile int exportersLate = 0;
   volatile long lastSwapMillis = -1;
   private final AtomicLongArray latencyCounts = new AtomicLongArray(LATENCY_BUCKETS.length + 1);
   private final LongAdder latencySumMicros = new LongAdder();
@@ -81,12 +89,27 @@ public final class ScorerMetrics {
         reloadFailures.sum());
     counter(sb, "transactions_total", "Kafka transactions committed", transactions.sum());
     counter(sb, "restores_total", "rebuilds of the window state from the committed offsets", restores.sum());
+    counter(sb, "loop_failures_total", "unexpected exceptions in the scoring loop, each followed by a rebuild of the"
+        + " window state", loopFailures.sum());
+    counter(sb, "record_failures_total", "input objects whose handling threw; dead-lettered with the exception",
+        recordFailures.sum());
+    counter(sb, "flows_ahead_of_arrival_total", "flows stamped more than scorer.arrival-tolerance after their arrival"
+        + " (exporter clock ahead): counted in their own window, not moving the watermark", flowsAheadOfArrival.sum());
+    counter(sb, "skipped_empty_windows_total", "empty global windows not scored: beyond scorer.max-gap-fill after the"
+        + " last window with flows", skippedEmptyWindows.sum());
+    counter(sb, "overflow_flows_total", "flows featurised under the scope key overflow because their window already"
+        + " held scorer.max-keys-per-window keys (re-reads after a restore included)", overflowFlows.sum());
     gauge(sb, "model_version", "registry version scoring the next window to close (0 = none yet)", modelVersion);
     gauge(sb, "consumer_lag", "records between the consumer position and the end of the input partitions",
         consumerLag);
     gauge(sb, "idle_partitions", "input partitions not holding the watermark back (read to their end and quiet for"
         + " scorer.idle-timeout, or never delivered a flow)", idlePartitions);
     gauge(sb, "last_swap_ms", "background load + validation time of the last hot swap", lastSwapMillis);
+    gauge(sb, "partitions", "input partitions assigned (new partitions of the input topics are added within ~30 s)",
+        partitions);
+    gauge(sb, "exporters_ahead", "exporters (peer_ip_src) with a flow ahead of its arrival in the last 10 minutes",
+        exportersAhead);
+    gauge(sb, "exporters_late", "exporters (peer_ip_src) with a late flow in the last 10 minutes", exportersLate);
     String h = PREFIX + "close_to_commit_seconds";
     sb.append("# HELP ").append(h).append(" time from a window closing to its output being committed\n");
     sb.append("# TYPE ").append(h).append(" histogram\n");

@@ -1,12 +1,13 @@
 package io.kaminari.stream;
 
 import io.kaminari.model.ScoringModel;
-import io.kaminari.flow.Flow;
 import io.kaminari.flow.PmacctParser;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -32,26 +33,40 @@ import org.slf4j.LoggerFactory;
  * After any failure (scorer crash, broker restart, aborted transaction) the state is rebuilt from exactly that: the
  * re-read records refill the open windows, windows before the marker are never emitted again, and records before the
  * read position produce no second dead letter. What is committed and the rebuild from it are the {@link Checkpoint}'s;
- * this class runs the loop (poll, parse, close and score windows, swap models, transactions). One thread owns all
- * input partitions, so the global scope sees every flow; run one scorer per consumer group (a second one with the
- * same transactional id fences the first).
+ * this class runs the loop (poll, close and score windows, swap models, transactions, new input partitions); what
+ * happens to each record is the {@link RecordHandler}'s. One thread owns all input partitions, so the global scope
+ * sees every flow; run one scorer per consumer group (a second one with the same transactional id fences the first).
+ *
+ * <p>Nothing ends the loop but {@link #close()}, being fenced, or an {@code Error}: a record that cannot be handled is
+ * dead-lettered, any other exception rebuilds the state from the committed offsets. A fenced or dead loop, and one
+ * that makes no progress, fail {@code /healthz} ({@link LoopHealth}), so that Kubernetes restarts the pod.
  */
 public final class StreamingScorer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamingScorer.class);
   private static final long COMMIT_IDLE_MS = 5_000;
   private static final long DEAD_LETTER_COMMIT_MS = 500;
+  /** How often the input topics' partition counts are compared with the assignment (from the metadata cache). */
+  private static final long PARTITION_CHECK_MS = 5_000;
 
-  /** Where to read and write, and the event-time settings. */
+  /** Where to read and write, the event-time settings and the state's bounds (docs/scorer.md). */
   public record Options(String bootstrapServers, List<String> topics, String outputTopic, String deadLetterTopic,
       String groupId, Duration allowedLateness, Duration maxFutureSkew, Duration idleTimeout, ZoneId collectorZone,
-      Map<String, String> kafkaSettings) {}
+      Map<String, String> kafkaSettings, Duration arrivalTolerance, Duration maxGapFill, int maxKeysPerWindow,
+      Duration stallTimeout) {
+
+    WindowManager.Limits limits() {
+      return new WindowManager.Limits(allowedLateness.toNanos() / 1000, maxGapFill.toNanos() / 1000,
+          maxKeysPerWindow);
+    }
+  }
 
   private final Options options;
   private final ModelProvider provider;
   private final ScorerMetrics metrics;
   private final RecentScores recent;
   private final PmacctParser parser;
-  private final RecordSink sink = new RecordSink();
+  private final RecordHandler handler;
+  private final LoopHealth health;
   private final Thread thread;
   private volatile boolean running = true;
   private volatile long lastPollMillis;
@@ -71,8 +86,11 @@ public final class StreamingScorer implements AutoCloseable {
   private boolean progressed;
   private final List<ScoredWindow> uncommitted = new ArrayList<>();
   private long firstCloseNanos = -1;
+  /** Empty windows skipped by closes not committed yet (counted when their transaction commits). */
+  private long skippedUncommitted;
   private long lastLagMillis;
   private long lastIdleCheckMillis;
+  private long lastPartitionCheckMillis;
 
   StreamingScorer(Options options, ModelProvider provider, ScorerMetrics metrics, RecentScores recent) {
     this.options = options;
@@ -80,6 +98,9 @@ public final class StreamingScorer implements AutoCloseable {
     this.metrics = metrics;
     this.recent = recent;
     this.parser = new PmacctParser(options.collectorZone());
+    this.handler = new RecordHandler(parser, metrics, options.maxFutureSkew().toNanos() / 1000,
+        options.arrivalTolerance().toNanos() / 1000, d -> send(options.deadLetterTopic(), d.key(), d.toJsonBytes()));
+    this.health = new LoopHealth(options.stallTimeout().toMillis(), System::currentTimeMillis);
     this.thread = new Thread(this::run, "kaminari-scorer");
   }
 
@@ -89,48 +110,85 @@ public final class StreamingScorer implements AutoCloseable {
 
   /** Whether the loop has a model, has rebuilt its state and polled Kafka successfully in the last 5 s. */
   boolean ready() {
-    return running && state != null && System.currentTimeMillis() - lastPollMillis < 5_000;
+    return running && !health.isFatal() && state != null && System.currentTimeMillis() - lastPollMillis < 5_000;
+  }
+
+  /** Null while the loop is alive, else why not ({@code /healthz}; see {@link LoopHealth}). */
+  String liveness() {
+    return health.problem();
   }
 
   private void run() {
-    consumer = ScorerClients.consumer(options);
     try {
+      consumer = ScorerClients.consumer(options);
       while (running) {
         try {
           if (state == null && !restore()) {
+            health.progress(); // waiting for a first model or an input topic: alive, only not ready
             TimeUnit.MILLISECONDS.sleep(200);
             continue;
           }
           step();
-        } catch (ProducerFencedException e) {
-          LOG.error("another scorer with transactional id {} took over; stopping", ScorerClients.transactionalId(options));
-          running = false;
         } catch (WakeupException e) {
           // close() woke the consumer up
-        } catch (KafkaException | IllegalStateException e) {
-          LOG.warn("Kafka failure; rebuilding the window state from the last committed offsets: {}", e.toString());
-          reset();
-          TimeUnit.MILLISECONDS.sleep(500);
+        } catch (RuntimeException e) {
+          if (isFenced(e)) {
+            LOG.error("another scorer with transactional id {} took over; stopping, and failing /healthz so that this"
+                + " instance is restarted (run one scorer per scorer.group-id)", ScorerClients.transactionalId(options));
+            health.fenced(ScorerClients.transactionalId(options));
+            running = false;
+          } else {
+            if (e instanceof KafkaException || e instanceof IllegalStateException) {
+              LOG.warn("Kafka failure; rebuilding the window state from the last committed offsets: {}", e.toString());
+            } else {
+              LOG.error("unexpected failure in the scoring loop; rebuilding the window state from the last committed"
+                  + " offsets", e);
+              metrics.loopFailures.increment();
+            }
+            reset();
+            TimeUnit.MILLISECONDS.sleep(500);
+          }
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (Throwable t) {
+      // An Error (OutOfMemoryError, ...) or no consumer at all: nothing to rebuild from in this process.
+      health.died(t);
+      LOG.error("the scoring loop died; /healthz fails from now on so that the pod is restarted", t);
     } finally {
+      shutDown();
+    }
+  }
+
+  private void shutDown() {
+    try {
       reset();
-      consumer.close(Duration.ofSeconds(2));
+      if (consumer != null) consumer.close(Duration.ofSeconds(2));
+    } catch (RuntimeException e) {
+      LOG.warn("closing the consumer failed: {}", e.toString());
+    } finally {
       models.values().forEach(ScoringModel::close);
       models.clear();
     }
   }
 
+  /** Whether {@code e} or one of its causes says that another producer with our transactional id took over. */
+  static boolean isFenced(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ProducerFencedException) return true;
+    }
+    return false;
+  }
+
   private void step() {
     ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
     lastPollMillis = System.currentTimeMillis();
-    sink.maxEventMicros = (lastPollMillis + options.maxFutureSkew().toMillis()) * 1000;
     for (TopicPartition tp : records.partitions()) {
       int p = index.get(tp);
       state.delivered(p);
-      for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) process(p, r);
+      progressed = true;
+      for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) handler.handle(p, r, lastPollMillis);
     }
     if (state.needsCaughtUpCheck() && lastPollMillis - lastIdleCheckMillis > 1000) {
       // A partition read to its end that never delivered a flow, or delivered none for scorer.idle-timeout, must not
@@ -142,13 +200,12 @@ public final class StreamingScorer implements AutoCloseable {
         state.caughtUp(index.get(tp), end != null && consumer.position(tp) >= end);
       }
     }
-    metrics.flowsIn.add(sink.flows);
-    metrics.recordsIn.add(sink.records);
-    sink.flows = 0;
-    sink.records = 0;
+    handler.flushCounts(lastPollMillis);
     ScoringModel offered = provider.take();
     if (offered != null) adopt(offered);
+    metrics.overflowFlows.add(state.takeOverflowFlows());
     List<WindowManager.ClosedWindow> closed = state.closeReady();
+    skippedUncommitted += state.takeSkippedEmptyWindows();
     if (!closed.isEmpty()) {
       if (firstCloseNanos < 0) firstCloseNanos = System.nanoTime();
       for (ScoredWindow w : WindowScorer.score(closed)) {
@@ -163,6 +220,8 @@ public final class StreamingScorer implements AutoCloseable {
     if (!uncommitted.isEmpty() || (inTransaction && now - transactionStartMillis > DEAD_LETTER_COMMIT_MS)
         || (progressed && now - lastCommitMillis > COMMIT_IDLE_MS)) {
       commit();
+    } else if (!progressed && !inTransaction) {
+      health.progress(); // caught up: nothing waits for a commit
     }
     if (now - lastLagMillis > 1000) {
       long lag = 0;
@@ -171,63 +230,32 @@ public final class StreamingScorer implements AutoCloseable {
       metrics.idlePartitions = state.idlePartitions();
       lastLagMillis = now;
     }
-  }
-
-  private void process(int p, ConsumerRecord<byte[], byte[]> r) {
-    sink.record = r;
-    sink.partition = p;
-    sink.replay = checkpoint.replay(p, r.offset());
-    if (sink.replay) metrics.replayedRecords.increment(); else sink.records++;
-    checkpoint.read(p, r.offset());
-    progressed = true;
-    if (r.value() == null) {
-      sink.reject(-1, "", "record has no value (a tombstone)");
-    } else {
-      parser.parse(r.value(), r.timestamp() * 1000, sink);
+    if (now - lastPartitionCheckMillis > PARTITION_CHECK_MS) {
+      lastPartitionCheckMillis = now;
+      List<TopicPartition> current = listPartitions(Duration.ofSeconds(5));
+      if (current != null && !new HashSet<>(current).equals(new HashSet<>(partitions))) {
+        LOG.info("the input topics now have {} partitions (had {}); committing and reassigning", current.size(),
+            partitions.size());
+        if (inTransaction || progressed || !uncommitted.isEmpty()) commit();
+        partitions = null; // the next restore assigns them all and resumes each from its committed offset
+        reset();
+      }
     }
   }
 
-  /** Receives the parser's output for the record being processed. */
-  private final class RecordSink implements PmacctParser.Sink {
-    ConsumerRecord<byte[], byte[]> record;
-    int partition;
-    boolean replay;
-    long maxEventMicros;
-    /** Counted here and added to the metrics once per poll: a shared adder per flow costs measurable time. */
-    long flows;
-    long records;
-
-    @Override
-    public void flow(int i, PmacctParser.Fields fields) {
-      Flow flow = fields.toFlow();
-      if (flow.eventTimeMicros() > maxEventMicros) {
-        reject(i, flow.toString(), "event time " + flow.eventTimeMicros() + " µs is more than "
-            + options.maxFutureSkew() + " ahead of the scorer's clock");
-        return;
+  /** The input topics' partitions (from the consumer's metadata cache), or null while a topic does not exist. */
+  private List<TopicPartition> listPartitions(Duration timeout) {
+    List<TopicPartition> found = new ArrayList<>();
+    for (String topic : options.topics()) {
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+      if (infos == null || infos.isEmpty()) {
+        LOG.info("input topic {} does not exist (yet)", topic);
+        return null;
       }
-      if (!replay) flows++;
-      boolean added;
-      try {
-        added = state.add(partition, record.offset(), flow);
-      } catch (IllegalArgumentException e) {
-        reject(i, flow.toString(), e.getMessage());
-        return;
-      }
-      if (!added && !replay) metrics.lateRecords.increment();
+      infos.forEach(i -> found.add(new TopicPartition(i.topic(), i.partition())));
     }
-
-    @Override
-    public void marker(int i, String eventType) {
-      // purge markers carry no flow; the watermark comes from the flows themselves
-    }
-
-    @Override
-    public void reject(int i, String raw, String reason) {
-      if (replay) return; // its dead letter was committed before the restart
-      DeadLetter d = new DeadLetter(reason, record.topic(), record.partition(), record.offset(), i, raw);
-      send(options.deadLetterTopic(), d.key(), d.toJsonBytes());
-      metrics.parseErrors.increment();
-    }
+    found.sort(Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
+    return found;
   }
 
   private void adopt(ScoringModel model) {
@@ -263,6 +291,9 @@ public final class StreamingScorer implements AutoCloseable {
     progressed = false;
     lastCommitMillis = System.currentTimeMillis();
     metrics.transactions.increment();
+    metrics.skippedEmptyWindows.add(skippedUncommitted);
+    skippedUncommitted = 0;
+    health.progress();
     if (!uncommitted.isEmpty()) {
       double latency = (System.nanoTime() - firstCloseNanos) / 1e9;
       for (ScoredWindow w : uncommitted) {
@@ -294,22 +325,19 @@ public final class StreamingScorer implements AutoCloseable {
       producer.initTransactions(); // aborts whatever a crashed predecessor left open
     }
     if (partitions == null) {
-      List<TopicPartition> found = new ArrayList<>();
-      for (String topic : options.topics()) {
-        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
-        if (infos == null || infos.isEmpty()) {
-          LOG.info("input topic {} does not exist yet", topic);
-          return false;
-        }
-        infos.forEach(i -> found.add(new TopicPartition(i.topic(), i.partition())));
-      }
+      List<TopicPartition> found = listPartitions(Duration.ofSeconds(10));
+      if (found == null) return false;
       consumer.assign(found);
+      index.clear();
       for (int i = 0; i < found.size(); i++) index.put(found.get(i), i);
       partitions = found;
+      metrics.partitions = found.size();
+      lastPartitionCheckMillis = System.currentTimeMillis();
     }
     checkpoint = Checkpoint.restore(consumer, partitions);
-    state = checkpoint.windows(newest, this::model, options.allowedLateness().toNanos() / 1000);
+    state = checkpoint.windows(newest, this::model, options.limits());
     state.partitions(partitions.size(), options.idleTimeout().toMillis(), System::currentTimeMillis);
+    handler.restored(state, checkpoint);
     if (state.epochs().get(state.epochs().size() - 1).model() != newest) state.swap(newest);
     for (ScoringModel m : state.drainRetired()) {
       if (m != newest && models.remove(m.version()) != null) m.close();
@@ -347,6 +375,8 @@ public final class StreamingScorer implements AutoCloseable {
     checkpoint = null;
     uncommitted.clear();
     firstCloseNanos = -1;
+    skippedUncommitted = 0;
+    progressed = false;
   }
 
   /** Stops the loop; open windows are not committed, and a restart rebuilds them from the committed offsets. */

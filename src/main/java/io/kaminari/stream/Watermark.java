@@ -10,6 +10,9 @@ import java.util.function.LongSupplier;
  * {@link WindowManager}.
  *
  * <p>Watermark = min over the partitions that hold it back of their max event time, minus the allowed lateness. A
+ * flow counts towards its partition's max event time with at most its <em>arrival cap</em> (given by the caller: its
+ * arrival time plus a tolerance, {@link #observe}), so that one exporter whose clock is ahead cannot move event time
+ * past when its flows arrived and make every other exporter's flows late. A
  * partition holds it back unless it is <em>idle</em>: read to its end offset ({@link #caughtUp}) and either it never
  * delivered a flow, or it delivered none for the idle timeout (wall clock). With no partition holding it back, it is
  * the max over all partitions instead. Idleness is wall-clock state and is never committed.
@@ -18,9 +21,10 @@ import java.util.function.LongSupplier;
  */
 final class Watermark {
   private final long latenessMicros;
-  /** Per partition, the max event time seen, {@link WindowManager#UNSET} before its first flow. */
+  /** Per partition, the max capped event time seen, {@link WindowManager#UNSET} before its first flow. */
   private long[] maxEvent = new long[0];
   private int partitionsWithData;
+  /** The max event time seen, not capped: no flow seen so far lies after it (for model swaps). */
   private long maxEventAll = UNSET;
   /** Per declared input partition: read to its end offset at the last check, and no delivery since. */
   private boolean[] caughtUp = new boolean[0];
@@ -34,16 +38,21 @@ final class Watermark {
     this.latenessMicros = latenessMicros;
   }
 
-  /** A flow of {@code partition} with event time {@code t}: advances the partition's max event time. */
-  void observe(int partition, long t) {
+  /**
+   * A flow of {@code partition} with event time {@code t}: advances the partition's max event time to
+   * {@code min(t, cap)}, where {@code cap} is the latest event time this flow may vouch for (its arrival plus a
+   * tolerance; {@link Long#MAX_VALUE} for none).
+   */
+  void observe(int partition, long t, long cap) {
     if (partition >= maxEvent.length) grow(partition + 1);
     long prev = maxEvent[partition];
     if (prev == UNSET) partitionsWithData++;
-    if (t > prev) maxEvent[partition] = t;
+    long m = t < cap ? t : cap;
+    if (m > prev) maxEvent[partition] = m;
     if (t > maxEventAll) maxEventAll = t;
   }
 
-  /** The max event time over every partition, {@link WindowManager#UNSET} before any flow. */
+  /** The max event time over every partition (not capped), {@link WindowManager#UNSET} before any flow. */
   long maxEventAll() {
     return maxEventAll;
   }

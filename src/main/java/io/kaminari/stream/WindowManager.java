@@ -2,6 +2,7 @@ package io.kaminari.stream;
 
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Featurizer;
+import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
 import io.kaminari.flow.Flow;
 import io.kaminari.model.ScoringModel;
@@ -25,9 +26,15 @@ import java.util.function.LongSupplier;
  *       meanwhile are late.
  *   <li>Window {@code [s, s+len)} closes, exactly once and in start order, when the watermark reaches {@code s+len}.
  *       {@link #closedThrough()} is the end of the last closed window; a flow whose window starts before it is late
- *       and is not added.
+ *       and is not added. Closing starts at the earliest open window when that one can close; before, nothing is late.
  *   <li>Under the global scope every window from the first one seen is closed, an empty one as the zero vector (as
- *       the batch featurizer does); under dst-prefix only keys with flows produce results.
+ *       the batch featurizer does), but only within {@link Limits#maxGapFillMicros} of the end of the last window
+ *       with flows: the rest of a longer gap is skipped in one step and counted ({@link #takeSkippedEmptyWindows()}),
+ *       so a flow from 1970 followed by current ones does not make 29 million windows. Under dst-prefix only keys
+ *       with flows produce results, and empty windows are skipped the same way (uncounted: they never give output).
+ *   <li>A flow counts towards the watermark with at most its arrival cap ({@link #add(int, long, Flow, long)}), and
+ *       an open window holds at most {@link Limits#maxKeysPerWindow} scope keys (further keys' flows go to
+ *       {@link io.kaminari.features.WindowGroups#OVERFLOW_KEY}, counted by {@link #takeOverflowFlows()}).
  *   <li>Models ({@link Epoch}s): a window starting at or after an epoch's {@code from} (and before the next epoch's)
  *       is scored by that epoch's model. A new model with the same spec starts at the next window to close, so the
  *       windows still open are scored with it. A model with another spec starts a new {@link ModelEras.Segment} at the first
@@ -46,39 +53,78 @@ final class WindowManager {
   /** The model scoring windows that start at or after {@code from} (until the next epoch). */
   record Epoch(ScoringModel model, long from) {}
 
+  /**
+   * The state's bounds: the allowed lateness, how much event time after the last window with flows the global scope
+   * fills with empty windows, and the scope keys an open window holds (all in µs or counts).
+   */
+  record Limits(long latenessMicros, long maxGapFillMicros, int maxKeysPerWindow) {
+    Limits {
+      if (latenessMicros < 0 || maxGapFillMicros < 0) throw new IllegalArgumentException("limits must be >= 0");
+      if (maxKeysPerWindow < 1) throw new IllegalArgumentException("need at least one key per window");
+    }
+
+    /** Only a lateness: every gap filled, no cap on keys (the pure twin and the parity tests). */
+    static Limits lateness(long latenessMicros) {
+      return new Limits(latenessMicros, Long.MAX_VALUE, Integer.MAX_VALUE);
+    }
+  }
+
   /** A closed window of one spec: its accumulators per scope key (sorted) and the model that must score it. */
   record ClosedWindow(FeatureSpec spec, long startMicros, ScoringModel model,
       SortedMap<String, WindowAccumulator> byKey) {}
 
   private final Watermark watermark;
   private final ModelEras eras;
+  private final Limits limits;
   private long closedThrough;
+  /** End of the last closed window that had flows; gaps are filled up to {@link Limits#maxGapFillMicros} after it. */
+  private long lastDataEnd;
+  private long skippedEmptyWindows;
 
   /**
    * State resumed from a committed marker: {@code epochs} in order (the first one's {@code from} is ignored: it covers
-   * everything before the second), nothing closed before {@code closedThrough} ({@link #UNSET} if nothing was).
+   * everything before the second), nothing closed before {@code closedThrough} ({@link #UNSET} if nothing was), the
+   * last window with flows ending at {@code lastDataEnd} ({@link #UNSET} = unknown: taken as {@code closedThrough}).
    */
-  WindowManager(List<Epoch> epochs, long closedThrough, long latenessMicros) {
-    this.eras = new ModelEras(epochs);
-    this.watermark = new Watermark(latenessMicros);
+  WindowManager(List<Epoch> epochs, long closedThrough, long lastDataEnd, Limits limits) {
+    this.limits = limits;
+    this.eras = new ModelEras(epochs, limits.maxKeysPerWindow());
+    this.watermark = new Watermark(limits.latenessMicros());
     this.closedThrough = closedThrough;
+    this.lastDataEnd = lastDataEnd == UNSET ? closedThrough : lastDataEnd;
   }
 
-  /** Fresh state scored by {@code model}. */
+  /** State resumed as {@link #WindowManager(List, long, long, Limits)}, every gap filled and keys not capped. */
+  WindowManager(List<Epoch> epochs, long closedThrough, long latenessMicros) {
+    this(epochs, closedThrough, UNSET, Limits.lateness(latenessMicros));
+  }
+
+  /** Fresh state scored by {@code model}, within {@code limits}. */
+  WindowManager(ScoringModel model, Limits limits) {
+    this(List.of(new Epoch(model, UNSET)), UNSET, UNSET, limits);
+  }
+
+  /** Fresh state scored by {@code model}, every gap filled and keys not capped. */
   WindowManager(ScoringModel model, long latenessMicros) {
-    this(List.of(new Epoch(model, UNSET)), UNSET, latenessMicros);
+    this(model, Limits.lateness(latenessMicros));
+  }
+
+  /** {@link #add(int, long, Flow, long)} with no arrival cap. */
+  boolean add(int partition, long offset, Flow flow) {
+    return add(partition, offset, flow, Long.MAX_VALUE);
   }
 
   /**
    * Adds a flow read at {@code offset} of {@code partition}; returns false (adding nothing) if its window is already
-   * closed. The flow's event time advances the partition's watermark either way.
+   * closed. The flow's event time, capped at {@code watermarkCap} (its arrival plus a tolerance), advances the
+   * partition's watermark either way; the flow itself goes to the window of its own event time.
    *
    * @throws IllegalArgumentException if the featurizer refuses the flow (the caller dead-letters it)
    */
-  boolean add(int partition, long offset, Flow flow) {
+  boolean add(int partition, long offset, Flow flow, long watermarkCap) {
     long t = flow.eventTimeMicros();
     ModelEras.Segment seg = eras.segmentFor(t);
-    watermark.observe(partition, t);
+    watermark.observe(partition, t, watermarkCap);
     if (closedThrough != UNSET && Featurizer.windowStartMicros(t, seg.spec) < closedThrough) return false;
     seg.windows.add(partition, offset, flow);
     return true;
@@ -142,31 +188,74 @@ final class WindowManager {
     return closedThrough;
   }
 
-  /** Closes every window the watermark has passed, in start order; score them before {@link #drainRetired()}. */
+  /** End of the last closed window that had flows (committed, so that gap filling survives a restart). */
+  long lastDataEnd() {
+    return lastDataEnd;
+  }
+
+  /**
+   * Closes every window the watermark has passed, in start order, skipping empty ones beyond the gap fill (class
+   * doc); score them before {@link #drainRetired()}.
+   */
   List<ClosedWindow> closeReady() {
     List<ClosedWindow> out = new ArrayList<>();
     long wm = watermark.current();
     if (wm == UNSET) return out;
     if (closedThrough == UNSET) {
+      // Closing starts at the earliest open window, once it can close: until then nothing is late, so a first flow
+      // far ahead of the others (capped in the watermark) cannot make them late by being first.
+      long first = UNSET;
       for (ModelEras.Segment s : eras.segments()) {
         if (!s.windows.isEmpty()) {
-          closedThrough = s.windows.firstStartMicros();
+          first = s.windows.firstStartMicros();
           break;
         }
       }
-      if (closedThrough == UNSET) return out;
+      if (first == UNSET || first > wm - eras.segmentFor(first).spec.windowMicros()) return out;
+      closedThrough = first;
+      lastDataEnd = first;
     }
     while (true) {
       ModelEras.Segment seg = eras.segmentFor(closedThrough);
+      long len = seg.spec.windowMicros();
       long start = closedThrough;
-      long end = start + seg.spec.windowMicros();
-      if (end > wm) break;
+      if (start > wm - len) break; // its end is after the watermark
+      boolean hasFlows = seg.windows.has(start);
+      if (!hasFlows && start >= fillEnd(seg)) {
+        // Jump to the next window with flows, the segment's end or the window holding the watermark, whichever is
+        // first: all aligned to this segment's windows, and all after start.
+        long to = Math.min(Math.min(seg.windows.nextStartAfter(start), seg.to), Math.floorDiv(wm, len) * len);
+        if (seg.spec.scope() == Scope.GLOBAL) skippedEmptyWindows += (to - start) / len;
+        closedThrough = to;
+        eras.prune(closedThrough);
+        continue;
+      }
       SortedMap<String, WindowAccumulator> byKey = seg.windows.close(start);
       if (!byKey.isEmpty()) out.add(new ClosedWindow(seg.spec, start, eras.modelFor(start), byKey));
-      closedThrough = end;
+      closedThrough = start + len;
+      if (hasFlows) lastDataEnd = closedThrough;
       eras.prune(closedThrough);
     }
     return out;
+  }
+
+  /** Where filling a gap with empty windows stops in {@code seg}: under dst-prefix nothing is filled. */
+  private long fillEnd(ModelEras.Segment seg) {
+    if (seg.spec.scope() != Scope.GLOBAL) return Long.MIN_VALUE;
+    long fill = limits.maxGapFillMicros();
+    return lastDataEnd > Long.MAX_VALUE - fill ? Long.MAX_VALUE : lastDataEnd + fill;
+  }
+
+  /** Empty global windows skipped since the last call (a counter's increment). */
+  long takeSkippedEmptyWindows() {
+    long n = skippedEmptyWindows;
+    skippedEmptyWindows = 0;
+    return n;
+  }
+
+  /** Flows featurised under the overflow key since the last call (a counter's increment). */
+  long takeOverflowFlows() {
+    return eras.takeOverflowFlows();
   }
 
   /**

@@ -32,15 +32,35 @@ class ScorerRecordsTest {
 
   @Test
   void deadLetterAndCommitMarkerRoundTrip() {
-    DeadLetter d = new DeadLetter("missing required key ip_dst", "flows", 1, 42, 0, "{\"ip_src\":\"192.0.2.1\"}");
+    DeadLetter d = DeadLetter.of("missing required key ip_dst", "flows", 1, 42, 0, "{\"ip_src\":\"192.0.2.1\"}");
     assertThat(new String(d.toJsonBytes(), StandardCharsets.UTF_8))
-        .startsWith("{\"reason\":\"missing required key ip_dst\",\"topic\":\"flows\",\"partition\":1,\"offset\":42,");
+        .isEqualTo("{\"reason\":\"missing required key ip_dst\",\"topic\":\"flows\",\"partition\":1,\"offset\":42,"
+            + "\"index\":0,\"size\":22,\"truncated\":false,\"raw\":\"{\\\"ip_src\\\":\\\"192.0.2.1\\\"}\"}");
     assertThat(DeadLetter.fromJson(d.toJsonBytes())).isEqualTo(d);
     CommitMarker m = new CommitMarker(123, List.of(new CommitMarker.ModelFrom(1, Long.MIN_VALUE),
         new CommitMarker.ModelFrom(2, 456)), 789);
     assertThat(CommitMarker.parse(m.toJson())).isEqualTo(m);
     assertThat(CommitMarker.parse("")).isNull();
     assertThat(CommitMarker.parse("not json")).isNull();
+  }
+
+  /** Finding (issue 16): a 3 MB record's dead letter exceeded the producer's request size and wedged the scorer. */
+  @Test
+  void aDeadLetterKeepsABoundedExcerptAndTheSizeOfAnyInput() {
+    String huge = "é".repeat(3 << 20);
+    DeadLetter d = DeadLetter.of("x".repeat(1 << 20), "flows", 0, 7, -1, huge);
+    assertThat(d.raw()).hasSize(DeadLetter.MAX_RAW_CHARS).isEqualTo(huge.substring(0, DeadLetter.MAX_RAW_CHARS));
+    assertThat(d.reason()).hasSize(DeadLetter.MAX_REASON_CHARS);
+    assertThat(d.size()).isEqualTo(2L * huge.length());
+    assertThat(d.truncated()).isTrue();
+    assertThat(d.toJsonBytes().length).isLessThan(64 * 1024); // far below the producer's default 1 MiB request
+    // A cut never splits a surrogate pair (Jackson would refuse to write half of one).
+    String emoji = "a" + "\uD83D\uDE00".repeat(DeadLetter.MAX_RAW_CHARS);
+    DeadLetter e = DeadLetter.of("r", "flows", 0, 8, 0, emoji);
+    assertThat(e.raw()).hasSize(DeadLetter.MAX_RAW_CHARS - 1).endsWith("\uD83D\uDE00");
+    assertThat(e.size()).isEqualTo(1 + 4L * DeadLetter.MAX_RAW_CHARS);
+    assertThat(DeadLetter.fromJson(e.toJsonBytes())).isEqualTo(e);
+    assertThat(DeadLetter.of("r", "flows", 0, 9, 0, "short").truncated()).isFalse();
   }
 
   @Test

@@ -65,7 +65,8 @@ class ScorerReloadIT {
         assertThat(versions.subList(switchAt, versions.size())).containsOnly(v1 + 1);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (scorer.metrics().reloadFailures() == 0 && System.nanoTime() < deadline) Thread.sleep(200);
-        assertThat(scorer.metrics().reloadFailures()).isEqualTo(1);
+        // Refused, and retried with backoff while the alias names it (each attempt counts).
+        assertThat(scorer.metrics().reloadFailures()).isPositive();
         assertThat(scorer.metrics().reloadSuccesses()).isEqualTo(2);
         assertThat(scorer.metrics().modelVersion()).isEqualTo(v1 + 1);
         assertThat(scorer.ready()).isTrue();

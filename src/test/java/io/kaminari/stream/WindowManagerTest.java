@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kaminari.flow.Flow;
 import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.PortFeature;
+import io.kaminari.features.Scope;
+import io.kaminari.features.WindowGroups;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.InMemoryVectorSource;
 import io.kaminari.model.ModelManifest;
@@ -31,17 +34,23 @@ class WindowManagerTest {
   static final long T0 = Instant.parse("2024-05-02T10:00:00Z").getEpochSecond() * S;
   static final long LATENESS = 60 * S;
 
+  /** Destination-prefix scope, 60 s windows. */
+  static final FeatureSpec PREFIX_60 = new FeatureSpec("scorer-test-prefix", "", 60, Scope.DST_PREFIX, 24, 64,
+      List.of(80, 443, 53), List.of(80, 443, 53), List.of(PortFeature.PPS, PortFeature.OPPOSITE_PORTS), true);
+
   @TempDir static Path tmp;
   static ScoringModel v1;
   static ScoringModel v2;
   static ScoringModel v3;
+  static ScoringModel prefix;
 
   @BeforeAll
   static void models() {
     ModelRegistry registry = new ModelRegistry(tmp.resolve("models").toUri(), new Configuration());
-    v1 = tiny(registry, ScorerFixture.SPEC_60);
-    v2 = tiny(registry, ScorerFixture.SPEC_60);
-    v3 = tiny(registry, ScorerFixture.SPEC_120);
+    v1 = tiny(registry, ScorerFixture.SPEC_60, tmp);
+    v2 = tiny(registry, ScorerFixture.SPEC_60, tmp);
+    v3 = tiny(registry, ScorerFixture.SPEC_120, tmp);
+    prefix = tiny(registry, PREFIX_60, tmp);
   }
 
   @AfterAll
@@ -49,26 +58,37 @@ class WindowManagerTest {
     v1.close();
     v2.close();
     v3.close();
+    prefix.close();
   }
 
   /** A model trained in a second on random vectors; good enough to score, which is all these rules need. */
-  static ScoringModel tiny(ModelRegistry registry, FeatureSpec spec) {
+  static ScoringModel tiny(ModelRegistry registry, FeatureSpec spec, Path work) {
+    int version = publishTiny(registry, spec, work);
+    return ScoringModel.load(registry.load(ModelRef.version(ScorerFixture.MODEL, version), work.resolve("cache")));
+  }
+
+  /** Trains a {@link #tiny} model for {@code spec} under {@code work} and publishes it; returns its version. */
+  static int publishTiny(ModelRegistry registry, FeatureSpec spec, Path work) {
     Random r = new Random(1);
     float[][] v = new float[40][spec.dimension()];
     for (float[] row : v) for (int i = 0; i < row.length; i++) row[i] = r.nextFloat() * 10;
-    Path dir = tmp.resolve("train-" + System.nanoTime());
+    Path dir = work.resolve("train-" + System.nanoTime());
     Hyperparameters hp = new Hyperparameters(List.of(4), 2, 8, 1e-2, "adam", 1L, 1, 0.2,
         ThresholdMethod.parse("quantile:0.999"));
     Trainer.train(InMemoryVectorSource.evenlySpaced(v, spec.windowMicros()), spec.dimension(), hp, dir, p -> { });
     ModelMetadata meta = ModelMetadata.read(dir);
     ModelManifest draft = ModelManifest.draft(ScorerFixture.MODEL, spec, meta, "q", Map.of(ModelManifest.VAL_LOSS, 1.0),
         Instant.EPOCH, Instant.EPOCH.plusSeconds(60), "test");
-    int version = registry.publish(ScorerFixture.MODEL, dir, draft).version();
-    return ScoringModel.load(registry.load(ModelRef.version(ScorerFixture.MODEL, version), tmp.resolve("cache")));
+    return registry.publish(ScorerFixture.MODEL, dir, draft).version();
   }
 
   static Flow flow(long t) {
-    return new Flow("purge", null, "192.0.2.1", "203.0.113.5", 40000, 80, 6, null, null, 1, 60, null, t, null, null,
+    return flowTo(t, "203.0.113.5", null);
+  }
+
+  /** A flow at {@code t} to {@code ipDst}, exported by {@code exporter} (null = unknown). */
+  static Flow flowTo(long t, String ipDst, String exporter) {
+    return new Flow("purge", exporter, "192.0.2.1", ipDst, 40000, 80, 6, null, null, 1, 60, null, t, null, null,
         null, null, null, null, null, null, null, null, null, null, t, null);
   }
 
@@ -273,5 +293,115 @@ class WindowManagerTest {
     List<WindowManager.ClosedWindow> closed = w.closeReady();
     assertThat(closed).extracting(WindowManager.ClosedWindow::model).containsExactly(v1, v3);
     assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros).containsExactly(T0 + MIN, T0 + 2 * MIN);
+  }
+
+  /** Finding (issue 16): a flow from 1970 made the global scope close every empty window up to now, one by one. */
+  @Test
+  void aLongGapIsFilledForMaxGapFillThenSkippedInOneStepAndCounted() {
+    WindowManager w = new WindowManager(v1, new WindowManager.Limits(LATENESS, 5 * MIN, Integer.MAX_VALUE));
+    w.partitions(1);
+    w.add(0, 0, flow(T0));
+    w.add(0, 1, flow(T0 + 60 * MIN)); // watermark T0 + 59 min
+    List<WindowManager.ClosedWindow> closed = w.closeReady();
+    assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros)
+        .containsExactly(T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN, T0 + 4 * MIN, T0 + 5 * MIN);
+    assertThat(closed.get(5).byKey().get("global").flowCount()).isZero();
+    assertThat(w.lastDataEnd()).isEqualTo(T0 + MIN);
+    w.add(0, 2, flow(T0 + 62 * MIN)); // watermark T0 + 61 min: the window of the second flow closes
+    closed = w.closeReady();
+    assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros).containsExactly(T0 + 60 * MIN);
+    assertThat(closed.get(0).byKey().get("global").flowCount()).isEqualTo(1);
+    assertThat(w.takeSkippedEmptyWindows()).isEqualTo(60 - 1 - 5);
+    assertThat(w.takeSkippedEmptyWindows()).isZero();
+
+    // 1970 then now: two windows and the fill, not 29 million.
+    WindowManager far = new WindowManager(v1, new WindowManager.Limits(LATENESS, 5 * MIN, Integer.MAX_VALUE));
+    far.partitions(1);
+    far.add(0, 0, flow(86_400 * S));
+    far.add(0, 1, flow(T0));
+    far.add(0, 2, flow(T0 + 2 * MIN));
+    closed = far.closeReady();
+    assertThat(closed).hasSize(1 + 5 + 1);
+    assertThat(closed.get(6).startMicros()).isEqualTo(T0);
+    assertThat(far.takeSkippedEmptyWindows()).isEqualTo((T0 - 86_400 * S) / MIN - 1 - 5);
+  }
+
+  @Test
+  void theGapFillRestartsFromTheCommittedEndOfTheLastWindowWithFlows() {
+    // Restored in the middle of a gap: closed through T0 + 3 min, last flows in the window ending at T0 + 1 min.
+    WindowManager w = new WindowManager(List.of(new WindowManager.Epoch(v1, WindowManager.UNSET)), T0 + 3 * MIN,
+        T0 + MIN, new WindowManager.Limits(LATENESS, 5 * MIN, Integer.MAX_VALUE));
+    w.partitions(1);
+    w.add(0, 0, flow(T0 + 30 * MIN));
+    assertThat(w.closeReady()).extracting(WindowManager.ClosedWindow::startMicros)
+        .containsExactly(T0 + 3 * MIN, T0 + 4 * MIN, T0 + 5 * MIN);
+    assertThat(w.takeSkippedEmptyWindows()).isEqualTo(29 - 6);
+  }
+
+  @Test
+  void aGapIsSkippedAcrossASpecBoundaryAndUnderDstPrefixWithoutWalkingIt() {
+    WindowManager w = new WindowManager(List.of(new WindowManager.Epoch(v1, WindowManager.UNSET),
+        new WindowManager.Epoch(v3, T0 + 120 * MIN)), WindowManager.UNSET, WindowManager.UNSET,
+        new WindowManager.Limits(LATENESS, 2 * MIN, Integer.MAX_VALUE));
+    w.partitions(1);
+    w.add(0, 0, flow(T0));
+    w.add(0, 1, flow(T0 + 180 * MIN));
+    w.add(0, 2, flow(T0 + 185 * MIN)); // watermark T0 + 184 min
+    List<WindowManager.ClosedWindow> closed = w.closeReady();
+    assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros)
+        .containsExactly(T0, T0 + MIN, T0 + 2 * MIN, T0 + 180 * MIN, T0 + 182 * MIN);
+    assertThat(closed).extracting(WindowManager.ClosedWindow::model).containsExactly(v1, v1, v1, v3, v3);
+    // 60 s windows from minute 3 to 120, then 120 s windows from minute 120 to 180.
+    assertThat(w.takeSkippedEmptyWindows()).isEqualTo(117 + 30);
+
+    WindowManager p = new WindowManager(prefix, new WindowManager.Limits(LATENESS, 2 * MIN, Integer.MAX_VALUE));
+    p.partitions(1);
+    p.add(0, 0, flow(86_400 * S));
+    p.add(0, 1, flow(T0 + 2 * MIN));
+    assertThat(p.closeReady()).extracting(WindowManager.ClosedWindow::startMicros).containsExactly(86_400 * S);
+    assertThat(p.takeSkippedEmptyWindows()).as("dst-prefix has no empty results to skip").isZero();
+    assertThat(p.closedThrough()).isEqualTo(T0 + MIN);
+  }
+
+  /** Finding (issue 16): one exporter 50 minutes ahead moved the watermark and made every other flow late. */
+  @Test
+  void aFlowAheadOfItsArrivalCapMovesTheWatermarkOnlyToTheCapButCountsInItsOwnWindow() {
+    WindowManager w = new WindowManager(v1, LATENESS);
+    w.partitions(1);
+    long arrival = T0 + 30 * S;
+    assertThat(w.add(0, 0, flow(T0 + 50 * MIN), arrival)).isTrue();
+    assertThat(w.watermark()).isEqualTo(arrival - LATENESS);
+    assertThat(w.closeReady()).isEmpty();
+    for (int m = 0; m <= 5; m++) {
+      assertThat(w.add(0, 1 + m, flow(T0 + m * MIN + 10 * S), T0 + m * MIN + 20 * S)).as("minute %s", m).isTrue();
+    }
+    assertThat(w.closeReady()).extracting(WindowManager.ClosedWindow::startMicros)
+        .containsExactly(T0, T0 + MIN, T0 + 2 * MIN, T0 + 3 * MIN);
+    // Once the others get there, its window closes with it.
+    w.add(0, 7, flow(T0 + 52 * MIN), T0 + 52 * MIN);
+    List<WindowManager.ClosedWindow> closed = w.closeReady();
+    assertThat(closed.get(closed.size() - 1).startMicros()).isEqualTo(T0 + 50 * MIN);
+    assertThat(closed.get(closed.size() - 1).byKey().get("global").flowCount()).isEqualTo(1);
+    // A swap still starts after every event time seen, capped or not (nothing featurised twice).
+    assertThat(w.swap(v3)).isEqualTo(T0 + 54 * MIN);
+  }
+
+  /** Finding (issue 16): memory was unbounded under a key explosion. */
+  @Test
+  void keysBeyondTheCapPerWindowGoToTheOverflowKeyAndAreCounted() {
+    WindowManager w = new WindowManager(prefix, new WindowManager.Limits(LATENESS, Long.MAX_VALUE, 3));
+    w.partitions(1);
+    for (int i = 0; i < 10; i++) w.add(0, i, flowTo(T0 + i * S, "198.51." + i + ".7", null));
+    w.add(0, 10, flowTo(T0 + 20 * S, "198.51.0.9", null)); // a key within the cap
+    w.add(0, 11, flowTo(T0 + MIN + 5 * S, "198.51.9.7", null)); // the next window has room again
+    w.add(0, 12, flowTo(T0 + 2 * MIN + 5 * S, "198.51.9.7", null));
+    List<WindowManager.ClosedWindow> closed = w.closeReady();
+    assertThat(closed).hasSize(1);
+    assertThat(closed.get(0).byKey().keySet())
+        .containsExactly("198.51.0.0/24", "198.51.1.0/24", "198.51.2.0/24", WindowGroups.OVERFLOW_KEY);
+    assertThat(closed.get(0).byKey().get("198.51.0.0/24").flowCount()).isEqualTo(2);
+    assertThat(closed.get(0).byKey().get(WindowGroups.OVERFLOW_KEY).flowCount()).isEqualTo(7);
+    assertThat(w.takeOverflowFlows()).isEqualTo(7);
+    assertThat(w.takeOverflowFlows()).isZero();
   }
 }
