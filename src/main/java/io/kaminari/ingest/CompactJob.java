@@ -73,7 +73,7 @@ public final class CompactJob {
   public CompactJob(SparkSession spark, CompactConfig config) {
     this.spark = spark;
     this.config = config;
-    this.parser = new LandingParser(spark, config.collectorZone());
+    this.parser = new LandingParser(spark, config.collectorZone(), config.eventTimes());
   }
 
   /**
@@ -108,13 +108,16 @@ public final class CompactJob {
   }
 
   /**
-   * Splits the landing scan into at least {@value #SPLITS_PER_CORE} tasks per core. Spark's default (a split per core,
-   * up to 128 MB each) gives a small cluster a handful of uneven tasks, and the cores whose tasks end first then idle
-   * while the last one runs: on 2 cores, a tenth of compaction's time.
+   * The settings of the whole run. The landing scan is split into at least {@value #SPLITS_PER_CORE} tasks per core:
+   * Spark's default (a split per core, up to 128 MB each) gives a small cluster a handful of uneven tasks, and the
+   * cores whose tasks end first then idle while the last one runs (on 2 cores, a tenth of compaction's time).
+   * Timestamps are written as they are, proleptic Gregorian like every time Kaminari computes: Spark's default refuses
+   * to write one before 1582 (its rebase mode EXCEPTION), and one such {@code timestamp_end} failed its hour forever.
    */
   private Map<String, String> readSettings() {
     return Map.of("spark.sql.files.minPartitionNum",
-        String.valueOf(SPLITS_PER_CORE * spark.sparkContext().defaultParallelism()));
+        String.valueOf(SPLITS_PER_CORE * spark.sparkContext().defaultParallelism()),
+        "spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED");
   }
 
   private JobRun compact(Dataset<Row> landing, ArrivalHours hours) throws Exception {
