@@ -57,6 +57,14 @@ public final class Settings {
   public static final ConfigKey<Long> ROWS_PER_FILE = key("compact.rows-per-file", "4000000",
       "target rows per Parquet file of kaminari.flows; an hour partition gets ceil(rows / this) files",
       Settings::positiveLong);
+  public static final ConfigKey<String> COMPACT_LOCK_DIR = key("compact.lock-dir", "",
+      "directory of the compaction lock (one compaction of kaminari.flows at a time); empty = _lock under the table's"
+          + " location. It needs an atomic rename: on s3a put it on HDFS or a local file system", s -> s);
+  public static final ConfigKey<Duration> COMPACT_LOCK_TTL = key("compact.lock-ttl", "2m",
+      "lease of the compaction lock: its holder renews it every third of this; another compaction takes over a lease"
+          + " it has seen unrenewed for this long (a killed holder)", Durations::parse);
+  public static final ConfigKey<Duration> COMPACT_LOCK_WAIT = key("compact.lock-wait", "30m",
+      "how long a compaction waits for the lock held by another one before it fails", Durations::parse);
   public static final ConfigKey<URI> MODEL_STORE = key("model.store", "file://${home}/models",
       "model registry root: hdfs://nn:8020/kaminari/models, s3a://bucket/models or a local path (file://... or plain;"
           + " a relative path is resolved against the working directory); generated feature specs go to specs/<id>.json",

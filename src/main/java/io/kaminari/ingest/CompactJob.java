@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -71,6 +72,10 @@ public final class CompactJob {
    */
   interface Faults {
     Faults NONE = point -> { };
+    /** This compaction waits for the lock another one holds. */
+    String LOCK_WAIT = "lock-wait";
+    /** The partitions that exist are listed: what is written directly and what is merged is decided. */
+    String PLANNED = "planned";
     /** The merged rows are in their new directories; no partition points at them yet. */
     String SWAP_WRITTEN = "swap-written";
     /** One more partition points at its new directory. */
@@ -99,9 +104,32 @@ public final class CompactJob {
    */
   public JobRun compact(ArrivalHours hours) throws Exception {
     Warehouse.ensure(spark);
-    return JobRuns.run(spark, JOB, hours.start(), hours.end(), runId -> withSettings(readSettings(), () -> compact(
-        spark.table(Warehouse.FLOWS_LANDING).where(hours.where()).select(columns(LandingParser.COLUMNS)), hours,
-        runId)));
+    return JobRuns.run(spark, JOB, hours.start(), hours.end(), runId -> {
+      try (LeaseLock lock = LeaseLock.acquire(lockDir(), spark.sparkContext().hadoopConfiguration(), config.lockTtl(),
+          config.lockWait(), this::lockWaited)) {
+        return withSettings(readSettings(), () -> compact(
+            spark.table(Warehouse.FLOWS_LANDING).where(hours.where()).select(columns(LandingParser.COLUMNS)), hours,
+            runId, lock));
+      }
+    });
+  }
+
+  /**
+   * The directory of the lock that lets one compaction at a time change {@code kaminari.flows} (and the quarantine):
+   * each decides from the partitions listed when it starts which hours it writes whole and which it merges into, so
+   * two at once could both write an event hour they share, and the later commit would drop the other's rows.
+   */
+  private Path lockDir() {
+    return config.lockDir().isEmpty() ? new Path(Warehouse.location(spark, Warehouse.FLOWS), "_lock")
+        : new Path(config.lockDir());
+  }
+
+  private void lockWaited() {
+    try {
+      faults.at(Faults.LOCK_WAIT);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**
@@ -138,7 +166,7 @@ public final class CompactJob {
         "spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED");
   }
 
-  private JobRun compact(Dataset<Row> landing, ArrivalHours hours, String runId) throws Exception {
+  private JobRun compact(Dataset<Row> landing, ArrivalHours hours, String runId, LeaseLock lock) throws Exception {
     PartitionSwap swap = new PartitionSwap(spark, Warehouse.FLOWS, faults);
     swap.recover();
     LandingCoordinates coordinates = LandingCoordinates.scan(landing);
@@ -146,6 +174,7 @@ public final class CompactJob {
     // Epoch hours (Hour.index), as the parse and its tally count them.
     Set<Long> present = Partitions.hours(spark, Warehouse.FLOWS).stream().map(Hour::index)
         .collect(Collectors.toUnmodifiableSet());
+    faults.at(Faults.PLANNED);
     Tally tally = new Tally();
     spark.sparkContext().register(tally);
     if (replays) {
@@ -153,11 +182,13 @@ public final class CompactJob {
     } else {
       // Hours with no partition yet cannot hold a copy of these records: written straight from the parse.
       HourSelection fresh = new HourSelection(present, false);
+      lock.check();
       withSettings(directWriteSettings(), () -> {
         insert(parser.flows(landing, fresh, tally));
         return null;
       });
     }
+    lock.check();
     long rejected = quarantine(landing, tally, replays, hours);
 
     Map<Long, Long> flowsByHour = tally.flowsByHour();
@@ -181,7 +212,7 @@ public final class CompactJob {
       files = (int) Math.max(1, Math.min(1000, (maxRows + config.rowsPerFile() - 1) / config.rowsPerFile()));
       int tasks = Math.max(1, Math.min(4000, merged.size() * files));
       mergedRows = swap.replace(merge(parser.flows(landing, new HourSelection(merged, true), null), old, files, tasks),
-          eventHours(merged).hours(), runId);
+          eventHours(merged).hours(), runId, lock::check);
     }
 
     long outputRows = direct + mergedRows - existingRows;

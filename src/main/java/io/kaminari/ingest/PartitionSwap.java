@@ -72,9 +72,10 @@ final class PartitionSwap {
   /**
    * Writes {@code rows} (the table's columns, {@code dt} and {@code hour} last, only rows of {@code hours}) into fresh
    * directories, points the partition of each hour at its directory (adding the partitions that do not exist), deletes
-   * the directories they pointed at, and returns the rows written.
+   * the directories they pointed at, and returns the rows written. {@code check} runs before each partition is moved
+   * (the caller's lock: it throws when the lock was lost).
    */
-  long replace(Dataset<Row> rows, List<Hour> hours, String runId) throws Exception {
+  long replace(Dataset<Row> rows, List<Hour> hours, String runId, Runnable check) throws Exception {
     Path run = new Path(root, runId);
     List<Entry> entries = new ArrayList<>();
     for (Hour h : hours) {
@@ -87,6 +88,7 @@ final class PartitionSwap {
     long count = ((Number) written.getAsJava().get(ROWS)).longValue();
     faults.at(CompactJob.Faults.SWAP_WRITTEN);
     for (Entry e : entries) {
+      check.run();
       if (!fs.exists(new Path(e.to()))) {
         throw new IllegalStateException("the merge wrote no rows for " + e.hour() + " into " + e.to());
       }
