@@ -28,8 +28,11 @@ AS
 WITH matched AS (
   SELECT a.dt, a.hour, a.window_start, a.window_end, a.scope, a.scope_key, a.model_name, a.model_version, a.score,
     a.explanation_text, f.ip_src, f.ip_dst, f.port_src, f.port_dst, f.ip_proto,
-    f.packets * greatest(1L, coalesce(f.sampling_rate, 1L)) AS est_packets,
-    f.bytes * greatest(1L, coalesce(f.sampling_rate, 1L)) AS est_bytes
+    -- In DECIMAL(38,0) and clamped at 2^63-1 (as the vectors saturate): BIGINT products and sums wrap silently.
+    least(CAST(f.packets AS DECIMAL(38,0)) * greatest(1L, coalesce(f.sampling_rate, 1L)), 9223372036854775807)
+      AS est_packets,
+    least(CAST(f.bytes AS DECIMAL(38,0)) * greatest(1L, coalesce(f.sampling_rate, 1L)), 9223372036854775807)
+      AS est_bytes
   FROM kaminari.v_anomalies a
   JOIN kaminari.flows f
     ON f.dt = a.dt AND f.hour = a.hour AND f.event_time >= a.window_start AND f.event_time < a.window_end
@@ -41,7 +44,8 @@ WITH matched AS (
             (acc, x) -> acc * 256 + CAST(x AS BIGINT)), 32 - CAST(substring_index(a.scope_key, '/', -1) AS INT)))
 ), by_value AS (
   SELECT dt, hour, window_start, window_end, scope, scope_key, model_name, model_version, score, explanation_text,
-    dimension, value, count(*) AS flows, sum(est_packets) AS est_packets, sum(est_bytes) AS est_bytes
+    dimension, value, count(*) AS flows, CAST(least(sum(est_packets), 9223372036854775807) AS BIGINT) AS est_packets,
+    CAST(least(sum(est_bytes), 9223372036854775807) AS BIGINT) AS est_bytes
   FROM (
     SELECT *, stack(5, 'src_ip', ip_src, 'dst_ip', ip_dst, 'src_port', CAST(port_src AS STRING),
         'dst_port', CAST(port_dst AS STRING), 'protocol', CAST(ip_proto AS STRING)) AS (dimension, value)
@@ -52,7 +56,7 @@ WITH matched AS (
 ), ranked AS (
   SELECT *,
     row_number() OVER w AS rank_in_window,
-    est_packets / sum(est_packets) OVER (PARTITION BY window_start, scope_key, model_name, model_version, dimension)
+    est_packets / sum(CAST(est_packets AS DECIMAL(38,0))) OVER (PARTITION BY window_start, scope_key, model_name, model_version, dimension)
       AS share
   FROM by_value
   WINDOW w AS (PARTITION BY window_start, scope_key, model_name, model_version, dimension

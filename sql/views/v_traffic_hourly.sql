@@ -24,9 +24,17 @@ SELECT dt, hour,
   count(*) AS flows,
   sum(packets) AS packets,
   sum(bytes) AS bytes,
-  sum(packets * greatest(1L, coalesce(sampling_rate, 1L))) AS est_packets,
-  sum(bytes * greatest(1L, coalesce(sampling_rate, 1L))) AS est_bytes,
-  sum(packets * greatest(1L, coalesce(sampling_rate, 1L))) / 3600.0 AS pps,
-  sum(bytes * greatest(1L, coalesce(sampling_rate, 1L))) * 8 / 3600.0 AS bps
-FROM kaminari.flows
+  CAST(least(sum(est_packets), 9223372036854775807) AS BIGINT) AS est_packets,
+  CAST(least(sum(est_bytes), 9223372036854775807) AS BIGINT) AS est_bytes,
+  least(sum(est_packets), 9223372036854775807) / 3600.0 AS pps,
+  least(sum(est_bytes), 9223372036854775807) * 8 / 3600.0 AS bps
+-- The estimates in DECIMAL(38,0), clamped at 2^63-1 (as the vectors saturate): BIGINT products and sums wrap silently
+-- (2^62 packets x 1000 is 0).
+FROM (
+  SELECT dt, hour, ip_proto, packets, bytes,
+    least(CAST(packets AS DECIMAL(38,0)) * greatest(1L, coalesce(sampling_rate, 1L)), 9223372036854775807)
+      AS est_packets,
+    least(CAST(bytes AS DECIMAL(38,0)) * greatest(1L, coalesce(sampling_rate, 1L)), 9223372036854775807) AS est_bytes
+  FROM kaminari.flows
+) f
 GROUP BY dt, hour, ip_proto;

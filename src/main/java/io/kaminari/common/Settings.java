@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -47,9 +48,23 @@ public final class Settings {
       Settings::positiveLong);
   public static final ConfigKey<ZoneId> COLLECTOR_ZONE = key("collector.timezone", "UTC",
       "time zone of nfacctd's default local-time timestamps (irrelevant for epoch and RFC 3339 forms)", ZoneId::of);
+  public static final ConfigKey<Instant> MIN_EVENT_TIME = key("flow.min-event-time", "2000-01-01T00:00:00Z",
+      "earliest valid event time of a flow (RFC 3339, UTC); compaction quarantines and the scorer dead-letters an"
+          + " earlier one with a reason (an exporter whose clock was never set sends 1970 + uptime)", Settings::instant);
+  public static final ConfigKey<Duration> MAX_FUTURE_SKEW = key("flow.max-future-skew", "1h",
+      "how far a flow's event time may be after the record's arrival (Kafka record time, file modification time);"
+          + " later ones are quarantined (compaction) and dead-lettered (scorer) with a reason", Durations::parse);
   public static final ConfigKey<Long> ROWS_PER_FILE = key("compact.rows-per-file", "4000000",
       "target rows per Parquet file of kaminari.flows; an hour partition gets ceil(rows / this) files",
       Settings::positiveLong);
+  public static final ConfigKey<String> COMPACT_LOCK_DIR = key("compact.lock-dir", "",
+      "directory of the compaction lock (one compaction of kaminari.flows at a time); empty = _lock under the table's"
+          + " location. It needs an atomic rename: on s3a put it on HDFS or a local file system", s -> s);
+  public static final ConfigKey<Duration> COMPACT_LOCK_TTL = key("compact.lock-ttl", "2m",
+      "lease of the compaction lock: its holder renews it every third of this; another compaction takes over a lease"
+          + " it has seen unrenewed for this long (a killed holder)", Durations::parse);
+  public static final ConfigKey<Duration> COMPACT_LOCK_WAIT = key("compact.lock-wait", "30m",
+      "how long a compaction waits for the lock held by another one before it fails", Durations::parse);
   public static final ConfigKey<URI> MODEL_STORE = key("model.store", "file://${home}/models",
       "model registry root: hdfs://nn:8020/kaminari/models, s3a://bucket/models or a local path (file://... or plain;"
           + " a relative path is resolved against the working directory); generated feature specs go to specs/<id>.json",
@@ -183,6 +198,14 @@ public final class Settings {
       return uri;
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  private static Instant instant(String s) {
+    try {
+      return Instant.parse(s.trim());
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new IllegalArgumentException("not an RFC 3339 UTC time like 2000-01-01T00:00:00Z");
     }
   }
 

@@ -30,16 +30,16 @@ public final class PortSelection {
         throw new IllegalArgumentException("port out of range 0..65535: src " + portSrc + ", dst " + portDst);
       }
       long scaled = WindowAccumulator.scaled(packets, samplingRate);
-      src[portSrc] += scaled;
-      dst[portDst] += scaled;
+      src[portSrc] = WindowAccumulator.plus(src[portSrc], scaled);
+      dst[portDst] = WindowAccumulator.plus(dst[portDst], scaled);
       flows++;
     }
 
     /** Adds {@code other} into this tally and returns this. */
     public Tally merge(Tally other) {
       for (int p = 0; p < PORTS; p++) {
-        src[p] += other.src[p];
-        dst[p] += other.dst[p];
+        src[p] = WindowAccumulator.plus(src[p], other.src[p]);
+        dst[p] = WindowAccumulator.plus(dst[p], other.dst[p]);
       }
       flows += other.flows;
       return this;

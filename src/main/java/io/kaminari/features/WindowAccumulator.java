@@ -15,7 +15,9 @@ import java.util.Set;
  *   <li>Choosing the window and scope key is the caller's job ({@link Featurizer#windowStartMicros},
  *       {@link Featurizer#scopeKey}); every flow added here counts wholly in this window.
  *   <li>Packets and bytes are scaled by the sampling rate: {@code packets × max(1, samplingRate)}, so 0 and 1 both
- *       mean unsampled. {@link #packetCount()} is that scaled estimate of packets on the wire.
+ *       mean unsampled. {@link #packetCount()} is that scaled estimate of packets on the wire. Products and sums
+ *       saturate at {@link Long#MAX_VALUE} ({@link #scaled}, {@link #plus}): a bogus counter or sampling rate reads
+ *       as the largest possible flood, never as a wrapped (negative or zero) count that would hide one.
  *   <li>Protocols without ports (anything but TCP, UDP, DCCP, SCTP, UDP-Lite; see {@link Featurizer#carriesPorts})
  *       count as source port 0 and destination port 0, whatever the record says; NetFlow puts ICMP type/code in the
  *       destination port, which would otherwise pose as ports 768..2303 etc.
@@ -88,17 +90,28 @@ public final class WindowAccumulator implements Serializable {
     long scaledPackets = scaled(packets, samplingRate);
     long scaledBytes = scaled(bytes, samplingRate);
     flowCount++;
-    packetCount += scaledPackets;
+    packetCount = plus(packetCount, scaledPackets);
     addToSlot(layout.srcSlot(portSrc), portDst, scaledPackets, scaledBytes, ipSrc, ipDst);
     addToSlot(layout.dstSlot(portDst), portSrc, scaledPackets, scaledBytes, ipSrc, ipDst);
   }
 
   /**
    * A packet or byte count scaled by the exporter's 1-in-N sampling rate: {@code count × max(1, samplingRate)}, so 0
-   * and 1 both mean unsampled. Public so that port selection ranks ports by the same estimate the vectors hold.
+   * and 1 both mean unsampled, saturated at {@link Long#MAX_VALUE} (2^62 packets × 1000 wrapped to exactly 0). Public
+   * so that port selection ranks ports by the same estimate the vectors hold.
+   *
+   * @param count a counter as the parser reads it, 0..2^63-1
    */
   public static long scaled(long count, long samplingRate) {
-    return count * Math.max(1, samplingRate);
+    long rate = Math.max(1, samplingRate);
+    long product = count * rate;
+    return Math.multiplyHigh(count, rate) != 0 || product < 0 ? Long.MAX_VALUE : product;
+  }
+
+  /** {@code a + b} of two non-negative counts, saturated at {@link Long#MAX_VALUE}. */
+  public static long plus(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
   }
 
   /** Folds {@code other} (a partial of the same window, key and spec layout) into this one; {@code other} is unchanged. */
@@ -108,10 +121,10 @@ public final class WindowAccumulator implements Serializable {
           "cannot merge accumulators of different specs: " + layout.specId + " and " + other.layout.specId);
     }
     flowCount += other.flowCount;
-    packetCount += other.packetCount;
+    packetCount = plus(packetCount, other.packetCount);
     for (int s = 0; s < layout.slotCount; s++) {
-      packets[s] += other.packets[s];
-      bytes[s] += other.bytes[s];
+      packets[s] = plus(packets[s], other.packets[s]);
+      bytes[s] = plus(bytes[s], other.bytes[s]);
       flows[s] += other.flows[s];
       if (oppositePorts != null && other.oppositePorts[s] != null) {
         portSet(s).addAll(other.oppositePorts[s]);
@@ -160,8 +173,8 @@ public final class WindowAccumulator implements Serializable {
     if (slot < 0) {
       return;
     }
-    packets[slot] += scaledPackets;
-    bytes[slot] += scaledBytes;
+    packets[slot] = plus(packets[slot], scaledPackets);
+    bytes[slot] = plus(bytes[slot], scaledBytes);
     flows[slot]++;
     if (oppositePorts != null) {
       portSet(slot).add(oppositePort);

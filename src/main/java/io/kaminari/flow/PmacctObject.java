@@ -59,6 +59,7 @@ import java.util.Map;
  */
 final class PmacctObject {
   private final PmacctValue value;
+  private final EventTimePolicy eventTimes;
   /** Bit per typed column whose key was seen, even with a null value (duplicate keys). */
   private long seen;
   /** Bit per column: set when the column has a value (see {@link PmacctParser.Fields#isNull}). */
@@ -71,8 +72,9 @@ final class PmacctObject {
   final int[] textLengths = new int[FIELD_COUNT];
   Map<String, String> extra;
 
-  PmacctObject(PmacctValue value) {
+  PmacctObject(PmacctValue value, EventTimePolicy eventTimes) {
     this.value = value;
+    this.eventTimes = eventTimes;
   }
 
   /** Forgets the previous object. */
@@ -175,15 +177,21 @@ final class PmacctObject {
       }
     }
     long eventTime = fallback;
+    int source = -1;
     for (int i = EVENT_TIME_SOURCES.length - 1; i >= 0; i--) {
       int field = EVENT_TIME_SOURCES[i];
       if ((present & (1L << field)) != 0) {
         eventTime = numbers[field];
+        source = field;
       }
     }
     if (eventTime == Long.MIN_VALUE) {
       throw new Rejection("no event time: none of " + TIMESTAMP_START + ", " + TIMESTAMP_END + ", "
           + TIMESTAMP_ARRIVAL + ", " + TIMESTAMP_EXPORT + " and no fallback");
+    }
+    String invalid = eventTimes.violation(eventTime, fallback, source < 0 ? "arrival" : FIELDS.get(source).name());
+    if (invalid != null) {
+      throw new Rejection(invalid);
     }
     keepNumber(F_EVENT_TIME, eventTime);
     texts[F_EVENT_TYPE] = PURGE_BYTES;

@@ -26,7 +26,8 @@ import java.util.Map;
  *       nullable; 0 then means "unknown", not HOPOPT.
  *   <li><b>event time</b> is timestamp_start, else timestamp_end, timestamp_arrival, timestamp_export, else the
  *       caller's fallback. {@code stamp_inserted} / {@code stamp_updated} are not used: they are kafka_history bin
- *       boundaries, not flow times; they stay verbatim in {@code extra}.
+ *       boundaries, not flow times; they stay verbatim in {@code extra}. An event time outside the
+ *       {@link EventTimePolicy} (before its epoch, or too far after the record's arrival) rejects the flow.
  *   <li><b>timestamps</b>: {@code YYYY-MM-DD HH:MM:SS[.f]} in the collector zone, the same with a {@code T} and/or a
  *       {@code Z} / {@code ±HH:MM} suffix (RFC 3339), or epoch seconds {@code S[.f]} as a string or a JSON number.
  *       Fractions of 1 to 9 digits are truncated to microseconds. The all-zero date softflowd's IPFIX sends is absent.
@@ -135,18 +136,28 @@ public final class PmacctParser {
   private final Fields fields;
 
   /**
+   * A parser with the default {@link EventTimePolicy}.
+   *
    * @param collectorZone zone of pmacct's default timestamp form, which has no offset: the collector host's zone, or
    *     UTC when nfacctd runs with timestamps_utc
    */
   public PmacctParser(ZoneId collectorZone) {
-    this(collectorZone, true);
+    this(collectorZone, EventTimePolicy.DEFAULT);
+  }
+
+  /**
+   * A parser that rejects flows whose event time {@code eventTimes} refuses; compaction and the streaming scorer
+   * build theirs from the same configuration ({@link EventTimePolicy#from}).
+   */
+  public PmacctParser(ZoneId collectorZone, EventTimePolicy eventTimes) {
+    this(collectorZone, eventTimes, true);
   }
 
   /** With {@code flat} false every object goes through Jackson: the reference the fast path is tested against. */
-  PmacctParser(ZoneId collectorZone, boolean flat) {
+  PmacctParser(ZoneId collectorZone, EventTimePolicy eventTimes, boolean flat) {
     this.flat = flat;
     value = new PmacctValue(new Timestamps(collectorZone));
-    object = new PmacctObject(value);
+    object = new PmacctObject(value, eventTimes);
     flatReader = new FlatReader(object, value);
     jacksonReader = new JacksonReader(object, value);
     fields = new Fields(object);
@@ -161,8 +172,9 @@ public final class PmacctParser {
    * Parses one Kafka message value (or landed record): each non-blank line is one JSON object, reported once.
    *
    * @param value the message bytes, UTF-8; null (a tombstone) holds no objects
-   * @param fallbackEventMicros event time for records with none of the four timestamps (e.g. the Kafka record time),
-   *     or {@link Long#MIN_VALUE} to reject such records
+   * @param fallbackEventMicros the record's arrival (its Kafka record time): the event time of records with none of
+   *     the four timestamps, and what the {@link EventTimePolicy}'s future skew is measured from; or
+   *     {@link Long#MIN_VALUE} to reject such records (and check event times against the lower bound only)
    */
   public void parse(byte[] value, long fallbackEventMicros, Sink sink) {
     if (value != null) {

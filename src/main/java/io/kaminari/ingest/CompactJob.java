@@ -2,7 +2,6 @@ package io.kaminari.ingest;
 
 import static io.kaminari.ingest.SparkFlowSchema.TABLE_COLUMNS;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.row_number;
@@ -26,11 +25,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
@@ -63,17 +60,42 @@ public final class CompactJob {
   private static final String ORIGIN = "_origin";
   private static final String BUCKET = "_bucket";
   private static final String RANK = "_rank";
-  private static final String ROWS = "rows";
   private static final int SPLITS_PER_CORE = 4;
 
   private final SparkSession spark;
   private final CompactConfig config;
   private final LandingParser parser;
+  private Faults faults = Faults.NONE;
+
+  /**
+   * Points of a compaction where a test makes it fail (or wait), as a killed driver would; production runs have none.
+   */
+  interface Faults {
+    Faults NONE = point -> { };
+    /** This compaction waits for the lock another one holds. */
+    String LOCK_WAIT = "lock-wait";
+    /** The partitions that exist are listed: what is written directly and what is merged is decided. */
+    String PLANNED = "planned";
+    /** The merged rows are in their new directories; no partition points at them yet. */
+    String SWAP_WRITTEN = "swap-written";
+    /** One more partition points at its new directory. */
+    String SWAP_MOVED_ONE = "swap-moved-one";
+    /** Every merged partition points at its new directory; the old ones are not deleted yet. */
+    String SWAP_MOVED = "swap-moved";
+
+    void at(String point) throws Exception;
+  }
 
   public CompactJob(SparkSession spark, CompactConfig config) {
     this.spark = spark;
     this.config = config;
-    this.parser = new LandingParser(spark, config.collectorZone());
+    this.parser = new LandingParser(spark, config.collectorZone(), config.eventTimes());
+  }
+
+  /** This job with {@code faults} injected (tests). */
+  CompactJob withFaults(Faults faults) {
+    this.faults = faults;
+    return this;
   }
 
   /**
@@ -82,8 +104,32 @@ public final class CompactJob {
    */
   public JobRun compact(ArrivalHours hours) throws Exception {
     Warehouse.ensure(spark);
-    return JobRuns.run(spark, JOB, hours.start(), hours.end(), runId -> withSettings(readSettings(), () -> compact(
-        spark.table(Warehouse.FLOWS_LANDING).where(hours.where()).select(columns(LandingParser.COLUMNS)), hours)));
+    return JobRuns.run(spark, JOB, hours.start(), hours.end(), runId -> {
+      try (LeaseLock lock = LeaseLock.acquire(lockDir(), spark.sparkContext().hadoopConfiguration(), config.lockTtl(),
+          config.lockWait(), this::lockWaited)) {
+        return withSettings(readSettings(), () -> compact(
+            spark.table(Warehouse.FLOWS_LANDING).where(hours.where()).select(columns(LandingParser.COLUMNS)), hours,
+            runId, lock));
+      }
+    });
+  }
+
+  /**
+   * The directory of the lock that lets one compaction at a time change {@code kaminari.flows} (and the quarantine):
+   * each decides from the partitions listed when it starts which hours it writes whole and which it merges into, so
+   * two at once could both write an event hour they share, and the later commit would drop the other's rows.
+   */
+  private Path lockDir() {
+    return config.lockDir().isEmpty() ? new Path(Warehouse.location(spark, Warehouse.FLOWS), "_lock")
+        : new Path(config.lockDir());
+  }
+
+  private void lockWaited() {
+    try {
+      faults.at(Faults.LOCK_WAIT);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**
@@ -108,21 +154,27 @@ public final class CompactJob {
   }
 
   /**
-   * Splits the landing scan into at least {@value #SPLITS_PER_CORE} tasks per core. Spark's default (a split per core,
-   * up to 128 MB each) gives a small cluster a handful of uneven tasks, and the cores whose tasks end first then idle
-   * while the last one runs: on 2 cores, a tenth of compaction's time.
+   * The settings of the whole run. The landing scan is split into at least {@value #SPLITS_PER_CORE} tasks per core:
+   * Spark's default (a split per core, up to 128 MB each) gives a small cluster a handful of uneven tasks, and the
+   * cores whose tasks end first then idle while the last one runs (on 2 cores, a tenth of compaction's time).
+   * Timestamps are written as they are, proleptic Gregorian like every time Kaminari computes: Spark's default refuses
+   * to write one before 1582 (its rebase mode EXCEPTION), and one such {@code timestamp_end} failed its hour forever.
    */
   private Map<String, String> readSettings() {
     return Map.of("spark.sql.files.minPartitionNum",
-        String.valueOf(SPLITS_PER_CORE * spark.sparkContext().defaultParallelism()));
+        String.valueOf(SPLITS_PER_CORE * spark.sparkContext().defaultParallelism()),
+        "spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED");
   }
 
-  private JobRun compact(Dataset<Row> landing, ArrivalHours hours) throws Exception {
+  private JobRun compact(Dataset<Row> landing, ArrivalHours hours, String runId, LeaseLock lock) throws Exception {
+    PartitionSwap swap = new PartitionSwap(spark, Warehouse.FLOWS, faults);
+    swap.recover();
     LandingCoordinates coordinates = LandingCoordinates.scan(landing);
     boolean replays = coordinates.replays();
     // Epoch hours (Hour.index), as the parse and its tally count them.
     Set<Long> present = Partitions.hours(spark, Warehouse.FLOWS).stream().map(Hour::index)
         .collect(Collectors.toUnmodifiableSet());
+    faults.at(Faults.PLANNED);
     Tally tally = new Tally();
     spark.sparkContext().register(tally);
     if (replays) {
@@ -130,11 +182,13 @@ public final class CompactJob {
     } else {
       // Hours with no partition yet cannot hold a copy of these records: written straight from the parse.
       HourSelection fresh = new HourSelection(present, false);
+      lock.check();
       withSettings(directWriteSettings(), () -> {
         insert(parser.flows(landing, fresh, tally));
         return null;
       });
     }
+    lock.check();
     long rejected = quarantine(landing, tally, replays, hours);
 
     Map<Long, Long> flowsByHour = tally.flowsByHour();
@@ -157,8 +211,8 @@ public final class CompactJob {
       long maxRows = merged.stream().mapToLong(flowsByHour::get).max().orElse(0) + existingRows;
       files = (int) Math.max(1, Math.min(1000, (maxRows + config.rowsPerFile() - 1) / config.rowsPerFile()));
       int tasks = Math.max(1, Math.min(4000, merged.size() * files));
-      mergedRows = insertMerged(merge(parser.flows(landing, new HourSelection(merged, true), null), old, files, tasks),
-          !existing.isEmpty(), hours);
+      mergedRows = swap.replace(merge(parser.flows(landing, new HourSelection(merged, true), null), old, files, tasks),
+          eventHours(merged).hours(), runId, lock::check);
     }
 
     long outputRows = direct + mergedRows - existingRows;
@@ -196,29 +250,6 @@ public final class CompactJob {
   /** Inserts {@code rows} into {@code kaminari.flows}, overwriting the partitions they hold. */
   private void insert(Dataset<Row> rows) {
     rows.write().mode("overwrite").insertInto(Warehouse.FLOWS);
-  }
-
-  /** Inserts {@code rows} as {@link #insert} does and returns how many were written. */
-  private long insertCounted(Dataset<Row> rows) throws InterruptedException {
-    Observation written = new Observation("compact-merge-" + System.nanoTime());
-    insert(rows.observe(written, count(lit(1)).as(ROWS)));
-    return ((Number) written.getAsJava().get(ROWS)).longValue();
-  }
-
-  /**
-   * Inserts the merge; when it reads partitions it also overwrites, it is staged first (Spark refuses to overwrite
-   * partitions the same query reads).
-   */
-  private long insertMerged(Dataset<Row> merged, boolean readsTable, ArrivalHours hours) throws Exception {
-    if (!readsTable) return insertCounted(merged);
-    Path staging = new Path(Warehouse.location(spark, Warehouse.FLOWS),
-        "_staging/compact-" + hours.start().getEpochSecond() + "-" + hours.end().getEpochSecond());
-    FileSystem fs = staging.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    fs.delete(staging, true);
-    merged.write().parquet(staging.toString());
-    long rows = insertCounted(spark.read().parquet(staging.toString()).select(columns(TABLE_COLUMNS)));
-    fs.delete(staging, true);
-    return rows;
   }
 
   /**

@@ -11,6 +11,7 @@ import static io.kaminari.common.Columns.SOURCE_OFFSET;
 import static io.kaminari.common.Columns.SOURCE_PARTITION;
 import static io.kaminari.common.Columns.VALUE;
 
+import io.kaminari.flow.EventTimePolicy;
 import io.kaminari.flow.PmacctParser;
 import java.time.ZoneId;
 import java.util.Iterator;
@@ -53,11 +54,16 @@ final class LandingParser {
 
   private final SparkSession spark;
   private final ZoneId collectorZone;
+  private final EventTimePolicy eventTimes;
 
-  /** Parses with nfacctd's local-time timestamps read in {@code collectorZone}. */
-  LandingParser(SparkSession spark, ZoneId collectorZone) {
+  /**
+   * Parses with nfacctd's local-time timestamps read in {@code collectorZone}, rejecting flows whose event time
+   * {@code eventTimes} refuses (measured from each record's arrival time, as the streaming scorer measures it).
+   */
+  LandingParser(SparkSession spark, ZoneId collectorZone, EventTimePolicy eventTimes) {
     this.spark = spark;
     this.collectorZone = collectorZone;
+    this.eventTimes = eventTimes;
   }
 
   /**
@@ -81,8 +87,9 @@ final class LandingParser {
   /** The landing rows parsed into internal rows: flows that {@code selection} accepts, or rejects if it is null. */
   private JavaRDD<InternalRow> parsed(Dataset<Row> landing, HourSelection selection, long compactedAt, Tally tally) {
     ZoneId zone = collectorZone;
+    EventTimePolicy policy = eventTimes;
     return InternalRows.of(landing).mapPartitions(
         (FlatMapFunction<Iterator<InternalRow>, InternalRow>) rows ->
-            new ParsingIterator(rows, new PmacctParser(zone), selection, compactedAt, tally));
+            new ParsingIterator(rows, new PmacctParser(zone, policy), selection, compactedAt, tally));
   }
 }

@@ -1,5 +1,6 @@
 package io.kaminari.model;
 
+import io.kaminari.common.Renames;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

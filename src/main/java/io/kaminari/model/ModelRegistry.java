@@ -1,6 +1,7 @@
 package io.kaminari.model;
 
 import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.Renames;
 import io.kaminari.common.Settings;
 import io.kaminari.features.FeatureSpec;
 import java.io.IOException;

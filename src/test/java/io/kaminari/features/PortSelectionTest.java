@@ -51,6 +51,20 @@ class PortSelectionTest {
   }
 
   @Test
+  void tallySaturatesInsteadOfWrapping() {
+    PortSelection.Tally t = new PortSelection.Tally();
+    t.add(50000, 443, TCP, 1L << 62, 1000); // wraps to 0 in 64 bits
+    t.add(50001, 22, TCP, 10, 0);
+    assertThat(t.topDst(1)).containsExactly(443);
+    assertThat(t.topSrc(1)).containsExactly(50000);
+    PortSelection.Tally other = new PortSelection.Tally();
+    other.add(50000, 443, TCP, 10, 1); // MAX + 10 wraps negative in 64 bits
+    t.merge(other);
+    assertThat(t.topDst(1)).containsExactly(443);
+    assertThat(t.topSrc(1)).containsExactly(50000);
+  }
+
+  @Test
   void specHasTheSelectedPortsAndDefaults() {
     PortSelection.Tally t = new PortSelection.Tally();
     t.add(1234, 80, TCP, 10, 0);

@@ -67,6 +67,28 @@ class WindowAccumulatorTest {
   }
 
   @Test
+  void sampledCountsSaturateInsteadOfWrapping() {
+    long huge = 1L << 62; // x 1000 wraps to exactly 0 in 64 bits
+    assertThat(WindowAccumulator.scaled(huge, 1000)).isEqualTo(Long.MAX_VALUE);
+    assertThat(WindowAccumulator.scaled(Long.MAX_VALUE, 2)).isEqualTo(Long.MAX_VALUE);
+    assertThat(WindowAccumulator.scaled(Long.MAX_VALUE / 3, 3)).isEqualTo(Long.MAX_VALUE / 3 * 3);
+    assertThat(WindowAccumulator.scaled(Long.MAX_VALUE, 0)).isEqualTo(Long.MAX_VALUE);
+    assertThat(WindowAccumulator.plus(Long.MAX_VALUE, 1)).isEqualTo(Long.MAX_VALUE);
+
+    WindowAccumulator acc = new WindowAccumulator(SMALL);
+    acc.add(80, 443, TCP, huge, huge, 1000, "a", "b");
+    acc.add(80, 443, TCP, 60, 6000, 0, "a", "b");
+    WindowAccumulator other = new WindowAccumulator(SMALL);
+    other.add(80, 443, TCP, Long.MAX_VALUE, 1, 1, "a", "b");
+    acc.merge(other);
+    assertThat(acc.packetCount()).isEqualTo(Long.MAX_VALUE);
+    float[] v = acc.toVector();
+    // src 80 and dst 443 read as the largest flood there can be, not as nothing.
+    assertThat(v[0]).isEqualTo((float) (Long.MAX_VALUE / 60.0));
+    assertThat(v[6]).isEqualTo((float) (Long.MAX_VALUE / 60.0));
+  }
+
+  @Test
   void emptyAccumulatorIsAllZeros() {
     WindowAccumulator acc = new WindowAccumulator(FeatureSpec.seed(Scope.GLOBAL));
     assertThat(acc.toVector()).hasSize(64).containsOnly(0f);

@@ -51,7 +51,8 @@ class PmacctParserTest {
     }
   }
 
-  private final PmacctParser utc = new PmacctParser(ZoneOffset.UTC);
+  /** The grammar alone: no event-time bounds (EventTimePolicyTest checks those). */
+  private final PmacctParser utc = new PmacctParser(ZoneOffset.UTC, EventTimePolicy.UNBOUNDED);
 
   private static List<Event> parse(PmacctParser parser, byte[] message, long fallback) {
     Collector c = new Collector();

@@ -13,6 +13,7 @@ import static io.kaminari.common.Columns.VALUE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.kaminari.flow.EventTimePolicy;
 import io.kaminari.flow.FlowSchema;
 import io.kaminari.testing.TestSpark;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +71,7 @@ class LandingParserTest {
   @Test
   void parsingTalliesObjectsByKindAndFlowsByEventHourWhateverItEmits() {
     SparkSession spark = TestSpark.spark();
-    LandingParser parser = new LandingParser(spark, ZoneOffset.UTC);
+    LandingParser parser = new LandingParser(spark, ZoneOffset.UTC, EventTimePolicy.DEFAULT);
     Tally tally = new Tally();
     spark.sparkContext().register(tally);
     List<Row> emitted = parser.flows(landing(spark), new HourSelection(Set.of(HOUR_10), true), tally)
@@ -85,7 +86,7 @@ class LandingParserTest {
   @Test
   void flowsAreTableRowsInTheirEventHourAndTheSelectionSplitsThemByHour() {
     SparkSession spark = TestSpark.spark();
-    LandingParser parser = new LandingParser(spark, ZoneOffset.UTC);
+    LandingParser parser = new LandingParser(spark, ZoneOffset.UTC, EventTimePolicy.DEFAULT);
     Dataset<Row> landing = landing(spark);
 
     List<Row> all = parser.flows(landing, new HourSelection(Set.of(), false), null).collectAsList();
@@ -117,7 +118,7 @@ class LandingParserTest {
   void rejectsCarryCoordinatesRawTextReasonAndTheLandingHour() {
     SparkSession spark = TestSpark.spark();
     long compactedAt = Instant.parse("2024-05-01T12:00:00Z").getEpochSecond() * 1_000_000L;
-    List<Row> rejects = new LandingParser(spark, ZoneOffset.UTC).rejects(landing(spark), compactedAt).collectAsList();
+    List<Row> rejects = new LandingParser(spark, ZoneOffset.UTC, EventTimePolicy.DEFAULT).rejects(landing(spark), compactedAt).collectAsList();
     assertEquals(1, rejects.size());
     Row r = rejects.get(0);
     assertEquals(7L, r.<Long>getAs(SOURCE_OFFSET));

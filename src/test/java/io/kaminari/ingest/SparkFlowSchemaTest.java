@@ -55,7 +55,7 @@ class SparkFlowSchemaTest {
     UnsafeRowWriter writer = new UnsafeRowWriter(SparkFlowSchema.FLOW.size(), 64);
     int[] compared = {0, 0};
     for (byte[] m : messages) {
-      parser.parse(m, 1_700_000_000_000_000L, new PmacctParser.Sink() {
+      parser.parse(m, 1_750_000_000_000_000L, new PmacctParser.Sink() { // 2025-06-15: after every record
         @Override
         public void flow(int index, PmacctParser.Fields flow) {
           writer.reset();

@@ -1,14 +1,16 @@
 package io.kaminari.tools.evaluate;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.timestamp_micros;
 import static org.apache.spark.sql.functions.unix_micros;
-import static org.apache.spark.sql.functions.when;
 
 import io.kaminari.flow.FlowSchema;
 import java.time.Instant;
@@ -20,6 +22,8 @@ import java.util.function.Function;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 /**
  * A FastNetMon-style threshold detector: per destination IP and window, packets per second, flows per second and
@@ -42,6 +46,7 @@ public final class Baseline {
   public static final String PACKETS = "packets";
   public static final String FLOWS = "flows";
   public static final String SOURCES = "sources";
+  private static final DataType DECIMAL = DataTypes.createDecimalType(38, 0);
 
   /** The three metrics, with the unit the explanation prints. */
   public enum Metric {
@@ -163,14 +168,18 @@ public final class Baseline {
   public static Dataset<Row> destinationStats(Dataset<Row> flows, int windowSeconds) {
     long w = windowSeconds * 1_000_000L;
     Column micros = unix_micros(col(FlowSchema.EVENT_TIME));
-    Column rate = col(FlowSchema.SAMPLING_RATE);
-    Column scaled = when(rate.isNull().or(rate.leq(1)), col(FlowSchema.PACKETS))
-        .otherwise(col(FlowSchema.PACKETS).multiply(rate));
+    // Saturated at Long.MAX_VALUE as WindowAccumulator.scaled and .plus saturate: Spark's long product and sum wrap
+    // silently (2^62 packets x 1000 is 0). In DECIMAL(38,0) neither can overflow: a product is below 2^126, and a sum
+    // of rows each clamped below 2^63 needs 10^19 rows to reach 10^38.
+    Column max = lit(Long.MAX_VALUE).cast(DECIMAL);
+    Column scaled = least(col(FlowSchema.PACKETS).cast(DECIMAL)
+        .multiply(greatest(coalesce(col(FlowSchema.SAMPLING_RATE), lit(1L)), lit(1L))), max);
     return flows
         .select(timestamp_micros(micros.minus(pmod(micros, lit(w)))).as(WINDOW_START), col(FlowSchema.IP_DST).as(IP_DST),
             scaled.as(PACKETS), col(FlowSchema.IP_SRC).as("_src"))
         .groupBy(WINDOW_START, IP_DST)
-        .agg(sum(PACKETS).as(PACKETS), count(lit(1)).as(FLOWS), countDistinct(col("_src")).as(SOURCES));
+        .agg(least(sum(PACKETS), max).cast(DataTypes.LongType).as(PACKETS), count(lit(1)).as(FLOWS),
+            countDistinct(col("_src")).as(SOURCES));
   }
 
   /** A {@link #destinationStats} row as a record. */

@@ -1,4 +1,4 @@
-package io.kaminari.model;
+package io.kaminari.common;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -13,8 +13,9 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
- * The two atomic primitives every registry write is built on: claim a new name ({@link #renameIfAbsent}) and replace a
- * small file ({@link #replace}), each implemented with the operation that is actually atomic on the file system.
+ * The two atomic primitives every registry write and the compaction lock are built on: claim a new name
+ * ({@link #renameIfAbsent}) and replace a small file ({@link #replace}), each implemented with the operation that is
+ * actually atomic on the file system.
  *
  * <p>Hadoop's generic calls are not enough: {@code FileSystem.rename} moves a directory <em>into</em> an existing
  * destination directory (on HDFS and locally), and the local implementations of "create if absent" and "rename with
@@ -30,12 +31,13 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
  *       which replaces atomically.
  * </ul>
  */
-final class Renames {
+public final class Renames {
   private final FileSystem fs;
   private final FileContext fc;
   private final boolean local;
 
-  Renames(FileSystem fs, Configuration conf) throws IOException {
+  /** On {@code fs}; a local file system must be the raw one (no checksum side files that the java.nio calls skip). */
+  public Renames(FileSystem fs, Configuration conf) throws IOException {
     this.fs = fs;
     this.local = fs instanceof RawLocalFileSystem;
     this.fc = local ? null : FileContext.getFileContext(fs.getUri(), conf);
@@ -45,7 +47,7 @@ final class Renames {
    * Renames {@code src} (a file or directory) to {@code dst} unless {@code dst} exists, as one atomic step; returns
    * false, leaving {@code src} in place, when {@code dst} already existed. The parent of {@code dst} must exist.
    */
-  boolean renameIfAbsent(Path src, Path dst) throws IOException {
+  public boolean renameIfAbsent(Path src, Path dst) throws IOException {
     if (!local) {
       try {
         fc.rename(src, dst, Options.Rename.NONE);
@@ -76,7 +78,7 @@ final class Renames {
   }
 
   /** Replaces the file {@code dst} by {@code src} atomically: a reader sees the old or the new content, never neither. */
-  void replace(Path src, Path dst) throws IOException {
+  public void replace(Path src, Path dst) throws IOException {
     if (local) {
       Files.move(nio(src), nio(dst), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } else {
