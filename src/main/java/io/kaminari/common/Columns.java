@@ -44,6 +44,16 @@ public final class Columns {
   public static final String VECTOR_FLOWS = "flows";
   /** port_vectors: packets of the window and key, scaled by the sampling rate. */
   public static final String VECTOR_PACKETS = "packets";
+  /** port_vectors: distinct source addresses of the window and key (exact to 1,024, then estimated). */
+  public static final String SOURCES = "sources";
+  /** port_vectors: the window's top destination prefixes by packets, with their share (global scope). */
+  public static final String TOP_DST_PREFIXES = "top_dst_prefixes";
+  /** port_vectors: the top source addresses by packets, with their share. */
+  public static final String TOP_SOURCES = "top_sources";
+  /** port_vectors: the top destination ports by packets, with their share. */
+  public static final String TOP_DST_PORTS = "top_dst_ports";
+  /** port_vectors: how many of the row's distinct counts and top-talker lists are estimates (0 = all exact). */
+  public static final String ESTIMATED_COUNTS = "estimated_counts";
   public static final String SPEC_NAME = "name";
   public static final String DIMENSION = "dimension";
   public static final String SPEC_JSON = "spec_json";
