@@ -59,12 +59,26 @@ public final class Columns {
   public static final String SPEC_JSON = "spec_json";
   public static final String CREATED_AT = "created_at";
 
-  /** anomaly_scores: the window's anomaly score (mean squared reconstruction error). */
+  /**
+   * anomaly_scores: the production verdict's score, {@code max(ae / ae_threshold, ar / ar_threshold)} (before the
+   * detectors field: the autoencoder's mean squared reconstruction error).
+   */
   public static final String SCORE = "score";
+  /** anomaly_scores: the verdict's threshold, 1.0 (before the detectors field: the autoencoder's). */
   public static final String THRESHOLD = "threshold";
   public static final String IS_ANOMALY = "is_anomaly";
-  /** anomaly_scores: the top features by share of the squared error, as text. */
+  /** anomaly_scores: the autoencoder's top features, the AR's top series and the window's top talkers, as text. */
   public static final String EXPLANATION = "explanation";
+  /** anomaly_scores: the autoencoder's score (mean squared reconstruction error). */
+  public static final String AE_SCORE = "ae_score";
+  public static final String AE_THRESHOLD = "ae_threshold";
+  /** anomaly_scores: the AR forecaster's score (largest upward standardised forecast residual), null without one. */
+  public static final String AR_SCORE = "ar_score";
+  public static final String AR_THRESHOLD = "ar_threshold";
+  /** anomaly_scores: which detectors fired: {@code none}, {@code ae}, {@code ar} or {@code ae+ar}. */
+  public static final String FIRED = "fired";
+  /** anomaly_scores: the scope key's traffic-level group under dst-prefix, null under global. */
+  public static final String TRAFFIC_GROUP = "traffic_group";
   public static final String MODEL_NAME = "model_name";
   public static final String MODEL_VERSION = "model_version";
   public static final String SCORED_AT = "scored_at";

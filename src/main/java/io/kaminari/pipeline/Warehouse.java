@@ -68,7 +68,13 @@ public final class Warehouse {
       PORT_VECTORS + "." + Columns.TOP_DST_PREFIXES,
       PORT_VECTORS + "." + Columns.TOP_SOURCES,
       PORT_VECTORS + "." + Columns.TOP_DST_PORTS,
-      PORT_VECTORS + "." + Columns.ESTIMATED_COUNTS);
+      PORT_VECTORS + "." + Columns.ESTIMATED_COUNTS,
+      ANOMALY_SCORES + "." + Columns.AE_SCORE,
+      ANOMALY_SCORES + "." + Columns.AE_THRESHOLD,
+      ANOMALY_SCORES + "." + Columns.AR_SCORE,
+      ANOMALY_SCORES + "." + Columns.AR_THRESHOLD,
+      ANOMALY_SCORES + "." + Columns.FIRED,
+      ANOMALY_SCORES + "." + Columns.TRAFFIC_GROUP);
 
   /** Database property holding the digest of the bundled DDL last applied (see {@link #ensure}). */
   static final String DDL_DIGEST = "kaminari.ddl-digest";

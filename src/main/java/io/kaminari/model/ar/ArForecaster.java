@@ -65,6 +65,12 @@ public final class ArForecaster {
   public static final double MAX_PERSISTENCE = 0.98;
   /** The most missing windows a gap may have and still be filled with forecasts rather than reset the lags. */
   public static final int MAX_IMPUTED_WINDOWS = 12;
+  /**
+   * The most {@link #memoryWindows()} any forecaster has ({@link ArParameters#MAX_ORDER} + {@value
+   * #MAX_IMPUTED_WINDOWS}): a warm-up of this many windows suits every forecaster, since a state remembers only its
+   * own memory's worth.
+   */
+  public static final int MAX_MEMORY_WINDOWS = ArParameters.MAX_ORDER + MAX_IMPUTED_WINDOWS;
   /** Least residual scale, in log1p units. */
   public static final double SCALE_FLOOR = 0.05;
   /** Residual scale of a series constant over training. */
