@@ -4,9 +4,12 @@ import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Featurizer;
 import io.kaminari.features.WindowAccumulator;
 import io.kaminari.flow.Flow;
+import io.kaminari.model.ArStates;
 import io.kaminari.model.ScoringModel;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.function.LongSupplier;
 
@@ -46,12 +49,20 @@ final class WindowManager {
   /** The model scoring windows that start at or after {@code from} (until the next epoch). */
   record Epoch(ScoringModel model, long from) {}
 
-  /** A closed window of one spec: its accumulators per scope key (sorted) and the model that must score it. */
+  /**
+   * A closed window of one spec: its accumulators per scope key (sorted), the model that must score it, and that
+   * model's AR states, which this manager keeps per model while the model scores.
+   */
   record ClosedWindow(FeatureSpec spec, long startMicros, ScoringModel model,
-      SortedMap<String, WindowAccumulator> byKey) {}
+      SortedMap<String, WindowAccumulator> byKey, ArStates arStates) {}
 
   private final Watermark watermark;
   private final ModelEras eras;
+  /**
+   * Each scoring model's AR states, in memory: a model's first windows after a start (or a restart, or a swap to it)
+   * are scored from no history, against the forecaster's profile alone (see docs/scorer.md).
+   */
+  private final Map<ScoringModel, ArStates> arStates = new IdentityHashMap<>();
   private long closedThrough;
 
   /**
@@ -162,7 +173,11 @@ final class WindowManager {
       long end = start + seg.spec.windowMicros();
       if (end > wm) break;
       SortedMap<String, WindowAccumulator> byKey = seg.windows.close(start);
-      if (!byKey.isEmpty()) out.add(new ClosedWindow(seg.spec, start, eras.modelFor(start), byKey));
+      if (!byKey.isEmpty()) {
+        ScoringModel model = eras.modelFor(start);
+        out.add(new ClosedWindow(seg.spec, start, model, byKey,
+            arStates.computeIfAbsent(model, ScoringModel::newArStates)));
+      }
       closedThrough = end;
       eras.prune(closedThrough);
     }
@@ -189,7 +204,9 @@ final class WindowManager {
 
   /** Models no epoch uses any more; the caller closes them (after scoring what {@link #closeReady()} returned). */
   List<ScoringModel> drainRetired() {
-    return eras.drainRetired();
+    List<ScoringModel> retired = eras.drainRetired();
+    retired.forEach(arStates::remove);
+    return retired;
   }
 
   /**
