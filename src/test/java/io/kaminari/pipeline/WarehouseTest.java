@@ -110,21 +110,28 @@ class WarehouseTest {
   }
 
   @Test
-  void ensureAddsTheSummaryColumnsToAPortVectorsTableOfTheFirstRelease() {
+  void ensureAddsTheNewColumnsToThePortVectorsAndAnomalyScoresTablesOfTheFirstRelease() {
     SparkSession spark = TestSpark.spark();
     TestSpark.resetWarehouse();
-    spark.sql("DROP TABLE " + Warehouse.PORT_VECTORS);
-    String first = Warehouse.statements(Warehouse.readDdl("port_vectors.sql")).get(0);
-    for (String c : List.of("sources", "top_dst_prefixes", "top_sources", "top_dst_ports", "estimated_counts")) {
-      first = first.replaceAll("\\n\\s*" + c + " [^\\n]*", "");
-    }
-    spark.sql(first.replaceAll("',\\s*\\)", "'\n)"));
+    Map<String, List<String>> added = Map.of(
+        "port_vectors", List.of("sources", "top_dst_prefixes", "top_sources", "top_dst_ports", "estimated_counts"),
+        "anomaly_scores", List.of("ae_score", "ae_threshold", "ar_score", "ar_threshold", "fired", "traffic_group"));
+    added.forEach((table, columns) -> {
+      spark.sql("DROP TABLE " + Warehouse.DATABASE + "." + table);
+      String first = Warehouse.statements(Warehouse.readDdl(table + ".sql")).get(0);
+      for (String c : columns) first = first.replaceAll("\\n\\s*" + c + " [^\\n]*", "");
+      spark.sql(first.replaceAll("',\\s*\\)", "'\n)"));
+      assertThat(spark.table(Warehouse.DATABASE + "." + table).columns()).doesNotContain(columns.get(0));
+    });
     spark.sql("ALTER DATABASE " + Warehouse.DATABASE + " SET DBPROPERTIES ('" + Warehouse.DDL_DIGEST + "'='old')");
-    assertThat(spark.table(Warehouse.PORT_VECTORS).columns()).doesNotContain("sources");
     Warehouse.ensure(spark);
     assertThat(spark.table(Warehouse.PORT_VECTORS).columns()).containsExactly("window_start", "window_end", "scope",
         "scope_key", "vector", "flows", "packets", "sources", "top_dst_prefixes", "top_sources", "top_dst_ports",
         "estimated_counts", "dt", "hour", "spec_id");
+    assertThat(spark.table(Warehouse.ANOMALY_SCORES).columns()).containsExactly("window_start", "window_end", "scope",
+        "scope_key", "score", "threshold", "is_anomaly", "explanation", "flows", "packets", "spec_id", "scored_at",
+        "ae_score", "ae_threshold", "ar_score", "ar_threshold", "fired", "traffic_group", "dt", "hour", "model_name",
+        "model_version");
   }
 
   @Test
