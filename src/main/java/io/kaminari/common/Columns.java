@@ -44,17 +44,41 @@ public final class Columns {
   public static final String VECTOR_FLOWS = "flows";
   /** port_vectors: packets of the window and key, scaled by the sampling rate. */
   public static final String VECTOR_PACKETS = "packets";
+  /** port_vectors: distinct source addresses of the window and key (exact to 1,024, then estimated). */
+  public static final String SOURCES = "sources";
+  /** port_vectors: the window's top destination prefixes by packets, with their share (global scope). */
+  public static final String TOP_DST_PREFIXES = "top_dst_prefixes";
+  /** port_vectors: the top source addresses by packets, with their share. */
+  public static final String TOP_SOURCES = "top_sources";
+  /** port_vectors: the top destination ports by packets, with their share. */
+  public static final String TOP_DST_PORTS = "top_dst_ports";
+  /** port_vectors: how many of the row's distinct counts and top-talker lists are estimates (0 = all exact). */
+  public static final String ESTIMATED_COUNTS = "estimated_counts";
   public static final String SPEC_NAME = "name";
   public static final String DIMENSION = "dimension";
   public static final String SPEC_JSON = "spec_json";
   public static final String CREATED_AT = "created_at";
 
-  /** anomaly_scores: the window's anomaly score (mean squared reconstruction error). */
+  /**
+   * anomaly_scores: the production verdict's score, {@code max(ae / ae_threshold, ar / ar_threshold)} (before the
+   * detectors field: the autoencoder's mean squared reconstruction error).
+   */
   public static final String SCORE = "score";
+  /** anomaly_scores: the verdict's threshold, 1.0 (before the detectors field: the autoencoder's). */
   public static final String THRESHOLD = "threshold";
   public static final String IS_ANOMALY = "is_anomaly";
-  /** anomaly_scores: the top features by share of the squared error, as text. */
+  /** anomaly_scores: the autoencoder's top features, the AR's top series and the window's top talkers, as text. */
   public static final String EXPLANATION = "explanation";
+  /** anomaly_scores: the autoencoder's score (mean squared reconstruction error). */
+  public static final String AE_SCORE = "ae_score";
+  public static final String AE_THRESHOLD = "ae_threshold";
+  /** anomaly_scores: the AR forecaster's score (largest upward standardised forecast residual), null without one. */
+  public static final String AR_SCORE = "ar_score";
+  public static final String AR_THRESHOLD = "ar_threshold";
+  /** anomaly_scores: which detectors fired: {@code none}, {@code ae}, {@code ar} or {@code ae+ar}. */
+  public static final String FIRED = "fired";
+  /** anomaly_scores: the scope key's traffic-level group under dst-prefix, null under global. */
+  public static final String TRAFFIC_GROUP = "traffic_group";
   public static final String MODEL_NAME = "model_name";
   public static final String MODEL_VERSION = "model_version";
   public static final String SCORED_AT = "scored_at";

@@ -2,13 +2,14 @@ package io.kaminari.features;
 
 import io.kaminari.flow.Flow;
 import java.io.Serializable;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Accumulates the flows of one window × scope key, flow by flow, into the per-port state that {@link #toVector()} turns
- * into the spec's vector; partial accumulators of the same key {@link #merge} exactly.
+ * into the spec's vector, plus the window's summary beside the vector: its distinct source addresses
+ * ({@link #sources()}) and its top talkers by packets ({@link #topDstPrefixes()}, {@link #topSources()},
+ * {@link #topDstPorts()}); partial accumulators of the same key {@link #merge} into the accumulator of all their flows.
  *
  * <p>Edge rules (see also {@code docs/features.md}):
  * <ul>
@@ -25,9 +26,16 @@ import java.util.Set;
  *   <li>A flow feeds two slots: its source port's (or the "other" source bucket) and its destination port's (or the
  *       "other" destination bucket). With buckets off, an unlisted port feeds nothing on that side but the flow still
  *       counts in {@link #flowCount()} and {@link #packetCount()}.
- *   <li>Distinct counts are exact over the window: ports in a {@link PortSet}, IP strings in a {@link HashSet} (only
- *       when those features are on, as they cost memory per distinct address). IPs are compared as given, which
- *       is canonical text in {@code kaminari.flows}.
+ *   <li>Distinct ports are exact over the window ({@link PortSet}). Distinct addresses (the window's sources, and the
+ *       per-slot {@code distinct_src_ips} / {@code distinct_dst_ips} features when the spec has them) are exact up to
+ *       {@link DistinctCounter#EXACT_CAP} and a HyperLogLog estimate above (1.6% standard error); either way they do
+ *       not depend on the order of flows or merges. IPs are compared as given, which is canonical text in
+ *       {@code kaminari.flows}. {@link #estimatedCounts()} says how many of a row's counts and lists are estimates.
+ *   <li>Top talkers ({@link TopTalkers}) rank keys by sampling-scaled packets: destination prefixes at the spec's
+ *       prefix lengths (under {@link Scope#GLOBAL} only: under {@link Scope#DST_PREFIX} the prefix is the scope key),
+ *       source addresses as given, and destination ports after the rule for protocols without ports (so ICMP is port
+ *       0). Exact and order-independent up to {@link TopTalkers#EXACT_CAP} distinct keys, bounded lower estimates
+ *       above.
  * </ul>
  *
  * <p>Not thread-safe: one accumulator per task, combined with {@link #merge}.
@@ -39,8 +47,13 @@ public final class WindowAccumulator implements Serializable {
   private final long[] flows;
   /** Per slot, created on first use; null arrays when the spec does not need the feature. */
   private final PortSet[] oppositePorts;
-  private final Set<String>[] srcIps;
-  private final Set<String>[] dstIps;
+  private final DistinctCounter[] srcIps;
+  private final DistinctCounter[] dstIps;
+  private final DistinctCounter sources = new DistinctCounter();
+  /** Null under {@link Scope#DST_PREFIX}, where the scope key is the prefix. */
+  private final TopTalkers topDstPrefixes;
+  private final TopTalkers topSources = new TopTalkers();
+  private final TopTalkers topDstPorts = new TopTalkers();
   private long flowCount;
   private long packetCount;
 
@@ -52,8 +65,9 @@ public final class WindowAccumulator implements Serializable {
     this.bytes = new long[slots];
     this.flows = new long[slots];
     this.oppositePorts = layout.tracksOppositePorts ? new PortSet[slots] : null;
-    this.srcIps = layout.tracksSrcIps ? newSetArray(slots) : null;
-    this.dstIps = layout.tracksDstIps ? newSetArray(slots) : null;
+    this.srcIps = layout.tracksSrcIps ? newCounters(slots) : null;
+    this.dstIps = layout.tracksDstIps ? newCounters(slots) : null;
+    this.topDstPrefixes = spec.scope() == Scope.GLOBAL ? new TopTalkers() : null;
   }
 
   public FeatureSpec spec() {
@@ -75,9 +89,12 @@ public final class WindowAccumulator implements Serializable {
    * Adds one flow record from its columns, so that the Spark job can feed rows without building {@link Flow}s.
    *
    * @param samplingRate the exporter's 1-in-N rate; 0 or 1 mean unsampled
-   * @param ipSrc read only when the spec has {@link PortFeature#DISTINCT_SRC_IPS}
-   * @param ipDst read only when the spec has {@link PortFeature#DISTINCT_DST_IPS}
-   * @throws IllegalArgumentException if a port is outside 0..65535
+   * @param ipSrc the source address (the window's distinct sources and top sources)
+   * @param ipDst the destination address (top destination prefixes under {@link Scope#GLOBAL}; the distinct
+   *     destinations feature)
+   * @throws IllegalArgumentException if a port is outside 0..65535, or under {@link Scope#GLOBAL} {@code ipDst} is no
+   *     IP literal; the accumulator is then unchanged
+   * @throws NullPointerException if an address is null
    */
   public void add(int portSrc, int portDst, int ipProto, long packets, long bytes, long samplingRate,
       String ipSrc, String ipDst) {
@@ -87,10 +104,18 @@ public final class WindowAccumulator implements Serializable {
     } else if ((portSrc | portDst) >>> 16 != 0) {
       throw new IllegalArgumentException("port out of range 0..65535: src " + portSrc + ", dst " + portDst);
     }
+    Objects.requireNonNull(ipSrc, "ipSrc is needed for the window's distinct sources");
+    Objects.requireNonNull(ipDst, "ipDst is needed for the window's top destinations");
+    String dstPrefix = topDstPrefixes == null ? null
+        : IpPrefix.of(ipDst, layout.spec.ipv4PrefixLength(), layout.spec.ipv6PrefixLength());
     long scaledPackets = scaled(packets, samplingRate);
     long scaledBytes = scaled(bytes, samplingRate);
     flowCount++;
     packetCount = plus(packetCount, scaledPackets);
+    sources.add(ipSrc);
+    topSources.add(ipSrc, scaledPackets);
+    topDstPorts.add(PortText.of(portDst), scaledPackets);
+    if (dstPrefix != null) topDstPrefixes.add(dstPrefix, scaledPackets);
     addToSlot(layout.srcSlot(portSrc), portDst, scaledPackets, scaledBytes, ipSrc, ipDst);
     addToSlot(layout.dstSlot(portDst), portSrc, scaledPackets, scaledBytes, ipSrc, ipDst);
   }
@@ -122,6 +147,10 @@ public final class WindowAccumulator implements Serializable {
     }
     flowCount += other.flowCount;
     packetCount = plus(packetCount, other.packetCount);
+    sources.merge(other.sources);
+    topSources.merge(other.topSources);
+    topDstPorts.merge(other.topDstPorts);
+    if (topDstPrefixes != null) topDstPrefixes.merge(other.topDstPrefixes);
     for (int s = 0; s < layout.slotCount; s++) {
       packets[s] = plus(packets[s], other.packets[s]);
       bytes[s] = plus(bytes[s], other.bytes[s]);
@@ -130,10 +159,10 @@ public final class WindowAccumulator implements Serializable {
         portSet(s).addAll(other.oppositePorts[s]);
       }
       if (srcIps != null) {
-        srcIps[s].addAll(other.srcIps[s]);
+        srcIps[s].merge(other.srcIps[s]);
       }
       if (dstIps != null) {
-        dstIps[s].addAll(other.dstIps[s]);
+        dstIps[s].merge(other.dstIps[s]);
       }
     }
   }
@@ -146,6 +175,43 @@ public final class WindowAccumulator implements Serializable {
   /** Packets added, scaled by the sampling rate: the estimate of packets on the wire. */
   public long packetCount() {
     return packetCount;
+  }
+
+  /** Distinct source addresses of the window and key: exact up to {@link DistinctCounter#EXACT_CAP}, else estimated. */
+  public long sources() {
+    return sources.count();
+  }
+
+  /**
+   * The top destination prefixes by packets, with their share, e.g. {@code 203.0.113.0/24 (91%)} (see
+   * {@link TopTalkers#describe}); empty under {@link Scope#DST_PREFIX}, whose scope key is the prefix.
+   */
+  public List<String> topDstPrefixes() {
+    return topDstPrefixes == null ? List.of() : topDstPrefixes.describe(packetCount);
+  }
+
+  /** The top source addresses by packets, with their share, e.g. {@code 198.51.100.7 (12%)}. */
+  public List<String> topSources() {
+    return topSources.describe(packetCount);
+  }
+
+  /** The top destination ports by packets, with their share, e.g. {@code 80 (95%)}; protocols without ports are 0. */
+  public List<String> topDstPorts() {
+    return topDstPorts.describe(packetCount);
+  }
+
+  /**
+   * How many of this row's distinct counts and top-talker lists are estimates, having gone past their exact cap (the
+   * sources, each slot's distinct-address features, the three top-talker lists); 0 when every figure is exact.
+   */
+  public int estimatedCounts() {
+    int n = (sources.isEstimate() ? 1 : 0) + (topSources.isEstimate() ? 1 : 0) + (topDstPorts.isEstimate() ? 1 : 0)
+        + (topDstPrefixes != null && topDstPrefixes.isEstimate() ? 1 : 0);
+    for (int s = 0; s < layout.slotCount; s++) {
+      if (srcIps != null && srcIps[s].isEstimate()) n++;
+      if (dstIps != null && dstIps[s].isEstimate()) n++;
+    }
+    return n;
   }
 
   /** The vector in the spec's layout (see {@link FeatureSpec}); rates are per second of window length. */
@@ -161,8 +227,8 @@ public final class WindowAccumulator implements Serializable {
           case OPPOSITE_PORTS -> oppositePorts[s] == null ? 0 : oppositePorts[s].size();
           case BPS -> bytes[s] / seconds;
           case FLOWS_PER_S -> flows[s] / seconds;
-          case DISTINCT_SRC_IPS -> srcIps[s].size();
-          case DISTINCT_DST_IPS -> dstIps[s].size();
+          case DISTINCT_SRC_IPS -> srcIps[s].count();
+          case DISTINCT_DST_IPS -> dstIps[s].count();
         };
       }
     }
@@ -180,10 +246,10 @@ public final class WindowAccumulator implements Serializable {
       portSet(slot).add(oppositePort);
     }
     if (srcIps != null) {
-      srcIps[slot].add(Objects.requireNonNull(ipSrc, "ipSrc is needed for distinct_src_ips"));
+      srcIps[slot].add(ipSrc);
     }
     if (dstIps != null) {
-      dstIps[slot].add(Objects.requireNonNull(ipDst, "ipDst is needed for distinct_dst_ips"));
+      dstIps[slot].add(ipDst);
     }
   }
 
@@ -196,12 +262,25 @@ public final class WindowAccumulator implements Serializable {
     return set;
   }
 
-  @SuppressWarnings("unchecked")
-  private static Set<String>[] newSetArray(int slots) {
-    Set<String>[] sets = new Set[slots];
+  private static DistinctCounter[] newCounters(int slots) {
+    DistinctCounter[] counters = new DistinctCounter[slots];
     for (int s = 0; s < slots; s++) {
-      sets[s] = new HashSet<>();
+      counters[s] = new DistinctCounter();
     }
-    return sets;
+    return counters;
+  }
+
+  /** Port numbers as text, each string made once: the top-ports summary is keyed by them on every flow. */
+  private static final class PortText {
+    private static final String[] TEXT = new String[65536];
+
+    static String of(int port) {
+      String t = TEXT[port];
+      if (t == null) {
+        t = Integer.toString(port);
+        TEXT[port] = t; // a racing thread makes an equal string: harmless
+      }
+      return t;
+    }
   }
 }

@@ -1,15 +1,18 @@
 package io.kaminari.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.kaminari.common.StrictJson;
+import io.kaminari.model.ar.ArParameters;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The settings of one autoencoder training run, validated on construction (an {@link IllegalArgumentException} names
+ * The settings of one training run (the autoencoder, the AR forecaster beside it, and the false-alarm budget they
+ * share), validated on construction (an {@link IllegalArgumentException} names
  * the offending field); {@link #DEFAULTS} is the single Java declaration of the defaults, and
  * {@code models/flow-ae/definition.json} must state the same values (a test compares them).
  *
@@ -25,14 +28,24 @@ import java.util.Set;
  * @param seed seeds parameter initialisation and the per-epoch shuffle: same data + same seed = same weights
  * @param patience stop after this many epochs without a lower validation loss; 0 = always run every epoch
  * @param validationFraction share of the windows, the most recent ones, held out for validation and the threshold
- * @param threshold how the anomaly threshold is calibrated on the validation scores
+ * @param threshold the false-alarm budget of the production verdict, per scope, as the method that calibrates it
+ *     (e.g. {@code pot:1/day}: at most one false alarm a day); the trainer shares it out
+ *     ({@link ThresholdMethod#withRiskDividedBy}): half to each detector when the version has an AR forecaster, and
+ *     under {@code dst-prefix} a prefix's share of its window (divided by the prefixes active per window). Each share
+ *     calibrates that detector's threshold on its scores (the autoencoder's: the validation scores, see
+ *     {@code Calibrator})
  * @param trimFraction trimmed retraining, in [0, 0.5): train, drop this share of the windows with the highest scores
  *     (of the training and of the validation windows, each) as presumed anomalies, train again on the rest with the
  *     same seed and calibrate on the kept windows, so that attacks inside the training range shape neither the model
  *     nor the threshold; 0 trains once
+ * @param arOrder lags of the AR forecaster fitted beside the autoencoder on a {@code global} spec's windows
+ *     ({@code models/flow-ar/MODEL_CARD.md}), 1 to 3; 0 = no AR forecaster (the autoencoder then gets the whole
+ *     budget)
+ * @param arThreshold the method that calibrates the AR forecaster's share of the budget, read at the full budget and
+ *     shared out as {@code threshold} is; null = {@code threshold}'s method
  */
 @JsonPropertyOrder({"hidden_sizes", "epochs", "batch_size", "learning_rate", "optimiser", "seed", "patience",
-    "validation_fraction", "threshold", "trim_fraction"})
+    "validation_fraction", "threshold", "trim_fraction", "ar_order", "ar_threshold"})
 public record Hyperparameters(
     @JsonProperty("hidden_sizes") List<Integer> hiddenSizes,
     @JsonProperty("epochs") int epochs,
@@ -43,13 +56,15 @@ public record Hyperparameters(
     @JsonProperty("patience") int patience,
     @JsonProperty("validation_fraction") double validationFraction,
     @JsonProperty("threshold") ThresholdMethod threshold,
-    @JsonProperty("trim_fraction") double trimFraction) {
+    @JsonProperty("trim_fraction") double trimFraction,
+    @JsonProperty("ar_order") int arOrder,
+    @JsonProperty("ar_threshold") @JsonInclude(JsonInclude.Include.NON_NULL) ThresholdMethod arThreshold) {
 
   // Declared before DEFAULTS: the constructor that builds DEFAULTS reads it.
   private static final Set<String> OPTIMISERS = Set.of("adam", "sgd");
 
   public static final Hyperparameters DEFAULTS = new Hyperparameters(List.of(20, 20), 50, 256, 1e-3, "adam", 42L, 5,
-      0.1, ThresholdMethod.parse("quantile:0.999"), 0.02);
+      0.1, ThresholdMethod.parse("quantile:0.999"), 0.02, 2, null);
 
   public Hyperparameters {
     if (hiddenSizes == null || hiddenSizes.isEmpty()) {
@@ -84,12 +99,28 @@ public record Hyperparameters(
       throw new IllegalArgumentException("trim_fraction must be in [0, 0.5) (0 = no trimmed retraining), got "
           + trimFraction);
     }
+    if (arOrder < 0 || arOrder > ArParameters.MAX_ORDER) {
+      throw new IllegalArgumentException("ar_order must be 0 (no AR forecaster) to "
+          + ArParameters.MAX_ORDER + ", got " + arOrder);
+    }
+  }
+
+  /** The settings with trimmed retraining and the default AR forecaster. */
+  public Hyperparameters(List<Integer> hiddenSizes, int epochs, int batchSize, double learningRate, String optimiser,
+      long seed, int patience, double validationFraction, ThresholdMethod threshold, double trimFraction) {
+    this(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience, validationFraction, threshold,
+        trimFraction, 2, null);
   }
 
   /** The settings without trimmed retraining ({@code trim_fraction} 0), as before it existed. */
   public Hyperparameters(List<Integer> hiddenSizes, int epochs, int batchSize, double learningRate, String optimiser,
       long seed, int patience, double validationFraction, ThresholdMethod threshold) {
     this(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience, validationFraction, threshold, 0.0);
+  }
+
+  /** The method that calibrates the AR forecaster: {@link #arThreshold()}, or else {@link #threshold()}. */
+  public ThresholdMethod arMethod() {
+    return arThreshold != null ? arThreshold : threshold;
   }
 
   /** Builds from JSON fields, taking every absent field from {@link #DEFAULTS}; Jackson's entry point. */
@@ -104,7 +135,9 @@ public record Hyperparameters(
       @JsonProperty("patience") Integer patience,
       @JsonProperty("validation_fraction") Double validationFraction,
       @JsonProperty("threshold") String threshold,
-      @JsonProperty("trim_fraction") Double trimFraction) {
+      @JsonProperty("trim_fraction") Double trimFraction,
+      @JsonProperty("ar_order") Integer arOrder,
+      @JsonProperty("ar_threshold") String arThreshold) {
     Hyperparameters d = DEFAULTS;
     return new Hyperparameters(
         hiddenSizes == null ? d.hiddenSizes : hiddenSizes,
@@ -116,7 +149,9 @@ public record Hyperparameters(
         patience == null ? d.patience : patience,
         validationFraction == null ? d.validationFraction : validationFraction,
         threshold == null ? d.threshold : ThresholdMethod.parse(threshold),
-        trimFraction == null ? d.trimFraction : trimFraction);
+        trimFraction == null ? d.trimFraction : trimFraction,
+        arOrder == null ? d.arOrder : arOrder,
+        arThreshold == null ? d.arThreshold : ThresholdMethod.parse(arThreshold));
   }
 
   /** Parses hyperparameter JSON; absent fields take the defaults, unknown fields and bad values throw. */
@@ -137,24 +172,30 @@ public record Hyperparameters(
   /** A copy with other epochs and patience, the two settings benches and tests change most. */
   public Hyperparameters withEpochs(int newEpochs, int newPatience) {
     return new Hyperparameters(hiddenSizes, newEpochs, batchSize, learningRate, optimiser, seed, newPatience,
-        validationFraction, threshold, trimFraction);
+        validationFraction, threshold, trimFraction, arOrder, arThreshold);
   }
 
   /** A copy with another seed. */
   public Hyperparameters withSeed(long newSeed) {
     return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser,
-        newSeed, patience, validationFraction, threshold, trimFraction);
+        newSeed, patience, validationFraction, threshold, trimFraction, arOrder, arThreshold);
   }
 
   /** A copy with another threshold method. */
   public Hyperparameters withThreshold(ThresholdMethod newThreshold) {
     return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience,
-        validationFraction, newThreshold, trimFraction);
+        validationFraction, newThreshold, trimFraction, arOrder, arThreshold);
   }
 
   /** A copy with another trim fraction (0 = no trimmed retraining). */
   public Hyperparameters withTrimFraction(double newTrimFraction) {
     return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience,
-        validationFraction, threshold, newTrimFraction);
+        validationFraction, threshold, newTrimFraction, arOrder, arThreshold);
+  }
+
+  /** A copy with another AR order (0 = no AR forecaster) and AR method (null = {@link #threshold()}'s). */
+  public Hyperparameters withAr(int newArOrder, ThresholdMethod newArThreshold) {
+    return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience,
+        validationFraction, threshold, trimFraction, newArOrder, newArThreshold);
   }
 }

@@ -39,10 +39,15 @@ import java.util.regex.Pattern;
  * {@code version}, {@code created} and {@code files}. Every field is validated when a manifest is built, so an
  * inconsistent manifest (a spec id that is not the embedded spec's id, statistics of the wrong length) cannot exist in
  * memory. Unknown JSON fields are ignored so that older readers accept manifests written by newer code; required fields
- * are never defaulted. {@code calibration} is the one optional field: manifests written before it existed lack it.
+ * are never defaulted. {@code calibration} and {@code detectors} are optional: manifests written before they existed
+ * lack them, and a manifest without {@code detectors} scores with the autoencoder alone.
+ *
+ * <p>With {@code detectors} ({@link Detectors}), {@code threshold}, {@code threshold_method}, {@code calibration} and
+ * {@code normalisation} are the autoencoder's; under {@code dst-prefix}, those of its group 0 (each group's are in
+ * {@code detectors.scope_groups} and its directory's model.json).
  */
 @JsonPropertyOrder({"name", "version", "created", "spec_id", "spec", "normalisation", "threshold", "threshold_method",
-    "calibration", "train_from", "train_to", "train_samples", "validation_samples", "hyperparameters", "metrics",
+    "calibration", "detectors", "train_from", "train_to", "train_samples", "validation_samples", "hyperparameters", "metrics",
     "djl_version", "engine", "code_version", "files"})
 public record ModelManifest(
     @JsonProperty("name") String name,
@@ -54,6 +59,7 @@ public record ModelManifest(
     @JsonProperty("threshold") double threshold,
     @JsonProperty("threshold_method") String thresholdMethod,
     @JsonProperty("calibration") @JsonInclude(JsonInclude.Include.NON_NULL) Calibration calibration,
+    @JsonProperty("detectors") @JsonInclude(JsonInclude.Include.NON_NULL) Detectors detectors,
     @JsonProperty("train_from") Instant trainFrom,
     @JsonProperty("train_to") Instant trainTo,
     @JsonProperty("train_samples") long trainSamples,
@@ -141,11 +147,16 @@ public record ModelManifest(
    */
   public static ModelManifest draft(String name, FeatureSpec spec, ModelMetadata trained, String thresholdMethod,
       Map<String, Double> metrics, Instant trainFrom, Instant trainTo, String codeVersion) {
+    return draft(name, spec, trained, thresholdMethod, null, metrics, trainFrom, trainTo, codeVersion);
+  }
+
+  /** As {@link #draft(String, FeatureSpec, ModelMetadata, String, Map, Instant, Instant, String)} with detectors. */
+  public static ModelManifest draft(String name, FeatureSpec spec, ModelMetadata trained, String thresholdMethod,
+      Detectors detectors, Map<String, Double> metrics, Instant trainFrom, Instant trainTo, String codeVersion) {
     return new ModelManifest(name, 0, null, spec.id(), spec, new Normalisation(trained.mean(), trained.std()),
-        trained.threshold(), thresholdMethod, trained.calibration(), trainFrom, trainTo, trained.trainWindows(),
-        trained.validationWindows(),
-        trained.hyperparameters(), metrics, ai.djl.engine.Engine.getDjlVersion(), trained.engine(), codeVersion,
-        Map.of());
+        trained.threshold(), thresholdMethod, trained.calibration(), detectors, trainFrom, trainTo,
+        trained.trainWindows(), trained.validationWindows(), trained.hyperparameters(), metrics,
+        ai.djl.engine.Engine.getDjlVersion(), trained.engine(), codeVersion, Map.of());
   }
 
   /** A manifest without a calibration record, as written before it existed. */
@@ -153,13 +164,24 @@ public record ModelManifest(
       Normalisation normalisation, double threshold, String thresholdMethod, Instant trainFrom, Instant trainTo,
       long trainSamples, long validationSamples, Hyperparameters hyperparameters, Map<String, Double> metrics,
       String djlVersion, String engine, String codeVersion, Map<String, String> files) {
-    this(name, version, created, specId, spec, normalisation, threshold, thresholdMethod, null, trainFrom, trainTo,
-        trainSamples, validationSamples, hyperparameters, metrics, djlVersion, engine, codeVersion, files);
+    this(name, version, created, specId, spec, normalisation, threshold, thresholdMethod, null, null, trainFrom,
+        trainTo, trainSamples, validationSamples, hyperparameters, metrics, djlVersion, engine, codeVersion, files);
+  }
+
+  /** A manifest without detectors, as written before they were recorded. */
+  public ModelManifest(String name, int version, Instant created, String specId, FeatureSpec spec,
+      Normalisation normalisation, double threshold, String thresholdMethod, Calibration calibration,
+      Instant trainFrom, Instant trainTo, long trainSamples, long validationSamples, Hyperparameters hyperparameters,
+      Map<String, Double> metrics, String djlVersion, String engine, String codeVersion, Map<String, String> files) {
+    this(name, version, created, specId, spec, normalisation, threshold, thresholdMethod, calibration, null,
+        trainFrom, trainTo, trainSamples, validationSamples, hyperparameters, metrics, djlVersion, engine,
+        codeVersion, files);
   }
 
   /**
    * Validates every field; see the class doc. Version 0 with no created time and no files is a draft. A null
-   * {@code calibration} means none was recorded.
+   * {@code calibration} means none was recorded; a published manifest's {@code detectors} must name only files it
+   * lists.
    */
   public ModelManifest {
     ModelRef.checkName("model", name);
@@ -205,12 +227,13 @@ public record ModelManifest(
           + metrics.keySet());
     }
     metrics = Collections.unmodifiableMap(new TreeMap<>(metrics));
+    if (detectors != null) checkDetectors(detectors, spec, files, draft);
     requireText("djl_version", djlVersion);
     requireText("engine", engine);
     requireText("code_version", codeVersion);
   }
 
-  /** Builds a manifest from JSON fields; every field but {@code calibration} is required. Jackson's entry point. */
+  /** Builds a manifest from JSON fields; every field but {@code calibration} and {@code detectors} is required. Jackson's entry point. */
   @JsonCreator
   static ModelManifest fromJsonFields(
       @JsonProperty(value = "name", required = true) String name,
@@ -222,6 +245,7 @@ public record ModelManifest(
       @JsonProperty(value = "threshold", required = true) double threshold,
       @JsonProperty(value = "threshold_method", required = true) String thresholdMethod,
       @JsonProperty("calibration") Calibration calibration,
+      @JsonProperty("detectors") Detectors detectors,
       @JsonProperty(value = "train_from", required = true) Instant trainFrom,
       @JsonProperty(value = "train_to", required = true) Instant trainTo,
       @JsonProperty(value = "train_samples", required = true) long trainSamples,
@@ -233,8 +257,8 @@ public record ModelManifest(
       @JsonProperty(value = "code_version", required = true) String codeVersion,
       @JsonProperty(value = "files", required = true) Map<String, String> files) {
     return new ModelManifest(name, version, created, specId, spec, normalisation, threshold, thresholdMethod,
-        calibration, trainFrom, trainTo, trainSamples, validationSamples, hyperparameters, metrics, djlVersion, engine,
-        codeVersion, files);
+        calibration, detectors, trainFrom, trainTo, trainSamples, validationSamples, hyperparameters, metrics,
+        djlVersion, engine, codeVersion, files);
   }
 
   /** Whether this is a trainer's draft rather than a published manifest. */
@@ -251,8 +275,8 @@ public record ModelManifest(
   public ModelManifest published(int version, Instant created, Map<String, String> files) {
     if (version < 1) throw new IllegalArgumentException("published versions start at 1, got " + version);
     return new ModelManifest(name, version, created, specId, spec, normalisation, threshold, thresholdMethod,
-        calibration, trainFrom, trainTo, trainSamples, validationSamples, hyperparameters, metrics, djlVersion, engine,
-        codeVersion, files);
+        calibration, detectors, trainFrom, trainTo, trainSamples, validationSamples, hyperparameters, metrics,
+        djlVersion, engine, codeVersion, files);
   }
 
   /** Indented JSON with fields in declaration order and map keys sorted, ending with a newline. */
@@ -319,6 +343,24 @@ public record ModelManifest(
     checkRelativePath(path);
     if (sha256 == null || !SHA256_HEX.matcher(sha256).matches()) {
       throw new IllegalArgumentException("files." + path + " must be a lower-case SHA-256 hex digest, got " + sha256);
+    }
+  }
+
+  private static void checkDetectors(Detectors d, FeatureSpec spec, Map<String, String> files, boolean draft) {
+    boolean prefix = spec.scope() == io.kaminari.features.Scope.DST_PREFIX;
+    if (prefix != (d.scopeGroups() != null)) {
+      throw new IllegalArgumentException("detectors.scope_groups " + (prefix ? "is required under" : "is only for")
+          + " the dst-prefix scope");
+    }
+    if (draft) return;
+    java.util.List<String> needed = new java.util.ArrayList<>();
+    if (d.ar() != null) needed.add(d.ar().file());
+    if (d.scopeGroups() != null) {
+      needed.add(d.scopeGroups().file());
+      d.scopeGroups().groups().forEach(g -> needed.add(g.dir() + "/" + ModelMetadata.FILE_NAME));
+    }
+    for (String f : needed) {
+      if (!files.containsKey(f)) throw new IllegalArgumentException("detectors name " + f + ", which files lacks");
     }
   }
 

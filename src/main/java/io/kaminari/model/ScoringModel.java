@@ -1,50 +1,144 @@
 package io.kaminari.model;
 
 import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.Scope;
+import io.kaminari.model.ar.ArForecaster;
+import io.kaminari.model.ar.ArScore;
+import io.kaminari.model.ar.ArSeries;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * One verified registry version ready to score: its manifest (spec, threshold, identity) and the loaded autoencoder.
+ * One verified registry version ready to score: its manifest, its autoencoder (one per traffic-level group under
+ * {@code dst-prefix}), its AR forecaster when it has one, and the fusion of the two into the production verdict.
  *
- * <p>The one way a registry version becomes a scorer: the streaming scorer ({@code stream.ModelProvider}) and the
- * batch {@code scoring.ScoreJob} (on each executor, from its local verified copy) both load through
- * {@link #load(LoadedModel)}, so they score with the same weights, normalisation, threshold and explanation names.
- * {@link #score} is synchronized underneath ({@link AnomalyModel}): score in parallel with one instance per thread
- * or Spark partition.
+ * <p>The one way a registry version becomes a scorer, and the one scoring function: the streaming scorer
+ * ({@code stream.ModelProvider}, {@code stream.WindowScorer}) and the batch {@code scoring.ScoreJob} (on each executor,
+ * from its local verified copy) both load through {@link #load(LoadedModel)} and score through
+ * {@link #score(List, ArStates)}, so they use the same weights, normalisation, thresholds, forecaster, AR input series
+ * ({@link ArSeries}), verdict and explanation. What differs is only where the windows come from: an accumulator when
+ * a stream window closes, a {@code port_vectors} row in batch ({@link Window}).
+ *
+ * <p>The AR score of a window depends on the key's recent windows, which the caller keeps in an {@link ArStates} and
+ * feeds in time order per key; batch scoring first feeds it the {@link #memoryWindows()} windows before its range
+ * ({@link #warm}), and then scores as a stream that saw them does (see {@code models/flow-ar/MODEL_CARD.md}).
+ *
+ * <p>A manifest without {@code detectors} (written before them) scores with its autoencoder alone, as it always did,
+ * with the verdict {@link Fusion#aeOnly}. {@link #score(float[][])} is synchronized underneath ({@link AnomalyModel}):
+ * score in parallel with one instance per thread or Spark partition.
  */
 public final class ScoringModel implements AutoCloseable {
+  /** Marks the AR forecaster's series in an explanation, e.g. {@code AR distinct sources +66.6σ}. */
+  public static final String AR_PREFIX = "AR ";
+
   private final ModelManifest manifest;
-  private final AnomalyModel model;
+  private final AnomalyModel[] autoencoders;
+  private final double[] thresholds;
+  private final Map<String, Integer> groups;
+  private final int unseenGroup;
+  private final ArForecaster forecaster;
   private final List<String> featureNames;
 
-  private ScoringModel(ModelManifest manifest, AnomalyModel model) {
+  /**
+   * One window × scope key as the scorers hold it, from a closing stream window's accumulator or a {@code port_vectors}
+   * row.
+   *
+   * @param sources its distinct source addresses, -1 when unknown (rows written before the column existed): the
+   *     window then has no AR score, and the forecaster's state skips it as a missing window
+   * @param topDstPrefixes its top talkers, as the features store them ({@code 203.0.113.0/24 (91%)}); they name the
+   *     victims and sources in the explanation
+   */
+  public record Window(long windowStartMicros, String scopeKey, float[] vector, long flows, long packets,
+      long sources, List<String> topDstPrefixes, List<String> topSources, List<String> topDstPorts) {
+    public Window {
+      topDstPrefixes = topDstPrefixes == null ? List.of() : List.copyOf(topDstPrefixes);
+      topSources = topSources == null ? List.of() : List.copyOf(topSources);
+      topDstPorts = topDstPorts == null ? List.of() : List.copyOf(topDstPorts);
+    }
+  }
+
+  private ScoringModel(ModelManifest manifest, AnomalyModel[] autoencoders, double[] thresholds,
+      Map<String, Integer> groups, int unseenGroup, ArForecaster forecaster) {
     this.manifest = manifest;
-    this.model = model;
+    this.autoencoders = autoencoders;
+    this.thresholds = thresholds;
+    this.groups = groups;
+    this.unseenGroup = unseenGroup;
+    this.forecaster = forecaster;
     this.featureNames = manifest.spec().featureNames();
   }
 
   /**
-   * Loads a version the registry has copied and checksummed, then validates it the way the scorer will use it: a test
-   * inference on the all-zero vector (an empty window) must give a finite score.
+   * Loads a version the registry has copied and checksummed, then validates it the way the scorer will use it: every
+   * threshold positive, the forecaster's series those of the spec and its threshold the manifest's, and a test
+   * inference of every autoencoder on the all-zero vector (an empty window) giving a finite score.
    *
-   * @throws IllegalArgumentException if the weights do not load (or do not fit the spec) or the test inference fails
+   * @throws IllegalArgumentException if the weights or the forecaster do not load (or do not fit the spec), or a check
+   *     fails
    */
   public static ScoringModel load(LoadedModel loaded) {
     ModelManifest m = loaded.manifest();
-    ModelManifest.Normalisation n = m.normalisation();
-    AnomalyModel model = AnomalyModel.load(loaded.dir(), m.spec(), n.mean(), n.std(), m.hyperparameters());
+    Detectors d = m.detectors();
+    List<AnomalyModel> models = new ArrayList<>();
     try {
-      Score zero = model.scoreOne(new float[m.spec().dimension()]);
-      if (!Double.isFinite(zero.score())) {
-        throw new IllegalArgumentException(m.name() + "/" + m.version() + " scores the empty window as "
-            + zero.score() + "; refusing it");
+      double[] thresholds;
+      Map<String, Integer> groups = Map.of();
+      int unseen = 0;
+      if (d != null && d.scopeGroups() != null) {
+        List<ScopeGroups.Group> gs = d.scopeGroups().groups();
+        thresholds = new double[gs.size()];
+        for (ScopeGroups.Group g : gs) {
+          Path dir = loaded.file(g.dir() + "/" + ModelMetadata.FILE_NAME).getParent();
+          ModelMetadata meta = ModelMetadata.read(dir);
+          if (meta.threshold() != g.threshold()) {
+            throw new IllegalArgumentException(m.name() + "/" + m.version() + ": " + g.dir() + " has threshold "
+                + meta.threshold() + " but the manifest says " + g.threshold());
+          }
+          models.add(AnomalyModel.load(dir, m.spec(), meta.mean(), meta.std(), m.hyperparameters()));
+          thresholds[g.index()] = g.threshold();
+        }
+        groups = ScopeGroups.Assignments.read(loaded.file(d.scopeGroups().file()).getParent()).groups();
+        unseen = d.scopeGroups().unseenGroup();
+      } else {
+        ModelManifest.Normalisation n = m.normalisation();
+        models.add(AnomalyModel.load(loaded.dir(), m.spec(), n.mean(), n.std(), m.hyperparameters()));
+        thresholds = new double[] {m.threshold()};
       }
-      return new ScoringModel(m, model);
+      for (double t : thresholds) {
+        if (!(t > 0)) {
+          throw new IllegalArgumentException(m.name() + "/" + m.version() + " has an autoencoder threshold of " + t
+              + ": a verdict needs a threshold > 0");
+        }
+      }
+      ArForecaster forecaster = d != null && d.ar() != null ? loadForecaster(loaded, d.ar()) : null;
+      for (AnomalyModel model : models) {
+        Score zero = model.scoreOne(new float[m.spec().dimension()]);
+        if (!Double.isFinite(zero.score())) {
+          throw new IllegalArgumentException(m.name() + "/" + m.version() + " scores the empty window as "
+              + zero.score() + "; refusing it");
+        }
+      }
+      return new ScoringModel(m, models.toArray(new AnomalyModel[0]), thresholds, groups, unseen, forecaster);
     } catch (RuntimeException e) {
-      model.close();
+      models.forEach(AnomalyModel::close);
       throw e;
     }
+  }
+
+  private static ArForecaster loadForecaster(LoadedModel loaded, Detectors.Ar ar) {
+    ModelManifest m = loaded.manifest();
+    ArForecaster f = ArForecaster.read(loaded.file(ar.file()).getParent());
+    if (!f.names().equals(ArSeries.names(m.spec())) || f.windowSeconds() != m.spec().windowSeconds()) {
+      throw new IllegalArgumentException(m.name() + "/" + m.version() + ": " + ar.file() + " forecasts other series"
+          + " than the spec's AR series (" + f.names().size() + " series of " + f.windowSeconds() + " s windows)");
+    }
+    if (!f.isCalibrated() || f.threshold() != ar.threshold()) {
+      throw new IllegalArgumentException(m.name() + "/" + m.version() + ": " + ar.file() + " has threshold "
+          + (f.isCalibrated() ? f.threshold() : "none") + " but the manifest says " + ar.threshold());
+    }
+    return f;
   }
 
   /**
@@ -70,6 +164,7 @@ public final class ScoringModel implements AutoCloseable {
     return manifest.spec();
   }
 
+  /** The manifest's threshold: the autoencoder's (group 0's under {@code dst-prefix}). */
   public double threshold() {
     return manifest.threshold();
   }
@@ -83,9 +178,37 @@ public final class ScoringModel implements AutoCloseable {
     return featureNames;
   }
 
-  /** Scores raw window vectors in batches; see {@link AnomalyModel#score}. */
+  /** Whether the version has an AR forecaster. */
+  public boolean hasAr() {
+    return forecaster != null;
+  }
+
+  /**
+   * How many windows before a range batch scoring feeds the AR states first ({@link ArForecaster#memoryWindows()}); 0
+   * without a forecaster.
+   */
+  public int memoryWindows() {
+    return forecaster == null ? 0 : forecaster.memoryWindows();
+  }
+
+  /** Fresh AR states for this model's forecaster (empty and unused without one). */
+  public ArStates newArStates() {
+    return new ArStates(forecaster);
+  }
+
+  /** The traffic-level group of {@code scopeKey}: its training group, the unseen group otherwise; 0 under global. */
+  public int group(String scopeKey) {
+    return groups.getOrDefault(scopeKey, unseenGroup);
+  }
+
+  /** The autoencoder threshold that judges {@code scopeKey}. */
+  public double aeThreshold(String scopeKey) {
+    return thresholds[group(scopeKey)];
+  }
+
+  /** Scores raw window vectors in batches with the (group 0) autoencoder; see {@link AnomalyModel#score}. */
   public Score[] score(float[][] vectors) {
-    return model.score(vectors);
+    return autoencoders[0].score(vectors);
   }
 
   /** The readable top features of a score, e.g. {@code dst_port 80 pps (87%)}. */
@@ -93,9 +216,81 @@ public final class ScoringModel implements AutoCloseable {
     return score.explain(featureNames);
   }
 
+  /**
+   * Scores {@code windows} and returns their verdicts, in input order: the autoencoder in batches (per group), the
+   * AR forecaster window by window through {@code states}, which must receive each key's windows in increasing time
+   * order across calls. See {@link Detection} for what a verdict holds.
+   *
+   * @throws IllegalArgumentException if {@code states} belong to another model, a vector has the wrong length, or a
+   *     key's window is not after its previous one
+   */
+  public List<Detection> score(List<Window> windows, ArStates states) {
+    checkStates(states);
+    Score[] ae = new Score[windows.size()];
+    int[] group = new int[windows.size()];
+    for (int g = 0; g < autoencoders.length; g++) {
+      List<Integer> rows = new ArrayList<>();
+      for (int i = 0; i < windows.size(); i++) {
+        if (g == 0) group[i] = group(windows.get(i).scopeKey());
+        if (group[i] == g) rows.add(i);
+      }
+      if (rows.isEmpty()) continue;
+      float[][] x = new float[rows.size()][];
+      for (int k = 0; k < x.length; k++) x[k] = windows.get(rows.get(k)).vector();
+      Score[] s = autoencoders[g].score(x);
+      for (int k = 0; k < x.length; k++) ae[rows.get(k)] = s[k];
+    }
+    List<Detection> out = new ArrayList<>(windows.size());
+    boolean global = manifest.spec().scope() == Scope.GLOBAL;
+    for (int i = 0; i < windows.size(); i++) {
+      Window w = windows.get(i);
+      ArScore ar = forecaster == null || w.sources() < 0 ? null
+          : states.of(w.scopeKey()).update(w.windowStartMicros(), arValues(w));
+      double aeThreshold = thresholds[group[i]];
+      Fusion.Verdict verdict = ar == null ? Fusion.aeOnly(ae[i].score(), aeThreshold)
+          : Fusion.of(ae[i].score(), aeThreshold, ar.score(), forecaster.threshold());
+      out.add(new Detection(w, ae[i], aeThreshold, ar, ar == null ? Double.NaN : forecaster.threshold(), verdict,
+          global ? -1 : group[i],
+          explanation(w, ae[i], ar)));
+    }
+    return out;
+  }
+
+  /**
+   * Feeds {@code window} to its key's AR state without scoring it: the warm-up of batch scoring, whose scores are
+   * discarded. Does nothing without a forecaster, or when the window lacks its distinct sources.
+   */
+  public void warm(Window window, ArStates states) {
+    checkStates(states);
+    if (forecaster == null || window.sources() < 0) return;
+    states.of(window.scopeKey()).update(window.windowStartMicros(), arValues(window));
+  }
+
+  /** The AR series of a window, assembled by {@link ArSeries#values}: the one assembly for batch and stream. */
+  float[] arValues(Window w) {
+    return ArSeries.values(manifest.spec(), w.packets(), w.flows(), w.sources(), w.vector());
+  }
+
+  private List<String> explanation(Window w, Score ae, ArScore ar) {
+    List<String> out = new ArrayList<>(ae.explain(featureNames));
+    if (ar != null) {
+      for (String s : ar.explain(forecaster.names())) out.add(AR_PREFIX + s);
+    }
+    for (String t : w.topDstPrefixes()) out.add("dst prefix " + t);
+    for (String t : w.topSources()) out.add("src " + t);
+    for (String t : w.topDstPorts()) out.add("dst port " + t);
+    return out;
+  }
+
+  private void checkStates(ArStates states) {
+    if (states == null || states.forecaster() != forecaster) {
+      throw new IllegalArgumentException("these AR states belong to another model than " + this);
+    }
+  }
+
   @Override
   public void close() {
-    model.close();
+    for (AnomalyModel a : autoencoders) a.close();
   }
 
   @Override

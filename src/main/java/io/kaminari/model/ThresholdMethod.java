@@ -2,6 +2,7 @@ package io.kaminari.model;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.kaminari.model.threshold.LogScores;
+import io.kaminari.model.threshold.NormalTail;
 import io.kaminari.model.threshold.PeaksOverThreshold;
 import io.kaminari.model.threshold.RobustScale;
 import java.util.Arrays;
@@ -124,6 +125,28 @@ public sealed interface ThresholdMethod {
     return false;
   }
 
+  /**
+   * This method with its false-alarm risk divided by {@code divisor} (&gt; 0): how a budget is shared out, among the
+   * detectors of a verdict (2: the autoencoder and the AR forecaster each get half) and among the scope keys of a
+   * window (the keys active per window: under {@code dst-prefix} a window fires when any of its prefixes does). The
+   * risk is the share of windows above the threshold: {@code quantile:Q} keeps {@code (1 - Q) / divisor} above it,
+   * {@code pot} divides its rate; for the methods stated in sigmas, {@code sigma:K} and {@code mad:K}, the K whose
+   * normal tail beyond it is the original tail / divisor ({@code mad:3} / 2 = {@code mad:3.205}). {@code divisor} 1
+   * returns this method.
+   */
+  ThresholdMethod withRiskDividedBy(double divisor);
+
+  /** The K with a normal tail beyond it of {@code P(Z > k) / divisor}: the sigma methods' share of a budget. */
+  private static double sharedSigmas(double k, double divisor) {
+    return NormalTail.inverseUpper(NormalTail.upper(k) / divisor);
+  }
+
+  private static void checkDivisor(double divisor) {
+    if (!(divisor >= 1 && Double.isFinite(divisor))) {
+      throw new IllegalArgumentException("a false-alarm budget is shared by a divisor >= 1, got " + divisor);
+    }
+  }
+
   /** The textual form {@link #parse} reads back, e.g. {@code quantile:0.999}; also its JSON form. */
   @JsonValue
   String text();
@@ -149,6 +172,12 @@ public sealed interface ThresholdMethod {
       parameters.put("quantile", q);
       parameters.put("rank", (double) rank);
       return new Calibrated(sorted[rank - 1], scores.length, parameters);
+    }
+
+    @Override
+    public ThresholdMethod withRiskDividedBy(double divisor) {
+      checkDivisor(divisor);
+      return divisor == 1 ? this : new Quantile(1 - (1 - q) / divisor);
     }
 
     @Override
@@ -189,6 +218,12 @@ public sealed interface ThresholdMethod {
       parameters.put("mean", mean);
       parameters.put("std", std);
       return new Calibrated(mean + k * std, scores.length, parameters);
+    }
+
+    @Override
+    public ThresholdMethod withRiskDividedBy(double divisor) {
+      checkDivisor(divisor);
+      return divisor == 1 ? this : new Sigma(sharedSigmas(k, divisor));
     }
 
     @Override
@@ -234,6 +269,12 @@ public sealed interface ThresholdMethod {
       parameters.put("median_log", robust.median());
       parameters.put("mad_log", robust.mad());
       return new Calibrated(Math.exp(robust.median() + k * robust.sigma()), scores.length, parameters);
+    }
+
+    @Override
+    public ThresholdMethod withRiskDividedBy(double divisor) {
+      checkDivisor(divisor);
+      return divisor == 1 ? this : new Mad(sharedSigmas(k, divisor));
     }
 
     @Override
@@ -336,6 +377,12 @@ public sealed interface ThresholdMethod {
       parameters.put("scale_log", fit.tail().scale());
       parameters.put("trimmed_scores", (double) trimmed.length);
       return new Calibrated(fit.threshold(), all.length, parameters);
+    }
+
+    @Override
+    public ThresholdMethod withRiskDividedBy(double divisor) {
+      checkDivisor(divisor);
+      return divisor == 1 ? this : new Pot(risk / divisor, perDay, init, censor);
     }
 
     @Override

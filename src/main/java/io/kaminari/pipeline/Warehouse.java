@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -58,13 +57,24 @@ public final class Warehouse {
           "v_anomaly_flows.sql", "v_model_history.sql");
 
   /**
-   * Columns added to a table after its first release, with their type and comment as the table's DDL file declares
-   * them: {@code CREATE TABLE IF NOT EXISTS} leaves a table created before as it was, so {@link #ensure} adds them to
-   * it. Keyed by {@code table.column}.
+   * Columns added to a table after its first release, as {@code table.column}, in the order of their table's DDL file,
+   * which declares their type and comment ({@link #declaration}): {@code CREATE TABLE IF NOT EXISTS} leaves a table
+   * created before as it was, so {@link #ensure} adds them to it, after its other data columns as in a new table. Rows
+   * written before read them as null.
    */
-  static final Map<String, String> ADDED_COLUMNS = Map.of(JOB_RUNS + "." + Columns.EVENT_HOURS,
-      "ARRAY<STRING> COMMENT 'UTC event hours (yyyy-MM-ddTHH) whose partitions the run wrote (compact: what"
-          + " --after-compact redoes)'");
+  static final List<String> ADDED_COLUMNS = List.of(
+      JOB_RUNS + "." + Columns.EVENT_HOURS,
+      PORT_VECTORS + "." + Columns.SOURCES,
+      PORT_VECTORS + "." + Columns.TOP_DST_PREFIXES,
+      PORT_VECTORS + "." + Columns.TOP_SOURCES,
+      PORT_VECTORS + "." + Columns.TOP_DST_PORTS,
+      PORT_VECTORS + "." + Columns.ESTIMATED_COUNTS,
+      ANOMALY_SCORES + "." + Columns.AE_SCORE,
+      ANOMALY_SCORES + "." + Columns.AE_THRESHOLD,
+      ANOMALY_SCORES + "." + Columns.AR_SCORE,
+      ANOMALY_SCORES + "." + Columns.AR_THRESHOLD,
+      ANOMALY_SCORES + "." + Columns.FIRED,
+      ANOMALY_SCORES + "." + Columns.TRAFFIC_GROUP);
 
   /** Database property holding the digest of the bundled DDL last applied (see {@link #ensure}). */
   static final String DDL_DIGEST = "kaminari.ddl-digest";
@@ -87,13 +97,13 @@ public final class Warehouse {
         spark.sql(stmt);
       }
     }
-    ADDED_COLUMNS.forEach((column, declaration) -> {
+    for (String column : ADDED_COLUMNS) {
       String table = column.substring(0, column.lastIndexOf('.'));
       String name = column.substring(table.length() + 1);
       if (!Arrays.asList(spark.table(table).columns()).contains(name)) {
-        spark.sql("ALTER TABLE " + table + " ADD COLUMNS (" + name + " " + declaration + ")");
+        spark.sql("ALTER TABLE " + table + " ADD COLUMNS (" + name + " " + declaration(column) + ")");
       }
-    });
+    }
     // CREATE OR REPLACE: a new jar's view text replaces the old one, and a view over a missing column fails here.
     for (String file : VIEW_FILES) {
       for (String stmt : statements(readSql("views/" + file))) {
@@ -101,6 +111,27 @@ public final class Warehouse {
       }
     }
     spark.sql("ALTER DATABASE " + DATABASE + " SET DBPROPERTIES ('" + DDL_DIGEST + "'='" + digest + "')");
+  }
+
+  /**
+   * The type and comment of {@code table.column} as its table's DDL file declares it, e.g.
+   * {@code BIGINT COMMENT '...'}: the text after the column name on its line, without the separating comma (and with
+   * one blank before {@code COMMENT}, however the file aligns it).
+   *
+   * @throws IllegalStateException if the file declares no such column
+   */
+  static String declaration(String column) {
+    String table = column.substring(DATABASE.length() + 1, column.lastIndexOf('.'));
+    String name = column.substring(column.lastIndexOf('.') + 1);
+    for (String line : readDdl(table + ".sql").split("\n")) {
+      String t = line.strip();
+      if (t.startsWith(name + " ") && !t.startsWith("CREATE")) {
+        // The type and its comment, one blank apart whatever the file's alignment.
+        t = t.substring(name.length()).strip().replaceFirst("\\s+COMMENT '", " COMMENT '");
+        return t.endsWith(",") ? t.substring(0, t.length() - 1) : t;
+      }
+    }
+    throw new IllegalStateException("sql/tables/" + table + ".sql declares no column " + name);
   }
 
   /** The names of the tables and views in the database (not temporary views). */

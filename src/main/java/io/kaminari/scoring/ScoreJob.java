@@ -9,9 +9,11 @@ import static io.kaminari.common.Columns.MODEL_VERSION;
 import static io.kaminari.common.Columns.SCOPE;
 import static io.kaminari.common.Columns.SCOPE_KEY;
 import static io.kaminari.common.Columns.SCORE;
-import static io.kaminari.common.Columns.SCORED_AT;
+import static io.kaminari.common.Columns.SOURCES;
 import static io.kaminari.common.Columns.SPEC_ID;
-import static io.kaminari.common.Columns.THRESHOLD;
+import static io.kaminari.common.Columns.TOP_DST_PORTS;
+import static io.kaminari.common.Columns.TOP_DST_PREFIXES;
+import static io.kaminari.common.Columns.TOP_SOURCES;
 import static io.kaminari.common.Columns.VECTOR;
 import static io.kaminari.common.Columns.VECTOR_FLOWS;
 import static io.kaminari.common.Columns.VECTOR_PACKETS;
@@ -19,10 +21,17 @@ import static io.kaminari.common.Columns.WINDOW_END;
 import static io.kaminari.common.Columns.WINDOW_START;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
 
 import io.kaminari.common.time.EventHours;
 import io.kaminari.common.time.Hour;
 import io.kaminari.common.time.HourRange;
+import io.kaminari.common.time.Micros;
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.model.ArStates;
+import io.kaminari.model.Detection;
+import io.kaminari.model.Fusion;
+import io.kaminari.model.ar.ArForecaster;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.JobRuns;
 import io.kaminari.pipeline.Warehouse;
@@ -31,7 +40,6 @@ import io.kaminari.model.LoadedModel;
 import io.kaminari.model.ModelManifest;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ModelRegistry;
-import io.kaminari.model.Score;
 import io.kaminari.model.ScoringModel;
 import java.io.Serializable;
 import java.net.URI;
@@ -51,8 +59,15 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Scores the port vectors of a set of event hours with one registry model version and writes
- * {@code kaminari.anomaly_scores}.
+ * Scores the port vectors of a set of event hours with one registry model version and writes its production verdicts
+ * to {@code kaminari.anomaly_scores}: the fused score against 1.0 in {@code score}/{@code threshold}/{@code is_anomaly},
+ * each detector's score and threshold, which one fired, and the explanation ({@link ScoringModel#score}, the function
+ * the streaming scorer calls too).
+ *
+ * <p>With an AR forecaster, every chunk's vectors are joined by the warm-up vectors of the windows just before it,
+ * then grouped by scope key and sorted by window ({@link #inTimeOrderPerKey}), so each key's AR state advances window
+ * by window from where a stream that had been running would be; the warm-up rows are scored by nobody and written
+ * nowhere.
  *
  * <p>The alias is resolved once, on the driver, to a fixed version, which is verified (checksums, spec) before any
  * work starts; every partition then loads that version from the registry (a local, verified copy per executor JVM)
@@ -62,6 +77,9 @@ import org.apache.spark.sql.types.StructType;
  * partitions it produces.
  */
 public final class ScoreJob {
+  /** The input column marking an AR warm-up row: fed to the forecaster's state, not scored, not written. */
+  static final String WARM = "_warm";
+
   private final SparkSession spark;
   private final ScoreConfig config;
   private final ModelRegistry registry;
@@ -116,6 +134,7 @@ public final class ScoreJob {
     int version = registry.resolve(config.model());
     ModelManifest manifest = registry.verify(config.model().name(), version);
     HourRange span = config.hours().span();
+    boolean withAr = manifest.detectors() != null && manifest.detectors().ar() != null;
     return JobRuns.run(spark, "score", span.start(), span.end(), runId -> {
       Map<String, String> hadoop = new java.util.HashMap<>();
       spark.sparkContext().hadoopConfiguration().forEach(e -> hadoop.put(e.getKey(), e.getValue()));
@@ -123,7 +142,9 @@ public final class ScoreJob {
       long windows = 0;
       long anomalies = 0;
       for (HourRange chunk : chunks(config.hours(), config.chunkHours())) {
-        Dataset<Row> scored = score(vectors(spark, manifest.specId(), chunk), source)
+        Dataset<Row> input = vectors(spark, manifest.specId(), chunk).withColumn(WARM, lit(false));
+        if (withAr) input = inTimeOrderPerKey(input.union(warmUp(spark, manifest.spec(), chunk)));
+        Dataset<Row> scored = score(input, source)
             .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         try {
           long n = scored.count();
@@ -142,7 +163,8 @@ public final class ScoreJob {
         }
       }
       return JobRuns.counts(windows, windows, windows, 0, 0, 0, manifest.name() + "/" + version + ": " + anomalies
-          + " anomalies").withEventHours(config.hours());
+          + " anomalies" + (withAr ? " (autoencoder and AR forecaster)" : " (autoencoder)"))
+          .withEventHours(config.hours());
     });
   }
 
@@ -166,45 +188,99 @@ public final class ScoreJob {
     return spark.table(Warehouse.PORT_VECTORS).where(expr(hours.where()).and(col(SPEC_ID).equalTo(specId)));
   }
 
-  /** Scores vector rows (port_vectors columns) with the model version of {@code source}: one row per vector. */
+  /**
+   * The AR warm-up of a chunk: the vectors of the {@link ArForecaster#MAX_MEMORY_WINDOWS} windows before it, marked
+   * {@link #WARM}. A state remembers only its forecaster's own {@code memoryWindows()}, so feeding it these first makes
+   * the chunk's AR scores exactly those of a stream that saw every window (see {@code models/flow-ar/MODEL_CARD.md}).
+   */
+  static Dataset<Row> warmUp(SparkSession spark, FeatureSpec spec, HourRange chunk) {
+    Instant to = chunk.start();
+    Instant from = to.minusSeconds((long) ArForecaster.MAX_MEMORY_WINDOWS * spec.windowSeconds());
+    return spark.table(Warehouse.PORT_VECTORS)
+        .where(expr(HourRange.covering(from, to).where()).and(col(SPEC_ID).equalTo(spec.id()))
+            .and(col(WINDOW_START).geq(from)).and(col(WINDOW_START).lt(to)))
+        .withColumn(WARM, lit(true));
+  }
+
+  /** Each scope key's rows in one partition, in time order: the AR states advance window by window. */
+  static Dataset<Row> inTimeOrderPerKey(Dataset<Row> rows) {
+    return rows.repartition(col(SCOPE_KEY)).sortWithinPartitions(col(SCOPE_KEY), col(WINDOW_START));
+  }
+
+  /**
+   * Scores vector rows (port_vectors columns, plus {@link #WARM}) with the model version of {@code source}: one
+   * anomaly_scores row per vector that is not warm-up. A partition must hold each key's rows in time order when the
+   * model has an AR forecaster ({@link #inTimeOrderPerKey}).
+   */
   static Dataset<Row> score(Dataset<Row> vectors, ModelSource source) {
     StructType schema = SparkSession.active().table(Warehouse.ANOMALY_SCORES).schema();
     Instant scoredAt = Instant.now();
     return vectors.select(col(WINDOW_START), col(WINDOW_END), col(SCOPE), col(SCOPE_KEY), col(VECTOR),
-            col(VECTOR_FLOWS), col(VECTOR_PACKETS), col(SPEC_ID), col(DT), col(HOUR))
+            col(VECTOR_FLOWS), col(VECTOR_PACKETS), col(SPEC_ID), col(DT), col(HOUR), col(SOURCES),
+            col(TOP_DST_PREFIXES), col(TOP_SOURCES), col(TOP_DST_PORTS), col(WARM))
         .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
           if (!rows.hasNext()) return java.util.Collections.emptyIterator();
           // The executor reads the same verified version the driver resolved: the manifest there is the authority.
           try (ScoringModel model = source.open()) {
-            List<Row> out = new ArrayList<>();
-            List<Row> batch = new ArrayList<>(AnomalyModel.BATCH);
-            while (rows.hasNext()) {
-              batch.add(rows.next());
-              if (batch.size() == AnomalyModel.BATCH || !rows.hasNext()) {
-                scoreBatch(model, batch, scoredAt, out);
-                batch.clear();
-              }
-            }
-            return out.iterator();
+            return scorePartition(rows, model, scoredAt).iterator();
           }
         }, Encoders.row(schema));
   }
 
-  private static void scoreBatch(ScoringModel model, List<Row> batch, Instant scoredAt, List<Row> out) {
-    float[][] x = new float[batch.size()][];
-    for (int i = 0; i < x.length; i++) {
-      List<Float> v = batch.get(i).getList(4);
-      x[i] = new float[v.size()];
-      for (int j = 0; j < x[i].length; j++) x[i][j] = v.get(j);
+  /**
+   * The pure part of {@link #score}: the anomaly_scores rows of one partition's input rows (in the column order
+   * {@link #score} selects), scored through {@link ScoringModel#score} in batches of {@link AnomalyModel#BATCH}; a
+   * warm-up row only advances its key's AR state (after the rows before it are scored, so each key's windows reach the
+   * forecaster in input order).
+   */
+  static List<Row> scorePartition(Iterator<Row> rows, ScoringModel model, Instant scoredAt) {
+    ArStates states = model.newArStates();
+    List<Row> out = new ArrayList<>();
+    List<Row> batch = new ArrayList<>(AnomalyModel.BATCH);
+    List<ScoringModel.Window> windows = new ArrayList<>(AnomalyModel.BATCH);
+    while (rows.hasNext()) {
+      Row r = rows.next();
+      ScoringModel.Window w = window(r);
+      if (r.getBoolean(14)) {
+        flush(model, states, batch, windows, scoredAt, out);
+        model.warm(w, states);
+        continue;
+      }
+      batch.add(r);
+      windows.add(w);
+      if (batch.size() == AnomalyModel.BATCH) flush(model, states, batch, windows, scoredAt, out);
     }
-    Score[] scores = model.score(x);
-    double threshold = model.threshold();
-    for (int i = 0; i < x.length; i++) {
+    flush(model, states, batch, windows, scoredAt, out);
+    return out;
+  }
+
+  /** A vector row as the scorer's {@link ScoringModel.Window}; a null {@code sources} (an older row) becomes -1. */
+  static ScoringModel.Window window(Row r) {
+    List<Float> v = r.getList(4);
+    float[] x = new float[v.size()];
+    for (int j = 0; j < x.length; j++) x[j] = v.get(j);
+    return new ScoringModel.Window(Micros.of(r.<Instant>getAs(0)), r.getString(3), x, r.getLong(5), r.getLong(6),
+        r.isNullAt(10) ? -1 : r.getLong(10), strings(r, 11), strings(r, 12), strings(r, 13));
+  }
+
+  private static List<String> strings(Row r, int i) {
+    return r.isNullAt(i) ? List.of() : r.getList(i);
+  }
+
+  private static void flush(ScoringModel model, ArStates states, List<Row> batch, List<ScoringModel.Window> windows,
+      Instant scoredAt, List<Row> out) {
+    if (batch.isEmpty()) return;
+    List<Detection> detections = model.score(windows, states);
+    for (int i = 0; i < batch.size(); i++) {
       Row r = batch.get(i);
-      Score s = scores[i];
-      out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), s.score(), threshold, s.score() > threshold,
-          model.explain(s).toArray(new String[0]), r.get(5), r.get(6), r.get(7), scoredAt, r.get(8), r.get(9),
-          model.name(), model.version()));
+      Detection d = detections.get(i);
+      Fusion.Verdict v = d.verdict();
+      out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), v.score(), v.threshold(), v.anomaly(),
+          d.explanation().toArray(new String[0]), r.get(5), r.get(6), r.get(7), scoredAt, d.ae().score(),
+          d.aeThreshold(), d.ar() == null ? null : d.ar().score(), d.ar() == null ? null : d.arThreshold(),
+          v.fired().text(), d.group() < 0 ? null : d.group(), r.get(8), r.get(9), model.name(), model.version()));
     }
+    batch.clear();
+    windows.clear();
   }
 }

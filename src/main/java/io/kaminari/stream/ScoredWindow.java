@@ -21,17 +21,28 @@ import java.util.List;
  * @param windowEnd exclusive window end
  * @param scope the feature spec's scope ({@code global} or {@code dst-prefix})
  * @param scopeKey {@code global} or the destination prefix
- * @param score mean squared reconstruction error
- * @param threshold the model's threshold; {@code isAnomaly} is {@code score > threshold}
+ * @param score the production verdict's score, {@code max(ae / ae_threshold, ar / ar_threshold)}
+ *     ({@code model.Fusion}); a version without detectors: the autoencoder's score
+ * @param threshold the verdict's threshold, 1.0 (a version without detectors: the autoencoder's); {@code isAnomaly}
+ *     is {@code score > threshold}
  * @param model model name in the registry
  * @param modelVersion the version that scored this window
  * @param specId the feature spec id the window was featurised with
- * @param topFeatures the features contributing most to the error, largest first
+ * @param topFeatures the features contributing most to the autoencoder's error, largest first
  * @param flows flow records in the window and key
  * @param packets packets in the window and key, scaled by the sampling rate
+ * @param aeScore the autoencoder's score, mean squared reconstruction error
+ * @param aeThreshold its threshold (the key's traffic group's under dst-prefix)
+ * @param arScore the AR forecaster's score in robust sigmas, null without one
+ * @param arThreshold its threshold, null without one
+ * @param fired which detectors fired: {@code none}, {@code ae}, {@code ar} or {@code ae+ar}
+ * @param trafficGroup the key's traffic-level group under dst-prefix, null under global
+ * @param explanation as {@code anomaly_scores.explanation}: the autoencoder's top features, the AR's top series, the
+ *     window's top talkers
  */
 @JsonPropertyOrder({"window_start", "window_end", "scope", "scope_key", "score", "threshold", "is_anomaly", "model",
-    "model_version", "spec_id", "top_features", "flows", "packets"})
+    "model_version", "spec_id", "top_features", "flows", "packets", "ae_score", "ae_threshold", "ar_score",
+    "ar_threshold", "fired", "traffic_group", "explanation"})
 public record ScoredWindow(
     @JsonProperty("window_start") Instant windowStart,
     @JsonProperty("window_end") Instant windowEnd,
@@ -45,7 +56,14 @@ public record ScoredWindow(
     @JsonProperty("spec_id") String specId,
     @JsonProperty("top_features") List<Contribution> topFeatures,
     @JsonProperty("flows") long flows,
-    @JsonProperty("packets") long packets) {
+    @JsonProperty("packets") long packets,
+    @JsonProperty("ae_score") double aeScore,
+    @JsonProperty("ae_threshold") double aeThreshold,
+    @JsonProperty("ar_score") Double arScore,
+    @JsonProperty("ar_threshold") Double arThreshold,
+    @JsonProperty("fired") String fired,
+    @JsonProperty("traffic_group") Integer trafficGroup,
+    @JsonProperty("explanation") List<String> explanation) {
 
   /** One feature's share of a window's reconstruction error, e.g. {@code dst_port 80 pps}, 0.87. */
   @JsonPropertyOrder({"feature", "share"})
@@ -59,6 +77,20 @@ public record ScoredWindow(
 
   public ScoredWindow {
     topFeatures = List.copyOf(topFeatures);
+    explanation = explanation == null ? List.of() : List.copyOf(explanation);
+  }
+
+  /**
+   * A window judged by the autoencoder alone ({@code score} and {@code threshold} are its own), as the scorer wrote
+   * before the AR forecaster; the explanation is its top features.
+   */
+  public ScoredWindow(Instant windowStart, Instant windowEnd, String scope, String scopeKey, double score,
+      double threshold, boolean isAnomaly, String model, int modelVersion, String specId,
+      List<Contribution> topFeatures, long flows, long packets) {
+    this(windowStart, windowEnd, scope, scopeKey, score, threshold, isAnomaly, model, modelVersion, specId,
+        topFeatures, flows, packets, score, threshold, null, null, isAnomaly ? "ae" : "none", null,
+        topFeatures.stream().map(c -> String.format(java.util.Locale.ROOT, "%s (%.0f%%)", c.feature(),
+            c.share() * 100)).toList());
   }
 
   /**

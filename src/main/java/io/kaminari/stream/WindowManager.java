@@ -5,9 +5,12 @@ import io.kaminari.features.Featurizer;
 import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
 import io.kaminari.flow.Flow;
+import io.kaminari.model.ArStates;
 import io.kaminari.model.ScoringModel;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.function.LongSupplier;
 
@@ -69,13 +72,21 @@ final class WindowManager {
     }
   }
 
-  /** A closed window of one spec: its accumulators per scope key (sorted) and the model that must score it. */
+  /**
+   * A closed window of one spec: its accumulators per scope key (sorted), the model that must score it, and that
+   * model's AR states, which this manager keeps per model while the model scores.
+   */
   record ClosedWindow(FeatureSpec spec, long startMicros, ScoringModel model,
-      SortedMap<String, WindowAccumulator> byKey) {}
+      SortedMap<String, WindowAccumulator> byKey, ArStates arStates) {}
 
   private final Watermark watermark;
   private final ModelEras eras;
   private final Limits limits;
+  /**
+   * Each scoring model's AR states, in memory: a model's first windows after a start (or a restart, or a swap to it)
+   * are scored from no history, against the forecaster's profile alone (see docs/scorer.md).
+   */
+  private final Map<ScoringModel, ArStates> arStates = new IdentityHashMap<>();
   private long closedThrough;
   /** End of the last closed window that had flows; gaps are filled up to {@link Limits#maxGapFillMicros} after it. */
   private long lastDataEnd;
@@ -231,7 +242,11 @@ final class WindowManager {
         continue;
       }
       SortedMap<String, WindowAccumulator> byKey = seg.windows.close(start);
-      if (!byKey.isEmpty()) out.add(new ClosedWindow(seg.spec, start, eras.modelFor(start), byKey));
+      if (!byKey.isEmpty()) {
+        ScoringModel model = eras.modelFor(start);
+        out.add(new ClosedWindow(seg.spec, start, model, byKey,
+            arStates.computeIfAbsent(model, ScoringModel::newArStates)));
+      }
       closedThrough = start + len;
       if (hasFlows) lastDataEnd = closedThrough;
       eras.prune(closedThrough);
@@ -278,7 +293,9 @@ final class WindowManager {
 
   /** Models no epoch uses any more; the caller closes them (after scoring what {@link #closeReady()} returned). */
   List<ScoringModel> drainRetired() {
-    return eras.drainRetired();
+    List<ScoringModel> retired = eras.drainRetired();
+    retired.forEach(arStates::remove);
+    return retired;
   }
 
   /**

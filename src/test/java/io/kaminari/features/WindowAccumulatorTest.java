@@ -23,11 +23,11 @@ class WindowAccumulatorTest {
   @Test
   void handComputedVector() {
     WindowAccumulator acc = new WindowAccumulator(SMALL);
-    acc.add(80, 443, TCP, 60, 6000, 0, "a", "b");
-    acc.add(80, 8080, TCP, 30, 3000, 10, "a", "b");  // 1-in-10 sampling: 300 packets
-    acc.add(53, 53, UDP, 6, 600, 1, "a", "b");
-    acc.add(0, 771, ICMP, 12, 1200, 0, "a", "b");    // ICMP type 3 code 3 in the port field: counts as 0 -> 0
-    acc.add(65535, 0, UDP, 3, 300, 0, "a", "b");
+    acc.add(80, 443, TCP, 60, 6000, 0, "10.0.0.1", "192.0.2.1");
+    acc.add(80, 8080, TCP, 30, 3000, 10, "10.0.0.1", "192.0.2.1");  // 1-in-10 sampling: 300 packets
+    acc.add(53, 53, UDP, 6, 600, 1, "10.0.0.1", "192.0.2.1");
+    acc.add(0, 771, ICMP, 12, 1200, 0, "10.0.0.1", "192.0.2.1");    // ICMP type 3 code 3 in the port field: counts as 0 -> 0
+    acc.add(65535, 0, UDP, 3, 300, 0, "10.0.0.1", "192.0.2.1");
 
     assertThat(acc.toVector()).containsExactly(
         6f, 2,       // src 80: 360 packets / 60 s; dst ports {443, 8080}
@@ -45,8 +45,8 @@ class WindowAccumulatorTest {
     FeatureSpec spec = new FeatureSpec("nb", null, 60, Scope.GLOBAL, 24, 64, List.of(80), List.of(443),
         List.of(PortFeature.PPS), false);
     WindowAccumulator acc = new WindowAccumulator(spec);
-    acc.add(80, 9999, TCP, 60, 0, 0, null, null);
-    acc.add(9999, 9999, TCP, 120, 0, 0, null, null);
+    acc.add(80, 9999, TCP, 60, 0, 0, "10.0.0.1", "192.0.2.1");
+    acc.add(9999, 9999, TCP, 120, 0, 0, "10.0.0.1", "192.0.2.1");
     assertThat(acc.toVector()).containsExactly(1f, 0f);
     assertThat(acc.flowCount()).isEqualTo(2);
     assertThat(acc.packetCount()).isEqualTo(180);
@@ -98,8 +98,8 @@ class WindowAccumulatorTest {
   @Test
   void rejectsPortsOutOfRangeForPortProtocols() {
     WindowAccumulator acc = new WindowAccumulator(SMALL);
-    assertThatThrownBy(() -> acc.add(65536, 80, TCP, 1, 1, 0, "a", "b")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> acc.add(80, -1, UDP, 1, 1, 0, "a", "b")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> acc.add(65536, 80, TCP, 1, 1, 0, "10.0.0.1", "192.0.2.1")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> acc.add(80, -1, UDP, 1, 1, 0, "10.0.0.1", "192.0.2.1")).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -148,7 +148,7 @@ class WindowAccumulatorTest {
   @Test
   void survivesJavaSerialisationForSparkBuffers() throws Exception {
     WindowAccumulator acc = new WindowAccumulator(SMALL);
-    acc.add(80, 443, TCP, 60, 6000, 0, "a", "b");
+    acc.add(80, 443, TCP, 60, 6000, 0, "10.0.0.1", "192.0.2.1");
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(acc);
@@ -173,7 +173,70 @@ class WindowAccumulatorTest {
   @Test
   void ratesKeepPrecisionForLargeCounts() {
     WindowAccumulator acc = new WindowAccumulator(SMALL);
-    acc.add(80, 443, TCP, 123_456_789_012L, 0, 1000, "a", "b");
+    acc.add(80, 443, TCP, 123_456_789_012L, 0, 1000, "10.0.0.1", "192.0.2.1");
     assertThat((double) acc.toVector()[0]).isCloseTo(123_456_789_012_000.0 / 60, within(1e-6 * 123_456_789_012_000.0 / 60));
+  }
+
+  @Test
+  void summarisesSourcesAndTopTalkersByScaledPackets() {
+    WindowAccumulator acc = new WindowAccumulator(SMALL);
+    acc.add(80, 443, TCP, 60, 0, 0, "198.51.100.1", "203.0.113.10");
+    acc.add(80, 443, TCP, 10, 0, 10, "198.51.100.2", "203.0.113.77");  // 100 packets on the wire
+    acc.add(53, 53, UDP, 30, 0, 0, "198.51.100.1", "192.0.2.5");
+    acc.add(0, 771, ICMP, 10, 0, 0, "2001:db8::1", "2001:db8:1:2::9");  // ICMP: destination port 0
+    assertThat(acc.sources()).isEqualTo(3);
+    // 200 packets: 203.0.113.0/24 carries 160, 192.0.2.0/24 30, the IPv6 /64 10.
+    assertThat(acc.topDstPrefixes()).containsExactly("203.0.113.0/24 (80%)", "192.0.2.0/24 (15%)",
+        "2001:db8:1:2::/64 (5%)");
+    assertThat(acc.topSources()).containsExactly("198.51.100.2 (50%)", "198.51.100.1 (45%)", "2001:db8::1 (5%)");
+    assertThat(acc.topDstPorts()).containsExactly("443 (80%)", "53 (15%)", "0 (5%)");
+    assertThat(acc.estimatedCounts()).isZero();
+  }
+
+  @Test
+  void underDstPrefixTheKeyIsThePrefixSoNoTopPrefixesAreKept() {
+    FeatureSpec spec = new FeatureSpec("p", null, 60, Scope.DST_PREFIX, 24, 64, List.of(80), List.of(443),
+        FeatureSpec.DEFAULT_FEATURES, true);
+    WindowAccumulator acc = new WindowAccumulator(spec);
+    acc.add(80, 443, TCP, 6, 0, 0, "198.51.100.1", "203.0.113.10");
+    assertThat(acc.topDstPrefixes()).isEmpty();
+    assertThat(acc.topSources()).containsExactly("198.51.100.1 (100%)");
+    assertThat(new WindowAccumulator(spec).topSources()).as("no packets, no shares").isEmpty();
+  }
+
+  @Test
+  void aRefusedFlowLeavesTheAccumulatorUnchanged() {
+    WindowAccumulator acc = new WindowAccumulator(SMALL);
+    assertThatThrownBy(() -> acc.add(80, 443, TCP, 1, 1, 0, "10.0.0.1", "not-an-address"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not-an-address");
+    assertThatThrownBy(() -> acc.add(80, 443, TCP, 1, 1, 0, null, "192.0.2.1"))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("distinct sources");
+    assertThat(acc.flowCount()).isZero();
+    assertThat(acc.sources()).isZero();
+    assertThat(acc.toVector()).containsOnly(0f);
+  }
+
+  @Test
+  void aSpoofedFloodIsCountedBySketchAndItsEstimatesAreReported() {
+    FeatureSpec spec = new FeatureSpec("d", null, 60, Scope.GLOBAL, 24, 64, List.of(80), List.of(80),
+        List.of(PortFeature.PPS, PortFeature.DISTINCT_SRC_IPS), false);
+    WindowAccumulator sequential = new WindowAccumulator(spec);
+    WindowAccumulator[] parts = {new WindowAccumulator(spec), new WindowAccumulator(spec)};
+    for (int i = 0; i < 30_000; i++) {
+      String src = "10." + (i >> 16) + "." + (i >> 8 & 255) + "." + (i & 255);
+      sequential.add(40000 + i % 1000, 80, TCP, 1, 40, 0, src, "203.0.113.10");
+      parts[i % 2].add(40000 + i % 1000, 80, TCP, 1, 40, 0, src, "203.0.113.10");
+    }
+    WindowAccumulator merged = new WindowAccumulator(spec);
+    merged.merge(parts[0]);
+    merged.merge(parts[1]);
+    assertThat(sequential.sources()).isEqualTo(merged.sources())
+        .isCloseTo(30_000, within((long) (30_000 * 4 * DistinctCounter.RELATIVE_STANDARD_ERROR)));
+    // sources, the distinct-sources feature of dst slot 80, and the top sources (30,000 keys of one packet each).
+    assertThat(sequential.estimatedCounts()).isEqualTo(3);
+    assertThat(sequential.toVector()[3]).isEqualTo((float) sequential.sources());
+    assertThat(sequential.topDstPrefixes()).containsExactly("203.0.113.0/24 (100%)");
+    assertThat(sequential.topDstPorts()).containsExactly("80 (100%)");
+    assertThat(sequential.topSources()).hasSize(3).allSatisfy(t -> assertThat(t).contains("(>=0%)"));
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.kaminari.model.threshold.NormalTail;
 import io.kaminari.model.threshold.TailSamples;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -167,5 +168,41 @@ class ThresholdMethodTest {
     assertThatThrownBy(() -> perDay.threshold(scores)).hasMessageContaining("needs the window length");
     assertThatThrownBy(() -> perDay.calibrate(scores, new ThresholdMethod.Context(86_400)))
         .hasMessageContaining("more than one per window");
+  }
+
+  @Test
+  void aSharedBudgetDividesEachMethodsRisk() {
+    assertThat(ThresholdMethod.parse("quantile:0.999").withRiskDividedBy(2))
+        .isEqualTo(new ThresholdMethod.Quantile(1 - 0.001 / 2));
+    assertThat(ThresholdMethod.parse("pot:1/day,init=0.85").withRiskDividedBy(4).text())
+        .isEqualTo("pot:0.25/day,init=0.85,censor=0.01");
+    assertThat(ThresholdMethod.parse("pot:0.002").withRiskDividedBy(2).text()).startsWith("pot:0.001,");
+    // mad:3 leaves 0.135% of normal log scores above it; half of that is left above mad:3.205.
+    ThresholdMethod.Mad mad = (ThresholdMethod.Mad) ThresholdMethod.parse("mad:3").withRiskDividedBy(2);
+    assertThat(mad.k()).isCloseTo(3.2052, within(1e-3));
+    ThresholdMethod.Sigma sigma = (ThresholdMethod.Sigma) ThresholdMethod.parse("sigma:2").withRiskDividedBy(10);
+    assertThat(NormalTail.upper(sigma.k()))
+        .isCloseTo(NormalTail.upper(2) / 10, within(1e-9));
+    ThresholdMethod same = ThresholdMethod.parse("mad:4");
+    assertThat(same.withRiskDividedBy(1)).isSameAs(same);
+    assertThatThrownBy(() -> same.withRiskDividedBy(0.5)).hasMessageContaining("divisor >= 1");
+    // A shared risk calibrates a higher threshold on the same scores.
+    double[] scores = TailSamples.logNormal(1440, 0, 0.4, 5);
+    ThresholdMethod pot = ThresholdMethod.parse("pot:1/day");
+    assertThat(pot.withRiskDividedBy(2).calibrate(scores, new ThresholdMethod.Context(60)).threshold())
+        .isGreaterThan(pot.calibrate(scores, new ThresholdMethod.Context(60)).threshold());
+  }
+
+  @Test
+  void theNormalTailAndItsInverseAgree() {
+    assertThat(NormalTail.upper(0)).isCloseTo(0.5, within(1e-7));
+    assertThat(NormalTail.upper(1.959964)).isCloseTo(0.025, within(1e-8));
+    assertThat(NormalTail.upper(3)).isCloseTo(0.0013499, within(1e-7));
+    for (double p : new double[] {0.4, 0.05, 1e-3, 1e-6, 1e-10}) {
+      double z = NormalTail.inverseUpper(p);
+      assertThat(NormalTail.upper(z)).as("p=" + p).isCloseTo(p, within(p * 1e-6));
+    }
+    assertThat(NormalTail.inverseUpper(0.975)).isCloseTo(-1.959964, within(1e-5));
+    assertThatThrownBy(() -> NormalTail.inverseUpper(1)).hasMessageContaining("(0, 1)");
   }
 }

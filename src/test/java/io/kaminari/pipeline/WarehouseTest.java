@@ -2,6 +2,7 @@ package io.kaminari.pipeline;
 
 import io.kaminari.common.Columns;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kaminari.common.time.EventHours;
 import io.kaminari.common.time.Hour;
@@ -12,7 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.regex.Pattern;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
@@ -86,13 +87,51 @@ class WarehouseTest {
   }
 
   @Test
-  void theAddedColumnsAreDeclaredAsInTheirDdl() {
-    Warehouse.ADDED_COLUMNS.forEach((column, declaration) -> {
-      String table = column.substring(Warehouse.DATABASE.length() + 1, column.lastIndexOf('.'));
-      String name = column.substring(column.lastIndexOf('.') + 1);
-      assertThat(Warehouse.readDdl(table + ".sql").lines().map(String::strip))
-          .anyMatch(l -> l.matches(Pattern.quote(name) + "\\s+" + Pattern.quote(declaration) + ",?"));
+  void theAddedColumnsAreDeclaredInTheirDdlInOrderAfterTheFirstReleaseColumns() {
+    assertThat(Warehouse.declaration(Warehouse.JOB_RUNS + ".event_hours")).isEqualTo("ARRAY<STRING> COMMENT 'UTC event hours"
+        + " (yyyy-MM-ddTHH) whose partitions the run wrote (compact: what --after-compact redoes)'");
+    assertThat(Warehouse.declaration(Warehouse.PORT_VECTORS + ".estimated_counts")).startsWith("INT ")
+        .doesNotEndWith(",");
+    Map<String, List<String>> byTable = new java.util.LinkedHashMap<>();
+    for (String column : Warehouse.ADDED_COLUMNS) {
+      assertThat(Warehouse.declaration(column)).as(column).matches("[A-Z<>]+ COMMENT '.*'");
+      byTable.computeIfAbsent(column.substring(0, column.lastIndexOf('.')), t -> new java.util.ArrayList<>())
+          .add(column.substring(column.lastIndexOf('.') + 1));
+    }
+    byTable.forEach((table, added) -> {
+      // A migrated table gets them after its other data columns: the DDL must list them last, in the same order.
+      List<String> ddlColumns = Warehouse.readDdl(table.substring(Warehouse.DATABASE.length() + 1) + ".sql").lines()
+          .map(String::strip).takeWhile(l -> !l.startsWith(")")).filter(l -> l.matches("[a-z_]+ +[A-Z].*"))
+          .map(l -> l.substring(0, l.indexOf(' '))).toList();
+      assertThat(ddlColumns.subList(ddlColumns.size() - added.size(), ddlColumns.size())).as(table).isEqualTo(added);
     });
+    assertThatThrownBy(() -> Warehouse.declaration(Warehouse.PORT_VECTORS + ".nonexistent"))
+        .hasMessageContaining("declares no column nonexistent");
+  }
+
+  @Test
+  void ensureAddsTheNewColumnsToThePortVectorsAndAnomalyScoresTablesOfTheFirstRelease() {
+    SparkSession spark = TestSpark.spark();
+    TestSpark.resetWarehouse();
+    Map<String, List<String>> added = Map.of(
+        "port_vectors", List.of("sources", "top_dst_prefixes", "top_sources", "top_dst_ports", "estimated_counts"),
+        "anomaly_scores", List.of("ae_score", "ae_threshold", "ar_score", "ar_threshold", "fired", "traffic_group"));
+    added.forEach((table, columns) -> {
+      spark.sql("DROP TABLE " + Warehouse.DATABASE + "." + table);
+      String first = Warehouse.statements(Warehouse.readDdl(table + ".sql")).get(0);
+      for (String c : columns) first = first.replaceAll("\\n\\s*" + c + " [^\\n]*", "");
+      spark.sql(first.replaceAll("',\\s*\\)", "'\n)"));
+      assertThat(spark.table(Warehouse.DATABASE + "." + table).columns()).doesNotContain(columns.get(0));
+    });
+    spark.sql("ALTER DATABASE " + Warehouse.DATABASE + " SET DBPROPERTIES ('" + Warehouse.DDL_DIGEST + "'='old')");
+    Warehouse.ensure(spark);
+    assertThat(spark.table(Warehouse.PORT_VECTORS).columns()).containsExactly("window_start", "window_end", "scope",
+        "scope_key", "vector", "flows", "packets", "sources", "top_dst_prefixes", "top_sources", "top_dst_ports",
+        "estimated_counts", "dt", "hour", "spec_id");
+    assertThat(spark.table(Warehouse.ANOMALY_SCORES).columns()).containsExactly("window_start", "window_end", "scope",
+        "scope_key", "score", "threshold", "is_anomaly", "explanation", "flows", "packets", "spec_id", "scored_at",
+        "ae_score", "ae_threshold", "ar_score", "ar_threshold", "fired", "traffic_group", "dt", "hour", "model_name",
+        "model_version");
   }
 
   @Test

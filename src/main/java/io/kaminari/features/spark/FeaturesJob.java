@@ -2,16 +2,20 @@ package io.kaminari.features.spark;
 
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Featurizer;
-import io.kaminari.features.PortFeature;
 import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
 import io.kaminari.features.WindowGroup;
 import io.kaminari.features.WindowGroups;
 import static io.kaminari.common.Columns.DT;
+import static io.kaminari.common.Columns.ESTIMATED_COUNTS;
 import static io.kaminari.common.Columns.HOUR;
 import static io.kaminari.common.Columns.SCOPE;
 import static io.kaminari.common.Columns.SCOPE_KEY;
+import static io.kaminari.common.Columns.SOURCES;
 import static io.kaminari.common.Columns.SPEC_ID;
+import static io.kaminari.common.Columns.TOP_DST_PORTS;
+import static io.kaminari.common.Columns.TOP_DST_PREFIXES;
+import static io.kaminari.common.Columns.TOP_SOURCES;
 import static io.kaminari.common.Columns.VECTOR;
 import static io.kaminari.common.Columns.VECTOR_FLOWS;
 import static io.kaminari.common.Columns.VECTOR_PACKETS;
@@ -86,6 +90,9 @@ public final class FeaturesJob {
   private static final String EMPTY_WINDOW = "_empty_window";
   private static final String WINDOW_START_MICROS = "_window_start_micros";
 
+  private static final org.apache.spark.sql.types.DataType TALKERS =
+      DataTypes.createArrayType(DataTypes.StringType, false);
+
   /** The columns fed to the accumulators, in this order (see {@link AccumulatingIterator}). */
   private static final StructType ACCUMULATED = new StructType()
       .add(WINDOW_START_MICROS, DataTypes.LongType, false)
@@ -93,6 +100,11 @@ public final class FeaturesJob {
       .add(VECTOR, DataTypes.createArrayType(DataTypes.FloatType, false), false)
       .add(VECTOR_FLOWS, DataTypes.LongType, false)
       .add(VECTOR_PACKETS, DataTypes.LongType, false)
+      .add(SOURCES, DataTypes.LongType, false)
+      .add(TOP_DST_PREFIXES, TALKERS, false)
+      .add(TOP_SOURCES, TALKERS, false)
+      .add(TOP_DST_PORTS, TALKERS, false)
+      .add(ESTIMATED_COUNTS, DataTypes.IntegerType, false)
       .add(DT, DataTypes.StringType, false)
       .add(HOUR, DataTypes.IntegerType, false);
 
@@ -105,6 +117,11 @@ public final class FeaturesJob {
       .add(VECTOR, DataTypes.createArrayType(DataTypes.FloatType, false), false)
       .add(VECTOR_FLOWS, DataTypes.LongType, false)
       .add(VECTOR_PACKETS, DataTypes.LongType, false)
+      .add(SOURCES, DataTypes.LongType, false)
+      .add(TOP_DST_PREFIXES, TALKERS, false)
+      .add(TOP_SOURCES, TALKERS, false)
+      .add(TOP_DST_PORTS, TALKERS, false)
+      .add(ESTIMATED_COUNTS, DataTypes.IntegerType, false)
       .add(DT, DataTypes.StringType, false)
       .add(HOUR, DataTypes.IntegerType, false)
       .add(SPEC_ID, DataTypes.StringType, false);
@@ -140,13 +157,16 @@ public final class FeaturesJob {
       boolean anyInput = spec.scope() == Scope.GLOBAL || hours.hours().stream().anyMatch(hoursWithFlows::contains);
       long read = 0;
       long written = 0;
+      long estimated = 0;
       if (anyInput) {
         vectorsByHour(spark, hour -> hoursWithFlows.contains(hour) ? readHour(spark, flowsTable, hour) : null, spec,
             hours)
-            .observe(out, count(lit(1)).as("n"), sum(col(VECTOR_FLOWS)).as("flows"))
+            .observe(out, count(lit(1)).as("n"), sum(col(VECTOR_FLOWS)).as("flows"),
+                sum(col(ESTIMATED_COUNTS)).as("estimated"))
             .write().mode("overwrite").insertInto(config.vectorsTable());
         written = observed(out, "n");
         read = observed(out, "flows");
+        estimated = observed(out, "estimated");
       }
       int dropped = 0;
       if (spec.scope() != Scope.GLOBAL) {
@@ -154,7 +174,8 @@ public final class FeaturesJob {
       }
       return JobRuns.counts(read, 0, written, 0, 0, 0, "spec " + spec.id() + " (" + spec.name() + ", "
           + spec.scope().jsonName() + ", dimension " + spec.dimension() + "): " + written + " vectors over "
-          + hours.size() + " hour(s), " + dropped + " stale hour partition(s) dropped").withEventHours(hours);
+          + hours.size() + " hour(s), " + estimated + " distinct count(s) or top list(s) past their exact cap and"
+          + " estimated, " + dropped + " stale hour partition(s) dropped").withEventHours(hours);
     });
   }
 
@@ -196,7 +217,8 @@ public final class FeaturesJob {
   /**
    * The vectors of {@code spec} for the windows of {@code [from, to)} from any frame with the flow columns (others are
    * ignored; flows outside the range too), as {@code port_vectors} rows: window_start, window_end, scope, scope_key,
-   * vector, flows, packets, dt, hour, spec_id. Rows are hashed by window start onto {@code partitions} tasks. Equal,
+   * vector, flows, packets, the window summary (sources, top_dst_prefixes, top_sources, top_dst_ports,
+   * estimated_counts), dt, hour, spec_id. Rows are hashed by window start onto {@code partitions} tasks. Equal,
    * row for row, to {@link Featurizer#vectors} on the same flows.
    */
   public static Dataset<Row> vectors(Dataset<Row> flows, FeatureSpec spec, Instant from, Instant to, int partitions) {
@@ -245,16 +267,13 @@ public final class FeaturesJob {
 
   /** The columns the accumulators read (see {@link AccumulatingIterator}), of the flows in {@code [from, to)}. */
   private static Dataset<Row> narrow(Dataset<Row> flows, FeatureSpec spec, Instant from, Instant to) {
-    boolean needsSrcIp = spec.features().contains(PortFeature.DISTINCT_SRC_IPS);
-    boolean needsDstIp = spec.scope() == Scope.DST_PREFIX || spec.features().contains(PortFeature.DISTINCT_DST_IPS);
     Column time = col(FlowSchema.EVENT_TIME);
+    // Both addresses, whatever the spec: the window summary counts distinct sources and ranks top talkers.
     return flows.where(time.geq(lit(from)).and(time.lt(lit(to)))).select(
         unix_micros(time).as(EVENT_MICROS),
         col(FlowSchema.PORT_SRC), col(FlowSchema.PORT_DST), col(FlowSchema.IP_PROTO),
         col(FlowSchema.PACKETS), col(FlowSchema.BYTES), col(FlowSchema.SAMPLING_RATE),
-        // Addresses are the widest columns: read them only when the spec looks at them.
-        needsSrcIp ? col(FlowSchema.IP_SRC) : lit(null).cast(DataTypes.StringType).as(FlowSchema.IP_SRC),
-        needsDstIp ? col(FlowSchema.IP_DST) : lit(null).cast(DataTypes.StringType).as(FlowSchema.IP_DST),
+        col(FlowSchema.IP_SRC), col(FlowSchema.IP_DST),
         lit(false).as(EMPTY_WINDOW));
   }
 
@@ -284,7 +303,8 @@ public final class FeaturesJob {
             timestamp_micros(col(WINDOW_START_MICROS)).as(WINDOW_START),
             timestamp_micros(col(WINDOW_START_MICROS).plus(w)).as(WINDOW_END),
             lit(spec.scope().jsonName()).as(SCOPE),
-            col(SCOPE_KEY), col(VECTOR), col(VECTOR_FLOWS), col(VECTOR_PACKETS), col(DT), col(HOUR),
+            col(SCOPE_KEY), col(VECTOR), col(VECTOR_FLOWS), col(VECTOR_PACKETS), col(SOURCES),
+            col(TOP_DST_PREFIXES), col(TOP_SOURCES), col(TOP_DST_PORTS), col(ESTIMATED_COUNTS), col(DT), col(HOUR),
             lit(spec.id()).as(SPEC_ID));
   }
 
@@ -365,8 +385,9 @@ public final class FeaturesJob {
         cachedHourOfDay = h.hourOfDay();
       }
       WindowAccumulator acc = e.getValue();
-      return RowFactory.create(start, e.getKey(), acc.toVector(), acc.flowCount(), acc.packetCount(),
-          cachedDt, cachedHourOfDay);
+      return RowFactory.create(start, e.getKey(), acc.toVector(), acc.flowCount(), acc.packetCount(), acc.sources(),
+          acc.topDstPrefixes().toArray(new String[0]), acc.topSources().toArray(new String[0]),
+          acc.topDstPorts().toArray(new String[0]), acc.estimatedCounts(), cachedDt, cachedHourOfDay);
     }
   }
 

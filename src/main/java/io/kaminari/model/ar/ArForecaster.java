@@ -1,6 +1,7 @@
 package io.kaminari.model.ar;
 
 import io.kaminari.common.StrictJson;
+import io.kaminari.model.Calibration;
 import io.kaminari.model.ThresholdMethod;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A fitted seasonal autoregressive forecaster of a scope's per-window series, whose score is the standardised one-step
@@ -62,6 +65,12 @@ public final class ArForecaster {
   public static final double MAX_PERSISTENCE = 0.98;
   /** The most missing windows a gap may have and still be filled with forecasts rather than reset the lags. */
   public static final int MAX_IMPUTED_WINDOWS = 12;
+  /**
+   * The most {@link #memoryWindows()} any forecaster has ({@link ArParameters#MAX_ORDER} + {@value
+   * #MAX_IMPUTED_WINDOWS}): a warm-up of this many windows suits every forecaster, since a state remembers only its
+   * own memory's worth.
+   */
+  public static final int MAX_MEMORY_WINDOWS = ArParameters.MAX_ORDER + MAX_IMPUTED_WINDOWS;
   /** Least residual scale, in log1p units. */
   public static final double SCALE_FLOOR = 0.05;
   /** Residual scale of a series constant over training. */
@@ -150,14 +159,32 @@ public final class ArForecaster {
    * {@value #MIN_THRESHOLD}; {@link #thresholdMethod()} records the method and how many scores it saw.
    */
   public ArForecaster calibrated(ThresholdMethod method, ArTrainingSeries data) {
+    return calibrate(method, data).forecaster();
+  }
+
+  /** A calibrated forecaster and the record of its calibration, as the manifest stores it. */
+  public record Calibrated(ArForecaster forecaster, Calibration calibration) {}
+
+  /**
+   * Calibrates as {@link #calibrated} does and also returns the record: the method, the training range as basis, the
+   * scores used, and the method's fitted values plus {@code floor} ({@value #MIN_THRESHOLD}) and {@code raw_threshold}
+   * (the method's threshold before the floor). The method gets the window length, so {@code pot:R/day} works.
+   */
+  public Calibrated calibrate(ThresholdMethod method, ArTrainingSeries data) {
     double[] scores = trainingScores(data);
-    double threshold = Math.max(MIN_THRESHOLD, method.threshold(scores));
+    ThresholdMethod.Calibrated c = method.calibrate(scores, new ThresholdMethod.Context(file.windowSeconds()));
+    double threshold = Math.max(MIN_THRESHOLD, c.threshold());
     String how = String.format(Locale.ROOT, "%s of %d one-step training scores, at least %.1f", method.text(),
         scores.length, MIN_THRESHOLD);
     ArModelFile f = file;
-    return new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.seasonal(), f.profileNote(),
-        f.bucketSeconds(), f.maxImputedWindows(), f.trainFrom(), f.trainTo(), f.trainWindows(), threshold, how,
-        f.series()));
+    ArForecaster calibrated = new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.seasonal(),
+        f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(), f.trainFrom(), f.trainTo(), f.trainWindows(),
+        threshold, how, f.series()));
+    Map<String, Double> parameters = new LinkedHashMap<>(c.parameters());
+    parameters.put("floor", MIN_THRESHOLD);
+    parameters.put("raw_threshold", c.threshold());
+    return new Calibrated(calibrated, new Calibration(method.text(), Calibration.TRAINING_RANGE, c.scores(), 0, 0,
+        List.of(), parameters));
   }
 
   /** The series names, in value order. */

@@ -1,18 +1,29 @@
 package io.kaminari.model.spark;
 
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.Scope;
+import io.kaminari.model.DetectorTrainer;
+import io.kaminari.model.Detectors;
+import io.kaminari.model.EpochProgress;
 import io.kaminari.model.ModelManifest;
-import io.kaminari.model.ModelMetadata;
 import io.kaminari.model.ModelRegistry;
 import io.kaminari.model.PromotionDecision;
-import io.kaminari.model.Trainer;
-import io.kaminari.model.TrainingResult;
+import io.kaminari.model.ScopeGroups;
 import io.kaminari.model.VectorFile;
+import io.kaminari.model.ar.ArSeries;
+import io.kaminari.model.ar.ArTrainingSeries;
 import static io.kaminari.common.Columns.SCOPE_KEY;
+import static io.kaminari.common.Columns.SOURCES;
 import static io.kaminari.common.Columns.SPEC_ID;
 import static io.kaminari.common.Columns.VECTOR;
+import static io.kaminari.common.Columns.VECTOR_FLOWS;
+import static io.kaminari.common.Columns.VECTOR_PACKETS;
 import static io.kaminari.common.Columns.WINDOW_START;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
 
 import io.kaminari.common.time.HourRange;
 import io.kaminari.common.time.Micros;
@@ -23,16 +34,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * Trains the autoencoder on the port vectors of a period and publishes it as a new immutable registry version.
+ * Trains a model version on the port vectors of a period and publishes it as a new immutable registry version: the
+ * autoencoder, and under {@code global} the AR forecaster beside it; under {@code dst-prefix} one autoencoder per
+ * traffic-level group of prefixes ({@link DetectorTrainer}).
  *
  * <p>The vectors are streamed from Spark to a local {@link VectorFile} in time order ({@code toLocalIterator}, one
  * partition at a time), so the driver never holds the training set as Java objects: the limit is local disk (4 bytes
@@ -52,12 +69,15 @@ public final class TrainJob {
     this.registry = registry;
   }
 
-  /** The vectors of the spec over the range, in time order (then scope key, so the order is total). */
+  /**
+   * The vectors of the spec over the range, in time order (then scope key, so the order is total), with the totals the
+   * AR forecaster and the traffic-level groups read: window_start, scope_key, vector, packets, flows, sources.
+   */
   public static Dataset<Row> trainingVectors(SparkSession spark, String specId, Instant from, Instant to) {
     return spark.table(Warehouse.PORT_VECTORS)
         .where(expr(HourRange.covering(from, to).where()).and(col(SPEC_ID).equalTo(specId))
             .and(col(WINDOW_START).geq(from)).and(col(WINDOW_START).lt(to)))
-        .select(col(WINDOW_START), col(SCOPE_KEY), col(VECTOR))
+        .select(col(WINDOW_START), col(SCOPE_KEY), col(VECTOR), col(VECTOR_PACKETS), col(VECTOR_FLOWS), col(SOURCES))
         .orderBy(col(WINDOW_START), col(SCOPE_KEY));
   }
 
@@ -91,54 +111,131 @@ public final class TrainJob {
 
   /** Trains and publishes; the run in the result holds only the counts ({@link JobRuns#run} fills in the rest). */
   private Training trainAndPublish(Path work) throws Exception {
-    int dim = config.spec().dimension();
-    Path vectors = work.resolve("vectors.bin");
-    long windows = 0;
-    try (VectorFile.Writer out = VectorFile.create(vectors, dim)) {
-      Iterator<Row> it = trainingVectors(spark, config.spec().id(), config.from(), config.to()).toLocalIterator();
-      float[] buf = new float[dim];
-      while (it.hasNext()) {
-        Row r = it.next();
-        List<Float> v = r.getList(2);
-        if (v.size() != dim) {
-          throw new IllegalStateException("a stored vector has " + v.size() + " values, the spec " + config.spec().id()
-              + " has " + dim + ": the port_vectors rows do not match the spec");
+    FeatureSpec spec = config.spec();
+    Path out = Files.createDirectories(work.resolve("model"));
+    // Each epoch once, on stdout with the job's other output (the Trainer itself does not log them).
+    Consumer<EpochProgress> progress = p -> System.out.println(p.line());
+    DetectorTrainer.Trained trained;
+    long windows;
+    if (spec.scope() == Scope.GLOBAL) {
+      Path vectors = work.resolve("vectors.bin");
+      ArTrainingSeries series = new ArTrainingSeries(spec.windowSeconds(), ArSeries.names(spec));
+      String arMissing = null;
+      try (VectorFile.Writer writer = VectorFile.create(vectors, spec.dimension())) {
+        Iterator<Row> it = trainingVectors(spark, spec.id(), config.from(), config.to()).toLocalIterator();
+        while (it.hasNext()) {
+          Row r = it.next();
+          float[] v = vector(r, spec);
+          long start = Micros.of(r.<Instant>getAs(0));
+          writer.append(start, v);
+          if (r.isNullAt(5)) {
+            arMissing = "port_vectors rows of the range predate the sources column: rerun `kaminari features` for it";
+          } else if (arMissing == null) {
+            series.add(start, ArSeries.values(spec, r.getLong(3), r.getLong(4), r.getLong(5), v));
+          }
         }
-        for (int i = 0; i < dim; i++) buf[i] = v.get(i);
-        Instant t = r.getAs(0);
-        out.append(Micros.of(t), buf);
-        windows++;
+        windows = writer.count();
+      }
+      checkEnough(windows);
+      announce(windows);
+      try (VectorFile source = VectorFile.open(vectors)) {
+        trained = DetectorTrainer.global(source, arMissing == null ? series : null, arMissing, spec,
+            config.hyperparameters(), out, progress);
+      }
+      Files.deleteIfExists(vectors);
+    } else {
+      ScopeGroups.Plan plan = plan();
+      List<VectorFile.Writer> writers = new ArrayList<>();
+      for (int g = 0; g < plan.groups(); g++) {
+        writers.add(VectorFile.create(work.resolve("vectors-" + g + ".bin"), spec.dimension()));
+      }
+      windows = 0;
+      try {
+        Iterator<Row> it = trainingVectors(spark, spec.id(), config.from(), config.to()).toLocalIterator();
+        while (it.hasNext()) {
+          Row r = it.next();
+          int group = plan.assignments().getOrDefault(r.getString(1), ScopeGroups.UNSEEN_GROUP);
+          writers.get(group).append(Micros.of(r.<Instant>getAs(0)), vector(r, spec));
+          windows++;
+        }
+      } finally {
+        writers.forEach(VectorFile.Writer::close);
+      }
+      checkEnough(windows);
+      announce(windows);
+      List<VectorFile> sources = new ArrayList<>();
+      try {
+        for (int g = 0; g < plan.groups(); g++) sources.add(VectorFile.open(work.resolve("vectors-" + g + ".bin")));
+        trained = DetectorTrainer.grouped(new ArrayList<>(sources), plan, rangeWindows(), spec,
+            config.hyperparameters(), out, progress);
+      } finally {
+        sources.forEach(VectorFile::close);
       }
     }
+    ModelManifest draft = ModelManifest.draft(config.name(), spec, trained.metadata(), trained.thresholdMethod(),
+        trained.detectors(), trained.metrics(), config.from(), config.to(), codeVersion());
+    ModelManifest published = registry.publish(config.name(), out, draft);
+    Detectors d = published.detectors();
+    String message = "published " + published.name() + "/" + published.version() + " val_loss="
+        + published.valLoss() + " threshold=" + published.threshold()
+        + (d.ar() != null ? " ar_threshold=" + d.ar().threshold() : "; no AR forecaster: " + d.arNote())
+        + (d.scopeGroups() != null ? "; " + d.scopeGroups().groups().size() + " traffic group(s), "
+            + String.format(java.util.Locale.ROOT, "%.1f", d.scopeGroups().keysPerWindow()) + " keys per window" : "");
+    PromotionDecision decision = null;
+    if (config.promoteAlias() != null) {
+      decision = registry.promote(config.name(), published.version(), config.promoteAlias(), config.force(),
+          config.margin());
+      System.out.println(decision.summary());
+      message += "; " + decision.summary();
+    }
+    recordVersion(spark, published, decision, registry.root().toString());
+    System.out.println(message);
+    return new Training(JobRuns.counts(windows, windows, 1, 0, 0, 0, message), published, decision);
+  }
+
+  /** The traffic of every scope key over the range, grouped by {@link ScopeGroups#plan}. */
+  private ScopeGroups.Plan plan() {
+    Dataset<Row> rows = trainingVectors(spark, config.spec().id(), config.from(), config.to());
+    Map<String, ScopeGroups.KeyTraffic> traffic = new HashMap<>();
+    for (Row r : rows.groupBy(col(SCOPE_KEY)).agg(count(lit(1)), sum(col(VECTOR_PACKETS))).collectAsList()) {
+      traffic.put(r.getString(0), new ScopeGroups.KeyTraffic(r.getLong(1), r.isNullAt(2) ? 0 : r.getLong(2)));
+    }
+    long windowsWithKeys = rows.select(col(WINDOW_START)).distinct().count();
+    if (traffic.isEmpty()) {
+      checkEnough(0);
+    }
+    ScopeGroups.Plan plan = ScopeGroups.plan(traffic, rangeWindows(), windowsWithKeys);
+    System.out.printf("grouping %,d scope keys by traffic: %d group(s) of %s rows; %.1f keys per window%n",
+        traffic.size(), plan.groups(), plan.rows(), plan.keysPerWindow());
+    return plan;
+  }
+
+  /** The windows of the training range. */
+  private long rangeWindows() {
+    return java.time.Duration.between(config.from(), config.to()).toSeconds() / config.spec().windowSeconds();
+  }
+
+  private static float[] vector(Row r, FeatureSpec spec) {
+    List<Float> v = r.getList(2);
+    if (v.size() != spec.dimension()) {
+      throw new IllegalStateException("a stored vector has " + v.size() + " values, the spec " + spec.id() + " has "
+          + spec.dimension() + ": the port_vectors rows do not match the spec");
+    }
+    float[] out = new float[v.size()];
+    for (int i = 0; i < out.length; i++) out[i] = v.get(i);
+    return out;
+  }
+
+  private void checkEnough(long windows) {
     if (windows < 10) {
       throw new IllegalStateException("only " + windows + " port vectors of spec " + config.spec().id() + " in ["
           + config.from() + ", " + config.to() + "): run `kaminari features` for the range first");
     }
+  }
+
+  private void announce(long windows) {
     System.out.printf("training %s on %,d windows of spec %s (%d features)%n", config.name(), windows,
-        config.spec().id(), dim);
-    Path out = Files.createDirectories(work.resolve("model"));
-    TrainingResult result;
-    try (VectorFile source = VectorFile.open(vectors)) {
-      // Each epoch once, on stdout with the job's other output (the Trainer itself does not log them).
-      result = Trainer.train(source, dim, config.hyperparameters(), out, p -> System.out.println(p.line()));
-    }
-    Files.deleteIfExists(vectors);
-    ModelManifest draft = ModelManifest.draft(config.name(), config.spec(), ModelMetadata.read(out),
-        result.thresholdMethod().text() + " of " + result.thresholdBasis(), result.validationMetrics(), config.from(),
-        config.to(), codeVersion());
-    ModelManifest published = registry.publish(config.name(), out, draft);
-    String message = "published " + published.name() + "/" + published.version() + " val_loss="
-        + published.valLoss() + " threshold=" + published.threshold();
-    PromotionDecision d = null;
-    if (config.promoteAlias() != null) {
-      d = registry.promote(config.name(), published.version(), config.promoteAlias(), config.force(),
-          config.margin());
-      System.out.println(d.summary());
-      message += "; " + d.summary();
-    }
-    recordVersion(spark, published, d, registry.root().toString());
-    System.out.println(message);
-    return new Training(JobRuns.counts(windows, windows, 1, 0, 0, 0, message), published, d);
+        config.spec().id(), config.spec().dimension());
   }
 
   /**

@@ -1,5 +1,9 @@
 package io.kaminari.tools.evaluate;
 
+import static io.kaminari.common.Columns.AE_SCORE;
+import static io.kaminari.common.Columns.AE_THRESHOLD;
+import static io.kaminari.common.Columns.AR_SCORE;
+import static io.kaminari.common.Columns.AR_THRESHOLD;
 import static io.kaminari.common.Columns.EXPLANATION;
 import static io.kaminari.common.Columns.IS_ANOMALY;
 import static io.kaminari.common.Columns.SCOPE;
@@ -16,12 +20,16 @@ import io.kaminari.features.Featurizer;
 import io.kaminari.features.Scope;
 import io.kaminari.features.spark.FeaturesJob;
 import io.kaminari.ingest.LandJob;
+import io.kaminari.model.Detectors;
+import io.kaminari.model.Fusion;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelManifest;
 import io.kaminari.model.ModelRef;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.Pipeline;
 import io.kaminari.pipeline.Warehouse;
+import io.kaminari.model.ScopeGroups;
+import io.kaminari.model.ScoringModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,8 +49,10 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The evaluation harness: runs the real pipeline (land files, compact, select ports on the training range, features,
- * train, score the test range) and the {@link Baseline} on the same windows, then writes {@code scores.csv},
- * {@code baseline_scores.csv}, {@code metrics.json} and {@code report.html} into the output directory.
+ * train, score the test range) and the {@link Baseline} on the same windows, then writes {@code scores.csv} (the
+ * production verdict), {@code ae_scores.csv} and {@code ar_scores.csv} (each detector on its own),
+ * {@code baseline_scores.csv}, {@code metrics.json} (one block per detector) and {@code report.html} into the output
+ * directory.
  *
  * <p>The session must be the run's own: its warehouse, metastore, checkpoints and model store live under
  * {@code <out>/work}, and the job starts by emptying them, so reruns into the same directory are clean.
@@ -52,7 +62,8 @@ public final class EvaluateJob {
   public static final String BASELINE_VERSION = "baseline-fastnetmon";
   /** Ports the run's spec selects on the training range, per direction. */
   public static final int PORTS = 15;
-  public static final List<String> FILES = List.of("scores.csv", "baseline_scores.csv", "metrics.json", "report.html");
+  public static final List<String> FILES = List.of("scores.csv", "ae_scores.csv", "ar_scores.csv",
+      "baseline_scores.csv", "metrics.json", "report.html");
 
   private final SparkSession spark;
   private final EvaluateConfig cfg;
@@ -65,8 +76,13 @@ public final class EvaluateJob {
     this.pipeline = new Pipeline(spark, config);
   }
 
-  /** What a run produced (also written to metrics.json). */
-  public record Outcome(Metrics.Result autoencoder, Metrics.Result baseline, List<ScoreRow> aeRows,
+  /**
+   * What a run produced (also written to metrics.json): per detector its metrics and rows. {@code production} is the
+   * verdict {@code kaminari score} writes (the autoencoder and the AR forecaster fused), {@code ar} is null for a
+   * version without a forecaster.
+   */
+  public record Outcome(Metrics.Result production, Metrics.Result autoencoder, Metrics.Result ar,
+      Metrics.Result baseline, List<ScoreRow> productionRows, List<ScoreRow> aeRows, List<ScoreRow> arRows,
       List<ScoreRow> baselineRows) {}
 
   public Outcome run() throws Exception {
@@ -97,30 +113,45 @@ public final class EvaluateJob {
       step(String.format("5. built %,d vectors for [%s, %s)", built.outputRows(), r[0], r[1]));
     }
 
-    ModelManifest model = pipeline.train(MODEL, spec, cfg.trainFrom(), cfg.trainTo(), Hyperparameters.DEFAULTS, true)
-        .published();
-    step("6. trained " + MODEL + "/" + model.version() + " on the training range");
-    Pipeline.Scored scored = pipeline.score(ModelRef.version(MODEL, model.version()), cfg.testFrom(), cfg.testTo());
-    List<ScoreRow> aeRows = autoencoderRows(scored);
-    step("7. scored the test range: " + aeRows.size() + " rows");
+    ModelManifest manifest = pipeline.train(MODEL, spec, cfg.trainFrom(), cfg.trainTo(), Hyperparameters.DEFAULTS,
+        true).published();
+    step("6. trained " + MODEL + "/" + manifest.version() + " on the training range");
+    Pipeline.Scored scoredRun = pipeline.score(ModelRef.version(MODEL, manifest.version()), cfg.testFrom(),
+        cfg.testTo());
+    DetectorRows scored = detectorRows(scoredRun);
+    List<ScoreRow> prodRows = scored.production();
+    step("7. scored the test range: " + prodRows.size() + " rows");
 
     Baseline.Thresholds thresholds = calibrateBaseline();
     List<ScoreRow> baseRows = baselineRows(thresholds, spec);
     step("8. baseline " + thresholds + ": " + baseRows.size() + " rows");
 
     List<Instant> windows = cfg.testWindowStarts();
-    Metrics.Result ae = Metrics.of(windows, cfg.window(), flagged(aeRows), testAttacks, windowScores(aeRows));
-    Metrics.Result base = Metrics.of(windows, cfg.window(), flagged(baseRows), testAttacks, windowScores(baseRows));
-    ScoreRow.write(out.resolve("scores.csv"), aeRows);
+    Metrics.Result prod = metrics(windows, prodRows, testAttacks);
+    Metrics.Result ae = metrics(windows, scored.ae(), testAttacks);
+    Metrics.Result ar = scored.ar().isEmpty() ? null : metrics(windows, scored.ar(), testAttacks);
+    Metrics.Result base = metrics(windows, baseRows, testAttacks);
+    ScoreRow.write(out.resolve("scores.csv"), prodRows);
+    ScoreRow.write(out.resolve("ae_scores.csv"), scored.ae());
+    ScoreRow.write(out.resolve("ar_scores.csv"), scored.ar());
     ScoreRow.write(out.resolve("baseline_scores.csv"), baseRows);
-    Map<String, Object> json = metricsJson(ae, base, thresholds, spec, scored.model().name() + "/"
-        + scored.model().version(), model.threshold(), labels, testAttacks, trainAttacks);
+    Map<String, Object> json = metricsJson(prod, ae, ar, base, thresholds, spec, MODEL + "/" + manifest.version(),
+        manifest, labels, testAttacks, trainAttacks);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("metrics.json").toFile(), json);
-    Report.write(out, cfg, windows, testAttacks, aeRows, baseRows, ae, base);
+    Map<String, Metrics.Result> detectors = new LinkedHashMap<>();
+    detectors.put("Autoencoder", ae);
+    if (ar != null) detectors.put("AR forecaster", ar);
+    Report.write(out, cfg, windows, testAttacks, prodRows, baseRows, prod, base, detectors);
     step("9. wrote " + FILES + " to " + out);
+    System.out.println("production:  " + summary(prod));
     System.out.println("autoencoder: " + summary(ae));
+    System.out.println("ar:          " + (ar == null ? "none (" + manifest.detectors().arNote() + ")" : summary(ar)));
     System.out.println("baseline:    " + summary(base));
-    return new Outcome(ae, base, aeRows, baseRows);
+    return new Outcome(prod, ae, ar, base, prodRows, scored.ae(), scored.ar(), baseRows);
+  }
+
+  private Metrics.Result metrics(List<Instant> windows, List<ScoreRow> rows, Set<Instant> attacks) {
+    return Metrics.of(windows, cfg.window(), flagged(rows), attacks, windowScores(rows));
   }
 
   static String summary(Metrics.Result r) {
@@ -162,23 +193,50 @@ public final class EvaluateJob {
     return dir;
   }
 
-  /** The autoencoder's rows of the test range, as scores.csv lists them. */
-  private List<ScoreRow> autoencoderRows(Pipeline.Scored scored) {
+  /** The scored rows of the test range, as each detector judged them. */
+  record DetectorRows(List<ScoreRow> production, List<ScoreRow> ae, List<ScoreRow> ar) {}
+
+  /**
+   * The version's rows of {@code kaminari.anomaly_scores} in the test range: the production verdict as written
+   * ({@code score}, {@code threshold}, {@code is_anomaly}, the whole explanation), the autoencoder's
+   * ({@code ae_score}, {@code ae_threshold}, its top features) and the AR forecaster's ({@code ar_score},
+   * {@code ar_threshold}, its top series; rows without an AR score are left out).
+   */
+  private DetectorRows detectorRows(Pipeline.Scored scored) {
     List<Row> rows = pipeline.scores(scored, cfg.scope())
-        .select(WINDOW_START, SCOPE, SCOPE_KEY, SCORE, THRESHOLD, IS_ANOMALY, EXPLANATION)
+        .select(WINDOW_START, SCOPE, SCOPE_KEY, SCORE, THRESHOLD, IS_ANOMALY, EXPLANATION, AE_SCORE, AE_THRESHOLD,
+            AR_SCORE, AR_THRESHOLD)
         .orderBy(WINDOW_START, SCOPE_KEY).collectAsList();
-    List<ScoreRow> out = new ArrayList<>(rows.size());
+    List<ScoreRow> production = new ArrayList<>(rows.size());
+    List<ScoreRow> ae = new ArrayList<>(rows.size());
+    List<ScoreRow> ar = new ArrayList<>(rows.size());
     String mv = scored.model().name() + "/" + scored.model().version();
     for (Row r : rows) {
-      List<String> why = r.getList(6);
-      out.add(new ScoreRow(r.getAs(0), r.getString(1), r.getString(2), r.getDouble(3), r.getDouble(4),
-          r.getBoolean(5), mv, why == null ? "" : String.join("; ", why)));
+      List<String> why = r.isNullAt(6) ? List.of() : r.getList(6);
+      Instant w = r.getAs(0);
+      production.add(new ScoreRow(w, r.getString(1), r.getString(2), r.getDouble(3), r.getDouble(4),
+          r.getBoolean(5), mv, String.join("; ", why)));
+      double aeScore = r.getDouble(7);
+      double aeThreshold = r.getDouble(8);
+      ae.add(new ScoreRow(w, r.getString(1), r.getString(2), aeScore, aeThreshold, aeScore > aeThreshold, mv,
+          String.join("; ", why.stream().filter(EvaluateJob::isAeFeature).toList())));
+      if (!r.isNullAt(9)) {
+        double arScore = r.getDouble(9);
+        double arThreshold = r.getDouble(10);
+        ar.add(new ScoreRow(w, r.getString(1), r.getString(2), arScore, arThreshold, arScore > arThreshold, mv,
+            String.join("; ", why.stream().filter(e -> e.startsWith(ScoringModel.AR_PREFIX)).toList())));
+      }
     }
-    if (cfg.scope() == Scope.GLOBAL && out.size() != cfg.testWindows()) {
+    if (cfg.scope() == Scope.GLOBAL && production.size() != cfg.testWindows()) {
       throw new IllegalStateException("expected one global score per test window (" + cfg.testWindows() + "), got "
-          + out.size());
+          + production.size());
     }
-    return out;
+    return new DetectorRows(production, ae, ar);
+  }
+
+  /** Whether an explanation entry is one of the autoencoder's features ({@code src_port 80 pps (87%)}). */
+  static boolean isAeFeature(String entry) {
+    return entry.startsWith("src_port ") || entry.startsWith("dst_port ");
   }
 
   private Baseline.Thresholds calibrateBaseline() {
@@ -234,9 +292,9 @@ public final class EvaluateJob {
     return out;
   }
 
-  private Map<String, Object> metricsJson(Metrics.Result ae, Metrics.Result base, Baseline.Thresholds t,
-      FeatureSpec spec, String modelVersion, double aeThreshold, Map<Instant, Long> labels, Set<Instant> testAttacks,
-      Set<Instant> trainAttacks) {
+  private Map<String, Object> metricsJson(Metrics.Result prod, Metrics.Result ae, Metrics.Result ar,
+      Metrics.Result base, Baseline.Thresholds t, FeatureSpec spec, String modelVersion, ModelManifest manifest,
+      Map<Instant, Long> labels, Set<Instant> testAttacks, Set<Instant> trainAttacks) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("window", cfg.windowText());
     m.put("window_seconds", cfg.windowSeconds());
@@ -249,17 +307,39 @@ public final class EvaluateJob {
     test.put("from", cfg.testFrom().toString());
     test.put("to", cfg.testTo().toString());
     test.put("windows", cfg.testWindows());
-    test.put("days", ae.testDays());
+    test.put("days", prod.testDays());
     test.put("labelled_attack_windows", testAttacks.size());
-    test.put("events", ae.events().size());
+    test.put("events", prod.events().size());
     m.put("test", test);
+    Detectors d = manifest.detectors();
+    Map<String, Object> prodBlock = detector(prod);
+    prodBlock.put("model_version", modelVersion);
+    prodBlock.put("threshold", Fusion.THRESHOLD);
+    prodBlock.put("rule", d == null ? Detectors.RULE_AE : d.rule());
+    prodBlock.put("budget", d == null ? manifest.hyperparameters().threshold().text() : d.budget());
+    m.put("production", prodBlock);
     Map<String, Object> aeBlock = detector(ae);
     aeBlock.put("model_version", modelVersion);
-    aeBlock.put("threshold", aeThreshold);
+    aeBlock.put("threshold", manifest.threshold());
+    aeBlock.put("threshold_method", manifest.thresholdMethod());
     aeBlock.put("spec_id", spec.id());
     aeBlock.put("src_ports", spec.srcPorts());
     aeBlock.put("dst_ports", spec.dstPorts());
+    if (d != null && d.scopeGroups() != null) {
+      aeBlock.put("traffic_groups", d.scopeGroups().groups().size());
+      aeBlock.put("keys_per_window", d.scopeGroups().keysPerWindow());
+      aeBlock.put("group_thresholds", d.scopeGroups().groups().stream().map(ScopeGroups.Group::threshold).toList());
+    }
     m.put("autoencoder", aeBlock);
+    Map<String, Object> arBlock = ar == null ? new LinkedHashMap<>() : detector(ar);
+    arBlock.put("model_version", modelVersion);
+    if (d != null && d.ar() != null) {
+      arBlock.put("threshold", d.ar().threshold());
+      arBlock.put("threshold_method", d.ar().thresholdMethod());
+    } else {
+      arBlock.put("note", d == null ? "the version predates the AR forecaster" : d.arNote());
+    }
+    m.put("ar", arBlock);
     Map<String, Object> baseBlock = detector(base);
     baseBlock.put("model_version", BASELINE_VERSION);
     baseBlock.put("thresholds", Baseline.describe(t, cfg.baselineMargin()));

@@ -12,10 +12,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code report.html}: a self-contained page (no scripts, no external resources) with the metrics of both detectors and
- * one server-side SVG timeline each: the score per test window (the largest over the window's scope keys) on a log
- * scale, the threshold, the labelled attack windows shaded and the flagged windows ticked. The two timelines are also
- * written on their own as {@code timeline_autoencoder.svg} and {@code timeline_baseline.svg}.
+ * {@code report.html}: a self-contained page (no scripts, no external resources) with the metrics of every detector
+ * (the production verdict, its autoencoder and AR forecaster on their own, the baseline) and one server-side SVG
+ * timeline for the production verdict and one for the baseline: the score per test window (the largest over the
+ * window's scope keys) on a log scale, the threshold, the labelled attack windows shaded and the flagged windows
+ * ticked. The two timelines are also written on their own as {@code timeline_production.svg} and
+ * {@code timeline_baseline.svg}.
  */
 public final class Report {
   private Report() {}
@@ -27,13 +29,18 @@ public final class Report {
   static final int TOP = 28;
   static final int BOTTOM = 40;
 
+  /**
+   * Writes the page and the two timelines; {@code detectors} are the production verdict's parts, by display name,
+   * listed in the table between it and the baseline.
+   */
   public static void write(Path out, EvaluateConfig cfg, List<Instant> windows, Set<Instant> labelled,
-      List<ScoreRow> ae, List<ScoreRow> base, Metrics.Result aeMetrics, Metrics.Result baseMetrics) throws IOException {
-    String aeSvg = timeline("Autoencoder (" + (ae.isEmpty() ? "" : ae.get(0).modelVersion()) + "): reconstruction error",
-        windows, labelled, ae);
+      List<ScoreRow> ae, List<ScoreRow> base, Metrics.Result aeMetrics, Metrics.Result baseMetrics,
+      Map<String, Metrics.Result> detectors) throws IOException {
+    String aeSvg = timeline("Production verdict (" + (ae.isEmpty() ? "" : ae.get(0).modelVersion())
+        + "): max of each detector's score / threshold", windows, labelled, ae);
     String baseSvg = timeline("Baseline (FastNetMon-style): max value/threshold over destinations", windows, labelled,
         base);
-    Files.writeString(out.resolve("timeline_autoencoder.svg"), aeSvg, StandardCharsets.UTF_8);
+    Files.writeString(out.resolve("timeline_production.svg"), aeSvg, StandardCharsets.UTF_8);
     Files.writeString(out.resolve("timeline_baseline.svg"), baseSvg, StandardCharsets.UTF_8);
     StringBuilder h = new StringBuilder();
     h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Kaminari evaluation</title>\n")
@@ -47,11 +54,13 @@ public final class Report {
             cfg.testTo(), windows.size(), labelled.size(), aeMetrics.events().size())))
         .append("</p>\n<table><tr><th>detector</th><th>precision</th><th>recall</th><th>F1</th><th>TP</th><th>FP</th>")
         .append("<th>FN</th><th>events detected</th><th>mean delay (windows)</th><th>false alarms/day</th><th>ROC AUC</th></tr>\n")
-        .append(row("autoencoder", aeMetrics)).append(row("baseline", baseMetrics)).append("</table>\n")
+        .append(row("Production verdict", aeMetrics));
+    detectors.forEach((name, r) -> h.append(row(name, r)));
+    h.append(row("Baseline", baseMetrics)).append("</table>\n")
         .append("<p>Shaded red: labelled attack windows. Orange ticks under the axis: flagged windows. Dashed: threshold."
             + " Log scale; zero scores sit on the bottom edge.</p>\n")
-        .append("<h2>Autoencoder</h2>\n").append(aeSvg).append("\n<h2>Baseline</h2>\n").append(baseSvg)
-        .append("\n<h2>Events</h2>\n<table><tr><th>event</th><th>windows</th><th>autoencoder delay</th>")
+        .append("<h2>Production verdict</h2>\n").append(aeSvg).append("\n<h2>Baseline</h2>\n").append(baseSvg)
+        .append("\n<h2>Events</h2>\n<table><tr><th>event</th><th>windows</th><th>production delay</th>")
         .append("<th>baseline delay</th></tr>\n");
     for (int i = 0; i < aeMetrics.events().size(); i++) {
       Metrics.Event a = aeMetrics.events().get(i);

@@ -151,9 +151,12 @@ class EvaluateIT {
     for (String f : EvaluateJob.FILES) assertThat(out.resolve(f)).isNotEmptyFile();
     List<String> ae = Files.readAllLines(out.resolve("scores.csv"));
     List<String> base = Files.readAllLines(out.resolve("baseline_scores.csv"));
-    assertThat(ae.get(0)).isEqualTo(HEADER);
-    assertThat(base.get(0)).isEqualTo(HEADER);
-    for (List<String> rows : List.of(ae, base)) {
+    List<String> aeOnly = Files.readAllLines(out.resolve("ae_scores.csv"));
+    List<String> arOnly = Files.readAllLines(out.resolve("ar_scores.csv"));
+    // Every file has the fixed header; under global every detector scores every window (the AR too: the global
+    // version carries a forecaster).
+    for (List<String> rows : List.of(ae, base, aeOnly, arOnly)) assertThat(rows.get(0)).isEqualTo(HEADER);
+    for (List<String> rows : List.of(ae, base, aeOnly, arOnly)) {
       Instant expected = from;
       for (String row : rows.subList(1, rows.size())) {
         String[] f = Labels.split(row).toArray(new String[0]);
@@ -171,12 +174,22 @@ class EvaluateIT {
     assertThat(ae.get(1)).contains(",eval-ae/1,");
     assertThat(base.get(1)).contains(",baseline-fastnetmon,");
     String html = Files.readString(out.resolve("report.html"));
-    assertThat(html).contains("<svg").contains("labelled attack").contains("Autoencoder").contains("Baseline");
+    assertThat(html).contains("<svg").contains("labelled attack").contains("Production verdict")
+        .contains("Autoencoder").contains("AR forecaster").contains("Baseline");
+    // The production verdict is the fused one: threshold 1.0, and a window is flagged when a detector fires.
+    for (int i = 1; i < ae.size(); i++) {
+      String[] prod = Labels.split(ae.get(i)).toArray(new String[0]);
+      String[] a = Labels.split(aeOnly.get(i)).toArray(new String[0]);
+      String[] r = Labels.split(arOnly.get(i)).toArray(new String[0]);
+      assertThat(Double.parseDouble(prod[4])).isEqualTo(1.0);
+      assertThat(Boolean.parseBoolean(prod[5])).as(ae.get(i))
+          .isEqualTo(Boolean.parseBoolean(a[5]) || Boolean.parseBoolean(r[5]));
+    }
     return ae.subList(1, ae.size());
   }
 
   static void assertFloors(JsonNode m, double baselineRecall, double aeAuc, double aeEventRecall) {
-    for (String d : List.of("autoencoder", "baseline")) {
+    for (String d : List.of("production", "autoencoder", "ar", "baseline")) {
       for (String k : List.of("precision", "recall", "f1", "true_positives", "false_positives", "false_negatives",
           "event_recall", "events_detected", "events", "mean_detection_delay_windows", "max_detection_delay_windows",
           "false_alarms_per_day", "roc_auc", "per_event", "model_version")) {

@@ -1,0 +1,165 @@
+package io.kaminari.model;
+
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.Scope;
+import io.kaminari.model.ar.ArForecaster;
+import io.kaminari.model.ar.ArParameters;
+import io.kaminari.model.ar.ArTrainingSeries;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains everything one registry version holds from its training windows, into one directory, and says how the
+ * production verdict is made ({@link Detectors}): the budget {@link Hyperparameters#threshold()} shared out by
+ * {@link ThresholdMethod#withRiskDividedBy}.
+ *
+ * <ul>
+ *   <li>{@link #global}: the autoencoder ({@link Trainer}) and, when the windows carry the AR series and there are
+ *       enough of them, the AR forecaster ({@code ar-forecaster.json}, fitted on the same windows), each calibrated to
+ *       half of the budget; the verdict is {@link Fusion}'s. Without a forecaster the autoencoder gets the whole
+ *       budget, and {@link Detectors#arNote()} says why.
+ *   <li>{@link #grouped}: under {@code dst-prefix}, one autoencoder per traffic-level group ({@link ScopeGroups}), in
+ *       {@code group-N/}, each calibrated to a key's share of the budget (divided by the keys per window, since a
+ *       window is a false alarm when any of its keys fires). No AR forecaster: a prefix view has no global series,
+ *       and one fit shared by every prefix would forecast them all at one level; the {@code global} spec's model,
+ *       which runs beside it, carries the AR score of the whole link.
+ * </ul>
+ */
+public final class DetectorTrainer {
+  private static final Logger LOG = LoggerFactory.getLogger(DetectorTrainer.class);
+
+  private DetectorTrainer() {}
+
+  /**
+   * What was trained into the directory.
+   *
+   * @param metadata the autoencoder's model.json (group 0's under {@code dst-prefix}), with the configured
+   *     hyperparameters, for the manifest's top-level fields
+   * @param thresholdMethod the autoencoder's calibration in words, for the manifest
+   * @param detectors the verdict's parts
+   * @param metrics the autoencoder's validation metrics plus the forecaster's and the groups' figures
+   */
+  public record Trained(ModelMetadata metadata, String thresholdMethod, Detectors detectors,
+      Map<String, Double> metrics) {}
+
+  /**
+   * Trains the autoencoder on {@code windows} and, unless {@code series} is null (then {@code arMissing} says why) or
+   * {@link Hyperparameters#arOrder()} is 0, the AR forecaster on {@code series}, into {@code out}.
+   *
+   * @throws IllegalArgumentException as {@link Trainer#train}, or when the AR forecaster's threshold cannot be
+   *     calibrated on its training scores (a fit refused for too few windows leaves the version without a
+   *     forecaster, with the reason)
+   */
+  public static Trained global(VectorSource windows, ArTrainingSeries series, String arMissing, FeatureSpec spec,
+      Hyperparameters hp, Path out, Consumer<EpochProgress> progress) {
+    requireScope(spec, Scope.GLOBAL);
+    String note = hp.arOrder() == 0 ? "ar_order is 0" : series == null ? arMissing
+        : series.size() < ArForecaster.MIN_TRAINING_WINDOWS ? "the training range has " + series.size()
+            + " windows, the AR forecaster needs " + ArForecaster.MIN_TRAINING_WINDOWS : null;
+    double aeDivisor = note == null ? 2 : 1;
+    TrainingResult ae = Trainer.train(windows, spec.dimension(), withShare(hp, aeDivisor), out, progress);
+    Map<String, Double> metrics = new LinkedHashMap<>(ae.validationMetrics());
+    Detectors.Ar ar = null;
+    if (note == null) {
+      try {
+        ArForecaster fitted = ArForecaster.fit(series, new ArParameters(hp.arOrder(), true));
+        ThresholdMethod arMethod = hp.arMethod().withRiskDividedBy(2);
+        ArForecaster.Calibrated c = fitted.calibrate(arMethod, series);
+        c.forecaster().write(out);
+        ar = new Detectors.Ar(ArForecaster.FILE_NAME, c.forecaster().threshold(), c.forecaster().thresholdMethod(),
+            c.calibration(), 2, c.forecaster().names().size(), c.forecaster().trainWindows());
+        metrics.put("ar_threshold", ar.threshold());
+        metrics.put("ar_train_windows", (double) ar.trainWindows());
+        LOG.info("AR forecaster: {} series, {}, threshold {} ({})", ar.series(), c.forecaster().profileNote(),
+            ar.threshold(), ar.thresholdMethod());
+      } catch (IllegalArgumentException e) {
+        if (e.getMessage() != null && e.getMessage().startsWith("cannot calibrate")) throw e;
+        // A fit refused for its data: the autoencoder keeps its half of the budget, conservatively.
+        note = "the AR fit was refused: " + e.getMessage();
+        LOG.warn("no AR forecaster: {}", note);
+      }
+    }
+    Detectors detectors = new Detectors(hp.threshold().text(), ar != null ? Detectors.RULE_FUSED : Detectors.RULE_AE,
+        aeDivisor, ar, ar != null ? null : note, null);
+    return new Trained(configured(ModelMetadata.read(out), hp), describe(ae), detectors, metrics);
+  }
+
+  /**
+   * Trains one autoencoder per group of {@code plan} on {@code groups} (the rows of each group, in time order) into
+   * {@code out/group-N}, each calibrated to a key's share of the budget, and writes the key assignments.
+   *
+   * @param windows the windows of the training range (the denominator of a key's mean traffic)
+   */
+  public static Trained grouped(List<VectorSource> groups, ScopeGroups.Plan plan, long windows, FeatureSpec spec,
+      Hyperparameters hp, Path out, Consumer<EpochProgress> progress) {
+    requireScope(spec, Scope.DST_PREFIX);
+    if (groups.size() != plan.groups()) {
+      throw new IllegalArgumentException(groups.size() + " row sources for " + plan.groups() + " groups");
+    }
+    double divisor = Math.max(1, plan.keysPerWindow());
+    Hyperparameters shared = withShare(hp, divisor);
+    List<ScopeGroups.Group> described = new ArrayList<>();
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    String method = null;
+    try {
+      Files.createDirectories(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + out, e);
+    }
+    for (int g = 0; g < groups.size(); g++) {
+      String dir = ScopeGroups.dir(g);
+      LOG.info("scope group {}: {} rows, {} to {} packets per window", g, groups.get(g).size(),
+          plan.bounds().get(g)[0], plan.bounds().get(g)[1]);
+      TrainingResult r = Trainer.train(groups.get(g), spec.dimension(), shared, out.resolve(dir), progress);
+      int group = g;
+      long keys = plan.assignments().values().stream().filter(v -> v == group).count();
+      described.add(new ScopeGroups.Group(g, dir, plan.bounds().get(g)[0], plan.bounds().get(g)[1], keys,
+          groups.get(g).size(), r.threshold(), describe(r), r.calibration()));
+      if (g == 0) {
+        metrics.putAll(r.validationMetrics());
+        method = describe(r);
+      }
+      metrics.put("group_" + g + "_threshold", r.threshold());
+    }
+    new ScopeGroups.Assignments(ScopeGroups.Assignments.FORMAT, plan.assignments()).write(out);
+    ScopeGroups scopeGroups = new ScopeGroups(ScopeGroups.RULE, windows, plan.keysPerWindow(),
+        ScopeGroups.UNSEEN_GROUP, ScopeGroups.FILE_NAME, described);
+    metrics.put("keys_per_window", plan.keysPerWindow());
+    metrics.put("scope_groups", (double) plan.groups());
+    Detectors detectors = new Detectors(hp.threshold().text(), Detectors.RULE_AE, divisor, null,
+        "dst-prefix: a prefix view has no global series, and one forecaster shared by every prefix would forecast"
+            + " them all at one level; the global spec's model carries the AR score", scopeGroups);
+    return new Trained(configured(ModelMetadata.read(out.resolve(ScopeGroups.dir(0))), hp), method, detectors,
+        metrics);
+  }
+
+  private static Hyperparameters withShare(Hyperparameters hp, double divisor) {
+    return hp.withThreshold(hp.threshold().withRiskDividedBy(divisor));
+  }
+
+  /** The metadata as trained, but with the configured hyperparameters (the budget, not one detector's share). */
+  private static ModelMetadata configured(ModelMetadata m, Hyperparameters hp) {
+    return new ModelMetadata(m.inputDim(), hp, m.mean(), m.std(), m.threshold(), m.bestEpoch(), m.trainWindows(),
+        m.validationWindows(), m.engine(), m.calibration());
+  }
+
+  private static String describe(TrainingResult r) {
+    return r.thresholdMethod().text() + " of " + r.thresholdBasis();
+  }
+
+  private static void requireScope(FeatureSpec spec, Scope scope) {
+    if (spec.scope() != scope) {
+      throw new IllegalArgumentException("spec " + spec.name() + " has scope " + spec.scope().jsonName() + ", not "
+          + scope.jsonName());
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package io.kaminari.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+/**
+ * What a version's production verdict is made of, as the manifest's {@code detectors} field records it: the
+ * false-alarm budget, how it was shared out, the AR forecaster beside the autoencoder (or why there is none), the
+ * fusion rule, and under {@code dst-prefix} the traffic-level groups. Manifests written before it existed have none:
+ * their verdict is the autoencoder's alone, against the manifest's threshold.
+ *
+ * @param budget the false-alarm budget per scope, as the method that calibrates it ({@code Hyperparameters.threshold})
+ * @param rule the verdict in words
+ * @param aeRiskDivisor the autoencoder's share of the budget: its method is the budget's with the risk divided by this
+ *     (2 with an AR forecaster; under {@code dst-prefix} the keys per window)
+ * @param ar the AR forecaster, or null
+ * @param arNote why there is no AR forecaster; null when there is one
+ * @param scopeGroups the traffic-level groups under {@code dst-prefix}; null under {@code global}
+ */
+@JsonPropertyOrder({"budget", "rule", "ae_risk_divisor", "ar", "ar_note", "scope_groups"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Detectors(
+    @JsonProperty("budget") String budget,
+    @JsonProperty("rule") String rule,
+    @JsonProperty("ae_risk_divisor") double aeRiskDivisor,
+    @JsonProperty("ar") Ar ar,
+    @JsonProperty("ar_note") String arNote,
+    @JsonProperty("scope_groups") ScopeGroups scopeGroups) {
+
+  /** The verdict with both detectors. */
+  public static final String RULE_FUSED = "anomalous when the autoencoder or the AR forecaster fires (score above its"
+      + " own threshold); score = max(ae / threshold_ae, ar / threshold_ar) against 1.0; each detector calibrated to"
+      + " half the budget";
+  /** The verdict of the autoencoder alone. */
+  public static final String RULE_AE = "anomalous when the autoencoder fires (score above its threshold); score ="
+      + " ae / threshold_ae against 1.0";
+
+  /**
+   * The AR forecaster of the version.
+   *
+   * @param file its file in the version directory ({@code ar-forecaster.json})
+   * @param threshold its threshold, in robust sigmas (the file holds the same)
+   * @param thresholdMethod how the threshold was calibrated, in words
+   * @param calibration the same as data
+   * @param riskDivisor its share of the budget: the AR method with the risk divided by this
+   * @param series how many series it forecasts
+   * @param trainWindows the present windows it was fitted on
+   */
+  @JsonPropertyOrder({"file", "threshold", "threshold_method", "calibration", "risk_divisor", "series",
+      "train_windows"})
+  public record Ar(
+      @JsonProperty("file") String file,
+      @JsonProperty("threshold") double threshold,
+      @JsonProperty("threshold_method") String thresholdMethod,
+      @JsonProperty("calibration") Calibration calibration,
+      @JsonProperty("risk_divisor") double riskDivisor,
+      @JsonProperty("series") int series,
+      @JsonProperty("train_windows") long trainWindows) {
+    public Ar {
+      ModelManifest.checkRelativePath(file);
+      if (!(threshold > 0 && Double.isFinite(threshold))) {
+        throw new IllegalArgumentException("detectors.ar.threshold must be finite and > 0, got " + threshold);
+      }
+    }
+  }
+
+  public Detectors {
+    if (budget == null || budget.isBlank()) throw new IllegalArgumentException("detectors.budget is required");
+    if (!(aeRiskDivisor >= 1 && Double.isFinite(aeRiskDivisor))) {
+      throw new IllegalArgumentException("detectors.ae_risk_divisor must be >= 1, got " + aeRiskDivisor);
+    }
+    if (ar == null && (arNote == null || arNote.isBlank())) {
+      throw new IllegalArgumentException("detectors without an AR forecaster must say why (ar_note)");
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package io.kaminari.features;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Top talkers: exact sums below the cap whatever the order, the Misra-Gries bounds above it. */
+class TopTalkersTest {
+
+  @Test
+  void belowTheCapTheCountsAreExactSumsRankedByCountThenKey() {
+    TopTalkers t = new TopTalkers();
+    t.add("b", 5);
+    t.add("a", 5);
+    t.add("c", 9);
+    t.add("b", 1);
+    assertThat(t.top(5)).containsExactly(new TopTalkers.Entry("c", 9), new TopTalkers.Entry("b", 6),
+        new TopTalkers.Entry("a", 5));
+    assertThat(t.describe(40)).containsExactly("c (23%)", "b (15%)", "a (13%)");
+    assertThat(t.isEstimate()).isFalse();
+    assertThat(t.error()).isZero();
+    assertThat(t.total()).isEqualTo(20);
+  }
+
+  @Test
+  void belowTheCapAnyOrderOfAddsAndMergesGivesTheSameSummary() {
+    Random random = new Random(1);
+    List<String[]> flows = new ArrayList<>();
+    for (int i = 0; i < 5_000; i++) {
+      flows.add(new String[] {"k" + random.nextInt(TopTalkers.EXACT_CAP), Integer.toString(1 + random.nextInt(50))});
+    }
+    TopTalkers sequential = new TopTalkers();
+    flows.forEach(f -> sequential.add(f[0], Long.parseLong(f[1])));
+    Collections.shuffle(flows, new Random(2));
+    TopTalkers a = new TopTalkers();
+    TopTalkers b = new TopTalkers();
+    for (int i = 0; i < flows.size(); i++) (i % 3 == 0 ? a : b).add(flows.get(i)[0], Long.parseLong(flows.get(i)[1]));
+    b.merge(a);
+    assertThat(b.top(TopTalkers.EXACT_CAP)).isEqualTo(sequential.top(TopTalkers.EXACT_CAP));
+    assertThat(b.isEstimate()).isFalse();
+  }
+
+  @Test
+  void aboveTheCapHeavyKeysSurviveWithCountsWithinTheErrorBound() {
+    Random random = new Random(3);
+    Map<String, Long> truth = new HashMap<>();
+    TopTalkers[] parts = {new TopTalkers(), new TopTalkers(), new TopTalkers()};
+    TopTalkers sequential = new TopTalkers();
+    long total = 0;
+    for (int i = 0; i < 200_000; i++) {
+      // Three heavy hitters among 50,000 light keys (a spoofed flood's sources and a few real talkers).
+      int r = random.nextInt(100);
+      String key = r < 5 ? "heavy-a" : r < 8 ? "heavy-b" : r < 10 ? "heavy-c" : "light-" + random.nextInt(50_000);
+      long packets = 1 + random.nextInt(3);
+      truth.merge(key, packets, Long::sum);
+      total += packets;
+      sequential.add(key, packets);
+      parts[random.nextInt(3)].add(key, packets);
+    }
+    TopTalkers merged = new TopTalkers();
+    for (TopTalkers p : parts) merged.merge(p);
+    for (TopTalkers t : List.of(sequential, merged)) {
+      assertThat(t.isEstimate()).isTrue();
+      assertThat(t.total()).isEqualTo(total);
+      assertThat(t.error()).isPositive().isLessThanOrEqualTo(total / (TopTalkers.KEPT + 1));
+      List<TopTalkers.Entry> top = t.top(3);
+      assertThat(top).extracting(TopTalkers.Entry::key).containsExactly("heavy-a", "heavy-b", "heavy-c");
+      for (TopTalkers.Entry e : t.top(TopTalkers.KEPT)) {
+        long trueCount = truth.get(e.key());
+        assertThat(e.packets()).as(e.key()).isLessThanOrEqualTo(trueCount)
+            .isGreaterThanOrEqualTo(trueCount - t.error());
+      }
+      assertThat(t.describe(total).get(0)).startsWith("heavy-a (>=");
+    }
+  }
+}

@@ -1,0 +1,284 @@
+package io.kaminari.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.PortFeature;
+import io.kaminari.features.Scope;
+import io.kaminari.model.ar.ArSeries;
+import io.kaminari.model.ar.ArTrainingSeries;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A version trained by {@link DetectorTrainer}, published and loaded as the scorers load it, scored through
+ * {@link ScoringModel#score}: the autoencoder and the AR forecaster fused under {@code global}, one autoencoder per
+ * traffic group under {@code dst-prefix}, and older manifests as the autoencoder alone. Real (tiny) DJL models.
+ */
+class ScoringModelTest {
+  private static final FeatureSpec GLOBAL = new FeatureSpec("g", "", 300, Scope.GLOBAL, 24, 64, List.of(80, 443, 53),
+      List.of(80, 443, 53), List.of(PortFeature.PPS, PortFeature.OPPOSITE_PORTS), false);
+  private static final FeatureSpec PREFIX = new FeatureSpec("p", "", 300, Scope.DST_PREFIX, 24, 64,
+      List.of(80, 443, 53), List.of(80, 443, 53), List.of(PortFeature.PPS, PortFeature.OPPOSITE_PORTS), false);
+  private static final Hyperparameters HP = new Hyperparameters(List.of(8, 4), 6, 32, 1e-2, "adam", 42L, 0, 0.1,
+      ThresholdMethod.parse("quantile:0.999"), 0.0);
+  private static final long W = 300_000_000L;
+  private static final long T0 = Instant.parse("2024-05-01T00:00:00Z").getEpochSecond() * 1_000_000L;
+
+  @TempDir static Path tmp;
+  static ModelRegistry registry;
+  static Synthetic synthetic;
+  static float[][] train;
+
+  @BeforeAll
+  static void trainAndPublish() throws Exception {
+    registry = new ModelRegistry(tmp.resolve("models").toUri(), new Configuration());
+    synthetic = new Synthetic(GLOBAL.dimension(), 3, 1);
+    train = synthetic.withSeed(2).benign(576); // two days of 5-minute windows
+    ArTrainingSeries series = new ArTrainingSeries(300, ArSeries.names(GLOBAL));
+    for (int t = 0; t < train.length; t++) series.add(T0 + t * W, arValues(window(t, "global", train[t])));
+    Path out = tmp.resolve("global");
+    DetectorTrainer.Trained trained = DetectorTrainer.global(
+        InMemoryVectorSource.evenlySpaced(train, W), series, null, GLOBAL, HP, out, p -> { });
+    publish("fused", GLOBAL, out, trained);
+  }
+
+  private static void publish(String name, FeatureSpec spec, Path out, DetectorTrainer.Trained t) {
+    ModelManifest draft = ModelManifest.draft(name, spec, t.metadata(), t.thresholdMethod(), t.detectors(),
+        t.metrics(), Instant.ofEpochSecond(T0 / 1_000_000), Instant.ofEpochSecond(T0 / 1_000_000 + 172_800), "test");
+    registry.publish(name, out, draft);
+  }
+
+  private static ScoringModel load(String name) {
+    return ScoringModel.load(registry, ModelRef.parse(name + "@latest"), tmp.resolve("cache-" + name));
+  }
+
+  /** A window with totals derived from its vector: packets from its rates, flows and sources a fixed mix. */
+  static ScoringModel.Window window(int t, String key, float[] v) {
+    double pps = 0;
+    for (int j = 0; j < v.length; j += 2) pps += v[j];
+    long packets = Math.round(pps * 300);
+    return new ScoringModel.Window(T0 + t * W, key, v, packets / 10 + 1, packets, 40 + packets % 7,
+        List.of("203.0.113.0/24 (60%)"), List.of("198.51.100.7 (12%)"), List.of("80 (95%)"));
+  }
+
+  private static float[] arValues(ScoringModel.Window w) {
+    return ArSeries.values(GLOBAL, w.packets(), w.flows(), w.sources(), w.vector());
+  }
+
+  @Test
+  void aGlobalVersionHoldsBothDetectorsEachAtHalfTheBudget() {
+    try (ScoringModel m = load("fused")) {
+      Detectors d = m.manifest().detectors();
+      assertThat(d.budget()).isEqualTo("quantile:0.999");
+      assertThat(d.aeRiskDivisor()).isEqualTo(2.0);
+      assertThat(d.ar()).isNotNull();
+      assertThat(d.ar().file()).isEqualTo("ar-forecaster.json");
+      assertThat(d.ar().riskDivisor()).isEqualTo(2.0);
+      assertThat(d.ar().series()).isEqualTo(ArSeries.TOTALS.size() + GLOBAL.dimension());
+      assertThat(d.ar().calibration().method()).isEqualTo("quantile:0.9995");
+      assertThat(d.ar().thresholdMethod()).startsWith("quantile:0.9995 of 576 one-step training scores");
+      assertThat(m.manifest().thresholdMethod()).startsWith("quantile:0.9995 of ");
+      assertThat(m.manifest().hyperparameters()).as("the configured budget, not a share").isEqualTo(HP);
+      assertThat(m.manifest().files()).containsKeys("ar-forecaster.json", "autoencoder-0000.params", "model.json");
+      assertThat(m.manifest().metrics()).containsKeys("ar_threshold", "ar_train_windows");
+      assertThat(m.hasAr()).isTrue();
+      assertThat(m.memoryWindows()).isEqualTo(2 + 12);
+      assertThat(d.rule()).isEqualTo(Detectors.RULE_FUSED);
+    }
+  }
+
+  @Test
+  void theVerdictFusesBothDetectorsAndTheExplanationNamesFeaturesSeriesAndTalkers() {
+    try (ScoringModel m = load("fused")) {
+      float[][] next = synthetic.withSeed(3).benign(60);
+      List<ScoringModel.Window> windows = new ArrayList<>();
+      for (int t = 0; t < next.length; t++) windows.add(window(576 + t, "global", next[t]));
+      // Window 40: a flood, every rate x 50 and 20,000 sources.
+      float[] flood = next[40].clone();
+      for (int j = 0; j < flood.length; j++) flood[j] *= 50;
+      ScoringModel.Window quiet = windows.get(40);
+      windows.set(40, new ScoringModel.Window(quiet.windowStartMicros(), "global", flood, 20_000, 2_000_000, 20_000,
+          quiet.topDstPrefixes(), quiet.topSources(), quiet.topDstPorts()));
+      List<Detection> out = m.score(windows, m.newArStates());
+      assertThat(out).hasSize(60);
+      for (Detection d : out) {
+        assertThat(d.verdict().anomaly()).isEqualTo(d.verdict().score() > 1.0);
+        assertThat(d.ar()).isNotNull();
+        assertThat(d.arThreshold()).isEqualTo(m.manifest().detectors().ar().threshold());
+        assertThat(d.aeThreshold()).isEqualTo(m.threshold());
+        assertThat(d.verdict().score()).isEqualTo(Math.max(d.ae().score() / d.aeThreshold(),
+            d.ar().score() / d.arThreshold()));
+        assertThat(d.group()).isEqualTo(-1);
+      }
+      Detection f = out.get(40);
+      assertThat(f.verdict().fired()).isEqualTo(Fusion.Fired.BOTH);
+      assertThat(f.explanation()).hasSize(3 + 3 + 3);
+      assertThat(f.explanation().subList(0, 3)).allMatch(e -> e.matches(".* \\(\\d+%\\)"));
+      assertThat(f.explanation().subList(3, 6)).allMatch(e -> e.startsWith("AR ") && e.contains("σ"));
+      assertThat(f.explanation().subList(6, 9)).containsExactly("dst prefix 203.0.113.0/24 (60%)",
+          "src 198.51.100.7 (12%)", "dst port 80 (95%)");
+      long quietAlarms = out.stream().filter(d -> d != f && d.verdict().anomaly()).count();
+      assertThat(quietAlarms).as("quiet windows flagged").isLessThanOrEqualTo(3);
+    }
+  }
+
+  @Test
+  void warmingTheStatesWithTheWindowsBeforeARangeGivesTheScoresOfAStateThatSawThemAll() {
+    try (ScoringModel m = load("fused")) {
+      float[][] next = synthetic.withSeed(4).benign(40);
+      List<ScoringModel.Window> all = new ArrayList<>();
+      for (int t = 0; t < next.length; t++) {
+        if (t != 17) all.add(window(600 + t, "global", next[t])); // a missing window inside the memory
+      }
+      List<Detection> stream = m.score(all, m.newArStates());
+      ArStates batch = m.newArStates();
+      int from = 25;
+      for (ScoringModel.Window w : all.subList(from - m.memoryWindows(), from)) m.warm(w, batch);
+      List<Detection> ranged = m.score(all.subList(from, all.size()), batch);
+      for (int i = 0; i < ranged.size(); i++) {
+        assertThat(ranged.get(i).ar()).isEqualTo(stream.get(from + i).ar());
+        assertThat(ranged.get(i).verdict().fired()).isEqualTo(stream.get(from + i).verdict().fired());
+      }
+      // Without the warm-up the first window has no history: scored against the profile alone.
+      assertThat(m.score(all.subList(from, from + 1), m.newArStates()).get(0).ar().horizon()).isZero();
+      assertThat(stream.get(from).ar().horizon()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aWindowWithoutItsSourcesIsJudgedByTheAutoencoderAloneAndSkippedByTheForecaster() {
+    try (ScoringModel m = load("fused")) {
+      float[] v = synthetic.withSeed(5).benign(1)[0];
+      ScoringModel.Window w = window(700, "global", v);
+      ScoringModel.Window old = new ScoringModel.Window(w.windowStartMicros(), "global", v, w.flows(), w.packets(), -1,
+          null, null, null);
+      ArStates states = m.newArStates();
+      Detection d = m.score(List.of(old), states).get(0);
+      assertThat(d.ar()).isNull();
+      assertThat(d.arScore()).isNaN();
+      assertThat(d.verdict().arRatio()).isNaN();
+      assertThat(d.verdict().fired()).isIn(Fusion.Fired.AE, Fusion.Fired.NONE);
+      assertThat(states.size()).isZero();
+      assertThat(d.explanation()).hasSize(3);
+      assertThatThrownBy(() -> m.score(List.of(w), new ArStates(null)))
+          .hasMessageContaining("belong to another model");
+    }
+  }
+
+  @Test
+  void aManifestWithoutDetectorsScoresWithTheAutoencoderAlone() throws Exception {
+    Path out = tmp.resolve("old");
+    TrainingResult r = Trainer.train(InMemoryVectorSource.evenlySpaced(train, W), GLOBAL.dimension(), HP, out,
+        p -> { });
+    ModelManifest draft = ModelManifest.draft("old", GLOBAL, ModelMetadata.read(out), "quantile:0.999 of all",
+        r.validationMetrics(), Instant.ofEpochSecond(T0 / 1_000_000), Instant.ofEpochSecond(T0 / 1_000_000 + 1),
+        "test");
+    registry.publish("old", out, draft);
+    try (ScoringModel m = load("old")) {
+      assertThat(m.manifest().detectors()).isNull();
+      assertThat(m.hasAr()).isFalse();
+      assertThat(m.memoryWindows()).isZero();
+      Detection d = m.score(List.of(window(0, "global", train[0])), m.newArStates()).get(0);
+      assertThat(d.ar()).isNull();
+      assertThat(d.aeThreshold()).isEqualTo(r.threshold());
+      assertThat(d.verdict().score()).isEqualTo(d.ae().score() / r.threshold());
+    }
+  }
+
+  @Test
+  void aDstPrefixVersionJudgesEachPrefixWithItsTrafficGroupsModelAndUnseenPrefixesWithTheQuietest() {
+    // 30 quiet prefixes (1/20 of the traffic) and 6 busy ones, in every window of two days.
+    Synthetic shape = new Synthetic(PREFIX.dimension(), 3, 9);
+    Map<String, ScopeGroups.KeyTraffic> traffic = new HashMap<>();
+    List<List<long[]>> rows = new ArrayList<>();
+    List<float[][]> vectors = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    for (int k = 0; k < 36; k++) {
+      String key = (k < 30 ? "10.0." : "192.0.") + k + ".0/24";
+      keys.add(key);
+      float[][] v = shape.withSeed(100 + k).benign(144);
+      if (k < 30) for (float[] x : v) for (int j = 0; j < x.length; j++) x[j] /= 20;
+      vectors.add(v);
+      long packets = 0;
+      for (float[] x : v) packets += Math.round(x[0] * 300);
+      traffic.put(key, new ScopeGroups.KeyTraffic(v.length, packets));
+    }
+    ScopeGroups.Plan plan = ScopeGroups.plan(traffic, 144, 144);
+    assertThat(plan.groups()).isGreaterThan(1);
+    assertThat(plan.keysPerWindow()).isEqualTo(36.0);
+    List<List<Integer>> byGroup = new ArrayList<>();
+    for (int g = 0; g < plan.groups(); g++) byGroup.add(new ArrayList<>());
+    for (int k = 0; k < keys.size(); k++) byGroup.get(plan.assignments().get(keys.get(k))).add(k);
+    List<VectorSource> sources = new ArrayList<>();
+    for (List<Integer> members : byGroup) {
+      List<float[]> v = new ArrayList<>();
+      List<Long> starts = new ArrayList<>();
+      for (int t = 0; t < 144; t++) {
+        for (int k : members) {
+          v.add(vectors.get(k)[t]);
+          starts.add(T0 + t * W);
+        }
+      }
+      sources.add(new InMemoryVectorSource(starts.stream().mapToLong(Long::longValue).toArray(),
+          v.toArray(new float[0][])));
+    }
+    Path out = tmp.resolve("prefix");
+    DetectorTrainer.Trained trained = DetectorTrainer.grouped(sources, plan, 144, PREFIX, HP, out, p -> { });
+    publish("grouped", PREFIX, out, trained);
+    try (ScoringModel m = load("grouped")) {
+      Detectors d = m.manifest().detectors();
+      assertThat(d.ar()).isNull();
+      assertThat(d.arNote()).startsWith("dst-prefix");
+      assertThat(d.aeRiskDivisor()).isEqualTo(36.0);
+      assertThat(d.scopeGroups().groups()).hasSize(plan.groups());
+      assertThat(d.scopeGroups().groups().get(0).calibration().method())
+          .isEqualTo(ThresholdMethod.parse("quantile:0.999").withRiskDividedBy(36).text());
+      assertThat(m.manifest().files()).containsKeys("scope-groups.json", "group-0/model.json",
+          "group-0/autoencoder-0000.params", "group-1/model.json");
+      assertThat(m.group("10.0.3.0/24")).isEqualTo(plan.assignments().get("10.0.3.0/24")).isLessThan(plan.groups() - 1);
+      assertThat(m.group("192.0.33.0/24")).isEqualTo(plan.groups() - 1);
+      assertThat(m.group("203.0.113.0/24")).as("unseen").isEqualTo(ScopeGroups.UNSEEN_GROUP);
+      assertThat(m.aeThreshold("192.0.33.0/24")).isEqualTo(d.scopeGroups().groups().get(plan.groups() - 1)
+          .threshold());
+      List<ScoringModel.Window> windows = List.of(
+          new ScoringModel.Window(T0, "10.0.3.0/24", vectors.get(3)[0], 1, 1, 1, null, null, null),
+          new ScoringModel.Window(T0, "192.0.33.0/24", vectors.get(33)[0], 1, 1, 1, null, null, null));
+      List<Detection> scored = m.score(windows, m.newArStates());
+      assertThat(scored).extracting(Detection::group).containsExactly(m.group("10.0.3.0/24"), plan.groups() - 1);
+      assertThat(scored).allSatisfy(x -> assertThat(x.ar()).isNull());
+      // Each row scored by its group's autoencoder: the same window as its group's own model scores it.
+      try (AnomalyModel busy = AnomalyModel.load(out.resolve("group-" + (plan.groups() - 1)), PREFIX)) {
+        assertThat(scored.get(1).ae().score()).isEqualTo(busy.scoreOne(vectors.get(33)[0]).score());
+      }
+    }
+  }
+
+  @Test
+  void withoutTheSeriesOrWithArOrderZeroTheAutoencoderGetsTheWholeBudgetAndTheManifestSaysWhy() {
+    Path out = tmp.resolve("no-ar");
+    DetectorTrainer.Trained t = DetectorTrainer.global(InMemoryVectorSource.evenlySpaced(train, W), null,
+        "port_vectors rows of the range predate the sources column", GLOBAL, HP, out, p -> { });
+    assertThat(t.detectors().ar()).isNull();
+    assertThat(t.detectors().aeRiskDivisor()).isEqualTo(1.0);
+    assertThat(t.detectors().arNote()).contains("predate the sources column");
+    assertThat(t.metadata().calibration().method()).isEqualTo("quantile:0.999");
+    assertThat(Files.exists(out.resolve("ar-forecaster.json"))).isFalse();
+    DetectorTrainer.Trained off = DetectorTrainer.global(InMemoryVectorSource.evenlySpaced(train, W),
+        new ArTrainingSeries(300, ArSeries.names(GLOBAL)), null, GLOBAL, HP.withAr(0, null), tmp.resolve("off"),
+        p -> { });
+    assertThat(off.detectors().arNote()).isEqualTo("ar_order is 0");
+    assertThatThrownBy(() -> DetectorTrainer.global(InMemoryVectorSource.evenlySpaced(train, W), null, "x", PREFIX,
+        HP, tmp.resolve("wrong"), p -> { })).hasMessageContaining("not global");
+  }
+}
