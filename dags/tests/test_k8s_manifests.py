@@ -142,9 +142,12 @@ def test_scorer_deployment_probes_metrics_security_resources():
     assert pdb["spec"]["selector"] == dep["spec"]["selector"]
     services = [s for s in by_kind("Service") if s["metadata"]["name"] == "kaminari-scorer"]
     assert services and services[0]["spec"]["selector"] == dep["spec"]["selector"]["matchLabels"]
-    args = " ".join(c["args"])
-    for flag in ("--bootstrap-servers", "--topic", "--output-topic", "--model", "--model-store", "--http-port"):
-        assert flag + "=" in args
+    # Endpoints come from the shared config file (set once), the scorer's own keys from its ConfigMap as KAMINARI_*
+    # variables (KaminariConfigTest holds every KAMINARI_* name in k8s/ to a configuration key).
+    assert "--config=/etc/kaminari/kaminari.yaml" in c["args"] and "--http-port=8080" in c["args"]
+    (ref,) = [e["configMapRef"]["name"] for e in c["envFrom"]]
+    (cm,) = [d for d in by_kind("ConfigMap") if d["metadata"]["name"] == ref]
+    assert cm["data"] and all(k.startswith("KAMINARI_SCORER_") for k in cm["data"])
 
 
 #: Every verb the Spark driver's Role may hold, per resource (k8s/rbac.yaml says which call of Spark needs which).
