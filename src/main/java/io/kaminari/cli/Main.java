@@ -1,7 +1,10 @@
 package io.kaminari.cli;
 
+import io.kaminari.common.ConfigException;
+import io.kaminari.common.LogFormat;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The {@code kaminari} command line: one entry point, one class per subcommand.
@@ -18,8 +21,18 @@ import picocli.CommandLine.Command;
         EvaluateCommand.class, SqlCommand.class, ReportCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
+  // Read by LogFormat.select in main, before picocli builds the subcommands (whose loggers start log4j); declared
+  // here so that picocli accepts it and --help lists it.
+  @Option(names = LogFormat.OPTION, paramLabel = "FORMAT", description = LogFormat.DOC)
+  String logFormat;
 
   public static void main(String[] args) {
+    try {
+      LogFormat.select(args, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("kaminari: error: " + e.getMessage());
+      System.exit(2);
+    }
     System.exit(run(args));
   }
 
