@@ -12,6 +12,12 @@ venv="${KAMINARI_AIRFLOW_VENV:-$repo/.venv-airflow}"
 . .ci/venv.sh
 ensure_venv "$venv" dags/requirements.txt
 
+# The manifest tests render k8s/overlays with the real Kustomize: kubectl's (`kubectl kustomize`), else a kustomize
+# binary, else one built from the Go module proxy into the venv (Go is needed for that; 2 minutes, once).
+if ! command -v kubectl >/dev/null 2>&1 && ! command -v kustomize >/dev/null 2>&1 && [ ! -x "$venv/bin/kustomize" ]; then
+  GOBIN="$venv/bin" go install sigs.k8s.io/kustomize/kustomize/v5@v5.5.0
+fi
+
 export AIRFLOW_HOME="$repo/target/airflow-home"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__DAGS_FOLDER="$repo/dags"

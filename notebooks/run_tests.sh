@@ -2,7 +2,9 @@
 # The notebook tests: create (or reuse) the venv .venv-notebooks/, install notebooks/requirements.txt, build demo data
 # with the jar just packaged into target/nb-home (the demo, then a second model version so 03 has two to compare), and
 # execute every notebook with papermill (run_notebooks.py): any cell error or a plotting cell without an image fails.
-# Executed copies and HTML renderings go to target/notebooks/. Maven runs this in the integration-test phase.
+# Executed copies and HTML renderings go to target/notebooks/, and each passing notebook is written back to notebooks/
+# with its outputs (the committed notebooks are the executed ones: a committed copy without the outputs a fresh run
+# shows fails the test). Maven runs this in the integration-test phase.
 #   bash notebooks/run_tests.sh            # everything
 #   KAMINARI_NB_REUSE=1 bash notebooks/run_tests.sh   # keep an existing target/nb-home (skip the demo)
 set -euo pipefail
@@ -30,4 +32,4 @@ if [ -z "${KAMINARI_NB_REUSE:-}" ] || [ ! -d "$home/metastore_db" ]; then
 fi
 
 exec "$venv/bin/python" notebooks/run_notebooks.py --home "$home" --from 2024-05-02T00 --to 2024-05-03T00 \
-  --out "$out" "$@"
+  --out "$out" --write-back "$@"

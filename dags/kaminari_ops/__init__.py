@@ -14,6 +14,7 @@ which may also come from the Airflow Variable ``kaminari_mode``:
 - local: ``KAMINARI_JAR`` (default ``<repo>/target/kaminari.jar``), ``KAMINARI_HOME`` (state directory, read by the
   CLI itself), ``KAMINARI_CONFIG`` (optional config file), ``KAMINARI_JAVA_OPTS``.
 - ``KAMINARI_TASK_RETRIES``: retries of every task (default 3).
+- ``KAMINARI_FAILURE_WEBHOOK``: URL that every task failing for good is POSTed to (``kaminari_ops.alerts``).
 - kubernetes: ``KAMINARI_K8S_DIR`` (default ``<repo>/k8s``), ``KAMINARI_NAMESPACE`` (default ``kaminari``),
   ``KAMINARI_JOBS_IMAGE`` (overrides the templates' image), ``KAMINARI_K8S_CONN_ID`` (default
   ``kubernetes_default``).
@@ -26,6 +27,8 @@ import shlex
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from kaminari_ops.alerts import on_failure
+
 MODE_LOCAL = "local"
 MODE_KUBERNETES = "kubernetes"
 MODES = (MODE_LOCAL, MODE_KUBERNETES)
@@ -36,8 +39,9 @@ K8S_CONFIG_FILE = "/etc/kaminari/kaminari.yaml"
 #: The CLI wrapper of the jobs image (``docker/jobs/opt/kaminari/bin/kaminari``; the image is built by Jib, pom.xml).
 K8S_CLI = "/opt/kaminari/bin/kaminari"
 
-#: What every task gets unless it says otherwise: retried with backoff, and killed well before the next interval.
-#: ``KAMINARI_TASK_RETRIES`` overrides the retries (the end-to-end tests set 0, so a failure shows at once).
+#: What every task gets unless it says otherwise: retried with backoff, killed well before the next interval, and
+#: reported when it fails for good (``kaminari_ops.alerts``: a log line, and a POST to ``KAMINARI_FAILURE_WEBHOOK``
+#: if set). ``KAMINARI_TASK_RETRIES`` overrides the retries (the end-to-end tests set 0, so a failure shows at once).
 DEFAULT_ARGS = {
     "owner": "kaminari",
     "retries": int(os.environ.get("KAMINARI_TASK_RETRIES", "3")),
@@ -45,6 +49,7 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=20),
     "execution_timeout": timedelta(minutes=40),
+    "on_failure_callback": on_failure,
 }
 
 

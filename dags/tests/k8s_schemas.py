@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import shutil
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -73,12 +75,46 @@ def _check_metadata(doc: dict) -> None:
         assert all(isinstance(v, str) for v in meta.get(key, {}).values()), meta
 
 
-def manifests() -> list[tuple[Path, int, dict]]:
-    """Every document of every YAML file under k8s/ except the schemas themselves."""
-    out = []
-    for path in sorted((REPO_DIR / "k8s").rglob("*.yaml")):
-        if SCHEMA_DIR in path.parents:
-            continue
+K8S_DIR = REPO_DIR / "k8s"
+#: The Kustomize overlays (k8s/overlays/<name>), each a complete deployment of the base.
+OVERLAYS = ("local", "production")
+#: The overlay whose rendering the deployment rules are checked on (the other one must validate too).
+DEFAULT_OVERLAY = "production"
+
+
+def templates() -> list[Path]:
+    """The manifests applied one at a time rather than through an overlay: the SparkApplication templates the DAGs
+    submit (k8s/spark/) and the optional component's ScheduledSparkApplication."""
+    scheduled = K8S_DIR / "components" / "scheduled-land" / "scheduled-land.yaml"
+    return [*sorted((K8S_DIR / "spark").glob("*.yaml")), scheduled]
+
+
+def kustomize_command() -> list[str]:
+    """`kubectl kustomize`, else `kustomize build`: the real Kustomize, never an imitation of it."""
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize"]
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    raise AssertionError(
+        "rendering k8s/overlays needs kubectl (`kubectl kustomize`) or kustomize on PATH; dags/run_tests.sh installs"
+        " kustomize with `go install` when neither is there"
+    )
+
+
+@functools.cache
+def render(overlay: str) -> tuple[dict, ...]:
+    """The documents of ``kubectl kustomize k8s/overlays/<overlay>``."""
+    p = subprocess.run(
+        [*kustomize_command(), str(K8S_DIR / "overlays" / overlay)], capture_output=True, text=True, check=False
+    )
+    assert p.returncode == 0, f"kustomize {overlay}: {p.stderr}"
+    return tuple(d for d in yaml.safe_load_all(p.stdout) if d is not None)
+
+
+def manifests(overlay: str = DEFAULT_OVERLAY) -> list[tuple[Path, int, dict]]:
+    """Every document of the rendered overlay, then of every template (path, index in it, document)."""
+    out = [(K8S_DIR / "overlays" / overlay, i, d) for i, d in enumerate(render(overlay))]
+    for path in templates():
         for i, doc in enumerate(yaml.safe_load_all(path.read_text())):
             if doc is not None:
                 out.append((path, i, doc))

@@ -135,3 +135,83 @@ def test_top_level_code_is_cheap(monkeypatch, name):
     bag = BundleDagBag(dag_folder=str(DAGS_DIR / f"{name}.py"), bundle_path=DAGS_DIR)
     assert bag.dag_ids == [name]
     assert time.monotonic() - t0 < 2.0
+
+
+def test_every_task_reports_its_failure(dagbag):
+    from kaminari_ops.alerts import on_failure
+
+    for dag_id in (HOURLY, RETRAIN):
+        for task in dagbag.get_dag(dag_id).tasks:
+            callbacks = task.on_failure_callback
+            callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+            assert on_failure in callbacks, f"{dag_id}.{task.task_id}"
+
+
+class Webhook:
+    """An HTTP server on 127.0.0.1 that keeps the JSON bodies POSTed to it."""
+
+    def __init__(self):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/kaminari"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_failed_task_is_logged_and_posted_to_the_webhook(tmp_path):
+    """The real hourly DAG under `airflow dags test`, local mode, with a jar that does not exist: `land` fails, its
+    callback logs the failure and POSTs it, and the run fails as it would without the callback."""
+    from kaminari_env import airflow, airflow_env
+
+    hook = Webhook()
+    try:
+        env = airflow_env(
+            KAMINARI_MODE="local",
+            KAMINARI_JAR=str(tmp_path / "missing.jar"),
+            KAMINARI_HOME=str(tmp_path / "home"),
+            KAMINARI_TASK_RETRIES="0",
+            KAMINARI_FAILURE_WEBHOOK=hook.url,
+        )
+        p = airflow("dags", "test", HOURLY, "2024-05-01T11:00:00+00:00", env=env, timeout=600)
+    finally:
+        hook.close()
+    out = p.stdout + p.stderr
+    assert p.returncode != 0 and "DagRun failed" in out, out[-3000:]
+    assert "kaminari: task kaminari_hourly.land failed" in out, out[-3000:]
+    (report,) = hook.received
+    assert (report["dag_id"], report["task_id"], report["try_number"]) == (HOURLY, "land", 1)
+    assert report["run_id"] and "non-zero exit code" in report["exception"]
+    assert report["text"].startswith("kaminari: task kaminari_hourly.land failed (run ")
+
+
+def test_an_unreachable_webhook_does_not_hide_the_failure(monkeypatch, caplog):
+    import socket
+
+    from kaminari_ops.alerts import WEBHOOK_ENV, on_failure
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv(WEBHOOK_ENV, f"http://127.0.0.1:{port}/")
+    with caplog.at_level("ERROR", logger="kaminari.alerts"):
+        on_failure({"exception": RuntimeError("compact failed"), "run_id": "manual__x"})
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("RuntimeError: compact failed" in m and "run manual__x" in m for m in messages), messages
+    assert any("did not take the report" in m for m in messages), messages

@@ -46,9 +46,10 @@ def test_manifests_run_the_images_jib_builds():
     scorer = images["scorer-image"].findtext("m:to/m:image", namespaces=POM_NS)
     jobs = images["jobs-image"].findtext("m:to/m:image", namespaces=POM_NS)
     assert scorer.endswith("/kaminari-scorer:0.1.0") and jobs.endswith("/kaminari-jobs:0.1.0")
-    deployments = [d for d in manifest_docs("k8s/scorer.yaml") if d["kind"] == "Deployment"]
+    deployments = [d for d in manifest_docs("k8s/base/scorer.yaml") if d["kind"] == "Deployment"]
     assert [c["image"] for d in deployments for c in d["spec"]["template"]["spec"]["containers"]] == [scorer]
-    apps = manifest_docs("k8s/spark/*.yaml") + [d["spec"]["template"] for d in manifest_docs("k8s/scheduled-land.yaml")]
+    scheduled = manifest_docs("k8s/components/scheduled-land/scheduled-land.yaml")
+    apps = manifest_docs("k8s/spark/*.yaml") + [d["spec"]["template"] for d in scheduled]
     assert apps and {a["spec"]["image"] if "spec" in a else a["image"] for a in apps} == {jobs}
     pod_py = (REPO_DIR / "dags" / "kaminari_ops" / "pod.py").read_text()
     assert f'DEFAULT_IMAGE = "{jobs}"' in pod_py
@@ -74,7 +75,7 @@ def test_jobs_image_holds_what_the_manifests_and_dags_call():
 def test_scorer_image_volumes_are_the_deployments_writable_mounts():
     config = jib_images()["scorer-image"]
     volumes = {v.text for v in config.iter(f"{M}volume")}
-    (dep,) = [d for d in manifest_docs("k8s/scorer.yaml") if d["kind"] == "Deployment"]
+    (dep,) = [d for d in manifest_docs("k8s/base/scorer.yaml") if d["kind"] == "Deployment"]
     spec = dep["spec"]["template"]["spec"]
     empty_dirs = {v["name"] for v in spec["volumes"] if "emptyDir" in v}
     (c,) = spec["containers"]

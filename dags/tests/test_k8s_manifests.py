@@ -1,4 +1,5 @@
-"""Every manifest under k8s/ validates offline, strictly, and follows the deployment rules of issue 6."""
+"""Every manifest under k8s/ validates offline, strictly, and follows the deployment rules of issue 6: the Kustomize
+overlays as `kubectl kustomize` renders them, and the templates applied one by one (k8s/spark/, the components)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from k8s_schemas import REPO_DIR, manifests, validate
+import yaml
+from k8s_schemas import K8S_DIR, OVERLAYS, REPO_DIR, manifests, render, templates, validate
 
 MANIFESTS = manifests()
 IDS = [f"{p.relative_to(REPO_DIR)}#{i}" for p, i, _ in MANIFESTS]
@@ -146,12 +148,15 @@ def test_scorer_deployment_probes_metrics_security_resources():
     assert "minAvailable" not in pdb["spec"] and pdb["spec"]["maxUnavailable"] == 1
     services = [s for s in by_kind("Service") if s["metadata"]["name"] == "kaminari-scorer"]
     assert services and services[0]["spec"]["selector"] == dep["spec"]["selector"]["matchLabels"]
-    args = " ".join(c["args"])
-    for flag in ("--bootstrap-servers", "--topic", "--output-topic", "--model", "--model-store", "--http-port"):
-        assert flag + "=" in args
+    # Endpoints come from the shared config file (set once), the scorer's own keys from its ConfigMap as KAMINARI_*
+    # variables (KaminariConfigTest holds every KAMINARI_* name in k8s/ to a configuration key).
+    assert "--config=/etc/kaminari/kaminari.yaml" in c["args"] and "--http-port=8080" in c["args"]
+    (ref,) = [e["configMapRef"]["name"] for e in c["envFrom"]]
+    (cm,) = [d for d in by_kind("ConfigMap") if d["metadata"]["name"] == ref]
+    assert cm["data"] and all(k.startswith("KAMINARI_SCORER_") for k in cm["data"])
 
 
-#: Every verb the Spark driver's Role may hold, per resource (k8s/rbac.yaml says which call of Spark needs which).
+#: Every verb the Spark driver's Role may hold, per resource (k8s/base/rbac.yaml says which call of Spark needs which).
 DRIVER_VERBS = {
     "pods": {"create", "get", "list", "watch", "delete", "deletecollection"},
     "configmaps": {"create", "deletecollection"},
@@ -283,3 +288,67 @@ def test_scorer_network_policy_admits_only_monitoring_and_reaches_only_its_depen
     assert {53, 9092, 8020} <= egress_ports
     for rule in policy["spec"]["egress"]:
         assert rule.get("to") and rule.get("ports"), "no egress rule open to everything"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_overlay_renders_to_valid_manifests(overlay):
+    docs = render(overlay)
+    for doc in docs:
+        validate(doc)
+    kinds = [d["kind"] for d in docs]
+    assert {"Namespace", "Role", "Deployment", "NetworkPolicy"} <= set(kinds)
+    assert all(d["metadata"].get("namespace", "kaminari") == "kaminari" for d in docs if d["kind"] != "Namespace")
+
+
+#: What an endpoint looks like: a cluster DNS name, a URI of the metastore or a file system, a Kafka port.
+ENDPOINT = re.compile(r"\.svc\b|thrift://|hdfs://|s3a://|:909[23]\b")
+
+
+def test_endpoints_are_set_once_per_overlay():
+    """The base, the components and the templates name no endpoint; each overlay's kaminari.yaml names them all,
+    becomes the kaminari-config ConfigMap unchanged (no hash suffix: the templates mount it by name) and is what the
+    scorer reads."""
+    shared = sorted((K8S_DIR / "base").glob("*.yaml")) + sorted((K8S_DIR / "components").rglob("*.yaml"))
+    for path in shared + templates():
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            assert not ENDPOINT.search(code), f"{path.relative_to(REPO_DIR)}:{n}: {line.strip()}"
+    for overlay in OVERLAYS:
+        config_file = K8S_DIR / "overlays" / overlay / "kaminari.yaml"
+        config = yaml.safe_load(config_file.read_text())
+        for key in ("metastore.uris", "warehouse.dir", "model.store", "kafka.bootstrap.servers"):
+            assert ENDPOINT.search(str(config[key])), (overlay, key)
+        docs = render(overlay)
+        (cm,) = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "kaminari-config"]
+        assert cm["data"] == {"kaminari.yaml": config_file.read_text()}
+        (dep,) = [d for d in docs if d["kind"] == "Deployment"]
+        spec = dep["spec"]["template"]["spec"]
+        (c,) = spec["containers"]
+        mounted = {v["name"]: v["configMap"]["name"] for v in spec["volumes"] if "configMap" in v}
+        (mount,) = [m for m in c["volumeMounts"] if mounted.get(m["name"]) == "kaminari-config"]
+        assert f"--config={mount['mountPath']}/kaminari.yaml" in c["args"]
+    for path in templates():
+        assert "name: kaminari-config" in path.read_text(), path
+
+
+def kafka_client_pods() -> list[tuple[str, dict, dict]]:
+    """(name, pod spec, container) of everything that builds Kafka clients: the scorer and the landing driver and
+    executors (spark-operator pods carry their volumes in the application spec)."""
+    _, scorer = scorer_pod()
+    out = [("scorer", scorer_pod()[0], scorer)]
+    for spec, pod in spark_pods():
+        if spec.get("driver", {}).get("labels", {}).get("app.kubernetes.io/component") == "land":
+            out.append(("land", spec, pod))
+    return out
+
+
+def test_kafka_clients_mount_the_truststore_the_production_config_names():
+    config = yaml.safe_load((K8S_DIR / "overlays" / "production" / "kaminari.yaml").read_text())
+    assert config["kafka.security.protocol"] in ("SSL", "SASL_SSL")
+    truststore = Path(config["kafka.ssl.truststore.location"])
+    pods = kafka_client_pods()
+    assert len(pods) == 1 + 4, "the scorer, and driver + executor of land and of the scheduled landing"
+    for name, spec, container in pods:
+        assert secret_mounts(spec, container)["kaminari-truststore"] == str(truststore.parent), name
+        (volume,) = [v for v in spec["volumes"] if v.get("secret", {}).get("secretName") == "kaminari-truststore"]
+        assert volume["secret"]["optional"], f"{name}: a PLAINTEXT Kafka needs no truststore"

@@ -1,8 +1,11 @@
 package io.kaminari.cli;
 
+import io.kaminari.common.ConfigException;
+import io.kaminari.common.LogFormat;
 import java.util.ServiceLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
@@ -23,8 +26,18 @@ import picocli.CommandLine.ScopeType;
         SelectPortsCommand.class, TrainCommand.class, ScoreCommand.class, ModelsCommand.class,
         io.kaminari.stream.ScorerMain.class, SqlCommand.class, ReportCommand.class})
 public final class Main {
+  // Read by LogFormat.select in main, before picocli builds the subcommands (whose loggers start log4j); declared
+  // here so that picocli accepts it and --help lists it.
+  @Option(names = LogFormat.OPTION, paramLabel = "FORMAT", description = LogFormat.DOC)
+  String logFormat;
 
   public static void main(String[] args) {
+    try {
+      LogFormat.select(args, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("kaminari: error: " + e.getMessage());
+      System.exit(2);
+    }
     System.exit(run(args));
   }
 

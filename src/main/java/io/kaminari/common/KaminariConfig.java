@@ -16,14 +16,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The effective configuration: flags over config file over environment ({@code KAMINARI_HOME}) over defaults.
+ * The effective configuration: flags over secret files over the config file over the environment over defaults.
+ *
+ * <p>The sources, highest first: flags ({@code --set}, {@code --home} and a command's own options); the files of
+ * the {@value #SECRETS_DIR_ENV} directory (a Secret volume); the YAML config file ({@code --config}); the environment,
+ * where every key has a {@code KAMINARI_*} variable and {@code AWS_*} set the s3a credentials ({@link ConfigEnv}: the
+ * names, the reserved variables, and {@code KAMINARI_*} over {@code AWS_*}); the defaults. {@link #dump()} names the
+ * source of each value.
  *
  * <p>Immutable. Unknown keys are an error (a typo must not silently fall back to a default); values are parsed and
  * validated when the config is built, so a bad value fails before any job starts. Defaults may reference other keys as
  * {@code ${key}}.
  */
 public final class KaminariConfig {
+  /** The variable of {@link Settings#HOME} ({@link ConfigEnv#name}). */
   public static final String HOME_ENV = "KAMINARI_HOME";
+  /** How {@link #dump()} names a value from the environment: {@code env KAMINARI_SCORER_MODEL}. */
+  static final String ENV_SOURCE = "env ";
   /**
    * Environment variable naming a directory of secret settings, one file per key (the file name is the key, its
    * content the value): a Kubernetes Secret volume. Secrets thus never travel on a command line or in a ConfigMap.
@@ -44,7 +53,7 @@ public final class KaminariConfig {
     }
   }
 
-  /** The defaults only (plus {@code KAMINARI_HOME} when set): the embedded single-machine setup. */
+  /** The defaults and the process environment: the embedded single-machine setup unless the environment says more. */
   public static KaminariConfig defaults() {
     return load(null, Map.of(), System.getenv());
   }
@@ -54,7 +63,8 @@ public final class KaminariConfig {
    *
    * @param file YAML config file (nested maps are flattened with dots), or null
    * @param flags key=value settings given on the command line (highest precedence)
-   * @param env the process environment (only {@code KAMINARI_HOME} and {@code KAMINARI_SECRETS_DIR} are read)
+   * @param env the process environment: {@code KAMINARI_*} and {@code AWS_*} variables ({@link ConfigEnv}) and
+   *     {@value #SECRETS_DIR_ENV}; a {@code KAMINARI_*} variable that names no key is an error
    */
   public static KaminariConfig load(Path file, Map<String, String> flags, Map<String, String> env) {
     Map<String, String> raw = new LinkedHashMap<>();
@@ -63,10 +73,8 @@ public final class KaminariConfig {
       raw.put(k.name(), k.defaultValue());
       sources.put(k.name(), "default");
     }
-    String envHome = env.get(HOME_ENV);
-    if (envHome != null && !envHome.isBlank()) {
-      raw.put(Settings.HOME.name(), envHome);
-      sources.put(Settings.HOME.name(), "env " + HOME_ENV);
+    for (ConfigEnv.Setting s : ConfigEnv.read(env)) {
+      put(raw, sources, s.key(), s.value(), ENV_SOURCE + s.variable());
     }
     if (file != null) {
       readYaml(file).forEach((k, v) -> put(raw, sources, k, v, "file " + file));
@@ -182,19 +190,23 @@ public final class KaminariConfig {
   }
 
   /**
-   * The effective configuration as YAML-ish text: one {@code key: value  # source — doc} line per key. The value of
-   * every setting whose name looks secret ({@link #isSecret}) is shown as {@code ****} when set.
+   * The effective configuration as YAML-ish text: one {@code key: value  # source - doc [env VARIABLE]} line per key,
+   * the variable being the key's {@code KAMINARI_*} name ({@link ConfigEnv#name}; none for a camelCase pass-through
+   * key). The value of every setting whose name looks secret ({@link #isSecret}) is shown as {@code ****} when set.
    */
   public String dump() {
     StringBuilder sb = new StringBuilder();
     for (ConfigKey<?> k : Settings.all()) {
-      sb.append(k.name()).append(": ").append(shown(k.name(), resolve(raw.get(k.name()), 0)))
-          .append("    # ").append(sources.get(k.name())).append(" - ").append(k.doc()).append('\n');
+      line(sb, k.name(), resolve(raw.get(k.name()), 0), k.doc());
     }
-    raw.keySet().stream().filter(Settings::isPassThrough).sorted().forEach(k ->
-        sb.append(k).append(": ").append(shown(k, raw.get(k)))
-            .append("    # ").append(sources.get(k)).append(" - pass-through\n"));
+    raw.keySet().stream().filter(Settings::isPassThrough).sorted().forEach(k -> line(sb, k, raw.get(k), "pass-through"));
     return sb.toString();
+  }
+
+  private void line(StringBuilder sb, String key, String value, String doc) {
+    String variable = ConfigEnv.name(key);
+    sb.append(key).append(": ").append(shown(key, value)).append("    # ").append(sources.get(key)).append(" - ")
+        .append(doc).append(variable == null ? " [no env variable]" : " [env " + variable + "]").append('\n');
   }
 
   private static String shown(String key, String value) {

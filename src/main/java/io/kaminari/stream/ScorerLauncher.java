@@ -22,6 +22,7 @@ public final class ScorerLauncher {
   private ScorerLauncher() {}
 
   public static void main(String[] args) throws Throwable {
+    io.kaminari.common.LogFormat.select(new String[0], System.getenv()); // before log4j starts: refuses a bad name
     URL self = ScorerLauncher.class.getProtectionDomain().getCodeSource().getLocation();
     Path jar = Path.of(self.toURI());
     String libs = null;

@@ -1,12 +1,23 @@
 package io.kaminari.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.ZoneId;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,5 +138,167 @@ class KaminariConfigTest {
     Files.writeString(broken, "home: [unclosed\n");
     assertThatThrownBy(() -> KaminariConfig.load(broken, Map.of(), Map.of()))
         .hasMessageContaining("cannot read config file");
+  }
+
+  /** The order of the sources, each layer seen once from above and once from below. */
+  @Test
+  void environmentSitsBelowTheFileAndAboveTheDefaults() throws Exception {
+    Map<String, String> env = Map.of("KAMINARI_SCORER_HTTP_PORT", "9000", "KAMINARI_TOPICS", "env-topic",
+        "KAMINARI_SCORER_MODEL_POLL_INTERVAL", "5s", "KAMINARI_KAFKA_SECURITY_PROTOCOL", "SSL",
+        "KAMINARI_HOME", "/from/env");
+    Path file = dir.resolve("k.yaml");
+    Files.writeString(file, "topics: file-topic\n");
+    KaminariConfig c = KaminariConfig.load(file, Map.of("scorer.model-poll-interval", "7s"), env);
+    assertThat(c.get(Settings.SCORER_HTTP_PORT)).isEqualTo(9000); // env over default
+    assertThat(c.get(Settings.TOPICS)).containsExactly("file-topic"); // file over env
+    assertThat(c.get(Settings.SCORER_MODEL_POLL)).isEqualTo(Duration.ofSeconds(7)); // flag over env
+    assertThat(c.get(Settings.WAREHOUSE)).isEqualTo("/from/env/warehouse"); // defaults follow an env value
+    assertThat(c.passThrough(Settings.KAFKA_PREFIX)).containsEntry("kafka.security.protocol", "SSL");
+    assertThat(c.dump())
+        .contains("scorer.http-port: 9000    # env KAMINARI_SCORER_HTTP_PORT - ")
+        .contains("topics: file-topic    # file " + file)
+        .contains("kafka.security.protocol: SSL    # env KAMINARI_KAFKA_SECURITY_PROTOCOL - pass-through"
+            + " [env KAMINARI_KAFKA_SECURITY_PROTOCOL]");
+
+    Path secrets = Files.createDirectories(dir.resolve("secrets"));
+    Files.writeString(secrets.resolve("kafka.security.protocol"), "SASL_SSL");
+    Map<String, String> both = new HashMap<>(env);
+    both.put(KaminariConfig.SECRETS_DIR_ENV, secrets.toString());
+    assertThat(KaminariConfig.load(null, Map.of(), both).passThrough(Settings.KAFKA_PREFIX))
+        .containsEntry("kafka.security.protocol", "SASL_SSL"); // secret file over env
+
+    assertThatThrownBy(() -> KaminariConfig.load(null, Map.of(), Map.of("KAMINARI_SCORER_HTTP_PORT", "-1")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("invalid value '-1' for scorer.http-port");
+    assertThat(KaminariConfig.load(null, Map.of(), Map.of("KAMINARI_TOPICS", "")).get(Settings.TOPICS))
+        .as("an empty variable is unset").containsExactly("pmacct.flows");
+  }
+
+  @Test
+  void everyDeclaredKeyHasOneVariableThatReadsBack() {
+    Map<String, String> seen = new HashMap<>();
+    for (ConfigKey<?> k : Settings.all()) {
+      String name = ConfigEnv.name(k.name());
+      assertThat(name).as(k.name()).matches("KAMINARI_[A-Z0-9_]+");
+      assertThat(seen.put(name, k.name())).as(name + " is the variable of two keys").isNull();
+      assertThat(ConfigEnv.NOT_SETTINGS).as(name + " is reserved").doesNotContainKey(name);
+      assertThat(ConfigEnv.key(name)).isEqualTo(k.name());
+      assertThat(KaminariConfig.defaults().dump()).contains("[env " + name + "]");
+    }
+    assertThat(ConfigEnv.name("scorer.http-port")).isEqualTo("KAMINARI_SCORER_HTTP_PORT");
+    assertThat(ConfigEnv.name("home")).isEqualTo(KaminariConfig.HOME_ENV);
+    // Declared keys under the pass-through prefixes: both rules must give the same name, or one of them would
+    // shadow a pass-through key.
+    Settings.all().stream().map(ConfigKey::name)
+        .filter(n -> n.startsWith(Settings.KAFKA_PREFIX) || n.startsWith(Settings.SPARK_PREFIX))
+        .forEach(n -> assertThat(n).as(n).doesNotContain("-").doesNotContain("_"));
+  }
+
+  /**
+   * Pass-through keys that differ only in their separators get different variables, and every variable reads back to
+   * its key: a random sample of keys over a small alphabet, so that near-collisions are frequent.
+   */
+  @Test
+  void passThroughVariablesNeverCollide() {
+    assertThat(ConfigEnv.name("kafka.sasl.jaas.config")).isEqualTo("KAMINARI_KAFKA_SASL_JAAS_CONFIG");
+    assertThat(ConfigEnv.key("KAMINARI_KAFKA_SASL_JAAS_CONFIG")).isEqualTo("kafka.sasl.jaas.config");
+    assertThat(Stream.of("kafka.a.b", "kafka.a-b", "kafka.a_b").map(ConfigEnv::name))
+        .containsExactly("KAMINARI_KAFKA_A_B", "KAMINARI_KAFKA_A__B", "KAMINARI_KAFKA_A___B");
+    assertThat(ConfigEnv.name("spark.executor.extraJavaOptions")).as("camelCase").isNull();
+    assertThat(ConfigEnv.name("kafka.a..b")).as("adjacent separators").isNull();
+    assertThat(KaminariConfig.load(null, Map.of("spark.executor.extraJavaOptions", "-Dx=1"), Map.of()).dump())
+        .contains("spark.executor.extraJavaOptions: -Dx=1    # flag - pass-through [no env variable]");
+
+    Random random = new Random(20);
+    String alphabet = "ab1.-_";
+    Map<String, String> keyOf = new HashMap<>();
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder sb = new StringBuilder(random.nextBoolean() ? "kafka." : "spark.hadoop.");
+      int len = 1 + random.nextInt(6);
+      for (int j = 0; j < len; j++) sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      String key = sb.toString();
+      String name = ConfigEnv.name(key);
+      if (name == null) {
+        assertThat(key).as("only keys with doubled or trailing separators lack a name").matches(".*([._-]{2}.*|[._-])");
+        continue;
+      }
+      String other = keyOf.put(name, key);
+      assertThat(other == null || other.equals(key)).as(key + " and " + other + " share " + name).isTrue();
+      assertThat(ConfigEnv.key(name)).as(name).isEqualTo(key);
+    }
+    assertThat(keyOf).hasSizeGreaterThan(1000);
+  }
+
+  @Test
+  void unknownVariablesFailClearly() {
+    assertThatThrownBy(() -> KaminariConfig.load(null, Map.of(), Map.of("KAMINARI_SCORER_MODLE", "x")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("environment variable KAMINARI_SCORER_MODLE names no configuration key")
+        .hasMessageContaining("config --dump");
+    assertThatThrownBy(() -> KaminariConfig.load(null, Map.of(),
+        Map.of("KAMINARI_BOOTSTRAP_SERVERS", "x", "KAMINARI_TOPIC", "y")))
+        .hasMessageContaining("environment variables KAMINARI_BOOTSTRAP_SERVERS, KAMINARI_TOPIC name no configuration");
+    for (String bad : List.of("KAMINARI_", "KAMINARI_kafka_acks", "KAMINARI_KAFKA____ACKS", "KAMINARI_KAFKA_ACKS_",
+        "KAMINARI_SPARK_MASTER_")) {
+      assertThatThrownBy(() -> KaminariConfig.load(null, Map.of(), Map.of(bad, "x"))).as(bad)
+          .isInstanceOf(ConfigException.class).hasMessageContaining(bad + " names no configuration key");
+    }
+    Map<String, String> reserved = new HashMap<>();
+    ConfigEnv.NOT_SETTINGS.keySet().forEach(n -> reserved.put(n, "x"));
+    reserved.remove(KaminariConfig.SECRETS_DIR_ENV); // read, and must be a directory
+    reserved.put("KAMINARIX", "not ours");
+    reserved.put("PATH", "/bin");
+    assertThat(KaminariConfig.load(null, Map.of(), reserved).dump()).doesNotContain("# env");
+  }
+
+  @Test
+  void awsVariablesSetS3aAndAreRedacted() {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("AWS_ACCESS_KEY_ID", "AKIA-EXAMPLE");
+    env.put("AWS_SECRET_ACCESS_KEY", "secret-example");
+    env.put("AWS_SESSION_TOKEN", "token-example");
+    env.put("AWS_REGION", "eu-west-3");
+    env.put("AWS_ENDPOINT_URL", "http://minio:9000");
+    KaminariConfig c = KaminariConfig.load(null, Map.of(), env);
+    assertThat(c.passThrough("spark.hadoop.fs.s3a.")).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "spark.hadoop.fs.s3a.access.key", "AKIA-EXAMPLE", "spark.hadoop.fs.s3a.secret.key", "secret-example",
+        "spark.hadoop.fs.s3a.session.token", "token-example", "spark.hadoop.fs.s3a.endpoint.region", "eu-west-3",
+        "spark.hadoop.fs.s3a.endpoint", "http://minio:9000"));
+    String dump = c.dump();
+    assertThat(dump).contains("spark.hadoop.fs.s3a.access.key: ****    # env AWS_ACCESS_KEY_ID")
+        .contains("spark.hadoop.fs.s3a.secret.key: ****    # env AWS_SECRET_ACCESS_KEY")
+        .contains("spark.hadoop.fs.s3a.session.token: ****    # env AWS_SESSION_TOKEN")
+        .contains("spark.hadoop.fs.s3a.endpoint.region: eu-west-3    # env AWS_REGION")
+        .doesNotContain("AKIA-EXAMPLE", "secret-example", "token-example");
+
+    env.put("KAMINARI_SPARK_HADOOP_FS_S3A_ACCESS_KEY", "AKIA-KAMINARI");
+    assertThat(KaminariConfig.load(null, Map.of(), env).passThrough("spark.hadoop.fs.s3a."))
+        .as("KAMINARI_* over AWS_*").containsEntry("spark.hadoop.fs.s3a.access.key", "AKIA-KAMINARI");
+  }
+
+  /**
+   * The manifests, DAGs and scripts of this repository set or read only variables that are settings or reserved: a
+   * stray name there would make every command of that deployment fail at start.
+   */
+  @Test
+  void theRepositoryUsesOnlyKnownVariables() throws Exception {
+    Pattern variable = Pattern.compile("\\bKAMINARI_[A-Z0-9_]*[A-Z0-9]\\b");
+    Set<String> found = new TreeSet<>();
+    for (String root : List.of("dags", "k8s", "notebooks", "docker", "src/bench", ".ci", "compose",
+        "docker-compose.yml")) {
+      Path r = Path.of(root);
+      if (!Files.exists(r)) continue;
+      try (Stream<Path> files = Files.walk(r)) {
+        for (Path f : files.filter(Files::isRegularFile).filter(p -> !p.toString().matches(".*\\.(md|ipynb|json|tar)$"))
+            .filter(p -> !p.toString().contains(".venv")).toList()) {
+          Matcher m = variable.matcher(Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1));
+          while (m.find()) {
+            found.add(m.group());
+            String name = m.group();
+            assertThatCode(() -> ConfigEnv.key(name)).as(name + " in " + f).doesNotThrowAnyException();
+          }
+        }
+      }
+    }
+    assertThat(found).contains("KAMINARI_MODE", "KAMINARI_SECRETS_DIR", "KAMINARI_SCORER_MODEL", "KAMINARI_LOG_FORMAT");
   }
 }
