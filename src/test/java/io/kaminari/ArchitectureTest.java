@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  *       {@code spark} subpackages) uses neither Spark nor Scala nor any package that does: the streaming scorer's jar
  *       is exactly these packages (pom.xml), and it must run without Spark on its class path.
  *   <li>No stage imports the CLI: the arrows run from {@code cli} into the stages, never back.
- *   <li>{@code common} imports no stage: it is what every stage may use.
+ *   <li>{@code common} imports no stage (only the JDK, Jackson and Hadoop's file systems): it is what every stage may
+ *       use.
  *   <li>No production package depends on the harness ({@code io.kaminari.tools}: generators, benchmarks, evaluation,
  *       the upstream chain, the embedded broker and their subcommands), and only the harness uses the Kafka broker:
  *       the production artifacts (kaminari-spark.jar, the jobs image's jar, the scorer) leave both out, and the
@@ -93,7 +94,7 @@ class ArchitectureTest {
   void commonImportsNoStage() {
     classes().that().resideInAPackage("io.kaminari.common..")
         .should().onlyDependOnClassesThat().resideInAnyPackage("io.kaminari.common..", "java..",
-            "com.fasterxml.jackson..")
+            "com.fasterxml.jackson..", "org.apache.hadoop..")
         .because("common is what every stage may use, so it must not depend on any of them").check(main);
   }
 }

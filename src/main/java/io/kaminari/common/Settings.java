@@ -87,10 +87,6 @@ public final class Settings {
   public static final ConfigKey<Duration> SCORER_ALLOWED_LATENESS = key("scorer.allowed-lateness", "60s",
       "event-time watermark = max event time seen - this; a window closes (and is scored once) when the watermark"
           + " passes its end, and later records for it are counted as late and dropped", Durations::parse);
-  public static final ConfigKey<Duration> SCORER_MAX_FUTURE = key("scorer.max-future-skew", "1h",
-      "flows whose event time is further ahead of the scorer's clock than this go to the dead-letter topic (a guard"
-          + " next to scorer.arrival-tolerance: a window far ahead would pin its partition's committed offset)",
-      Durations::parse);
   public static final ConfigKey<Duration> SCORER_IDLE_TIMEOUT = key("scorer.idle-timeout", "5m",
       "wall-clock time after which an input partition that is read to its end and delivers nothing stops holding the"
           + " event-time watermark back (it rejoins when it delivers again; its flows for windows closed meanwhile are"

@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per flow, in order:
  * <ul>
- *   <li>an event time more than {@code scorer.max-future-skew} ahead of the scorer's clock is dead-lettered (a guard
- *       that holds even when the record's own timestamp is wrong; a parser policy against arrival may reject such
- *       flows before);
+ *   <li>the parser's event-time policy ({@code flow.min-event-time}, {@code flow.max-future-skew} after the record's
+ *       timestamp) rejects what compaction quarantines, with the same reason; an event time more than
+ *       {@code flow.max-future-skew} ahead of the scorer's own clock is dead-lettered too (a guard that holds even
+ *       when the record's timestamp is wrong);
  *   <li>the flow moves the watermark with at most its arrival cap, min(record timestamp, scorer's clock) +
  *       {@code scorer.arrival-tolerance}: a flow stamped ahead of its arrival (an exporter whose clock is ahead) still
  *       counts in its own window, but cannot make the other exporters' flows late. Such flows are counted, and their
@@ -138,7 +139,7 @@ final class RecordHandler implements PmacctParser.Sink {
 
   private void tooFarAhead(int i, Flow flow, long t) {
     reject(i, flow.toString(), "event time " + t + " µs is more than " + maxFutureSkewMicros / 1_000_000
-        + " s (scorer.max-future-skew) ahead of the scorer's clock");
+        + " s (flow.max-future-skew) ahead of the scorer's clock");
   }
 
   private void aheadOfArrival(Flow flow, long t) {

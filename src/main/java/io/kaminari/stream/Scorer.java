@@ -2,6 +2,7 @@ package io.kaminari.stream;
 
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
+import io.kaminari.flow.EventTimePolicy;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ModelRegistry;
 import java.io.IOException;
@@ -30,7 +31,7 @@ public final class Scorer implements AutoCloseable {
     StreamingScorer.Options options = new StreamingScorer.Options(config.get(Settings.BOOTSTRAP_SERVERS),
         config.get(Settings.TOPICS), config.get(Settings.SCORER_OUTPUT_TOPIC),
         config.get(Settings.SCORER_DEAD_LETTER_TOPIC), config.get(Settings.SCORER_GROUP),
-        config.get(Settings.SCORER_ALLOWED_LATENESS), config.get(Settings.SCORER_MAX_FUTURE),
+        config.get(Settings.SCORER_ALLOWED_LATENESS), EventTimePolicy.from(config),
         config.get(Settings.SCORER_IDLE_TIMEOUT), config.get(Settings.COLLECTOR_ZONE), kafka,
         config.get(Settings.SCORER_ARRIVAL_TOLERANCE), config.get(Settings.SCORER_MAX_GAP_FILL),
         config.get(Settings.SCORER_MAX_KEYS_PER_WINDOW), config.get(Settings.SCORER_STALL_TIMEOUT));

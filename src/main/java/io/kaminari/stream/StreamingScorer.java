@@ -1,7 +1,8 @@
 package io.kaminari.stream;
 
-import io.kaminari.model.ScoringModel;
+import io.kaminari.flow.EventTimePolicy;
 import io.kaminari.flow.PmacctParser;
+import io.kaminari.model.ScoringModel;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ public final class StreamingScorer implements AutoCloseable {
 
   /** Where to read and write, the event-time settings and the state's bounds (docs/scorer.md). */
   public record Options(String bootstrapServers, List<String> topics, String outputTopic, String deadLetterTopic,
-      String groupId, Duration allowedLateness, Duration maxFutureSkew, Duration idleTimeout, ZoneId collectorZone,
+      String groupId, Duration allowedLateness, EventTimePolicy eventTimes, Duration idleTimeout, ZoneId collectorZone,
       Map<String, String> kafkaSettings, Duration arrivalTolerance, Duration maxGapFill, int maxKeysPerWindow,
       Duration stallTimeout) {
 
@@ -97,8 +98,8 @@ public final class StreamingScorer implements AutoCloseable {
     this.provider = provider;
     this.metrics = metrics;
     this.recent = recent;
-    this.parser = new PmacctParser(options.collectorZone());
-    this.handler = new RecordHandler(parser, metrics, options.maxFutureSkew().toNanos() / 1000,
+    this.parser = new PmacctParser(options.collectorZone(), options.eventTimes());
+    this.handler = new RecordHandler(parser, metrics, options.eventTimes().maxFutureSkewMicros(),
         options.arrivalTolerance().toNanos() / 1000, d -> send(options.deadLetterTopic(), d.key(), d.toJsonBytes()));
     this.health = new LoopHealth(options.stallTimeout().toMillis(), System::currentTimeMillis);
     this.thread = new Thread(this::run, "kaminari-scorer");

@@ -76,10 +76,10 @@ class WindowAccumulatorTest {
     assertThat(WindowAccumulator.plus(Long.MAX_VALUE, 1)).isEqualTo(Long.MAX_VALUE);
 
     WindowAccumulator acc = new WindowAccumulator(SMALL);
-    acc.add(80, 443, TCP, huge, huge, 1000, "a", "b");
-    acc.add(80, 443, TCP, 60, 6000, 0, "a", "b");
+    acc.add(80, 443, TCP, huge, huge, 1000, "10.0.0.1", "192.0.2.1");
+    acc.add(80, 443, TCP, 60, 6000, 0, "10.0.0.1", "192.0.2.1");
     WindowAccumulator other = new WindowAccumulator(SMALL);
-    other.add(80, 443, TCP, Long.MAX_VALUE, 1, 1, "a", "b");
+    other.add(80, 443, TCP, Long.MAX_VALUE, 1, 1, "10.0.0.1", "192.0.2.1");
     acc.merge(other);
     assertThat(acc.packetCount()).isEqualTo(Long.MAX_VALUE);
     float[] v = acc.toVector();

@@ -132,7 +132,7 @@ class RecordHandlerTest {
     assertThat(metrics.lateRecords.sum()).isEqualTo(1);
     assertThat(metrics.exportersLate).isEqualTo(1);
     assertThat(dead).extracting(DeadLetter::offset).containsExactly(3L, 4L);
-    assertThat(dead.get(0).reason()).contains("scorer.max-future-skew");
+    assertThat(dead.get(0).reason()).contains("flow.max-future-skew");
     assertThat(dead.get(1).reason()).contains("tombstone");
   }
 }
