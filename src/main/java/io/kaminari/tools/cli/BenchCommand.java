@@ -3,6 +3,7 @@ package io.kaminari.tools.cli;
 import io.kaminari.tools.bench.BenchSuite;
 import io.kaminari.tools.bench.CompactBench;
 import io.kaminari.tools.bench.FeaturesBench;
+import io.kaminari.tools.bench.ParserFuzz;
 import io.kaminari.tools.bench.PyTorchTrainBench;
 import io.kaminari.tools.bench.ScorerBench;
 import io.kaminari.tools.bench.TrainBench;
@@ -26,14 +27,15 @@ import picocli.CommandLine.Parameters;
  * windows x 50 epochs, scorer 20M flows. {@code all} runs its own sizes (see {@link BenchSuite}), times
  * {@code --scale}.
  */
-@Command(name = "bench", description = "Run a benchmark (compact, features, train, train-pytorch, scorer, or all);"
+@Command(name = "bench", description = "Run a benchmark (compact, features, train, train-pytorch, scorer, fuzz, or all);"
     + " ends with one `BENCH NAME key=value ...` line.")
 public final class BenchCommand implements Subcommand {
   @Mixin ConfigOptions options;
 
   @Parameters(index = "0", paramLabel = "NAME",
       description = "compact, features, train, train-pytorch (DJL against PyTorch from Python, see bench.python),"
-          + " scorer, or all (each in its own JVM; writes docs/benchmarks.md)")
+          + " scorer, fuzz (the parser on mutated and adversarial input), or all (each in its own JVM; writes"
+          + " docs/benchmarks.md)")
   String name;
 
   @Option(names = "--flows", description = "flows (compact: 5000000, features: 10000000, scorer: 20000000)")
@@ -46,6 +48,13 @@ public final class BenchCommand implements Subcommand {
   @Option(names = "--epochs", defaultValue = "50",
       description = "train, train-pytorch: epochs; default ${DEFAULT-VALUE}")
   int epochs;
+
+  @Option(names = "--inputs", defaultValue = "" + ParserFuzz.DEFAULT_INPUTS,
+      description = "fuzz: inputs; default ${DEFAULT-VALUE}")
+  long inputs;
+
+  @Option(names = "--seed", defaultValue = "1", description = "fuzz: the inputs' seed; default ${DEFAULT-VALUE}")
+  long seed;
 
   @Option(names = "--scale", defaultValue = "1", description = "all: multiply every size by this (e.g. 0.01 for a"
       + " smoke run of the suite; targets are then not judged); default ${DEFAULT-VALUE}")
@@ -68,6 +77,12 @@ public final class BenchCommand implements Subcommand {
           PyTorchTrainBench.python(config), System.out);
       case ScorerBench.NAME -> ScorerBench.run(orDefault(20_000_000), work.resolve("scorer"),
           jar().resolveSibling("kaminari-scorer.jar"), System.out);
+      case ParserFuzz.NAME -> {
+        if (!ParserFuzz.run(inputs, seed, System.out)) {
+          System.err.println("bench fuzz: the parser broke its contract (findings above)");
+          return 1;
+        }
+      }
       case "all" -> {
         if (!BenchSuite.run(jar(), config, options.asArgs(), scale, Path.of("docs", "benchmarks.md"))) {
           System.err.println("bench all: some benchmarks failed (see docs/benchmarks.md)");
@@ -75,7 +90,7 @@ public final class BenchCommand implements Subcommand {
         }
       }
       default -> throw new IllegalArgumentException(
-          "unknown benchmark '" + name + "' (known: compact, features, train, train-pytorch, scorer, all)");
+          "unknown benchmark '" + name + "' (known: compact, features, train, train-pytorch, scorer, fuzz, all)");
     }
     return 0;
   }
