@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -33,7 +32,6 @@ final class AliasLog {
   private static final Logger LOG = LoggerFactory.getLogger(AliasLog.class);
   /** Each failed claim means another writer committed; the bound only stops a writer that never gets a turn. */
   private static final int MAX_ATTEMPTS = 1_000;
-  private static final String ENTRY = "[0-9]{10}\\.json";
 
   private final RegistryFiles files;
   private final String actor;
@@ -63,7 +61,7 @@ final class AliasLog {
     FileStatus newest = null;
     long seq = 0;
     for (FileStatus st : files.listOrEmpty(files.historyDir(name, alias))) {
-      long s = seqOf(st);
+      long s = RegistryFiles.seqOf(st);
       if (s > seq) {
         seq = s;
         newest = st;
@@ -110,7 +108,7 @@ final class AliasLog {
   List<AliasEvent> history(String name, String alias) throws IOException {
     Map<Long, Path> entries = new TreeMap<>();
     for (FileStatus st : files.listOrEmpty(files.historyDir(name, alias))) {
-      long s = seqOf(st);
+      long s = RegistryFiles.seqOf(st);
       if (s > 0) entries.put(s, st.getPath());
     }
     List<AliasEvent> out = new ArrayList<>();
@@ -142,15 +140,8 @@ final class AliasLog {
 
   /** Claims entry {@code event.seq()}: true if it was free and now holds {@code event}, false if it was taken. */
   private boolean claim(String name, AliasEvent event) throws IOException {
-    Path dir = files.historyDir(name, event.alias());
-    files.fs.mkdirs(dir);
-    Path tmp = new Path(files.tmpDir(name), UUID.randomUUID() + ".event");
-    files.write(tmp, ModelManifest.json().writeValueAsBytes(event), false);
-    try {
-      return files.renames.renameIfAbsent(tmp, new Path(dir, String.format(Locale.ROOT, "%010d.json", event.seq())));
-    } finally {
-      files.deleteQuietly(tmp);
-    }
+    return files.claim(name, files.historyDir(name, event.alias()), event.seq(),
+        ModelManifest.json().writeValueAsBytes(event));
   }
 
   /**
@@ -190,10 +181,6 @@ final class AliasLog {
     }
   }
 
-  private static long seqOf(FileStatus st) {
-    String n = st.getPath().getName();
-    return st.isFile() && n.matches(ENTRY) ? Long.parseLong(n.substring(0, 10)) : 0;
-  }
 
   private static Integer parseAliasFile(String name, String alias, byte[] bytes) {
     String text = new String(bytes, StandardCharsets.UTF_8).trim();

@@ -8,8 +8,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -33,13 +35,16 @@ public final class ModelRegistry {
   private final VersionStore versions;
   private final LocalCache cache;
   private final AliasLog aliases;
+  private final VersionNotes notes;
 
   /** A registry rooted at {@code root} (e.g. {@code hdfs://nn:8020/kaminari/models}); nothing is created until a write. */
   public ModelRegistry(URI root, Configuration conf) {
     this.files = new RegistryFiles(root, conf);
     this.versions = new VersionStore(files);
     this.cache = new LocalCache(files, versions);
-    this.aliases = new AliasLog(files, System.getProperty("user.name", "unknown"));
+    String actor = System.getProperty("user.name", "unknown");
+    this.aliases = new AliasLog(files, actor);
+    this.notes = new VersionNotes(files, actor);
   }
 
   /**
@@ -165,6 +170,41 @@ public final class ModelRegistry {
    */
   public List<Integer> gc(String name, int keep) {
     return versions.gc(name, keep, () -> aliases(name).values());
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Annotations
+
+  /** The tags and description of {@code name/version} (none if never annotated). */
+  public VersionNotes.Notes notes(String name, int version) {
+    manifest(name, version);
+    try {
+      return notes.read(name, version);
+    } catch (IOException e) {
+      throw new ModelException("cannot read the notes of " + name + "/" + version + ": " + e, e);
+    }
+  }
+
+  /**
+   * Sets the tags {@code set} and removes the tags {@code remove} of {@code name/version}; returns the notes as
+   * committed. Concurrent annotations of one version are all kept ({@link VersionNotes}).
+   */
+  public VersionNotes.Notes tag(String name, int version, Map<String, String> set, Collection<String> remove) {
+    return annotate(name, version, n -> n.withTags(set, remove));
+  }
+
+  /** Sets the description of {@code name/version} ("" removes it); returns the notes as committed. */
+  public VersionNotes.Notes describe(String name, int version, String description) {
+    return annotate(name, version, n -> n.withDescription(description));
+  }
+
+  private VersionNotes.Notes annotate(String name, int version, UnaryOperator<VersionNotes.Notes> change) {
+    manifest(name, version);
+    try {
+      return notes.update(name, version, change);
+    } catch (IOException e) {
+      throw new ModelException("cannot annotate " + name + "/" + version + ": " + e, e);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ import java.net.URI;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Locale;
+import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -31,6 +33,9 @@ final class RegistryFiles {
   private static final String VERSIONS = "versions";
   private static final String ALIASES = "aliases";
   private static final String HISTORY = "history";
+  private static final String NOTES = "notes";
+  /** The name of a log entry: {@code <seq>.json}, the sequence number in ten digits. */
+  private static final String ENTRY = "[0-9]{10}\\.json";
   static final String TMP = "_tmp";
   static final String TRASH = "_trash";
   private static final HexFormat HEX = HexFormat.of();
@@ -82,8 +87,35 @@ final class RegistryFiles {
     return new Path(historyRoot(name), ModelRef.checkName("alias", alias));
   }
 
+  /** The annotation log of {@code name/version} ({@link VersionNotes}). */
+  Path notesDir(String name, int version) {
+    return new Path(new Path(modelDir(name), NOTES), Integer.toString(version));
+  }
+
   Path tmpDir(String name) {
     return new Path(modelDir(name), TMP);
+  }
+
+  /**
+   * Claims entry {@code seq} of the append-only log in {@code dir} for {@code bytes} (staged under {@code name}'s tmp
+   * directory): true if the entry was free and now holds them, false if another writer claimed it first. Atomic
+   * wherever {@link Renames#renameIfAbsent} is: the compare-and-set of the alias and notes logs.
+   */
+  boolean claim(String name, Path dir, long seq, byte[] bytes) throws IOException {
+    fs.mkdirs(dir);
+    Path tmp = new Path(tmpDir(name), UUID.randomUUID() + ".entry");
+    write(tmp, bytes, false);
+    try {
+      return renames.renameIfAbsent(tmp, new Path(dir, String.format(Locale.ROOT, "%010d.json", seq)));
+    } finally {
+      deleteQuietly(tmp);
+    }
+  }
+
+  /** The sequence number of a log entry, or 0 when {@code st} is not one. */
+  static long seqOf(FileStatus st) {
+    String n = st.getPath().getName();
+    return st.isFile() && n.matches(ENTRY) ? Long.parseLong(n.substring(0, 10)) : 0;
   }
 
   /** The entries of {@code dir}, or none when it does not exist. */
