@@ -81,14 +81,18 @@ with DAG(
         job="train",
         trigger_rule="none_failed_min_one_success",
     )
-    publish = kaminari_task("publish", f"models show {NAME}@latest --verify", mode=MODE)
+    # The version just published, verified, as JSON: the gate promotes exactly that version (the XCom), not whatever
+    # @latest is by the time the gate runs.
+    publish = kaminari_task(
+        "publish", f"models show {NAME}@latest --verify --format json", mode=MODE, returns_json=True
+    )
     gate = kaminari_task(
         "promotion_gate",
         "",
         mode=MODE,
         script=(
-            f'version="$(kaminari models show {NAME}@latest | head -n 1 | cut -d " " -f 1 | cut -d / -f 2)"; '
-            f'kaminari models promote {NAME} "$version" --alias {{{{ params.alias }}}}'
+            f"kaminari models promote {NAME} {{{{ ti.xcom_pull(task_ids='publish') | kaminari_model_version }}}}"
+            " --alias {{ params.alias }}"
             "{{ ' --force' if params.force else '' }}"
         ),
         retries=0,

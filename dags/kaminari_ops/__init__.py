@@ -22,6 +22,7 @@ which may also come from the Airflow Variable ``kaminari_mode``:
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 from datetime import UTC, datetime, timedelta
@@ -76,7 +77,23 @@ def hours_before(value: datetime, hours: int) -> datetime:
     return value - timedelta(hours=int(hours))
 
 
-JINJA_FILTERS = {"kaminari_hour": hour, "kaminari_hours_before": hours_before}
+def model_version(shown) -> int:
+    """The version in the JSON of ``kaminari models show --format json`` (a Jinja filter over a task's XCom).
+
+    Local mode's XCom is the command's last stdout line (a JSON string), the Kubernetes pod's is the parsed JSON of
+    ``/airflow/xcom/return.json``; no output is an error, never an empty version.
+    """
+    if shown is None or shown == "":
+        raise ValueError("no `kaminari models show --format json` output to read a version from")
+    data = json.loads(shown) if isinstance(shown, str) else shown
+    version = data.get("version") if isinstance(data, dict) else None
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError(f"`kaminari models show --format json` gave no version: {shown!r}")
+    return version
+
+
+JINJA_FILTERS = {"kaminari_hour": hour, "kaminari_hours_before": hours_before, "kaminari_model_version": model_version}
+XCOM_FILE = "/airflow/xcom/return.json"
 
 
 def local_prelude() -> str:
@@ -98,12 +115,23 @@ def spark_template(job: str) -> Path:
     return k8s_dir() / "spark" / f"{job}.yaml"
 
 
-def kaminari_task(task_id: str, args: str, *, mode: str, job: str | None = None, script: str | None = None, **kwargs):
+def kaminari_task(
+    task_id: str,
+    args: str,
+    *,
+    mode: str,
+    job: str | None = None,
+    script: str | None = None,
+    returns_json: bool = False,
+    **kwargs,
+):
     """One task running ``kaminari <args>`` in the given mode.
 
     ``job`` names the SparkApplication template for Spark jobs; without it the command needs no Spark and runs in a
     plain pod of the jobs image (kubernetes) or in bash (local). ``script``, if given, is a shell script that calls the
     function ``kaminari`` itself (for steps that feed one command's output to the next); ``args`` is then ignored.
+    ``returns_json``: the command prints one line of JSON, which becomes the task's XCom in both modes (bash pushes the
+    last line; the pod writes it to the XCom sidecar's file).
     """
     if mode == MODE_LOCAL:
         from airflow.providers.standard.operators.bash import BashOperator
@@ -128,4 +156,9 @@ def kaminari_task(task_id: str, args: str, *, mode: str, job: str | None = None,
         )
     from kaminari_ops.pod import kaminari_pod
 
+    if returns_json:
+        if script is not None:
+            raise ValueError("returns_json takes args, not a script")
+        script = f"kaminari {args} > {XCOM_FILE}"
+        kwargs["do_xcom_push"] = True
     return kaminari_pod(task_id, args=args, script=script, namespace=namespace, conn_id=conn_id, **kwargs)

@@ -4,6 +4,7 @@ hours, never "now"), identical in both modes, and every rendered SparkApplicatio
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import shlex
@@ -46,7 +47,17 @@ RETRAIN_CONF_TRAIN = [
 ]  # fmt: skip
 
 
-def render(dag, task_id: str, start, end, conf: dict | None = None):
+class FakeTaskInstance:
+    """The ``ti`` of a rendering context: ``xcom_pull`` returns what an upstream task pushed."""
+
+    def __init__(self, xcoms: dict):
+        self.xcoms = xcoms
+
+    def xcom_pull(self, task_ids: str):
+        return self.xcoms.get(task_ids)
+
+
+def render(dag, task_id: str, start, end, conf: dict | None = None, xcoms: dict | None = None):
     """The task with its templated fields rendered for the interval, as the worker renders them."""
     task = copy.deepcopy(dag.get_task(task_id))
     params = copy.deepcopy(dag.params)
@@ -62,6 +73,7 @@ def render(dag, task_id: str, start, end, conf: dict | None = None):
         "ds": start.strftime("%Y-%m-%d"),
         "ts_nodash": start.strftime("%Y%m%dT%H%M%S"),
         "run_id": f"manual__{start.isoformat()}",
+        "ti": FakeTaskInstance(xcoms or {}),
     }
     task.render_template_fields(context)
     return task
@@ -190,24 +202,36 @@ def test_retrain_select_ports_renders(local_dags, k8s_dags, tmp_path):
     assert app["spec"]["arguments"][: len(expected)] == expected
 
 
+SHOWN = {"name": "flow-ae", "version": 4, "aliases": ["latest"], "verified": True, "tags": {}, "description": ""}
+
+
 def test_retrain_publish_and_gate_local(local_dags, tmp_path):
     dag = local_dags.get_dag("kaminari_retrain")
     (publish,) = run_bash(render(dag, "publish", DAY_START, DAY_END, CONF).bash_command, tmp_path)
-    assert publish[2:] == ["models", "show", "flow-ae@latest", "--verify"]
-    # The fake java prints nothing, so the gate sees no version: it must still call promote with the alias and force.
-    calls = run_bash(render(dag, "promotion_gate", DAY_START, DAY_END, CONF).bash_command, tmp_path / "gate")
-    assert calls[-1][2:] == ["models", "promote", "flow-ae", "", "--alias", "challenger", "--force"]
-    default = render(dag, "promotion_gate", DAY_START, DAY_END).bash_command
+    assert publish[2:] == ["models", "show", "flow-ae@latest", "--verify", "--format", "json"]
+    # Local mode's XCom is the last stdout line: the JSON as a string.
+    gate = render(dag, "promotion_gate", DAY_START, DAY_END, CONF, {"publish": json.dumps(SHOWN)})
+    calls = run_bash(gate.bash_command, tmp_path / "gate")
+    assert calls[-1][2:] == ["models", "promote", "flow-ae", "4", "--alias", "challenger", "--force"]
+    default = render(dag, "promotion_gate", DAY_START, DAY_END, None, {"publish": json.dumps(SHOWN)}).bash_command
     assert "--force" not in default and "--alias champion" in default
+    # No version to promote is an error, never a promote of "".
+    for shown in (None, "", "not json", json.dumps({**SHOWN, "version": None})):
+        with pytest.raises(ValueError):
+            render(dag, "promotion_gate", DAY_START, DAY_END, CONF, {"publish": shown})
 
 
 def test_retrain_publish_and_gate_kubernetes(k8s_dags):
     dag = k8s_dags.get_dag("kaminari_retrain")
     publish = render(dag, "publish", DAY_START, DAY_END, CONF)
     assert publish.cmds == ["/bin/sh", "-c"]
-    assert publish.arguments[0].endswith("kaminari models show flow-ae@latest --verify")
-    gate = render(dag, "promotion_gate", DAY_START, DAY_END, CONF)
-    assert 'kaminari models promote flow-ae "$version" --alias challenger --force' in gate.arguments[0]
+    assert publish.arguments[0].endswith(
+        "kaminari models show flow-ae@latest --verify --format json > /airflow/xcom/return.json"
+    )
+    assert publish.do_xcom_push is True
+    # The pod's XCom is the parsed JSON.
+    gate = render(dag, "promotion_gate", DAY_START, DAY_END, CONF, {"publish": SHOWN})
+    assert gate.arguments[0].endswith("kaminari models promote flow-ae 4 --alias challenger --force")
     assert publish.service_account_name == "spark"
     # Secrets come as files of the kaminari-secrets volume, never as arguments; the pod gets no API token.
     assert not publish.env_from

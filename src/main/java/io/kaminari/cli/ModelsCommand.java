@@ -3,10 +3,12 @@ package io.kaminari.cli;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.model.AliasEvent;
+import io.kaminari.model.ModelCard;
 import io.kaminari.model.ModelManifest;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ModelRegistry;
 import io.kaminari.model.PromotionDecision;
+import io.kaminari.model.VersionNotes;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -23,15 +25,17 @@ import picocli.CommandLine.Spec;
  * {@code kaminari models}: inspects the model registry ({@code model.store}) and moves its aliases; every refusal exits
  * non-zero with the reason on stderr. Needs no Spark.
  */
-@Command(name = "models", description = "List, show, promote, roll back and garbage-collect registered models.",
-    subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Show.class, ModelsCommand.History.class,
+@Command(name = "models",
+    description = "List, show, annotate, promote, roll back and garbage-collect registered models.",
+    subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Show.class, ModelsCommand.Card.class,
+        ModelsCommand.Tag.class, ModelsCommand.Describe.class, ModelsCommand.History.class,
         ModelsCommand.Promote.class, ModelsCommand.Rollback.class, ModelsCommand.Gc.class})
 final class ModelsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
-    throw new ParameterException(spec.commandLine(), "missing subcommand: list, show, history, promote, rollback or gc");
+    throw new ParameterException(spec.commandLine(), "missing subcommand: list, show, card, tag, describe, history, promote, rollback or gc");
   }
 
   /** A subcommand: loads the config, opens the registry, runs. */
@@ -63,7 +67,8 @@ final class ModelsCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "show", description = "The manifest of name, name@alias or name/version (default name@latest).")
+  @Command(name = "show", description = "The manifest of name, name@alias or name/version (default name@latest),"
+      + " with its aliases, tags and description.")
   static final class Show extends Sub {
     @Parameters(index = "0", paramLabel = "REF", description = "name, name@alias or name/version")
     String ref;
@@ -71,18 +76,94 @@ final class ModelsCommand implements Callable<Integer> {
     @Option(names = "--verify", description = "also check every file's SHA-256 in the registry")
     boolean verify;
 
+    @Option(names = "--format", defaultValue = "text", paramLabel = "text|json",
+        description = "text (a header line, then the manifest) or json (one line: name, version, aliases, verified,"
+            + " tags, description, manifest); default ${DEFAULT-VALUE}")
+    String format;
+
+    @Override
+    int run(ModelRegistry registry, KaminariConfig config) {
+      if (!format.equals("text") && !format.equals("json")) {
+        throw new IllegalArgumentException("--format must be text or json, not '" + format + "'");
+      }
+      ModelRef r = ModelRef.parse(ref);
+      int version = registry.resolve(r);
+      ModelManifest m = verify ? registry.verify(r.name(), version) : registry.manifest(r.name(), version);
+      List<String> aliases = aliasesOf(registry, r.name(), version);
+      VersionNotes.Notes notes = registry.notes(r.name(), version);
+      if (format.equals("json")) {
+        System.out.println(ModelCard.json(m, aliases, verify, notes));
+        return 0;
+      }
+      System.out.println(r.name() + "/" + version + (aliases.isEmpty() ? "" : " (" + String.join(", ", aliases) + ")")
+          + (verify ? " verified: " + m.files().size() + " files match their SHA-256" : ""));
+      notes.tags().forEach((k, v) -> System.out.println("tag " + k + "=" + v));
+      if (!notes.description().isEmpty()) System.out.println("description: " + notes.description());
+      System.out.print(m.toJson());
+      return 0;
+    }
+  }
+
+  @Command(name = "card", description = "The model card of a version, as Markdown: what it was trained on, its"
+      + " thresholds and detectors, its stored evaluation metrics, tags and description.")
+  static final class Card extends Sub {
+    @Parameters(index = "0", paramLabel = "REF", description = "name, name@alias or name/version")
+    String ref;
+
     @Override
     int run(ModelRegistry registry, KaminariConfig config) {
       ModelRef r = ModelRef.parse(ref);
       int version = registry.resolve(r);
-      ModelManifest m = verify ? registry.verify(r.name(), version) : registry.manifest(r.name(), version);
-      String aliases = registry.aliases(r.name()).entrySet().stream().filter(e -> e.getValue() == version)
-          .map(Map.Entry::getKey).collect(Collectors.joining(", "));
-      System.out.println(r.name() + "/" + version + (aliases.isEmpty() ? "" : " (" + aliases + ")")
-          + (verify ? " verified: " + m.files().size() + " files match their SHA-256" : ""));
-      System.out.print(m.toJson());
+      System.out.print(ModelCard.markdown(registry.manifest(r.name(), version), aliasesOf(registry, r.name(), version),
+          registry.notes(r.name(), version)));
       return 0;
     }
+  }
+
+  @Command(name = "tag", description = "Set (key=value) or remove (--remove key) tags of a version.")
+  static final class Tag extends Sub {
+    @Parameters(index = "0", paramLabel = "REF", description = "name, name@alias or name/version")
+    String ref;
+
+    @Parameters(index = "1..*", paramLabel = "KEY=VALUE", arity = "0..*", description = "tags to set")
+    Map<String, String> set = Map.of();
+
+    @Option(names = "--remove", paramLabel = "KEY", description = "a tag to remove (repeatable)")
+    List<String> remove = List.of();
+
+    @Override
+    int run(ModelRegistry registry, KaminariConfig config) {
+      if (set.isEmpty() && remove.isEmpty()) throw new IllegalArgumentException("give KEY=VALUE tags or --remove KEY");
+      ModelRef r = ModelRef.parse(ref);
+      int version = registry.resolve(r);
+      VersionNotes.Notes now = registry.tag(r.name(), version, set, remove);
+      System.out.println(r.name() + "/" + version + " tags " + now.tags());
+      return 0;
+    }
+  }
+
+  @Command(name = "describe", description = "Set the description of a version (\"\" removes it).")
+  static final class Describe extends Sub {
+    @Parameters(index = "0", paramLabel = "REF", description = "name, name@alias or name/version")
+    String ref;
+
+    @Parameters(index = "1", paramLabel = "TEXT")
+    String text;
+
+    @Override
+    int run(ModelRegistry registry, KaminariConfig config) {
+      ModelRef r = ModelRef.parse(ref);
+      int version = registry.resolve(r);
+      registry.describe(r.name(), version, text);
+      System.out.println(r.name() + "/" + version + " described");
+      return 0;
+    }
+  }
+
+  /** The aliases pointing at {@code name/version}, sorted. */
+  private static List<String> aliasesOf(ModelRegistry registry, String name, int version) {
+    return registry.aliases(name).entrySet().stream().filter(e -> e.getValue() == version).map(Map.Entry::getKey)
+        .sorted().toList();
   }
 
   @Command(name = "history", description = "Every move and refused promotion of an alias, oldest first.")

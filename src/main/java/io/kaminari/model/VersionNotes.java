@@ -29,7 +29,7 @@ public final class VersionNotes {
    */
   public record Notes(@JsonProperty("seq") long seq, @JsonProperty("at") Instant at, @JsonProperty("actor") String actor,
       @JsonProperty("tags") Map<String, String> tags, @JsonProperty("description") String description) {
-    Notes {
+    public Notes {
       tags = tags == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(tags));
       description = description == null ? "" : description;
     }

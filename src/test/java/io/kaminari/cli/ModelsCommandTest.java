@@ -68,6 +68,40 @@ class ModelsCommandTest {
   }
 
   @Test
+  void tagsDescriptionCardAndJson() throws Exception {
+    assertThat(run("models", "tag", "flow-ae/2", "dataset=2024-05", "owner=ml")).isZero();
+    assertThat(stdout()).contains("flow-ae/2 tags {dataset=2024-05, owner=ml}");
+    assertThat(run("models", "describe", "flow-ae/2", "retrained after the May incident")).isZero();
+    assertThat(run("models", "tag", "flow-ae/2", "--remove", "owner")).isZero();
+
+    assertThat(run("models", "show", "flow-ae/2", "--format", "json", "--verify")).isZero();
+    String[] lines = stdout().split("\n");
+    assertThat(lines).hasSize(1);
+    com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[0]);
+    assertThat(json.get("name").asText()).isEqualTo("flow-ae");
+    assertThat(json.get("version").asInt()).isEqualTo(2);
+    assertThat(json.get("verified").asBoolean()).isTrue();
+    assertThat(json.get("aliases")).isEmpty();
+    assertThat(json.get("tags").toString()).isEqualTo("{\"dataset\":\"2024-05\"}");
+    assertThat(json.get("description").asText()).isEqualTo("retrained after the May incident");
+    assertThat(json.get("manifest").get("spec_id").asText()).isEqualTo(SPEC.id());
+    assertThat(json.get("manifest").get("metrics").get("val_loss").asDouble()).isEqualTo(0.20);
+
+    assertThat(run("models", "show", "flow-ae", "--format", "json")).isZero();
+    assertThat(stdout()).contains("\"aliases\":[\"latest\"]").contains("\"version\":3");
+
+    assertThat(run("models", "card", "flow-ae/2")).isZero();
+    assertThat(stdout()).startsWith("# flow-ae/2\n\nretrained after the May incident\n")
+        .contains("| val_loss | 0.200000 |").contains("- `dataset` = 2024-05").doesNotContain("owner");
+
+    assertThat(run("models", "show", "flow-ae", "--format", "yaml")).isNotZero();
+    assertThat(stderr()).contains("--format must be text or json");
+    assertThat(run("models", "tag", "flow-ae/2")).isNotZero();
+    assertThat(stderr()).contains("give KEY=VALUE tags or --remove KEY");
+    assertThat(run("models", "tag", "flow-ae/7", "a=b")).isNotZero();
+  }
+
+  @Test
   void promoteRefusalRollbackAndGcExitCodes() {
     assertThat(run("models", "promote", "flow-ae", "1", "--alias", "champion")).isZero();
     assertThat(stdout()).startsWith("ALLOWED: flow-ae@champion - -> 1");

@@ -243,6 +243,49 @@ abstract class AbstractModelRegistryContract {
    * were not decided against the alias as the previous entry left it, means a promotion was decided on a stale alias.
    */
   @Test
+  void versionsCarryTagsAndADescriptionThatNeverTouchTheirFiles() throws IOException {
+    publish(1, 0.5);
+    ModelManifest before = registry.verify(NAME, 1);
+    assertThat(registry.notes(NAME, 1)).isEqualTo(VersionNotes.Notes.NONE);
+    registry.tag(NAME, 1, Map.of("dataset", "2024-05", "owner", "ml-team"), List.of());
+    registry.describe(NAME, 1, "  retrained after the May incident  ");
+    VersionNotes.Notes now = registry.tag(NAME, 1, Map.of("owner", "secops"), List.of("dataset"));
+    assertThat(now.tags()).containsExactly(Map.entry("owner", "secops"));
+    assertThat(now.description()).isEqualTo("retrained after the May incident");
+    assertThat(now.seq()).isEqualTo(3);
+    assertThat(registry.notes(NAME, 1)).isEqualTo(now);
+    assertThat(registry.verify(NAME, 1)).isEqualTo(before); // the checksummed files are untouched
+    assertThatThrownBy(() -> registry.tag(NAME, 1, Map.of("bad key", "x"), List.of()))
+        .isInstanceOf(ModelException.class).hasMessageContaining("tag key 'bad key'");
+    assertThatThrownBy(() -> registry.tag(NAME, 9, Map.of("a", "b"), List.of()))
+        .isInstanceOf(ModelException.class).hasMessageContaining("9");
+  }
+
+  @Test
+  void concurrentTaggersAllKeepTheirTags() throws Exception {
+    publish(1, 0.5);
+    int writers = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    try {
+      CyclicBarrier start = new CyclicBarrier(writers);
+      List<Future<VersionNotes.Notes>> done = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        String key = "writer" + w;
+        done.add(pool.submit(() -> {
+          start.await(30, TimeUnit.SECONDS);
+          return registry.tag(NAME, 1, Map.of(key, "yes"), List.of());
+        }));
+      }
+      for (Future<VersionNotes.Notes> f : done) f.get(120, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    VersionNotes.Notes notes = registry.notes(NAME, 1);
+    assertThat(notes.tags()).hasSize(writers);
+    assertThat(notes.seq()).isEqualTo(writers);
+  }
+
+  @Test
   void concurrentPromotionsAreDecidedAgainstTheAliasAtCommitTime() throws Exception {
     publish(3, 0.5, 0.3, 0.4); // 1: incumbent, 2: better candidate, 3: worse candidate
     int rounds = 20;
