@@ -56,8 +56,9 @@ WITH matched AS (
 ), ranked AS (
   SELECT *,
     row_number() OVER w AS rank_in_window,
-    est_packets / sum(CAST(est_packets AS DECIMAL(38,0))) OVER (PARTITION BY window_start, scope_key, model_name, model_version, dimension)
-      AS share
+    -- The sum in DECIMAL (it must not wrap), the share back in DOUBLE, the view's declared type.
+    CAST(est_packets / sum(CAST(est_packets AS DECIMAL(38,0)))
+      OVER (PARTITION BY window_start, scope_key, model_name, model_version, dimension) AS DOUBLE) AS share
   FROM by_value
   WINDOW w AS (PARTITION BY window_start, scope_key, model_name, model_version, dimension
     ORDER BY est_packets DESC, value)
