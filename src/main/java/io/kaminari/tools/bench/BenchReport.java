@@ -16,6 +16,9 @@ import java.util.function.Function;
  * side-by-side figure, the DJL/PyTorch comparison, the cost per million flows at three sizes with its fitted growth,
  * and a projection to a 10× and a 1000× larger network computed from those figures. Pure: the same runs give the same
  * text, so it is unit-tested on made-up BENCH lines.
+ *
+ * <p>Longer than the house's 400 lines on purpose: it is one Markdown document, section after section, each a few
+ * string-building lines over the same runs; split across classes, a reader would lose the page's order.
  */
 final class BenchReport {
   /** The line after which {@code bench all} keeps the existing file's text: the hand-written notes. */
