@@ -57,6 +57,9 @@ import org.apache.spark.sql.streaming.Trigger;
  * coordinates. Running twice with no new data changes nothing.
  */
 public final class LandJob {
+  /** The file source's {@code maxFileAge}: longer than any file can be old (about 10,000 years). */
+  static final String FILES_NEVER_TOO_OLD = "3650000d";
+
   private final SparkSession spark;
   private final LandConfig config;
 
@@ -141,6 +144,10 @@ public final class LandJob {
     Dataset<Row> files = spark.readStream().format("text")
         .option("wholetext", "true")
         .option("maxFilesPerTrigger", 64)
+        // The file source skips a file more than maxFileAge (default 7 days) older than the newest file it has seen,
+        // silently: a late sink flush or a restored backup would never land. Every file is remembered in the
+        // checkpoint's log anyway, so "never too old" costs nothing more than the default.
+        .option("maxFileAge", FILES_NEVER_TOO_OLD)
         .load(config.filesDir())
         .select(col("_metadata.file_path").as(SOURCE),
             col("_metadata.file_modification_time").as(ARRIVAL_TIME),
