@@ -140,7 +140,8 @@ public final class LandJob {
           col("value").as(VALUE),
           current_timestamp().as(LANDED_AT));
     }
-    // wholetext gives one row per file, so posexplode numbers the lines: the line number is the coordinate.
+    // wholetext gives one row per file, its bytes as they are (a string column holds bytes; nothing decodes them
+    // until a string function does): FileLines splits them at '\n' and numbers the lines, the coordinate.
     Dataset<Row> files = spark.readStream().format("text")
         .option("wholetext", "true")
         .option("maxFilesPerTrigger", 64)
@@ -151,13 +152,14 @@ public final class LandJob {
         .load(config.filesDir())
         .select(col("_metadata.file_path").as(SOURCE),
             col("_metadata.file_modification_time").as(ARRIVAL_TIME),
-            functions.posexplode(functions.split(col("value"), "\n")).as(new String[] {"line_no", "line"}));
-    return files.where(functions.length(functions.trim(col("line"))).gt(0)).select(
+            functions.explode(functions.udf(FileLines.UDF, FileLines.TYPE).apply(col("value").cast("binary")))
+                .as("l"));
+    return files.select(
         col(SOURCE),
         lit(-1).as(SOURCE_PARTITION),
-        col("line_no").cast("bigint").as(SOURCE_OFFSET),
+        col("l.line_no").as(SOURCE_OFFSET),
         col(ARRIVAL_TIME),
-        col("line").cast("binary").as(VALUE),
+        col("l.line").as(VALUE),
         current_timestamp().as(LANDED_AT));
   }
 
