@@ -1,4 +1,4 @@
-"""Kaminari hourly pipeline: ``land`` → ``compact --hour`` → ``features`` → ``score``, one data interval per run.
+"""Kaminari hourly pipeline: ``land`` → ``compact --hour`` → ``verify`` → ``features`` → ``score``, one interval a run.
 
 Each run owns the *arrival* hour H = ``[data_interval_start, data_interval_end)``: ``compact --hour H`` makes landing
 hour H (what reached Kafka in H) complete in ``kaminari.flows``, which is partitioned by *event* hour. Most of it lands
@@ -11,6 +11,14 @@ event hour H itself (so that a quiet hour still gets its global vectors and scor
 ``job_runs``, not from the compact task's output, so both execution modes (a local subprocess, a SparkApplication) run
 the same arguments. Every step overwrites exactly its own partitions, so a rerun or a backfill of any hour is safe;
 ``land`` consumes whatever is new in Kafka exactly once (its checkpoint holds the offsets), so it is idempotent too.
+
+Landing hours that gained records after their compaction (a landing run that lagged behind, a producer's late
+timestamps) are found and completed by ``verify --from H-23 --to H+1 --repair`` after ``compact``: it compares, per
+landing hour of the last day, the landing rows with what the latest compaction covering the hour read
+(``kaminari.job_runs``), and re-compacts, in one run from the first hour that does not reconcile through H, when any
+does not. That run is then the latest compaction covering H, so ``features``/``score --after-compact H`` rebuild every
+event hour the repair wrote too. With nothing to repair it only reads; when the repair cannot make the hours reconcile
+it fails (and alerts).
 
 Two runs share event hours (the late records of one are in the next), so ``land``, ``compact``, ``features`` and
 ``score`` each run one task at a time across runs: two compactions at once could each rewrite the same event hour from
@@ -33,6 +41,12 @@ DAG_ID = "kaminari_hourly"
 
 #: The run's arrival hour H, ``yyyy-MM-ddTHH``: the start of its data interval.
 ARRIVAL_HOUR = "{{ data_interval_start | kaminari_hour }}"
+#: How many landing hours, up to and including H, ``verify`` reconciles each run.
+VERIFY_HOURS = 24
+#: The first of them, H - 23.
+VERIFY_FROM = f"{{{{ data_interval_start | kaminari_hours_before({VERIFY_HOURS - 1}) | kaminari_hour }}}}"
+#: The end of the run's data interval, H + 1 (exclusive).
+INTERVAL_END = "{{ data_interval_end | kaminari_hour }}"
 
 MODE = execution_mode()
 
@@ -69,6 +83,14 @@ with DAG(
     compact = kaminari_task(
         "compact", f"compact --hour {ARRIVAL_HOUR}", mode=MODE, job="compact", max_active_tis_per_dag=1
     )
+    # Re-compacts the landing hours of the last day that gained records after their compaction, through H.
+    verify = kaminari_task(
+        "verify",
+        f"verify --from {VERIFY_FROM} --to {INTERVAL_END} --repair",
+        mode=MODE,
+        job="verify",
+        max_active_tis_per_dag=1,
+    )
     features = kaminari_task(
         "features",
         f"features --after-compact {ARRIVAL_HOUR} --spec {{{{ params.spec }}}}",
@@ -84,4 +106,4 @@ with DAG(
         max_active_tis_per_dag=1,
     )
 
-    land >> compact >> features >> score
+    land >> compact >> verify >> features >> score

@@ -51,8 +51,9 @@ def test_each_file_is_one_dag_with_docstring_and_dag_id_constant():
 
 def test_hourly_graph_schedule_and_retries(dagbag, mode):
     dag = dagbag.get_dag(HOURLY)
-    assert [t.task_id for t in dag.topological_sort()] == ["land", "compact", "features", "score"]
-    for upstream, downstream in [("land", "compact"), ("compact", "features"), ("features", "score")]:
+    assert [t.task_id for t in dag.topological_sort()] == ["land", "compact", "verify", "features", "score"]
+    edges = [("land", "compact"), ("compact", "verify"), ("verify", "features"), ("features", "score")]
+    for upstream, downstream in edges:
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
     timetable = scheduler_timetable(dag)
     assert type(timetable).__name__ == "CronDataIntervalTimetable"
@@ -65,7 +66,7 @@ def test_hourly_graph_schedule_and_retries(dagbag, mode):
         assert task.execution_timeout is not None and task.execution_timeout <= timedelta(minutes=40)
     # One landing checkpoint; and consecutive runs share event hours (late records), so no two compactions, features
     # or scores overlap.
-    for task_id in ("land", "compact", "features", "score"):
+    for task_id in ("land", "compact", "verify", "features", "score"):
         assert dag.get_task(task_id).max_active_tis_per_dag == 1, task_id
     expected = "BashOperator" if mode == "local" else "KaminariSparkApplicationOperator"
     assert {type(t).__name__ for t in dag.tasks} == {expected}

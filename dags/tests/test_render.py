@@ -25,6 +25,7 @@ CONFIG = ["--config", "/etc/kaminari/kaminari.yaml"]
 HOURLY_ARGS = {
     "land": ["land"],
     "compact": ["compact", "--hour", "2024-05-01T10"],
+    "verify": ["verify", "--from", "2024-04-30T11", "--to", "2024-05-01T11", "--repair"],
     "features": ["features", "--after-compact", "2024-05-01T10", "--spec", "seed-global"],
     "score": ["score", "--after-compact", "2024-05-01T10", "--model", "flow-ae@champion"],
 }
@@ -160,6 +161,20 @@ def test_hourly_contract_features_and_score_redo_the_event_hours_compaction_of_t
     for task_id in ("features", "score"):
         assert option(args[task_id], "--after-compact") == arrival
         assert "--from" not in args[task_id] and "--to" not in args[task_id]
+
+
+@pytest.mark.parametrize("hours_later", [0, 1, 14])
+def test_hourly_verify_repairs_the_last_day_of_landing_hours_through_the_arrival_hour(
+    local_dags, k8s_dags, tmp_path, hours_later
+):
+    """``verify --repair`` reconciles landing hours H-23 .. H and ends at H + 1: its repair compaction then covers H, so
+    ``--after-compact H`` of the next tasks finds it and rebuilds the event hours it wrote (VerifyIT).
+    """
+    start, end = START.add(hours=hours_later), END.add(hours=hours_later)
+    args = rendered_args(local_dags, k8s_dags, tmp_path, "verify", start, end)
+    assert option(args, "--from") == start.subtract(hours=23).strftime("%Y-%m-%dT%H")
+    assert option(args, "--to") == end.strftime("%Y-%m-%dT%H")
+    assert args[0] == "verify" and "--repair" in args
 
 
 @pytest.mark.parametrize("task_id", list(HOURLY_ARGS))

@@ -46,6 +46,11 @@ public final class Settings {
   public static final ConfigKey<Long> MAX_OFFSETS_PER_TRIGGER = key("land.max-offsets-per-trigger", "2000000",
       "upper bound of records per landing micro-batch (bounds memory; a run still consumes everything new)",
       Settings::positiveLong);
+  public static final ConfigKey<String> LAND_ON_DATA_LOSS = key("land.on-data-loss", "fail",
+      "what land does when Kafka deleted (retention) records it had not landed yet: fail (the run fails, and so does"
+          + " every later one, until this is changed) or skip-and-record (land from the earliest offset still there and"
+          + " record each lost offset range in the run's kaminari.job_runs row)",
+      s -> oneOf(s, "fail", "skip-and-record"));
   public static final ConfigKey<ZoneId> COLLECTOR_ZONE = key("collector.timezone", "UTC",
       "time zone of nfacctd's default local-time timestamps (irrelevant for epoch and RFC 3339 forms)", ZoneId::of);
   public static final ConfigKey<Instant> MIN_EVENT_TIME = key("flow.min-event-time", "2000-01-01T00:00:00Z",
@@ -145,6 +150,14 @@ public final class Settings {
   /** Whether {@code name} is a pass-through setting rather than a declared key. */
   static boolean isPassThrough(String name) {
     return (name.startsWith(SPARK_PREFIX) || name.startsWith(KAFKA_PREFIX)) && !KEYS.containsKey(name);
+  }
+
+  private static String oneOf(String s, String... allowed) {
+    String v = s.trim();
+    if (!Arrays.asList(allowed).contains(v)) {
+      throw new IllegalArgumentException("must be one of " + String.join(", ", allowed));
+    }
+    return v;
   }
 
   private static int positiveInt(String s) {

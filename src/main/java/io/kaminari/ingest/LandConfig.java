@@ -14,6 +14,8 @@ import java.util.Map;
  * @param filesDir when not null, land the JSON-lines files of this directory instead of Kafka
  * @param checkpointRoot root of the streaming checkpoints (one sub-directory per source)
  * @param maxRecordsPerBatch upper bound of Kafka records per micro-batch
+ * @param skipDataLoss when Kafka deleted records not landed yet: land from the earliest offset still there and record
+ *     the lost ranges ({@code land.on-data-loss=skip-and-record}) instead of failing
  */
 public record LandConfig(
     String bootstrapServers,
@@ -21,7 +23,8 @@ public record LandConfig(
     Map<String, String> kafkaOptions,
     String filesDir,
     String checkpointRoot,
-    long maxRecordsPerBatch) {
+    long maxRecordsPerBatch,
+    boolean skipDataLoss) {
 
   public LandConfig {
     if (filesDir == null && (topics == null || topics.isEmpty())) {
@@ -31,10 +34,17 @@ public record LandConfig(
     kafkaOptions = Map.copyOf(kafkaOptions);
   }
 
+  /** Failing on data loss. */
+  public LandConfig(String bootstrapServers, List<String> topics, Map<String, String> kafkaOptions, String filesDir,
+      String checkpointRoot, long maxRecordsPerBatch) {
+    this(bootstrapServers, topics, kafkaOptions, filesDir, checkpointRoot, maxRecordsPerBatch, false);
+  }
+
   /** Kafka landing as configured. */
   public static LandConfig kafka(KaminariConfig c) {
     return new LandConfig(c.get(Settings.BOOTSTRAP_SERVERS), c.get(Settings.TOPICS),
-        c.passThrough(Settings.KAFKA_PREFIX), null, c.get(Settings.CHECKPOINTS), c.get(Settings.MAX_OFFSETS_PER_TRIGGER));
+        c.passThrough(Settings.KAFKA_PREFIX), null, c.get(Settings.CHECKPOINTS), c.get(Settings.MAX_OFFSETS_PER_TRIGGER),
+        c.get(Settings.LAND_ON_DATA_LOSS).equals("skip-and-record"));
   }
 
   /** File landing of {@code dir} as configured. */

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -37,6 +38,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -57,6 +59,9 @@ import org.apache.spark.sql.streaming.Trigger;
  * coordinates. Running twice with no new data changes nothing.
  */
 public final class LandJob {
+  /** The file source's {@code maxFileAge}: longer than any file can be old (about 10,000 years). */
+  static final String FILES_NEVER_TOO_OLD = "3650000d";
+
   private final SparkSession spark;
   private final LandConfig config;
 
@@ -70,15 +75,23 @@ public final class LandJob {
    *
    * @param arrivalHours the landing partitions the run added rows to, in order; empty when nothing was new
    */
-  public record Landing(JobRun run, SortedSet<Hour> arrivalHours) {
+  public record Landing(JobRun run, SortedSet<Hour> arrivalHours, List<LostRange> lost) {
     public Landing {
       arrivalHours = Collections.unmodifiableSortedSet(new TreeSet<>(arrivalHours));
+      lost = List.copyOf(lost);
     }
 
     /** From the first arrival hour written to the last (compaction's unit is a range); empty if nothing was new. */
     public Optional<ArrivalHours> span() {
       return arrivalHours.isEmpty() ? Optional.empty()
           : Optional.of(new ArrivalHours(new HourRange(arrivalHours.first(), arrivalHours.last().plus(1))));
+    }
+  }
+
+  /** Offsets {@code [from, to)} of a Kafka partition that were deleted (retention) before they were landed. */
+  public record LostRange(String topic, int partition, long from, long to) {
+    public long records() {
+      return to - from;
     }
   }
 
@@ -93,7 +106,9 @@ public final class LandJob {
     String job = config.filesDir() == null ? "land" : "land-files";
     // Ordered by time (dt=yyyy-MM-dd/hour=HH sorts by time once the hour is zero-padded).
     TreeMap<String, Long> partitions = new TreeMap<>();
+    List<LostRange> lost = new ArrayList<>();
     JobRun run = JobRuns.run(spark, job, null, null, runId -> {
+      if (config.filesDir() == null) lost.addAll(lostToRetention());
       AtomicLong rows = new AtomicLong();
       String tableLocation = Warehouse.location(spark, Warehouse.FLOWS_LANDING);
       StreamingQuery q = source().writeStream()
@@ -111,11 +126,32 @@ public final class LandJob {
       spark.catalog().refreshTable(Warehouse.FLOWS_LANDING);
       String where = partitions.isEmpty() ? "nothing new"
           : partitions.size() + " landing partition(s) " + partitions.firstKey() + " .. " + partitions.lastKey();
-      return JobRuns.counts(rows.get(), rows.get(), rows.get(), 0, 0, 0, where);
+      long lostRecords = lost.stream().mapToLong(LostRange::records).sum();
+      String loss = lost.isEmpty() ? "" : "DATA LOSS, land.on-data-loss=skip-and-record: " + KafkaRetention.describe(lost)
+          + "; ";
+      return JobRuns.counts(rows.get(), rows.get(), rows.get(), 0, lostRecords, 0, loss + where);
     });
     SortedSet<Hour> hours = new TreeSet<>();
     partitions.keySet().forEach(p -> hours.add(Hour.ofPartition(p)));
-    return new Landing(run, hours);
+    return new Landing(run, hours, lost);
+  }
+
+  /**
+   * The offset ranges Kafka deleted before this checkpoint landed them; with {@code land.on-data-loss=fail} (the
+   * default) any such range fails the run, naming the ranges and the way out.
+   */
+  private List<LostRange> lostToRetention() throws IOException {
+    Map<TopicPartition, Long> next =
+        KafkaRetention.nextOffsets(new Path(checkpoint()), spark.sparkContext().hadoopConfiguration());
+    if (next.isEmpty()) return List.of();
+    List<LostRange> lost = KafkaRetention.lost(next,
+        KafkaRetention.earliestOffsets(config.bootstrapServers(), config.kafkaOptions(), next.keySet()));
+    if (!lost.isEmpty() && !config.skipDataLoss()) {
+      throw new IllegalStateException(KafkaRetention.describe(lost) + ". With land.on-data-loss=fail every run fails"
+          + " until this changes: set land.on-data-loss=skip-and-record for one run to land from the earliest offset"
+          + " still there and record the lost ranges in kaminari.job_runs (docs/operations.md, \"Kafka retention\")");
+    }
+    return lost;
   }
 
   /** The streaming source with the landing columns (without dt/hour and landing_run, added per batch). */
@@ -125,7 +161,8 @@ public final class LandJob {
           .option("kafka.bootstrap.servers", config.bootstrapServers())
           .option("subscribe", String.join(",", config.topics()))
           .option("startingOffsets", "earliest")
-          .option("failOnDataLoss", "true")
+          // Spark's own check stays on unless lost ranges are to be skipped (lostToRetention names them first).
+          .option("failOnDataLoss", String.valueOf(!config.skipDataLoss()))
           .option("maxOffsetsPerTrigger", config.maxRecordsPerBatch());
       // Kaminari's kafka.* pass-through keys are exactly the Kafka source's option names for client settings.
       config.kafkaOptions().forEach(r::option);
@@ -137,20 +174,26 @@ public final class LandJob {
           col("value").as(VALUE),
           current_timestamp().as(LANDED_AT));
     }
-    // wholetext gives one row per file, so posexplode numbers the lines: the line number is the coordinate.
+    // wholetext gives one row per file, its bytes as they are (a string column holds bytes; nothing decodes them
+    // until a string function does): FileLines splits them at '\n' and numbers the lines, the coordinate.
     Dataset<Row> files = spark.readStream().format("text")
         .option("wholetext", "true")
         .option("maxFilesPerTrigger", 64)
+        // The file source skips a file more than maxFileAge (default 7 days) older than the newest file it has seen,
+        // silently: a late sink flush or a restored backup would never land. Every file is remembered in the
+        // checkpoint's log anyway, so "never too old" costs nothing more than the default.
+        .option("maxFileAge", FILES_NEVER_TOO_OLD)
         .load(config.filesDir())
         .select(col("_metadata.file_path").as(SOURCE),
             col("_metadata.file_modification_time").as(ARRIVAL_TIME),
-            functions.posexplode(functions.split(col("value"), "\n")).as(new String[] {"line_no", "line"}));
-    return files.where(functions.length(functions.trim(col("line"))).gt(0)).select(
+            functions.explode(functions.udf(FileLines.UDF, FileLines.TYPE).apply(col("value").cast("binary")))
+                .as("l"));
+    return files.select(
         col(SOURCE),
         lit(-1).as(SOURCE_PARTITION),
-        col("line_no").cast("bigint").as(SOURCE_OFFSET),
+        col("l.line_no").as(SOURCE_OFFSET),
         col(ARRIVAL_TIME),
-        col("line").cast("binary").as(VALUE),
+        col("l.line").as(VALUE),
         current_timestamp().as(LANDED_AT));
   }
 

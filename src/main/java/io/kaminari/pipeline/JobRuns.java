@@ -83,6 +83,14 @@ public final class JobRuns {
     return rows.stream().findFirst().map(JobRuns::fromRow);
   }
 
+  /** Every successful run of {@code job} whose window overlaps {@code [from, to)}, in no particular order. */
+  public static List<JobRun> succeeded(SparkSession spark, String job, Instant from, Instant to) {
+    return spark.table(Warehouse.JOB_RUNS)
+        .where(col(JOB).equalTo(job).and(col(STATUS).equalTo(JobRun.SUCCEEDED))
+            .and(col(WINDOW_START).lt(lit(to))).and(col(WINDOW_END).gt(lit(from))))
+        .collectAsList().stream().map(JobRuns::fromRow).toList();
+  }
+
   /** A row of {@code job_runs}, its columns in table order as {@link #append} writes them. */
   private static JobRun fromRow(Row r) {
     return new JobRun(r.getString(0), r.getString(1), r.getAs(2), r.getAs(3), r.getAs(4), r.getAs(5), r.getString(6),

@@ -1,0 +1,41 @@
+package io.kaminari.cli;
+
+import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.HourRange;
+import io.kaminari.ingest.Reconciliation;
+import io.kaminari.ingest.VerifyConfig;
+import io.kaminari.ingest.VerifyJob;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kaminari verify}: names the landing hours whose records compaction did not all account for, and exits 1 if
+ * any is left (after {@code --repair}, which re-compacts them).
+ */
+@Command(name = "verify",
+    description = "Reconcile landing hours with what compaction accounted for; exit 1 if any does not (--repair: re-compact them).")
+final class VerifyCommand extends SparkCommand {
+  @Option(names = "--from", paramLabel = "yyyy-MM-ddTHH", required = true, description = "first landing hour (inclusive)")
+  String from;
+
+  @Option(names = "--to", paramLabel = "yyyy-MM-ddTHH", required = true, description = "end hour (exclusive)")
+  String to;
+
+  @Option(names = "--repair", description = "re-compact, in one run, from the first hour that does not reconcile to --to")
+  boolean repair;
+
+  @Override
+  protected Task prepare(KaminariConfig config) {
+    VerifyConfig verify = VerifyConfig.from(config, new ArrivalHours(HourRange.parse(from, to)), repair);
+    return spark -> {
+      VerifyJob.Verification v = new VerifyJob(spark, verify).run();
+      for (Reconciliation.Gap g : v.found()) System.out.println("verify: does not reconcile: " + g.describe());
+      v.repair().ifPresent(r -> System.out.println("verify: repaired by " + r.summary()));
+      for (Reconciliation.Gap g : v.remaining()) System.out.println("verify: still does not reconcile: " + g.describe());
+      System.out.println("verify: " + verify.hours() + ": " + (v.reconciles() ? "every hour reconciles"
+          : v.remaining().size() + " hour(s) do not reconcile"));
+      return v.reconciles() ? 0 : 1;
+    };
+  }
+}

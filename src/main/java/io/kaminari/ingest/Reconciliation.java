@@ -1,0 +1,83 @@
+package io.kaminari.ingest;
+
+import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.Hour;
+import io.kaminari.common.time.HourRange;
+import io.kaminari.pipeline.JobRun;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Which landing hours hold records that no compaction accounted for: the pure part of {@code kaminari verify}.
+ *
+ * <p>A successful compaction read {@code input_records} landing rows of its window and accounted for every one of them
+ * (as flows, duplicates, rejects or markers: {@link CompactJob} fails a run whose counts do not add up). So the landing
+ * rows of a window that are more than its latest compaction read arrived after it read them (a landing run that lagged
+ * behind), and are in no table but the landing one. An hour reconciles when it has no landing rows, or when the latest
+ * successful compaction covering it read at least as many rows as its window holds now; fewer rows than were read
+ * (landing partitions dropped after compaction) lose nothing. When that compaction covered several hours, the excess
+ * cannot be placed within its window, so each of its hours that has landing rows is named.
+ */
+public final class Reconciliation {
+  private Reconciliation() {}
+
+  /**
+   * A landing hour that does not reconcile.
+   *
+   * @param landed landing rows of the hour now
+   * @param compaction the latest successful compaction covering the hour; null if there was none
+   * @param windowLanded landing rows of that compaction's window now (of the hour alone without one)
+   */
+  public record Gap(Hour hour, long landed, JobRun compaction, long windowLanded) {
+    /** One line for the operator: the hour, and what landed against what compaction read. */
+    public String describe() {
+      if (compaction == null) return hour + ": " + landed + " landed record(s), never compacted";
+      return hour + ": " + landed + " landed record(s); the compaction of [" + Hour.of(compaction.windowStart()) + ", "
+          + Hour.of(compaction.windowEnd()) + ") that finished " + compaction.finished() + " read "
+          + compaction.inputRecords() + " of the " + windowLanded + " its window holds now";
+    }
+  }
+
+  /**
+   * The hours of {@code hours} that do not reconcile, in order.
+   *
+   * @param landed landing rows per hour, for every hour of {@code hours} and of the windows of {@code compactions}
+   *     (absent: none)
+   * @param compactions the successful compactions whose windows overlap {@code hours}
+   */
+  static List<Gap> gaps(ArrivalHours hours, Map<Hour, Long> landed, Collection<JobRun> compactions) {
+    List<Gap> out = new ArrayList<>();
+    for (Hour h : hours.hours()) {
+      long rows = landed.getOrDefault(h, 0L);
+      if (rows == 0) continue;
+      Optional<JobRun> latest = compactions.stream().filter(r -> window(r).contains(h))
+          .max(Comparator.comparing(JobRun::finished));
+      if (latest.isEmpty()) {
+        out.add(new Gap(h, rows, null, rows));
+        continue;
+      }
+      long windowRows = window(latest.get()).hours().stream().mapToLong(w -> landed.getOrDefault(w, 0L)).sum();
+      if (windowRows > latest.get().inputRecords()) out.add(new Gap(h, rows, latest.get(), windowRows));
+    }
+    return out;
+  }
+
+  /**
+   * The hours a repair re-compacts, as one compaction: from the first gap to the end of {@code hours}, so that the run
+   * also covers the last hour verified and {@code features/score --after-compact} of that hour (the hourly DAG's next
+   * steps) rebuild every event hour the repair wrote. Empty without gaps.
+   */
+  static Optional<ArrivalHours> repairRange(ArrivalHours hours, List<Gap> gaps) {
+    return gaps.stream().map(Gap::hour).min(Comparator.naturalOrder())
+        .map(first -> new ArrivalHours(new HourRange(first, hours.range().to())));
+  }
+
+  /** The hours compaction run {@code r} covered. */
+  static HourRange window(JobRun r) {
+    return HourRange.covering(r.windowStart(), r.windowEnd());
+  }
+}
