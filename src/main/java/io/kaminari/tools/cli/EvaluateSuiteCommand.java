@@ -194,7 +194,15 @@ public final class EvaluateSuiteCommand implements Subcommand {
           + " > " + log);
       long t0 = System.nanoTime();
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      int rc = p.waitFor();
+      // Stopping the suite (Ctrl-C, a kill) stops the running child too, rather than leaving it to run for minutes.
+      Thread stop = new Thread(p::destroyForcibly, "evaluate-suite-stop-child");
+      Runtime.getRuntime().addShutdownHook(stop);
+      int rc;
+      try {
+        rc = p.waitFor();
+      } finally {
+        if (!p.isAlive()) Runtime.getRuntime().removeShutdownHook(stop);
+      }
       System.out.printf(Locale.ROOT, "== %s: exit %d after %.0f s%n", label, rc, (System.nanoTime() - t0) / 1e9);
       if (rc != 0) return SuiteTable.Entry.failed(label, "evaluate exited " + rc + ": " + lastError(log));
       Path metrics = runDir.resolve("metrics.json");
