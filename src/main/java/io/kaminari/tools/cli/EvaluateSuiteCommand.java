@@ -91,7 +91,7 @@ public final class EvaluateSuiteCommand implements Subcommand {
         throw new ParameterException(spec.commandLine(), "--doc: " + e.getMessage());
       }
     }
-    options.load(); // a bad -c/--config is bad usage, found before an hour of runs
+    options.load(); // a bad --config or --set fails here, before an hour of runs
     Files.createDirectories(out);
     Instant started = Instant.now();
     List<SuiteTable.Entry> entries = new ArrayList<>();
