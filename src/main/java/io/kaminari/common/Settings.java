@@ -131,6 +131,11 @@ public final class Settings {
       "Python interpreter with torch for `kaminari bench train-pytorch` (and `bench all`); empty = the venv that"
           + " src/bench/python/setup.sh makes, .venv-bench/bin/python under the working directory", s -> s);
 
+  public static final ConfigKey<String> EVALUATE_DEFINITION = key("evaluate.definition", "",
+      "model definition JSON (the fields of models/flow-ae/definition.json; absent ones take the defaults) that"
+          + " `kaminari evaluate` trains with, to compare threshold methods, trimming or the AR forecaster; empty ="
+          + " the defaults", s -> s);
+
   private static <T> ConfigKey<T> key(String name, String def, String doc, Function<String, T> parser) {
     ConfigKey<T> k = new ConfigKey<>(name, def, doc, parser);
     KEYS.put(name, k);

@@ -15,6 +15,7 @@ import static io.kaminari.common.Columns.WINDOW_START;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.Settings;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Featurizer;
 import io.kaminari.features.Scope;
@@ -68,12 +69,18 @@ public final class EvaluateJob {
   private final SparkSession spark;
   private final EvaluateConfig cfg;
   private final Pipeline pipeline;
+  private final Hyperparameters hyperparameters;
   private final long t0 = System.nanoTime();
 
   public EvaluateJob(SparkSession spark, EvaluateConfig cfg, KaminariConfig config) {
     this.spark = spark;
     this.cfg = cfg;
     this.pipeline = new Pipeline(spark, config);
+    // The defaults, or the definition the config names (evaluate-suite compares threshold methods this way, with
+    // evaluate's command line unchanged); read here so that a bad file fails before the pipeline runs.
+    String definition = config.get(Settings.EVALUATE_DEFINITION);
+    this.hyperparameters = definition.isBlank() ? Hyperparameters.DEFAULTS
+        : Hyperparameters.read(Path.of(definition));
   }
 
   /**
@@ -113,9 +120,11 @@ public final class EvaluateJob {
       step(String.format("5. built %,d vectors for [%s, %s)", built.outputRows(), r[0], r[1]));
     }
 
-    ModelManifest manifest = pipeline.train(MODEL, spec, cfg.trainFrom(), cfg.trainTo(), Hyperparameters.DEFAULTS,
-        true).published();
-    step("6. trained " + MODEL + "/" + manifest.version() + " on the training range");
+    ModelManifest manifest = pipeline.train(MODEL, spec, cfg.trainFrom(), cfg.trainTo(), hyperparameters, true)
+        .published();
+    step("6. trained " + MODEL + "/" + manifest.version() + " on the training range (threshold "
+        + hyperparameters.threshold().text() + ", trim_fraction " + hyperparameters.trimFraction() + ", ar_order "
+        + hyperparameters.arOrder() + ")");
     Pipeline.Scored scoredRun = pipeline.score(ModelRef.version(MODEL, manifest.version()), cfg.testFrom(),
         cfg.testTo());
     DetectorRows scored = detectorRows(scoredRun);
