@@ -27,8 +27,8 @@ AS
 SELECT dt, incident_id, model_name, model_version, scope, victim,
   CASE WHEN end_time IS NULL THEN 'open' ELSE 'closed' END AS status,
   start_time, last_update, end_time,
-  (unix_timestamp(last_update) - unix_timestamp(start_time)) / 60 AS duration_minutes,
-  anomalous_windows, peak_score, peak_pps, peak_bps / 1e6 AS peak_mbps, peak_fps, attack_vector, sources,
+  CAST((unix_timestamp(last_update) - unix_timestamp(start_time)) / 60 AS DOUBLE) AS duration_minutes,
+  anomalous_windows, peak_score, peak_pps, CAST(peak_bps / 1000000 AS DOUBLE) AS peak_mbps, peak_fps, attack_vector, sources,
   array_join(top_sources, ', ') AS top_sources_text, array_join(top_source_asns, ', ') AS top_source_asns_text,
   array_join(top_destinations, ', ') AS top_destinations_text
 FROM kaminari.incidents;

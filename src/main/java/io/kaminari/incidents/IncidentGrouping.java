@@ -27,7 +27,10 @@ public final class IncidentGrouping {
       .thenComparing(AnomalousWindow::scope).thenComparing(AnomalousWindow::victim)
       .thenComparing(AnomalousWindow::windowStart);
 
-  /** The incidents of {@code windows} (any order; a window listed twice counts once), by model, scope, victim, start. */
+  /**
+   * The incidents of {@code windows} (any order; a window listed twice counts once), ordered by model, scope, victim
+   * and start.
+   */
   public static List<IncidentSpan> group(List<AnomalousWindow> windows, int quietWindows, Instant readFrom,
       Instant readTo) {
     if (quietWindows < 1) throw new IllegalArgumentException("quietWindows must be >= 1, got " + quietWindows);

@@ -5,7 +5,8 @@ import java.time.Instant;
 /**
  * One incident as the anomalous windows define it, before the flows add its vector and peaks.
  *
- * @param id {@link IncidentGrouping#id}: the same for the same model, scope, victim and start, whichever run computes it
+ * @param id {@link IncidentGrouping#id}: the same for the same model, scope, victim and start, whichever run computes
+ *     it
  * @param start the first anomalous window's start
  * @param lastUpdate the last anomalous window's end
  * @param end {@code lastUpdate} once the quiet windows after it lie within the data read; null while open

@@ -16,8 +16,8 @@ import java.util.stream.Collectors;
  * or /128, else the top destinations of the incident that carry at least {@value #MIN_DESTINATION_PERCENT}% of the
  * victim's packets; with none, no route is proposed and the text says why. The Flowspec rule matches those addresses
  * (or the victim prefix), the vector's protocol(s), destination ports when they are few, reflection source ports, TCP
- * flags when one value dominates (a SYN flood: SYN set, ACK clear), and the packet lengths of a reflection or of a flood
- * to any port.
+ * flags when one value dominates (a SYN flood: SYN set, ACK clear), and the packet lengths of a reflection or of a
+ * flood to any port.
  */
 public final class Mitigations {
   private Mitigations() {}
@@ -114,8 +114,12 @@ public final class Mitigations {
           + " destination for this protocol.\n");
     }
     for (String destination : hosts.isEmpty() ? List.of(s.victim()) : hosts) {
-      if (options.format() != Format.GOBGP) out.append("exabgp: ").append(exabgpFlow(destination, v, options)).append('\n');
-      if (options.format() != Format.EXABGP) out.append("gobgp:  ").append(gobgpFlow(destination, v, options)).append('\n');
+      if (options.format() != Format.GOBGP) {
+        out.append("exabgp: ").append(exabgpFlow(destination, v, options)).append('\n');
+      }
+      if (options.format() != Format.EXABGP) {
+        out.append("gobgp:  ").append(gobgpFlow(destination, v, options)).append('\n');
+      }
     }
     return out.toString();
   }

@@ -61,7 +61,9 @@ public final class VectorExtraction {
       long leftPackets = packets(left);
       long covered = 0;
       int n = 0;
-      while (n < ports.size() && covered * 100 < leftPackets * PORT_COVER_PERCENT) covered += byPort.get(ports.get(n++));
+      while (n < ports.size() && covered * 100 < leftPackets * PORT_COVER_PERCENT) {
+        covered += byPort.get(ports.get(n++));
+      }
       if (n <= MAX_PORTS) {
         dstPorts = List.copyOf(ports.subList(0, n));
         List<Integer> chosen = dstPorts;

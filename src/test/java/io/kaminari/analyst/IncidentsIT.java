@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * {@code score -> incidents -> mitigate} on the demo's data ({@link AnalystData}: the demo scenario, flow-ae v1
  * trained on day one and scoring day two, then {@link IncidentsJob} over day two): the labelled SYN flood and DNS
  * reflection each become an incident whose victim and vector are the attack's, a rerun and a recompute of one hour
- * leave the table identical, and {@code kaminari mitigate} prints the SYN flood's rules.
+ * leave the table identical, {@code kaminari mitigate} prints the SYN flood's rules, and {@code kaminari report} lists
+ * the incidents.
  */
 class IncidentsIT {
   private static SparkSession spark;
@@ -109,5 +110,18 @@ class IncidentsIT {
         .contains("gobgp global rib -a ipv4-flowspec add match destination 203.0.113.10/32 protocol tcp");
     assertThat(spark.table(Warehouse.INCIDENTS).where(col(Columns.INCIDENT_ID).equalTo(flood.id())).count())
         .isEqualTo(1);
+  }
+
+  @Test
+  void theReportListsTheIncidentsOfItsPeriod() throws Exception {
+    java.nio.file.Path out =
+        java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "incidents-report-");
+    assertThat(Main.run("report", "--home", TestSpark.config().get(Settings.HOME), "--from", "2024-05-02T00",
+        "--to", "2024-05-03T00", "--out", out.toString())).isZero();
+    String html = java.nio.file.Files.readString(out.resolve(ReportJob.FILE_NAME));
+    List<String> ids = table().stream().map(r -> r.<String>getAs(Columns.INCIDENT_ID)).toList();
+    assertThat(ids).isNotEmpty();
+    assertThat(html).contains("<h2>Incidents</h2>", "<table id=\"incidents\">").contains(ids)
+        .contains("tcp dst port 80 flags SYN");
   }
 }

@@ -60,7 +60,8 @@ class IncidentGroupingTest {
     windows.add(w(A, 1, 3)); // listed twice
     Collections.shuffle(windows, new Random(7));
     assertThat(IncidentGrouping.group(windows, 3, FROM, TO)).isEqualTo(once);
-    assertThat(once.get(0).id()).isEqualTo(IncidentGrouping.id("flow-ae", "dst-prefix", B, T0.plus(Duration.ofMinutes(5))))
+    assertThat(once.get(0).id())
+        .isEqualTo(IncidentGrouping.id("flow-ae", "dst-prefix", B, T0.plus(Duration.ofMinutes(5))))
         .matches("[0-9a-f]{16}");
     assertThat(IncidentGrouping.id("flow-ae", "dst-prefix", A, T0))
         .isNotEqualTo(IncidentGrouping.id("other", "dst-prefix", A, T0))

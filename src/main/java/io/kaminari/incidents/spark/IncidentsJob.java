@@ -152,7 +152,8 @@ public final class IncidentsJob {
     return scores.join(vectors, col("s." + DT).equalTo(col("v." + DT)).and(col("s." + HOUR).equalTo(col("v." + HOUR)))
             .and(col("s." + SPEC_ID).equalTo(col("v." + SPEC_ID)))
             .and(col("s." + WINDOW_START).equalTo(col("v." + WINDOW_START)))
-            .and(col("s." + SCOPE).equalTo(col("v." + SCOPE))).and(col("s." + SCOPE_KEY).equalTo(col("v." + SCOPE_KEY))),
+            .and(col("s." + SCOPE).equalTo(col("v." + SCOPE)))
+            .and(col("s." + SCOPE_KEY).equalTo(col("v." + SCOPE_KEY))),
             "left")
         .select(col("s." + WINDOW_START).as(WINDOW_START), col("s." + WINDOW_END).as(WINDOW_END),
             col("s." + SCOPE).as(SCOPE), col("s." + SCOPE_KEY).as(SCOPE_KEY), col("s." + SCORE).as(SCORE),
