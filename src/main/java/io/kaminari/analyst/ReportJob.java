@@ -39,7 +39,7 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Writes a self-contained HTML report of a period to {@code outDir/report.html}: traffic per hour, the global score
  * against the threshold with anomalies marked, the anomalies with their explanations, the top talkers of the top
- * anomaly, and the model version in use.
+ * anomaly, the model version in use, and the model's incidents starting in the period ({@code kaminari.v_incidents}).
  *
  * <p>The charts are inline SVG drawn here (no script, no external resource), so the file can be attached to an incident
  * and opened offline. It reads only the hour partitions of the period, through the analyst views.
@@ -50,7 +50,9 @@ public final class ReportJob {
   static final String V_ANOMALIES = Warehouse.DATABASE + ".v_anomalies";
   static final String V_ANOMALY_FLOWS = Warehouse.DATABASE + ".v_anomaly_flows";
   static final String V_MODEL_HISTORY = Warehouse.DATABASE + ".v_model_history";
+  static final String V_INCIDENTS = Warehouse.DATABASE + ".v_incidents";
   private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("MM-dd HH:mm").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
 
   private final SparkSession spark;
   private final ReportConfig config;
@@ -135,6 +137,13 @@ public final class ReportJob {
         .where(col(MODEL_NAME).equalTo(config.modelName()).and(col(MODEL_VERSION).equalTo(version)))
         .collectAsList().stream().findFirst().orElse(null);
 
+    // The model's incidents starting in the period, whichever version's scores they were computed from.
+    List<Row> incidents = spark.table(V_INCIDENTS)
+        .where(col("dt").geq(DAY.format(config.from())).and(col("dt").leq(DAY.format(config.to())))
+            .and(col("start_time").geq(lit(config.from()))).and(col("start_time").lt(lit(config.to())))
+            .and(col(MODEL_NAME).equalTo(config.modelName())))
+        .orderBy(col("start_time"), col("incident_id")).limit(config.maxAnomalies()).collectAsList();
+
     StringBuilder h = new StringBuilder();
     h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Kaminari report ")
         .append(esc(config.from() + " .. " + config.to())).append("</title>\n<style>\n")
@@ -197,6 +206,7 @@ public final class ReportJob {
           .append("</p>\n");
       h.append(topTalkers(topFlows));
     }
+    h.append("<h2>Incidents</h2>\n").append(incidentsTable(incidents));
     h.append("</body></html>\n");
 
     Files.createDirectories(config.outDir());
@@ -218,6 +228,32 @@ public final class ReportJob {
       Object v = m.getAs(f);
       s.append("<tr><th>").append(f).append("</th><td>")
           .append(v == null ? "<span class=\"muted\">n/a</span>" : esc(String.valueOf(v))).append("</td></tr>\n");
+    }
+    return s.append("</table>\n").toString();
+  }
+
+  /** The incidents of the period (kaminari.v_incidents), or a note that there are none. */
+  private static String incidentsTable(List<Row> incidents) {
+    if (incidents.isEmpty()) {
+      return "<p class=\"muted\">No incidents of this model start in the period (run <code>kaminari incidents</code>"
+          + " for it).</p>\n";
+    }
+    StringBuilder s = new StringBuilder("<table id=\"incidents\"><tr><th>start</th><th>incident</th><th>victim</th>")
+        .append("<th>status</th><th>minutes</th><th>windows</th><th>peak score</th><th>peak pps</th>")
+        .append("<th>peak Mbps</th><th>attack vector</th><th>sources</th><th>top destinations</th></tr>\n");
+    for (Row r : incidents) {
+      s.append("<tr><td>").append(esc(r.<Instant>getAs("start_time").toString())).append("</td><td>")
+          .append(esc(r.getAs("incident_id"))).append("</td><td>").append(esc(r.getAs("victim"))).append("</td><td>")
+          .append(esc(r.getAs("status"))).append("</td><td class=\"n\">")
+          .append(fmt(r.<Number>getAs("duration_minutes").doubleValue())).append("</td><td class=\"n\">")
+          .append(r.<Integer>getAs("anomalous_windows")).append("</td><td class=\"n\">")
+          .append(fmt(r.<Number>getAs("peak_score").doubleValue())).append("</td><td class=\"n\">")
+          .append(fmt(r.<Number>getAs("peak_pps").doubleValue())).append("</td><td class=\"n\">")
+          .append(fmt(r.<Number>getAs("peak_mbps").doubleValue())).append("</td><td>")
+          .append(esc(r.getAs("attack_vector")))
+          .append("</td><td>").append(String.format("%,d: ", r.<Long>getAs("sources")))
+          .append(esc(r.getAs("top_sources_text"))).append("</td><td>").append(esc(r.getAs("top_destinations_text")))
+          .append("</td></tr>\n");
     }
     return s.append("</table>\n").toString();
   }

@@ -24,7 +24,8 @@ import picocli.CommandLine.ScopeType;
     subcommands = {
         ConfigCommand.class, InitCommand.class, LandCommand.class, CompactCommand.class, FeaturesCommand.class,
         SelectPortsCommand.class, TrainCommand.class, ScoreCommand.class, ModelsCommand.class,
-        io.kaminari.stream.ScorerMain.class, SqlCommand.class, ReportCommand.class, VerifyCommand.class})
+        io.kaminari.stream.ScorerMain.class, SqlCommand.class, ReportCommand.class, VerifyCommand.class,
+        IncidentsCommand.class, MitigateCommand.class})
 public final class Main {
   // Read by LogFormat.select in main, before picocli builds the subcommands (whose loggers start log4j); declared
   // here so that picocli accepts it and --help lists it.

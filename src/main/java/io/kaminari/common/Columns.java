@@ -90,4 +90,39 @@ public final class Columns {
   public static final String FINISHED = "finished";
   /** job_runs: the event hours ({@code yyyy-MM-ddTHH}) whose partitions the run wrote. */
   public static final String EVENT_HOURS = "event_hours";
+
+  /** incidents: a deterministic id, the first 16 hex digits of SHA-256(model name, scope, victim, start). */
+  public static final String INCIDENT_ID = "incident_id";
+  /** incidents: the destination prefix (dst-prefix: the scope key; global: the window's top destination prefix). */
+  public static final String VICTIM = "victim";
+  /** incidents: the start of the first anomalous window (UTC). */
+  public static final String START_TIME = "start_time";
+  /** incidents: the end of the last anomalous window (UTC). */
+  public static final String LAST_UPDATE = "last_update";
+  /** incidents: the end of the last anomalous window once the quiet windows after it were seen; null while open. */
+  public static final String END_TIME = "end_time";
+  /** incidents: how many anomalous windows the incident holds. */
+  public static final String ANOMALOUS_WINDOWS = "anomalous_windows";
+  public static final String PEAK_SCORE = "peak_score";
+  /** incidents: the largest packets per second to the victim over the incident's windows (sampling-scaled). */
+  public static final String PEAK_PPS = "peak_pps";
+  public static final String PEAK_BPS = "peak_bps";
+  /** incidents: the largest flow records per second to the victim over the incident's windows. */
+  public static final String PEAK_FPS = "peak_fps";
+  /** incidents: the attack vector's IP protocol numbers. */
+  public static final String PROTOCOLS = "protocols";
+  /** incidents: the attack vector's destination ports; empty when they are spread (any port). */
+  public static final String DST_PORTS = "dst_ports";
+  /** incidents: the well-known reflection source ports (53, 123, ...) the attack comes from; empty if none. */
+  public static final String REFLECTED_SRC_PORTS = "reflected_src_ports";
+  public static final String PACKET_LENGTH_MIN = "packet_length_min";
+  public static final String PACKET_LENGTH_MAX = "packet_length_max";
+  /** incidents: the share of the victim's packets the attack vector matches. */
+  public static final String VECTOR_SHARE = "vector_share";
+  /** incidents: the attack vector as text, e.g. {@code tcp dst port 80 flags SYN (97% of packets)}. */
+  public static final String ATTACK_VECTOR = "attack_vector";
+  /** incidents: the top source ASNs with their share ({@code AS64500 (40%)}); empty when flows carry none. */
+  public static final String TOP_SOURCE_ASNS = "top_source_asns";
+  /** incidents: the victim's top destination addresses with their share ({@code 203.0.113.10 (98%)}). */
+  public static final String TOP_DESTINATIONS = "top_destinations";
 }

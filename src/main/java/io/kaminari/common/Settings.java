@@ -127,6 +127,21 @@ public final class Settings {
   public static final ConfigKey<Integer> SCORER_RECENT = key("scorer.recent-results", "20000",
       "scored windows kept in memory for /api/scores and the dashboard", Settings::positiveInt);
 
+  public static final ConfigKey<Integer> INCIDENT_QUIET_WINDOWS = key("incidents.quiet-windows", "3",
+      "an incident ends after this many windows without an anomaly for its model, scope and victim; an anomaly"
+          + " after fewer continues it (`kaminari incidents`)", Settings::positiveInt);
+  public static final ConfigKey<Duration> INCIDENT_LOOKBACK = key("incidents.lookback", "24h",
+      "`kaminari incidents --from T` also reads the scores of this much time before T, so an incident that started"
+          + " earlier and is still running at T is updated rather than started again (docs/incidents.md)",
+      Durations::parse);
+  public static final ConfigKey<String> MITIGATION_NEXT_HOP_V4 = key("mitigation.next-hop-ipv4", "192.0.2.1",
+      "next hop of the proposed IPv4 RTBH routes: an address your routers route to a discard interface", s -> s);
+  public static final ConfigKey<String> MITIGATION_NEXT_HOP_V6 = key("mitigation.next-hop-ipv6", "100::1",
+      "next hop of the proposed IPv6 RTBH routes (default: in the RFC 6666 discard-only prefix 100::/64)", s -> s);
+  public static final ConfigKey<String> MITIGATION_FLOWSPEC_ACTION = key("mitigation.flowspec-action", "discard",
+      "action of the proposed Flowspec rules: discard, or rate-limit:N (N bytes per second, RFC 8955 traffic-rate)",
+      Settings::flowspecAction);
+
   public static final ConfigKey<String> BENCH_PYTHON = key("bench.python", "",
       "Python interpreter with torch for `kaminari bench train-pytorch` (and `bench all`); empty = the venv that"
           + " src/bench/python/setup.sh makes, .venv-bench/bin/python under the working directory", s -> s);
@@ -163,6 +178,17 @@ public final class Settings {
       throw new IllegalArgumentException("must be one of " + String.join(", ", allowed));
     }
     return v;
+  }
+
+  private static String flowspecAction(String s) {
+    String v = s.trim();
+    if (v.equals("discard")) return v;
+    if (v.startsWith("rate-limit:")) {
+      long n = Long.parseLong(v.substring("rate-limit:".length()).trim());
+      if (n < 0) throw new IllegalArgumentException("the rate must be >= 0 bytes per second");
+      return "rate-limit:" + n;
+    }
+    throw new IllegalArgumentException("must be discard or rate-limit:N (bytes per second)");
   }
 
   private static int positiveInt(String s) {

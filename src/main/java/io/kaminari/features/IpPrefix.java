@@ -13,10 +13,11 @@ import io.kaminari.flow.IpLiterals;
  * ({@code ::ffff:a.b.c.d}) are keyed as the IPv4 address they carry, so one host gets one prefix whichever form an
  * exporter used.
  */
-final class IpPrefix {
+public final class IpPrefix {
   private IpPrefix() {}
 
-  static String of(String ip, int ipv4PrefixLength, int ipv6PrefixLength) {
+  /** The prefix of {@code ip} at the given lengths, in canonical text; an IPv4-mapped IPv6 address as IPv4. */
+  public static String of(String ip, int ipv4PrefixLength, int ipv6PrefixLength) {
     if (!IpLiterals.isIpLiteral(ip)) {
       throw bad(ip);
     }

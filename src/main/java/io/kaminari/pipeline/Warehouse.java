@@ -42,11 +42,12 @@ public final class Warehouse {
   public static final String FEATURE_SPECS = DATABASE + ".feature_specs";
   public static final String ANOMALY_SCORES = DATABASE + ".anomaly_scores";
   public static final String MODEL_VERSIONS = DATABASE + ".model_versions";
+  public static final String INCIDENTS = DATABASE + ".incidents";
 
   /** The DDL files, in the order they must run (the database first). A test checks this lists every file. */
   public static final List<String> DDL_FILES =
       List.of("00_database.sql", "flows_landing.sql", "flows.sql", "flows_rejected.sql", "job_runs.sql",
-          "port_vectors.sql", "feature_specs.sql", "anomaly_scores.sql", "model_versions.sql");
+          "port_vectors.sql", "feature_specs.sql", "anomaly_scores.sql", "model_versions.sql", "incidents.sql");
 
   /**
    * The analyst views in {@code sql/views}, applied after the tables (a view may read another view listed before it).
@@ -54,7 +55,7 @@ public final class Warehouse {
    */
   public static final List<String> VIEW_FILES =
       List.of("v_traffic_hourly.sql", "v_top_talkers.sql", "v_port_usage.sql", "v_anomalies.sql",
-          "v_anomaly_flows.sql", "v_model_history.sql");
+          "v_anomaly_flows.sql", "v_model_history.sql", "v_incidents.sql");
 
   /**
    * Columns added to a table after its first release, as {@code table.column}, in the order of their table's DDL file,

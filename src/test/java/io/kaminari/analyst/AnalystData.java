@@ -6,6 +6,8 @@ import io.kaminari.common.time.EventHours;
 import io.kaminari.pipeline.Warehouse;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
+import io.kaminari.incidents.spark.IncidentsConfig;
+import io.kaminari.incidents.spark.IncidentsJob;
 import io.kaminari.tools.generate.Scenarios;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelRef;
@@ -29,7 +31,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Demo-like data built through the real jobs, small: the demo scenario (two days, attacks on day two) written to
  * pmacct files, file-landed, compacted, featurised (global seed spec), then two versions of {@code flow-ae} trained on
- * day one (v2 with a low threshold so the two disagree) and both used to score day two.
+ * day one (v2 with a low threshold so the two disagree) and both used to score day two, and the incidents of day two
+ * from v1's scores.
  */
 final class AnalystData {
   static final String MODEL = "flow-ae";
@@ -66,7 +69,14 @@ final class AnalystData {
       new ScoreJob(spark, new ScoreConfig(ModelRef.parse(MODEL + "/" + v), EventHours.covering(DAY2, END), 24),
           registry).run();
     }
+    new IncidentsJob(spark, incidents(DAY2, END)).run();
     return spark;
+  }
+
+  /** The incidents run of {@code [from, to)} over v1's scores, with the default quiet windows and lookback. */
+  static IncidentsConfig incidents(Instant from, Instant to) {
+    return new IncidentsConfig(MODEL, 1, from, to, TestSpark.config().get(Settings.INCIDENT_QUIET_WINDOWS),
+        TestSpark.config().get(Settings.INCIDENT_LOOKBACK));
   }
 
   private static boolean present(SparkSession spark) {

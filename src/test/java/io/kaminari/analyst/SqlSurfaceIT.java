@@ -65,7 +65,7 @@ class SqlSurfaceIT {
       for (String stmt : Warehouse.statements(Files.readString(f))) spark.sql(stmt);
     }
     for (String t : List.of(Warehouse.FLOWS, Warehouse.FLOWS_LANDING, Warehouse.JOB_RUNS, Warehouse.PORT_VECTORS,
-        Warehouse.FEATURE_SPECS, Warehouse.ANOMALY_SCORES, Warehouse.MODEL_VERSIONS)) {
+        Warehouse.FEATURE_SPECS, Warehouse.ANOMALY_SCORES, Warehouse.MODEL_VERSIONS, Warehouse.INCIDENTS)) {
       assertThat(spark.table(t).count()).as(t).isPositive();
     }
     List<Row> versions = spark.table(Warehouse.MODEL_VERSIONS).orderBy("model_version").collectAsList();

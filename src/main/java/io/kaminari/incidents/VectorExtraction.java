@@ -1,0 +1,117 @@
+package io.kaminari.incidents;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
+
+/**
+ * Derives an incident's {@link AttackVector} from the victim's traffic groups, narrowing step by step to what most of
+ * the packets share.
+ *
+ * <ol>
+ *   <li>Protocols: each with at least {@value #MIN_SHARE_PERCENT}% of the victim's packets (at least the heaviest).
+ *   <li>Reflection: UDP from a {@link #REFLECTION_PORTS reflection port} with at least {@value #MIN_SHARE_PERCENT}% of
+ *       the packets makes the vector a reflection (UDP from those ports only).
+ *   <li>Destination ports (TCP and UDP only): the fewest ports that carry {@value #PORT_COVER_PERCENT}% of what is
+ *       left; more than {@value #MAX_PORTS} such ports means the ports are spread and match any port.
+ *   <li>TCP flags (a TCP-only vector): the flags value of at least half the packets left (2 for a SYN flood).
+ *   <li>Packet lengths: the range of bytes per packet of the flow records left.
+ * </ol>
+ * The share is that of the packets left at the end: what a rule matching the vector would catch.
+ */
+public final class VectorExtraction {
+  private VectorExtraction() {}
+
+  /**
+   * UDP services used as amplifiers: chargen, DNS, portmap, NTP, NetBIOS, SNMP, CLDAP, ARD, SSDP, WS-Discovery, mDNS,
+   * memcached.
+   */
+  public static final Set<Integer> REFLECTION_PORTS = Set.of(19, 53, 111, 123, 137, 161, 389, 1900, 3283, 3702, 5353,
+      11211);
+  static final int MIN_SHARE_PERCENT = 10;
+  static final int PORT_COVER_PERCENT = 80;
+  static final int MAX_PORTS = 5;
+
+  /** The vector of {@code groups}, whose packets are part of {@code totalPackets} (the victim's, over the incident). */
+  public static AttackVector extract(List<TrafficGroup> groups, long totalPackets) {
+    long total = Math.max(totalPackets, groups.stream().mapToLong(TrafficGroup::packets).sum());
+    if (total == 0) return AttackVector.none();
+    Map<Integer, Long> byProtocol = sum(groups, TrafficGroup::protocol);
+    List<Integer> protocols = heavy(byProtocol, total);
+    List<TrafficGroup> left = filter(groups, g -> protocols.contains(g.protocol()));
+
+    Map<Integer, Long> bySrc = sum(filter(left, g -> g.protocol() == AttackVector.UDP && g.srcPort() >= 0),
+        TrafficGroup::srcPort);
+    bySrc.keySet().removeIf(p -> bySrc.get(p) * 100 < total * MIN_SHARE_PERCENT);
+    List<Integer> reflected = ranked(bySrc);
+    List<Integer> vectorProtocols = protocols;
+    if (!reflected.isEmpty()) {
+      vectorProtocols = List.of(AttackVector.UDP);
+      left = filter(left, g -> g.protocol() == AttackVector.UDP && reflected.contains(g.srcPort()));
+    }
+
+    List<Integer> dstPorts = List.of();
+    if (vectorProtocols.stream().allMatch(p -> p == AttackVector.TCP || p == AttackVector.UDP)) {
+      Map<Integer, Long> byPort = sum(left, TrafficGroup::dstPort);
+      List<Integer> ports = ranked(byPort);
+      long leftPackets = packets(left);
+      long covered = 0;
+      int n = 0;
+      while (n < ports.size() && covered * 100 < leftPackets * PORT_COVER_PERCENT) {
+        covered += byPort.get(ports.get(n++));
+      }
+      if (n <= MAX_PORTS) {
+        dstPorts = List.copyOf(ports.subList(0, n));
+        List<Integer> chosen = dstPorts;
+        left = filter(left, g -> chosen.contains(g.dstPort()));
+      }
+    }
+
+    Integer flags = null;
+    if (vectorProtocols.equals(List.of(AttackVector.TCP))) {
+      Map<Integer, Long> byFlags = sum(left, TrafficGroup::tcpFlags);
+      List<Integer> ranked = ranked(byFlags);
+      if (!ranked.isEmpty() && byFlags.get(ranked.get(0)) * 2 >= packets(left)) {
+        int f = ranked.get(0);
+        flags = f;
+        left = filter(left, g -> g.tcpFlags() == f);
+      }
+    }
+
+    Integer minLength = left.stream().map(TrafficGroup::minPacketLength).min(Integer::compare).orElse(null);
+    Integer maxLength = left.stream().map(TrafficGroup::maxPacketLength).max(Integer::compare).orElse(null);
+    return new AttackVector(vectorProtocols, dstPorts, reflected, flags, minLength, maxLength,
+        (double) packets(left) / total);
+  }
+
+  private static List<Integer> heavy(Map<Integer, Long> byKey, long total) {
+    List<Integer> ranked = ranked(byKey);
+    List<Integer> heavy = ranked.stream().filter(k -> byKey.get(k) * 100 >= total * MIN_SHARE_PERCENT).toList();
+    return heavy.isEmpty() ? ranked.subList(0, Math.min(1, ranked.size())) : heavy;
+  }
+
+  /** The keys, most packets first, ties by the smaller key. */
+  private static List<Integer> ranked(Map<Integer, Long> byKey) {
+    return byKey.keySet().stream()
+        .sorted(Comparator.<Integer>comparingLong(byKey::get).reversed().thenComparing(Comparator.naturalOrder()))
+        .toList();
+  }
+
+  private static Map<Integer, Long> sum(List<TrafficGroup> groups, ToIntFunction<TrafficGroup> key) {
+    Map<Integer, Long> out = new TreeMap<>();
+    for (TrafficGroup g : groups) out.merge(key.applyAsInt(g), g.packets(), Long::sum);
+    return out;
+  }
+
+  private static List<TrafficGroup> filter(List<TrafficGroup> groups, Predicate<TrafficGroup> keep) {
+    return groups.stream().filter(keep).toList();
+  }
+
+  private static long packets(List<TrafficGroup> groups) {
+    return groups.stream().mapToLong(TrafficGroup::packets).sum();
+  }
+}

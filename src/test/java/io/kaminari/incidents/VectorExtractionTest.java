@@ -1,0 +1,74 @@
+package io.kaminari.incidents;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class VectorExtractionTest {
+  static TrafficGroup g(int proto, int dst, int src, int flags, long packets, int minLen, int maxLen) {
+    return new TrafficGroup(proto, dst, src, flags, packets, packets * minLen, packets, minLen, maxLen);
+  }
+
+  @Test
+  void aSynFloodIsTcpToItsPortWithSynOnly() {
+    List<TrafficGroup> groups = List.of(
+        g(6, 80, -1, 2, 9_000, 40, 60), // the flood
+        g(6, 80, -1, 27, 300, 60, 1400), // benign web: SYN+ACK+PSH+FIN
+        g(6, 443, -1, 27, 200, 60, 1400),
+        g(17, 53, -1, 0, 100, 80, 120));
+    AttackVector v = VectorExtraction.extract(groups, 9_600);
+    assertThat(v.protocols()).containsExactly(6);
+    assertThat(v.dstPorts()).containsExactly(80);
+    assertThat(v.reflectedSrcPorts()).isEmpty();
+    assertThat(v.tcpFlags()).isEqualTo(2);
+    assertThat(v.packetLengthMin()).isEqualTo(40);
+    assertThat(v.packetLengthMax()).isEqualTo(60);
+    assertThat(v.share()).isEqualTo(9_000 / 9_600.0);
+    assertThat(v.describe()).isEqualTo("tcp dst port 80 flags SYN, 40-60 bytes/packet (94% of packets)");
+  }
+
+  @Test
+  void aReflectionIsUdpFromTheAmplifierPortToAnyPort() {
+    List<TrafficGroup> groups = new ArrayList<>();
+    for (int port = 1024; port < 1124; port++) groups.add(g(17, port, 53, 0, 80, 1305, 1500)); // 100 random ports
+    groups.add(g(6, 443, -1, 24, 500, 52, 1400));
+    AttackVector v = VectorExtraction.extract(groups, 8_500);
+    assertThat(v.protocols()).containsExactly(17);
+    assertThat(v.reflectedSrcPorts()).containsExactly(53);
+    assertThat(v.dstPorts()).as("spread over 100 ports: any port").isEmpty();
+    assertThat(v.tcpFlags()).isNull();
+    assertThat(v.reflection()).isTrue();
+    assertThat(v.describe())
+        .isEqualTo("udp src port 53 (reflection) to any port, 1305-1500 bytes/packet (94% of packets)");
+  }
+
+  @Test
+  void aMixOfProtocolsKeepsTheHeavyOnesAndNoFlags() {
+    List<TrafficGroup> groups = List.of(g(6, 80, -1, 2, 500, 40, 40), g(1, 0, -1, 0, 450, 84, 84),
+        g(17, 5000, -1, 0, 50, 100, 100));
+    AttackVector v = VectorExtraction.extract(groups, 1_000);
+    assertThat(v.protocols()).containsExactly(6, 1);
+    assertThat(v.dstPorts()).as("icmp has no ports").isEmpty();
+    assertThat(v.tcpFlags()).isNull();
+    assertThat(v.share()).isEqualTo(0.95);
+    assertThat(v.describe()).isEqualTo("tcp+icmp, 40-84 bytes/packet (95% of packets)");
+  }
+
+  @Test
+  void noTrafficIsNoVector() {
+    assertThat(VectorExtraction.extract(List.of(), 0)).isEqualTo(AttackVector.none());
+    assertThat(AttackVector.none().describe()).isEqualTo("no flows to the victim");
+  }
+
+  @Test
+  void aSmallSourcePortShareIsNoReflection() {
+    // 5% of packets from port 123 is benign NTP, not the attack.
+    List<TrafficGroup> groups = List.of(g(17, 9999, -1, 0, 950, 1000, 1200), g(17, 40000, 123, 0, 50, 76, 76));
+    AttackVector v = VectorExtraction.extract(groups, 1_000);
+    assertThat(v.reflectedSrcPorts()).isEmpty();
+    assertThat(v.dstPorts()).containsExactly(9999);
+    assertThat(AttackVector.flagNames(18)).isEqualTo("SYN+ACK");
+  }
+}
