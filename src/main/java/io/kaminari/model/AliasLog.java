@@ -58,15 +58,8 @@ final class AliasLog {
 
   /** The alias as it is now: one listing of its history and one read of the newest entry (or of the alias file). */
   AliasState state(String name, String alias) throws IOException {
-    FileStatus newest = null;
-    long seq = 0;
-    for (FileStatus st : files.listOrEmpty(files.historyDir(name, alias))) {
-      long s = RegistryFiles.seqOf(st);
-      if (s > seq) {
-        seq = s;
-        newest = st;
-      }
-    }
+    FileStatus newest = files.newestEntry(files.historyDir(name, alias));
+    long seq = newest == null ? 0 : RegistryFiles.seqOf(newest);
     if (newest != null) {
       AliasEvent e = readEntry(name, alias, newest.getPath());
       if (e.seq() != null) {

@@ -112,6 +112,20 @@ final class RegistryFiles {
     }
   }
 
+  /** The entry of the log in {@code dir} with the highest sequence number (one listing), or null for none. */
+  FileStatus newestEntry(Path dir) throws IOException {
+    FileStatus newest = null;
+    long seq = 0;
+    for (FileStatus st : listOrEmpty(dir)) {
+      long s = seqOf(st);
+      if (s > seq) {
+        seq = s;
+        newest = st;
+      }
+    }
+    return newest;
+  }
+
   /** The sequence number of a log entry, or 0 when {@code st} is not one. */
   static long seqOf(FileStatus st) {
     String n = st.getPath().getName();

@@ -64,15 +64,7 @@ public final class VersionNotes {
 
   /** The current notes of {@code name/version} ({@link Notes#NONE} when never annotated). */
   Notes read(String name, int version) throws IOException {
-    FileStatus newest = null;
-    long seq = 0;
-    for (FileStatus st : files.listOrEmpty(files.notesDir(name, version))) {
-      long s = RegistryFiles.seqOf(st);
-      if (s > seq) {
-        seq = s;
-        newest = st;
-      }
-    }
+    FileStatus newest = files.newestEntry(files.notesDir(name, version));
     if (newest == null) return Notes.NONE;
     Path p = newest.getPath();
     try {
