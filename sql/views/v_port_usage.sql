@@ -33,6 +33,6 @@ WITH per_port AS (
   FROM per_port
 )
 SELECT dt, hour, timestamp_seconds(unix_date(to_date(dt)) * 86400L + hour * 3600L) AS hour_start, direction, rank_in_hour, port,
-  flows, est_packets, est_bytes, est_packets / 3600.0 AS pps, opposite_ports, protocols
+  flows, est_packets, est_bytes, est_packets / 3600D AS pps, opposite_ports, protocols
 FROM ranked
 WHERE rank_in_hour <= 15;

@@ -33,6 +33,6 @@ WITH per_host AS (
   FROM per_host
 )
 SELECT dt, hour, timestamp_seconds(unix_date(to_date(dt)) * 86400L + hour * 3600L) AS hour_start, direction, rank_in_hour, ip, flows,
-  est_packets, est_bytes, est_packets / 3600.0 AS pps, peers, ports
+  est_packets, est_bytes, est_packets / 3600D AS pps, peers, ports
 FROM ranked
 WHERE rank_in_hour <= 20;

@@ -26,8 +26,8 @@ SELECT dt, hour,
   sum(bytes) AS bytes,
   CAST(least(sum(est_packets), 9223372036854775807) AS BIGINT) AS est_packets,
   CAST(least(sum(est_bytes), 9223372036854775807) AS BIGINT) AS est_bytes,
-  least(sum(est_packets), 9223372036854775807) / 3600.0 AS pps,
-  least(sum(est_bytes), 9223372036854775807) * 8 / 3600.0 AS bps
+  CAST(least(sum(est_packets), 9223372036854775807) AS DOUBLE) / 3600D AS pps,
+  CAST(least(sum(est_bytes), 9223372036854775807) AS DOUBLE) * 8 / 3600D AS bps
 -- The estimates in DECIMAL(38,0), clamped at 2^63-1 (as the vectors saturate): BIGINT products and sums wrap silently
 -- (2^62 packets x 1000 is 0).
 FROM (
