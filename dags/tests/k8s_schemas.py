@@ -101,13 +101,16 @@ def kustomize_command() -> list[str]:
     )
 
 
-@functools.cache
 def render(overlay: str) -> tuple[dict, ...]:
     """The documents of ``kubectl kustomize k8s/overlays/<overlay>``."""
-    p = subprocess.run(
-        [*kustomize_command(), str(K8S_DIR / "overlays" / overlay)], capture_output=True, text=True, check=False
-    )
-    assert p.returncode == 0, f"kustomize {overlay}: {p.stderr}"
+    return kustomize(K8S_DIR / "overlays" / overlay)
+
+
+@functools.cache
+def kustomize(directory: Path) -> tuple[dict, ...]:
+    """The documents of ``kubectl kustomize <directory>``."""
+    p = subprocess.run([*kustomize_command(), str(directory)], capture_output=True, text=True, check=False)
+    assert p.returncode == 0, f"kustomize {directory}: {p.stderr}"
     return tuple(d for d in yaml.safe_load_all(p.stdout) if d is not None)
 
 

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
  * <ul>
  *   <li>The Spark-free core ({@code common}, {@code flow}, {@code features}, {@code model}, {@code stream}, except their
  *       {@code spark} subpackages) uses neither Spark nor Scala nor any package that does: the streaming scorer's jar
- *       is exactly these packages (pom.xml), and it must run without Spark on its class path. So does
- *       {@code incidents} (not its {@code spark} subpackage), which the scorer is to track incidents with.
+ *       is exactly these packages (pom.xml), and it must run without Spark on its class path. So do
+ *       {@code incidents} (not its {@code spark} subpackage), which the scorer tracks incidents with, and
+ *       {@code alerts}, which sends them.
  *   <li>No stage imports the CLI: the arrows run from {@code cli} into the stages, never back.
  *   <li>{@code common} imports no stage (only the JDK, Jackson and Hadoop's file systems): it is what every stage may
  *       use.
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
   static final String[] SPARK_FREE = {
       "io.kaminari.common..", "io.kaminari.flow..", "io.kaminari.features..", "io.kaminari.model..",
-      "io.kaminari.stream..", "io.kaminari.incidents.."};
+      "io.kaminari.stream..", "io.kaminari.incidents..", "io.kaminari.alerts.."};
   static final String[] SPARK_SIDE = {
       "org.apache.spark..", "scala..", "io.kaminari..spark..", "io.kaminari.ingest..", "io.kaminari.scoring..",
       "io.kaminari.pipeline..", "io.kaminari.analyst..", "io.kaminari.tools..", "io.kaminari.cli.."};

@@ -130,6 +130,43 @@ public final class Settings {
   public static final ConfigKey<Integer> INCIDENT_QUIET_WINDOWS = key("incidents.quiet-windows", "3",
       "an incident ends after this many windows without an anomaly for its model, scope and victim; an anomaly"
           + " after fewer continues it (`kaminari incidents`)", Settings::positiveInt);
+  public static final ConfigKey<Duration> INCIDENT_UPDATE_INTERVAL = key("incidents.update-interval", "15m",
+      "the streaming scorer notifies an incident again (an update) after this much event time while its anomalous"
+          + " windows go on, or at once when its peak score doubles; in between it only records the state",
+      Durations::parse);
+  public static final ConfigKey<String> SCORER_INCIDENTS_TOPIC = key("scorer.incidents-topic", "",
+      "topic the streaming scorer writes each incident's state to (key: incident id; create it with"
+          + " cleanup.policy=compact), in the transaction of the windows that changed it, and rebuilds its open"
+          + " incidents from on a restart; empty = no incident tracking in the stream", s -> s);
+  public static final ConfigKey<String> ALERTS_ALERTMANAGER_URL = key("alerts.alertmanager-url", "",
+      "Prometheus Alertmanager the streaming scorer sends incident starts, updates and resolutions to (POST"
+          + " /api/v2/alerts under this URL, e.g. http://alertmanager.monitoring:9093); needs scorer.incidents-topic;"
+          + " empty = none", s -> s);
+  public static final ConfigKey<String> ALERTS_WEBHOOK_URL = key("alerts.webhook-url", "",
+      "URL the streaming scorer POSTs each incident notification to as JSON (the incident state; headers"
+          + " X-Kaminari-Delivery = incident id-seq for deduplication, X-Kaminari-Signature when alerts.webhook-secret"
+          + " is set); needs scorer.incidents-topic; empty = none", s -> s);
+  public static final ConfigKey<String> ALERTS_WEBHOOK_HEADERS = key("alerts.webhook-headers", "",
+      "extra request headers of the webhook, `Name: value` pairs separated by `;` (not for credentials: use"
+          + " alerts.webhook-auth-token, which is redacted)", s -> s);
+  public static final ConfigKey<String> ALERTS_WEBHOOK_AUTH_TOKEN = key("alerts.webhook-auth-token", "",
+      "bearer token the webhook requests carry (Authorization: Bearer ...); empty = none", s -> s);
+  public static final ConfigKey<String> ALERTS_WEBHOOK_SECRET = key("alerts.webhook-secret", "",
+      "HMAC-SHA256 key: each webhook request carries X-Kaminari-Signature: sha256=<hex HMAC of the body>; empty ="
+          + " unsigned", s -> s);
+  public static final ConfigKey<Integer> ALERTS_MAX_ATTEMPTS = key("alerts.max-attempts", "6",
+      "attempts per notification and receiver (retries back off exponentially from alerts.retry-backoff, up to a"
+          + " minute); after the last, or at once on a 4xx other than 408 and 429, it goes to alerts.dead-letter-file",
+      Settings::positiveInt);
+  public static final ConfigKey<Duration> ALERTS_RETRY_BACKOFF = key("alerts.retry-backoff", "1s",
+      "wait before the first retry of a failed notification; doubled for each further one", Durations::parse);
+  public static final ConfigKey<String> ALERTS_DEAD_LETTER_FILE = key("alerts.dead-letter-file", "",
+      "JSON-lines file that notifications no receiver accepted are appended to ({receiver, error, attempts,"
+          + " event}); empty = alerts-dead-letters.jsonl under home", s -> s);
+  public static final ConfigKey<Duration> ALERTS_FIRING_VALIDITY = key("alerts.firing-validity", "1h",
+      "Alertmanager's endsAt for a firing incident is now + this: an incident the scorer stops updating (it died,"
+          + " or the incident went quiet without a resolution) expires there rather than firing forever",
+      Durations::parse);
   public static final ConfigKey<Duration> INCIDENT_LOOKBACK = key("incidents.lookback", "24h",
       "`kaminari incidents --from T` also reads the scores of this much time before T, so an incident that started"
           + " earlier and is still running at T is updated rather than started again (docs/incidents.md)",

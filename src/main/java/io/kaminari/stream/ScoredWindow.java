@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.kaminari.common.InstantText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -39,10 +40,12 @@ import java.util.List;
  * @param trafficGroup the key's traffic-level group under dst-prefix, null under global
  * @param explanation as {@code anomaly_scores.explanation}: the autoencoder's top features, the AR's top series, the
  *     window's top talkers
+ * @param victim the key's victim ({@link io.kaminari.incidents.Victims#of}): under dst-prefix the key, under global
+ *     the window's top destination prefix; null when the window had no traffic
  */
 @JsonPropertyOrder({"window_start", "window_end", "scope", "scope_key", "score", "threshold", "is_anomaly", "model",
     "model_version", "spec_id", "top_features", "flows", "packets", "ae_score", "ae_threshold", "ar_score",
-    "ar_threshold", "fired", "traffic_group", "explanation"})
+    "ar_threshold", "fired", "traffic_group", "explanation", "victim"})
 public record ScoredWindow(
     @JsonProperty("window_start") Instant windowStart,
     @JsonProperty("window_end") Instant windowEnd,
@@ -63,7 +66,8 @@ public record ScoredWindow(
     @JsonProperty("ar_threshold") Double arThreshold,
     @JsonProperty("fired") String fired,
     @JsonProperty("traffic_group") Integer trafficGroup,
-    @JsonProperty("explanation") List<String> explanation) {
+    @JsonProperty("explanation") List<String> explanation,
+    @JsonProperty("victim") String victim) {
 
   /** One feature's share of a window's reconstruction error, e.g. {@code dst_port 80 pps}, 0.87. */
   @JsonPropertyOrder({"feature", "share"})
@@ -90,7 +94,7 @@ public record ScoredWindow(
     this(windowStart, windowEnd, scope, scopeKey, score, threshold, isAnomaly, model, modelVersion, specId,
         topFeatures, flows, packets, score, threshold, null, null, isAnomaly ? "ae" : "none", null,
         topFeatures.stream().map(c -> String.format(java.util.Locale.ROOT, "%s (%.0f%%)", c.feature(),
-            c.share() * 100)).toList());
+            c.share() * 100)).toList(), null);
   }
 
   /**

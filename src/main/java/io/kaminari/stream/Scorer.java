@@ -1,5 +1,6 @@
 package io.kaminari.stream;
 
+import io.kaminari.alerts.AlertRelay;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.flow.EventTimePolicy;
@@ -21,6 +22,11 @@ public final class Scorer implements AutoCloseable {
   private final ScorerHttp http;
   private final ModelProvider provider;
   private final StreamingScorer loop;
+  private final KaminariConfig config;
+  private final Map<String, String> kafka;
+  private final String modelName;
+  /** Sends incident notifications; null when no receiver is configured. */
+  private AlertRelay alerts;
 
   private Scorer(KaminariConfig config) {
     recent = new RecentScores(config.get(Settings.SCORER_RECENT));
@@ -34,7 +40,9 @@ public final class Scorer implements AutoCloseable {
         config.get(Settings.SCORER_ALLOWED_LATENESS), EventTimePolicy.from(config),
         config.get(Settings.SCORER_IDLE_TIMEOUT), config.get(Settings.COLLECTOR_ZONE), kafka,
         config.get(Settings.SCORER_ARRIVAL_TOLERANCE), config.get(Settings.SCORER_MAX_GAP_FILL),
-        config.get(Settings.SCORER_MAX_KEYS_PER_WINDOW), config.get(Settings.SCORER_STALL_TIMEOUT));
+        config.get(Settings.SCORER_MAX_KEYS_PER_WINDOW), config.get(Settings.SCORER_STALL_TIMEOUT),
+        config.get(Settings.SCORER_INCIDENTS_TOPIC), config.get(Settings.INCIDENT_QUIET_WINDOWS),
+        config.get(Settings.INCIDENT_UPDATE_INTERVAL));
     StreamingScorer[] holder = new StreamingScorer[1];
     try {
       String tokenFile = config.get(Settings.SCORER_HTTP_AUTH_TOKEN_FILE);
@@ -48,11 +56,15 @@ public final class Scorer implements AutoCloseable {
         config.get(Settings.SCORER_MODEL_POLL), metrics);
     loop = new StreamingScorer(options, provider, metrics, recent);
     holder[0] = loop;
+    this.config = config;
+    this.kafka = kafka;
+    this.modelName = ref.name();
   }
 
   /** Starts a scorer configured by {@code config} (see the {@code scorer.*} keys in {@link Settings}). */
   public static Scorer start(KaminariConfig config) {
     Scorer s = new Scorer(config);
+    s.alerts = AlertRelay.start(s.config, s.kafka, s.modelName, s.metrics);
     s.provider.start();
     s.loop.start();
     return s;
@@ -89,5 +101,12 @@ public final class Scorer implements AutoCloseable {
     loop.close();
     provider.close();
     http.close();
+    if (alerts != null) {
+      try {
+        alerts.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }

@@ -2,6 +2,8 @@ package io.kaminari.stream;
 
 import io.kaminari.flow.EventTimePolicy;
 import io.kaminari.flow.PmacctParser;
+import io.kaminari.incidents.IncidentEvent;
+import io.kaminari.incidents.IncidentTracker;
 import io.kaminari.model.ScoringModel;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -21,6 +23,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +49,8 @@ public final class StreamingScorer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamingScorer.class);
   private static final long COMMIT_IDLE_MS = 5_000;
   private static final long DEAD_LETTER_COMMIT_MS = 500;
+  /** Attempts of one transactional call that times out (each waits up to the producer's max.block.ms, 10 s). */
+  static final int TRANSACTIONAL_CALL_ATTEMPTS = 3;
   /** How often the input topics' partition counts are compared with the assignment (from the metadata cache). */
   private static final long PARTITION_CHECK_MS = 5_000;
 
@@ -53,7 +58,12 @@ public final class StreamingScorer implements AutoCloseable {
   public record Options(String bootstrapServers, List<String> topics, String outputTopic, String deadLetterTopic,
       String groupId, Duration allowedLateness, EventTimePolicy eventTimes, Duration idleTimeout, ZoneId collectorZone,
       Map<String, String> kafkaSettings, Duration arrivalTolerance, Duration maxGapFill, int maxKeysPerWindow,
-      Duration stallTimeout) {
+      Duration stallTimeout, String incidentsTopic, int incidentQuietWindows, Duration incidentUpdateInterval) {
+
+    /** Whether the loop tracks incidents ({@code scorer.incidents-topic} is set). */
+    boolean tracksIncidents() {
+      return !incidentsTopic.isBlank();
+    }
 
     WindowManager.Limits limits() {
       return new WindowManager.Limits(allowedLateness.toNanos() / 1000, maxGapFill.toNanos() / 1000,
@@ -86,6 +96,10 @@ public final class StreamingScorer implements AutoCloseable {
   private long lastCommitMillis;
   private boolean progressed;
   private final List<ScoredWindow> uncommitted = new ArrayList<>();
+  /** The open incidents; rebuilt from the incidents topic with the window state. Null without incident tracking. */
+  private final IncidentTracker incidents;
+  /** Incident states sent in the open transaction (counted when it commits). */
+  private final List<IncidentEvent> uncommittedIncidents = new ArrayList<>();
   private long firstCloseNanos = -1;
   /** Empty windows skipped by closes not committed yet (counted when their transaction commits). */
   private long skippedUncommitted;
@@ -103,6 +117,8 @@ public final class StreamingScorer implements AutoCloseable {
         options.arrivalTolerance().toNanos() / 1000, d -> send(options.deadLetterTopic(), d.key(), d.toJsonBytes()));
     this.health = new LoopHealth(options.stallTimeout().toMillis(), System::currentTimeMillis);
     this.thread = new Thread(this::run, "kaminari-scorer");
+    this.incidents = options.tracksIncidents()
+        ? new IncidentTracker(options.incidentQuietWindows(), options.incidentUpdateInterval()) : null;
   }
 
   void start() {
@@ -174,6 +190,27 @@ public final class StreamingScorer implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs one transactional producer call until its outcome is known: a {@link TimeoutException} only says that the
+   * answer did not come within max.block.ms, and Kafka requires that same call to be retried (any other call fails).
+   * The retry returns the real outcome, which matters for fencing: a producer fenced while its call waited on the
+   * coordinator first reports a timeout, then {@link ProducerFencedException}. Treating the timeout as transient would
+   * rebuild the state, whose {@code initTransactions} fences the other scorer in turn, and both would stay healthy.
+   * After {@link #TRANSACTIONAL_CALL_ATTEMPTS} timeouts the last one is thrown (the loop rebuilds).
+   */
+  static void untilKnown(String call, Runnable transactional) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        transactional.run();
+        return;
+      } catch (TimeoutException e) {
+        if (attempt >= TRANSACTIONAL_CALL_ATTEMPTS) throw e;
+        LOG.warn("{} timed out (attempt {} of {}); retrying it, as Kafka requires: {}", call, attempt,
+            TRANSACTIONAL_CALL_ATTEMPTS, e.getMessage());
+      }
+    }
+  }
+
   /** Whether {@code e} or one of its causes says that another producer with our transactional id took over. */
   static boolean isFenced(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -209,9 +246,16 @@ public final class StreamingScorer implements AutoCloseable {
     skippedUncommitted += state.takeSkippedEmptyWindows();
     if (!closed.isEmpty()) {
       if (firstCloseNanos < 0) firstCloseNanos = System.nanoTime();
-      for (ScoredWindow w : WindowScorer.score(closed)) {
+      List<ScoredWindow> scored = WindowScorer.score(closed);
+      for (ScoredWindow w : scored) {
         send(options.outputTopic(), w.key(), w.toJsonBytes());
         uncommitted.add(w);
+      }
+      if (incidents != null) {
+        for (IncidentEvent e : incidents.observe(IncidentLog.results(scored))) {
+          send(options.incidentsTopic(), e.id(), e.toJson());
+          uncommittedIncidents.add(e);
+        }
       }
     }
     for (ScoringModel m : state.drainRetired()) {
@@ -267,9 +311,9 @@ public final class StreamingScorer implements AutoCloseable {
     provider.adopted(model.version());
     long boundary = state.swap(model);
     metrics.modelVersion = model.version();
-    metrics.lastSwapMillis = provider.lastLoadMillis() + (System.nanoTime() - offeredAt) / 1_000_000;
-    LOG.info("model {} replaces {} for windows starting at {} µs (swap {} ms)", model, previous,
-        boundary == WindowManager.UNSET ? "the first window" : boundary, metrics.lastSwapMillis);
+    metrics.lastSwapSeconds = provider.lastLoadMillis() / 1e3 + (System.nanoTime() - offeredAt) / 1e9;
+    LOG.info("model {} replaces {} for windows starting at {} µs (swap {} s)", model, previous,
+        boundary == WindowManager.UNSET ? "the first window" : boundary, metrics.lastSwapSeconds);
   }
 
   private void send(String topic, String key, byte[] value) {
@@ -286,20 +330,24 @@ public final class StreamingScorer implements AutoCloseable {
       producer.beginTransaction();
       inTransaction = true;
     }
-    producer.sendOffsetsToTransaction(checkpoint.offsets(state), consumer.groupMetadata());
-    producer.commitTransaction();
+    var offsets = checkpoint.offsets(state);
+    untilKnown("sendOffsetsToTransaction", () -> producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata()));
+    untilKnown("commitTransaction", producer::commitTransaction);
     inTransaction = false;
     progressed = false;
     lastCommitMillis = System.currentTimeMillis();
     metrics.transactions.increment();
     metrics.skippedEmptyWindows.add(skippedUncommitted);
     skippedUncommitted = 0;
+    if (incidents != null) {
+      metrics.committed(uncommittedIncidents, incidents.open().size());
+      uncommittedIncidents.clear();
+    }
     health.progress();
     if (!uncommitted.isEmpty()) {
       double latency = (System.nanoTime() - firstCloseNanos) / 1e9;
       for (ScoredWindow w : uncommitted) {
-        metrics.windowsScored.increment();
-        if (w.isAnomaly()) metrics.anomalies.increment();
+        metrics.committed(w);
       }
       metrics.observeLatency(latency);
       recent.addAll(uncommitted);
@@ -323,7 +371,7 @@ public final class StreamingScorer implements AutoCloseable {
     }
     if (producer == null) {
       producer = ScorerClients.producer(options);
-      producer.initTransactions(); // aborts whatever a crashed predecessor left open
+      untilKnown("initTransactions", producer::initTransactions); // aborts what a crashed predecessor left open
     }
     if (partitions == null) {
       List<TopicPartition> found = listPartitions(Duration.ofSeconds(10));
@@ -336,6 +384,12 @@ public final class StreamingScorer implements AutoCloseable {
       lastPartitionCheckMillis = System.currentTimeMillis();
     }
     checkpoint = Checkpoint.restore(consumer, partitions);
+    if (incidents != null) {
+      // The incident states committed with the offsets just restored: initTransactions above ended any open
+      // transaction, so the topic read to its end holds exactly what was committed.
+      incidents.restore(IncidentLog.read(options, newest.name()));
+      metrics.incidentsOpen = incidents.open().size();
+    }
     state = checkpoint.windows(newest, this::model, options.limits());
     state.partitions(partitions.size(), options.idleTimeout().toMillis(), System::currentTimeMillis);
     handler.restored(state, checkpoint);
@@ -375,6 +429,7 @@ public final class StreamingScorer implements AutoCloseable {
     state = null;
     checkpoint = null;
     uncommitted.clear();
+    uncommittedIncidents.clear();
     firstCloseNanos = -1;
     skippedUncommitted = 0;
     progressed = false;

@@ -5,6 +5,7 @@ import io.kaminari.features.WindowAccumulator;
 import io.kaminari.features.WindowGroup;
 import io.kaminari.features.WindowGroups;
 import io.kaminari.flow.Flow;
+import io.kaminari.incidents.Victims;
 import io.kaminari.model.ArStates;
 import io.kaminari.model.Detection;
 import io.kaminari.model.ScoringModel;
@@ -88,6 +89,7 @@ public final class WindowScorer {
     return new ScoredWindow(start, end, spec.scope().jsonName(), w.scopeKey(), d.verdict().score(),
         d.verdict().threshold(), d.verdict().anomaly(), m.name(), m.version(), spec.id(), top, w.flows(), w.packets(),
         s.score(), d.aeThreshold(), d.ar() == null ? null : d.arScore(), d.ar() == null ? null : d.arThreshold(),
-        d.verdict().fired().text(), d.group() < 0 ? null : d.group(), d.explanation());
+        d.verdict().fired().text(), d.group() < 0 ? null : d.group(), d.explanation(),
+        Victims.of(spec.scope().jsonName(), w.scopeKey(), w.topDstPrefixes()));
   }
 }

@@ -25,7 +25,7 @@ class HyperparametersTest {
     assertThat(d.seed()).isEqualTo(42L);
     assertThat(d.patience()).isEqualTo(5);
     assertThat(d.validationFraction()).isEqualTo(0.1);
-    assertThat(d.threshold()).isEqualTo(new ThresholdMethod.Quantile(0.999));
+    assertThat(d.threshold()).isEqualTo(ThresholdMethod.parse("pot:1/day"));
     assertThat(d.trimFraction()).isEqualTo(0.02);
   }
 

@@ -1,6 +1,7 @@
 package io.kaminari.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -44,5 +45,31 @@ class LoopHealthTest {
     assertThat(StreamingScorer.isFenced(new org.apache.kafka.common.KafkaException("commit failed",
         new IllegalStateException(fenced)))).isTrue();
     assertThat(StreamingScorer.isFenced(new org.apache.kafka.common.errors.TimeoutException("slow"))).isFalse();
+  }
+
+  @Test
+  void aTransactionalCallThatTimesOutIsRetriedUntilItsOutcomeIsKnown() {
+    AtomicLong calls = new AtomicLong();
+    StreamingScorer.untilKnown("commitTransaction", () -> {
+      if (calls.incrementAndGet() < StreamingScorer.TRANSACTIONAL_CALL_ATTEMPTS) {
+        throw new org.apache.kafka.common.errors.TimeoutException("slow coordinator");
+      }
+    });
+    assertThat(calls).hasValue(StreamingScorer.TRANSACTIONAL_CALL_ATTEMPTS);
+
+    // Fenced while the call waited: the retry surfaces the fencing, which must not pass for a transient failure.
+    calls.set(0);
+    assertThatThrownBy(() -> StreamingScorer.untilKnown("sendOffsetsToTransaction", () -> {
+      if (calls.incrementAndGet() == 1) throw new org.apache.kafka.common.errors.TimeoutException("AddOffsetsToTxn");
+      throw new org.apache.kafka.common.errors.ProducerFencedException("epoch bumped");
+    })).satisfies(e -> assertThat(StreamingScorer.isFenced(e)).isTrue());
+    assertThat(calls).hasValue(2);
+
+    calls.set(0);
+    assertThatThrownBy(() -> StreamingScorer.untilKnown("initTransactions", () -> {
+      calls.incrementAndGet();
+      throw new org.apache.kafka.common.errors.TimeoutException("broker down");
+    })).isInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
+    assertThat(calls).hasValue(StreamingScorer.TRANSACTIONAL_CALL_ATTEMPTS);
   }
 }

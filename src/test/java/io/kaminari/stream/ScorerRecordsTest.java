@@ -21,15 +21,17 @@ class ScorerRecordsTest {
         + "\"model\":\"flow-ae\",\"model_version\":3,\"spec_id\":\"abc\",\"top_features\":[{\"feature\":"
         + "\"dst_port 80 src_ports\",\"share\":0.85}],\"flows\":1500,\"packets\":4200,\"ae_score\":8.9,"
         + "\"ae_threshold\":2.5,\"ar_score\":null,\"ar_threshold\":null,\"fired\":\"ae\",\"traffic_group\":null,"
-        + "\"explanation\":[\"dst_port 80 src_ports (85%)\"]}");
+        + "\"explanation\":[\"dst_port 80 src_ports (85%)\"],\"victim\":null}");
     assertThat(ScoredWindow.fromJson(W.toJsonBytes())).isEqualTo(W);
     // The production verdict of both detectors: score and threshold are the fused ones, each detector's apart.
     ScoredWindow fused = new ScoredWindow(W.windowStart(), W.windowEnd(), "global", "global", 1.6, 1.0, true,
         "flow-ae", 3, "abc", W.topFeatures(), 1500, 4200, 2.0, 2.5, 12.8, 8.0, "ar", null,
-        List.of("dst_port 80 src_ports (85%)", "AR distinct sources +12.8σ", "dst prefix 203.0.113.0/24 (91%)"));
+        List.of("dst_port 80 src_ports (85%)", "AR distinct sources +12.8σ", "dst prefix 203.0.113.0/24 (91%)"),
+        "203.0.113.0/24");
     String fusedJson = new String(fused.toJsonBytes(), StandardCharsets.UTF_8);
     assertThat(fusedJson).contains("\"score\":1.6,\"threshold\":1.0,\"is_anomaly\":true")
-        .contains("\"ae_score\":2.0,\"ae_threshold\":2.5,\"ar_score\":12.8,\"ar_threshold\":8.0,\"fired\":\"ar\"");
+        .contains("\"ae_score\":2.0,\"ae_threshold\":2.5,\"ar_score\":12.8,\"ar_threshold\":8.0,\"fired\":\"ar\"")
+        .endsWith(",\"victim\":\"203.0.113.0/24\"}");
     assertThat(ScoredWindow.fromJson(fused.toJsonBytes())).isEqualTo(fused);
   }
 

@@ -145,7 +145,7 @@ public final class ScorerBench {
         double wall = flows / (wallNanos / 1e9);
         double p50 = quantileMs(m, 0.50);
         double p99 = quantileMs(m, 0.99);
-        double swapMs = m.getOrDefault("kaminari_scorer_last_swap_ms", -1.0);
+        double swapMs = 1e3 * m.getOrDefault("kaminari_scorer_last_swap_seconds", -1e-3);
         long lost = lostWindows(kafka.bootstrapServers(), expectedWindows);
         out.printf(Locale.ROOT, "scorer: started in %.1f s, %.0f flows/s wall (incl. scoring and commits), %.0f flows/s"
             + " per core, %.2f of the raw per-core limit%n", startupSeconds, wall, perCore, perCore / raw[1]);

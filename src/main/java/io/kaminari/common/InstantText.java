@@ -1,4 +1,4 @@
-package io.kaminari.stream;
+package io.kaminari.common;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -11,8 +11,8 @@ import java.io.IOException;
 import java.time.Instant;
 
 /** Writes and reads {@link Instant}s as ISO-8601 text ({@code 2024-05-01T00:05:00Z}) without the JSR-310 module. */
-final class InstantText {
-  static final SimpleModule MODULE = new SimpleModule("kaminari-instants")
+public final class InstantText {
+  public static final SimpleModule MODULE = new SimpleModule("kaminari-instants")
       .addSerializer(Instant.class, new JsonSerializer<>() {
         @Override
         public void serialize(Instant value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
