@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.kaminari.common.JdkHttpServerTimeouts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -34,16 +35,12 @@ final class ScorerHttp implements AutoCloseable {
   /** Threads serving requests: more than a few stalled clients must hold at once to delay a probe. */
   static final int THREADS = 8;
   /** Seconds a client may take to send its request before the server closes the connection. */
-  static final int REQUEST_TIMEOUT_S = 10;
+  static final int REQUEST_TIMEOUT_S = JdkHttpServerTimeouts.REQUEST_SECONDS;
   /** Seconds the server may take to send a response (to a slow reader) before it closes the connection. */
-  static final int RESPONSE_TIMEOUT_S = 30;
+  static final int RESPONSE_TIMEOUT_S = JdkHttpServerTimeouts.RESPONSE_SECONDS;
 
   static {
-    // The JDK server's API has no timeouts; these properties of its implementation (read once, when the first server
-    // of the JVM starts) make its timer close connections whose request or response takes too long. Without them two
-    // clients that open a connection and send half a request hold two threads forever.
-    setDefault("sun.net.httpserver.maxReqTime", REQUEST_TIMEOUT_S);
-    setDefault("sun.net.httpserver.maxRspTime", RESPONSE_TIMEOUT_S);
+    JdkHttpServerTimeouts.apply();
   }
 
   private final HttpServer server;
@@ -122,10 +119,6 @@ final class ScorerHttp implements AutoCloseable {
         reply(ex, 401, "text/plain", "unauthorized: send Authorization: Bearer <token>\n");
       }
     };
-  }
-
-  private static void setDefault(String property, int seconds) {
-    if (System.getProperty(property) == null) System.setProperty(property, Integer.toString(seconds));
   }
 
   /** The bound port (useful with port 0). */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.kaminari.common.JdkHttpServerTimeouts;
 import io.kaminari.incidents.IncidentEvent;
 import io.kaminari.incidents.IncidentEvent.Kind;
 import java.net.InetSocketAddress;
@@ -39,6 +40,7 @@ class AlertDeliveryTest {
   /** A receiver that answers {@code statuses} in turn (then 200) and records every request. */
   private String serve(int... statuses) throws Exception {
     AtomicInteger n = new AtomicInteger();
+    JdkHttpServerTimeouts.apply(); // before this JVM's first server: the scorer's HTTP tests rely on them
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", ex -> {
       int i = n.getAndIncrement();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.kaminari.alerts.RealAlertmanager;
+import io.kaminari.common.JdkHttpServerTimeouts;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.incidents.IncidentEvent;
@@ -133,6 +134,7 @@ class StreamIncidentsIT {
     private final List<String> badSignatures = new CopyOnWriteArrayList<>();
 
     Webhook() throws IOException {
+      JdkHttpServerTimeouts.apply(); // before this JVM's first server: the scorer's HTTP tests rely on them
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
       server.createContext("/", ex -> {
         byte[] body = ex.getRequestBody().readAllBytes();
