@@ -204,17 +204,33 @@ public final class SuiteTable {
   }
 
   /**
-   * {@code doc} with the text between {@link #BEGIN} and {@link #END} replaced by {@code section} (markers kept);
-   * throws naming the file when the markers are missing, repeated or out of order.
+   * {@code doc} with the lines between the {@link #BEGIN} line and the {@link #END} line replaced by {@code section}
+   * (marker lines kept); throws naming the file when the marker lines are missing, repeated or out of order. A marker
+   * quoted inside a line of text (as docs/evaluation.md does, explaining {@code --doc}) is not a marker line.
    */
   public static String replaceSection(String doc, String section, String file) {
-    int b = doc.indexOf(BEGIN);
-    int e = doc.indexOf(END);
-    if (b < 0 || e < 0 || e < b || doc.indexOf(BEGIN, b + 1) >= 0 || doc.indexOf(END, e + 1) >= 0) {
+    int b = markerLine(doc, BEGIN);
+    int e = markerLine(doc, END);
+    if (b < 0 || e < 0 || e < b) {
       throw new IllegalArgumentException(file + " must hold exactly one " + BEGIN + " line followed by one " + END
           + " line; the table goes between them");
     }
     String body = section.endsWith("\n") ? section : section + "\n";
     return doc.substring(0, b + BEGIN.length()) + "\n" + body + doc.substring(e);
+  }
+
+  /** The offset of the one line of {@code doc} that is exactly {@code marker}; -1 if there is none or more than one. */
+  private static int markerLine(String doc, String marker) {
+    int found = -1;
+    for (int at = doc.indexOf(marker); at >= 0; at = doc.indexOf(marker, at + 1)) {
+      boolean lineStart = at == 0 || doc.charAt(at - 1) == '\n';
+      int end = at + marker.length();
+      boolean lineEnd = end == doc.length() || doc.charAt(end) == '\n';
+      if (lineStart && lineEnd) {
+        if (found >= 0) return -1;
+        found = at;
+      }
+    }
+    return found;
   }
 }

@@ -91,5 +91,9 @@ class SuiteTableTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> SuiteTable.replaceSection(doc + doc, "x", "f"))
         .isInstanceOf(IllegalArgumentException.class);
+    // Markers quoted in a line of text (docs/evaluation.md explains --doc with them) are not marker lines.
+    String quoted = "`--doc` replaces what lies between `" + SuiteTable.BEGIN + "` and `" + SuiteTable.END + "`\n";
+    assertThat(SuiteTable.replaceSection(quoted + doc, "| new |", "f")).isEqualTo(quoted + out);
+    assertThatThrownBy(() -> SuiteTable.replaceSection(quoted, "x", "f")).isInstanceOf(IllegalArgumentException.class);
   }
 }
