@@ -32,7 +32,8 @@ def test_renders_a_service_monitor_and_the_rules_and_dashboard_config_maps():
             validate(doc)
     dashboard = one(DOCS, "ConfigMap", "kaminari-scorer-dashboard")
     assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
-    assert dashboard["data"]["kaminari-scorer-dashboard.json"] == (MONITORING / "kaminari-scorer-dashboard.json").read_text()
+    dashboard_file = MONITORING / "kaminari-scorer-dashboard.json"
+    assert dashboard["data"]["kaminari-scorer-dashboard.json"] == dashboard_file.read_text()
     rules = one(DOCS, "ConfigMap", "kaminari-scorer-rules")
     assert rules["data"]["kaminari-scorer.rules.yml"] == (MONITORING / "kaminari-scorer.rules.yml").read_text()
 

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
  * this class runs the loop (poll, close and score windows, swap models, transactions, new input partitions); what
  * happens to each record is the {@link RecordHandler}'s. One thread owns all input partitions, so the global scope
  * sees every flow; run one scorer per consumer group (a second one with the same transactional id fences the first).
+ * With {@code scorer.incidents-topic} the closed windows' results also feed an {@link IncidentTracker}, whose changed
+ * incident states go into the same transaction; the rebuild reads them back ({@link IncidentLog}).
  *
  * <p>Nothing ends the loop but {@link #close()}, being fenced, or an {@code Error}: a record that cannot be handled is
  * dead-lettered, any other exception rebuilds the state from the committed offsets. A fenced or dead loop, and one
@@ -330,7 +333,7 @@ public final class StreamingScorer implements AutoCloseable {
       producer.beginTransaction();
       inTransaction = true;
     }
-    var offsets = checkpoint.offsets(state);
+    Map<TopicPartition, OffsetAndMetadata> offsets = checkpoint.offsets(state);
     untilKnown("sendOffsetsToTransaction", () -> producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata()));
     untilKnown("commitTransaction", producer::commitTransaction);
     inTransaction = false;
