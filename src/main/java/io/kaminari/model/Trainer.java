@@ -86,6 +86,9 @@ public final class Trainer {
       Path outDir, Consumer<EpochProgress> progress) {
     checkInputs(train, validation, inputDim);
     checkRangeForThreshold(train.size() + validation.size(), hp.threshold());
+    String partDay = partOfADay(train.windowStartMicros(0), validation.windowStartMicros(validation.size() - 1),
+        windowSeconds(train, validation));
+    if (partDay != null) LOG.warn(partDay);
     long started = System.nanoTime();
     try {
       Files.createDirectories(outDir);
@@ -311,6 +314,21 @@ public final class Trainer {
       }
     }
     return step == Long.MAX_VALUE ? Double.NaN : step / 1e6;
+  }
+
+  /**
+   * A warning when the windows from {@code firstStartMicros} to the one starting at {@code lastStartMicros} (each
+   * {@code windowSeconds} long; NaN = one window) span less than a day, else null. Nothing in the autoencoder's input
+   * says the time of day, so windows of hours the range lacks score as the hours it saw did not: trained on one half of
+   * a day and tested on the other, it flagged most windows of the evaluation's capture sets (docs/evaluation.md). Not
+   * refused: tests and short experiments train on hours on purpose.
+   */
+  static String partOfADay(long firstStartMicros, long lastStartMicros, double windowSeconds) {
+    double span = (lastStartMicros - firstStartMicros) / 1e6 + (Double.isNaN(windowSeconds) ? 0 : windowSeconds);
+    if (span >= 86_400) return null;
+    return String.format(java.util.Locale.ROOT, "the training range spans %.1f h, less than a day: the autoencoder has"
+        + " no time-of-day input, so windows of the hours it did not see will score high (train on at least a whole"
+        + " day; docs/evaluation.md)", span / 3600);
   }
 
   /** Refuses before any training when the whole range is too short for a method that refuses short samples. */

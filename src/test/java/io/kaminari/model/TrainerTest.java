@@ -318,4 +318,14 @@ class TrainerTest {
     });
     return out;
   }
+
+  @Test
+  void aRangeShorterThanADayIsWarnedAbout() {
+    long hour = 3_600_000_000L;
+    String half = Trainer.partOfADay(0, 12 * hour - 300_000_000L, 300);
+    assertThat(half).startsWith("the training range spans 12.0 h, less than a day")
+        .contains("no time-of-day input");
+    assertThat(Trainer.partOfADay(0, 24 * hour - 300_000_000L, 300)).isNull(); // 288 windows of 5 minutes
+    assertThat(Trainer.partOfADay(5 * hour, 5 * hour, Double.NaN)).startsWith("the training range spans 0.0 h");
+  }
 }
