@@ -78,6 +78,12 @@ class EvaluationDatasetsTest {
       assertThat(EvaluationDatasets.named(d.name())).isEqualTo(d);
       assertThat(d.labelledAttacks().size() + d.captures().size()).as(d.name() + " has labelled attacks").isPositive();
     }
+    // Every full-suite set trains on a whole day, as production does: the autoencoder has no time-of-day input, so a
+    // half-day training range makes every test hour it did not see score high (the suite run of 2026-12-04).
+    for (EvaluationDataset d : suite) {
+      assertThat(Duration.between(d.trainFrom(), d.trainTo())).as(d.name()).isGreaterThanOrEqualTo(Duration.ofDays(1));
+      assertThat(d.generator().start()).as(d.name()).isEqualTo(d.trainFrom());
+    }
     // (a) is exactly what `kaminari generate --duration 2d --flows 600000 --demo-attacks` generates (seed 42).
     assertThat(EvaluationDatasets.generatorTwoDays().generator()).isEqualTo(GeneratorConfig.of(42,
         Instant.parse("2024-05-01T00:00:00Z"), Duration.ofDays(2), 600_000).withAttacks(Scenarios.demoAttacks()));
