@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses the short durations the CLI takes: {@code 90s}, {@code 5m}, {@code 24h}, {@code 2d}. */
+/** Parses and prints the short durations the CLI takes: {@code 90s}, {@code 5m}, {@code 24h}, {@code 2d}. */
 public final class Durations {
   private static final Pattern FORM = Pattern.compile("(\\d+)([smhd])");
 
@@ -23,5 +23,14 @@ public final class Durations {
       case "h" -> Duration.ofHours(n);
       default -> Duration.ofDays(n);
     };
+  }
+
+  /** {@code d} in the form {@link #parse} reads, in its largest whole unit ({@code 1h}, {@code 90s}, {@code 2d}). */
+  public static String text(Duration d) {
+    long s = d.getSeconds();
+    if (s % 86_400 == 0) return s / 86_400 + "d";
+    if (s % 3_600 == 0) return s / 3_600 + "h";
+    if (s % 60 == 0) return s / 60 + "m";
+    return s + "s";
   }
 }

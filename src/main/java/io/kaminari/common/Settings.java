@@ -178,6 +178,22 @@ public final class Settings {
   public static final ConfigKey<String> MITIGATION_FLOWSPEC_ACTION = key("mitigation.flowspec-action", "discard",
       "action of the proposed Flowspec rules: discard, or rate-limit:N (N bytes per second, RFC 8955 traffic-rate)",
       Settings::flowspecAction);
+  public static final ConfigKey<Double> MITIGATION_MAX_BENIGN_SHARE = key("mitigation.max-benign-share", "0.01",
+      "a discard rule or RTBH route is refused when it would hit more than this share of the flow records to the"
+          + " victim in the reference period before the incident (0.01 = 1%)", Settings::share);
+  public static final ConfigKey<Duration> MITIGATION_REFERENCE_PERIOD = key("mitigation.reference-period", "1h",
+      "the period before an incident whose flows to the victim stand for its benign traffic in the safety check",
+      Durations::parse);
+  public static final ConfigKey<List<String>> MITIGATION_NEVER_BLACKHOLE = key("mitigation.never-blackhole", "",
+      "comma-separated prefixes never proposed for an RTBH route (your own infrastructure, resolvers, customers who"
+          + " opted out)", Settings::optionalList);
+  public static final ConfigKey<String> MITIGATION_MODE = key("mitigation.mode", "propose",
+      "propose (print only, the default) or announce: `kaminari mitigate` also writes the proposals that pass the"
+          + " safety checks to ExaBGP's named pipe mitigation.exabgp-pipe. Announcing is the operator's decision",
+      s -> oneOf(s, "propose", "announce"));
+  public static final ConfigKey<String> MITIGATION_EXABGP_PIPE = key("mitigation.exabgp-pipe", "",
+      "ExaBGP's API named pipe (its exabgp.api.pipename, e.g. /run/exabgp/exabgp.in) that mitigation.mode=announce"
+          + " writes to", s -> s);
 
   public static final ConfigKey<String> BENCH_PYTHON = key("bench.python", "",
       "Python interpreter with torch for `kaminari bench train-pytorch` (and `bench all`); empty = the venv that"
@@ -226,6 +242,12 @@ public final class Settings {
       return "rate-limit:" + n;
     }
     throw new IllegalArgumentException("must be discard or rate-limit:N (bytes per second)");
+  }
+
+  private static double share(String s) {
+    double v = Double.parseDouble(s.trim());
+    if (!(v >= 0 && v <= 1)) throw new IllegalArgumentException("must be a share between 0 and 1");
+    return v;
   }
 
   private static int positiveInt(String s) {
@@ -287,8 +309,12 @@ public final class Settings {
   }
 
   private static List<String> list(String s) {
-    List<String> out = Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    List<String> out = optionalList(s);
     if (out.isEmpty()) throw new IllegalArgumentException("must name at least one");
     return out;
+  }
+
+  private static List<String> optionalList(String s) {
+    return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
   }
 }

@@ -1,23 +1,37 @@
 package io.kaminari.incidents;
 
+import io.kaminari.common.Durations;
+import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.Settings;
+import io.kaminari.features.IpPrefix;
+import java.io.Serializable;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.stream.Collectors;
 
 /**
- * Formats the mitigations an operator could apply to an incident, as text for a person to review: an RTBH route per
- * victim address with the BLACKHOLE community (RFC 7999, 65535:666, with NO_EXPORT 65535:65281 as it asks), and a BGP
- * Flowspec rule (RFC 8955; RFC 8956 for IPv6) matching the attack vector, each as an ExaBGP API command and a GoBGP CLI
- * line. Nothing is announced: the text says so.
+ * The mitigations Kaminari proposes for an incident, their safety checks, and their text for a person to review: an
+ * RTBH route per victim address with the BLACKHOLE community (RFC 7999, 65535:666, with NO_EXPORT 65535:65281 as it
+ * asks), and a BGP Flowspec rule ({@link FlowspecRule}) matching the attack vector, each as an ExaBGP API command and a
+ * GoBGP CLI line.
  *
  * <p>RTBH drops everything to an address, so it is proposed only for addresses: the victim itself when it is a /32
  * or /128, else the top destinations of the incident that carry at least {@value #MIN_DESTINATION_PERCENT}% of the
  * victim's packets; with none, no route is proposed and the text says why. The Flowspec rule matches those addresses
- * (or the victim prefix), the vector's protocol(s), destination ports when they are few, reflection source ports, TCP
- * flags when one value dominates (a SYN flood: SYN set, ACK clear), and the packet lengths of a reflection or of a
- * flood to any port.
+ * (or the victim prefix).
+ *
+ * <p>Safety ({@link #decide}): every proposal is measured against the flow records to its target, the address or prefix
+ * it is for ({@link Exposure}), in the incident and in a reference period before it, which stands for the target's
+ * benign traffic. A proposal that drops (an RTBH route, a {@code discard} rule) is refused when it would hit more than
+ * {@link Options#maxBenignShare()} of the target's reference records: an RTBH route drops all of them, so it is
+ * proposed only for an address that received (almost) nothing before the attack, unless the operator raises the
+ * share. The target rather than the whole victim prefix is the measure because a rule for one address can cut that
+ * address off while sparing the rest of the prefix. An RTBH route is refused for an address in
+ * {@link Options#neverBlackhole()}. A refused
+ * proposal is printed with its reason and without its commands, so it cannot be pasted by mistake. A
+ * {@code rate-limit} rule throttles rather than drops and is shown with its reference share but not refused for it.
  */
 public final class Mitigations {
   private Mitigations() {}
@@ -41,23 +55,122 @@ public final class Mitigations {
   }
 
   /**
-   * Where blackholed traffic goes and what the Flowspec rule does.
+   * Where blackholed traffic goes, what the Flowspec rule does, and the safety limits.
    *
    * @param action {@code discard} or {@code rate-limit:N} (bytes per second)
+   * @param maxBenignShare the largest share of the reference period's flow records a dropping proposal may hit
+   * @param neverBlackhole prefixes never proposed for RTBH, in any spelling; kept in canonical text
+   * @param reference the length of the reference period before the incident (only named in the text here)
    */
-  public record Options(String nextHopV4, String nextHopV6, String action, Format format) {
+  public record Options(String nextHopV4, String nextHopV6, String action, Format format, double maxBenignShare,
+      List<String> neverBlackhole, Duration reference) {
     public Options {
       Objects.requireNonNull(nextHopV4, "nextHopV4");
       Objects.requireNonNull(nextHopV6, "nextHopV6");
       Objects.requireNonNull(format, "format");
+      Objects.requireNonNull(reference, "reference");
       if (!action.equals("discard") && !action.matches("rate-limit:\\d+")) {
         throw new IllegalArgumentException("action must be discard or rate-limit:N, got '" + action + "'");
       }
+      if (!(maxBenignShare >= 0 && maxBenignShare <= 1)) {
+        throw new IllegalArgumentException("maxBenignShare must be between 0 and 1, got " + maxBenignShare);
+      }
+      neverBlackhole = neverBlackhole.stream().map(Mitigations::prefix).toList();
+    }
+
+    /** The options the configuration sets ({@code mitigation.*}), printing {@code format}. */
+    public static Options of(KaminariConfig config, Format format) {
+      return new Options(config.get(Settings.MITIGATION_NEXT_HOP_V4), config.get(Settings.MITIGATION_NEXT_HOP_V6),
+          config.get(Settings.MITIGATION_FLOWSPEC_ACTION), format, config.get(Settings.MITIGATION_MAX_BENIGN_SHARE),
+          config.get(Settings.MITIGATION_NEVER_BLACKHOLE), config.get(Settings.MITIGATION_REFERENCE_PERIOD));
+    }
+
+    /** Whether the Flowspec action drops what it matches. */
+    boolean discards() {
+      return action.equals("discard");
     }
   }
 
-  /** The proposals for {@code incident}, as printable text ending with a newline. */
-  public static String propose(Incident incident, Options options) {
+  /** What a proposal is. */
+  public enum Kind { RTBH, FLOWSPEC }
+
+  /**
+   * One proposed route or rule.
+   *
+   * @param target the host prefix of an RTBH route, or the destination of a Flowspec rule
+   * @param rule the Flowspec rule; null for RTBH
+   */
+  public record Proposal(Kind kind, String target, FlowspecRule rule) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Whether a flow record with these fields may be hit (RTBH: any flow to the target). */
+    public boolean mayHit(String dstIp, int protocol, int srcPort, int dstPort, int flags, int bytesPerPacket) {
+      return kind == Kind.RTBH ? Victims.contains(target, dstIp)
+          : rule.mayHit(dstIp, protocol, srcPort, dstPort, flags, bytesPerPacket);
+    }
+  }
+
+  /**
+   * The flow records to a proposal's target, and those it would hit: in the incident's windows, and in the reference
+   * period before it (the target's benign traffic).
+   */
+  public record Exposure(long incidentFlows, long incidentHits, long referenceFlows, long referenceHits) {
+    /** The share of the reference records hit; 0 when there were none. */
+    public double referenceShare() {
+      return referenceFlows == 0 ? 0 : (double) referenceHits / referenceFlows;
+    }
+  }
+
+  /**
+   * A proposal with its exposure and verdict.
+   *
+   * @param refusal why it is refused; null when it passed the safety checks
+   */
+  public record Decision(Proposal proposal, Exposure exposure, String refusal) {
+    public boolean allowed() {
+      return refusal == null;
+    }
+  }
+
+  /** The proposals for {@code incident}: its RTBH routes, then its Flowspec rules (none without a vector). */
+  public static List<Proposal> proposals(Incident incident) {
+    List<Proposal> out = new ArrayList<>();
+    List<String> hosts = hosts(incident);
+    for (String host : hosts) out.add(new Proposal(Kind.RTBH, host, null));
+    if (!incident.vector().protocols().isEmpty()) {
+      for (String destination : hosts.isEmpty() ? List.of(incident.victim()) : hosts) {
+        out.add(new Proposal(Kind.FLOWSPEC, destination, FlowspecRule.of(destination, incident.vector())));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** The safety verdict on each of {@code proposals}, whose exposures are {@code exposures} in the same order. */
+  public static List<Decision> decide(List<Proposal> proposals, List<Exposure> exposures, Options options) {
+    if (proposals.size() != exposures.size()) {
+      throw new IllegalArgumentException(proposals.size() + " proposals but " + exposures.size() + " exposures");
+    }
+    List<Decision> out = new ArrayList<>();
+    for (int i = 0; i < proposals.size(); i++) {
+      Proposal p = proposals.get(i);
+      Exposure e = exposures.get(i);
+      String refusal = null;
+      String listed = p.kind() == Kind.RTBH ? allowListed(p.target(), options.neverBlackhole()) : null;
+      if (listed != null) {
+        refusal = p.target() + " lies in " + listed + ", which mitigation.never-blackhole protects";
+      } else if ((p.kind() == Kind.RTBH || options.discards()) && e.referenceShare() > options.maxBenignShare()) {
+        refusal = String.format(Locale.ROOT, "it would drop %s of the flow records to %s in the %s before the"
+            + " incident (%d of %d), more than mitigation.max-benign-share %s", percent(e.referenceShare()),
+            p.target(), Durations.text(options.reference()), e.referenceHits(), e.referenceFlows(),
+            percent(options.maxBenignShare()));
+      }
+      out.add(new Decision(p, e, refusal));
+    }
+    return List.copyOf(out);
+  }
+
+  /** The text of {@code decisions} for {@code incident}, ending with a newline; {@code header} is its last line. */
+  public static String render(Incident incident, List<Decision> decisions, Options options, String header) {
     IncidentSpan s = incident.span();
     AttackVector v = incident.vector();
     StringBuilder out = new StringBuilder();
@@ -68,41 +181,35 @@ public final class Mitigations {
         .append(String.format(Locale.ROOT, ", peak %.0f pps / %.0f bps, %d anomalous windows%n", incident.peakPps(),
             incident.peakBps(), s.windows()));
     out.append("# vector: ").append(v.describe()).append('\n');
-    out.append("# NOTHING HAS BEEN ANNOUNCED. These are proposals for a person to review; applying one is the"
-        + " operator's decision.\n");
+    out.append("# ").append(header).append('\n');
 
-    List<String> hosts = hosts(incident);
+    List<Decision> routes = decisions.stream().filter(d -> d.proposal().kind() == Kind.RTBH).toList();
     out.append("\n# RTBH (RFC 7999): blackholes ALL traffic to the address, the attack's and everyone else's.\n");
-    if (hosts.isEmpty()) {
+    if (routes.isEmpty()) {
       out.append("# No RTBH route proposed: the victim ").append(s.victim())
           .append(" is a prefix and no single address in it carries ").append(MIN_DESTINATION_PERCENT)
           .append("% of its packets (top destinations: ")
           .append(incident.topDestinations().isEmpty() ? "none" : String.join(", ", incident.topDestinations()))
           .append("); blackholing the whole prefix would cut it off entirely.\n");
-    } else {
-      if (!isHost(s.victim())) {
-        out.append("# The victim ").append(s.victim()).append(" is a prefix: routes for its top destination(s) ")
-            .append(String.join(", ", incident.topDestinations().stream()
-                .filter(d -> hosts.contains(Victims.hostPrefix(Shares.key(d)))).toList()))
-            .append(".\n");
-      }
-      for (String host : hosts) {
-        boolean v6 = host.indexOf(':') >= 0;
-        String nextHop = v6 ? options.nextHopV6() : options.nextHopV4();
-        if (options.format() != Format.GOBGP) {
-          out.append("exabgp: announce route ").append(host).append(" next-hop ").append(nextHop)
-              .append(" community [").append(BLACKHOLE).append(' ').append(NO_EXPORT).append("]\n");
-        }
-        if (options.format() != Format.EXABGP) {
-          out.append("gobgp:  gobgp global rib -a ").append(v6 ? "ipv6" : "ipv4").append(" add ").append(host)
-              .append(" nexthop ").append(nextHop).append(" community ").append(BLACKHOLE).append(',')
-              .append(NO_EXPORT).append('\n');
-        }
-      }
+    } else if (!isHost(s.victim())) {
+      out.append("# The victim ").append(s.victim()).append(" is a prefix: routes for its top destination(s) ")
+          .append(String.join(", ", incident.topDestinations().stream()
+              .filter(d -> routes.stream().anyMatch(r -> r.proposal().target()
+                  .equals(Victims.hostPrefix(Shares.key(d))))).toList()))
+          .append(".\n");
+    }
+    for (Decision d : routes) {
+      String host = d.proposal().target();
+      boolean v6 = host.indexOf(':') >= 0;
+      String nextHop = v6 ? options.nextHopV6() : options.nextHopV4();
+      line(out, d, options, "announce route " + host + " next-hop " + nextHop + " community [" + BLACKHOLE + " "
+          + NO_EXPORT + "]", "gobgp global rib -a " + (v6 ? "ipv6" : "ipv4") + " add " + host + " nexthop " + nextHop
+          + " community " + BLACKHOLE + "," + NO_EXPORT);
     }
 
     out.append("\n# Flowspec (RFC 8955): matches the attack vector only");
-    if (v.protocols().isEmpty()) {
+    List<Decision> rules = decisions.stream().filter(d -> d.proposal().kind() == Kind.FLOWSPEC).toList();
+    if (rules.isEmpty()) {
       out.append(".\n# No Flowspec rule proposed: no flows to the victim in the incident's windows, so no vector to"
           + " match.\n");
       return out.toString();
@@ -113,15 +220,60 @@ public final class Mitigations {
       out.append("# Caution: the attack's destination ports are spread, so the rule matches every port of the"
           + " destination for this protocol.\n");
     }
-    for (String destination : hosts.isEmpty() ? List.of(s.victim()) : hosts) {
-      if (options.format() != Format.GOBGP) {
-        out.append("exabgp: ").append(exabgpFlow(destination, v, options)).append('\n');
-      }
-      if (options.format() != Format.EXABGP) {
-        out.append("gobgp:  ").append(gobgpFlow(destination, v, options)).append('\n');
-      }
+    for (Decision d : rules) {
+      FlowspecRule rule = d.proposal().rule();
+      line(out, d, options, rule.exabgp(options.action()), rule.gobgp(options.action()));
     }
     return out.toString();
+  }
+
+  /** The exposure line of {@code d}, then its commands, or its refusal instead. */
+  private static void line(StringBuilder out, Decision d, Options options, String exabgp, String gobgp) {
+    Exposure e = d.exposure();
+    out.append(String.format(Locale.ROOT, "# %s: hits %d of its %d flow records in the incident, %d of %d (%s) in"
+        + " the %s before it%n", d.proposal().target(), e.incidentHits(), e.incidentFlows(), e.referenceHits(),
+        e.referenceFlows(), percent(e.referenceShare()), Durations.text(options.reference())));
+    if (!d.allowed()) {
+      out.append("# REFUSED: ").append(d.refusal()).append(".\n");
+      return;
+    }
+    if (options.format() != Format.GOBGP) out.append("exabgp: ").append(exabgp).append('\n');
+    if (options.format() != Format.EXABGP) out.append("gobgp:  ").append(gobgp).append('\n');
+  }
+
+  /**
+   * {@code decisions} one line each, for a summary: the ExaBGP command of an allowed proposal, the reason of a refused
+   * one ({@code kaminari mitigate} prints them in full).
+   */
+  public static List<String> brief(List<Decision> decisions, Options options) {
+    List<String> commands = exabgpCommands(decisions, options);
+    List<String> out = new ArrayList<>();
+    int next = 0;
+    for (Decision d : decisions) {
+      String what = (d.proposal().kind() == Kind.RTBH ? "RTBH " : "Flowspec ") + d.proposal().target();
+      out.add(d.allowed() ? commands.get(next++) : what + " REFUSED: " + d.refusal());
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * The ExaBGP API commands of the allowed {@code decisions}, one per line, as {@code mitigation.mode=announce} writes
+   * them to ExaBGP's pipe.
+   */
+  public static List<String> exabgpCommands(List<Decision> decisions, Options options) {
+    List<String> out = new ArrayList<>();
+    for (Decision d : decisions) {
+      if (!d.allowed()) continue;
+      Proposal p = d.proposal();
+      if (p.kind() == Kind.FLOWSPEC) {
+        out.add(p.rule().exabgp(options.action()));
+      } else {
+        boolean v6 = p.target().indexOf(':') >= 0;
+        out.add("announce route " + p.target() + " next-hop " + (v6 ? options.nextHopV6() : options.nextHopV4())
+            + " community [" + BLACKHOLE + " " + NO_EXPORT + "]");
+      }
+    }
+    return List.copyOf(out);
   }
 
   /** The host prefixes to blackhole: the victim if it is one, else its heavy top destinations. */
@@ -139,66 +291,33 @@ public final class Mitigations {
     return prefix.endsWith(prefix.indexOf(':') >= 0 ? "/128" : "/32");
   }
 
-  /** Whether the rule should match packet lengths: a reflection, or a flood whose ports and flags say nothing. */
-  private static boolean matchLength(AttackVector v) {
-    return v.packetLengthMin() != null && (v.reflection() || (v.dstPorts().isEmpty() && v.tcpFlags() == null));
+  /** The prefix of {@code allowList} that holds {@code host} (a host prefix), or null. */
+  private static String allowListed(String host, List<String> allowList) {
+    String address = host.substring(0, host.lastIndexOf('/'));
+    return allowList.stream().filter(p -> Victims.contains(p, address)).findFirst().orElse(null);
   }
 
-  static String exabgpFlow(String destination, AttackVector v, Options o) {
-    boolean v6 = destination.indexOf(':') >= 0;
-    List<String> m = new ArrayList<>();
-    m.add("destination " + destination + (v6 ? "/0" : ""));
-    m.add((v6 ? "next-header " : "protocol ") + list(v.protocols().stream()
-        .map(p -> "=" + AttackVector.protocolName(p)).toList()));
-    if (v.reflection()) m.add("source-port " + list(v.reflectedSrcPorts().stream().map(p -> "=" + p).toList()));
-    if (!v.dstPorts().isEmpty()) m.add("destination-port " + list(v.dstPorts().stream().map(p -> "=" + p).toList()));
-    if (v.tcpFlags() != null) m.add("tcp-flags " + flags(v.tcpFlags(), EXABGP_FLAGS, "&", "!"));
-    if (matchLength(v)) m.add("packet-length >=" + v.packetLengthMin() + "&<=" + v.packetLengthMax());
-    String then = o.action().equals("discard") ? "discard"
-        : "rate-limit " + o.action().substring("rate-limit:".length());
-    return "announce flow route { match { " + m.stream().map(x -> x + ";").collect(Collectors.joining(" "))
-        + " } then { " + then + "; } }";
-  }
-
-  static String gobgpFlow(String destination, AttackVector v, Options o) {
-    boolean v6 = destination.indexOf(':') >= 0;
-    StringBuilder b = new StringBuilder("gobgp global rib -a ").append(v6 ? "ipv6-flowspec" : "ipv4-flowspec")
-        .append(" add match destination ").append(destination);
-    b.append(" protocol ").append(v.protocols().stream().map(AttackVector::protocolName)
-        .collect(Collectors.joining(" ")));
-    if (v.reflection()) b.append(" source-port ").append(items(v.reflectedSrcPorts()));
-    if (!v.dstPorts().isEmpty()) b.append(" destination-port ").append(items(v.dstPorts()));
-    if (v.tcpFlags() != null) b.append(" tcp-flags '").append(flags(v.tcpFlags(), GOBGP_FLAGS, "&", "!")).append('\'');
-    if (matchLength(v)) {
-      b.append(" packet-length '>=").append(v.packetLengthMin()).append("&<=").append(v.packetLengthMax()).append('\'');
+  /** {@code p} ({@code 10.1.2.3/8}, {@code 2001:db8::/32}) in canonical text, or a clear error. */
+  static String prefix(String p) {
+    int slash = p.indexOf('/');
+    boolean v6 = p.indexOf(':') >= 0;
+    int length;
+    try {
+      length = slash < 0 ? -1 : Integer.parseInt(p.substring(slash + 1));
+    } catch (NumberFormatException e) {
+      length = -1;
     }
-    b.append(" then ").append(o.action().equals("discard") ? "discard"
-        : "rate-limit " + o.action().substring("rate-limit:".length()));
-    return b.toString();
-  }
-
-  private static final String[] EXABGP_FLAGS = {"fin", "syn", "rst", "push", "ack", "urgent", "ece", "cwr"};
-  private static final String[] GOBGP_FLAGS = {"F", "S", "R", "P", "A", "U", "E", "C"};
-  private static final int ACK = 16;
-
-  /**
-   * The flags set in {@code flags}, each required, joined by {@code and}; with ACK clear required too when the value
-   * has no ACK (so a SYN-flood rule spares established connections' SYN+ACK and ACK traffic).
-   */
-  static String flags(int flags, String[] names, String and, String not) {
-    List<String> parts = new ArrayList<>();
-    for (int bit = 0; bit < names.length; bit++) {
-      if ((flags & (1 << bit)) != 0) parts.add(names[bit]);
+    if (length < 0 || length > (v6 ? 128 : 32)) {
+      throw new IllegalArgumentException("mitigation.never-blackhole: '" + p + "' is not a prefix (address/length)");
     }
-    if ((flags & ACK) == 0) parts.add(not + names[4]);
-    return String.join(and, parts);
+    try {
+      return IpPrefix.of(p.substring(0, slash), v6 ? 32 : length, v6 ? length : 128);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("mitigation.never-blackhole: '" + p + "' is not a prefix: " + e.getMessage());
+    }
   }
 
-  private static String list(List<String> items) {
-    return items.size() == 1 ? items.get(0) : "[ " + String.join(" ", items) + " ]";
-  }
-
-  private static String items(List<Integer> ports) {
-    return ports.stream().map(p -> "'==" + p + "'").collect(Collectors.joining(" "));
+  private static String percent(double share) {
+    return String.format(Locale.ROOT, "%.1f%%", 100 * share);
   }
 }

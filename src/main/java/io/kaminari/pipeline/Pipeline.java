@@ -18,6 +18,8 @@ import io.kaminari.features.spark.FeaturesConfig;
 import io.kaminari.features.spark.FeaturesJob;
 import io.kaminari.features.spark.SelectPortsConfig;
 import io.kaminari.features.spark.SelectPortsJob;
+import io.kaminari.incidents.spark.IncidentsConfig;
+import io.kaminari.incidents.spark.IncidentsJob;
 import io.kaminari.ingest.CompactConfig;
 import io.kaminari.ingest.CompactJob;
 import io.kaminari.ingest.LandConfig;
@@ -181,6 +183,12 @@ public final class Pipeline {
     JobRun run = new ScoreJob(spark, new ScoreConfig(version, EventHours.covering(from, to), SCORE_CHUNK_HOURS),
         registry).run();
     return new Scored(run, version, from, to);
+  }
+
+  /** Recomputes the incidents of {@code scored}'s range from its scores into {@code kaminari.incidents}. */
+  public IncidentsJob.Result incidents(Scored scored) throws Exception {
+    return new IncidentsJob(spark, new IncidentsConfig(scored.model().name(), scored.model().version(), scored.from(),
+        scored.to(), config.get(Settings.INCIDENT_QUIET_WINDOWS), config.get(Settings.INCIDENT_LOOKBACK))).run();
   }
 
   /** The {@code anomaly_scores} rows {@code scored} wrote for the windows of its range in {@code scope}. */

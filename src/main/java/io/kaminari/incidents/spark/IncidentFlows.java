@@ -33,6 +33,7 @@ import io.kaminari.incidents.TrafficGroup;
 import io.kaminari.incidents.VectorExtraction;
 import io.kaminari.incidents.Victims;
 import io.kaminari.pipeline.Warehouse;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.function.FilterFunction;
@@ -56,7 +57,8 @@ final class IncidentFlows {
 
   private static final String SP = "_sp";
   private static final String SB = "_sb";
-  private static final String LEN = "_len";
+  /** Bytes per packet of a flow of {@link #victimFlows}. */
+  static final String LENGTH = "_len";
   private static final String SRC_KEY = "_src";
   private static final String WIN = "_win";
 
@@ -78,7 +80,7 @@ final class IncidentFlows {
       }
       List<TrafficGroup> groups = new ArrayList<>();
       for (Row g : flows.groupBy(IP_PROTO, PORT_DST, SRC_KEY, TCP_FLAGS)
-          .agg(sum(SP).as("p"), sum(SB), count(lit(1)), min(LEN), max(LEN))
+          .agg(sum(SP).as("p"), sum(SB), count(lit(1)), min(LENGTH), max(LENGTH))
           .orderBy(col("p").desc(), col(IP_PROTO), col(PORT_DST), col(SRC_KEY), col(TCP_FLAGS))
           .limit(MAX_GROUPS).collectAsList()) {
         groups.add(new TrafficGroup(g.getInt(0), g.getInt(1), g.getInt(2), g.getInt(3), g.getLong(4), g.getLong(5),
@@ -95,14 +97,23 @@ final class IncidentFlows {
   }
 
   /**
-   * The flows to the victim in {@code [start, lastUpdate)}, with sampling-scaled packets and bytes, bytes per packet,
-   * the reflection source port (-1 if none), null counters and fields as 0, and the window index.
+   * The flows to the victim in {@code [start, lastUpdate)} as {@link #victimFlows(SparkSession, String, Instant,
+   * Instant)} has them, with the window index.
    */
   static Dataset<Row> victimFlows(SparkSession spark, IncidentSpan span) {
-    String victim = span.victim();
+    return victimFlows(spark, span.victim(), span.start(), span.lastUpdate())
+        .withColumn(WIN, floor(col(EVENT_TIME).cast("long").minus(span.start().getEpochSecond())
+            .divide(span.windowSeconds())));
+  }
+
+  /**
+   * The flows to {@code victim} in {@code [from, to)}, with sampling-scaled packets and bytes, bytes per packet
+   * ({@link #LENGTH}), the reflection source port (-1 if none), and null counters and fields as 0.
+   */
+  static Dataset<Row> victimFlows(SparkSession spark, String victim, Instant from, Instant to) {
     Dataset<Row> flows = spark.table(Warehouse.FLOWS)
-        .where(expr(HourRange.covering(span.start(), span.lastUpdate()).where())
-            .and(col(EVENT_TIME).geq(lit(span.start()))).and(col(EVENT_TIME).lt(lit(span.lastUpdate()))))
+        .where(expr(HourRange.covering(from, to).where())
+            .and(col(EVENT_TIME).geq(lit(from))).and(col(EVENT_TIME).lt(lit(to))))
         .select(col(IP_SRC), col(IP_DST), coalesce(col(PORT_SRC), lit(0)).as(PORT_SRC),
             coalesce(col(PORT_DST), lit(0)).as(PORT_DST), coalesce(col(IP_PROTO), lit(0)).as(IP_PROTO),
             coalesce(col(TCP_FLAGS), lit(0)).as(TCP_FLAGS), coalesce(col(PACKETS), lit(0L)).as(PACKETS),
@@ -112,11 +123,9 @@ final class IncidentFlows {
     return flows
         .withColumn(SP, col(PACKETS).multiply(col("_k")))
         .withColumn(SB, col(BYTES).multiply(col("_k")))
-        .withColumn(LEN, when(col(PACKETS).gt(0), col(BYTES).divide(col(PACKETS))).otherwise(0).cast("int"))
+        .withColumn(LENGTH, when(col(PACKETS).gt(0), col(BYTES).divide(col(PACKETS))).otherwise(0).cast("int"))
         .withColumn(SRC_KEY, when(col(IP_PROTO).equalTo(AttackVector.UDP)
-            .and(col(PORT_SRC).isin(VectorExtraction.REFLECTION_PORTS.toArray())), col(PORT_SRC)).otherwise(-1))
-        .withColumn(WIN, floor(col(EVENT_TIME).cast("long").minus(span.start().getEpochSecond())
-            .divide(span.windowSeconds())));
+            .and(col(PORT_SRC).isin(VectorExtraction.REFLECTION_PORTS.toArray())), col(PORT_SRC)).otherwise(-1));
   }
 
   /** The {@code n} keys with the most packets, as {@code prefix+key (share%)} of {@code total}; ties by key. */

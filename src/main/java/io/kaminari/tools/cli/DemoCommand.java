@@ -10,6 +10,10 @@ import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
+import io.kaminari.incidents.Incident;
+import io.kaminari.incidents.Mitigations;
+import io.kaminari.incidents.spark.IncidentsJob;
+import io.kaminari.incidents.spark.MitigationCheck;
 import io.kaminari.ingest.LandJob;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelRef;
@@ -48,7 +52,8 @@ import picocli.CommandLine.Option;
  *
  * <p>It starts its own single-node Kafka broker, generates two days of traffic with labelled attacks on day two,
  * lands and compacts them, builds port vectors, trains the autoencoder on day one, publishes it as champion, scores
- * day two and prints the detections next to the labels. It resets the demo state of the home first (the kaminari
+ * day two and prints the detections next to the labels, runs the streaming scorer on the same topic, and ends with day
+ * two's incidents and the mitigations proposed for them. It resets the demo state of the home first (the kaminari
  * database, landing checkpoints and local model store), so it can be rerun; it refuses to run against a remote
  * metastore or warehouse.
  */
@@ -121,8 +126,9 @@ public final class DemoCommand extends SparkCommand implements Subcommand {
 
       LandJob.Landing landed = pipeline.land(kafka.bootstrapServers(), TOPIC);
       step(String.format("3. landed %,d Kafka records into %s", landed.run().inputRecords(), Warehouse.FLOWS_LANDING));
-      batch(pipeline, landed, labels);
+      Pipeline.Scored scored = batch(pipeline, landed, labels);
       stream(config, kafka);
+      incidents(config, pipeline, scored);
     }
     summary(config, spark, home, "2024-05-02T00", "2024-05-03T00");
     return 0;
@@ -158,8 +164,8 @@ public final class DemoCommand extends SparkCommand implements Subcommand {
     return 0;
   }
 
-  /** Steps 4-7: compaction, features, training on day one, batch scoring of day two. */
-  private void batch(Pipeline pipeline, LandJob.Landing landed, Path labels) throws Exception {
+  /** Steps 4-7: compaction, features, training on day one, batch scoring of day two; returns the scoring. */
+  private Pipeline.Scored batch(Pipeline pipeline, LandJob.Landing landed, Path labels) throws Exception {
     JobRun compacted = pipeline.compact(landed);
     step(String.format("4. compacted into %s: %,d flows, %,d rejected, %,d duplicates, %,d markers (reconciled)",
         Warehouse.FLOWS, compacted.outputRows(), compacted.rejected(), compacted.duplicates(), compacted.markers()));
@@ -181,6 +187,26 @@ public final class DemoCommand extends SparkCommand implements Subcommand {
     Pipeline.Scored scored = pipeline.score(ModelRef.alias(MODEL, ModelRef.CHAMPION), day2, end);
     step("7. scored day 2 into " + Warehouse.ANOMALY_SCORES + "; detections next to the generator's labels:");
     printDetections(pipeline, scored, labels);
+    return scored;
+  }
+
+  /**
+   * Step 9: day two's incidents, grouped from the batch scores, and the mitigation each would get after the safety
+   * checks; nothing is announced.
+   */
+  private void incidents(KaminariConfig config, Pipeline pipeline, Pipeline.Scored scored) throws Exception {
+    List<Incident> incidents = pipeline.incidents(scored).incidents();
+    step("9. " + incidents.size() + " incident(s) of day 2 in " + Warehouse.INCIDENTS
+        + ", with the mitigations proposed for each (nothing announced):");
+    Mitigations.Options options = Mitigations.Options.of(config, Mitigations.Format.EXABGP);
+    for (Incident i : incidents) {
+      System.out.println("  " + IncidentsJob.line(i));
+      for (String line : Mitigations.brief(MitigationCheck.decisions(pipeline.spark(), i, options), options)) {
+        System.out.println("      " + line);
+      }
+    }
+    System.out.println("  full proposals, safety checks and GoBGP syntax: java -jar target/kaminari.jar mitigate"
+        + " --home " + Path.of(config.get(Settings.HOME)).toAbsolutePath().normalize() + " --incident ID");
   }
 
   /**
@@ -225,7 +251,7 @@ public final class DemoCommand extends SparkCommand implements Subcommand {
   private void summary(KaminariConfig config, SparkSession spark, Path home, String from, String to) {
     step("Tables");
     for (String t : new String[] {Warehouse.FLOWS_LANDING, Warehouse.FLOWS, Warehouse.FLOWS_REJECTED,
-        Warehouse.PORT_VECTORS, Warehouse.ANOMALY_SCORES, Warehouse.JOB_RUNS}) {
+        Warehouse.PORT_VECTORS, Warehouse.ANOMALY_SCORES, Warehouse.INCIDENTS, Warehouse.JOB_RUNS}) {
       long partitions = t.equals(Warehouse.JOB_RUNS) ? 0 : spark.sql("SHOW PARTITIONS " + t).count();
       System.out.printf("  %-26s %,12d rows %6d partitions%n", t, spark.table(t).count(), partitions);
     }
