@@ -214,7 +214,7 @@ public final class EvaluationDatasets {
    * whose second window holds 7 of the 7,665 records), on benign server 192.0.2.21.
    */
   public static EvaluationDataset ddosgrid() {
-    return captures("capture-ddosgrid", "real SYN flood (ddosgrid) x3 in 24 h of background, 150k benign flows",
+    return captures("capture-ddosgrid", "real SYN flood (ddosgrid) x3 in 36 h of background, 150k benign flows",
         List.of(at(Capture.DDOSGRID_SYN_FLOOD, "01:00:10", "192.0.2.21"),
             at(Capture.DDOSGRID_SYN_FLOOD, "03:00:40", "192.0.2.21"),
             at(Capture.DDOSGRID_SYN_FLOOD, "04:59:55", "192.0.2.21")));
@@ -223,7 +223,7 @@ public final class EvaluationDatasets {
   /** The six distinct StopDDoS vectors, 90 minutes apart, each on its own benign server. */
   public static EvaluationDataset stopddos() {
     return captures("capture-stopddos", "six real StopDDoS attacks (SYN flood, SYN-ACK reflection, DNS, SNMP, ISAKMP,"
-        + " BACnet amplification) in 24 h of background",
+        + " BACnet amplification) in 36 h of background",
         List.of(at(Capture.STOPDDOS_SYN_FLOOD, "01:00:15", "192.0.2.22"),
             at(Capture.STOPDDOS_SYNACK_REFLECTION, "02:30:15", "192.0.2.23"),
             at(Capture.STOPDDOS_DNS_AMPLIFICATION, "04:00:15", "192.0.2.24"),
@@ -237,7 +237,7 @@ public final class EvaluationDatasets {
    * record of it starts in its fifth minute).
    */
   public static EvaluationDataset lucidCicddos2019() {
-    return captures("capture-lucid-cicddos2019", "real CIC-DDoS2019 SYN flood and web flood (LUCID excerpts) in 24 h of"
+    return captures("capture-lucid-cicddos2019", "real CIC-DDoS2019 SYN flood and web flood (LUCID excerpts) in 36 h of"
         + " background",
         List.of(at(Capture.LUCID_SYN_FLOOD, "02:00:15", "192.0.2.28"),
             at(Capture.LUCID_WEB_DDOS, "06:00:15", "192.0.2.29")));
@@ -245,7 +245,7 @@ public final class EvaluationDatasets {
 
   /** The five single-attacker HTTP floods of the savio collection, two hours apart. */
   public static EvaluationDataset savio() {
-    return captures("capture-savio", "five real lab HTTP floods (GoldenEye, GET, POST, Slowloris, HULK) in 24 h of"
+    return captures("capture-savio", "five real lab HTTP floods (GoldenEye, GET, POST, Slowloris, HULK) in 36 h of"
         + " background",
         List.of(at(Capture.SAVIO_GOLDENEYE, "01:00:15", "192.0.2.30"),
             at(Capture.SAVIO_HTTP_GET_FLOOD, "03:00:15", "192.0.2.31"),
