@@ -25,7 +25,7 @@ import picocli.CommandLine.ScopeType;
         ConfigCommand.class, InitCommand.class, LandCommand.class, CompactCommand.class, FeaturesCommand.class,
         SelectPortsCommand.class, TrainCommand.class, ScoreCommand.class, ModelsCommand.class,
         io.kaminari.stream.ScorerMain.class, SqlCommand.class, ReportCommand.class, VerifyCommand.class,
-        IncidentsCommand.class, MitigateCommand.class})
+        IncidentsCommand.class, MitigateCommand.class, RetainCommand.class})
 public final class Main {
   // Read by LogFormat.select in main, before picocli builds the subcommands (whose loggers start log4j); declared
   // here so that picocli accepts it and --help lists it.

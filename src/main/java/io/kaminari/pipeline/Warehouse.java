@@ -44,6 +44,10 @@ public final class Warehouse {
   public static final String MODEL_VERSIONS = DATABASE + ".model_versions";
   public static final String INCIDENTS = DATABASE + ".incidents";
 
+  /** The tables partitioned by time ({@code dt}, most also {@code hour}): what retention applies to. */
+  public static final List<String> PARTITIONED_TABLES =
+      List.of(FLOWS_LANDING, FLOWS, FLOWS_REJECTED, PORT_VECTORS, ANOMALY_SCORES, INCIDENTS);
+
   /** The DDL files, in the order they must run (the database first). A test checks this lists every file. */
   public static final List<String> DDL_FILES =
       List.of("00_database.sql", "flows_landing.sql", "flows.sql", "flows_rejected.sql", "job_runs.sql",
