@@ -10,6 +10,8 @@ from conftest import DAGS_DIR, load_dagbag
 
 HOURLY = "kaminari_hourly"
 RETRAIN = "kaminari_retrain"
+RETENTION = "kaminari_retention"
+ALL = (HOURLY, RETENTION, RETRAIN)
 
 
 def utc(*args) -> datetime:
@@ -25,16 +27,16 @@ def scheduler_timetable(dag):
     return DagSerialization.from_dict(DagSerialization.to_dict(dag)).timetable
 
 
-def test_dagbag_imports_both_dags_without_errors_or_warnings(monkeypatch, mode):
+def test_dagbag_imports_every_dag_without_errors_or_warnings(monkeypatch, mode):
     bag, caught = load_dagbag(monkeypatch, mode)
     assert bag.import_errors == {}
     assert bag.captured_warnings == {}
     assert caught == []
-    assert sorted(bag.dag_ids) == [HOURLY, RETRAIN]
+    assert sorted(bag.dag_ids) == list(ALL)
 
 
 def test_each_file_is_one_dag_with_docstring_and_dag_id_constant():
-    for name in (HOURLY, RETRAIN):
+    for name in ALL:
         source = (DAGS_DIR / f"{name}.py").read_text()
         tree = ast.parse(source)
         assert ast.get_docstring(tree), f"{name}.py has no module docstring"
@@ -112,6 +114,18 @@ def test_retrain_graph_params_and_trigger_rules(dagbag, mode):
     assert type(dag.get_task("train")).__name__ == expected_train
 
 
+def test_retention_runs_daily_one_at_a_time_without_catch_up(dagbag):
+    from airflow.timetables.base import TimeRestriction
+
+    dag = dagbag.get_dag(RETENTION)
+    assert [t.task_id for t in dag.tasks] == ["retain"]
+    assert (dag.max_active_runs, dag.catchup) == (1, False)
+    assert dag.params["older_than"] == "90d" and dag.params["dry_run"] is False
+    restriction = TimeRestriction(earliest=utc(2024, 5, 1), latest=None, catchup=False)
+    info = scheduler_timetable(dag).next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
+    assert info.data_interval.end - info.data_interval.start == timedelta(days=1)
+
+
 def test_mode_comes_from_the_airflow_variable_when_the_environment_does_not_say(monkeypatch):
     bag, _ = load_dagbag(monkeypatch, None, AIRFLOW_VAR_KAMINARI_MODE="kubernetes")
     assert bag.import_errors == {}
@@ -124,7 +138,7 @@ def test_an_unknown_mode_is_an_import_error(monkeypatch):
     assert all("kaminari_mode must be one of" in e for e in bag.import_errors.values())
 
 
-@pytest.mark.parametrize("name", [HOURLY, RETRAIN])
+@pytest.mark.parametrize("name", ALL)
 def test_top_level_code_is_cheap(monkeypatch, name):
     """Parsing both modes' DAG files takes well under Airflow's 30 s import timeout (here: under 2 s each)."""
     import time
@@ -141,7 +155,7 @@ def test_top_level_code_is_cheap(monkeypatch, name):
 def test_every_task_reports_its_failure(dagbag):
     from kaminari_ops.alerts import on_failure
 
-    for dag_id in (HOURLY, RETRAIN):
+    for dag_id in ALL:
         for task in dagbag.get_dag(dag_id).tasks:
             callbacks = task.on_failure_callback
             callbacks = callbacks if isinstance(callbacks, list) else [callbacks]

@@ -217,6 +217,23 @@ def test_retrain_select_ports_renders(local_dags, k8s_dags, tmp_path):
     assert app["spec"]["arguments"][: len(expected)] == expected
 
 
+@pytest.mark.parametrize(
+    ("conf", "expected"),
+    [
+        (None, ["retain", "--older-than", "90d"]),
+        ({"older_than": "30d", "dry_run": True}, ["retain", "--older-than", "30d", "--dry-run"]),
+    ],
+    ids=["daily", "dry-run"],
+)
+def test_retention_arguments_in_both_modes(local_dags, k8s_dags, tmp_path, conf, expected):
+    local = render(local_dags.get_dag("kaminari_retention"), "retain", DAY_START, DAY_END, conf)
+    (argv,) = run_bash(local.bash_command, tmp_path)
+    assert argv[2:] == expected
+    app = render(k8s_dags.get_dag("kaminari_retention"), "retain", DAY_START, DAY_END, conf).template_spec
+    validate(app)
+    assert app["spec"]["arguments"] == [*expected, *CONFIG]
+
+
 SHOWN = {"name": "flow-ae", "version": 4, "aliases": ["latest"], "verified": True, "tags": {}, "description": ""}
 
 

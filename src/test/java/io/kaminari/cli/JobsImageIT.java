@@ -76,7 +76,7 @@ class JobsImageIT {
   @Test
   void passThroughRunsTheKaminariCli() throws Exception {
     String out = run(List.of("kaminari", "--help"), Map.of());
-    for (String sub : List.of("land", "compact", "features", "select-ports", "train", "score", "models")) {
+    for (String sub : List.of("land", "compact", "features", "select-ports", "train", "score", "models", "retain")) {
       assertThat(out).contains("  " + sub);
     }
     assertThat(out).as("the harness's subcommands are not in the image").doesNotContain("  demo ")
