@@ -1,5 +1,6 @@
 package io.kaminari.stream;
 
+import io.kaminari.incidents.IncidentEvent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,9 +8,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Renders the live dashboard as one self-contained HTML page with server-side SVG (no scripts, no CDN): per scope
- * key, the score over time against the threshold on a log scale, anomalies as red dots, and a table of anomalies with
- * their explanation. The page refreshes itself every 5 s.
+ * Renders the live dashboard as one self-contained HTML page with server-side SVG (no scripts, no CDN): the recent
+ * incidents (open ones first), per scope key the score over time against the threshold on a log scale, anomalies as
+ * red dots, and a table of anomalies with their explanation. The page refreshes itself every 5 s.
  */
 final class Dashboard {
   /** Charts drawn: the global scope plus the prefixes with the most anomalies. */
@@ -20,7 +21,7 @@ final class Dashboard {
 
   private Dashboard() {}
 
-  static String render(List<ScoredWindow> results, int modelVersion, boolean ready) {
+  static String render(List<ScoredWindow> results, List<IncidentEvent> incidents, int modelVersion, boolean ready) {
     Map<String, List<ScoredWindow>> byKey = new LinkedHashMap<>();
     for (ScoredWindow w : results) byKey.computeIfAbsent(w.scopeKey(), k -> new ArrayList<>()).add(w);
     List<String> keys = new ArrayList<>(byKey.keySet());
@@ -34,6 +35,7 @@ final class Dashboard {
         .append(modelVersion == 0 ? "none yet" : modelVersion).append("</b> · ")
         .append(ready ? "consuming" : "not ready").append(" · ").append(results.size())
         .append(" recent results</p>");
+    incidents(sb, incidents);
     int charts = 0;
     for (String key : keys) {
       if (charts++ == MAX_CHARTS) break;
@@ -50,6 +52,31 @@ final class Dashboard {
           .append(esc(explain(w))).append("</td></tr>");
     }
     return sb.append("</table></body></html>").toString();
+  }
+
+  /** The incidents table: open ones first, then the rest, each most recently changed first. */
+  private static void incidents(StringBuilder sb, List<IncidentEvent> incidents) {
+    sb.append("<h2>Incidents</h2>");
+    if (incidents.isEmpty()) {
+      sb.append("<p id=\"no-incidents\">none recorded (scorer.incidents-topic must be set)</p>");
+      return;
+    }
+    sb.append("<table id=\"incidents\"><tr><th>incident</th><th>state</th><th>victim</th><th>scope</th>")
+        .append("<th>start</th><th>last update</th><th>end</th><th>windows</th><th>peak score</th>")
+        .append("<th>peak pps</th><th>explanation of the peak</th></tr>");
+    List<IncidentEvent> ordered = new ArrayList<>(incidents);
+    ordered.sort(java.util.Comparator.comparing((IncidentEvent e) -> e.end() != null)); // stable: open ones first
+    for (IncidentEvent e : ordered) {
+      boolean open = e.end() == null;
+      sb.append("<tr").append(open ? " class=\"anom\"" : "").append("><td>").append(esc(e.id())).append("</td><td>")
+          .append(open ? "open" : "resolved").append("</td><td>").append(esc(e.victim())).append("</td><td>")
+          .append(esc(e.scope())).append("</td><td>").append(e.start()).append("</td><td>").append(e.lastUpdate())
+          .append("</td><td>").append(open ? "" : e.end().toString()).append("</td><td>").append(e.windows())
+          .append("</td><td>").append(fmt(e.peakScore())).append("</td><td>")
+          .append(String.format(Locale.ROOT, "%.0f", e.peakPps())).append("</td><td>")
+          .append(esc(String.join("; ", e.explanation()))).append("</td></tr>");
+    }
+    sb.append("</table>");
   }
 
   private static void chart(StringBuilder sb, String key, List<ScoredWindow> points) {

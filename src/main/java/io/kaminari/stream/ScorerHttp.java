@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.kaminari.common.JdkHttpServerTimeouts;
+import io.kaminari.incidents.IncidentEvent;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -97,13 +98,21 @@ final class ScorerHttp implements AutoCloseable {
         reply(ex, 500, "text/plain", e.getMessage());
       }
     }));
+    server.createContext("/api/incidents", guarded(ex -> {
+      StringBuilder json = new StringBuilder("[");
+      for (IncidentEvent e : recent.incidents()) {
+        if (json.length() > 1) json.append(',');
+        json.append(new String(e.toJson(), StandardCharsets.UTF_8));
+      }
+      reply(ex, 200, "application/json", json.append(']').toString());
+    }));
     server.createContext("/", guarded(ex -> {
       if (!ex.getRequestURI().getPath().equals("/")) {
         reply(ex, 404, "text/plain", "not found\n");
         return;
       }
-      reply(ex, 200, "text/html; charset=utf-8", Dashboard.render(recent.query(null, null), metrics.modelVersion(),
-          ready.getAsBoolean()));
+      reply(ex, 200, "text/html; charset=utf-8", Dashboard.render(recent.query(null, null), recent.incidents(),
+          metrics.modelVersion(), ready.getAsBoolean()));
     }));
     server.start();
   }

@@ -343,6 +343,8 @@ public final class StreamingScorer implements AutoCloseable {
     metrics.skippedEmptyWindows.add(skippedUncommitted);
     skippedUncommitted = 0;
     if (incidents != null) {
+      // Before the metrics: whoever sees the counters move sees the states on the dashboard too.
+      recent.addIncidents(uncommittedIncidents);
       metrics.committed(uncommittedIncidents, incidents.open().size());
       uncommittedIncidents.clear();
     }
@@ -390,7 +392,9 @@ public final class StreamingScorer implements AutoCloseable {
     if (incidents != null) {
       // The incident states committed with the offsets just restored: initTransactions above ended any open
       // transaction, so the topic read to its end holds exactly what was committed.
-      incidents.restore(IncidentLog.read(options, newest.name()));
+      List<IncidentEvent> committed = IncidentLog.read(options, newest.name());
+      incidents.restore(committed);
+      recent.addIncidents(committed);
       metrics.incidentsOpen = incidents.open().size();
     }
     state = checkpoint.windows(newest, this::model, options.limits());

@@ -41,7 +41,7 @@ class ScorerHttpTest {
         () -> true)) {
       assertThat(status(http, "/healthz", null)).isEqualTo(200);
       assertThat(status(http, "/readyz", null)).isEqualTo(200);
-      for (String path : new String[] {"/metrics", "/api/scores", "/"}) {
+      for (String path : new String[] {"/metrics", "/api/scores", "/api/incidents", "/"}) {
         assertThat(status(http, path, null)).as(path).isEqualTo(401);
         assertThat(status(http, path, "Bearer wrong")).as(path).isEqualTo(401);
         assertThat(status(http, path, "Basic czNjcjN0LXRva2Vu")).as(path).isEqualTo(401);

@@ -4,6 +4,7 @@ import static io.kaminari.stream.ScorerFixture.STREAM_START;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.kaminari.alerts.RealAlertmanager;
 import io.kaminari.common.JdkHttpServerTimeouts;
@@ -81,6 +82,12 @@ class StreamIncidentsIT {
             .containsExactly(attack, attack.plus(Duration.ofMinutes(1)));
         assertThat(scored).allSatisfy(w -> assertThat(w.victim()).isNotNull());
         String id = states.get(0).id();
+        // The scorer's own dashboard and API show it, open, in its latest committed state.
+        JsonNode api = awaitIncidentApi(first, "progress");
+        assertThat(api).hasSize(1);
+        assertThat(api.get(0).path("id").asText()).isEqualTo(id);
+        assertThat(ScorerIT.get(first, "/").body()).contains("<h2>Incidents</h2>", "<table id=\"incidents\">", id,
+            "<td>open</td><td>203.0.113.0/24</td>");
         assertThat(hook.await(1)).extracting(IncidentEvent::deliveryId).containsExactly(id + "-1");
         JsonNode alerts = awaitAlerts(am, id, 1);
         assertThat(alerts.get(0).path("labels").path("victim").asText()).isEqualTo("203.0.113.0/24");
@@ -109,6 +116,9 @@ class StreamIncidentsIT {
             .containsExactly(resolved.id() + "-1", resolved.id() + "-2");
         assertThat(delivered.get(delivered.size() - 1)).isEqualTo(resolved);
         awaitAlerts(am, resolved.id(), 0); // resolved: no longer active
+        // The new scorer read the incident back on its restore; its dashboard shows it resolved.
+        assertThat(awaitIncidentApi(second, "resolve")).hasSize(1);
+        assertThat(ScorerIT.get(second, "/").body()).contains("<td>resolved</td><td>203.0.113.0/24</td>");
         ScorerChaosIT.awaitMetric(second, "alerts_dead_lettered_total", 0);
       }
     }
@@ -208,6 +218,17 @@ class StreamIncidentsIT {
             + "\"bytes\":600,\"timestamp_start\":" + second + "}";
         producer.send(new ProducerRecord<>("inc-in", 0, null, flow.getBytes(StandardCharsets.UTF_8)));
       }
+    }
+  }
+
+  /** {@code /api/incidents} once its newest state is of {@code kind} (states reach it just after their commit). */
+  private static JsonNode awaitIncidentApi(Scorer scorer, String kind) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      JsonNode api = new ObjectMapper().readTree(ScorerIT.get(scorer, "/api/incidents").body());
+      if (api.size() > 0 && api.get(0).path("kind").asText().equals(kind)) return api;
+      if (System.nanoTime() > deadline) throw new AssertionError("no " + kind + " state on /api/incidents: " + api);
+      Thread.sleep(200);
     }
   }
 }
