@@ -29,9 +29,9 @@ import java.util.Objects;
  * proposed only for an address that received (almost) nothing before the attack, unless the operator raises the
  * share. The target rather than the whole victim prefix is the measure because a rule for one address can cut that
  * address off while sparing the rest of the prefix. An RTBH route is refused for an address in
- * {@link Options#neverBlackhole()}. A refused
- * proposal is printed with its reason and without its commands, so it cannot be pasted by mistake. A
- * {@code rate-limit} rule throttles rather than drops and is shown with its reference share but not refused for it.
+ * {@link Options#neverBlackhole()}. A refused proposal is printed with its reason and without its commands, so it
+ * cannot be pasted by mistake. A {@code rate-limit} rule throttles rather than drops and is shown with its reference
+ * share but not refused for it.
  */
 public final class Mitigations {
   private Mitigations() {}
@@ -199,12 +199,7 @@ public final class Mitigations {
           .append(".\n");
     }
     for (Decision d : routes) {
-      String host = d.proposal().target();
-      boolean v6 = host.indexOf(':') >= 0;
-      String nextHop = v6 ? options.nextHopV6() : options.nextHopV4();
-      line(out, d, options, "announce route " + host + " next-hop " + nextHop + " community [" + BLACKHOLE + " "
-          + NO_EXPORT + "]", "gobgp global rib -a " + (v6 ? "ipv6" : "ipv4") + " add " + host + " nexthop " + nextHop
-          + " community " + BLACKHOLE + "," + NO_EXPORT);
+      line(out, d, options);
     }
 
     out.append("\n# Flowspec (RFC 8955): matches the attack vector only");
@@ -221,14 +216,13 @@ public final class Mitigations {
           + " destination for this protocol.\n");
     }
     for (Decision d : rules) {
-      FlowspecRule rule = d.proposal().rule();
-      line(out, d, options, rule.exabgp(options.action()), rule.gobgp(options.action()));
+      line(out, d, options);
     }
     return out.toString();
   }
 
   /** The exposure line of {@code d}, then its commands, or its refusal instead. */
-  private static void line(StringBuilder out, Decision d, Options options, String exabgp, String gobgp) {
+  private static void line(StringBuilder out, Decision d, Options options) {
     Exposure e = d.exposure();
     out.append(String.format(Locale.ROOT, "# %s: hits %d of its %d flow records in the incident, %d of %d (%s) in"
         + " the %s before it%n", d.proposal().target(), e.incidentHits(), e.incidentFlows(), e.referenceHits(),
@@ -237,8 +231,8 @@ public final class Mitigations {
       out.append("# REFUSED: ").append(d.refusal()).append(".\n");
       return;
     }
-    if (options.format() != Format.GOBGP) out.append("exabgp: ").append(exabgp).append('\n');
-    if (options.format() != Format.EXABGP) out.append("gobgp:  ").append(gobgp).append('\n');
+    if (options.format() != Format.GOBGP) out.append("exabgp: ").append(exabgp(d.proposal(), options)).append('\n');
+    if (options.format() != Format.EXABGP) out.append("gobgp:  ").append(gobgp(d.proposal(), options)).append('\n');
   }
 
   /**
@@ -261,19 +255,25 @@ public final class Mitigations {
    * them to ExaBGP's pipe.
    */
   public static List<String> exabgpCommands(List<Decision> decisions, Options options) {
-    List<String> out = new ArrayList<>();
-    for (Decision d : decisions) {
-      if (!d.allowed()) continue;
-      Proposal p = d.proposal();
-      if (p.kind() == Kind.FLOWSPEC) {
-        out.add(p.rule().exabgp(options.action()));
-      } else {
-        boolean v6 = p.target().indexOf(':') >= 0;
-        out.add("announce route " + p.target() + " next-hop " + (v6 ? options.nextHopV6() : options.nextHopV4())
-            + " community [" + BLACKHOLE + " " + NO_EXPORT + "]");
-      }
-    }
-    return List.copyOf(out);
+    return decisions.stream().filter(Decision::allowed).map(d -> exabgp(d.proposal(), options)).toList();
+  }
+
+  /** The ExaBGP API command announcing {@code p}. */
+  static String exabgp(Proposal p, Options options) {
+    if (p.kind() == Kind.FLOWSPEC) return p.rule().exabgp(options.action());
+    return "announce route " + p.target() + " next-hop " + nextHop(p.target(), options) + " community [" + BLACKHOLE
+        + " " + NO_EXPORT + "]";
+  }
+
+  /** The GoBGP CLI line adding {@code p}. */
+  static String gobgp(Proposal p, Options options) {
+    if (p.kind() == Kind.FLOWSPEC) return p.rule().gobgp(options.action());
+    return "gobgp global rib -a " + (p.target().indexOf(':') >= 0 ? "ipv6" : "ipv4") + " add " + p.target()
+        + " nexthop " + nextHop(p.target(), options) + " community " + BLACKHOLE + "," + NO_EXPORT;
+  }
+
+  private static String nextHop(String host, Options options) {
+    return host.indexOf(':') >= 0 ? options.nextHopV6() : options.nextHopV4();
   }
 
   /** The host prefixes to blackhole: the victim if it is one, else its heavy top destinations. */
