@@ -79,4 +79,19 @@ class TopTalkersTest {
       assertThat(t.describe(total).get(0)).startsWith("heavy-a (>=");
     }
   }
+
+  @Test
+  void selectFindsTheSameOrderStatisticAsASort() {
+    Random random = new Random(4);
+    for (int round = 0; round < 2_000; round++) {
+      // Few distinct values as well as many: ties are the common case of packet counts.
+      long[] values = new long[1 + random.nextInt(300)];
+      int range = 1 + random.nextInt(round % 2 == 0 ? 5 : 1_000_000);
+      for (int i = 0; i < values.length; i++) values[i] = random.nextInt(range);
+      long[] sorted = values.clone();
+      java.util.Arrays.sort(sorted);
+      int k = random.nextInt(values.length);
+      assertThat(TopTalkers.select(values, k)).as("round %d", round).isEqualTo(sorted[k]);
+    }
+  }
 }
