@@ -2,7 +2,6 @@ package io.kaminari.features;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -37,8 +36,6 @@ public final class TopTalkers implements Serializable {
   /** How many keys the window's rows list. */
   public static final int LISTED = 3;
 
-  private static final Comparator<Entry> HEAVIEST_FIRST =
-      Comparator.comparingLong((Entry e) -> -e.packets()).thenComparing(Entry::key);
   /** Slots of a new table; it doubles whenever it would be more than half full, so that probes stay short. */
   private static final int INITIAL_CAPACITY = 8;
 
@@ -125,12 +122,27 @@ public final class TopTalkers implements Serializable {
 
   /** The {@code n} heaviest keys, by count then key text. */
   public List<Entry> top(int n) {
-    List<Entry> entries = new ArrayList<>(size);
-    for (int i = 0; i < keys.length; i++) {
-      if (keys[i] != null) entries.add(new Entry(keys[i], counts[i]));
+    // An insertion into the n best slots so far rather than a sort of every key: each window's summary asks for
+    // the top 3 of up to 129 keys, three times per window and scope key.
+    int[] best = new int[Math.min(n, size)];
+    int found = 0;
+    for (int slot = 0; slot < keys.length; slot++) {
+      if (keys[slot] == null) continue;
+      int at = found;
+      while (at > 0 && heavier(slot, best[at - 1])) at--;
+      if (at == best.length) continue;
+      System.arraycopy(best, at, best, at + 1, Math.min(found, best.length - 1) - at);
+      best[at] = slot;
+      if (found < best.length) found++;
     }
-    entries.sort(HEAVIEST_FIRST);
-    return new ArrayList<>(entries.subList(0, Math.min(n, entries.size())));
+    List<Entry> out = new ArrayList<>(found);
+    for (int i = 0; i < found; i++) out.add(new Entry(keys[best[i]], counts[best[i]]));
+    return out;
+  }
+
+  /** Whether slot {@code a} ranks before slot {@code b}: more packets, or as many and a smaller key. */
+  private boolean heavier(int a, int b) {
+    return counts[a] != counts[b] ? counts[a] > counts[b] : keys[a].compareTo(keys[b]) < 0;
   }
 
   /**
