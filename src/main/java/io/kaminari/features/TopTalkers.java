@@ -44,7 +44,7 @@ public final class TopTalkers implements Serializable {
    * window passes here three times, and a prune every ~65 new keys removed and re-created map nodes and boxes. It
    * holds at most EXACT_CAP + 1 keys (2 × EXACT_CAP during a merge), so it never exceeds 512 slots, and starts small
    * because a dst-prefix window has an accumulator per prefix. The result is the same as with a map: nothing below
-   * depends on the order of the slots (top() sorts by count, then key; a prune's cut is an order statistic).
+   * depends on the order of the slots (top() ranks by count, then key; a prune's cut is an order statistic).
    */
   private String[] keys = new String[INITIAL_CAPACITY];
   private long[] counts = new long[INITIAL_CAPACITY];
