@@ -31,10 +31,31 @@ public final class IpPrefix {
     return ipv6Prefix(groups, ipv6PrefixLength);
   }
 
+  private static final int IPV4_TEXT_BITS = 12;
+
+  /**
+   * The IPv4 prefixes rendered last, direct-mapped by network and length. {@link #of} runs for every flow (top
+   * destination prefixes under the global scope, the scope key under dst-prefix) and a network's flows repeat its
+   * prefix, so a hit saves rendering the text, and returns the same String instance, whose hash is then computed once
+   * and which the maps it keys compare by reference first. 4,096 entries: the prefixes of a window's traffic, about
+   * 300 KB when full. Shared by all threads without locks: an entry is immutable
+   * (final fields, so safely published), and a racing write only replaces one cached prefix by another.
+   */
+  private static final Ipv4Text[] IPV4_TEXT = new Ipv4Text[1 << IPV4_TEXT_BITS];
+
+  private record Ipv4Text(int network, int length, String text) {}
+
   private static String ipv4Prefix(int address, int length) {
     int network = address & (int) (0xFFFF_FFFFL << (32 - length));
-    return (network >>> 24) + "." + (network >>> 16 & 0xff) + "." + (network >>> 8 & 0xff) + "." + (network & 0xff)
-        + "/" + length;
+    int slot = ((network ^ length) * 0x9E3779B9) >>> (32 - IPV4_TEXT_BITS);
+    Ipv4Text cached = IPV4_TEXT[slot];
+    if (cached != null && cached.network == network && cached.length == length) {
+      return cached.text;
+    }
+    String text = (network >>> 24) + "." + (network >>> 16 & 0xff) + "." + (network >>> 8 & 0xff) + "."
+        + (network & 0xff) + "/" + length;
+    IPV4_TEXT[slot] = new Ipv4Text(network, length, text);
+    return text;
   }
 
   /** Masks to {@code length} bits and writes RFC 5952 text: lower case, no leading zeros, first longest zero run as "::". */

@@ -2,11 +2,7 @@ package io.kaminari.features;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The heaviest keys of a window (destination prefixes, source addresses, destination ports) by sampling-scaled
@@ -40,10 +36,21 @@ public final class TopTalkers implements Serializable {
   /** How many keys the window's rows list. */
   public static final int LISTED = 3;
 
-  private static final Comparator<Map.Entry<String, long[]>> HEAVIEST_FIRST =
-      Comparator.<Map.Entry<String, long[]>>comparingLong(e -> -e.getValue()[0]).thenComparing(Map.Entry::getKey);
+  /** Slots of a new table; it doubles whenever it would be more than half full, so that probes stay short. */
+  private static final int INITIAL_CAPACITY = 8;
 
-  private final HashMap<String, long[]> counts = new HashMap<>();
+  /*
+   * The counts, in an open-addressing table (linear probing) rather than a HashMap<String, long[]>: every flow of a
+   * window passes here three times, and a prune every ~65 new keys removed and re-created map nodes and boxes. It
+   * holds at most EXACT_CAP + 1 keys (2 × EXACT_CAP during a merge), so it never exceeds 512 slots, and starts small
+   * because a dst-prefix window has an accumulator per prefix. The result is the same as with a map: nothing below
+   * depends on the order of the slots (top() ranks by count, then key; a prune's cut is an order statistic).
+   */
+  private String[] keys = new String[INITIAL_CAPACITY];
+  private long[] counts = new long[INITIAL_CAPACITY];
+  /** The key's hash (spread), so that probes skip unequal keys and a rebuild does not hash the strings again. */
+  private int[] hashes = new int[INITIAL_CAPACITY];
+  private int size;
   private long total;
   private long error;
   private boolean pruned;
@@ -54,13 +61,7 @@ public final class TopTalkers implements Serializable {
   /** Adds {@code packets} (≥ 0) to {@code key} (non-null). */
   public void add(String key, long packets) {
     total += packets;
-    long[] count = counts.get(key);
-    if (count != null) {
-      count[0] += packets;
-      return;
-    }
-    counts.put(key, new long[] {packets});
-    if (counts.size() > EXACT_CAP) prune();
+    if (insert(key, spread(key.hashCode()), packets) && size > EXACT_CAP) prune();
   }
 
   /** Folds {@code other} into this summary: afterwards it summarises the union; {@code other} is unchanged. */
@@ -68,19 +69,80 @@ public final class TopTalkers implements Serializable {
     total += other.total;
     error += other.error;
     pruned |= other.pruned;
-    other.counts.forEach((k, c) -> counts.computeIfAbsent(k, x -> new long[1])[0] += c[0]);
-    if (counts.size() > EXACT_CAP) prune();
+    for (int i = 0; i < other.keys.length; i++) {
+      if (other.keys[i] != null) {
+        // No prune until every key is in: a merge prunes the union once, not after each key.
+        insert(other.keys[i], other.hashes[i], other.counts[i]);
+      }
+    }
+    if (size > EXACT_CAP) prune();
+  }
+
+  /** Adds {@code packets} to {@code key}'s count, creating it (and growing the table); returns whether it is new. */
+  private boolean insert(String key, int hash, long packets) {
+    int mask = keys.length - 1;
+    for (int i = hash & mask; ; i = (i + 1) & mask) {
+      String k = keys[i];
+      if (k == null) {
+        keys[i] = key;
+        hashes[i] = hash;
+        counts[i] = packets;
+        if (2 * ++size > keys.length) rebuild(2 * keys.length, 0, false);
+        return true;
+      }
+      if (hashes[i] == hash && (k == key || k.equals(key))) {
+        counts[i] += packets;
+        return false;
+      }
+    }
+  }
+
+  /**
+   * Re-inserts the keys into a table of {@code capacity} slots; with {@code prune}, only those whose count is above
+   * {@code cut}, less {@code cut}.
+   */
+  private void rebuild(int capacity, long cut, boolean prune) {
+    String[] oldKeys = keys;
+    long[] oldCounts = counts;
+    int[] oldHashes = hashes;
+    keys = new String[capacity];
+    counts = new long[capacity];
+    hashes = new int[capacity];
+    size = 0;
+    for (int i = 0; i < oldKeys.length; i++) {
+      if (oldKeys[i] == null || (prune && oldCounts[i] <= cut)) continue;
+      int slot = oldHashes[i] & (capacity - 1);
+      while (keys[slot] != null) slot = (slot + 1) & (capacity - 1);
+      keys[slot] = oldKeys[i];
+      hashes[slot] = oldHashes[i];
+      counts[slot] = prune ? oldCounts[i] - cut : oldCounts[i];
+      size++;
+    }
   }
 
   /** The {@code n} heaviest keys, by count then key text. */
   public List<Entry> top(int n) {
-    List<Map.Entry<String, long[]>> entries = new ArrayList<>(counts.entrySet());
-    entries.sort(HEAVIEST_FIRST);
-    List<Entry> out = new ArrayList<>(Math.min(n, entries.size()));
-    for (int i = 0; i < n && i < entries.size(); i++) {
-      out.add(new Entry(entries.get(i).getKey(), entries.get(i).getValue()[0]));
+    // An insertion into the n best slots so far rather than a sort of every key: each window's summary asks for
+    // the top 3 of up to 129 keys, three times per window and scope key.
+    int[] best = new int[Math.min(n, size)];
+    int found = 0;
+    for (int slot = 0; slot < keys.length; slot++) {
+      if (keys[slot] == null) continue;
+      int at = found;
+      while (at > 0 && heavier(slot, best[at - 1])) at--;
+      if (at == best.length) continue;
+      System.arraycopy(best, at, best, at + 1, Math.min(found, best.length - 1) - at);
+      best[at] = slot;
+      if (found < best.length) found++;
     }
+    List<Entry> out = new ArrayList<>(found);
+    for (int i = 0; i < found; i++) out.add(new Entry(keys[best[i]], counts[best[i]]));
     return out;
+  }
+
+  /** Whether slot {@code a} ranks before slot {@code b}: more packets, or as many and a smaller key. */
+  private boolean heavier(int a, int b) {
+    return counts[a] != counts[b] ? counts[a] > counts[b] : keys[a].compareTo(keys[b]) < 0;
   }
 
   /**
@@ -113,14 +175,56 @@ public final class TopTalkers implements Serializable {
     return pruned;
   }
 
+  /**
+   * The Misra-Gries step: subtracts the ({@value #KEPT} + 1)-th largest count from every count and drops the keys left
+   * with nothing. The cut is found by selection rather than a sort.
+   */
   private void prune() {
-    long[] values = new long[counts.size()];
-    int i = 0;
-    for (long[] c : counts.values()) values[i++] = c[0];
-    Arrays.sort(values);
-    long cut = values[values.length - 1 - KEPT];
-    counts.values().removeIf(c -> (c[0] -= cut) <= 0);
+    long[] values = new long[size];
+    int n = 0;
+    for (int i = 0; i < keys.length; i++) {
+      if (keys[i] != null) values[n++] = counts[i];
+    }
+    long cut = select(values, n - 1 - KEPT);
+    rebuild(keys.length, cut, true);
     error += cut;
     pruned = true;
+  }
+
+  /**
+   * The value that would be at index {@code k} of {@code values} sorted ascending (Hoare's quickselect; {@code values}
+   * is reordered). Same value as {@code Arrays.sort(values); values[k]}, in linear expected time.
+   */
+  static long select(long[] values, int k) {
+    int lo = 0;
+    int hi = values.length - 1;
+    while (lo < hi) {
+      long pivot = values[(lo + hi) >>> 1];
+      int i = lo;
+      int j = hi;
+      while (i <= j) {
+        while (values[i] < pivot) i++;
+        while (values[j] > pivot) j--;
+        if (i <= j) {
+          long t = values[i];
+          values[i++] = values[j];
+          values[j--] = t;
+        }
+      }
+      if (k <= j) {
+        hi = j;
+      } else if (k >= i) {
+        lo = i;
+      } else {
+        return values[k];
+      }
+    }
+    return values[k];
+  }
+
+  /** Spreads a String hash's entropy into the low bits the table indexes by (as HashMap does, plus a multiply). */
+  private static int spread(int h) {
+    h *= 0x9E3779B9;
+    return h ^ (h >>> 16);
   }
 }

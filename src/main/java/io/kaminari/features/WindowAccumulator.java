@@ -59,7 +59,16 @@ public final class WindowAccumulator implements Serializable {
 
   /** An empty accumulator for {@code spec}; {@link #toVector()} of an empty one is all zeros. */
   public WindowAccumulator(FeatureSpec spec) {
-    this.layout = SlotLayout.of(spec);
+    this(SlotLayout.of(spec));
+  }
+
+  /**
+   * An empty accumulator of a spec already compiled: {@link WindowGroups} creates one per window and scope key, and
+   * looking the layout up each time hashed the whole spec (its record hash covers every port list) per accumulator.
+   */
+  WindowAccumulator(SlotLayout layout) {
+    this.layout = layout;
+    FeatureSpec spec = layout.spec;
     int slots = layout.slotCount;
     this.packets = new long[slots];
     this.bytes = new long[slots];

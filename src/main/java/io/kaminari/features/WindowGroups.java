@@ -31,6 +31,8 @@ public final class WindowGroups<W extends WindowGroup> {
   public static final String OVERFLOW_KEY = "overflow";
 
   private final FeatureSpec spec;
+  /** The spec compiled once for all the accumulators these groups create. */
+  private final SlotLayout layout;
   private final boolean global;
   private final LongFunction<W> newWindow;
   private final int maxKeys;
@@ -51,6 +53,7 @@ public final class WindowGroups<W extends WindowGroup> {
   public WindowGroups(FeatureSpec spec, LongFunction<W> newWindow, int maxKeysPerWindow) {
     if (maxKeysPerWindow < 1) throw new IllegalArgumentException("need at least one key per window");
     this.spec = spec;
+    this.layout = SlotLayout.of(spec);
     this.global = spec.scope() == Scope.GLOBAL;
     this.newWindow = newWindow;
     this.maxKeys = maxKeysPerWindow;
@@ -95,7 +98,7 @@ public final class WindowGroups<W extends WindowGroup> {
         acc = w.byKey.get(key);
         if (acc != null) return acc;
       }
-      acc = new WindowAccumulator(spec);
+      acc = new WindowAccumulator(layout);
       w.byKey.put(key, acc);
     }
     return acc;
@@ -117,7 +120,7 @@ public final class WindowGroups<W extends WindowGroup> {
   public void fillGlobal(long fromMicros, long toMicros) {
     if (!global) return;
     for (long start = fromMicros; start < toMicros; start += spec.windowMicros()) {
-      window(start).byKey.computeIfAbsent(Featurizer.GLOBAL_KEY, k -> new WindowAccumulator(spec));
+      window(start).byKey.computeIfAbsent(Featurizer.GLOBAL_KEY, k -> new WindowAccumulator(layout));
     }
   }
 

@@ -135,17 +135,13 @@ final class FlatReader {
       return to + 1;
     }
     if (c == '-' || (c >= '0' && c <= '9')) {
-      to = numberEnd(b, i, end);
+      int integerEnd = integerEnd(b, i, end);
+      to = integerEnd < 0 ? -1 : fractionExponentEnd(b, integerEnd, end);
       if (to < 0 || to - i > NUMBER_MAX) {
         return -1;
       }
-      token = JsonToken.VALUE_NUMBER_INT;
-      for (int k = from; k < to; k++) {
-        if (b[k] == '.' || b[k] == 'e' || b[k] == 'E') {
-          token = JsonToken.VALUE_NUMBER_FLOAT;
-          break;
-        }
-      }
+      // A fraction or an exponent makes it a float; known from the scan, not from a second pass over the digits.
+      token = to == integerEnd ? JsonToken.VALUE_NUMBER_INT : JsonToken.VALUE_NUMBER_FLOAT;
     } else if (literalAt(b, i, end, "null")) {
       token = JsonToken.VALUE_NULL;
       to = i + 4;
@@ -192,19 +188,25 @@ final class FlatReader {
     return -1;
   }
 
-  /** End of a JSON number ({@code -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?}) starting at {@code i}, or -1. */
-  private static int numberEnd(byte[] b, int i, int end) {
+  /**
+   * End of the integer part of a JSON number ({@code -?(0|[1-9][0-9]*)}) starting at {@code i}, or -1; with
+   * {@link #fractionExponentEnd} it reads {@code -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?}.
+   */
+  private static int integerEnd(byte[] b, int i, int end) {
     if (i < end && b[i] == '-') {
       i++;
     }
     if (i == end || !isDigit(b[i])) {
       return -1;
     }
-    if (b[i] == '0') {
-      i++;
-    } else {
-      i = digitsEnd(b, i, end);
-    }
+    return b[i] == '0' ? i + 1 : digitsEnd(b, i, end);
+  }
+
+  /**
+   * End of a JSON number's optional fraction and exponent ({@code (.[0-9]+)?([eE][+-]?[0-9]+)?}) starting at {@code i},
+   * the end of its integer part: {@code i} itself when it has neither, -1 when one is malformed.
+   */
+  private static int fractionExponentEnd(byte[] b, int i, int end) {
     if (i < end && b[i] == '.') {
       int start = ++i;
       i = digitsEnd(b, i, end);

@@ -79,4 +79,39 @@ class TopTalkersTest {
       assertThat(t.describe(total).get(0)).startsWith("heavy-a (>=");
     }
   }
+
+  @Test
+  void selectFindsTheSameOrderStatisticAsASort() {
+    Random random = new Random(4);
+    for (int round = 0; round < 2_000; round++) {
+      // Few distinct values as well as many: ties are the common case of packet counts.
+      long[] values = new long[1 + random.nextInt(300)];
+      int range = 1 + random.nextInt(round % 2 == 0 ? 5 : 1_000_000);
+      for (int i = 0; i < values.length; i++) values[i] = random.nextInt(range);
+      long[] sorted = values.clone();
+      java.util.Arrays.sort(sorted);
+      int k = random.nextInt(values.length);
+      assertThat(TopTalkers.select(values, k)).as("round %d", round).isEqualTo(sorted[k]);
+    }
+  }
+
+  @Test
+  void topIsTheHeadOfTheFullRankingForEveryN() {
+    Random random = new Random(5);
+    TopTalkers t = new TopTalkers();
+    Map<String, Long> counts = new HashMap<>();
+    for (int i = 0; i < 2_000; i++) {
+      String key = "10.0.0." + random.nextInt(TopTalkers.EXACT_CAP);
+      long packets = random.nextInt(4); // many ties, broken by key text
+      t.add(key, packets);
+      counts.merge(key, packets, Long::sum);
+    }
+    List<TopTalkers.Entry> ranking = new ArrayList<>();
+    counts.forEach((k, v) -> ranking.add(new TopTalkers.Entry(k, v)));
+    ranking.sort(java.util.Comparator.comparingLong((TopTalkers.Entry e) -> -e.packets())
+        .thenComparing(TopTalkers.Entry::key));
+    for (int n : new int[] {0, 1, 3, 64, ranking.size(), ranking.size() + 5}) {
+      assertThat(t.top(n)).as("n=%d", n).isEqualTo(ranking.subList(0, Math.min(n, ranking.size())));
+    }
+  }
 }
