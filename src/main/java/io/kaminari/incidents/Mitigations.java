@@ -162,7 +162,10 @@ public final class Mitigations {
         refusal = String.format(Locale.ROOT, "it would drop %s of the flow records to %s in the %s before the"
             + " incident (%d of %d), more than mitigation.max-benign-share %s", percent(e.referenceShare()),
             p.target(), Durations.text(options.reference()), e.referenceHits(), e.referenceFlows(),
-            percent(options.maxBenignShare()));
+            percent(options.maxBenignShare()))
+            // A rule throttles instead where it may not drop: say how to get it.
+            + (p.kind() == Kind.FLOWSPEC ? "; as a rate limit (mitigation.flowspec-action=rate-limit:N) it is not"
+                + " refused" : "");
       }
       out.add(new Decision(p, e, refusal));
     }

@@ -190,8 +190,11 @@ class MitigationsTest {
             + " tcp-flags syn&!ack; } then { discard; } }");
 
     List<Exposure> more = List.of(new Exposure(50, 50, 0, 0), new Exposure(50, 49, 200, 3));
-    assertThat(Mitigations.decide(proposals, more, BOTH)).extracting(Decision::allowed)
+    List<Decision> strict = Mitigations.decide(proposals, more, BOTH);
+    assertThat(strict).extracting(Decision::allowed)
         .as("no traffic before: nothing benign to spare; 1.5% > 1%").containsExactly(true, false);
+    assertThat(strict.get(1).refusal()).endsWith(
+        "; as a rate limit (mitigation.flowspec-action=rate-limit:N) it is not refused");
     Options rateLimit = options("rate-limit:125000", Format.BOTH, 0.01, List.of());
     assertThat(Mitigations.decide(proposals, more, rateLimit)).extracting(Decision::allowed)
         .as("a rate limit throttles, it does not drop").containsExactly(true, true);
