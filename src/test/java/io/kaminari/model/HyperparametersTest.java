@@ -60,5 +60,8 @@ class HyperparametersTest {
     assertThatThrownBy(() -> Hyperparameters.fromJson("{\"trim_fraction\": 0.5}")).hasMessageContaining("trim_fraction");
     assertThatThrownBy(() -> Hyperparameters.fromJson("{\"trim_fraction\": -0.1}")).hasMessageContaining("[0, 0.5)");
     assertThatThrownBy(() -> Hyperparameters.fromJson("{\"epoch\": 3}")).hasMessageContaining("unknown field \"epoch\"");
+    assertThatThrownBy(() -> Hyperparameters.fromJson("{\"ar_quorum\": 4}")).hasMessageContaining("AR quorum must be 1 to 3");
+    assertThat(Hyperparameters.fromJson("{\"ar_quorum\": 1}").arQuorum()).isEqualTo(1);
+    assertThat(Hyperparameters.fromJson("{}").arQuorum()).isEqualTo(2);
   }
 }

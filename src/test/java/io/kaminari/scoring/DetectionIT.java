@@ -138,8 +138,8 @@ class DetectionIT {
         assertThat(found).as("every window of the high-rate %s on %s", a.kind(), a.victim()).isEqualTo(windows);
       }
     }
-    assertThat(m.recall()).as("window recall").isGreaterThanOrEqualTo(0.75);
-    assertThat(m.falsePositives()).as("false alarms among the quiet windows").isLessThanOrEqualTo(5);
-    assertThat(m.precision()).as("window precision").isGreaterThanOrEqualTo(0.6);
+    // The goal, met since the AR quorum (two series must rise): precision and recall 1.0 on day two.
+    assertThat(m.recall()).as("window recall").isEqualTo(1.0);
+    assertThat(m.falsePositives()).as("false alarms among the quiet windows").isZero();
   }
 }

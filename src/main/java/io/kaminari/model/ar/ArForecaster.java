@@ -51,8 +51,8 @@ import java.util.Map;
 public final class ArForecaster {
   /** The file name inside a registry version directory. */
   public static final String FILE_NAME = "ar-forecaster.json";
-  /** Layout version of {@link #FILE_NAME}. */
-  public static final int FORMAT = 1;
+  /** Layout version of {@link #FILE_NAME}: 2 added {@code quorum} (format 1 is still read, see {@link ArModelFile}). */
+  public static final int FORMAT = 2;
   /** Fewer present training windows are refused: the scales and coefficients would be guesses. */
   public static final int MIN_TRAINING_WINDOWS = 48;
   /** Fewer windows with p present predecessors are refused (the range is mostly gaps). */
@@ -84,6 +84,8 @@ public final class ArForecaster {
   final ArModelFile file;
   final int series;
   final int order;
+  /** The rank of the upward z that is the window's score: 1 = the largest. */
+  final int quorum;
   final long windowMicros;
   final int slotsPerDay;
   final int maxImputedWindows;
@@ -103,6 +105,7 @@ public final class ArForecaster {
     this.file = file;
     this.series = file.series().size();
     this.order = file.order();
+    this.quorum = file.quorum();
     this.windowMicros = file.windowSeconds() * 1_000_000L;
     this.slotsPerDay = 86_400 / file.windowSeconds();
     this.maxImputedWindows = file.maxImputedWindows();
@@ -139,23 +142,31 @@ public final class ArForecaster {
   }
 
   /**
-   * The one-step scores of the training windows, rolling one {@link ArState} forward through them: exactly what the
-   * scorer computes for those windows (the first from no history, windows after a gap from imputed lags). They are
-   * in-sample (the profile, coefficients and scales were fitted on the same windows), so they run slightly low; the
-   * calibration floor and the threshold method's margin absorb that.
+   * The largest upward z of each training window (0 where none rose), rolling one {@link ArState} forward through
+   * them as the scorer does (the first from no history, windows after a gap from imputed lags): the scores the
+   * threshold is calibrated on. For {@link #quorum()} 1 they are exactly the scorer's scores of those windows.
+   *
+   * <p>Why the largest z also for a larger quorum: the score (a mean of the largest few) is at most the largest, so a
+   * threshold the largest exceeds at most α of the time is one the score exceeds at most α of the time, and the
+   * false-alarm budget holds (conservatively). Calibrating on the second-largest z itself would spend the budget
+   * exactly, but its in-sample tail over a day is thin: on the demo it put the threshold at 3.4σ (against 6.1σ), and
+   * day two then raised four false alarms from two ports wobbling together at 3.4-5σ.
+   *
+   * <p>The scores are in-sample (the profile, coefficients and scales were fitted on the same windows), so they run
+   * slightly low; the calibration floor and the threshold method's margin absorb that.
    */
   public double[] trainingScores(ArTrainingSeries data) {
     requireSameLayout(data);
     ArState state = newState();
     double[] out = new double[data.size()];
     for (int t = 0; t < out.length; t++) {
-      out[t] = state.update(data.start(t), data.values(t)).score();
+      out[t] = state.update(data.start(t), data.values(t)).largestZ();
     }
     return out;
   }
 
   /**
-   * A copy with the AR threshold calibrated by {@code method} on the training scores of {@code data}, at least
+   * A copy with the AR threshold calibrated by {@code method} on the {@link #trainingScores} of {@code data}, at least
    * {@value #MIN_THRESHOLD}; {@link #thresholdMethod()} records the method and how many scores it saw.
    */
   public ArForecaster calibrated(ThresholdMethod method, ArTrainingSeries data) {
@@ -174,10 +185,10 @@ public final class ArForecaster {
     double[] scores = trainingScores(data);
     ThresholdMethod.Calibrated c = method.calibrate(scores, new ThresholdMethod.Context(file.windowSeconds()));
     double threshold = Math.max(MIN_THRESHOLD, c.threshold());
-    String how = String.format(Locale.ROOT, "%s of %d one-step training scores, at least %.1f", method.text(),
-        scores.length, MIN_THRESHOLD);
+    String how = String.format(Locale.ROOT, "%s of %d one-step training scores, at least %.1f%s", method.text(),
+        scores.length, MIN_THRESHOLD, quorum == 1 ? "" : "; fires when " + quorum + " series are above it");
     ArModelFile f = file;
-    ArForecaster calibrated = new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.seasonal(),
+    ArForecaster calibrated = new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.quorum(), f.seasonal(),
         f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(), f.trainFrom(), f.trainTo(), f.trainWindows(),
         threshold, how, f.series()));
     Map<String, Double> parameters = new LinkedHashMap<>(c.parameters());
@@ -198,6 +209,11 @@ public final class ArForecaster {
 
   public int order() {
     return order;
+  }
+
+  /** How many series must rise together for a window to score ({@link ArParameters#quorum()}). */
+  public int quorum() {
+    return quorum;
   }
 
   /** Whether the profile varies with the time of day. */
@@ -378,6 +394,6 @@ public final class ArForecaster {
   @Override
   public String toString() {
     return "ArForecaster{" + series + " series, " + file.windowSeconds() + " s windows, order " + order
-        + (file.seasonal() ? ", diurnal" : ", flat") + (isCalibrated() ? ", threshold " + file.threshold() : "") + "}";
+        + (file.seasonal() ? ", diurnal" : ", flat") + ", quorum " + quorum + (isCalibrated() ? ", threshold " + file.threshold() : "") + "}";
   }
 }

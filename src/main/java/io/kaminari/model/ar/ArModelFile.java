@@ -15,13 +15,16 @@ import java.util.Set;
  * a file that parses is one the scorer can use: every number finite, every array of the length the header implies, the
  * autoregression stationary, every scale positive. An {@link IllegalArgumentException} names the field and series.
  *
- * <p>{@code format} is the layout version: a reader refuses any other, so a layout change must bump it. Profiles and
+ * <p>{@code format} is the layout version: a reader refuses any it does not know, so a layout change must bump it.
+ * Format 1 (before {@code quorum}) is still read, with quorum 1, which is how it scored when it was published: a
+ * champion of that format keeps its verdicts across the upgrade. Profiles and
  * coefficients are doubles, which JSON carries exactly (Jackson writes the shortest text that reads back as the same
  * double), so a forecaster read back scores bit for bit as the one that was written.
  *
  * @param format layout version, {@value ArForecaster#FORMAT}
  * @param windowSeconds window length the forecaster was fitted on, a divisor of 3,600
  * @param order lags of the autoregression
+ * @param quorum how many series must rise together ({@link ArParameters#quorum()}); absent in format 1
  * @param seasonal whether the profile varies with the time of day (false: one flat level per series)
  * @param profileNote why the profile is diurnal or flat, for the operator
  * @param bucketSeconds width of a time-of-day bucket, 86,400 (one bucket) for a flat profile; 86,400 / bucketSeconds
@@ -35,13 +38,14 @@ import java.util.Set;
  *     {@code quantile:0.995 of 288 one-step training scores, at least 3.0}
  * @param series one entry per series, in value order
  */
-@JsonPropertyOrder({"format", "window_seconds", "order", "seasonal", "profile_note", "bucket_seconds",
+@JsonPropertyOrder({"format", "window_seconds", "order", "quorum", "seasonal", "profile_note", "bucket_seconds",
     "max_imputed_windows", "train_from", "train_to", "train_windows", "threshold", "threshold_method", "series"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ArModelFile(
     @JsonProperty("format") int format,
     @JsonProperty("window_seconds") int windowSeconds,
     @JsonProperty("order") int order,
+    @JsonProperty("quorum") Integer quorum,
     @JsonProperty("seasonal") boolean seasonal,
     @JsonProperty("profile_note") String profileNote,
     @JsonProperty("bucket_seconds") int bucketSeconds,
@@ -95,13 +99,22 @@ record ArModelFile(
     }
   }
 
+  /** The layout before {@code quorum}: every window scored by its largest z. */
+  static final int FORMAT_BEFORE_QUORUM = 1;
+
   ArModelFile {
-    if (format != ArForecaster.FORMAT) {
-      throw new IllegalArgumentException("format " + format + " is not the AR forecaster layout this code reads ("
-          + ArForecaster.FORMAT + ")");
+    if (format == FORMAT_BEFORE_QUORUM) {
+      if (quorum != null) throw new IllegalArgumentException("format 1 has no quorum; the quorum came with format 2");
+      quorum = 1;
+      format = ArForecaster.FORMAT; // read as what it is now; written back, it states its quorum
+    } else if (format != ArForecaster.FORMAT) {
+      throw new IllegalArgumentException("format " + format + " is not an AR forecaster layout this code reads ("
+          + FORMAT_BEFORE_QUORUM + " or " + ArForecaster.FORMAT + ")");
+    } else if (quorum == null) {
+      throw new IllegalArgumentException("quorum is required in format " + ArForecaster.FORMAT);
     }
     ArTrainingSeries.checkWindowSeconds(windowSeconds);
-    new ArParameters(order, seasonal); // the order's bounds and message live there
+    new ArParameters(order, seasonal, quorum); // the bounds and messages live there
     if (profileNote == null) throw new IllegalArgumentException("profile_note is required");
     if (!ArForecaster.validBucket(bucketSeconds, windowSeconds)) {
       throw new IllegalArgumentException("bucket_seconds must be a multiple of window_seconds (" + windowSeconds
@@ -128,6 +141,9 @@ record ArModelFile(
       throw new IllegalArgumentException("threshold must be finite and > 0, got " + threshold);
     }
     if (series == null || series.isEmpty()) throw new IllegalArgumentException("series must list at least one series");
+    if (quorum > series.size()) {
+      throw new IllegalArgumentException("quorum " + quorum + " needs at least as many series, got " + series.size());
+    }
     series = List.copyOf(series);
     int buckets = 86_400 / bucketSeconds;
     Set<String> names = new HashSet<>();

@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The AR score of one window: the largest upward standardised forecast residual over the series, with the series
- * that drove it and the largest drop (reported, never scored: see {@link ArState}).
+ * The AR score of one window: the geometric mean of the {@link ArForecaster#quorum()} largest upward standardised
+ * forecast residuals over the series, with the series that rose most and the largest drop (reported, never scored: see
+ * {@link ArState}).
  *
- * @param score max over series of max(z, 0); 0 when nothing rose above its forecast
+ * @param score the geometric mean of the quorum largest positive z over the series (the largest for quorum 1); 0 when
+ *     fewer series rose above their forecasts
  * @param horizon windows since the last observed one: 1 in steady operation, h &gt; 1 after h − 1 imputed windows,
  *     0 when there was no recent history (the first window of a state, or after a gap longer than
  *     {@link ArForecaster#maxImputedWindows()})
@@ -20,6 +22,11 @@ import java.util.Locale;
  * @param dropZ its z (negative), or 0
  */
 public record ArScore(double score, int horizon, int[] topSeries, double[] topZ, int dropSeries, double dropZ) {
+
+  /** The largest upward z of the window (the first of {@link #topZ()}), 0 when no series rose. */
+  public double largestZ() {
+    return topZ.length == 0 ? 0 : topZ[0];
+  }
 
   /** The series that drove the score as text, e.g. {@code total pps +8.3σ}, given the forecaster's names. */
   public List<String> explain(List<String> names) {

@@ -50,7 +50,37 @@ class ArForecasterJsonTest {
       assertThat(b.update(start, v)).isEqualTo(a.update(start, v));
     }
     JsonShape shape = JSON.readValue(Files.readString(file), JsonShape.class);
-    assertThat(shape.format).isEqualTo(1);
+    assertThat(shape.format).isEqualTo(2);
+    assertThat(shape.quorum).isEqualTo(1);
+  }
+
+  /** A champion published before the quorum (format 1) keeps scoring as it did: by its largest z. */
+  @Test
+  void aFormatOneFileIsReadWithQuorumOne() throws Exception {
+    ArTrainingSeries train = traffic.series(DAY0, 2 * 288);
+    ArForecaster two = ArForecaster.fit(train, ArParameters.DEFAULTS).calibrated(new ThresholdMethod.Quantile(0.99),
+        train);
+    ObjectNode tree = (ObjectNode) JSON.readTree(two.toJson());
+    tree.put("format", 1);
+    tree.remove("quorum");
+    ArForecaster old = ArForecaster.fromJson(tree.toString());
+    assertThat(old.quorum()).isEqualTo(1);
+    assertThat(two.quorum()).isEqualTo(2);
+    ArState a = old.newState();
+    ArState b = two.newState();
+    boolean differed = false;
+    for (int t = 0; t < 288; t++) {
+      long start = DAY0 + 2 * DAY + t * 300_000_000L;
+      float[] v = traffic.next(start);
+      ArScore one = a.update(start, v);
+      ArScore quorum = b.update(start, v);
+      assertThat(one.score()).isEqualTo(one.topZ().length == 0 ? 0 : one.topZ()[0]);
+      assertThat(quorum.score()).isEqualTo(quorum.topZ().length < 2 ? 0
+          : Math.sqrt(quorum.topZ()[0] * quorum.topZ()[1]));
+      differed |= one.score() != quorum.score();
+    }
+    assertThat(differed).isTrue();
+    assertThat(JSON.readTree(old.toJson()).get("format").asInt()).isEqualTo(2); // written back in today's layout
   }
 
   /** The header fields an operator reads, as a plain reader sees them. */
@@ -59,6 +89,7 @@ class ArForecasterJsonTest {
     public int format;
     public int window_seconds;
     public boolean seasonal;
+    public int quorum;
   }
 
   @Test
@@ -72,7 +103,11 @@ class ArForecasterJsonTest {
 
   @Test
   void invalidFilesAreRefusedSayingWhat() {
-    refused(t -> t.put("format", 2), "format 2 is not the AR forecaster layout this code reads (1)");
+    refused(t -> t.put("format", 3), "format 3 is not an AR forecaster layout this code reads (1 or 2)");
+    refused(t -> t.remove("quorum"), "quorum is required in format 2");
+    refused(t -> t.put("format", 1), "format 1 has no quorum");
+    refused(t -> t.put("quorum", 0), "AR quorum must be 1 to 3");
+    refused(t -> t.put("quorum", 4), "AR quorum must be 1 to 3");
     refused(t -> t.put("colour", "red"), "unknown field \"colour\"");
     refused(t -> t.remove("series"), "series must list at least one series");
     refused(t -> t.put("order", 5), "AR order must be 1 to 3");

@@ -11,6 +11,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ArForecasterTest {
+  /**
+   * The defaults scored by the largest z (quorum 1): these tests watch one series at a time, the forecaster's
+   * mechanics; the quorum has its own tests in {@link ArStateTest}.
+   */
+  private static final ArParameters LARGEST_Z = new ArParameters(ArParameters.DEFAULTS.order(),
+      ArParameters.DEFAULTS.seasonal(), 1);
   private static final ThresholdMethod Q995 = new ThresholdMethod.Quantile(0.995);
   private static final int PER_DAY = 288;
   private static final long HOUR = 3_600_000_000L;
@@ -25,7 +31,7 @@ class ArForecasterTest {
   private static Fitted fitted(int ports, long seed) {
     Traffic traffic = new Traffic(300, ports, 0.05, true, seed);
     ArTrainingSeries train = traffic.series(DAY0, 3 * PER_DAY);
-    ArForecaster f = ArForecaster.fit(train, ArParameters.DEFAULTS).calibrated(Q995, train);
+    ArForecaster f = ArForecaster.fit(train, LARGEST_Z).calibrated(Q995, train);
     ArState state = f.newState();
     for (int t = 0; t < train.size(); t++) {
       state.update(train.start(t), train.values(t));
@@ -72,7 +78,7 @@ class ArForecasterTest {
     Traffic flatData = new Traffic(3600, 6, 0.05, true, 11);
     ArTrainingSeries a = seasonalData.series(DAY0, 14 * 24);
     ArTrainingSeries b = flatData.series(DAY0, 14 * 24);
-    ArForecaster seasonal = ArForecaster.fit(a, ArParameters.DEFAULTS).calibrated(Q995, a);
+    ArForecaster seasonal = ArForecaster.fit(a, LARGEST_Z).calibrated(Q995, a);
     ArForecaster flat = ArForecaster.fit(b, new ArParameters(2, false)).calibrated(Q995, b);
     assertThat(flat.seasonal()).isFalse();
     assertThat(flat.profileNote()).isEqualTo("flat: no diurnal profile requested");
@@ -205,7 +211,7 @@ class ArForecasterTest {
     for (int t = 0; t < 2 * PER_DAY; t++) {
       s.add(DAY0 + t * 300_000_000L, new float[] {100f, 0f});
     }
-    ArForecaster f = ArForecaster.fit(s, ArParameters.DEFAULTS).calibrated(Q995, s);
+    ArForecaster f = ArForecaster.fit(s, LARGEST_Z).calibrated(Q995, s);
     assertThat(f.scale(0)).isEqualTo(ArForecaster.CONSTANT_SCALE);
     assertThat(f.coefficients(0)).containsExactly(0.0, 0.0);
     assertThat(f.threshold()).as("every training score is 0, so the floor").isEqualTo(ArForecaster.MIN_THRESHOLD);
@@ -221,7 +227,7 @@ class ArForecasterTest {
   @Test
   void aTrainingRangeTooShortOrTooGappyIsRefused() {
     Traffic traffic = new Traffic(300, 2, 0.05, true, 1);
-    assertThatThrownBy(() -> ArForecaster.fit(traffic.series(DAY0, 47), ArParameters.DEFAULTS))
+    assertThatThrownBy(() -> ArForecaster.fit(traffic.series(DAY0, 47), LARGEST_Z))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("at least 48 training windows, got 47 between 2024-05-01T00:00:00Z and "
             + "2024-05-01T03:55:00Z");
@@ -229,7 +235,7 @@ class ArForecasterTest {
     for (int t = 0; t < 200; t += 2) {
       everyOther.add(DAY0 + t * 300_000_000L, traffic.next(0));
     }
-    assertThatThrownBy(() -> ArForecaster.fit(everyOther, ArParameters.DEFAULTS))
+    assertThatThrownBy(() -> ArForecaster.fit(everyOther, LARGEST_Z))
         .hasMessageContaining("only 0 of the 100 training windows").hasMessageContaining("too many missing windows");
     assertThatThrownBy(() -> new ArTrainingSeries(7, traffic.names())).hasMessageContaining("divide an hour");
     assertThatThrownBy(() -> new ArParameters(4, true)).hasMessageContaining("1 to 3");
@@ -239,7 +245,7 @@ class ArForecasterTest {
   void lessThanADayGivesAFlatProfileAndSaysWhy() {
     Traffic traffic = new Traffic(300, 2, 0.05, true, 1);
     ArTrainingSeries half = traffic.series(DAY0 + 6 * HOUR, 144);
-    ArForecaster f = ArForecaster.fit(half, ArParameters.DEFAULTS);
+    ArForecaster f = ArForecaster.fit(half, LARGEST_Z);
     assertThat(f.seasonal()).isFalse();
     assertThat(f.bucketSeconds()).isEqualTo(86_400);
     assertThat(f.profileNote()).isEqualTo("flat: the training range spans 12.0 h, less than a day");
@@ -262,7 +268,7 @@ class ArForecasterTest {
       long hour = (start % DAY) / HOUR;
       if (hour < 2 || hour >= 5) s.add(start, v);
     }
-    ArForecaster f = ArForecaster.fit(s, ArParameters.DEFAULTS);
+    ArForecaster f = ArForecaster.fit(s, LARGEST_Z);
     assertThat(f.seasonal()).isTrue();
     assertThat(f.profileNote()).contains("interpolated");
     double before = f.profile(0, DAY0 + HOUR);
@@ -315,8 +321,8 @@ class ArForecasterTest {
       if (t == 100 || t == 101 || t == 400 || t == 401) v[0] *= 20; // two floods of two windows: 0.7% of the range
       b.add(start, v);
     }
-    ArForecaster fa = ArForecaster.fit(a, ArParameters.DEFAULTS);
-    ArForecaster fb = ArForecaster.fit(b, ArParameters.DEFAULTS);
+    ArForecaster fa = ArForecaster.fit(a, LARGEST_Z);
+    ArForecaster fb = ArForecaster.fit(b, LARGEST_Z);
     double[] phiClean = fa.coefficients(0);
     double[] phiAttacked = fb.coefficients(0);
     assertThat(phiAttacked[0]).isCloseTo(phiClean[0], within(0.1));
@@ -337,8 +343,8 @@ class ArForecasterTest {
     Traffic two = new Traffic(300, 8, 0.05, true, 9);
     ArTrainingSeries a = one.series(DAY0, 2 * PER_DAY);
     ArTrainingSeries b = two.series(DAY0, 2 * PER_DAY);
-    ArForecaster fa = ArForecaster.fit(a, ArParameters.DEFAULTS).calibrated(Q995, a);
-    ArForecaster fb = ArForecaster.fit(b, ArParameters.DEFAULTS).calibrated(Q995, b);
+    ArForecaster fa = ArForecaster.fit(a, LARGEST_Z).calibrated(Q995, a);
+    ArForecaster fb = ArForecaster.fit(b, LARGEST_Z).calibrated(Q995, b);
     assertThat(fa.toJson()).isEqualTo(fb.toJson());
     assertThat(fa.trainingScores(a)).containsExactly(fb.trainingScores(b));
   }
@@ -351,7 +357,7 @@ class ArForecasterTest {
     assertThat(f.thresholdMethod()).isEqualTo("quantile:0.995 of 864 one-step training scores, at least 3.0");
     double[] scores = f.trainingScores(fit.train());
     assertThat(f.threshold()).isEqualTo(Math.max(3.0, Q995.threshold(scores)));
-    ArForecaster uncalibrated = ArForecaster.fit(fit.train(), ArParameters.DEFAULTS);
+    ArForecaster uncalibrated = ArForecaster.fit(fit.train(), LARGEST_Z);
     assertThatThrownBy(uncalibrated::threshold).hasMessageContaining("not been calibrated");
     ArTrainingSeries other = new ArTrainingSeries(300, List.of("x"));
     assertThatThrownBy(() -> f.trainingScores(other)).hasMessageContaining("not the forecaster's layout");

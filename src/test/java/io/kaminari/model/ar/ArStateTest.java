@@ -19,6 +19,8 @@ class ArStateTest {
   private static Traffic traffic;
   private static ArTrainingSeries train;
   private static ArForecaster f;
+  /** A steady (not intermittent) port series. */
+  private static final int TRAFFIC_PORT = Traffic.TOTALS;
 
   @BeforeAll
   static void fit() {
@@ -34,6 +36,64 @@ class ArStateTest {
       out.put(from + t * W, traffic.next(from + t * W));
     }
     return out;
+  }
+
+  /**
+   * The quorum: one series rising alone (a benign bulk transfer on one port) scores under quorum 1 and stays quiet
+   * under quorum 2; two rising together score the geometric mean of their z under quorum 2.
+   */
+  @Test
+  void underQuorumTwoOneSeriesAloneDoesNotScoreAndTwoTogetherDo() {
+    ArForecaster one = ArForecaster.fit(train, new ArParameters(2, true, 1))
+        .calibrated(new ThresholdMethod.Quantile(0.995), train);
+    assertThat(f.quorum()).isEqualTo(2);
+    assertThat(f.threshold()).as("both calibrated on the largest z").isEqualTo(one.threshold());
+    assertThat(f.thresholdMethod()).endsWith("; fires when 2 series are above it");
+    long t = DAY0 + 2 * DAY;
+    ArState a = ArForecasterTest.warmed(one, train);
+    ArState b = ArForecasterTest.warmed(f, train);
+    // Every series at its forecast, then one (or two) raised by about three times the threshold in sigmas.
+    float[] lone = rise(b.expected(t), TRAFFIC_PORT);
+    ArScore loneOne = a.update(t, lone);
+    ArScore loneTwo = b.update(t, lone);
+    assertThat(loneOne.score()).isGreaterThan(2 * one.threshold()).isEqualTo(loneOne.topZ()[0]);
+    assertThat(loneOne.topSeries()[0]).isEqualTo(TRAFFIC_PORT);
+    assertThat(loneTwo.topSeries()[0]).as("still named").isEqualTo(TRAFFIC_PORT);
+    assertThat(loneTwo.score()).isLessThan(0.1 * f.threshold())
+        .isEqualTo(loneTwo.topZ().length < 2 ? 0 : Math.sqrt(loneTwo.topZ()[0] * loneTwo.topZ()[1]));
+    t += W;
+    float[] flood = rise(b.expected(t), 1, TRAFFIC_PORT); // total flows/s and the port
+    ArScore floodOne = a.update(t, flood);
+    ArScore floodTwo = b.update(t, flood);
+    assertThat(new int[] {floodTwo.topSeries()[0], floodTwo.topSeries()[1]}).containsExactlyInAnyOrder(1, TRAFFIC_PORT);
+    assertThat(floodTwo.score()).isGreaterThan(2 * f.threshold())
+        .isEqualTo(Math.sqrt(floodTwo.topZ()[0] * floodTwo.topZ()[1]))
+        .isLessThanOrEqualTo(floodOne.score());
+  }
+
+  /** {@code expected} as raw values, with each of {@code series} raised by three thresholds of its own scale. */
+  private static float[] rise(double[] expected, int... series) {
+    float[] v = new float[expected.length];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) expected[i];
+    }
+    for (int i : series) {
+      v[i] = (float) Math.expm1(Math.log1p(expected[i]) + 3 * f.threshold() * f.scale(i));
+    }
+    return v;
+  }
+
+  @Test
+  void aQuorumAboveTheSeriesCountIsRefused() {
+    ArTrainingSeries two = new ArTrainingSeries(300, List.of("total pps", "total flows/s"));
+    for (int t = 0; t < train.size(); t++) {
+      two.add(train.start(t), new float[] {train.values(t)[0], train.values(t)[1]});
+    }
+    assertThat(ArForecaster.fit(two, new ArParameters(2, true, 2)).quorum()).isEqualTo(2);
+    assertThatThrownBy(() -> ArForecaster.fit(two, new ArParameters(2, true, 3)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("quorum 3 needs at least as many series, got 2");
+    assertThatThrownBy(() -> new ArParameters(2, true, 0)).hasMessageContaining("AR quorum must be 1 to 3");
   }
 
   @Test
