@@ -28,8 +28,16 @@ import java.util.function.LongSupplier;
  *       none. An idle partition rejoins with its next delivery ({@link #delivered}); its flows for windows closed
  *       meanwhile are late.
  *   <li>Window {@code [s, s+len)} closes, exactly once and in start order, when the watermark reaches {@code s+len}.
- *       {@link #closedThrough()} is the end of the last closed window; a flow whose window starts before it is late
- *       and is not added. Closing starts at the earliest open window when that one can close; before, nothing is late.
+ *       {@link #closedThrough()} is the end of the last closed window. Closing starts at the earliest open window
+ *       when that one can close; before, nothing is late.
+ *   <li>Once closing has started, a flow is <b>late</b>, and not added, when its window starts before
+ *       {@link #closedThrough()} or ends at or before the watermark, judged as it is added (after its own event time
+ *       moved the watermark). The second condition makes the verdict a function of the records and their order
+ *       alone: judged against {@link #closedThrough()} only, which moves when the caller calls {@link #closeReady()}
+ *       (once per poll batch), a flow for a window the watermark had already passed was added or dropped depending on
+ *       where the batch happened to end, so a replay after a restart could count it differently. The watermark still
+ *       depends on the wall clock through idle partitions (below); without idleness, the verdicts do not depend on
+ *       when {@link #closeReady()} runs.
  *   <li>Under the global scope every window from the first one seen is closed, an empty one as the zero vector (as
  *       the batch featurizer does), but only within {@link Limits#maxGapFillMicros} of the end of the last window
  *       with flows: the rest of a longer gap is skipped in one step and counted ({@link #takeSkippedEmptyWindows()}),
@@ -136,9 +144,23 @@ final class WindowManager {
     long t = flow.eventTimeMicros();
     ModelEras.Segment seg = eras.segmentFor(t);
     watermark.observe(partition, t, watermarkCap);
-    if (closedThrough != UNSET && Featurizer.windowStartMicros(t, seg.spec) < closedThrough) return false;
+    if (closedThrough == UNSET) {
+      seg.windows.add(partition, offset, flow); // nothing is late before closing starts
+      startClosing();
+      return true;
+    }
+    long start = Featurizer.windowStartMicros(t, seg.spec);
+    if (start < closedThrough || watermarkPassed(start + seg.spec.windowMicros())) return false;
     seg.windows.add(partition, offset, flow);
     return true;
+  }
+
+  /** Whether the watermark is at or after {@code end}; none (e.g. a partition not yet heard from) is before all. */
+  private boolean watermarkPassed(long end) {
+    // The watermark is at most the latest event time minus the lateness: most flows are decided without computing it.
+    if (end > watermark.maxEventAll() - limits.latenessMicros()) return false;
+    long wm = watermark.current();
+    return wm != UNSET && end <= wm;
   }
 
   /**
@@ -211,21 +233,7 @@ final class WindowManager {
   List<ClosedWindow> closeReady() {
     List<ClosedWindow> out = new ArrayList<>();
     long wm = watermark.current();
-    if (wm == UNSET) return out;
-    if (closedThrough == UNSET) {
-      // Closing starts at the earliest open window, once it can close: until then nothing is late, so a first flow
-      // far ahead of the others (capped in the watermark) cannot make them late by being first.
-      long first = UNSET;
-      for (ModelEras.Segment s : eras.segments()) {
-        if (!s.windows.isEmpty()) {
-          first = s.windows.firstStartMicros();
-          break;
-        }
-      }
-      if (first == UNSET || first > wm - eras.segmentFor(first).spec.windowMicros()) return out;
-      closedThrough = first;
-      lastDataEnd = first;
-    }
+    if (wm == UNSET || !startClosing()) return out;
     while (true) {
       ModelEras.Segment seg = eras.segmentFor(closedThrough);
       long len = seg.spec.windowMicros();
@@ -252,6 +260,29 @@ final class WindowManager {
       eras.prune(closedThrough);
     }
     return out;
+  }
+
+  /**
+   * Starts closing, if it has not started, at the earliest open window once the watermark has passed its end: until
+   * then nothing is late, so a first flow far ahead of the others (capped in the watermark) cannot make them late by
+   * being first. Called for every flow added, so where closing starts does not depend on when {@link #closeReady()}
+   * runs. Returns whether closing has started.
+   */
+  private boolean startClosing() {
+    if (closedThrough != UNSET) return true;
+    long wm = watermark.current();
+    if (wm == UNSET) return false;
+    long first = UNSET;
+    for (ModelEras.Segment s : eras.segments()) {
+      if (!s.windows.isEmpty()) {
+        first = s.windows.firstStartMicros();
+        break;
+      }
+    }
+    if (first == UNSET || first > wm - eras.segmentFor(first).spec.windowMicros()) return false;
+    closedThrough = first;
+    lastDataEnd = first;
+    return true;
   }
 
   /** Where filling a gap with empty windows stops in {@code seg}: under dst-prefix nothing is filled. */

@@ -109,6 +109,67 @@ class WindowManagerTest {
     assertThat(w.closedThrough()).isEqualTo(T0 + MIN);
   }
 
+  /**
+   * Finding (issue 16): lateness was judged against the last closed window, which moves once per poll batch, so the
+   * same records counted differently depending on where a batch ended (and a replay after a restart could differ).
+   */
+  @Test
+  void aFlowForAWindowTheWatermarkPassedIsLateBeforeTheWindowIsClosed() {
+    WindowManager w = new WindowManager(v1, LATENESS);
+    w.partitions(1);
+    assertThat(w.add(0, 0, flow(T0 + 5 * S))).isTrue();
+    assertThat(w.add(0, 1, flow(T0 + MIN + 10 * S))).isTrue();
+    assertThat(w.closeReady()).isEmpty();
+    assertThat(w.add(0, 2, flow(T0 + 3 * MIN))).isTrue(); // watermark T0 + 2 min: windows 0 and 1 are done
+    assertThat(w.add(0, 3, flow(T0 + MIN + 30 * S))).as("late, though window 1 is not closed yet").isFalse();
+    assertThat(w.add(0, 4, flow(T0 + 2 * MIN + 30 * S))).as("window 2 is still open").isTrue();
+    List<WindowManager.ClosedWindow> closed = w.closeReady();
+    assertThat(closed).extracting(WindowManager.ClosedWindow::startMicros).containsExactly(T0, T0 + MIN);
+    assertThat(closed.get(1).byKey().get("global").flowCount()).isEqualTo(1);
+  }
+
+  /** The lateness verdicts and the closed windows are the same whenever the caller closes (one poll batch or many). */
+  @Test
+  void verdictsAndWindowsDoNotDependOnWhenWindowsAreClosed() {
+    Random r = new Random(16);
+    int n = 4000;
+    int[] partition = new int[n];
+    long[] time = new long[n];
+    long clock = T0;
+    for (int i = 0; i < n; i++) {
+      clock += r.nextInt(300) * 1000L; // 0.15 s apart on average: a window holds ~400 flows
+      partition[i] = r.nextInt(3);
+      // Most flows on time, a fifth up to 3 minutes late against a 1-minute lateness, a few from far back.
+      long delay = r.nextInt(5) == 0 ? r.nextInt(180) * S : r.nextInt(5) * S;
+      time[i] = r.nextInt(200) == 0 ? clock - 30 * MIN : clock - delay;
+    }
+    int[] batch = {1, 50, n};
+    List<List<Integer>> late = new java.util.ArrayList<>();
+    List<List<String>> windows = new java.util.ArrayList<>();
+    for (int b : batch) {
+      WindowManager w = new WindowManager(v1, LATENESS);
+      w.partitions(3);
+      List<Integer> lateHere = new java.util.ArrayList<>();
+      List<String> windowsHere = new java.util.ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        if (!w.add(partition[i], i, flow(time[i]))) lateHere.add(i);
+        if ((i + 1) % b == 0) {
+          for (WindowManager.ClosedWindow c : w.closeReady()) {
+            windowsHere.add(c.startMicros() + " " + c.byKey().get("global").flowCount());
+          }
+        }
+      }
+      assertThat(lateHere).as("batches of %s: some flows late, most not", b).hasSizeBetween(n / 20, n / 4);
+      late.add(lateHere);
+      windows.add(windowsHere);
+    }
+    assertThat(windows.get(0)).hasSizeGreaterThan(5); // it closed windows all along
+    assertThat(late.get(1)).isEqualTo(late.get(0));
+    assertThat(late.get(2)).isEqualTo(late.get(0));
+    assertThat(windows.get(1)).isEqualTo(windows.get(0));
+    assertThat(windows.get(2)).isEqualTo(windows.get(0));
+  }
+
   @Test
   void globalScopeScoresEmptyWindowsInAGap() {
     WindowManager w = new WindowManager(v1, LATENESS);
@@ -245,6 +306,23 @@ class WindowManagerTest {
     assertThat(w.resumeOffset(0, 13)).isEqualTo(11);
     assertThat(w.resumeOffset(1, 22)).isEqualTo(21);
     assertThat(w.resumeOffset(2, 5)).isEqualTo(5);
+  }
+
+  /** Resumed from a marker, nothing closes and nothing is late until every partition is heard from or caught up. */
+  @Test
+  void aResumedStateWaitsForEveryPartitionBeforeClosingOrJudging() {
+    WindowManager w = new WindowManager(List.of(new WindowManager.Epoch(v1, WindowManager.UNSET)), T0 + MIN,
+        LATENESS);
+    w.partitions(2);
+    assertThat(w.add(0, 0, flow(T0 + 10 * MIN))).isTrue();
+    assertThat(w.watermark()).isEqualTo(WindowManager.UNSET);
+    assertThat(w.add(0, 1, flow(T0 + 2 * MIN))).as("no watermark yet: only the closed window is late").isTrue();
+    assertThat(w.add(0, 2, flow(T0 + 30 * S))).as("before the committed end").isFalse();
+    assertThat(w.closeReady()).isEmpty();
+    assertThat(w.closedThrough()).isEqualTo(T0 + MIN);
+    w.add(1, 0, flow(T0 + 4 * MIN));
+    assertThat(w.closeReady()).extracting(WindowManager.ClosedWindow::startMicros)
+        .containsExactly(T0 + MIN, T0 + 2 * MIN);
   }
 
   @Test
