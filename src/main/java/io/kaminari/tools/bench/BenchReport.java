@@ -48,6 +48,7 @@ final class BenchReport {
   static final double COMPACT_VS_NAIVE = 2;
   static final double FEATURES_SECONDS = 60;
   static final double TRAIN_SECONDS = 30;
+  static final double SCORE_PER_CORE = 1_000_000;
   static final double SCORER_PER_CORE = 300_000;
   static final double SCORER_P99_MS = 1_000;
   static final double SCORER_SWAP_MS = 1_000;
@@ -138,6 +139,14 @@ final class BenchReport {
                 + ")", "PyTorch " + l.text("torch") + ": " + seconds(l.number("seconds_per_epoch")) + "/epoch (CPU "
                 + seconds(torchCpu) + ")", ratio(l.number("djl_to_pytorch")) + "× wall, " + ratio(djlCpu / torchCpu)
                 + "× CPU (DJL ÷ PyTorch)", null);
+          }),
+      new Measure("batch scoring throughput (`windows=` windows)", ScoreBench.NAME, "≥ 1,000,000 windows/s per core",
+          h -> {
+            BenchLine l = h.apply(ScoreBench.NAME);
+            double rate = l.number("windows_per_s_per_core");
+            return new Cells(count(rate) + " windows/s per core", num(l.number("seconds"), 1) + " s on "
+                + count(l.number("cores")) + " cores, read to written", ratio(rate / SCORE_PER_CORE) + " of target",
+                rate >= SCORE_PER_CORE);
           }),
       new Measure("streaming scorer throughput (`flows=` flows)", ScorerBench.NAME, "≥ 300,000 flows/s per core",
           h -> {

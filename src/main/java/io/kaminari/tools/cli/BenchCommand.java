@@ -5,6 +5,7 @@ import io.kaminari.tools.bench.CompactBench;
 import io.kaminari.tools.bench.FeaturesBench;
 import io.kaminari.tools.bench.ParserFuzz;
 import io.kaminari.tools.bench.PyTorchTrainBench;
+import io.kaminari.tools.bench.ScoreBench;
 import io.kaminari.tools.bench.ScorerBench;
 import io.kaminari.tools.bench.TrainBench;
 import io.kaminari.common.KaminariConfig;
@@ -24,26 +25,26 @@ import picocli.CommandLine.Parameters;
  * the line {@code BENCH NAME key=value ...} (a fixed format that other tooling parses).
  *
  * <p>Defaults are the sizes the issues name: compact 5M flows, features 10M flows, train (and train-pytorch) 100k
- * windows x 50 epochs, scorer 20M flows. {@code all} runs its own sizes (see {@link BenchSuite}), times
+ * windows x 50 epochs, score 1M windows, scorer 20M flows. {@code all} runs its own sizes (see {@link BenchSuite}), times
  * {@code --scale}.
  */
-@Command(name = "bench", description = "Run a benchmark (compact, features, train, train-pytorch, scorer, fuzz, or all);"
+@Command(name = "bench", description = "Run a benchmark (compact, features, train, train-pytorch, score, scorer, fuzz,"
+    + " or all);"
     + " ends with one `BENCH NAME key=value ...` line.")
 public final class BenchCommand implements Subcommand {
   @Mixin ConfigOptions options;
 
   @Parameters(index = "0", paramLabel = "NAME",
       description = "compact, features, train, train-pytorch (DJL against PyTorch from Python, see bench.python),"
-          + " scorer, fuzz (the parser on mutated and adversarial input), or all (each in its own JVM; writes"
+          + " score (batch scoring in Spark), scorer (the streaming scorer), fuzz (the parser on mutated and adversarial input), or all (each in its own JVM; writes"
           + " docs/benchmarks.md)")
   String name;
 
   @Option(names = "--flows", description = "flows (compact: 5000000, features: 10000000, scorer: 20000000)")
   Long flows;
 
-  @Option(names = "--windows", defaultValue = "100000",
-      description = "train, train-pytorch: windows; default ${DEFAULT-VALUE}")
-  int windows;
+  @Option(names = "--windows", description = "train, train-pytorch: windows (100000); score: vectors scored (1000000)")
+  Integer windows;
 
   @Option(names = "--epochs", defaultValue = "50",
       description = "train, train-pytorch: epochs; default ${DEFAULT-VALUE}")
@@ -66,15 +67,19 @@ public final class BenchCommand implements Subcommand {
     // A scratch home: the benchmarks drop and refill their tables, which must never be the real ones.
     String home = base.get(Settings.HOME) + "/bench";
     KaminariConfig config = base.with(Settings.HOME, home).with(Settings.WAREHOUSE, home + "/warehouse")
-        .with(Settings.CHECKPOINTS, home + "/checkpoints");
+        .with(Settings.CHECKPOINTS, home + "/checkpoints").with(Settings.MODEL_STORE, home + "/models");
     Path work = Path.of(home).toAbsolutePath();
     if (flows != null && flows <= 0) throw new IllegalArgumentException("--flows must be > 0");
+    if (windows != null && windows <= 0) throw new IllegalArgumentException("--windows must be > 0");
+    int trainWindows = windows == null ? 100_000 : windows;
     switch (name) {
       case CompactBench.NAME -> withSpark(config, spark -> CompactBench.run(spark, config, orDefault(5_000_000)));
       case FeaturesBench.NAME -> withSpark(config, spark -> FeaturesBench.run(spark, config, orDefault(10_000_000)));
-      case TrainBench.NAME -> TrainBench.run(windows, epochs, work.resolve("train"));
-      case PyTorchTrainBench.NAME -> PyTorchTrainBench.run(windows, epochs, work.resolve("train-pytorch"),
+      case TrainBench.NAME -> TrainBench.run(trainWindows, epochs, work.resolve("train"));
+      case PyTorchTrainBench.NAME -> PyTorchTrainBench.run(trainWindows, epochs, work.resolve("train-pytorch"),
           PyTorchTrainBench.python(config), System.out);
+      case ScoreBench.NAME -> withSpark(config, spark -> ScoreBench.run(spark, config,
+          windows == null ? 1_000_000 : windows, System.out));
       case ScorerBench.NAME -> ScorerBench.run(orDefault(20_000_000), work.resolve("scorer"),
           jar().resolveSibling("kaminari-scorer.jar"), System.out);
       case ParserFuzz.NAME -> {
@@ -90,7 +95,7 @@ public final class BenchCommand implements Subcommand {
         }
       }
       default -> throw new IllegalArgumentException(
-          "unknown benchmark '" + name + "' (known: compact, features, train, train-pytorch, scorer, fuzz, all)");
+          "unknown benchmark '" + name + "' (known: compact, features, train, train-pytorch, score, scorer, fuzz, all)");
     }
     return 0;
   }
