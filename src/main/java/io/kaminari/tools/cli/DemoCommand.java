@@ -11,6 +11,7 @@ import io.kaminari.common.Settings;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
 import io.kaminari.incidents.Incident;
+import io.kaminari.incidents.IncidentEvent;
 import io.kaminari.incidents.Mitigations;
 import io.kaminari.incidents.spark.IncidentsJob;
 import io.kaminari.incidents.spark.MitigationCheck;
@@ -37,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -60,6 +62,8 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", description = "Run the pipeline end to end on the embedded default with generated traffic.")
 public final class DemoCommand extends SparkCommand implements Subcommand {
   static final String TOPIC = "pmacct.flows";
+  /** The streaming scorer's incident states, so the demo can show them beside the batch job's. */
+  static final String INCIDENTS_TOPIC = "kaminari.incidents";
   static final String MODEL = "flow-ae";
 
   @Option(names = "--flows-per-day", defaultValue = "150000", description = "benign flows per day; default ${DEFAULT-VALUE}")
@@ -211,13 +215,14 @@ public final class DemoCommand extends SparkCommand implements Subcommand {
 
   /**
    * Step 8: the streaming scorer on the same topic, with the champion just published; prints the alerts of the global
-   * scope as they fire.
+   * scope as they fire, then the incidents it grouped them into (the ids the batch job of step 9 gives too).
    */
   private void stream(KaminariConfig config, EmbeddedKafka kafka) throws Exception {
     KaminariConfig scorerConfig = config.with(Settings.BOOTSTRAP_SERVERS, kafka.bootstrapServers())
-        .with(Settings.TOPICS, TOPIC).with(Settings.SCORER_HTTP_PORT, String.valueOf(httpPort));
+        .with(Settings.TOPICS, TOPIC).with(Settings.SCORER_HTTP_PORT, String.valueOf(httpPort))
+        .with(Settings.SCORER_INCIDENTS_TOPIC, INCIDENTS_TOPIC);
     kafka.createTopics(1, scorerConfig.get(Settings.SCORER_OUTPUT_TOPIC),
-        scorerConfig.get(Settings.SCORER_DEAD_LETTER_TOPIC));
+        scorerConfig.get(Settings.SCORER_DEAD_LETTER_TOPIC), INCIDENTS_TOPIC);
     try (Scorer scorer = Scorer.start(scorerConfig)) {
       String url = "http://" + config.get(Settings.SCORER_HTTP_HOST) + ":" + scorer.httpPort() + "/";
       step("8. streaming scorer consuming " + TOPIC + " with " + MODEL + "@champion; dashboard at " + url);
@@ -241,6 +246,14 @@ public final class DemoCommand extends SparkCommand implements Subcommand {
         Thread.sleep(500);
       }
       System.out.printf("  %,d windows scored by the stream, %d global alerts%n", last, alerted.size());
+      List<IncidentEvent> incidents = new ArrayList<>(scorer.recent().incidents());
+      incidents.sort(java.util.Comparator.comparing(IncidentEvent::start));
+      System.out.printf("  %d incident(s) in the stream (%s):%n", incidents.size(), INCIDENTS_TOPIC);
+      for (IncidentEvent e : incidents) {
+        System.out.printf("  stream incident %s %s %s %s .. %s, %d windows, peak score %.2f (%s)%n", e.id(),
+            e.scope(), e.victim(), e.start(), e.end() == null ? "open" : e.end(), e.windows(), e.peakScore(),
+            e.kind().name().toLowerCase(java.util.Locale.ROOT));
+      }
       if (serve) {
         System.out.println("  serving the dashboard at " + url + " until interrupted (Ctrl-C)");
         Thread.currentThread().join();

@@ -1,0 +1,75 @@
+package io.kaminari.tools.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kaminari.tools.generate.AttackSpec;
+import io.kaminari.tools.generate.Scenarios;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's first command, {@code java -jar target/kaminari.jar demo}, at full size in its own JVM and home: day
+ * two's verdicts are the issue's goal (precision and recall 1.0, in batch and in the stream) and its incidents are
+ * exactly the four labelled attacks, each on its victim with its vector.
+ */
+class DemoIT {
+  static final Path JAR = Path.of("target", "kaminari.jar").toAbsolutePath();
+  static final Pattern INCIDENT = Pattern.compile(
+      "^  incident ([0-9a-f]{16}) global (\\S+) (\\S+) \\.\\. (\\S+), .*: (.*)$");
+
+  @Test
+  void dayTwoIsDetectedExactlyInBatchAndStreamAndGivesFourIncidents() throws Exception {
+    Path base = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "demo-it-");
+    Path log = base.resolve("demo.log");
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dai.djl.offline=true", "-jar", JAR.toString(), "demo", "--home", base.resolve("home").toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    Process p = pb.start();
+    // A hang guard, not a timing: about 90 s on an idle 2-core machine.
+    boolean done = p.waitFor(30, TimeUnit.MINUTES);
+    if (!done) p.destroyForcibly();
+    List<String> out = Files.readAllLines(log);
+    String shown = String.join("\n", out);
+    assertThat(done).as("the demo finished; output:%n%s", shown).isTrue();
+    assertThat(p.exitValue()).as(shown).isZero();
+
+    assertThat(out).as(shown).anyMatch(l -> l.contains("labelled attack windows: 8; per-window precision=1.000"
+        + " recall=1.000"));
+    List<AttackSpec> attacks = Scenarios.demoAttacks();
+    List<String> alerts = out.stream().filter(l -> l.startsWith("  ALERT ")).toList();
+    assertThat(alerts).as("the stream's alerts: the attack windows, each once").hasSize(2 * attacks.size());
+    for (AttackSpec a : attacks) {
+      assertThat(alerts).as(shown).anyMatch(l -> l.startsWith("  ALERT " + a.start() + " "));
+    }
+
+    List<String> stream = out.stream().filter(l -> l.startsWith("  stream incident ")).toList();
+    assertThat(stream).as(shown).hasSize(attacks.size()).allMatch(l -> l.endsWith("(resolve)"));
+
+    int header = out.indexOf(out.stream().filter(l -> l.contains("incident(s) of day 2")).findFirst()
+        .orElseThrow(() -> new AssertionError("no incidents step in:\n" + shown)));
+    assertThat(out.get(header)).contains("9. " + attacks.size() + " incident(s) of day 2");
+    List<Matcher> incidents = out.subList(header, out.size()).stream().map(INCIDENT::matcher)
+        .filter(Matcher::matches).toList();
+    assertThat(incidents).as(shown).hasSize(attacks.size());
+    assertThat(incidents.stream().map(m -> m.group(1)).toList()).as("the batch job's incident ids are the stream's")
+        .containsExactlyInAnyOrderElementsOf(stream.stream().map(l -> l.split(" ")[4]).toList());
+    for (AttackSpec a : attacks) {
+      Matcher m = incidents.stream().filter(i -> i.group(3).equals(a.start().toString())).findFirst()
+          .orElseThrow(() -> new AssertionError("no incident starting with " + a + "\n" + shown));
+      assertThat(m.group(4)).as(a.toString()).isEqualTo(a.start().plus(a.duration()).toString());
+      assertThat(a.victim()).startsWith(m.group(2).substring(0, m.group(2).lastIndexOf('.') + 1));
+      assertThat(m.group(5)).as(a.toString()).startsWith(switch (a.kind()) {
+        case SYN_FLOOD -> "tcp dst port " + a.port() + " flags SYN,";
+        case UDP_REFLECTION -> "udp src port " + a.port() + " (reflection) to any port,";
+        case PORT_SCAN -> "tcp to any port flags SYN,";
+        default -> throw new AssertionError("the demo has no " + a.kind());
+      });
+    }
+  }
+}
