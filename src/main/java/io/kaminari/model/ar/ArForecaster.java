@@ -84,7 +84,7 @@ public final class ArForecaster {
   final ArModelFile file;
   final int series;
   final int order;
-  /** The rank of the upward z that is the window's score: 1 = the largest. */
+  /** How many of the largest upward z the window's score is the geometric mean of: 1 = the largest alone. */
   final int quorum;
   final long windowMicros;
   final int slotsPerDay;
@@ -188,9 +188,9 @@ public final class ArForecaster {
     String how = String.format(Locale.ROOT, "%s of %d one-step training scores, at least %.1f%s", method.text(),
         scores.length, MIN_THRESHOLD, quorum == 1 ? "" : "; fires when " + quorum + " series are above it");
     ArModelFile f = file;
-    ArForecaster calibrated = new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.quorum(), f.seasonal(),
-        f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(), f.trainFrom(), f.trainTo(), f.trainWindows(),
-        threshold, how, f.series()));
+    ArForecaster calibrated = new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.quorum(),
+        f.seasonal(), f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(), f.trainFrom(), f.trainTo(),
+        f.trainWindows(), threshold, how, f.series()));
     Map<String, Double> parameters = new LinkedHashMap<>(c.parameters());
     parameters.put("floor", MIN_THRESHOLD);
     parameters.put("raw_threshold", c.threshold());
@@ -394,6 +394,7 @@ public final class ArForecaster {
   @Override
   public String toString() {
     return "ArForecaster{" + series + " series, " + file.windowSeconds() + " s windows, order " + order
-        + (file.seasonal() ? ", diurnal" : ", flat") + ", quorum " + quorum + (isCalibrated() ? ", threshold " + file.threshold() : "") + "}";
+        + (file.seasonal() ? ", diurnal" : ", flat") + ", quorum " + quorum
+        + (isCalibrated() ? ", threshold " + file.threshold() : "") + "}";
   }
 }

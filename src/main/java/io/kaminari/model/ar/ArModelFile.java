@@ -17,9 +17,9 @@ import java.util.Set;
  *
  * <p>{@code format} is the layout version: a reader refuses any it does not know, so a layout change must bump it.
  * Format 1 (before {@code quorum}) is still read, with quorum 1, which is how it scored when it was published: a
- * champion of that format keeps its verdicts across the upgrade. Profiles and
- * coefficients are doubles, which JSON carries exactly (Jackson writes the shortest text that reads back as the same
- * double), so a forecaster read back scores bit for bit as the one that was written.
+ * champion of that format keeps its verdicts across the upgrade. Profiles and coefficients are doubles, which JSON
+ * carries exactly (Jackson writes the shortest text that reads back as the same double), so a forecaster read back
+ * scores bit for bit as the one that was written.
  *
  * @param format layout version, {@value ArForecaster#FORMAT}
  * @param windowSeconds window length the forecaster was fitted on, a divisor of 3,600

@@ -20,9 +20,9 @@ public record ArParameters(@JsonProperty("order") int order, @JsonProperty("seas
   /** The largest quorum: {@link ArScore} keeps the three largest upward z of a window. */
   public static final int MAX_QUORUM = 3;
   /**
-   * Two series must rise: an attack moves several (total flows/s, distinct sources, its port's counts), while the
-   * false alarms a quorum of one raised on the evaluation datasets were single benign series, e.g. one port's pps
-   * during a bulk transfer (docs/evaluation.md, "The AR quorum").
+   * Two series must rise: an attack moves several (total flows/s, distinct sources, its port's counts), while all but
+   * two of the false alarms a quorum of one raised on the evaluation datasets were single benign series, e.g. one
+   * port's pps during a bulk transfer (docs/evaluation.md, "The AR quorum").
    */
   public static final int DEFAULT_QUORUM = 2;
   /** Order 2, seasonal, quorum 2. */

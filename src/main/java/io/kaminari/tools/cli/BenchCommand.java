@@ -25,19 +25,18 @@ import picocli.CommandLine.Parameters;
  * the line {@code BENCH NAME key=value ...} (a fixed format that other tooling parses).
  *
  * <p>Defaults are the sizes the issues name: compact 5M flows, features 10M flows, train (and train-pytorch) 100k
- * windows x 50 epochs, score 1M windows, scorer 20M flows. {@code all} runs its own sizes (see {@link BenchSuite}), times
- * {@code --scale}.
+ * windows x 50 epochs, score 1M windows, scorer 20M flows. {@code all} runs its own sizes (see {@link BenchSuite}),
+ * times {@code --scale}.
  */
 @Command(name = "bench", description = "Run a benchmark (compact, features, train, train-pytorch, score, scorer, fuzz,"
-    + " or all);"
-    + " ends with one `BENCH NAME key=value ...` line.")
+    + " or all); ends with one `BENCH NAME key=value ...` line.")
 public final class BenchCommand implements Subcommand {
   @Mixin ConfigOptions options;
 
   @Parameters(index = "0", paramLabel = "NAME",
       description = "compact, features, train, train-pytorch (DJL against PyTorch from Python, see bench.python),"
-          + " score (batch scoring in Spark), scorer (the streaming scorer), fuzz (the parser on mutated and adversarial input), or all (each in its own JVM; writes"
-          + " docs/benchmarks.md)")
+          + " score (batch scoring in Spark), scorer (the streaming scorer), fuzz (the parser on mutated and"
+          + " adversarial input), or all (each in its own JVM; writes docs/benchmarks.md)")
   String name;
 
   @Option(names = "--flows", description = "flows (compact: 5000000, features: 10000000, scorer: 20000000)")

@@ -54,8 +54,8 @@ import picocli.CommandLine.Option;
  *
  * <p>It starts its own single-node Kafka broker, generates two days of traffic with labelled attacks on day two,
  * lands and compacts them, builds port vectors, trains the autoencoder on day one, publishes it as champion, scores
- * day two and prints the detections next to the labels, runs the streaming scorer on the same topic, and ends with day
- * two's incidents and the mitigations proposed for them. It resets the demo state of the home first (the kaminari
+ * day two and prints the detections next to the labels, runs the streaming scorer on the same topic (its alerts and
+ * incidents), and ends with day two's incidents from the batch job and the mitigations proposed for them. It resets the demo state of the home first (the kaminari
  * database, landing checkpoints and local model store), so it can be rerun; it refuses to run against a remote
  * metastore or warehouse.
  */

@@ -2,10 +2,11 @@ package io.kaminari.tools.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kaminari.testing.KaminariJar;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,42 +15,25 @@ import org.junit.jupiter.api.Test;
  * line, and refuses a size it cannot use. Correctness only: the speed is the benchmark's to measure.
  */
 class ScoreBenchIT {
-  static final Path JAR = Path.of("target", "kaminari.jar").toAbsolutePath();
-
-  private static List<String> run(Path home, Path log, String... args) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-Xmx1g", "-Dai.djl.offline=true", "-Dspark.ui.enabled=false", "-jar", JAR.toString(), "bench",
-        "score", "--home", home.toString()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    Process p = pb.start();
-    // A hang guard, not a timing.
-    if (!p.waitFor(20, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      throw new AssertionError("bench score did not finish in 20 minutes:\n" + Files.readString(log));
-    }
-    List<String> out = Files.readAllLines(log);
-    out.add("exit " + p.exitValue());
-    return out;
+  private static KaminariJar.Run bench(Path base, String log, String windows) throws Exception {
+    return KaminariJar.run(base.resolve(log), Duration.ofMinutes(20), List.of("-Xmx1g"), "bench", "score", "--home",
+        base.resolve("home").toString(), "--windows", windows);
   }
 
   @Test
   void scoresEveryVectorItWroteAndEndsWithItsBenchLine() throws Exception {
     Path base = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "score-bench-it-");
-    List<String> out = run(base.resolve("home"), base.resolve("bench.log"), "--windows", "5500");
-    String shown = String.join("\n", out);
-    assertThat(out.get(out.size() - 1)).as(shown).isEqualTo("exit 0");
+    KaminariJar.Run run = bench(base, "bench.log", "5500");
+    assertThat(run.exit()).as(run.shown()).isZero();
     // 5,500 asked, whole windows of 1,000 prefixes scored; the line is the last of the command's output.
-    String line = out.get(out.size() - 2);
-    assertThat(line).as(shown).matches("BENCH score windows=5000 windows_per_s_per_core=\\d+ seconds=[0-9.]+"
-        + " cores=\\d+");
-    BenchLine parsed = BenchLine.parse(line);
-    assertThat(parsed.number("windows_per_s_per_core")).isPositive();
-    assertThat(shown).contains("scored [2024-05-01T00, 2024-05-01T01) with bench-score/1: 5,000 windows");
+    assertThat(run.last()).as(run.shown()).matches("BENCH score windows=5000 windows_per_s_per_core=\\d+"
+        + " seconds=[0-9.]+ cores=\\d+");
+    assertThat(BenchLine.parse(run.last()).number("windows_per_s_per_core")).isPositive();
+    assertThat(run.stdout()).as(run.shown())
+        .anyMatch(l -> l.startsWith("scored [2024-05-01T00, 2024-05-01T01) with bench-score/1: 5,000 windows, "));
 
-    List<String> refused = run(base.resolve("home"), base.resolve("refused.log"), "--windows", "999");
-    assertThat(refused.get(refused.size() - 1)).isNotEqualTo("exit 0");
-    assertThat(String.join("\n", refused)).contains("--windows must be >= 1000");
+    KaminariJar.Run refused = bench(base, "refused.log", "999");
+    assertThat(refused.exit()).as(refused.shown()).isNotZero();
+    assertThat(refused.shown()).contains("--windows must be >= 1000");
   }
 }

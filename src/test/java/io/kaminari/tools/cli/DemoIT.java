@@ -2,12 +2,13 @@ package io.kaminari.tools.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kaminari.testing.KaminariJar;
 import io.kaminari.tools.generate.AttackSpec;
 import io.kaminari.tools.generate.Scenarios;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -18,26 +19,18 @@ import org.junit.jupiter.api.Test;
  * exactly the four labelled attacks, each on its victim with its vector.
  */
 class DemoIT {
-  static final Path JAR = Path.of("target", "kaminari.jar").toAbsolutePath();
   static final Pattern INCIDENT = Pattern.compile(
       "^  incident ([0-9a-f]{16}) global (\\S+) (\\S+) \\.\\. (\\S+), .*: (.*)$");
 
   @Test
   void dayTwoIsDetectedExactlyInBatchAndStreamAndGivesFourIncidents() throws Exception {
     Path base = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "demo-it-");
-    Path log = base.resolve("demo.log");
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dai.djl.offline=true", "-jar", JAR.toString(), "demo", "--home", base.resolve("home").toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    Process p = pb.start();
-    // A hang guard, not a timing: about 90 s on an idle 2-core machine.
-    boolean done = p.waitFor(30, TimeUnit.MINUTES);
-    if (!done) p.destroyForcibly();
-    List<String> out = Files.readAllLines(log);
-    String shown = String.join("\n", out);
-    assertThat(done).as("the demo finished; output:%n%s", shown).isTrue();
-    assertThat(p.exitValue()).as(shown).isZero();
+    // About 90 s on an idle 2-core machine.
+    KaminariJar.Run run = KaminariJar.run(base.resolve("demo.log"), Duration.ofMinutes(30), List.of(), "demo",
+        "--home", base.resolve("home").toString());
+    List<String> out = run.stdout();
+    String shown = run.shown();
+    assertThat(run.exit()).as(shown).isZero();
 
     assertThat(out).as(shown).anyMatch(l -> l.contains("labelled attack windows: 8; per-window precision=1.000"
         + " recall=1.000"));

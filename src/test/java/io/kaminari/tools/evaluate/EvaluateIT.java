@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kaminari.testing.KaminariJar;
 import io.kaminari.tools.generate.AttackSpec;
 import io.kaminari.tools.generate.Capture;
 import io.kaminari.tools.generate.CaptureMix;
@@ -19,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +49,6 @@ import org.junit.jupiter.api.Test;
  * </ul>
  */
 class EvaluateIT {
-  static final Path JAR = Path.of("target", "kaminari.jar").toAbsolutePath();
   static final String HEADER = "window_start,scope,scope_key,score,threshold,is_anomaly,model_version,explanation";
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -123,27 +122,15 @@ class EvaluateIT {
 
   static void evaluate(Path flows, Path labels, String trainFrom, String trainTo, Instant testFrom, Instant testTo,
       Path out) throws Exception {
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
-        "-Dai.djl.offline=true", "-Dspark.ui.enabled=false", "-jar", JAR.toString(), "evaluate",
-        "--flows", flows.toString(), "--labels", labels.toString(), "--window", "1m", "--scope", "global",
+    Files.createDirectories(out);
+    KaminariJar.Run run = KaminariJar.run(out.resolveSibling("evaluate.log"), Duration.ofMinutes(6), List.of("-Xmx2g"),
+        "evaluate", "--flows", flows.toString(), "--labels", labels.toString(), "--window", "1m", "--scope", "global",
         "--train-from", trainFrom, "--train-to", trainTo, "--test-from", testFrom.toString(),
         "--test-to", testTo.toString(), "--out", out.toString());
-    Files.createDirectories(out);
-    Path log = out.resolveSibling("evaluate.log");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    Process p = pb.start();
-    boolean done = p.waitFor(6, TimeUnit.MINUTES);
-    if (!done) p.destroyForcibly();
-    String tail = tail(log, 40);
-    assertThat(done).as("evaluate finished in 6 min; log tail:%n%s", tail).isTrue();
-    assertThat(p.exitValue()).as("exit code; log tail:%n%s", tail).isZero();
+    List<String> all = run.shown().lines().toList();
+    String tail = String.join("\n", all.subList(Math.max(0, all.size() - 40), all.size()));
+    assertThat(run.exit()).as("exit code; output tail:%n%s", tail).isZero();
     System.out.println(tail);
-  }
-
-  static String tail(Path log, int n) throws IOException {
-    List<String> lines = Files.readAllLines(log);
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
   }
 
   /** The fixed files: headers, one global row per test window in order for both detectors; returns scores.csv rows. */

@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kaminari.testing.KaminariJar;
 import io.kaminari.tools.generate.EvaluationDatasets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,6 @@ import org.junit.jupiter.api.Test;
  * about 6 minutes on an idle 2-core machine (four evaluate runs of about 90 s), over 20 on one loaded 10x.
  */
 class EvaluationSuiteIT {
-  static final Path JAR = Path.of("target", "kaminari.jar").toAbsolutePath();
   static final ObjectMapper JSON = new ObjectMapper();
   static final Pattern EVAL = Pattern.compile("EVAL suite datasets=(\\d+) beats_baseline=(\\d+)"
       + " event_recall_min=([0-9.]+) false_alarms_per_day_max=([0-9.]+)");
@@ -49,29 +49,9 @@ class EvaluationSuiteIT {
       "demo-seed-42-small", new double[] {0.88, 1.0},
       "demo-seed-123-small", new double[] {1.0, 1.0});
 
-  record Run(int exit, List<String> stdout) {
-    String last() {
-      return stdout.isEmpty() ? "" : stdout.get(stdout.size() - 1);
-    }
-  }
-
-  static Run run(Path log, String... args) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-Xmx1g", "-Dai.djl.offline=true", "-Dspark.ui.enabled=false", "-jar", JAR.toString()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(log.resolveSibling(log.getFileName() + ".err").toFile())
-        .redirectOutput(log.toFile());
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    Process p = pb.start();
-    // A hang guard, not a timing: about 6 minutes idle, but 20+ on a machine loaded 10x by other builds.
-    boolean done = p.waitFor(60, TimeUnit.MINUTES);
-    if (!done) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly); // the child evaluate JVM
-      p.destroyForcibly();
-    }
-    List<String> out = Files.readAllLines(log);
-    assertThat(done).as("evaluate-suite finished in 60 min; stdout:%n%s", String.join("\n", out)).isTrue();
-    return new Run(p.exitValue(), out);
+  /** About 6 minutes idle, but 20+ on a machine loaded 10x by other builds: the hang guard is 60. */
+  static KaminariJar.Run run(Path log, String... args) throws Exception {
+    return KaminariJar.run(log, Duration.ofMinutes(60), List.of("-Xmx1g"), args);
   }
 
   @Test
@@ -81,7 +61,7 @@ class EvaluationSuiteIT {
     Path doc = base.resolve("evaluation.md");
     Files.writeString(doc, "# Evaluation\n\nkept above\n" + SuiteTable.BEGIN + "\nstale table\n" + SuiteTable.END
         + "\nkept below\n");
-    Run r = run(base.resolve("suite.log"), "evaluate-suite", "--out", out.toString(), "--datasets", "small",
+    KaminariJar.Run r = run(base.resolve("suite.log"), "evaluate-suite", "--out", out.toString(), "--datasets", "small",
         "--doc", doc.toString());
     String shown = String.join("\n", r.stdout());
     assertThat(r.exit()).as("exit code; stdout:%n%s", shown).isZero();
@@ -129,11 +109,11 @@ class EvaluationSuiteIT {
     Path base = EvaluateIT.dir("evaluation-suite-usage-");
     Path doc = base.resolve("plain.md");
     Files.writeString(doc, "# no markers here\n");
-    Run noMarkers = run(base.resolve("a.log"), "evaluate-suite", "--out", base.resolve("out").toString(),
+    KaminariJar.Run noMarkers = run(base.resolve("a.log"), "evaluate-suite", "--out", base.resolve("out").toString(),
         "--datasets", "small", "--doc", doc.toString());
     assertThat(noMarkers.exit()).isEqualTo(2);
     assertThat(Files.readString(base.resolve("a.log.err"))).contains("must hold exactly one " + SuiteTable.BEGIN);
-    Run unknown = run(base.resolve("b.log"), "evaluate-suite", "--out", base.resolve("out").toString(),
+    KaminariJar.Run unknown = run(base.resolve("b.log"), "evaluate-suite", "--out", base.resolve("out").toString(),
         "--datasets", "demo-seed-8");
     assertThat(unknown.exit()).isEqualTo(2);
     assertThat(Files.readString(base.resolve("b.log.err"))).contains("no dataset called 'demo-seed-8'");
