@@ -26,7 +26,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,14 +41,21 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * Lands raw pmacct records into {@code kaminari.flows_landing} exactly once, then stops.
@@ -174,27 +183,71 @@ public final class LandJob {
           col("value").as(VALUE),
           current_timestamp().as(LANDED_AT));
     }
-    // wholetext gives one row per file, its bytes as they are (a string column holds bytes; nothing decodes them
-    // until a string function does): FileLines splits them at '\n' and numbers the lines, the coordinate.
-    Dataset<Row> files = spark.readStream().format("text")
-        .option("wholetext", "true")
+    // binaryFile lists the files without reading them (no content column is selected); each file is then read line
+    // by line where its row lands, so memory holds a line, never a file. The line number is the coordinate.
+    Map<String, String> hadoop = new HashMap<>();
+    spark.sparkContext().hadoopConfiguration().forEach(e -> hadoop.put(e.getKey(), e.getValue()));
+    Dataset<Row> files = spark.readStream().format("binaryFile")
+        .schema(BINARY_FILE)
         .option("maxFilesPerTrigger", 64)
         // The file source skips a file more than maxFileAge (default 7 days) older than the newest file it has seen,
         // silently: a late sink flush or a restored backup would never land. Every file is remembered in the
         // checkpoint's log anyway, so "never too old" costs nothing more than the default.
         .option("maxFileAge", FILES_NEVER_TOO_OLD)
         .load(config.filesDir())
-        .select(col("_metadata.file_path").as(SOURCE),
-            col("_metadata.file_modification_time").as(ARRIVAL_TIME),
-            functions.explode(functions.udf(FileLines.UDF, FileLines.TYPE).apply(col("value").cast("binary")))
-                .as("l"));
-    return files.select(
-        col(SOURCE),
-        lit(-1).as(SOURCE_PARTITION),
-        col("l.line_no").as(SOURCE_OFFSET),
-        col(ARRIVAL_TIME),
-        col("l.line").as(VALUE),
-        current_timestamp().as(LANDED_AT));
+        .select(col("_metadata.file_path").as(SOURCE), col("_metadata.file_modification_time").as(ARRIVAL_TIME));
+    return files.flatMap(fileRows(hadoop), Encoders.row(FILE_LINE)).withColumn(LANDED_AT, current_timestamp());
+  }
+
+  /** What the file source lists: binaryFile's fixed schema (a streaming source must be given its schema). */
+  private static final StructType BINARY_FILE = new StructType()
+      .add("path", DataTypes.StringType, false)
+      .add("modificationTime", DataTypes.TimestampType, false)
+      .add("length", DataTypes.LongType, false)
+      .add("content", DataTypes.BinaryType, true);
+
+  /** A file line as a landing row, before {@code landed_at}: the Kafka branch's columns and types. */
+  private static final StructType FILE_LINE = new StructType()
+      .add(SOURCE, DataTypes.StringType, false)
+      .add(SOURCE_PARTITION, DataTypes.IntegerType, false)
+      .add(SOURCE_OFFSET, DataTypes.LongType, false)
+      .add(ARRIVAL_TIME, DataTypes.TimestampType, false)
+      .add(VALUE, DataTypes.BinaryType, false);
+
+  /**
+   * A listed file (source, arrival time) to its non-blank lines as landing rows, read lazily; the file is closed when
+   * its lines run out or the task ends, whichever comes first.
+   */
+  private static FlatMapFunction<Row, Row> fileRows(Map<String, String> hadoop) {
+    return file -> {
+      String source = file.getString(0);
+      Object arrival = file.get(1);
+      FileLines lines = FileLines.open(source, hadoop);
+      TaskContext task = TaskContext.get();
+      if (task != null) task.addTaskCompletionListener((TaskCompletionListener) ctx -> closeQuietly(lines));
+      return new Iterator<Row>() {
+        @Override
+        public boolean hasNext() {
+          if (lines.hasNext()) return true;
+          closeQuietly(lines);
+          return false;
+        }
+
+        @Override
+        public Row next() {
+          FileLines.Line l = lines.next();
+          return RowFactory.create(source, -1, l.number(), arrival, l.bytes());
+        }
+      };
+    };
+  }
+
+  private static void closeQuietly(FileLines lines) {
+    try {
+      lines.close();
+    } catch (IOException e) {
+      // Every line was read (or the task is over): a failed close loses nothing.
+    }
   }
 
   private String checkpoint() {
