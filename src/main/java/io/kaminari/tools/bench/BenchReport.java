@@ -49,6 +49,7 @@ final class BenchReport {
   static final double FEATURES_SECONDS = 60;
   static final double TRAIN_SECONDS = 30;
   static final double SCORE_PER_CORE = 1_000_000;
+  static final double DAY_SECONDS = 120;
   static final double SCORER_PER_CORE = 300_000;
   static final double SCORER_P99_MS = 1_000;
   static final double SCORER_SWAP_MS = 1_000;
@@ -148,6 +149,14 @@ final class BenchReport {
                 + count(l.number("cores")) + " cores, read to written", ratio(rate / SCORE_PER_CORE) + " of target",
                 rate >= SCORE_PER_CORE);
           }),
+      new Measure("a day from Kafka to scores (`flows=` flows)", DayBench.NAME, "< 120 s for 10M flows", h -> {
+        BenchLine l = h.apply(DayBench.NAME);
+        double sec = l.number("seconds");
+        return new Cells(seconds(sec), "land " + seconds(l.number("land_s")) + ", compact "
+            + seconds(l.number("compact_s")) + ", features " + seconds(l.number("features_s")) + ", train "
+            + seconds(l.number("train_s")) + ", score " + seconds(l.number("score_s")), ratio(sec / DAY_SECONDS)
+            + " of target", sec < DAY_SECONDS);
+      }),
       new Measure("streaming scorer throughput (`flows=` flows)", ScorerBench.NAME, "≥ 300,000 flows/s per core",
           h -> {
             BenchLine l = h.apply(ScorerBench.NAME);

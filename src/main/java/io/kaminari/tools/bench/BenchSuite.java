@@ -59,8 +59,8 @@ public final class BenchSuite {
   /**
    * The suite at scale 1. Three sizes (¼, ½, 1 of the headline) for each stage of the scale table; the headline sizes
    * are the ones the targets name (compaction 5M flows, features a 10M-flow day, training 100k windows, the scorer 20M
-   * flows), about 13 minutes in all on the 2-core machine. The PyTorch comparison and batch scoring (1M windows) run
-   * once, at their headline size.
+   * flows), about 13 minutes in all on the 2-core machine, and the day from Kafka to scores (10M flows) about 8 more.
+   * The PyTorch comparison, batch scoring (1M windows) and the day run once, at their headline size.
    */
   static final List<Case> CASES = List.of(
       new Case(CompactBench.NAME, "--flows", "flows", List.of(1_250_000L, 2_500_000L, 5_000_000L), List.of()),
@@ -68,6 +68,7 @@ public final class BenchSuite {
       new Case(TrainBench.NAME, "--windows", "windows", List.of(25_000L, 50_000L, 100_000L), List.of("--epochs", "50")),
       new Case(PyTorchTrainBench.NAME, "--windows", "windows", List.of(100_000L), List.of("--epochs", "50")),
       new Case(ScoreBench.NAME, "--windows", "windows", List.of(1_000_000L), List.of()),
+      new Case(DayBench.NAME, "--flows", "flows", List.of(10_000_000L), List.of()),
       new Case(ScorerBench.NAME, "--flows", "flows", List.of(5_000_000L, 10_000_000L, 20_000_000L), List.of()));
 
   /**

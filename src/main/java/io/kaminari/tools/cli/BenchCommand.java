@@ -2,6 +2,7 @@ package io.kaminari.tools.cli;
 
 import io.kaminari.tools.bench.BenchSuite;
 import io.kaminari.tools.bench.CompactBench;
+import io.kaminari.tools.bench.DayBench;
 import io.kaminari.tools.bench.FeaturesBench;
 import io.kaminari.tools.bench.ParserFuzz;
 import io.kaminari.tools.bench.PyTorchTrainBench;
@@ -25,21 +26,22 @@ import picocli.CommandLine.Parameters;
  * the line {@code BENCH NAME key=value ...} (a fixed format that other tooling parses).
  *
  * <p>Defaults are the sizes the issues name: compact 5M flows, features 10M flows, train (and train-pytorch) 100k
- * windows x 50 epochs, score 1M windows, scorer 20M flows. {@code all} runs its own sizes (see {@link BenchSuite}),
- * times {@code --scale}.
+ * windows x 50 epochs, score 1M windows, scorer 20M flows, day 10M flows. {@code all} runs its own sizes (see
+ * {@link BenchSuite}), times {@code --scale}.
  */
-@Command(name = "bench", description = "Run a benchmark (compact, features, train, train-pytorch, score, scorer, fuzz,"
-    + " or all); ends with one `BENCH NAME key=value ...` line.")
+@Command(name = "bench", description = "Run a benchmark (compact, features, train, train-pytorch, score, scorer, day,"
+    + " fuzz, or all); ends with one `BENCH NAME key=value ...` line.")
 public final class BenchCommand implements Subcommand {
   @Mixin ConfigOptions options;
 
   @Parameters(index = "0", paramLabel = "NAME",
       description = "compact, features, train, train-pytorch (DJL against PyTorch from Python, see bench.python),"
-          + " score (batch scoring in Spark), scorer (the streaming scorer), fuzz (the parser on mutated and"
-          + " adversarial input), or all (each in its own JVM; writes docs/benchmarks.md)")
+          + " score (batch scoring in Spark), scorer (the streaming scorer), day (a day from Kafka to scores), fuzz"
+          + " (the parser on mutated and adversarial input), or all (each in its own JVM; writes docs/benchmarks.md)")
   String name;
 
-  @Option(names = "--flows", description = "flows (compact: 5000000, features: 10000000, scorer: 20000000)")
+  @Option(names = "--flows",
+      description = "flows (compact: 5000000, features: 10000000, day: 10000000, scorer: 20000000)")
   Long flows;
 
   @Option(names = "--windows", description = "train, train-pytorch: windows (100000); score: vectors scored (1000000)")
@@ -74,6 +76,7 @@ public final class BenchCommand implements Subcommand {
     switch (name) {
       case CompactBench.NAME -> withSpark(config, spark -> CompactBench.run(spark, config, orDefault(5_000_000)));
       case FeaturesBench.NAME -> withSpark(config, spark -> FeaturesBench.run(spark, config, orDefault(10_000_000)));
+      case DayBench.NAME -> withSpark(config, spark -> DayBench.run(spark, config, orDefault(10_000_000), System.out));
       case TrainBench.NAME -> TrainBench.run(trainWindows, epochs, work.resolve("train"));
       case PyTorchTrainBench.NAME -> PyTorchTrainBench.run(trainWindows, epochs, work.resolve("train-pytorch"),
           PyTorchTrainBench.python(config), System.out);
@@ -94,7 +97,8 @@ public final class BenchCommand implements Subcommand {
         }
       }
       default -> throw new IllegalArgumentException(
-          "unknown benchmark '" + name + "' (known: compact, features, train, train-pytorch, score, scorer, fuzz, all)");
+          "unknown benchmark '" + name + "' (known: compact, features, train, train-pytorch, score, scorer, day, fuzz,"
+              + " all)");
     }
     return 0;
   }
