@@ -22,6 +22,7 @@ public final class ScorerMetrics implements AlertRelay.Counters {
   final LongAdder replayedRecords = new LongAdder();
   final LongAdder parseErrors = new LongAdder();
   final LongAdder lateRecords = new LongAdder();
+  final LongAdder retentionLostRecords = new LongAdder();
   final LongAdder windowsScored = new LongAdder();
   final LongAdder anomalies = new LongAdder();
   final LongAdder reloadSuccesses = new LongAdder();
@@ -122,6 +123,8 @@ public final class ScorerMetrics implements AlertRelay.Counters {
         replayedRecords.sum());
     counter(sb, "parse_errors_total", "input objects sent to the dead-letter topic", parseErrors.sum());
     counter(sb, "late_records_total", "flows dropped because their window had already been scored", lateRecords.sum());
+    counter(sb, "retention_lost_records_total", "input records Kafka's retention deleted before the scorer read them"
+        + " (skipped; the log names their offsets)", retentionLostRecords.sum());
     counter(sb, "windows_scored_total", "window x scope key results committed to the output topic",
         windowsScored.sum());
     counter(sb, "anomalies_total", "committed results above their model's threshold", anomalies.sum());

@@ -18,6 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -223,7 +224,13 @@ public final class StreamingScorer implements AutoCloseable {
   }
 
   private void step() {
-    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+    ConsumerRecords<byte[], byte[]> records;
+    try {
+      records = consumer.poll(Duration.ofMillis(100));
+    } catch (OffsetOutOfRangeException e) {
+      skipDeleted(e.offsetOutOfRangePartitions());
+      return;
+    }
     lastPollMillis = System.currentTimeMillis();
     for (TopicPartition tp : records.partitions()) {
       int p = index.get(tp);
@@ -288,6 +295,32 @@ public final class StreamingScorer implements AutoCloseable {
         partitions = null; // the next restore assigns them all and resumes each from its committed offset
         reset();
       }
+    }
+  }
+
+  /**
+   * Resumes partitions whose position has left the log: records Kafka's retention deleted before the scorer read them
+   * (a scorer stopped or lagging for longer than the topic's retention) are gone, so each such partition resumes at
+   * its earliest offset, and the records skipped are counted ({@code retention_lost_records_total}, an alert) and
+   * logged with their offsets. The windows they belonged to are scored without them. A position past the log's end
+   * (the topic was deleted and created again) resumes at the beginning too; nothing can be counted then.
+   */
+  private void skipDeleted(Map<TopicPartition, Long> positions) {
+    Map<TopicPartition, Long> earliest = consumer.beginningOffsets(positions.keySet(), Duration.ofSeconds(10));
+    for (Map.Entry<TopicPartition, Long> e : positions.entrySet()) {
+      TopicPartition tp = e.getKey();
+      long from = e.getValue();
+      long to = earliest.get(tp);
+      if (from < to) {
+        metrics.retentionLostRecords.add(to - from);
+        LOG.error("{} input record(s) of {} (offsets [{}, {})) were deleted by Kafka retention before the scorer read"
+            + " them; resuming at offset {}, their windows are scored without them. Keep the input topic's"
+            + " retention.ms above the longest time the scorer may be stopped or behind", to - from, tp, from, to, to);
+      } else {
+        LOG.error("the position {} of {} is past the end of its log (the topic was re-created?); resuming at its"
+            + " earliest offset {}", from, tp, to);
+      }
+      consumer.seek(tp, to);
     }
   }
 

@@ -34,9 +34,12 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,9 +49,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The streaming scorer under the input and the accidents of real operations (issue 16), each against a real broker:
  * a 3 MB record, a flow from 1970 and one from a month before, an exporter whose clock is 50 minutes ahead, partitions
- * added to the input topic, a second scorer of the same group, a loop that cannot commit, two stalled HTTP clients,
- * and a broker restart while traffic flows. Each test failed on the scorer before the fixes it names; the HTTP server's slow clients, model-load
- * retries, the per-record guard, the key cap and the health rules have unit tests next to their classes.
+ * added to the input topic, input deleted by retention before it was read, a second scorer of the same group, a loop
+ * that cannot commit, two stalled HTTP clients, and a broker restart while traffic flows. Each test failed on the
+ * scorer before the fixes it names; the HTTP server's slow clients, model-load retries, the per-record guard, the key
+ * cap and the health rules have unit tests next to their classes.
  */
 class ScorerChaosIT {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -241,6 +245,51 @@ class ScorerChaosIT {
       for (ScoredWindow w : out.subList(5, 10)) {
         assertThat(w.flows()).as("flows of %s", w.windowStart()).isEqualTo(expected.get(w.windowStart()));
       }
+    }
+  }
+
+  /**
+   * Finding: input records Kafka's retention deleted before the scorer read them (a scorer stopped for longer than the
+   * topic's retention) were skipped without a trace: the consumer reset itself to the earliest offset. Now they are
+   * counted in {@code retention_lost_records_total} (an alert) and logged with their offsets, and the scorer goes on
+   * with the records still there, exactly once.
+   */
+  @Test
+  void inputDeletedByRetentionBeforeItWasReadIsCountedAndTheScorerGoesOn() throws Exception {
+    kafka.createTopics(1, "gone-in", "gone-out", "gone-dlq");
+    Path home = tmp.resolve("gone");
+    ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
+    String group = "scorer-gone-" + UUID.randomUUID();
+    KaminariConfig config = config(home, "gone-in", "gone-out", "gone-dlq", Map.of("scorer.group-id", group));
+    TopicPartition tp = new TopicPartition("gone-in", 0);
+    try (Scorer scorer = Scorer.start(config)) {
+      ScorerFixture.produce(kafka.bootstrapServers(), "gone-in", ScorerFixture.benign(48, STREAM_START, PART));
+      ScorerFixture.flowAt(kafka.bootstrapServers(), "gone-in", 0, STREAM_START.plus(PART).plusSeconds(60));
+      ScorerIT.assertExactlyOnce(windows("gone-out", 5), 5);
+    }
+    // While the scorer is stopped, five more minutes arrive, and retention deletes the first half of what it has not
+    // read before it is back.
+    ScorerFixture.produce(kafka.bootstrapServers(), "gone-in", ScorerFixture.benign(49, STREAM_START.plus(PART), PART));
+    Instant flush = STREAM_START.plus(PART.multipliedBy(2)).plusSeconds(60);
+    ScorerFixture.flowAt(kafka.bootstrapServers(), "gone-in", 0, flush);
+    long lost;
+    try (Admin admin = admin()) {
+      long committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(tp).offset();
+      long end = admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get().get(tp).offset();
+      long deleteBefore = committed + (end - committed) / 2;
+      admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(deleteBefore))).all().get();
+      lost = deleteBefore - committed;
+    }
+    assertThat(lost).isGreaterThan(100);
+    try (Scorer scorer = Scorer.start(config)) {
+      awaitMetric(scorer, "retention_lost_records_total", lost);
+      Instant last = STREAM_START.plus(PART.multipliedBy(2)).minusSeconds(60); // the last window the flush closes
+      List<ScoredWindow> out = ScorerFixture.scored(ScorerFixture.readCommitted(kafka.bootstrapServers(), "gone-out",
+          Duration.ofSeconds(60), l -> l.stream().anyMatch(r -> ScoredWindow.fromJson(r.value()).windowStart()
+              .equals(last))));
+      assertThat(out).extracting(ScoredWindow::windowStart).contains(last).doesNotHaveDuplicates();
+      assertThat(status(scorer, "/healthz")).isEqualTo(200);
+      assertThat(metric(scorer.metrics().render(), "restores_total")).isEqualTo(1);
     }
   }
 
