@@ -41,6 +41,7 @@ final class FileLines implements Iterator<FileLines.Line>, Closeable {
   /** The number the next line read will have. */
   private long number;
   private Line next;
+  private boolean ended;
 
   /** Reads the lines of {@code in}, which the reader closes. */
   FileLines(InputStream in) {
@@ -65,8 +66,12 @@ final class FileLines implements Iterator<FileLines.Line>, Closeable {
   @Override
   public boolean hasNext() {
     try {
-      while (next == null && readLine()) {
-        if (!blank()) next = new Line(number - 1, Arrays.copyOf(line, length));
+      while (next == null && !ended) {
+        if (!readLine()) {
+          ended = true; // and the stream is never read again, so a caller may close it now
+        } else if (!blank()) {
+          next = new Line(number - 1, Arrays.copyOf(line, length));
+        }
       }
       return next != null;
     } catch (IOException e) {

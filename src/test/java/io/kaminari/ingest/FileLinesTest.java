@@ -38,6 +38,16 @@ class FileLinesTest {
     assertThat(lines("\n{}\n \t\r\n\n{\"x\":2}")).containsExactly("1:{}", "4:{\"x\":2}");
   }
 
+  /** Once the lines have run out the reader does not touch its stream again: the caller may already have closed it. */
+  @Test
+  void askingAgainAfterTheEndDoesNotReadAClosedStream() throws IOException {
+    FileLines lines = new FileLines(new java.io.BufferedInputStream(new ByteArrayInputStream(bytes("{}\n"))));
+    assertThat(lines.next().number()).isZero();
+    assertThat(lines.hasNext()).isFalse();
+    lines.close();
+    assertThat(lines.hasNext()).isFalse();
+  }
+
   @Test
   void emptyOrBlankHasNoLines() throws IOException {
     assertThat(lines("")).isEmpty();
