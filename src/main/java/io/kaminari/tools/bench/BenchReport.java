@@ -1,5 +1,14 @@
 package io.kaminari.tools.bench;
 
+import static io.kaminari.tools.bench.BenchFormat.count;
+import static io.kaminari.tools.bench.BenchFormat.counted;
+import static io.kaminari.tools.bench.BenchFormat.ms;
+import static io.kaminari.tools.bench.BenchFormat.num;
+import static io.kaminari.tools.bench.BenchFormat.pct;
+import static io.kaminari.tools.bench.BenchFormat.perCore;
+import static io.kaminari.tools.bench.BenchFormat.ratio;
+import static io.kaminari.tools.bench.BenchFormat.seconds;
+
 import io.kaminari.tools.bench.BenchSuite.Run;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -508,39 +517,5 @@ final class BenchReport {
   /** The run of {@code bench} with the largest size, if any. */
   static Optional<Run> headline(Suite s, String bench) {
     return s.runs().stream().filter(r -> r.bench().name().equals(bench)).max(Comparator.comparingLong(Run::size));
-  }
-
-  private static String perCore(double rate) {
-    return count(rate) + " flows/s per core";
-  }
-
-  private static String count(double x) {
-    return String.format(Locale.ROOT, "%,.0f", x);
-  }
-
-  /** {@code 1 core}, {@code 19 cores}. */
-  private static String counted(double x, String unit) {
-    String n = count(x);
-    return n + " " + unit + (n.equals("1") ? "" : "s");
-  }
-
-  private static String num(double x, int decimals) {
-    return String.format(Locale.ROOT, "%,." + decimals + "f", x);
-  }
-
-  private static String ratio(double x) {
-    return num(x, 2);
-  }
-
-  private static String seconds(double x) {
-    return num(x, x < 10 ? 3 : 1) + " s";
-  }
-
-  private static String ms(double x) {
-    return num(x, 1) + " ms";
-  }
-
-  private static String pct(double x) {
-    return num(100 * x, x < 0.01 ? 2 : 0) + "%";
   }
 }
