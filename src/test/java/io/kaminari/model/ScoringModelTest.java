@@ -86,14 +86,17 @@ class ScoringModelTest {
       assertThat(d.ar().file()).isEqualTo("ar-forecaster.json");
       assertThat(d.ar().riskDivisor()).isEqualTo(2.0);
       assertThat(d.ar().series()).isEqualTo(ArSeries.TOTALS.size() + GLOBAL.dimension());
-      assertThat(d.ar().calibration().method()).isEqualTo("quantile:0.9995");
-      assertThat(d.ar().thresholdMethod()).startsWith("quantile:0.9995 of 576 one-step training scores");
+      // The AR half of the budget is shared again by its instant and sustained scores.
+      assertThat(d.ar().calibration().method()).isEqualTo("quantile:0.99975");
+      assertThat(d.ar().calibration().parameters()).containsKeys("sustained_threshold", "sustained_raw_threshold");
+      assertThat(d.ar().thresholdMethod()).startsWith("quantile:0.99975 of 576 one-step training scores")
+          .contains("or when the sum of their last 10 z / sqrt(10) is above");
       assertThat(m.manifest().thresholdMethod()).startsWith("quantile:0.9995 of ");
       assertThat(m.manifest().hyperparameters()).as("the configured budget, not a share").isEqualTo(HP);
       assertThat(m.manifest().files()).containsKeys("ar-forecaster.json", "autoencoder-0000.params", "model.json");
       assertThat(m.manifest().metrics()).containsKeys("ar_threshold", "ar_train_windows");
       assertThat(m.hasAr()).isTrue();
-      assertThat(m.memoryWindows()).isEqualTo(2 + 12);
+      assertThat(m.memoryWindows()).isEqualTo(2 + 12 + 9);
       assertThat(d.rule()).isEqualTo(Detectors.RULE_FUSED);
     }
   }

@@ -16,8 +16,9 @@ import java.util.Set;
  * autoregression stationary, every scale positive. An {@link IllegalArgumentException} names the field and series.
  *
  * <p>{@code format} is the layout version: a reader refuses any it does not know, so a layout change must bump it.
- * Format 1 (before {@code quorum}) is still read, with quorum 1, which is how it scored when it was published: a
- * champion of that format keeps its verdicts across the upgrade. Profiles and coefficients are doubles, which JSON
+ * Format 1 (before {@code quorum}) is still read, with quorum 1, and format 2 (before {@code sustain}) with sustain 0,
+ * which is how each scored when it was published: a champion of an older format keeps its verdicts across the
+ * upgrade. Profiles and coefficients are doubles, which JSON
  * carries exactly (Jackson writes the shortest text that reads back as the same double), so a forecaster read back
  * scores bit for bit as the one that was written.
  *
@@ -25,6 +26,7 @@ import java.util.Set;
  * @param windowSeconds window length the forecaster was fitted on, a divisor of 3,600
  * @param order lags of the autoregression
  * @param quorum how many series must rise together ({@link ArParameters#quorum()}); absent in format 1
+ * @param sustain windows of the sustained score ({@link ArParameters#sustain()}), 0 = none; absent before format 3
  * @param seasonal whether the profile varies with the time of day (false: one flat level per series)
  * @param profileNote why the profile is diurnal or flat, for the operator
  * @param bucketSeconds width of a time-of-day bucket, 86,400 (one bucket) for a flat profile; 86,400 / bucketSeconds
@@ -36,16 +38,20 @@ import java.util.Set;
  * @param threshold the calibrated AR threshold, or null before calibration
  * @param thresholdMethod how {@code threshold} was calibrated, e.g.
  *     {@code quantile:0.995 of 288 one-step training scores, at least 3.0}
+ * @param sustainedThreshold the calibrated threshold of the sustained score; null before calibration and when
+ *     {@code sustain} is 0
  * @param series one entry per series, in value order
  */
-@JsonPropertyOrder({"format", "window_seconds", "order", "quorum", "seasonal", "profile_note", "bucket_seconds",
-    "max_imputed_windows", "train_from", "train_to", "train_windows", "threshold", "threshold_method", "series"})
+@JsonPropertyOrder({"format", "window_seconds", "order", "quorum", "sustain", "seasonal", "profile_note",
+    "bucket_seconds", "max_imputed_windows", "train_from", "train_to", "train_windows", "threshold", "threshold_method",
+    "sustained_threshold", "series"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ArModelFile(
     @JsonProperty("format") int format,
     @JsonProperty("window_seconds") int windowSeconds,
     @JsonProperty("order") int order,
     @JsonProperty("quorum") Integer quorum,
+    @JsonProperty("sustain") Integer sustain,
     @JsonProperty("seasonal") boolean seasonal,
     @JsonProperty("profile_note") String profileNote,
     @JsonProperty("bucket_seconds") int bucketSeconds,
@@ -55,6 +61,7 @@ record ArModelFile(
     @JsonProperty("train_windows") long trainWindows,
     @JsonProperty("threshold") Double threshold,
     @JsonProperty("threshold_method") String thresholdMethod,
+    @JsonProperty("sustained_threshold") Double sustainedThreshold,
     @JsonProperty("series") List<Series> series) {
 
   /**
@@ -101,20 +108,31 @@ record ArModelFile(
 
   /** The layout before {@code quorum}: every window scored by its largest z. */
   static final int FORMAT_BEFORE_QUORUM = 1;
+  /** The layout before {@code sustain}: no sustained score. */
+  static final int FORMAT_BEFORE_SUSTAIN = 2;
 
   ArModelFile {
+    if (format < FORMAT_BEFORE_QUORUM || format > ArForecaster.FORMAT) {
+      throw new IllegalArgumentException("format " + format + " is not an AR forecaster layout this code reads ("
+          + FORMAT_BEFORE_QUORUM + " to " + ArForecaster.FORMAT + ")");
+    }
     if (format == FORMAT_BEFORE_QUORUM) {
       if (quorum != null) throw new IllegalArgumentException("format 1 has no quorum; the quorum came with format 2");
       quorum = 1;
-      format = ArForecaster.FORMAT; // read as what it is now; written back, it states its quorum
-    } else if (format != ArForecaster.FORMAT) {
-      throw new IllegalArgumentException("format " + format + " is not an AR forecaster layout this code reads ("
-          + FORMAT_BEFORE_QUORUM + " or " + ArForecaster.FORMAT + ")");
     } else if (quorum == null) {
-      throw new IllegalArgumentException("quorum is required in format " + ArForecaster.FORMAT);
+      throw new IllegalArgumentException("quorum is required from format 2");
     }
+    if (format <= FORMAT_BEFORE_SUSTAIN) {
+      if (sustain != null || sustainedThreshold != null) {
+        throw new IllegalArgumentException("format " + format + " has no sustained score; it came with format 3");
+      }
+      sustain = 0;
+    } else if (sustain == null) {
+      throw new IllegalArgumentException("sustain is required from format 3 (0 = no sustained score)");
+    }
+    format = ArForecaster.FORMAT; // read as what it is now; written back, it states its quorum and sustain
     ArTrainingSeries.checkWindowSeconds(windowSeconds);
-    new ArParameters(order, seasonal, quorum); // the bounds and messages live there
+    new ArParameters(order, seasonal, quorum, sustain); // the bounds and messages live there
     if (profileNote == null) throw new IllegalArgumentException("profile_note is required");
     if (!ArForecaster.validBucket(bucketSeconds, windowSeconds)) {
       throw new IllegalArgumentException("bucket_seconds must be a multiple of window_seconds (" + windowSeconds
@@ -139,6 +157,13 @@ record ArModelFile(
     }
     if (threshold != null && !(threshold > 0 && Double.isFinite(threshold))) {
       throw new IllegalArgumentException("threshold must be finite and > 0, got " + threshold);
+    }
+    if (sustainedThreshold != null && !(sustainedThreshold > 0 && Double.isFinite(sustainedThreshold))) {
+      throw new IllegalArgumentException("sustained_threshold must be finite and > 0, got " + sustainedThreshold);
+    }
+    if ((sustainedThreshold != null) != (threshold != null && sustain > 0)) {
+      throw new IllegalArgumentException("sustained_threshold goes with threshold when sustain > 0, and only then"
+          + " (sustain " + sustain + ", threshold " + threshold + ", sustained_threshold " + sustainedThreshold + ")");
     }
     if (series == null || series.isEmpty()) throw new IllegalArgumentException("series must list at least one series");
     if (quorum > series.size()) {

@@ -8,8 +8,8 @@ import java.util.Arrays;
  * the same order.
  *
  * <p><b>Finite memory, hence parity.</b> The score of a window is a function of its values and of the present windows
- * among the {@link ArForecaster#memoryWindows()} = p + {@link ArForecaster#maxImputedWindows()} window slots before
- * it, and of nothing older. The stream feeds windows as they close; batch scoring of a range feeds the present windows
+ * among the {@link ArForecaster#memoryWindows()} = p + {@link ArForecaster#maxImputedWindows()} (+ sustain − 1) window
+ * slots before it, and of nothing older. The stream feeds windows as they close; batch scoring of a range feeds the present windows
  * of the memory slots before the range first (discarding their scores), and then gets exactly the stream's scores.
  *
  * <p><b>Score.</b> Per series, z = (level − forecast) / (scale × error growth at the horizon), where the forecast is
@@ -32,6 +32,21 @@ import java.util.Arrays;
  *       where the threshold was high (a training range holding attacks). A mean never exceeds the largest z, which is
  *       what the threshold is calibrated on ({@link ArForecaster#trainingScores}).
  *       {@link ArScore#topSeries()} still names the largest movers.
+ * </ul>
+ *
+ * <p><b>The sustained score</b> ({@link ArForecaster#sustain()} = W windows, 0 = none). One window's z cannot tell a
+ * small lasting change from noise: 3σ on some series of ~70 is an ordinary window. Held for W windows it is not: per
+ * series, the sustained z is the sum of its last W z, each clipped to ±{@value #SUSTAIN_CLIP} (a missing window adds
+ * 0), divided by √W, which has the spread of one z when the residuals are independent, and grows as √W × the shift
+ * when they are not. The window's sustained score is the geometric mean of the quorum largest sustained z, as the
+ * instant score is of the z themselves, and its own threshold judges it ({@link ArForecaster#calibrate}); it catches
+ * what a per-window threshold cannot: a carpet attack spread thin over many hosts at 9σ, a mix of ports shifting by
+ * 3σ. Two rules keep it from firing on what the instant score already judged:
+ * <ul>
+ *   <li>the clip: a flood at 50σ adds at most {@value #SUSTAIN_CLIP} per window, so a short flood inside the sum (or
+ *       inside the training range it is calibrated on) weighs as a few moderate windows, not as an alarm of its own;
+ *   <li>the gate: a series counts only while its own z in the window is at least {@value #SUSTAIN_GATE}, so when a
+ *       shift ends, its sum stops counting at once instead of firing for the W windows it takes to decay.
  * </ul>
  *
  * <p><b>Outliers do not enter the memory.</b> A series value whose deviation from the profile is beyond
@@ -69,6 +84,10 @@ public final class ArState {
   private static final int TOP = 3;
   /** A deviation beyond this many stationary spreads is an outlier, which the memory keeps as missing. */
   public static final double OUTLIER_SPREADS = 3.0;
+  /** Each window's z enters a sustained sum clipped to ± this (see the class doc). */
+  public static final double SUSTAIN_CLIP = 4.0;
+  /** A series' sustained z counts only while its z in the window is at least this (see the class doc). */
+  public static final double SUSTAIN_GATE = 2.0;
 
   private final ArForecaster model;
   private final int memory;
@@ -85,11 +104,20 @@ public final class ArState {
   private final double[] z;
   private final int[] top = new int[TOP];
   private final double[] topZ = new double[TOP];
+  /** Clipped z of the last {@code sustain} slots, {@code [slot mod sustain * series + i]}; empty without sustain. */
+  private final double[] zRing;
+  /** Window index held at each position of {@link #zRing}, NONE where none. */
+  private final long[] zRingSlot;
+  private final int[] topSustained = new int[TOP];
+  private final double[] topSustainedZ = new double[TOP];
   private long last = NONE;
 
   ArState(ArForecaster model) {
     this.model = model;
-    this.memory = model.memoryWindows();
+    this.memory = model.lagMemory();
+    this.zRing = new double[model.sustain * model.series];
+    this.zRingSlot = new long[model.sustain];
+    Arrays.fill(zRingSlot, NONE);
     this.ring = new double[memory * model.series];
     this.ringSlot = new long[memory];
     Arrays.fill(ringSlot, NONE);
@@ -133,16 +161,8 @@ public final class ArState {
       z[i] = zi;
       // An outlier is remembered as missing, so an attack or an outage does not echo into later forecasts.
       ring[position * m + i] = Math.abs(deviation) > model.outlier[i] ? Double.NaN : deviation;
-      if (zi > 0 && (found < TOP || zi > topZ[TOP - 1])) {
-        int at = Math.min(found, TOP - 1);
-        while (at > 0 && zi > topZ[at - 1]) {
-          top[at] = top[at - 1];
-          topZ[at] = topZ[at - 1];
-          at--;
-        }
-        top[at] = i;
-        topZ[at] = zi;
-        found = Math.min(found + 1, TOP);
+      if (zi > 0) {
+        found = rank(top, topZ, found, i, zi);
       } else if (zi < dropZ) {
         drop = i;
         dropZ = zi;
@@ -150,8 +170,55 @@ public final class ArState {
     }
     ringSlot[position] = slot;
     last = slot;
-    double score = found < model.quorum ? 0 : geometricMean(topZ, model.quorum);
-    return new ArScore(score, windowHorizon, Arrays.copyOf(top, found), Arrays.copyOf(topZ, found), drop, dropZ);
+    double instant = found < model.quorum ? 0 : geometricMean(topZ, model.quorum);
+    int sustainedFound = model.sustain == 0 ? 0 : sustained(slot);
+    double sustained = sustainedFound < model.quorum ? 0 : geometricMean(topSustainedZ, model.quorum);
+    return new ArScore(Math.max(instant, sustained * model.sustainedToInstant), instant, sustained, windowHorizon,
+        Arrays.copyOf(top, found), Arrays.copyOf(topZ, found), Arrays.copyOf(topSustained, sustainedFound),
+        Arrays.copyOf(topSustainedZ, sustainedFound), drop, dropZ);
+  }
+
+  /**
+   * Records the window's clipped z and ranks the series' sustained z into {@link #topSustained}; returns how many are
+   * ranked (positive and gated, at most {@value #TOP}). See the class doc.
+   */
+  private int sustained(long slot) {
+    int m = model.series;
+    int w = model.sustain;
+    int position = (int) Math.floorMod(slot, (long) w);
+    zRingSlot[position] = slot;
+    for (int i = 0; i < m; i++) {
+      zRing[position * m + i] = Math.max(-SUSTAIN_CLIP, Math.min(SUSTAIN_CLIP, z[i]));
+    }
+    double norm = 1 / Math.sqrt(w);
+    int found = 0;
+    for (int i = 0; i < m; i++) {
+      if (z[i] < SUSTAIN_GATE) continue;
+      double sum = 0;
+      for (int k = 0; k < w; k++) {
+        if (zRingSlot[k] > slot - w) sum += zRing[k * m + i]; // a slot older than the last w is a missing window's
+      }
+      double si = sum * norm;
+      if (si > 0) found = rank(topSustained, topSustainedZ, found, i, si);
+    }
+    return found;
+  }
+
+  /**
+   * Inserts series {@code i} with value {@code v} into the descending top list ({@code found} long, at most
+   * {@value #TOP}) if it belongs there; returns the new length.
+   */
+  private static int rank(int[] series, double[] values, int found, int i, double v) {
+    if (found == TOP && v <= values[TOP - 1]) return found;
+    int at = Math.min(found, TOP - 1);
+    while (at > 0 && v > values[at - 1]) {
+      series[at] = series[at - 1];
+      values[at] = values[at - 1];
+      at--;
+    }
+    series[at] = i;
+    values[at] = v;
+    return Math.min(found + 1, TOP);
   }
 
   /**

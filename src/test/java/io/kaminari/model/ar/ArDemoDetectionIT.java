@@ -3,20 +3,17 @@ package io.kaminari.model.ar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kaminari.features.FeatureSpec;
-import io.kaminari.features.FeatureVector;
-import io.kaminari.features.Featurizer;
 import io.kaminari.features.Scope;
 import io.kaminari.flow.Flow;
 import io.kaminari.model.ThresholdMethod;
 import io.kaminari.tools.generate.AttackSpec;
 import io.kaminari.tools.generate.Scenarios;
 import io.kaminari.tools.generate.TrafficGenerator;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -42,38 +39,16 @@ class ArDemoDetectionIT {
     FeatureSpec spec = FeatureSpec.seed(Scope.GLOBAL);
     long day0 = Traffic.micros(Scenarios.DEMO_START);
     long day1 = day0 + Traffic.DAY;
-    List<FeatureVector> vectors = Featurizer.vectors(flows.stream(), spec, day0, day1 + Traffic.DAY);
-    Map<Long, Set<String>> sources = new HashMap<>();
-    for (Flow f : flows) {
-      sources.computeIfAbsent(Featurizer.windowStartMicros(f.eventTimeMicros(), spec), k -> new HashSet<>())
-          .add(f.ipSrc());
-    }
-    List<String> names = new ArrayList<>(List.of("total pps", "total flows/s", "distinct sources"));
-    names.addAll(spec.featureNames());
-    ArTrainingSeries train = new ArTrainingSeries(spec.windowSeconds(), names);
-    TreeMap<Long, float[]> test = new TreeMap<>();
-    for (FeatureVector v : vectors) {
-      float[] x = new float[names.size()];
-      x[0] = (float) v.packetCount() / spec.windowSeconds();
-      x[1] = (float) v.flowCount() / spec.windowSeconds();
-      x[2] = sources.getOrDefault(v.windowStartMicros(), Set.of()).size();
-      System.arraycopy(v.values(), 0, x, 3, v.values().length);
-      if (v.windowStartMicros() < day1) {
-        train.add(v.windowStartMicros(), x);
-      } else {
-        test.put(v.windowStartMicros(), x);
-      }
-    }
+    TreeMap<Long, float[]> windows = ArWindows.of(flows, spec, day0, day1 + Traffic.DAY);
+    ArTrainingSeries train = ArWindows.training(windows, spec, day1);
+    SortedMap<Long, float[]> test = windows.tailMap(day1);
     assertThat(train.size()).isEqualTo(288);
     assertThat(test).hasSize(288);
 
     ArForecaster f = ArForecaster.fit(train, ArParameters.DEFAULTS)
         .calibrated(new ThresholdMethod.Quantile(0.9995), train);
     assertThat(f.seasonal()).isTrue();
-    ArState state = f.newState();
-    for (int t = train.size() - f.memoryWindows(); t < train.size(); t++) {
-      state.update(train.start(t), train.values(t));
-    }
+    ArState state = ArWindows.warmed(f, windows, spec, day1);
     Set<Long> attackWindows = new HashSet<>();
     for (AttackSpec a : Scenarios.demoAttacks()) {
       for (long s = Traffic.micros(a.start()); s < Traffic.micros(a.end()); s += spec.windowMicros()) {

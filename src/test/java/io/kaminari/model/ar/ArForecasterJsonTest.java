@@ -50,19 +50,43 @@ class ArForecasterJsonTest {
       assertThat(b.update(start, v)).isEqualTo(a.update(start, v));
     }
     JsonShape shape = JSON.readValue(Files.readString(file), JsonShape.class);
-    assertThat(shape.format).isEqualTo(2);
+    assertThat(shape.format).isEqualTo(3);
     assertThat(shape.quorum).isEqualTo(1);
+    assertThat(shape.sustain).isZero();
+  }
+
+  /** The sustained score's window and threshold survive the round trip, and so do its scores. */
+  @Test
+  void aSustainedForecasterReadBackScoresBitForBitTheSame() throws Exception {
+    ArTrainingSeries train = traffic.series(DAY0, 2 * 288);
+    ArForecaster s = ArForecaster.fit(train, ArParameters.DEFAULTS).calibrated(new ThresholdMethod.Quantile(0.99),
+        train);
+    ArForecaster back = ArForecaster.fromJson(s.toJson());
+    assertThat(back.sustain()).isEqualTo(ArParameters.DEFAULT_SUSTAIN);
+    assertThat(back.sustainedThreshold()).isEqualTo(s.sustainedThreshold()).isGreaterThanOrEqualTo(ArForecaster.MIN_SUSTAINED_THRESHOLD);
+    JsonShape shape = JSON.readValue(s.toJson(), JsonShape.class);
+    assertThat(shape.sustain).isEqualTo(10);
+    assertThat(shape.sustained_threshold).isEqualTo(s.sustainedThreshold());
+    ArState a = s.newState();
+    ArState b = back.newState();
+    for (int t = 0; t < 288; t++) {
+      long start = DAY0 + 2 * DAY + t * 300_000_000L;
+      float[] v = traffic.next(start);
+      if (t >= 100 && t < 120) v[0] *= 1.5f;
+      assertThat(b.update(start, v)).isEqualTo(a.update(start, v));
+    }
   }
 
   /** A champion published before the quorum (format 1) keeps scoring as it did: by its largest z. */
   @Test
   void aFormatOneFileIsReadWithQuorumOne() throws Exception {
     ArTrainingSeries train = traffic.series(DAY0, 2 * 288);
-    ArForecaster two = ArForecaster.fit(train, ArParameters.DEFAULTS).calibrated(new ThresholdMethod.Quantile(0.99),
-        train);
+    ArForecaster two = ArForecaster.fit(train, new ArParameters(2, true, 2)).calibrated(
+        new ThresholdMethod.Quantile(0.99), train);
     ObjectNode tree = (ObjectNode) JSON.readTree(two.toJson());
     tree.put("format", 1);
     tree.remove("quorum");
+    tree.remove("sustain");
     ArForecaster old = ArForecaster.fromJson(tree.toString());
     assertThat(old.quorum()).isEqualTo(1);
     assertThat(two.quorum()).isEqualTo(2);
@@ -80,7 +104,34 @@ class ArForecasterJsonTest {
       differed |= one.score() != quorum.score();
     }
     assertThat(differed).isTrue();
-    assertThat(JSON.readTree(old.toJson()).get("format").asInt()).isEqualTo(2); // written back in today's layout
+    assertThat(JSON.readTree(old.toJson()).get("format").asInt()).isEqualTo(3); // written back in today's layout
+  }
+
+  /** A champion published before the sustained score (format 2) keeps scoring as it did: by its instant score. */
+  @Test
+  void aFormatTwoFileIsReadWithoutSustainedScore() throws Exception {
+    ArTrainingSeries train = traffic.series(DAY0, 2 * 288);
+    ArForecaster now = ArForecaster.fit(train, ArParameters.DEFAULTS).calibrated(new ThresholdMethod.Quantile(0.99),
+        train);
+    ObjectNode tree = (ObjectNode) JSON.readTree(now.toJson());
+    tree.put("format", 2);
+    tree.remove("sustain");
+    tree.remove("sustained_threshold");
+    ArForecaster old = ArForecaster.fromJson(tree.toString());
+    assertThat(old.sustain()).isZero();
+    assertThat(old.sustainedThreshold()).isNaN();
+    assertThat(old.memoryWindows()).isEqualTo(now.memoryWindows() - (ArParameters.DEFAULT_SUSTAIN - 1));
+    ArState a = old.newState();
+    for (int t = 0; t < 288; t++) {
+      long start = DAY0 + 2 * DAY + t * 300_000_000L;
+      ArScore score = a.update(start, traffic.next(start));
+      assertThat(score.score()).isEqualTo(score.instant());
+      assertThat(score.sustained()).isZero();
+      assertThat(score.sustainedSeries()).isEmpty();
+    }
+    tree.put("sustain", 10);
+    assertThatThrownBy(() -> ArForecaster.fromJson(tree.toString())).hasMessageContaining(
+        "format 2 has no sustained score; it came with format 3");
   }
 
   /** The header fields an operator reads, as a plain reader sees them. */
@@ -90,6 +141,8 @@ class ArForecasterJsonTest {
     public int window_seconds;
     public boolean seasonal;
     public int quorum;
+    public int sustain;
+    public Double sustained_threshold;
   }
 
   @Test
@@ -103,8 +156,13 @@ class ArForecasterJsonTest {
 
   @Test
   void invalidFilesAreRefusedSayingWhat() {
-    refused(t -> t.put("format", 3), "format 3 is not an AR forecaster layout this code reads (1 or 2)");
-    refused(t -> t.remove("quorum"), "quorum is required in format 2");
+    refused(t -> t.put("format", 4), "format 4 is not an AR forecaster layout this code reads (1 to 3)");
+    refused(t -> t.remove("quorum"), "quorum is required from format 2");
+    refused(t -> t.remove("sustain"), "sustain is required from format 3");
+    refused(t -> t.put("sustain", 1), "AR sustain must be 0 (off) or 2 to 30 windows, got 1");
+    refused(t -> t.put("sustain", 31), "AR sustain must be 0 (off) or 2 to 30 windows, got 31");
+    refused(t -> t.put("sustained_threshold", 5.0), "sustained_threshold goes with threshold when sustain > 0");
+    refused(t -> t.put("sustain", 10), "sustained_threshold goes with threshold when sustain > 0");
     refused(t -> t.put("format", 1), "format 1 has no quorum");
     refused(t -> t.put("quorum", 0), "AR quorum must be 1 to 3");
     refused(t -> t.put("quorum", 4), "AR quorum must be 1 to 3");

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.kaminari.model.ThresholdMethod;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -44,11 +45,11 @@ class ArStateTest {
    */
   @Test
   void underQuorumTwoOneSeriesAloneDoesNotScoreAndTwoTogetherDo() {
-    ArForecaster one = ArForecaster.fit(train, new ArParameters(2, true, 1))
+    ArForecaster one = ArForecaster.fit(train, new ArParameters(2, true, 1, ArParameters.DEFAULT_SUSTAIN))
         .calibrated(new ThresholdMethod.Quantile(0.995), train);
     assertThat(f.quorum()).isEqualTo(2);
     assertThat(f.threshold()).as("both calibrated on the largest z").isEqualTo(one.threshold());
-    assertThat(f.thresholdMethod()).endsWith("; fires when 2 series are above it");
+    assertThat(f.thresholdMethod()).contains("; fires when 2 series are above it");
     long t = DAY0 + 2 * DAY;
     ArState a = ArForecasterTest.warmed(one, train);
     ArState b = ArForecasterTest.warmed(f, train);
@@ -73,14 +74,72 @@ class ArStateTest {
 
   /** {@code expected} as raw values, with each of {@code series} raised by three thresholds of its own scale. */
   private static float[] rise(double[] expected, int... series) {
+    return raised(expected, 3 * f.threshold(), series);
+  }
+
+  /** {@code expected} as raw values, with each of {@code series} raised by {@code sigmas} of its own scale. */
+  private static float[] raised(double[] expected, double sigmas, int... series) {
     float[] v = new float[expected.length];
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) expected[i];
     }
     for (int i : series) {
-      v[i] = (float) Math.expm1(Math.log1p(expected[i]) + 3 * f.threshold() * f.scale(i));
+      v[i] = (float) Math.expm1(Math.log1p(expected[i]) + sigmas * f.scale(i));
     }
     return v;
+  }
+
+  /**
+   * The sustained score: two series held 3σ above their forecasts, which no single window's threshold flags, sum to an
+   * alarm within the sustain windows; each window's sustained z is the sum of the series' clipped z over the last W
+   * windows / √W, and the score names the series as sustained. When the rise ends the sustained score stops at once
+   * (the gate), and a lone flood far above the clip does not echo into the windows after it.
+   */
+  @Test
+  void aSmallRiseHeldOverManyWindowsFiresBySustainAndStopsWhenItEnds() {
+    int w = f.sustain();
+    assertThat(w).isEqualTo(ArParameters.DEFAULT_SUSTAIN);
+    assertThat(f.sustainedThreshold()).isGreaterThanOrEqualTo(ArForecaster.MIN_SUSTAINED_THRESHOLD);
+    assertThat(f.threshold()).as("3σ is below a single window's threshold").isGreaterThan(3.0);
+    ArState state = ArForecasterTest.warmed(f, train);
+    long t = DAY0 + 2 * DAY;
+    for (int k = 0; k < w; k++, t += W) {
+      state.update(t, raised(state.expected(t), 0, 0)); // every series at its forecast: nothing to sum yet
+    }
+    int[] pair = {1, TRAFFIC_PORT};
+    double[][] clipped = new double[2][w];
+    Integer firstFired = null;
+    for (int k = 0; k < 2 * w; k++, t += W) {
+      ArScore s = state.update(t, raised(state.expected(t), 3.0, pair));
+      double[] sustained = new double[2];
+      for (int j = 0; j < 2; j++) {
+        assertThat(state.z(pair[j])).isBetween(2.0, 3.0 + 1e-6);
+        clipped[j][k % w] = Math.min(ArState.SUSTAIN_CLIP, state.z(pair[j]));
+        sustained[j] = Arrays.stream(clipped[j]).sum() / Math.sqrt(w);
+      }
+      assertThat(s.instant()).isLessThan(f.threshold());
+      assertThat(s.sustained()).isCloseTo(Math.sqrt(sustained[0] * sustained[1]), within(1e-5));
+      assertThat(s.sustainedSeries()).containsExactlyInAnyOrder(pair[0], pair[1]);
+      assertThat(s.score()).isCloseTo(Math.max(s.instant(), s.sustained() * f.threshold() / f.sustainedThreshold()),
+          within(1e-9));
+      if (s.score() > f.threshold() && firstFired == null) {
+        firstFired = k;
+        assertThat(s.bySustained()).isTrue();
+        assertThat(s.explain(f.names()).get(0)).matches(".* sustained \\+[0-9.]+σ");
+      }
+    }
+    assertThat(firstFired).as("fired within the sustain windows").isNotNull().isLessThan(w);
+    ArScore ended = state.update(t, raised(state.expected(t), 0, 0));
+    assertThat(ended.sustained()).as("gated off at once").isZero();
+    assertThat(ended.score()).isLessThan(f.threshold());
+    t += W;
+    state.update(t, raised(state.expected(t), 50.0, pair)); // a lone flood
+    for (int k = 1; k <= w; k++) {
+      t += W;
+      ArScore after = state.update(t, raised(state.expected(t), 1.5, pair));
+      assertThat(after.sustained()).as("below the gate, window " + k + " after the flood").isZero();
+      assertThat(after.score()).isLessThan(f.threshold());
+    }
   }
 
   @Test
@@ -99,7 +158,7 @@ class ArStateTest {
   @Test
   void gapsAreImputedUpToAnHourThenResetAndScoresStayFinite() {
     assertThat(f.maxImputedWindows()).isEqualTo(12);
-    assertThat(f.memoryWindows()).isEqualTo(14);
+    assertThat(f.memoryWindows()).as("order + imputed + sustain - 1").isEqualTo(2 + 12 + 9);
     ArState state = ArForecasterTest.warmed(f, train);
     TreeMap<Long, float[]> day = day(DAY0 + 2 * DAY);
     long t = day.firstKey();
