@@ -2,10 +2,8 @@ package io.kaminari.tools.bench;
 
 import static io.kaminari.tools.bench.BenchFormat.count;
 import static io.kaminari.tools.bench.BenchFormat.counted;
-import static io.kaminari.tools.bench.BenchFormat.ms;
 import static io.kaminari.tools.bench.BenchFormat.num;
 import static io.kaminari.tools.bench.BenchFormat.pct;
-import static io.kaminari.tools.bench.BenchFormat.perCore;
 import static io.kaminari.tools.bench.BenchFormat.ratio;
 import static io.kaminari.tools.bench.BenchFormat.seconds;
 
@@ -18,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * Writes {@code docs/benchmarks.md} from the runs of {@link BenchSuite}: every measure against its target with the
@@ -26,8 +23,8 @@ import java.util.function.Function;
  * and a projection to a 10× and a 1000× larger network computed from those figures. Pure: the same runs give the same
  * text, so it is unit-tested on made-up BENCH lines.
  *
- * <p>Longer than the house's 400 lines on purpose: it is one Markdown document, section after section, each a few
- * string-building lines over the same runs; split across classes, a reader would lose the page's order.
+ * <p>One Markdown document, section after section, each a few string-building lines over the same runs, in the page's
+ * order; the first section, the measures against their targets, is {@link BenchMeasures}'s.
  */
 final class BenchReport {
   /** The line after which {@code bench all} keeps the existing file's text: the hand-written notes. */
@@ -51,18 +48,6 @@ final class BenchReport {
   static final double TRAIN_TIMEOUT_HOURS = 3;
   /** Windows of the global scope per day: the seed specs' 5-minute windows. */
   static final int GLOBAL_WINDOWS_PER_DAY = 288;
-
-  // Targets, from the issues that define each benchmark.
-  static final double COMPACT_PER_CORE = 150_000;
-  static final double COMPACT_VS_NAIVE = 2;
-  static final double FEATURES_SECONDS = 60;
-  static final double TRAIN_SECONDS = 30;
-  static final double SCORE_PER_CORE = 1_000_000;
-  static final double DAY_SECONDS = 120;
-  static final double SCORER_PER_CORE = 300_000;
-  static final double SCORER_P99_MS = 1_000;
-  static final double SCORER_SWAP_MS = 1_000;
-  static final double SCORER_RSS_MB = 512;
 
   /** The stages of the scale table, in pipeline order. */
   static final List<String> SCALED = List.of(CompactBench.NAME, FeaturesBench.NAME, TrainBench.NAME, ScorerBench.NAME);
@@ -92,169 +77,13 @@ final class BenchReport {
     sb.append("Machine: ").append(s.machine()).append(". Load average (1/5/15 min) ").append(s.loadBefore())
         .append(" before, ").append(s.loadAfter()).append(" after; the machine may be shared with other work, which"
             + " lowers wall-clock figures more than per-core ones.\n\n");
-    measures(sb, s);
+    BenchMeasures.write(sb, s);
     pytorch(sb, s);
     scale(sb, s);
     projection(sb, s);
     runs(sb, s);
     sb.append('\n').append(notes.isEmpty() ? NOTES_MARKER + "\n" : notes);
     return sb.toString();
-  }
-
-  // ---------------------------------------------------------------------------------------------- measures
-
-  /** A measure's cells; {@code met} is null for a comparison without a target. */
-  private record Cells(String measured, String sideBySide, String ratio, Boolean met) {}
-
-  private record Measure(String label, String bench, String target,
-      Function<Function<String, BenchLine>, Cells> cells) {}
-
-  private static final List<Measure> MEASURES = List.of(
-      new Measure("compaction throughput (`flows=` flows)", CompactBench.NAME, "≥ 150,000 flows/s per core",
-          h -> {
-            BenchLine l = h.apply(CompactBench.NAME);
-            double rate = l.number("flows_per_s_per_core");
-            return new Cells(perCore(rate), "naive Spark JSON job: " + perCore(l.number("naive_flows_per_s_per_core")),
-                ratio(rate / COMPACT_PER_CORE) + " of target", rate >= COMPACT_PER_CORE);
-          }),
-      new Measure("compaction against the naive job", CompactBench.NAME, "≥ 2× the naive job", h -> {
-        BenchLine l = h.apply(CompactBench.NAME);
-        double r = l.number("ratio");
-        return new Cells(ratio(r) + "× naive", perCore(l.number("flows_per_s_per_core")) + " against "
-            + perCore(l.number("naive_flows_per_s_per_core")), ratio(r / COMPACT_VS_NAIVE) + " of target",
-            r >= COMPACT_VS_NAIVE);
-      }),
-      new Measure("features of one day, both seed scopes (`flows=` flows)", FeaturesBench.NAME,
-          "< 60 s for 10M flows", h -> {
-        BenchLine l = h.apply(FeaturesBench.NAME);
-        double sec = l.number("seconds");
-        return new Cells(seconds(sec) + " (" + count(l.number("vectors")) + " vectors)", "—",
-            ratio(sec / FEATURES_SECONDS) + " of target", sec < FEATURES_SECONDS);
-      }),
-      new Measure("training, DJL (`windows=` windows × `epochs=` epochs)", TrainBench.NAME,
-          "< 30 s for 100k × 50", h -> {
-        BenchLine l = h.apply(TrainBench.NAME);
-        BenchLine torch = h.apply(PyTorchTrainBench.NAME);
-        double total = l.number("seconds_total");
-        return new Cells(seconds(total) + " (" + seconds(l.number("seconds_per_epoch")) + "/epoch)",
-            torch == null ? "PyTorch: not run" : "PyTorch: " + seconds(torch.number("seconds_per_epoch")) + "/epoch",
-            ratio(total / TRAIN_SECONDS) + " of target", total < TRAIN_SECONDS);
-      }),
-      new Measure("training, DJL against PyTorch from Python, same data, network, epochs, 1 thread",
-          PyTorchTrainBench.NAME, "— (comparison)", h -> {
-            BenchLine l = h.apply(PyTorchTrainBench.NAME);
-            double djlCpu = l.number("djl_cpu_seconds_per_epoch");
-            double torchCpu = l.number("cpu_seconds_per_epoch");
-            return new Cells("DJL " + seconds(l.number("djl_seconds_per_epoch")) + "/epoch (CPU " + seconds(djlCpu)
-                + ")", "PyTorch " + l.text("torch") + ": " + seconds(l.number("seconds_per_epoch")) + "/epoch (CPU "
-                + seconds(torchCpu) + ")", ratio(l.number("djl_to_pytorch")) + "× wall, " + ratio(djlCpu / torchCpu)
-                + "× CPU (DJL ÷ PyTorch)", null);
-          }),
-      new Measure("batch scoring throughput (`windows=` windows)", ScoreBench.NAME, "≥ 1,000,000 windows/s per core",
-          h -> {
-            BenchLine l = h.apply(ScoreBench.NAME);
-            double rate = l.number("windows_per_s_per_core");
-            return new Cells(count(rate) + " windows/s per core", num(l.number("seconds"), 1) + " s on "
-                + count(l.number("cores")) + " cores, read to written", ratio(rate / SCORE_PER_CORE) + " of target",
-                rate >= SCORE_PER_CORE);
-          }),
-      new Measure("a day from Kafka to scores (`flows=` flows)", DayBench.NAME, "< 120 s for 10M flows", h -> {
-        BenchLine l = h.apply(DayBench.NAME);
-        double sec = l.number("seconds");
-        return new Cells(seconds(sec), "land " + seconds(l.number("land_s")) + ", compact "
-            + seconds(l.number("compact_s")) + ", features " + seconds(l.number("features_s")) + ", train "
-            + seconds(l.number("train_s")) + ", score " + seconds(l.number("score_s")), ratio(sec / DAY_SECONDS)
-            + " of target", sec < DAY_SECONDS);
-      }),
-      new Measure("streaming scorer throughput (`flows=` flows)", ScorerBench.NAME, "≥ 300,000 flows/s per core",
-          h -> {
-            BenchLine l = h.apply(ScorerBench.NAME);
-            double rate = l.number("flows_per_s_per_core");
-            double raw = l.number("raw_flows_per_s");
-            return new Cells(perCore(rate), "raw single-thread consumer (the limit): " + count(raw) + " flows/s",
-                ratio(rate / raw) + " (scorer per core ÷ raw flows/s)", rate >= SCORER_PER_CORE);
-          }),
-      new Measure("scorer close-to-commit latency p99", ScorerBench.NAME, "≤ 1,000 ms", h -> {
-        BenchLine l = h.apply(ScorerBench.NAME);
-        double p99 = l.number("p99_ms");
-        return new Cells(ms(p99), "p50 " + ms(l.number("p50_ms")), ratio(p99 / SCORER_P99_MS) + " of target",
-            p99 <= SCORER_P99_MS);
-      }),
-      new Measure("scorer hot swap under load", ScorerBench.NAME, "≤ 1,000 ms", h -> {
-        double swap = h.apply(ScorerBench.NAME).number("swap_ms");
-        if (swap < 0) return new Cells("no swap reported (swap_ms=-1)", "—", "—", false);
-        return new Cells(ms(swap), "—", ratio(swap / SCORER_SWAP_MS) + " of target", swap <= SCORER_SWAP_MS);
-      }),
-      new Measure("scorer lost or doubled windows", ScorerBench.NAME, "0", h -> {
-        double lost = h.apply(ScorerBench.NAME).number("lost_windows");
-        return new Cells(count(lost), "—", "—", lost == 0);
-      }),
-      new Measure("scorer peak RSS", ScorerBench.NAME, "≤ 512 MB", h -> {
-        double rss = h.apply(ScorerBench.NAME).number("rss_mb");
-        return new Cells(count(rss) + " MB", "—", ratio(rss / SCORER_RSS_MB) + " of target", rss <= SCORER_RSS_MB);
-      }));
-
-  private static void measures(StringBuilder sb, Suite s) {
-    sb.append("## Measures\n\nEach figure comes from the largest run of its benchmark (its exact command and BENCH line"
-        + " are under [Runs](#runs)).\n\n| measure | target | measured | side by side | ratio | verdict |\n"
-        + "|---|---|---|---|---|---|\n");
-    int met = 0;
-    int missed = 0;
-    for (Measure m : MEASURES) {
-      Optional<Run> head = headline(s, m.bench());
-      String label = head.flatMap(r -> Optional.ofNullable(r.line())).map(l -> fill(m.label(), l)).orElse(
-          m.label().replaceAll(" \\(`[^)]*\\)", ""));
-      sb.append("| ").append(label).append(" | ").append(m.target()).append(" | ");
-      String skip = s.skipped().get(m.bench());
-      if (skip != null) {
-        sb.append("— | — | — | skipped: ").append(skip).append(" |\n");
-        continue;
-      }
-      if (head.isEmpty() || head.get().line() == null) {
-        sb.append("— | — | — | **failed**: ").append(head.map(Run::failure).orElse("not run")).append(" |\n");
-        continue;
-      }
-      Cells c;
-      try {
-        c = m.cells().apply(name -> headline(s, name).map(Run::line).orElse(null));
-      } catch (IllegalArgumentException e) {
-        sb.append("— | — | — | **failed**: ").append(e.getMessage()).append(" |\n");
-        continue;
-      }
-      String verdict;
-      if (c.met() == null) {
-        verdict = "—";
-      } else if (s.scale() != 1) {
-        verdict = "not judged (scale " + s.scale() + ")";
-      } else if (c.met()) {
-        verdict = "met";
-        met++;
-      } else {
-        verdict = "**missed**";
-        missed++;
-      }
-      sb.append(c.measured()).append(" | ").append(c.sideBySide()).append(" | ").append(c.ratio()).append(" | ")
-          .append(verdict).append(" |\n");
-    }
-    if (s.scale() == 1) {
-      sb.append(String.format(Locale.ROOT, "%nTargets: %d met, %d missed.%n", met, missed));
-    }
-    sb.append('\n');
-  }
-
-  /** Replaces each {@code `key=`} in a label with the line's value of key. */
-  private static String fill(String label, BenchLine line) {
-    String out = label;
-    for (var e : line.values().entrySet()) {
-      String v = e.getValue();
-      try {
-        v = count(Double.parseDouble(v));
-      } catch (NumberFormatException ignored) {
-        // a text value stays as it is
-      }
-      out = out.replace("`" + e.getKey() + "=`", v);
-    }
-    return out;
   }
 
   // ---------------------------------------------------------------------------------------------- PyTorch
