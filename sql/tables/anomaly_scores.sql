@@ -9,9 +9,9 @@ CREATE TABLE IF NOT EXISTS kaminari.anomaly_scores (
   window_end    TIMESTAMP     COMMENT 'window end, exclusive (UTC)',
   scope         STRING        COMMENT 'global or dst-prefix',
   scope_key     STRING        COMMENT 'global, or the destination prefix (the victim network)',
-  score         DOUBLE        COMMENT 'the production verdict score: max(ae_score / ae_threshold, ar_score / ar_threshold), against threshold 1.0 (rows of versions without detectors: the autoencoder score)',
+  score         DOUBLE        COMMENT 'the verdict score against threshold 1.0: ar_score / ar_threshold (ar-led fusion), max of both ratios (union), ae_score / ae_threshold (no forecaster); rows of versions without detectors: the autoencoder score',
   threshold     DOUBLE        COMMENT 'the verdict threshold the score was compared with: 1.0 (rows of versions without detectors: the autoencoder threshold)',
-  is_anomaly    BOOLEAN       COMMENT 'score > threshold: the autoencoder or the AR forecaster fired',
+  is_anomaly    BOOLEAN       COMMENT 'score > threshold: the AR forecaster fired (ar-led), either detector fired (union), or the autoencoder fired (no forecaster)',
   explanation   ARRAY<STRING> COMMENT 'the 3 features with the largest share of the squared error ("dst_port 80 pps (87%)"), the 3 AR series furthest above their forecast ("AR distinct sources +66.6 sigma"), and the top talkers ("dst prefix 203.0.113.0/24 (91%)", "src ...", "dst port ...")',
   flows         BIGINT        COMMENT 'flow records in the window and key',
   packets       BIGINT        COMMENT 'packets in the window and key, scaled by the sampling rate',
@@ -19,9 +19,9 @@ CREATE TABLE IF NOT EXISTS kaminari.anomaly_scores (
   scored_at     TIMESTAMP     COMMENT 'when the scoring run wrote the row (UTC)',
   ae_score      DOUBLE        COMMENT 'the autoencoder score: mean squared reconstruction error of the standardised log1p vector (unitless); null in rows written before the column existed',
   ae_threshold  DOUBLE        COMMENT 'the autoencoder threshold (the traffic group threshold under dst-prefix)',
-  ar_score      DOUBLE        COMMENT 'the AR forecaster score: the largest upward standardised forecast residual (robust sigmas); null without a forecaster',
+  ar_score      DOUBLE        COMMENT 'the AR forecaster score (robust sigmas): geometric mean of the 2 largest upward forecast residuals, or of their sustained sums on the same scale if larger; null without a forecaster',
   ar_threshold  DOUBLE        COMMENT 'the AR forecaster threshold (robust sigmas); null without a forecaster',
-  fired         STRING        COMMENT 'which detectors fired: none, ae, ar or ae+ar',
+  fired         STRING        COMMENT 'which detectors were above their own thresholds: none, ae, ar or ae+ar (under ar-led, ae alone is not a verdict)',
   traffic_group INT           COMMENT 'dst-prefix: the traffic-level group of the prefix (0 = quietest, also every prefix unseen in training); null under global'
 )
 COMMENT 'Anomaly scores per window and scope key, per model version'

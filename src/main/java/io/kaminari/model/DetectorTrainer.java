@@ -88,8 +88,11 @@ public final class DetectorTrainer {
         LOG.warn("no AR forecaster: {}", note);
       }
     }
-    Detectors detectors = new Detectors(hp.threshold().text(), ar != null ? Detectors.RULE_FUSED : Detectors.RULE_AE,
-        aeDivisor, ar, ar != null ? null : note, null);
+    Fusion.Rule fusion = hp.fusionRule();
+    Detectors detectors = ar == null
+        ? new Detectors(hp.threshold().text(), Detectors.RULE_AE, null, aeDivisor, null, note, null)
+        : new Detectors(hp.threshold().text(), fusion == Fusion.Rule.AR_LED ? Detectors.RULE_AR_LED
+            : Detectors.RULE_FUSED, fusion.text(), aeDivisor, ar, null, null);
     return new Trained(configured(ModelMetadata.read(out), hp), describe(ae), detectors, metrics);
   }
 
@@ -135,7 +138,7 @@ public final class DetectorTrainer {
         ScopeGroups.UNSEEN_GROUP, ScopeGroups.FILE_NAME, described);
     metrics.put("keys_per_window", plan.keysPerWindow());
     metrics.put("scope_groups", (double) plan.groups());
-    Detectors detectors = new Detectors(hp.threshold().text(), Detectors.RULE_AE, divisor, null,
+    Detectors detectors = new Detectors(hp.threshold().text(), Detectors.RULE_AE, null, divisor, null,
         "dst-prefix: a prefix view has no global series, and one forecaster shared by every prefix would forecast"
             + " them all at one level; the global spec's model carries the AR score", scopeGroups);
     return new Trained(configured(ModelMetadata.read(out.resolve(ScopeGroups.dir(0))), hp), method, detectors,

@@ -12,26 +12,33 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  *
  * @param budget the false-alarm budget per scope, as the method that calibrates it ({@code Hyperparameters.threshold})
  * @param rule the verdict in words
+ * @param fusion how the two detectors make the verdict ({@link Fusion.Rule#text()}); null without an AR forecaster
+ *     and in manifests written before the choice existed, whose verdict is the {@code union}
  * @param aeRiskDivisor the autoencoder's share of the budget: its method is the budget's with the risk divided by this
  *     (2 with an AR forecaster; under {@code dst-prefix} the keys per window)
  * @param ar the AR forecaster, or null
  * @param arNote why there is no AR forecaster; null when there is one
  * @param scopeGroups the traffic-level groups under {@code dst-prefix}; null under {@code global}
  */
-@JsonPropertyOrder({"budget", "rule", "ae_risk_divisor", "ar", "ar_note", "scope_groups"})
+@JsonPropertyOrder({"budget", "rule", "fusion", "ae_risk_divisor", "ar", "ar_note", "scope_groups"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Detectors(
     @JsonProperty("budget") String budget,
     @JsonProperty("rule") String rule,
+    @JsonProperty("fusion") String fusion,
     @JsonProperty("ae_risk_divisor") double aeRiskDivisor,
     @JsonProperty("ar") Ar ar,
     @JsonProperty("ar_note") String arNote,
     @JsonProperty("scope_groups") ScopeGroups scopeGroups) {
 
-  /** The verdict with both detectors. */
+  /** The verdict with both detectors, by the {@code union} rule. */
   public static final String RULE_FUSED = "anomalous when the autoencoder or the AR forecaster fires (score above its"
       + " own threshold); score = max(ae / threshold_ae, ar / threshold_ar) against 1.0; each detector calibrated to"
       + " half the budget";
+  /** The verdict with both detectors, by the {@code ar-led} rule. */
+  public static final String RULE_AR_LED = "anomalous when the AR forecaster fires (score above its own threshold);"
+      + " score = ar / threshold_ar against 1.0; the autoencoder's score and top features explain the window but do"
+      + " not raise a verdict alone; each detector calibrated to half the budget";
   /** The verdict of the autoencoder alone. */
   public static final String RULE_AE = "anomalous when the autoencoder fires (score above its threshold); score ="
       + " ae / threshold_ae against 1.0";
@@ -65,6 +72,11 @@ public record Detectors(
     }
   }
 
+  /** The rule the verdict is made by: {@code union} where {@link #fusion()} is absent. */
+  public Fusion.Rule fusionRule() {
+    return fusion == null ? Fusion.Rule.UNION : Fusion.Rule.parse(fusion);
+  }
+
   public Detectors {
     if (budget == null || budget.isBlank()) throw new IllegalArgumentException("detectors.budget is required");
     if (!(aeRiskDivisor >= 1 && Double.isFinite(aeRiskDivisor))) {
@@ -72,6 +84,10 @@ public record Detectors(
     }
     if (ar == null && (arNote == null || arNote.isBlank())) {
       throw new IllegalArgumentException("detectors without an AR forecaster must say why (ar_note)");
+    }
+    if (fusion != null) {
+      if (ar == null) throw new IllegalArgumentException("detectors.fusion needs an AR forecaster to fuse with");
+      Fusion.Rule.parse(fusion);
     }
   }
 }

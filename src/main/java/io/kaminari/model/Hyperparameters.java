@@ -47,11 +47,13 @@ import java.util.Set;
  * @param arQuorum how many series must rise together for the AR forecaster to score a window, 1 to 3
  *     ({@link ArParameters#quorum()})
  * @param arSustain windows of the AR forecaster's sustained score, 0 (none) or 2 to 30 ({@link ArParameters#sustain()})
+ * @param fusion how the autoencoder and the AR forecaster make the verdict, {@code ar-led} (default) or {@code union}
+ *     ({@link Fusion.Rule}); without an AR forecaster the verdict is the autoencoder's either way
  * @param arThreshold the method that calibrates the AR forecaster's share of the budget, read at the full budget and
  *     shared out as {@code threshold} is; null = {@code threshold}'s method
  */
 @JsonPropertyOrder({"hidden_sizes", "epochs", "batch_size", "learning_rate", "optimiser", "seed", "patience",
-    "validation_fraction", "threshold", "trim_fraction", "ar_order", "ar_quorum", "ar_sustain", "ar_threshold"})
+    "validation_fraction", "threshold", "trim_fraction", "ar_order", "ar_quorum", "ar_sustain", "fusion", "ar_threshold"})
 public record Hyperparameters(
     @JsonProperty("hidden_sizes") List<Integer> hiddenSizes,
     @JsonProperty("epochs") int epochs,
@@ -66,13 +68,14 @@ public record Hyperparameters(
     @JsonProperty("ar_order") int arOrder,
     @JsonProperty("ar_quorum") int arQuorum,
     @JsonProperty("ar_sustain") int arSustain,
+    @JsonProperty("fusion") String fusion,
     @JsonProperty("ar_threshold") @JsonInclude(JsonInclude.Include.NON_NULL) ThresholdMethod arThreshold) {
 
   // Declared before DEFAULTS: the constructor that builds DEFAULTS reads it.
   private static final Set<String> OPTIMISERS = Set.of("adam", "sgd");
 
   public static final Hyperparameters DEFAULTS = new Hyperparameters(List.of(20, 20), 50, 256, 1e-3, "adam", 42L, 5,
-      0.1, ThresholdMethod.parse("pot:1/day"), 0.02, 2, ArParameters.DEFAULT_QUORUM, ArParameters.DEFAULT_SUSTAIN, null);
+      0.1, ThresholdMethod.parse("pot:1/day"), 0.02, 2, ArParameters.DEFAULT_QUORUM, ArParameters.DEFAULT_SUSTAIN, Fusion.Rule.AR_LED.text(), null);
 
   public Hyperparameters {
     if (hiddenSizes == null || hiddenSizes.isEmpty()) {
@@ -113,13 +116,19 @@ public record Hyperparameters(
     }
     ArParameters.checkQuorum(arQuorum);
     ArParameters.checkSustain(arSustain);
+    Fusion.Rule.parse(fusion);
+  }
+
+  /** {@link #fusion()} as the rule. */
+  public Fusion.Rule fusionRule() {
+    return Fusion.Rule.parse(fusion);
   }
 
   /** The settings with trimmed retraining and the default AR forecaster. */
   public Hyperparameters(List<Integer> hiddenSizes, int epochs, int batchSize, double learningRate, String optimiser,
       long seed, int patience, double validationFraction, ThresholdMethod threshold, double trimFraction) {
     this(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience, validationFraction, threshold,
-        trimFraction, 2, ArParameters.DEFAULT_QUORUM, ArParameters.DEFAULT_SUSTAIN, null);
+        trimFraction, 2, ArParameters.DEFAULT_QUORUM, ArParameters.DEFAULT_SUSTAIN, Fusion.Rule.AR_LED.text(), null);
   }
 
   /** The settings without trimmed retraining ({@code trim_fraction} 0), as before it existed. */
@@ -149,6 +158,7 @@ public record Hyperparameters(
       @JsonProperty("ar_order") Integer arOrder,
       @JsonProperty("ar_quorum") Integer arQuorum,
       @JsonProperty("ar_sustain") Integer arSustain,
+      @JsonProperty("fusion") String fusion,
       @JsonProperty("ar_threshold") String arThreshold) {
     Hyperparameters d = DEFAULTS;
     return new Hyperparameters(
@@ -165,6 +175,7 @@ public record Hyperparameters(
         arOrder == null ? d.arOrder : arOrder,
         arQuorum == null ? d.arQuorum : arQuorum,
         arSustain == null ? d.arSustain : arSustain,
+        fusion == null ? d.fusion : fusion,
         arThreshold == null ? d.arThreshold : ThresholdMethod.parse(arThreshold));
   }
 
@@ -186,36 +197,42 @@ public record Hyperparameters(
   /** A copy with other epochs and patience, the two settings benches and tests change most. */
   public Hyperparameters withEpochs(int newEpochs, int newPatience) {
     return new Hyperparameters(hiddenSizes, newEpochs, batchSize, learningRate, optimiser, seed, newPatience,
-        validationFraction, threshold, trimFraction, arOrder, arQuorum, arSustain, arThreshold);
+        validationFraction, threshold, trimFraction, arOrder, arQuorum, arSustain, fusion, arThreshold);
   }
 
   /** A copy with another seed. */
   public Hyperparameters withSeed(long newSeed) {
     return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser,
-        newSeed, patience, validationFraction, threshold, trimFraction, arOrder, arQuorum, arSustain, arThreshold);
+        newSeed, patience, validationFraction, threshold, trimFraction, arOrder, arQuorum, arSustain, fusion, arThreshold);
   }
 
   /** A copy with another threshold method. */
   public Hyperparameters withThreshold(ThresholdMethod newThreshold) {
     return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience,
-        validationFraction, newThreshold, trimFraction, arOrder, arQuorum, arSustain, arThreshold);
+        validationFraction, newThreshold, trimFraction, arOrder, arQuorum, arSustain, fusion, arThreshold);
   }
 
   /** A copy with another trim fraction (0 = no trimmed retraining). */
   public Hyperparameters withTrimFraction(double newTrimFraction) {
     return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience,
-        validationFraction, threshold, newTrimFraction, arOrder, arQuorum, arSustain, arThreshold);
+        validationFraction, threshold, newTrimFraction, arOrder, arQuorum, arSustain, fusion, arThreshold);
   }
 
   /** A copy with another AR order (0 = no AR forecaster) and AR method (null = {@link #threshold()}'s). */
   public Hyperparameters withAr(int newArOrder, ThresholdMethod newArThreshold) {
     return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience,
-        validationFraction, threshold, trimFraction, newArOrder, arQuorum, arSustain, newArThreshold);
+        validationFraction, threshold, trimFraction, newArOrder, arQuorum, arSustain, fusion, newArThreshold);
   }
 
   /** A copy with another AR quorum. */
   public Hyperparameters withArQuorum(int newArQuorum) {
     return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience,
-        validationFraction, threshold, trimFraction, arOrder, newArQuorum, arSustain, arThreshold);
+        validationFraction, threshold, trimFraction, arOrder, newArQuorum, arSustain, fusion, arThreshold);
+  }
+
+  /** A copy with another fusion rule. */
+  public Hyperparameters withFusion(Fusion.Rule newFusion) {
+    return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser, seed, patience,
+        validationFraction, threshold, trimFraction, arOrder, arQuorum, arSustain, newFusion.text(), arThreshold);
   }
 }

@@ -39,6 +39,7 @@ public final class ScoringModel implements AutoCloseable {
   private final Map<String, Integer> groups;
   private final int unseenGroup;
   private final ArForecaster forecaster;
+  private final Fusion.Rule fusion;
   private final List<String> featureNames;
 
   /**
@@ -67,6 +68,7 @@ public final class ScoringModel implements AutoCloseable {
     this.groups = groups;
     this.unseenGroup = unseenGroup;
     this.forecaster = forecaster;
+    this.fusion = manifest.detectors() == null ? Fusion.Rule.UNION : manifest.detectors().fusionRule();
     this.featureNames = manifest.spec().featureNames();
   }
 
@@ -248,7 +250,7 @@ public final class ScoringModel implements AutoCloseable {
           : states.of(w.scopeKey()).update(w.windowStartMicros(), arValues(w));
       double aeThreshold = thresholds[group[i]];
       Fusion.Verdict verdict = ar == null ? Fusion.aeOnly(ae[i].score(), aeThreshold)
-          : Fusion.of(ae[i].score(), aeThreshold, ar.score(), forecaster.threshold());
+          : Fusion.of(fusion, ae[i].score(), aeThreshold, ar.score(), forecaster.threshold());
       out.add(new Detection(w, ae[i], aeThreshold, ar, ar == null ? Double.NaN : forecaster.threshold(), verdict,
           global ? -1 : group[i],
           explanation(w, ae[i], ar)));

@@ -97,4 +97,37 @@ class FusionTest {
     assertThatThrownBy(() -> Fusion.of(1, 1, -1, 1)).hasMessageContaining("AR score");
     assertThatThrownBy(() -> Fusion.aeOnly(1, -2)).hasMessageContaining("AE threshold");
   }
+
+  /**
+   * Under {@code ar-led} the AR forecaster makes the verdict: the autoencoder above its threshold alone is reported
+   * ({@code fired} = ae) but not anomalous, and the score is the AR ratio, above 1.0 exactly when the AR fires.
+   */
+  @Test
+  void underArLedOnlyTheForecasterRaisesTheVerdict() {
+    Verdict aeAlone = Fusion.of(Fusion.Rule.AR_LED, 3.0, AE_T, 4.0, AR_T);
+    assertThat(aeAlone.fired()).isEqualTo(Fired.AE);
+    assertThat(aeAlone.anomaly()).isFalse();
+    assertThat(aeAlone.score()).isEqualTo(0.8).isEqualTo(aeAlone.arRatio());
+    assertThat(aeAlone.aeRatio()).isEqualTo(1.5);
+    Verdict arAlone = Fusion.of(Fusion.Rule.AR_LED, 1.0, AE_T, 6.0, AR_T);
+    assertThat(arAlone.fired()).isEqualTo(Fired.AR);
+    assertThat(arAlone.anomaly()).isTrue();
+    assertThat(arAlone.score()).isEqualTo(1.2);
+    Verdict both = Fusion.of(Fusion.Rule.AR_LED, 30.0, AE_T, 6.0, AR_T);
+    assertThat(both.fired()).isEqualTo(Fired.BOTH);
+    assertThat(both.score()).as("the AR ratio, not the larger AE one").isEqualTo(1.2);
+    assertThat(Fusion.of(Fusion.Rule.AR_LED, 30.0, AE_T, AR_T, AR_T).anomaly()).as("a tie does not fire").isFalse();
+    assertThat(Fusion.of(Fusion.Rule.UNION, 3.0, AE_T, 4.0, AR_T).anomaly()).isTrue();
+  }
+
+  @Test
+  void rulesParseByTheirNamesOnly() {
+    assertThat(Fusion.Rule.parse("ar-led")).isEqualTo(Fusion.Rule.AR_LED);
+    assertThat(Fusion.Rule.parse("union")).isEqualTo(Fusion.Rule.UNION);
+    assertThatThrownBy(() -> Fusion.Rule.parse("AR_LED")).hasMessage("fusion must be \"union\" or \"ar-led\", got"
+        + " \"AR_LED\"");
+    assertThatThrownBy(() -> Hyperparameters.fromJson("{\"fusion\": \"max\"}")).hasMessageContaining(
+        "fusion must be \"union\" or \"ar-led\"");
+    assertThat(Hyperparameters.fromJson("{}").fusionRule()).isEqualTo(Fusion.Rule.AR_LED);
+  }
 }

@@ -51,6 +51,9 @@ class ScoringModelTest {
     DetectorTrainer.Trained trained = DetectorTrainer.global(
         InMemoryVectorSource.evenlySpaced(train, W), series, null, GLOBAL, HP, out, p -> { });
     publish("fused", GLOBAL, out, trained);
+    Path union = tmp.resolve("global-union");
+    publish("union", GLOBAL, union, DetectorTrainer.global(InMemoryVectorSource.evenlySpaced(train, W), series, null,
+        GLOBAL, HP.withFusion(Fusion.Rule.UNION), union, p -> { }));
   }
 
   private static void publish(String name, FeatureSpec spec, Path out, DetectorTrainer.Trained t) {
@@ -97,32 +100,41 @@ class ScoringModelTest {
       assertThat(m.manifest().metrics()).containsKeys("ar_threshold", "ar_train_windows");
       assertThat(m.hasAr()).isTrue();
       assertThat(m.memoryWindows()).isEqualTo(2 + 12 + 9);
-      assertThat(d.rule()).isEqualTo(Detectors.RULE_FUSED);
+      assertThat(d.rule()).isEqualTo(Detectors.RULE_AR_LED);
+      assertThat(d.fusion()).isEqualTo("ar-led");
     }
+  }
+
+  /** Sixty next-day windows with a flood at window 40, scored by {@code model}. */
+  private static List<Detection> scoreWithFlood(ScoringModel m) {
+    float[][] next = synthetic.withSeed(3).benign(60);
+    List<ScoringModel.Window> windows = new ArrayList<>();
+    for (int t = 0; t < next.length; t++) windows.add(window(576 + t, "global", next[t]));
+    // Window 40: a flood, every rate x 50 and 20,000 sources.
+    float[] flood = next[40].clone();
+    for (int j = 0; j < flood.length; j++) flood[j] *= 50;
+    ScoringModel.Window quiet = windows.get(40);
+    windows.set(40, new ScoringModel.Window(quiet.windowStartMicros(), "global", flood, 20_000, 2_000_000, 20_000,
+        quiet.topDstPrefixes(), quiet.topSources(), quiet.topDstPorts()));
+    List<Detection> out = m.score(windows, m.newArStates());
+    assertThat(out).hasSize(60);
+    for (Detection d : out) {
+      assertThat(d.verdict().anomaly()).isEqualTo(d.verdict().score() > 1.0);
+      assertThat(d.ar()).isNotNull();
+      assertThat(d.arThreshold()).isEqualTo(m.manifest().detectors().ar().threshold());
+      assertThat(d.aeThreshold()).isEqualTo(m.threshold());
+      assertThat(d.group()).isEqualTo(-1);
+    }
+    return out;
   }
 
   @Test
   void theVerdictFusesBothDetectorsAndTheExplanationNamesFeaturesSeriesAndTalkers() {
     try (ScoringModel m = load("fused")) {
-      float[][] next = synthetic.withSeed(3).benign(60);
-      List<ScoringModel.Window> windows = new ArrayList<>();
-      for (int t = 0; t < next.length; t++) windows.add(window(576 + t, "global", next[t]));
-      // Window 40: a flood, every rate x 50 and 20,000 sources.
-      float[] flood = next[40].clone();
-      for (int j = 0; j < flood.length; j++) flood[j] *= 50;
-      ScoringModel.Window quiet = windows.get(40);
-      windows.set(40, new ScoringModel.Window(quiet.windowStartMicros(), "global", flood, 20_000, 2_000_000, 20_000,
-          quiet.topDstPrefixes(), quiet.topSources(), quiet.topDstPorts()));
-      List<Detection> out = m.score(windows, m.newArStates());
-      assertThat(out).hasSize(60);
+      List<Detection> out = scoreWithFlood(m);
       for (Detection d : out) {
-        assertThat(d.verdict().anomaly()).isEqualTo(d.verdict().score() > 1.0);
-        assertThat(d.ar()).isNotNull();
-        assertThat(d.arThreshold()).isEqualTo(m.manifest().detectors().ar().threshold());
-        assertThat(d.aeThreshold()).isEqualTo(m.threshold());
-        assertThat(d.verdict().score()).isEqualTo(Math.max(d.ae().score() / d.aeThreshold(),
-            d.ar().score() / d.arThreshold()));
-        assertThat(d.group()).isEqualTo(-1);
+        assertThat(d.verdict().score()).as("ar-led: the AR ratio").isEqualTo(d.ar().score() / d.arThreshold());
+        assertThat(d.verdict().anomaly()).isEqualTo(d.ar().score() > d.arThreshold());
       }
       Detection f = out.get(40);
       assertThat(f.verdict().fired()).isEqualTo(Fusion.Fired.BOTH);
@@ -133,6 +145,23 @@ class ScoringModelTest {
           "src 198.51.100.7 (12%)", "dst port 80 (95%)");
       long quietAlarms = out.stream().filter(d -> d != f && d.verdict().anomaly()).count();
       assertThat(quietAlarms).as("quiet windows flagged").isLessThanOrEqualTo(3);
+    }
+  }
+
+  /** A version trained with {@code fusion: union} keeps the union verdict: either detector fires it. */
+  @Test
+  void aUnionVersionFiresOnEitherDetector() {
+    try (ScoringModel m = load("union")) {
+      assertThat(m.manifest().detectors().fusion()).isEqualTo("union");
+      assertThat(m.manifest().detectors().rule()).isEqualTo(Detectors.RULE_FUSED);
+      List<Detection> out = scoreWithFlood(m);
+      for (Detection d : out) {
+        assertThat(d.verdict().score()).isEqualTo(Math.max(d.ae().score() / d.aeThreshold(),
+            d.ar().score() / d.arThreshold()));
+        assertThat(d.verdict().anomaly()).isEqualTo(d.ae().score() > d.aeThreshold()
+            || d.ar().score() > d.arThreshold());
+      }
+      assertThat(out.get(40).verdict().fired()).isEqualTo(Fusion.Fired.BOTH);
     }
   }
 

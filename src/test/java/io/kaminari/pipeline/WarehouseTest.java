@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
@@ -27,6 +29,28 @@ class WarehouseTest {
     try (Stream<Path> files = Files.list(Path.of("sql/tables"))) {
       assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
           .containsExactlyInAnyOrderElementsOf(Warehouse.DDL_FILES);
+    }
+  }
+
+  /**
+   * The metastore keeps a column's comment in a VARCHAR(256) (COLUMNS_V2.COMMENT in Hive's schema, Derby and MySQL
+   * alike): a longer one fails every CREATE TABLE of the file, which only a test against a metastore would notice.
+   */
+  @Test
+  void everyCommentFitsTheMetastoresColumn() throws IOException {
+    Pattern comment = Pattern.compile("COMMENT '([^']*)'");
+    for (String dir : List.of("sql/tables", "sql/views")) {
+      try (Stream<Path> files = Files.list(Path.of(dir))) {
+        for (Path f : files.toList()) {
+          Matcher m = comment.matcher(Files.readString(f));
+          int n = 0;
+          while (m.find()) {
+            n++;
+            assertThat(m.group(1).length()).as("%s: COMMENT '%s'", f, m.group(1)).isLessThanOrEqualTo(256);
+          }
+          assertThat(n).as("%s has comments", f).isPositive();
+        }
+      }
     }
   }
 
