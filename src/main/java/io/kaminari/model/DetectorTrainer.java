@@ -71,7 +71,8 @@ public final class DetectorTrainer {
     Detectors.Ar ar = null;
     if (note == null) {
       try {
-        ArForecaster fitted = ArForecaster.fit(series, new ArParameters(hp.arOrder(), true, hp.arQuorum(), hp.arSustain()));
+        ArForecaster fitted = ArForecaster.fit(series,
+            new ArParameters(hp.arOrder(), true, hp.arQuorum(), hp.arSustain()));
         ThresholdMethod arMethod = hp.arMethod().withRiskDividedBy(2);
         ArForecaster.Calibrated c = fitted.calibrate(arMethod, series);
         c.forecaster().write(out);

@@ -53,7 +53,8 @@ import java.util.Set;
  *     shared out as {@code threshold} is; null = {@code threshold}'s method
  */
 @JsonPropertyOrder({"hidden_sizes", "epochs", "batch_size", "learning_rate", "optimiser", "seed", "patience",
-    "validation_fraction", "threshold", "trim_fraction", "ar_order", "ar_quorum", "ar_sustain", "fusion", "ar_threshold"})
+    "validation_fraction", "threshold", "trim_fraction", "ar_order", "ar_quorum", "ar_sustain", "fusion",
+    "ar_threshold"})
 public record Hyperparameters(
     @JsonProperty("hidden_sizes") List<Integer> hiddenSizes,
     @JsonProperty("epochs") int epochs,
@@ -75,7 +76,8 @@ public record Hyperparameters(
   private static final Set<String> OPTIMISERS = Set.of("adam", "sgd");
 
   public static final Hyperparameters DEFAULTS = new Hyperparameters(List.of(20, 20), 50, 256, 1e-3, "adam", 42L, 5,
-      0.1, ThresholdMethod.parse("pot:1/day"), 0.02, 2, ArParameters.DEFAULT_QUORUM, ArParameters.DEFAULT_SUSTAIN, Fusion.Rule.AR_LED.text(), null);
+      0.1, ThresholdMethod.parse("pot:1/day"), 0.02, 2, ArParameters.DEFAULT_QUORUM, ArParameters.DEFAULT_SUSTAIN,
+      Fusion.Rule.AR_LED.text(), null);
 
   public Hyperparameters {
     if (hiddenSizes == null || hiddenSizes.isEmpty()) {
@@ -203,7 +205,8 @@ public record Hyperparameters(
   /** A copy with another seed. */
   public Hyperparameters withSeed(long newSeed) {
     return new Hyperparameters(hiddenSizes, epochs, batchSize, learningRate, optimiser,
-        newSeed, patience, validationFraction, threshold, trimFraction, arOrder, arQuorum, arSustain, fusion, arThreshold);
+        newSeed, patience, validationFraction, threshold, trimFraction, arOrder, arQuorum, arSustain, fusion,
+        arThreshold);
   }
 
   /** A copy with another threshold method. */

@@ -277,7 +277,7 @@ public final class ArForecaster {
 
   /** The sustained score's threshold; NaN without a sustained score. */
   public double sustainedThreshold() {
-    threshold();
+    if (!isCalibrated()) throw new IllegalStateException("this AR forecaster has not been calibrated");
     return file.sustainedThreshold() == null ? Double.NaN : file.sustainedThreshold();
   }
 
@@ -465,7 +465,8 @@ public final class ArForecaster {
   @Override
   public String toString() {
     return "ArForecaster{" + series + " series, " + file.windowSeconds() + " s windows, order " + order
-        + (file.seasonal() ? ", diurnal" : ", flat") + ", quorum " + quorum + (sustain == 0 ? "" : ", sustain " + sustain)
+        + (file.seasonal() ? ", diurnal" : ", flat") + ", quorum " + quorum
+        + (sustain == 0 ? "" : ", sustain " + sustain)
         + (isCalibrated() ? ", threshold " + file.threshold() : "")
         + (file.sustainedThreshold() == null ? "" : ", sustained threshold " + file.sustainedThreshold()) + "}";
   }

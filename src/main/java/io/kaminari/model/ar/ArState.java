@@ -8,9 +8,10 @@ import java.util.Arrays;
  * the same order.
  *
  * <p><b>Finite memory, hence parity.</b> The score of a window is a function of its values and of the present windows
- * among the {@link ArForecaster#memoryWindows()} = p + {@link ArForecaster#maxImputedWindows()} (+ sustain − 1) window
- * slots before it, and of nothing older. The stream feeds windows as they close; batch scoring of a range feeds the present windows
- * of the memory slots before the range first (discarding their scores), and then gets exactly the stream's scores.
+ * among the {@link ArForecaster#memoryWindows()} = p + {@link ArForecaster#maxImputedWindows()} (+ sustain − 1)
+ * window slots before it, and of nothing older. The stream feeds windows as they close; batch scoring of a range feeds
+ * the present windows of the memory slots before the range first (discarding their scores), and then gets exactly the
+ * stream's scores.
  *
  * <p><b>Score.</b> Per series, z = (level − forecast) / (scale × error growth at the horizon), where the forecast is
  * the profile plus the AR on the previous deviations. The window's score is the geometric mean of the {@code quorum}

@@ -63,7 +63,8 @@ class ArForecasterJsonTest {
         train);
     ArForecaster back = ArForecaster.fromJson(s.toJson());
     assertThat(back.sustain()).isEqualTo(ArParameters.DEFAULT_SUSTAIN);
-    assertThat(back.sustainedThreshold()).isEqualTo(s.sustainedThreshold()).isGreaterThanOrEqualTo(ArForecaster.MIN_SUSTAINED_THRESHOLD);
+    assertThat(back.sustainedThreshold()).isEqualTo(s.sustainedThreshold())
+        .isGreaterThanOrEqualTo(ArForecaster.MIN_SUSTAINED_THRESHOLD);
     JsonShape shape = JSON.readValue(s.toJson(), JsonShape.class);
     assertThat(shape.sustain).isEqualTo(10);
     assertThat(shape.sustained_threshold).isEqualTo(s.sustainedThreshold());
