@@ -179,27 +179,27 @@ public final class ArForecaster {
    * slightly low; the calibration floor and the threshold method's margin absorb that.
    */
   public double[] trainingScores(ArTrainingSeries data) {
-    return trainingScores(data, false);
+    return roll(data).largest();
   }
 
   /**
-   * The largest sustained z of each training window ({@link ArScore#largestSustained()}), rolled forward as
-   * {@link #trainingScores(ArTrainingSeries)} does: what the sustained threshold is calibrated on, for the same
-   * reason (the largest, not the quorum's mean).
+   * Per training window, its largest z ({@link #trainingScores}) and its largest sustained z
+   * ({@link ArScore#largestSustained()}, 0 without a sustained score), from one roll of a state through the windows.
+   * The sustained threshold is calibrated on the latter, for the same reason (the largest, not the quorum's mean).
    */
-  public double[] sustainedTrainingScores(ArTrainingSeries data) {
-    return trainingScores(data, true);
-  }
+  private record TrainingScores(double[] largest, double[] sustained) {}
 
-  private double[] trainingScores(ArTrainingSeries data, boolean sustained) {
+  private TrainingScores roll(ArTrainingSeries data) {
     requireSameLayout(data);
     ArState state = newState();
-    double[] out = new double[data.size()];
-    for (int t = 0; t < out.length; t++) {
+    double[] largest = new double[data.size()];
+    double[] sustained = new double[data.size()];
+    for (int t = 0; t < largest.length; t++) {
       ArScore s = state.update(data.start(t), data.values(t));
-      out[t] = sustained ? s.largestSustained() : s.largestZ();
+      largest[t] = s.largestZ();
+      sustained[t] = s.largestSustained();
     }
-    return out;
+    return new TrainingScores(largest, sustained);
   }
 
   /**
@@ -220,13 +220,14 @@ public final class ArForecaster {
    *
    * <p>With a sustained score, {@code method}'s risk is shared by the two scores (each gets half, as the fusion shares
    * the verdict's budget: by the union bound the AR score then fires at most as often as {@code method} allows), the
-   * sustained threshold is calibrated on {@link #sustainedTrainingScores} in the same way, and the record's parameters
+   * sustained threshold is calibrated on the training windows' largest sustained z in the same way, and the record's parameters
    * gain {@code sustained_threshold} (at least {@value #MIN_SUSTAINED_THRESHOLD}) and {@code sustained_raw_threshold}.
    */
   public Calibrated calibrate(ThresholdMethod method, ArTrainingSeries data) {
     ThresholdMethod share = sustain == 0 ? method : method.withRiskDividedBy(2);
     ThresholdMethod.Context context = new ThresholdMethod.Context(file.windowSeconds());
-    double[] scores = trainingScores(data);
+    TrainingScores rolled = roll(data);
+    double[] scores = rolled.largest();
     ThresholdMethod.Calibrated c = share.calibrate(scores, context);
     double threshold = Math.max(MIN_THRESHOLD, c.threshold());
     Map<String, Double> parameters = new LinkedHashMap<>(c.parameters());
@@ -234,7 +235,7 @@ public final class ArForecaster {
     parameters.put("raw_threshold", c.threshold());
     Double sustainedThreshold = null;
     if (sustain > 0) {
-      ThresholdMethod.Calibrated cs = share.calibrate(sustainedTrainingScores(data), context);
+      ThresholdMethod.Calibrated cs = share.calibrate(rolled.sustained(), context);
       sustainedThreshold = Math.max(MIN_SUSTAINED_THRESHOLD, cs.threshold());
       parameters.put("sustained_threshold", sustainedThreshold);
       parameters.put("sustained_raw_threshold", cs.threshold());
