@@ -318,6 +318,7 @@ public sealed interface ThresholdMethod {
       if (!(censor >= 0 && censor < 1 - init)) {
         throw new IllegalArgumentException("threshold pot censor must be in [0, 1 - init), e.g. 0.01, got " + censor);
       }
+      PeaksOverThreshold.minimumScores(init, censor); // refuses a pair that leaves (almost) no peaks
     }
 
     static Pot parseArgument(String argument, String text) {

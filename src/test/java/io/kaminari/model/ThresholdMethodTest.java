@@ -3,9 +3,11 @@ package io.kaminari.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.kaminari.model.threshold.NormalTail;
 import io.kaminari.model.threshold.TailSamples;
+import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -84,6 +86,12 @@ class ThresholdMethodTest {
     assertThatThrownBy(() -> ThresholdMethod.parse("pot:x/day")).hasMessageContaining("pot risk");
     assertThatThrownBy(() -> ThresholdMethod.parse("pot:1/day,init=1")).hasMessageContaining("pot init");
     assertThatThrownBy(() -> ThresholdMethod.parse("pot:1/day,censor=0.2")).hasMessageContaining("[0, 1 - init)");
+    // 1 - 0.99 is 0.010000000000000009 in doubles, so this pair passes "censor < 1 - init" and leaves no peak: the
+    // trainer's search for the scores it needs used to loop forever on it
+    assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(
+        () -> ThresholdMethod.parse("pot:1/day,init=0.99,censor=0.01"))
+        .hasMessage("init 0.99 and censor 0.01 leave too small a share (8.673617379884035E-18) of the scores as"
+            + " uncensored peaks; lower init or censor"));
     assertThatThrownBy(() -> ThresholdMethod.parse("pot:1/day,tail=2"))
         .hasMessageContaining("accepts the options init=Q and censor=F, got \"tail=2\"");
   }

@@ -64,13 +64,28 @@ public final class PeaksOverThreshold {
   /**
    * The smallest N for which {@link #fit} has {@link #MIN_PEAKS} uncensored peaks when the scores have no ties and
    * none is a far outlier: {@code N - ceil(initQuantile · N) - ceil(censorFraction · N) ≥ MIN_PEAKS}.
+   *
+   * @throws IllegalArgumentException when no N up to {@link Integer#MAX_VALUE} (a score array's limit) has them:
+   *     {@code initQuantile + censorFraction} leaves no share of peaks uncensored, or too small a one
    */
   public static long minimumScores(double initQuantile, double censorFraction) {
-    for (long n = MIN_PEAKS; ; n++) {
+    double share = 1 - initQuantile - censorFraction;
+    // n · share - 2 < n - ceil(init · n) - ceil(censor · n) ≤ n · share, so the smallest n lies in
+    // [MIN_PEAKS / share, (MIN_PEAKS + 2) / share]; search only there. A bare search upward from MIN_PEAKS never
+    // ended when init + censor rounds to 1 (0.99 + 0.01: 1 - 0.99 is 0.010000000000000009, so the pair passes a
+    // "censor < 1 - init" check and then leaves no peak for any n).
+    double upper = (MIN_PEAKS + 2) / share;
+    if (!(share > 0) || upper > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("init " + initQuantile + " and censor " + censorFraction + " leave "
+          + (share > 0 ? "too small a share (" + share + ")" : "no share") + " of the scores as uncensored peaks;"
+          + " lower init or censor");
+    }
+    for (long n = Math.max(MIN_PEAKS, (long) (MIN_PEAKS / share)); n <= (long) upper + 1; n++) {
       if (n - rank(initQuantile, n) - censoredCount(censorFraction, n) >= MIN_PEAKS) {
         return n;
       }
     }
+    throw new IllegalStateException("no minimum found for init " + initQuantile + " and censor " + censorFraction);
   }
 
   /**

@@ -29,6 +29,20 @@ class PeaksOverThresholdTest {
   // seeds are judged by their median (bias) and their extremes (spread), as measured with these estimators.
 
   @Test
+  void theBoundedSearchForTheMinimumFindsWhatCountingUpFinds() {
+    double[][] pairs = {{0.9, 0.01}, {0.9, 0}, {0.5, 0.3}, {0.99, 0.002}, {0.999, 0}, {0.98, 0.019}};
+    for (double[] p : pairs) {
+      long plain = PeaksOverThreshold.MIN_PEAKS;
+      while (plain - (long) Math.ceil(p[0] * plain - 1e-9) - (long) Math.ceil(p[1] * plain - 1e-9)
+          < PeaksOverThreshold.MIN_PEAKS) {
+        plain++;
+      }
+      assertThat(PeaksOverThreshold.minimumScores(p[0], p[1])).as("init %s censor %s", p[0], p[1]).isEqualTo(plain);
+    }
+    assertThatThrownBy(() -> PeaksOverThreshold.minimumScores(0.6, 0.4)).hasMessageContaining("leave no share");
+  }
+
+  @Test
   void recoversTheQuantileOfAPowerLawTail() {
     // Pareto scores, P(X > x) = x^-2: the 1-in-10,000 score is 100, and their logs have an exponential tail (shape 0,
     // on the bound of the fit, which costs a little: a sample whose shape would fit positive is held at 0).
