@@ -89,9 +89,10 @@ public final class Settings {
   public static final ConfigKey<Duration> SCORER_MODEL_POLL = key("scorer.model-poll-interval", "30s",
       "how often the scorer checks the model alias for a new version (one listing and a tiny read)",
       Durations::parse);
-  public static final ConfigKey<Duration> SCORER_ALLOWED_LATENESS = key("scorer.allowed-lateness", "60s",
+  public static final ConfigKey<Duration> SCORER_ALLOWED_LATENESS = key("scorer.allowed-lateness", "90s",
       "event-time watermark = max event time seen - this; a window closes (and is scored once) when the watermark"
-          + " passes its end, and later records for it are counted as late and dropped", Durations::parse);
+          + " passes its end, and later records for it are counted as late and dropped; it must cover the exporters'"
+          + " active timeout (60 s is common) plus their export delay", Durations::parse);
   public static final ConfigKey<Duration> SCORER_IDLE_TIMEOUT = key("scorer.idle-timeout", "5m",
       "wall-clock time after which an input partition that is read to its end and delivers nothing stops holding the"
           + " event-time watermark back (it rejoins when it delivers again; its flows for windows closed meanwhile are"

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -59,6 +60,10 @@ class ScorerChaosIT {
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   /** Five minutes of traffic and a flush one minute after: five closed windows. */
   static final Duration PART = Duration.ofMinutes(5);
+  /** A flow this late moves the watermark (default lateness) past the first part's last window: 5 windows close. */
+  static final Instant FLUSH_ONE = STREAM_START.plus(PART).plus(ScorerIT.DEFAULT_LATENESS);
+  /** The same after two parts: 10 windows. */
+  static final Instant FLUSH_TWO = STREAM_START.plus(PART.multipliedBy(2)).plus(ScorerIT.DEFAULT_LATENESS);
 
   @TempDir static Path tmp;
   static EmbeddedKafka kafka;
@@ -88,7 +93,7 @@ class ScorerChaosIT {
     try (Scorer scorer = Scorer.start(config(home, in, "huge-out", "huge-dlq", Map.of()))) {
       send(in, 0, null, garbage);
       ScorerFixture.produce(kafka.bootstrapServers(), in, ScorerFixture.benign(41, STREAM_START, PART));
-      ScorerFixture.flowAt(kafka.bootstrapServers(), in, 0, STREAM_START.plus(PART).plusSeconds(60));
+      ScorerFixture.flowAt(kafka.bootstrapServers(), in, 0, FLUSH_ONE);
       List<ScoredWindow> out = windows("huge-out", 5);
       ScorerIT.assertExactlyOnce(out, 5);
       List<JsonNode> dead = deadLetters("huge-dlq", 1);
@@ -116,7 +121,7 @@ class ScorerChaosIT {
     try (Scorer scorer = Scorer.start(config(home, "old-in", "old-out", "old-dlq", Map.of()))) {
       ScorerFixture.flowAt(kafka.bootstrapServers(), "old-in", 0, Instant.parse("1970-01-02T00:00:00Z"));
       ScorerFixture.produce(kafka.bootstrapServers(), "old-in", ScorerFixture.benign(42, STREAM_START, PART));
-      ScorerFixture.flowAt(kafka.bootstrapServers(), "old-in", 0, STREAM_START.plus(PART).plusSeconds(60));
+      ScorerFixture.flowAt(kafka.bootstrapServers(), "old-in", 0, FLUSH_ONE);
       List<ScoredWindow> all = ScorerFixture.scored(ScorerFixture.readCommitted(kafka.bootstrapServers(), "old-out",
           Duration.ofSeconds(60), l -> l.stream().filter(r -> current(r.value())).count() >= 5));
       List<ScoredWindow> current = all.stream().filter(w -> !w.windowStart().isBefore(STREAM_START)).toList();
@@ -145,7 +150,7 @@ class ScorerChaosIT {
     try (Scorer scorer = Scorer.start(config(home, "gap-in", "gap-out", "gap-dlq", Map.of()))) {
       ScorerFixture.flowAt(kafka.bootstrapServers(), "gap-in", 0, monthBefore);
       ScorerFixture.produce(kafka.bootstrapServers(), "gap-in", ScorerFixture.benign(43, STREAM_START, PART));
-      ScorerFixture.flowAt(kafka.bootstrapServers(), "gap-in", 0, STREAM_START.plus(PART).plusSeconds(60));
+      ScorerFixture.flowAt(kafka.bootstrapServers(), "gap-in", 0, FLUSH_ONE);
       List<ScoredWindow> all = ScorerFixture.scored(ScorerFixture.readCommitted(kafka.bootstrapServers(), "gap-out",
           Duration.ofSeconds(60), l -> l.stream().filter(r -> current(r.value())).count() >= 5));
       List<ScoredWindow> before = all.stream().filter(w -> w.windowStart().isBefore(STREAM_START)).toList();
@@ -224,7 +229,7 @@ class ScorerChaosIT {
     ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
     GeneratorConfig first = ScorerFixture.benign(45, STREAM_START, PART);
     GeneratorConfig then = ScorerFixture.benign(46, STREAM_START.plus(PART), PART);
-    Instant flush = STREAM_START.plus(PART).plusSeconds(60);
+    Instant flush = FLUSH_ONE;
     try (Scorer scorer = Scorer.start(config(home, "grow-in", "grow-out", "grow-dlq",
         Map.of("kafka.metadata.max.age.ms", "1000")))) {
       ScorerFixture.produce(kafka.bootstrapServers(), "grow-in", first);
@@ -237,11 +242,11 @@ class ScorerChaosIT {
       // new partition before that may be late, as after any delay.
       awaitMetric(scorer, "partitions", 2);
       ScorerFixture.produce(kafka.bootstrapServers(), "grow-in", then); // to both partitions
-      ScorerFixture.flush(kafka.bootstrapServers(), "grow-in", 2, STREAM_START.plus(PART.multipliedBy(2)).plusSeconds(60));
+      ScorerFixture.flush(kafka.bootstrapServers(), "grow-in", 2, FLUSH_TWO);
       List<ScoredWindow> out = windows("grow-out", 10);
       ScorerIT.assertExactlyOnce(out, 10);
       Map<Instant, Long> expected = flowsPerMinute(TrafficGenerator.parsedFlows(then));
-      expected.merge(flush, 1L, Long::sum); // the flush flow that closed the first five windows
+      expected.merge(flush.truncatedTo(ChronoUnit.MINUTES), 1L, Long::sum); // the flow that closed the first five
       for (ScoredWindow w : out.subList(5, 10)) {
         assertThat(w.flows()).as("flows of %s", w.windowStart()).isEqualTo(expected.get(w.windowStart()));
       }
@@ -264,13 +269,13 @@ class ScorerChaosIT {
     TopicPartition tp = new TopicPartition("gone-in", 0);
     try (Scorer scorer = Scorer.start(config)) {
       ScorerFixture.produce(kafka.bootstrapServers(), "gone-in", ScorerFixture.benign(48, STREAM_START, PART));
-      ScorerFixture.flowAt(kafka.bootstrapServers(), "gone-in", 0, STREAM_START.plus(PART).plusSeconds(60));
+      ScorerFixture.flowAt(kafka.bootstrapServers(), "gone-in", 0, FLUSH_ONE);
       ScorerIT.assertExactlyOnce(windows("gone-out", 5), 5);
     }
     // While the scorer is stopped, five more minutes arrive, and retention deletes the first half of what it has not
     // read before it is back.
     ScorerFixture.produce(kafka.bootstrapServers(), "gone-in", ScorerFixture.benign(49, STREAM_START.plus(PART), PART));
-    Instant flush = STREAM_START.plus(PART.multipliedBy(2)).plusSeconds(60);
+    Instant flush = FLUSH_TWO;
     ScorerFixture.flowAt(kafka.bootstrapServers(), "gone-in", 0, flush);
     long lost;
     try (Admin admin = admin()) {
@@ -312,7 +317,7 @@ class ScorerChaosIT {
         awaitReady(b);
         Instant second = STREAM_START.plus(PART);
         ScorerFixture.produce(kafka.bootstrapServers(), "fence-in", ScorerFixture.benign(48, second, PART));
-        ScorerFixture.flush(kafka.bootstrapServers(), "fence-in", 2, second.plus(PART).plusSeconds(60));
+        ScorerFixture.flush(kafka.bootstrapServers(), "fence-in", 2, FLUSH_TWO);
         ScorerIT.assertExactlyOnce(windows("fence-out", 10), 10);
         HttpResponse<String> health = awaitStatus(a, "/healthz", 503);
         assertThat(health.body()).contains("fenced");
@@ -331,7 +336,7 @@ class ScorerChaosIT {
     try (Scorer scorer = Scorer.start(config(home, "stall-in", "stall-out-missing", "stall-dlq",
         Map.of("scorer.stall-timeout", "3s")))) {
       ScorerFixture.produce(kafka.bootstrapServers(), "stall-in", ScorerFixture.benign(49, STREAM_START, PART));
-      ScorerFixture.flowAt(kafka.bootstrapServers(), "stall-in", 0, STREAM_START.plus(PART).plusSeconds(60));
+      ScorerFixture.flowAt(kafka.bootstrapServers(), "stall-in", 0, FLUSH_ONE);
       HttpResponse<String> health = awaitStatus(scorer, "/healthz", 503);
       assertThat(health.body()).contains("no commit");
     }
@@ -387,7 +392,8 @@ class ScorerChaosIT {
       kafka.restart(); // while the producer sends and the scorer reads and commits
       producer.join();
       assertThat(failed.get()).isNull();
-      ScorerFixture.flush(kafka.bootstrapServers(), "restart-in", 2, STREAM_START.plus(Duration.ofMinutes(13)));
+      ScorerFixture.flush(kafka.bootstrapServers(), "restart-in", 2,
+          STREAM_START.plus(Duration.ofMinutes(12)).plus(ScorerIT.DEFAULT_LATENESS));
       List<ScoredWindow> out = windows("restart-out", 12);
       ScorerIT.assertExactlyOnce(out, 12);
       List<Flow> all = new ArrayList<>();

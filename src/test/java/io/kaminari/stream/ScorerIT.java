@@ -41,17 +41,20 @@ class ScorerIT {
   static final Instant ATTACK = STREAM_START.plus(Duration.ofMinutes(15));
   static final GeneratorConfig TRAFFIC = ScorerFixture.benign(22, STREAM_START, STREAM)
       .withAttacks(AttackSpec.synFlood(ATTACK, Duration.ofMinutes(3), "203.0.113.10", 20));
-  /** A flush flow at minute 31 on every partition moves the watermark (60 s lateness) to minute 30: 30 windows. */
   static final int CLOSED_WINDOWS = 30;
-  static final Instant FLUSH = STREAM_START.plus(Duration.ofMinutes(31));
+  /** The default lateness, which the tests that do not set one run with. */
+  static final Duration DEFAULT_LATENESS = Settings.SCORER_ALLOWED_LATENESS.parse(
+      Settings.SCORER_ALLOWED_LATENESS.defaultValue());
+  /** A flush flow this late on every partition moves the watermark (default lateness) to minute 30: 30 windows. */
+  static final Instant FLUSH = STREAM_START.plus(STREAM).plus(DEFAULT_LATENESS);
   /**
    * The parity test's lateness, above the generator's worst disorder (a long flow is exported at the 60 s active
-   * timeout plus 1-4 s of export delay, so its start can lie up to ~65 s behind the newest flow): with the default
-   * 60 s the stream rightly counts such a flow late, and the pure twin, which has no lateness, keeps it. Its flush is
-   * a minute later, so the watermark again stops at minute 30.
+   * timeout plus 1-4 s of export delay, so its start can lie up to ~65 s behind the newest flow), with room to spare:
+   * a lateness below that makes the stream rightly count such a flow late, and the pure twin, which has no lateness,
+   * keeps it. Its flush moves the watermark to minute 30 as well.
    */
   static final Duration PARITY_LATENESS = Duration.ofMinutes(2);
-  static final Instant PARITY_FLUSH = FLUSH.plus(Duration.ofMinutes(1));
+  static final Instant PARITY_FLUSH = STREAM_START.plus(STREAM).plus(PARITY_LATENESS);
 
   @TempDir static Path tmp;
   static EmbeddedKafka kafka;
@@ -185,12 +188,14 @@ class ScorerIT {
     var config = ScorerFixture.config(home, kafka.bootstrapServers(), "flows3", "scores3", "dlq3")
         .with(io.kaminari.common.Settings.SCORER_IDLE_TIMEOUT, "2s");
     ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
-    // 12 minutes on both partitions, then partition 0 alone moves on to minute 13; partition 1 goes quiet with its
-    // max event time before minute 12, so without idleness the watermark would stay below minute 11 (10 windows).
-    // Produced before the scorer starts, so that no partition is caught up before it has delivered its flows.
+    // 12 minutes on both partitions, then partition 0 alone moves on to minute 12 + the lateness; partition 1 goes
+    // quiet with its max event time before minute 12, so without idleness the watermark would stay below minute 11
+    // (10 windows). Produced before the scorer starts, so that no partition is caught up before it has delivered its
+    // flows.
     ScorerFixture.produce(kafka.bootstrapServers(), "flows3",
         ScorerFixture.benign(25, STREAM_START, Duration.ofMinutes(12)));
-    ScorerFixture.flowAt(kafka.bootstrapServers(), "flows3", 0, STREAM_START.plus(Duration.ofMinutes(13)));
+    ScorerFixture.flowAt(kafka.bootstrapServers(), "flows3", 0,
+        STREAM_START.plus(Duration.ofMinutes(12)).plus(DEFAULT_LATENESS));
     try (Scorer scorer = Scorer.start(config)) {
       List<ScoredWindow> out = ScorerFixture.scored(ScorerFixture.readCommitted(kafka.bootstrapServers(), "scores3",
           Duration.ofSeconds(60), atLeast(12)));

@@ -69,7 +69,8 @@ class StreamIncidentsIT {
         ScorerFixture.produce(bootstrap, "inc-in", ScorerFixture.benign(61, STREAM_START, Duration.ofMinutes(3)));
         synFlood(bootstrap, attack, Duration.ofMinutes(2), 3000);
         ScorerFixture.produce(bootstrap, "inc-in", ScorerFixture.benign(62, attack, Duration.ofMinutes(2)));
-        ScorerFixture.flowAt(bootstrap, "inc-in", 0, attack.plus(Duration.ofMinutes(3))); // closes through 00:05
+        Duration lateness = ScorerIT.DEFAULT_LATENESS;
+        ScorerFixture.flowAt(bootstrap, "inc-in", 0, attack.plus(Duration.ofMinutes(2)).plus(lateness)); // to 00:05
         List<IncidentEvent> states = states(bootstrap, s -> s.size() >= 2);
         assertThat(states).extracting(IncidentEvent::kind).containsExactly(Kind.START, Kind.PROGRESS);
         assertThat(states.get(0).victim()).isEqualTo("203.0.113.0/24");
@@ -98,7 +99,8 @@ class StreamIncidentsIT {
       try (Scorer second = Scorer.start(config)) {
         ScorerFixture.produce(bootstrap, "inc-in",
             ScorerFixture.benign(63, attack.plus(Duration.ofMinutes(2)), Duration.ofMinutes(5)));
-        ScorerFixture.flowAt(bootstrap, "inc-in", 0, attack.plus(Duration.ofMinutes(8)));
+        Instant through10 = attack.plus(Duration.ofMinutes(7)).plus(ScorerIT.DEFAULT_LATENESS);
+        ScorerFixture.flowAt(bootstrap, "inc-in", 0, through10); // closes through 00:10
         List<IncidentEvent> states = states(bootstrap, s -> s.stream().anyMatch(e -> e.kind() == Kind.RESOLVE));
         assertThat(states).extracting(IncidentEvent::kind).containsExactly(Kind.START, Kind.PROGRESS, Kind.RESOLVE);
         assertThat(states).extracting(IncidentEvent::id).containsOnly(states.get(0).id());
