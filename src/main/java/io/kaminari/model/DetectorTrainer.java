@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@link #global}: the autoencoder ({@link Trainer}) and, when the windows carry the AR series and there are
- *       enough of them, the AR forecaster ({@code ar-forecaster.json}, fitted on the same windows), each calibrated to
- *       half of the budget; the verdict is {@link Fusion}'s. Without a forecaster the autoencoder gets the whole
- *       budget, and {@link Detectors#arNote()} says why.
+ *       enough of them, the AR forecaster ({@code ar-forecaster.json}, fitted on the same windows); the verdict is
+ *       {@link Fusion}'s. The autoencoder is calibrated to half of the budget; the AR forecaster to
+ *       {@link #arRiskDivisor its share}: the whole budget under {@code ar-led}, half under {@code union}. Without a
+ *       forecaster the autoencoder gets the whole budget, and {@link Detectors#arNote()} says why.
  *   <li>{@link #grouped}: under {@code dst-prefix}, one autoencoder per traffic-level group ({@link ScopeGroups}), in
  *       {@code group-N/}, each calibrated to a key's share of the budget (divided by the keys per window, since a
  *       window is a false alarm when any of its keys fires). No AR forecaster: a prefix view has no global series,
@@ -52,6 +53,16 @@ public final class DetectorTrainer {
       Map<String, Double> metrics) {}
 
   /**
+   * The AR forecaster's share of the budget under {@code fusion}, as the divisor of its method's risk: under
+   * {@code ar-led} the verdict is the forecaster's alone, so it gets the whole budget (1); under {@code union} either
+   * detector raises a verdict, so each gets half (2). Measured 2026-12-05 on six suite sets (docs/evaluation.md): the
+   * whole budget lowers the 1-minute sets' instant threshold from about 10.3σ to 9.1-9.9σ and changes no verdict.
+   */
+  public static double arRiskDivisor(Fusion.Rule fusion) {
+    return fusion == Fusion.Rule.AR_LED ? 1 : 2;
+  }
+
+  /**
    * Trains the autoencoder on {@code windows} and, unless {@code series} is null (then {@code arMissing} says why) or
    * {@link Hyperparameters#arOrder()} is 0, the AR forecaster on {@code series}, into {@code out}.
    *
@@ -73,11 +84,11 @@ public final class DetectorTrainer {
       try {
         ArForecaster fitted = ArForecaster.fit(series,
             new ArParameters(hp.arOrder(), true, hp.arQuorum(), hp.arSustain()));
-        ThresholdMethod arMethod = hp.arMethod().withRiskDividedBy(2);
-        ArForecaster.Calibrated c = fitted.calibrate(arMethod, series);
+        double arDivisor = arRiskDivisor(hp.fusionRule());
+        ArForecaster.Calibrated c = fitted.calibrate(hp.arMethod().withRiskDividedBy(arDivisor), series);
         c.forecaster().write(out);
         ar = new Detectors.Ar(ArForecaster.FILE_NAME, c.forecaster().threshold(), c.forecaster().thresholdMethod(),
-            c.calibration(), 2, c.forecaster().names().size(), c.forecaster().trainWindows());
+            c.calibration(), arDivisor, c.forecaster().names().size(), c.forecaster().trainWindows());
         metrics.put("ar_threshold", ar.threshold());
         metrics.put("ar_train_windows", (double) ar.trainWindows());
         LOG.info("AR forecaster: {} series, {}, threshold {} ({})", ar.series(), c.forecaster().profileNote(),

@@ -38,7 +38,7 @@ public record Detectors(
   /** The verdict with both detectors, by the {@code ar-led} rule. */
   public static final String RULE_AR_LED = "anomalous when the AR forecaster fires (score above its own threshold);"
       + " score = ar / threshold_ar against 1.0; the autoencoder's score and top features explain the window but do"
-      + " not raise a verdict alone; each detector calibrated to half the budget";
+      + " not raise a verdict alone; the AR forecaster calibrated to the whole budget, the autoencoder to half";
   /** The verdict of the autoencoder alone. */
   public static final String RULE_AE = "anomalous when the autoencoder fires (score above its threshold); score ="
       + " ae / threshold_ae against 1.0";

@@ -80,19 +80,19 @@ class ScoringModelTest {
   }
 
   @Test
-  void aGlobalVersionHoldsBothDetectorsEachAtHalfTheBudget() {
+  void aGlobalVersionHoldsBothDetectorsTheArForecasterAtTheWholeBudgetUnderArLed() {
     try (ScoringModel m = load("fused")) {
       Detectors d = m.manifest().detectors();
       assertThat(d.budget()).isEqualTo("quantile:0.999");
       assertThat(d.aeRiskDivisor()).isEqualTo(2.0);
       assertThat(d.ar()).isNotNull();
       assertThat(d.ar().file()).isEqualTo("ar-forecaster.json");
-      assertThat(d.ar().riskDivisor()).isEqualTo(2.0);
+      assertThat(d.ar().riskDivisor()).as("ar-led: the verdict is the AR's alone").isEqualTo(1.0);
       assertThat(d.ar().series()).isEqualTo(ArSeries.TOTALS.size() + GLOBAL.dimension());
-      // The AR half of the budget is shared again by its instant and sustained scores.
-      assertThat(d.ar().calibration().method()).isEqualTo("quantile:0.99975");
+      // The AR's budget is shared again by its instant and sustained scores.
+      assertThat(d.ar().calibration().method()).isEqualTo("quantile:0.9995");
       assertThat(d.ar().calibration().parameters()).containsKeys("sustained_threshold", "sustained_raw_threshold");
-      assertThat(d.ar().thresholdMethod()).startsWith("quantile:0.99975 of 576 one-step training scores")
+      assertThat(d.ar().thresholdMethod()).startsWith("quantile:0.9995 of 576 one-step training scores")
           .contains("or when the sum of their last 10 z / sqrt(10) is above");
       assertThat(m.manifest().thresholdMethod()).startsWith("quantile:0.9995 of ");
       assertThat(m.manifest().hyperparameters()).as("the configured budget, not a share").isEqualTo(HP);
@@ -154,6 +154,8 @@ class ScoringModelTest {
     try (ScoringModel m = load("union")) {
       assertThat(m.manifest().detectors().fusion()).isEqualTo("union");
       assertThat(m.manifest().detectors().rule()).isEqualTo(Detectors.RULE_FUSED);
+      assertThat(m.manifest().detectors().ar().riskDivisor()).as("union: each detector at half").isEqualTo(2.0);
+      assertThat(m.manifest().detectors().ar().calibration().method()).isEqualTo("quantile:0.99975");
       List<Detection> out = scoreWithFlood(m);
       for (Detection d : out) {
         assertThat(d.verdict().score()).isEqualTo(Math.max(d.ae().score() / d.aeThreshold(),

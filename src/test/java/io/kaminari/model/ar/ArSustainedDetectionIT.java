@@ -6,6 +6,7 @@ import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.PortSelection;
 import io.kaminari.features.Scope;
 import io.kaminari.flow.Flow;
+import io.kaminari.model.DetectorTrainer;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.tools.generate.AttackSpec;
 import io.kaminari.tools.generate.EvaluationDataset;
@@ -55,7 +56,7 @@ class ArSustainedDetectionIT {
     ArTrainingSeries train = ArWindows.training(windows, spec, split);
     Hyperparameters hp = Hyperparameters.DEFAULTS;
     ArForecaster f = ArForecaster.fit(train, new ArParameters(hp.arOrder(), true, hp.arQuorum(), hp.arSustain()))
-        .calibrated(hp.arMethod().withRiskDividedBy(2), train); // the AR's half of the budget, as DetectorTrainer
+        .calibrated(hp.arMethod().withRiskDividedBy(DetectorTrainer.arRiskDivisor(hp.fusionRule())), train);
     assertThat(f.sustain()).isEqualTo(10);
     assertThat(f.sustainedThreshold()).isGreaterThanOrEqualTo(ArForecaster.MIN_SUSTAINED_THRESHOLD);
     ArState state = ArWindows.warmed(f, windows, spec, split);
