@@ -58,7 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ScorerChaosIT {
   static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  /** Five minutes of traffic and a flush one minute after: five closed windows. */
+  /** Five minutes of traffic: one part of a test's stream. */
   static final Duration PART = Duration.ofMinutes(5);
   /** A flow this late moves the watermark (default lateness) past the first part's last window: 5 windows close. */
   static final Instant FLUSH_ONE = STREAM_START.plus(PART).plus(ScorerIT.DEFAULT_LATENESS);
@@ -229,11 +229,10 @@ class ScorerChaosIT {
     ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
     GeneratorConfig first = ScorerFixture.benign(45, STREAM_START, PART);
     GeneratorConfig then = ScorerFixture.benign(46, STREAM_START.plus(PART), PART);
-    Instant flush = FLUSH_ONE;
     try (Scorer scorer = Scorer.start(config(home, "grow-in", "grow-out", "grow-dlq",
         Map.of("kafka.metadata.max.age.ms", "1000")))) {
       ScorerFixture.produce(kafka.bootstrapServers(), "grow-in", first);
-      ScorerFixture.flowAt(kafka.bootstrapServers(), "grow-in", 0, flush);
+      ScorerFixture.flowAt(kafka.bootstrapServers(), "grow-in", 0, FLUSH_ONE);
       ScorerIT.assertExactlyOnce(windows("grow-out", 5), 5);
       try (Admin admin = admin()) {
         admin.createPartitions(Map.of("grow-in", NewPartitions.increaseTo(2))).all().get();
@@ -246,7 +245,7 @@ class ScorerChaosIT {
       List<ScoredWindow> out = windows("grow-out", 10);
       ScorerIT.assertExactlyOnce(out, 10);
       Map<Instant, Long> expected = flowsPerMinute(TrafficGenerator.parsedFlows(then));
-      expected.merge(flush.truncatedTo(ChronoUnit.MINUTES), 1L, Long::sum); // the flow that closed the first five
+      expected.merge(FLUSH_ONE.truncatedTo(ChronoUnit.MINUTES), 1L, Long::sum); // the flow that closed the first five
       for (ScoredWindow w : out.subList(5, 10)) {
         assertThat(w.flows()).as("flows of %s", w.windowStart()).isEqualTo(expected.get(w.windowStart()));
       }
@@ -275,8 +274,7 @@ class ScorerChaosIT {
     // While the scorer is stopped, five more minutes arrive, and retention deletes the first half of what it has not
     // read before it is back.
     ScorerFixture.produce(kafka.bootstrapServers(), "gone-in", ScorerFixture.benign(49, STREAM_START.plus(PART), PART));
-    Instant flush = FLUSH_TWO;
-    ScorerFixture.flowAt(kafka.bootstrapServers(), "gone-in", 0, flush);
+    ScorerFixture.flowAt(kafka.bootstrapServers(), "gone-in", 0, FLUSH_TWO);
     long lost;
     try (Admin admin = admin()) {
       long committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(tp).offset();
