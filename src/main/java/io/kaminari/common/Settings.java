@@ -70,6 +70,9 @@ public final class Settings {
           + " it has seen unrenewed for this long (a killed holder)", Durations::parse);
   public static final ConfigKey<Duration> COMPACT_LOCK_WAIT = key("compact.lock-wait", "30m",
       "how long a compaction waits for the lock held by another one before it fails", Durations::parse);
+  public static final ConfigKey<Duration> PROGRESS_INTERVAL = key("progress.interval", "30s",
+      "how often a running Spark job (compact, features, score, ...) logs its progress: tasks done of those planned,"
+          + " records read and written; 0 = never", s -> "0".equals(s.trim()) ? Duration.ZERO : Durations.parse(s));
   public static final ConfigKey<URI> MODEL_STORE = key("model.store", "file://${home}/models",
       "model registry root: hdfs://nn:8020/kaminari/models, s3a://bucket/models or a local path (file://... or plain;"
           + " a relative path is resolved against the working directory); generated feature specs go to specs/<id>.json",

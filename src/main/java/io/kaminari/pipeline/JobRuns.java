@@ -21,8 +21,9 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Records every job run in {@code kaminari.job_runs}, successful or failed.
  *
- * <p>{@link #run} is the one way jobs are executed: it times the body, appends the row, prints the summary to stdout,
- * and on failure appends a FAILED row and rethrows, so a failure is never reported as success.
+ * <p>{@link #run} is the one way jobs are executed: it times the body, logs its progress while it runs
+ * ({@link RunProgress}), appends the row, prints the summary to stdout, and on failure appends a FAILED row and
+ * rethrows, so a failure is never reported as success.
  */
 public final class JobRuns {
   private JobRuns() {}
@@ -38,7 +39,9 @@ public final class JobRuns {
       throws Exception {
     String runId = UUID.randomUUID().toString();
     Instant started = Instant.now();
-    spark.sparkContext().setJobGroup(job.toUpperCase() + " " + runId, job + " " + windowStart, false);
+    String group = job.toUpperCase() + " " + runId;
+    spark.sparkContext().setJobGroup(group, job + " " + windowStart, false);
+    RunProgress progress = RunProgress.start(spark, group, job + " " + runId.substring(0, 8));
     try {
       JobRun counts = body.execute(runId);
       JobRun done = new JobRun(runId, job, windowStart, windowEnd, started, Instant.now(), JobRun.SUCCEEDED,
@@ -57,6 +60,7 @@ public final class JobRuns {
       }
       throw e;
     } finally {
+      if (progress != null) progress.close();
       spark.sparkContext().clearJobGroup();
     }
   }

@@ -33,7 +33,9 @@ public final class SparkSessions {
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         // Hive's per-partition statistics gathering costs a metastore round trip per partition and nothing uses it.
         .config("spark.hadoop.hive.stats.autogather", "false")
+        // Spark's console bar is off (it garbles logs); RunProgress logs each run's progress instead.
         .config("spark.ui.showConsoleProgress", "false")
+        .config(RunProgress.CONF, String.valueOf(config.get(Settings.PROGRESS_INTERVAL).toMillis()))
         // Timestamps cross the Java API as java.time.Instant, not the legacy java.sql.Timestamp.
         .config("spark.sql.datetime.java8API.enabled", "true")
         .enableHiveSupport();
