@@ -26,9 +26,12 @@ import org.slf4j.LoggerFactory;
  * runs in one session, and the session's other jobs, are not mixed in) and the records they read and wrote. Every
  * interval after the start it writes one line, e.g.
  * {@code compact 1f0c2a9e: 90 s, 312/400 tasks of 5 stages done, 41,200,000 records read, 40,100,000 written}, and
- * nothing when no task ended since the last line. A run shorter than the interval writes none. The planned tasks are
- * those of the stages submitted so far: a later stage adds its tasks when it starts, and stages that Spark skips
- * (their shuffle output already exists) never count.
+ * nothing before the run's first stage or when no task ended since the last line. A run shorter than the interval
+ * writes none. The planned tasks are those of the stages submitted so far: a later stage adds its tasks when it
+ * starts, and stages that Spark skips (their shuffle output already exists) never count.
+ *
+ * <p>Not counted: jobs that Spark runs on threads of its own under another group, i.e. the micro-batches of a
+ * Structured Streaming query ({@code land}); such a run writes no line rather than "0/0 tasks".
  *
  * <p>The interval is {@code progress.interval} ({@code Settings.PROGRESS_INTERVAL}), which {@link SparkSessions} puts
  * into the session as {@value #CONF}; 0 turns it off.
@@ -116,7 +119,7 @@ final class RunProgress extends SparkListener implements AutoCloseable {
 
   private synchronized void report() {
     long tasks = done.get();
-    if (tasks == reported) return;
+    if (stages.isEmpty() || tasks == reported) return;
     reported = tasks;
     long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - startedNanos);
     sink.accept(String.format(Locale.ROOT, "%s: %d s, %d/%d tasks of %d stages done, %,d records read, %,d written",

@@ -1,5 +1,6 @@
 package io.kaminari.tools.bench;
 
+import io.kaminari.common.Settings;
 import io.kaminari.common.time.Micros;
 import io.kaminari.flow.Flow;
 import io.kaminari.features.FeatureSpec;
@@ -92,7 +93,10 @@ public final class ScorerBench {
       try (KafkaFlowSink sink = new KafkaFlowSink(kafka.bootstrapServers(), INPUT)) {
         new TrafficGenerator(traffic).run(sink);
       }
-      flush(kafka.bootstrapServers(), START.plus(Duration.ofMinutes(minutes + 2)));
+      // One flow past the last window's end plus the scorer's (default) lateness: the watermark then closes every
+      // window of the stream, minutes + 1 of them (the generator's last flows spill into the minute after).
+      Duration lateness = Settings.SCORER_ALLOWED_LATENESS.parse(Settings.SCORER_ALLOWED_LATENESS.defaultValue());
+      flush(kafka.bootstrapServers(), START.plus(Duration.ofMinutes(minutes + 1)).plus(lateness));
       out.printf(Locale.ROOT, "preloaded %d flows (%d min of event time) in %.1f s%n", flows, minutes,
           (System.nanoTime() - t0) / 1e9);
 
@@ -182,7 +186,7 @@ public final class ScorerBench {
     return v;
   }
 
-  /** One flow two minutes after the stream, so that its last window closes. */
+  /** One flow at {@code at}, whose event time moves the watermark past the stream's last window. */
   private static void flush(String bootstrap, Instant at) {
     String flow = "{\"ip_src\":\"198.51.100.1\",\"ip_dst\":\"203.0.113.99\",\"port_src\":40000,\"port_dst\":443,"
         + "\"ip_proto\":\"tcp\",\"packets\":1,\"bytes\":60,\"timestamp_start\":" + at.getEpochSecond() + "}";
