@@ -80,6 +80,10 @@ public final class ScorerBench {
    * {@code target/kaminari-scorer.jar}) as the scorer; prints progress and the BENCH line to {@code out}.
    */
   public static void run(long flows, Path workDir, Path scorerJar, PrintStream out) throws Exception {
+    if (!Files.isRegularFile(scorerJar)) {
+      throw new IllegalArgumentException("no scorer jar at " + scorerJar.toAbsolutePath()
+          + ": `mvn package` builds kaminari-scorer.jar beside kaminari.jar");
+    }
     Files.createDirectories(workDir);
     long minutes = Math.max(3, flows / FLOWS_PER_MINUTE);
     try (EmbeddedKafka kafka = EmbeddedKafka.start(workDir.resolve("kafka"))) {
@@ -123,8 +127,13 @@ public final class ScorerBench {
         long firstCpu = 0;
         boolean swapped = false;
         Map<String, Double> m = Map.of();
-        while (System.nanoTime() - started < Duration.ofMinutes(30).toNanos()) {
+        boolean finished = false;
+        while (!finished && System.nanoTime() - started < Duration.ofMinutes(30).toNanos()) {
           Thread.sleep(100);
+          if (!scorer.isAlive()) {
+            throw new IllegalStateException("the scorer exited with code " + scorer.exitValue() + " before it"
+                + " scored the stream; its output: " + workDir.resolve("scorer.log"));
+          }
           m = metrics(port);
           if (m.isEmpty()) continue;
           if (startupSeconds < 0) startupSeconds = (System.nanoTime() - started) / 1e9;
@@ -137,10 +146,15 @@ public final class ScorerBench {
             publish(registry, modelDir); // v2 on the same spec: hot swap under load
             swapped = true;
           }
-          if (m.getOrDefault("kaminari_scorer_windows_scored_total", 0.0) >= expectedWindows && swapped
-              && m.getOrDefault("kaminari_scorer_model_version", 0.0) >= 2) {
-            break;
-          }
+          finished = m.getOrDefault("kaminari_scorer_windows_scored_total", 0.0) >= expectedWindows && swapped
+              && m.getOrDefault("kaminari_scorer_model_version", 0.0) >= 2;
+        }
+        if (!finished) {
+          throw new IllegalStateException(String.format(Locale.ROOT, "in 30 minutes the scorer scored %.0f of the"
+              + " %d windows (model version %.0f, swap %s); its output: %s",
+              m.getOrDefault("kaminari_scorer_windows_scored_total", 0.0), expectedWindows,
+              m.getOrDefault("kaminari_scorer_model_version", 0.0), swapped ? "published" : "not yet published",
+              workDir.resolve("scorer.log")));
         }
         long wallNanos = System.nanoTime() - firstNanos;
         double cpuSeconds = (cpuMillis(pid) - firstCpu) / 1000.0;
