@@ -19,4 +19,17 @@ public record ConfigKey<T>(String name, String defaultValue, String doc, Functio
       throw new ConfigException("invalid value '" + raw + "' for " + name + ": " + e.getMessage(), e);
     }
   }
+
+  /**
+   * The default, parsed: what a configuration that does not set the key holds, for code that must agree with it
+   * without a configuration at hand (a benchmark's input, a test's expectations). Only for defaults without a
+   * {@code ${other.key}} reference, which only a configuration resolves.
+   */
+  public T parsedDefault() {
+    if (defaultValue.contains("${")) {
+      throw new IllegalStateException(name + "'s default '" + defaultValue + "' refers to other keys: resolve it"
+          + " through a configuration");
+    }
+    return parse(defaultValue);
+  }
 }

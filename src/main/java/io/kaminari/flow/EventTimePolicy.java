@@ -26,8 +26,8 @@ import java.time.temporal.ChronoUnit;
  */
 public record EventTimePolicy(long minMicros, long maxFutureSkewMicros) implements Serializable {
   /** The defaults of {@link Settings#MIN_EVENT_TIME} and {@link Settings#MAX_FUTURE_SKEW}. */
-  public static final EventTimePolicy DEFAULT = of(Settings.MIN_EVENT_TIME.parse(Settings.MIN_EVENT_TIME.defaultValue()),
-      Settings.MAX_FUTURE_SKEW.parse(Settings.MAX_FUTURE_SKEW.defaultValue()));
+  public static final EventTimePolicy DEFAULT = of(Settings.MIN_EVENT_TIME.parsedDefault(),
+      Settings.MAX_FUTURE_SKEW.parsedDefault());
 
   /** No bounds at all: every event time is valid (tests of the grammar alone). */
   static final EventTimePolicy UNBOUNDED = new EventTimePolicy(Long.MIN_VALUE, Long.MAX_VALUE);

@@ -29,9 +29,8 @@ public record CompactConfig(ZoneId collectorZone, long rowsPerFile, EventTimePol
 
   /** With the default event-time policy and lock. */
   public CompactConfig(ZoneId collectorZone, long rowsPerFile) {
-    this(collectorZone, rowsPerFile, EventTimePolicy.DEFAULT, "",
-        Settings.COMPACT_LOCK_TTL.parse(Settings.COMPACT_LOCK_TTL.defaultValue()),
-        Settings.COMPACT_LOCK_WAIT.parse(Settings.COMPACT_LOCK_WAIT.defaultValue()));
+    this(collectorZone, rowsPerFile, EventTimePolicy.DEFAULT, "", Settings.COMPACT_LOCK_TTL.parsedDefault(),
+        Settings.COMPACT_LOCK_WAIT.parsedDefault());
   }
 
   public static CompactConfig from(KaminariConfig c) {

@@ -115,6 +115,22 @@ class KaminariConfigTest {
   }
 
   @Test
+  void aParsedDefaultIsWhatAConfigurationWithoutTheKeyHolds() {
+    KaminariConfig defaults = KaminariConfig.load(null, Map.of(), Map.of());
+    int checked = 0;
+    for (ConfigKey<?> k : Settings.all()) {
+      if (k.defaultValue().contains("${")) {
+        assertThatThrownBy(k::parsedDefault).hasMessageContaining("refers to other keys");
+      } else {
+        assertThat((Object) k.parsedDefault()).as(k.name()).isEqualTo(defaults.get(k));
+        checked++;
+      }
+    }
+    assertThat(checked).isGreaterThan(Settings.all().size() / 2);
+    assertThat(Settings.SCORER_ALLOWED_LATENESS.parsedDefault()).isEqualTo(java.time.Duration.ofSeconds(90));
+  }
+
+  @Test
   void everyKeyIsDumpedWithItsDoc() {
     String dump = KaminariConfig.defaults().dump();
     for (ConfigKey<?> k : Settings.all()) {

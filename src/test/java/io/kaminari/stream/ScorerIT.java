@@ -43,8 +43,7 @@ class ScorerIT {
       .withAttacks(AttackSpec.synFlood(ATTACK, Duration.ofMinutes(3), "203.0.113.10", 20));
   static final int CLOSED_WINDOWS = 30;
   /** The default lateness, which the tests that do not set one run with. */
-  static final Duration DEFAULT_LATENESS = Settings.SCORER_ALLOWED_LATENESS.parse(
-      Settings.SCORER_ALLOWED_LATENESS.defaultValue());
+  static final Duration DEFAULT_LATENESS = Settings.SCORER_ALLOWED_LATENESS.parsedDefault();
   /** A flush flow this late on every partition moves the watermark (default lateness) to minute 30: 30 windows. */
   static final Instant FLUSH = STREAM_START.plus(STREAM).plus(DEFAULT_LATENESS);
   /**

@@ -99,8 +99,8 @@ public final class ScorerBench {
       }
       // One flow past the last window's end plus the scorer's (default) lateness: the watermark then closes every
       // window of the stream, minutes + 1 of them (the generator's last flows spill into the minute after).
-      Duration lateness = Settings.SCORER_ALLOWED_LATENESS.parse(Settings.SCORER_ALLOWED_LATENESS.defaultValue());
-      flush(kafka.bootstrapServers(), START.plus(Duration.ofMinutes(minutes + 1)).plus(lateness));
+      flush(kafka.bootstrapServers(),
+          START.plus(Duration.ofMinutes(minutes + 1)).plus(Settings.SCORER_ALLOWED_LATENESS.parsedDefault()));
       out.printf(Locale.ROOT, "preloaded %d flows (%d min of event time) in %.1f s%n", flows, minutes,
           (System.nanoTime() - t0) / 1e9);
 
