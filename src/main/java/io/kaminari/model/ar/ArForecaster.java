@@ -218,10 +218,11 @@ public final class ArForecaster {
    * scores used, and the method's fitted values plus {@code floor} ({@value #MIN_THRESHOLD}) and {@code raw_threshold}
    * (the method's threshold before the floor). The method gets the window length, so {@code pot:R/day} works.
    *
-   * <p>With a sustained score, {@code method}'s risk is shared by the two scores (each gets half, as the fusion shares
-   * the verdict's budget: by the union bound the AR score then fires at most as often as {@code method} allows), the
-   * sustained threshold is calibrated on the training windows' largest sustained z in the same way, and the record's parameters
-   * gain {@code sustained_threshold} (at least {@value #MIN_SUSTAINED_THRESHOLD}) and {@code sustained_raw_threshold}.
+   * <p>With a sustained score, {@code method}'s risk is shared by the two scores (each gets half, as the {@code union}
+   * fusion shares the verdict's budget: by the union bound the AR score then fires at most as often as {@code method}
+   * allows), the sustained threshold is calibrated on the training windows' largest sustained z in the same way, and
+   * the record's parameters gain {@code sustained_threshold} (at least {@value #MIN_SUSTAINED_THRESHOLD}) and
+   * {@code sustained_raw_threshold}.
    */
   public Calibrated calibrate(ThresholdMethod method, ArTrainingSeries data) {
     ThresholdMethod share = sustain == 0 ? method : method.withRiskDividedBy(2);

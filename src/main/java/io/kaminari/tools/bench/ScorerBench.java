@@ -1,5 +1,6 @@
 package io.kaminari.tools.bench;
 
+import io.kaminari.common.Durations;
 import io.kaminari.common.Settings;
 import io.kaminari.common.time.Micros;
 import io.kaminari.flow.Flow;
@@ -69,6 +70,11 @@ public final class ScorerBench {
   static final Instant START = Instant.parse("2024-05-01T00:00:00Z");
   static final String INPUT = "bench.flows";
   static final String OUTPUT = "bench.scores";
+  /**
+   * The scorer's lateness: the default, passed to the scorer explicitly, so that a {@code KAMINARI_*} variable of the
+   * environment cannot leave the stream's last window open behind the flush flow.
+   */
+  static final Duration LATENESS = Settings.SCORER_ALLOWED_LATENESS.parsedDefault();
   static final FeatureSpec SPEC = new FeatureSpec("bench-seed-60", "the seed ports in 60 s windows", 60,
       Scope.GLOBAL, 24, 64, FeatureSpec.SEED_SRC_PORTS, FeatureSpec.SEED_DST_PORTS, FeatureSpec.DEFAULT_FEATURES, true);
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -97,10 +103,9 @@ public final class ScorerBench {
       try (KafkaFlowSink sink = new KafkaFlowSink(kafka.bootstrapServers(), INPUT)) {
         new TrafficGenerator(traffic).run(sink);
       }
-      // One flow past the last window's end plus the scorer's (default) lateness: the watermark then closes every
-      // window of the stream, minutes + 1 of them (the generator's last flows spill into the minute after).
-      flush(kafka.bootstrapServers(),
-          START.plus(Duration.ofMinutes(minutes + 1)).plus(Settings.SCORER_ALLOWED_LATENESS.parsedDefault()));
+      // One flow past the last window's end plus the scorer's lateness: the watermark then closes every window of
+      // the stream, minutes + 1 of them (the generator's last flows spill into the minute after).
+      flush(kafka.bootstrapServers(), START.plus(Duration.ofMinutes(minutes + 1)).plus(LATENESS));
       out.printf(Locale.ROOT, "preloaded %d flows (%d min of event time) in %.1f s%n", flows, minutes,
           (System.nanoTime() - t0) / 1e9);
 
@@ -116,7 +121,8 @@ public final class ScorerBench {
           "--home", workDir.resolve("scorer").toString(), "--bootstrap-servers", kafka.bootstrapServers(),
           "--topic", INPUT, "--output-topic", OUTPUT, "--model-store", workDir.resolve("models").toUri().toString(),
           "--http-port", Integer.toString(port), "-D", "scorer.dead-letter-topic=bench.dead-letters",
-          "-D", "scorer.model-poll-interval=1s")
+          "-D", "scorer.model-poll-interval=1s",
+          "-D", Settings.SCORER_ALLOWED_LATENESS.name() + "=" + Durations.text(LATENESS))
           .redirectErrorStream(true).redirectOutput(workDir.resolve("scorer.log").toFile()).start();
       long pid = scorer.pid();
       long expectedWindows = minutes + 1;
