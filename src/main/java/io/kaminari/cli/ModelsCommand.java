@@ -192,11 +192,11 @@ final class ModelsCommand implements Callable<Integer> {
     @Option(names = "--alias", defaultValue = ModelRef.CHAMPION, description = "alias to move (default ${DEFAULT-VALUE})")
     String alias;
 
-    @Option(names = "--force", description = "move even if the candidate's val_loss is worse than the gate allows")
+    @Option(names = "--force", description = "move even if the gate refuses (a candidate that fails verification never moves)")
     boolean force;
 
     @Option(names = "--margin", paramLabel = "FRACTION",
-        description = "allowed val_loss regression as a fraction (default: promotion.margin)")
+        description = "allowed regression of the held-out error as a fraction (default: promotion.margin)")
     Double margin;
 
     @Override

@@ -78,8 +78,8 @@ public final class Settings {
           + " a relative path is resolved against the working directory); generated feature specs go to specs/<id>.json",
       Settings::storeUri);
   public static final ConfigKey<Double> PROMOTION_MARGIN = key("promotion.margin", "0.05",
-      "promotion gate: a candidate may replace an alias target whose val_loss is at most this fraction lower"
-          + " (0.05 = candidate val_loss <= current * 1.05)", Settings::nonNegativeDouble);
+      "promotion gate: a candidate may replace an alias target whose error on the candidate's held-out windows is"
+          + " at most this fraction lower (0.05 = candidate error <= current * 1.05)", Settings::nonNegativeDouble);
 
   public static final ConfigKey<String> SCORER_OUTPUT_TOPIC = key("scorer.output-topic", "kaminari.scores",
       "topic the streaming scorer writes one JSON record per scored window and scope to (flag --output-topic)", s -> s);

@@ -137,6 +137,35 @@ public final class AnomalyModel implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Per raw vector, the mean squared reconstruction error in {@code log1p} space (the reconstruction mapped back
+   * through the normalisation): the error of every model on the same inputs in the same units, whatever range it was
+   * normalised on, as {@link HeldOut#compare} needs. The anomaly score is the same error in standardised units.
+   */
+  public synchronized double[] log1pErrors(float[][] rawVectors) {
+    double[] out = new double[rawVectors.length];
+    float[] std = normalizer.std();
+    float[] batch = new float[Math.min(BATCH, Math.max(rawVectors.length, 1)) * dimension];
+    for (int start = 0; start < rawVectors.length; start += BATCH) {
+      int n = Math.min(BATCH, rawVectors.length - start);
+      for (int k = 0; k < n; k++) {
+        checkLength(rawVectors[start + k]);
+        normalizer.apply(rawVectors[start + k], 0, batch, k * dimension);
+      }
+      float[] recon = reconstruct(batch, n);
+      for (int k = 0; k < n; k++) {
+        double sum = 0;
+        for (int j = 0; j < dimension; j++) {
+          // standardised = (log1p - mean) / std, so a standardised difference times std is the log1p difference
+          double d = (recon[k * dimension + j] - batch[k * dimension + j]) * (double) std[j];
+          sum += d * d;
+        }
+        out[start + k] = sum / dimension;
+      }
+    }
+    return out;
+  }
+
   /** The readable top features of a score, e.g. {@code dst_port 80 pps (87%)}. */
   public List<String> explain(Score score) {
     return score.explain(featureNames);

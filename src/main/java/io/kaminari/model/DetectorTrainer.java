@@ -1,6 +1,7 @@
 package io.kaminari.model;
 
 import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.Featurizer;
 import io.kaminari.features.Scope;
 import io.kaminari.model.ar.ArForecaster;
 import io.kaminari.model.ar.ArParameters;
@@ -10,10 +11,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,9 +37,14 @@ import org.slf4j.LoggerFactory;
  *       and one fit shared by every prefix would forecast them all at one level; the {@code global} spec's model,
  *       which runs beside it, carries the AR score of the whole link.
  * </ul>
+ *
+ * <p>Both also keep the autoencoders' validation rows in the version ({@link HeldOut}), for the promotion gate.
  */
 public final class DetectorTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(DetectorTrainer.class);
+
+  /** The metric that counts the version's {@link HeldOut} rows. */
+  public static final String HELD_OUT_ROWS = "held_out_rows";
 
   private DetectorTrainer() {}
 
@@ -79,6 +87,8 @@ public final class DetectorTrainer {
     double aeDivisor = note == null ? 2 : 1;
     TrainingResult ae = Trainer.train(windows, spec.dimension(), withShare(hp, aeDivisor), out, progress);
     Map<String, Double> metrics = new LinkedHashMap<>(ae.validationMetrics());
+    metrics.put(HELD_OUT_ROWS, (double) HeldOut.write(out, List.of(windows),
+        List.of(Stream.generate(() -> Featurizer.GLOBAL_KEY).iterator()), hp.validationFraction()));
     Detectors.Ar ar = null;
     if (note == null) {
       try {
@@ -112,13 +122,16 @@ public final class DetectorTrainer {
    * Trains one autoencoder per group of {@code plan} on {@code groups} (the rows of each group, in time order) into
    * {@code out/group-N}, each calibrated to a key's share of the budget, and writes the key assignments.
    *
+   * @param keys the scope key of each row of each group, in row order (read once, for the {@link HeldOut} rows)
    * @param windows the windows of the training range (the denominator of a key's mean traffic)
    */
-  public static Trained grouped(List<VectorSource> groups, ScopeGroups.Plan plan, long windows, FeatureSpec spec,
-      Hyperparameters hp, Path out, Consumer<EpochProgress> progress) {
+  public static Trained grouped(List<VectorSource> groups, List<? extends Iterator<String>> keys,
+      ScopeGroups.Plan plan, long windows, FeatureSpec spec, Hyperparameters hp, Path out,
+      Consumer<EpochProgress> progress) {
     requireScope(spec, Scope.DST_PREFIX);
-    if (groups.size() != plan.groups()) {
-      throw new IllegalArgumentException(groups.size() + " row sources for " + plan.groups() + " groups");
+    if (groups.size() != plan.groups() || keys.size() != plan.groups()) {
+      throw new IllegalArgumentException(groups.size() + " row sources and " + keys.size() + " key lists for "
+          + plan.groups() + " groups");
     }
     double divisor = Math.max(1, plan.keysPerWindow());
     Hyperparameters shared = withShare(hp, divisor);
@@ -136,8 +149,8 @@ public final class DetectorTrainer {
           plan.bounds().get(g)[0], plan.bounds().get(g)[1]);
       TrainingResult r = Trainer.train(groups.get(g), spec.dimension(), shared, out.resolve(dir), progress);
       int group = g;
-      long keys = plan.assignments().values().stream().filter(v -> v == group).count();
-      described.add(new ScopeGroups.Group(g, dir, plan.bounds().get(g)[0], plan.bounds().get(g)[1], keys,
+      long groupKeys = plan.assignments().values().stream().filter(v -> v == group).count();
+      described.add(new ScopeGroups.Group(g, dir, plan.bounds().get(g)[0], plan.bounds().get(g)[1], groupKeys,
           groups.get(g).size(), r.threshold(), describe(r), r.calibration()));
       if (g == 0) {
         metrics.putAll(r.validationMetrics());
@@ -146,6 +159,7 @@ public final class DetectorTrainer {
       metrics.put("group_" + g + "_threshold", r.threshold());
     }
     new ScopeGroups.Assignments(ScopeGroups.Assignments.FORMAT, plan.assignments()).write(out);
+    metrics.put(HELD_OUT_ROWS, (double) HeldOut.write(out, groups, keys, hp.validationFraction()));
     ScopeGroups scopeGroups = new ScopeGroups(ScopeGroups.RULE, windows, plan.keysPerWindow(),
         ScopeGroups.UNSEEN_GROUP, ScopeGroups.FILE_NAME, described);
     metrics.put("keys_per_window", plan.keysPerWindow());

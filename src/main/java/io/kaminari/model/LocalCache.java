@@ -85,12 +85,13 @@ final class LocalCache {
     }
   }
 
-  private static void deleteLocal(Path dir) {
-    if (!Files.exists(dir)) return;
+  /** Deletes a local directory tree, best effort; null or missing is nothing to do. */
+  static void deleteLocal(Path dir) {
+    if (dir == null || !Files.exists(dir)) return;
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
     } catch (IOException ignored) {
-      // best effort: a leftover staging directory is never used (its name is random)
+      // best effort: a leftover staging or scratch directory is never used (its name is random)
     }
   }
 }

@@ -4,17 +4,20 @@ package io.kaminari.model;
  * The outcome of one promotion request, as recorded in the alias history: whether {@code candidate} may become (or
  * became) the target of {@code alias}, with the numbers the gate compared.
  *
- * <p>{@code current}/{@code currentValLoss} are null when the alias had no target (or its manifest was unreadable);
- * {@code forced} is true only when the gate refused and {@code --force} overrode it; {@code moved} is false for a refusal
- * and when the alias already pointed at the candidate.
+ * <p>{@code basis} says what {@code candidateLoss} and {@code currentLoss} are: {@value PromotionGate#BASIS_HELD_OUT},
+ * both versions' error on the candidate's held-out windows, or {@value PromotionGate#BASIS_VAL_LOSS}, each version's
+ * own validation loss. {@code current}/{@code currentLoss} are null when the alias had no target (or its manifest was
+ * unreadable); {@code forced} is true only when the gate refused and {@code --force} overrode it; {@code moved} is
+ * false for a refusal and when the alias already pointed at the candidate.
  */
 public record PromotionDecision(
     String name,
     String alias,
     int candidate,
     Integer current,
-    double candidateValLoss,
-    Double currentValLoss,
+    String basis,
+    double candidateLoss,
+    Double currentLoss,
     double margin,
     boolean allowed,
     boolean forced,

@@ -3,6 +3,7 @@ package io.kaminari.model;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.Locale;
+import java.util.function.IntFunction;
 
 /**
  * The promotion rule, as a pure function of what the registry found: may {@code candidate} become the target of an
@@ -11,9 +12,12 @@ import java.util.Locale;
  *
  * <p>In order: a candidate that failed verification is refused, even when forced; a candidate is allowed when the alias
  * has no target, or already points at it (nothing moves); it is refused when the current target's manifest is
- * unreadable, or uses another feature spec (the losses are not comparable); otherwise it is allowed iff
- * {@code candidate.val_loss <= current.val_loss * (1 + margin)}. {@code force} turns any refusal except a failed
- * verification into an allowed, forced promotion.
+ * unreadable, or uses another feature spec (the losses are not comparable); otherwise both are scored on the
+ * candidate's {@link HeldOut held-out windows} and it is allowed iff {@code candidate error <= current error * (1 +
+ * margin)}, both the mean squared reconstruction error in {@code log1p} space. It is refused when that scoring fails.
+ * A candidate published before versions kept held-out windows is compared as before, on each version's own
+ * {@code val_loss} (its own windows, its own normalisation), and the reason says so. {@code force} turns any refusal
+ * except a failed verification into an allowed, forced promotion.
  */
 public final class PromotionGate {
   private PromotionGate() {}
@@ -62,6 +66,38 @@ public final class PromotionGate {
     }
   }
 
+  /**
+   * What scoring the candidate and the current target on the candidate's held-out windows gave: the
+   * {@code comparison}, or why there is none. {@code failed} tells a failure (refuse) from a candidate without held-out
+   * windows (compare {@code val_loss}).
+   */
+  public record HeldOutResult(HeldOut.Comparison comparison, boolean failed, String why) {
+    public HeldOutResult {
+      if ((comparison == null) == (why == null)) {
+        throw new IllegalArgumentException("a held-out result is a comparison or a reason, not both");
+      }
+    }
+
+    public static HeldOutResult of(HeldOut.Comparison comparison) {
+      return new HeldOutResult(comparison, false, null);
+    }
+
+    /** The candidate keeps no held-out windows: the gate compares each version's own val_loss. */
+    public static HeldOutResult absent(String why) {
+      return new HeldOutResult(null, false, why);
+    }
+
+    /** The versions could not be scored on them: the gate refuses. */
+    public static HeldOutResult failed(String why) {
+      return new HeldOutResult(null, true, why);
+    }
+  }
+
+  /** The basis of a comparison on the candidate's held-out windows, as {@link PromotionDecision#basis()} says it. */
+  public static final String BASIS_HELD_OUT = "held_out";
+  /** The basis of a comparison of each version's own validation loss. */
+  public static final String BASIS_VAL_LOSS = "val_loss";
+
   /** Throws unless {@code margin} is a finite number >= 0. */
   public static double checkMargin(double margin) {
     if (!(margin >= 0) || Double.isInfinite(margin)) {
@@ -73,14 +109,18 @@ public final class PromotionGate {
   /**
    * The decision on promoting {@code candidate} to {@code alias} over {@code current}, with the reason and the numbers
    * compared; {@code moved} says whether the alias moves (allowed, and not already at the candidate).
+   *
+   * @param heldOut scores both on the candidate's held-out windows, given the current target's version; called only
+   *     when the gate compares the two
    */
-  public static PromotionDecision decide(String alias, Candidate candidate, Current current, double margin,
-      boolean force) {
+  public static PromotionDecision decide(String alias, Candidate candidate, Current current,
+      IntFunction<HeldOutResult> heldOut, double margin, boolean force) {
     checkMargin(margin);
     ModelManifest cand = candidate.manifest();
     int version = cand.version();
     double candLoss = cand.valLoss();
     Double curLoss = null;
+    String basis = BASIS_VAL_LOSS;
     boolean gate;
     String why;
     if (candidate.verifyFailure() != null) {
@@ -102,17 +142,35 @@ public final class PromotionGate {
       why = "feature spec differs from the current " + alias + " " + current.version() + " (" + cand.specId() + " vs "
           + current.manifest().specId() + "): losses are not comparable";
     } else {
-      curLoss = current.manifest().valLoss();
-      double limit = curLoss * (1 + margin);
-      gate = candLoss <= limit;
-      why = String.format(Locale.ROOT, "val_loss %s %s limit %s = current %s %s x (1 + margin %s)",
-          num(candLoss), gate ? "<=" : ">", num(limit), alias, num(curLoss), num(margin));
+      HeldOutResult h = heldOut.apply(current.version());
+      if (h.failed()) {
+        gate = false;
+        why = "cannot score the candidate and the current " + alias + " " + current.version()
+            + " on the candidate's held-out windows: " + h.why();
+      } else {
+        String what;
+        if (h.comparison() != null) {
+          candLoss = h.comparison().candidateError();
+          curLoss = h.comparison().currentError();
+          basis = BASIS_HELD_OUT;
+          what = "held-out error";
+        } else {
+          curLoss = current.manifest().valLoss();
+          what = "val_loss";
+        }
+        double limit = curLoss * (1 + margin);
+        gate = candLoss <= limit;
+        why = String.format(Locale.ROOT, "%s %s %s limit %s = current %s %s x (1 + margin %s)", what,
+            num(candLoss), gate ? "<=" : ">", num(limit), alias, num(curLoss), num(margin))
+            + (h.comparison() != null ? " " + HeldOut.describe(h.comparison())
+                : "; " + h.why() + ", so each version's own val_loss (its own windows and normalisation) is compared");
+      }
     }
     boolean forced = !gate && force && candidate.verifyFailure() == null;
     boolean allowed = gate || forced;
     boolean moved = allowed && (current.version() == null || current.version() != version);
-    return new PromotionDecision(cand.name(), alias, version, current.version(), candLoss, curLoss, margin, allowed,
-        forced, moved, forced ? "forced: " + why : why);
+    return new PromotionDecision(cand.name(), alias, version, current.version(), basis, candLoss, curLoss, margin,
+        allowed, forced, moved, forced ? "forced: " + why : why);
   }
 
   /** Six significant digits without exponent or trailing zeros: the numbers an operator compares in the history. */

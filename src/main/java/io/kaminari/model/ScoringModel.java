@@ -228,19 +228,14 @@ public final class ScoringModel implements AutoCloseable {
    */
   public List<Detection> score(List<Window> windows, ArStates states) {
     checkStates(states);
+    int[] group = groups(windows.stream().map(Window::scopeKey).toList());
     Score[] ae = new Score[windows.size()];
-    int[] group = new int[windows.size()];
-    for (int g = 0; g < autoencoders.length; g++) {
-      List<Integer> rows = new ArrayList<>();
-      for (int i = 0; i < windows.size(); i++) {
-        if (g == 0) group[i] = group(windows.get(i).scopeKey());
-        if (group[i] == g) rows.add(i);
-      }
-      if (rows.isEmpty()) continue;
-      float[][] x = new float[rows.size()][];
-      for (int k = 0; k < x.length; k++) x[k] = windows.get(rows.get(k)).vector();
-      Score[] s = autoencoders[g].score(x);
-      for (int k = 0; k < x.length; k++) ae[rows.get(k)] = s[k];
+    int[][] byGroup = rowsByGroup(group);
+    for (int g = 0; g < byGroup.length; g++) {
+      int[] rows = byGroup[g];
+      if (rows.length == 0) continue;
+      Score[] s = autoencoders[g].score(gather(rows, i -> windows.get(i).vector()));
+      for (int k = 0; k < rows.length; k++) ae[rows[k]] = s[k];
     }
     List<Detection> out = new ArrayList<>(windows.size());
     boolean global = manifest.spec().scope() == Scope.GLOBAL;
@@ -256,6 +251,48 @@ public final class ScoringModel implements AutoCloseable {
           explanation(w, ae[i], ar)));
     }
     return out;
+  }
+
+  /**
+   * Per row, the mean squared reconstruction error in {@code log1p} space ({@link AnomalyModel#log1pErrors}) by the
+   * autoencoder that judges {@code scopeKeys.get(i)}: what the promotion gate compares between versions.
+   */
+  public double[] log1pErrors(List<String> scopeKeys, float[][] vectors) {
+    if (scopeKeys.size() != vectors.length) {
+      throw new IllegalArgumentException(scopeKeys.size() + " scope keys for " + vectors.length + " vectors");
+    }
+    double[] out = new double[vectors.length];
+    int[][] byGroup = rowsByGroup(groups(scopeKeys));
+    for (int g = 0; g < byGroup.length; g++) {
+      int[] rows = byGroup[g];
+      if (rows.length == 0) continue;
+      double[] e = autoencoders[g].log1pErrors(gather(rows, i -> vectors[i]));
+      for (int k = 0; k < rows.length; k++) out[rows[k]] = e[k];
+    }
+    return out;
+  }
+
+  private int[] groups(List<String> scopeKeys) {
+    int[] group = new int[scopeKeys.size()];
+    for (int i = 0; i < group.length; i++) group[i] = group(scopeKeys.get(i));
+    return group;
+  }
+
+  /** The input rows of each autoencoder, in input order, given each row's group: one batch per group. */
+  private int[][] rowsByGroup(int[] group) {
+    int[] counts = new int[autoencoders.length];
+    for (int g : group) counts[g]++;
+    int[][] rows = new int[autoencoders.length][];
+    for (int g = 0; g < rows.length; g++) rows[g] = new int[counts[g]];
+    int[] next = new int[autoencoders.length];
+    for (int i = 0; i < group.length; i++) rows[group[i]][next[group[i]]++] = i;
+    return rows;
+  }
+
+  private static float[][] gather(int[] rows, java.util.function.IntFunction<float[]> vector) {
+    float[][] x = new float[rows.length][];
+    for (int k = 0; k < rows.length; k++) x[k] = vector.apply(rows[k]);
+    return x;
   }
 
   /**

@@ -65,12 +65,20 @@ public final class Trainer {
   public static TrainingResult train(VectorSource windows, int inputDim, Hyperparameters hp, Path outDir,
       Consumer<EpochProgress> progress) {
     long total = windows.size();
-    long validation = Math.max(1, Math.round(total * hp.validationFraction()));
+    long validation = validationRows(total, hp.validationFraction());
     if (total - validation < 1) {
       throw new IllegalArgumentException("need at least 2 windows to train and validate, got " + total);
     }
     return train(windows.slice(0, total - validation), windows.slice(total - validation, total), inputDim, hp, outDir,
         progress);
+  }
+
+  /**
+   * How many of a source's {@code rows} {@link #train(VectorSource, int, Hyperparameters, Path, Consumer)} holds out:
+   * {@code validationFraction} of them, rounded, at least one. {@link HeldOut} keeps the same rows in the version.
+   */
+  public static long validationRows(long rows, double validationFraction) {
+    return Math.max(1, Math.round(rows * validationFraction));
   }
 
   /**

@@ -194,7 +194,7 @@ abstract class AbstractModelRegistryContract {
     PromotionDecision within = registry.promote(NAME, 2, ModelRef.CHAMPION, false, 0.05);
     assertThat(within.allowed()).isTrue();
     assertThat(within.forced()).isFalse();
-    assertThat(within.currentValLoss()).isEqualTo(0.100);
+    assertThat(within.currentLoss()).isEqualTo(0.100);
     assertThat(within.reason()).contains("val_loss 0.104 <= limit 0.105 = current champion 0.1 x (1 + margin 0.05)");
 
     PromotionDecision worse = registry.promote(NAME, 3, ModelRef.CHAMPION, false, 0.05);
@@ -306,7 +306,7 @@ abstract class AbstractModelRegistryContract {
         double bestAccepted = Double.MAX_VALUE;
         for (Future<PromotionDecision> f : racers) {
           PromotionDecision d = f.get(120, TimeUnit.SECONDS);
-          if (d.allowed()) bestAccepted = Math.min(bestAccepted, d.candidateValLoss());
+          if (d.allowed()) bestAccepted = Math.min(bestAccepted, d.candidateLoss());
         }
         int champion = registry.resolve(ModelRef.alias(NAME, alias));
         double championLoss = registry.manifest(NAME, champion).valLoss();

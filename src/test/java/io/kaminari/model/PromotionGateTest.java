@@ -7,8 +7,10 @@ import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
 import io.kaminari.model.PromotionGate.Candidate;
 import io.kaminari.model.PromotionGate.Current;
+import io.kaminari.model.PromotionGate.HeldOutResult;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The promotion rule on manifests in memory: no registry, no files. */
@@ -25,9 +27,20 @@ class PromotionGateTest {
     return version(version, valLoss, AbstractModelRegistryContract.SPEC);
   }
 
+  private static final String NONE = "these versions keep no held-out windows";
+  /** What the val_loss comparison appends to its reason. */
+  private static final String VAL_LOSS_NOTE = "; " + NONE
+      + ", so each version's own val_loss (its own windows and normalisation) is compared";
+
+  /** The gate for candidates without held-out windows (versions published before them). */
+  private static PromotionDecision decide(String alias, Candidate candidate, Current current, double margin,
+      boolean force) {
+    return PromotionGate.decide(alias, candidate, current, v -> HeldOutResult.absent(NONE), margin, force);
+  }
+
   @Test
   void allowedWithinTheMarginWithTheNumbersCompared() {
-    PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(version(2, 0.104)),
+    PromotionDecision d = decide(CHAMPION, Candidate.verified(version(2, 0.104)),
         Current.of(version(1, 0.100)), 0.05, false);
     assertThat(d.allowed()).isTrue();
     assertThat(d.moved()).isTrue();
@@ -36,70 +49,70 @@ class PromotionGateTest {
     assertThat(d.name()).isEqualTo("flow-ae");
     assertThat(d.candidate()).isEqualTo(2);
     assertThat(d.current()).isEqualTo(1);
-    assertThat(d.candidateValLoss()).isEqualTo(0.104);
-    assertThat(d.currentValLoss()).isEqualTo(0.100);
+    assertThat(d.candidateLoss()).isEqualTo(0.104);
+    assertThat(d.currentLoss()).isEqualTo(0.100);
     assertThat(d.margin()).isEqualTo(0.05);
-    assertThat(d.reason()).isEqualTo("val_loss 0.104 <= limit 0.105 = current champion 0.1 x (1 + margin 0.05)");
+    assertThat(d.reason()).isEqualTo("val_loss 0.104 <= limit 0.105 = current champion 0.1 x (1 + margin 0.05)" + VAL_LOSS_NOTE);
     // The limit is inclusive: an equal loss passes with margin 0.
-    assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(version(2, 0.1)), Current.of(version(1, 0.1)), 0,
+    assertThat(decide(CHAMPION, Candidate.verified(version(2, 0.1)), Current.of(version(1, 0.1)), 0,
         false).allowed()).isTrue();
   }
 
   @Test
   void refusedBeyondTheMargin() {
-    PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.12)),
+    PromotionDecision d = decide(CHAMPION, Candidate.verified(version(3, 0.12)),
         Current.of(version(2, 0.104)), 0.05, false);
     assertThat(d.allowed()).isFalse();
     assertThat(d.moved()).isFalse();
     assertThat(d.action()).isEqualTo(AliasEvent.REFUSED);
-    assertThat(d.currentValLoss()).isEqualTo(0.104);
-    assertThat(d.reason()).isEqualTo("val_loss 0.12 > limit 0.1092 = current champion 0.104 x (1 + margin 0.05)");
-    assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.1000001)), Current.of(version(2, 0.1)),
+    assertThat(d.currentLoss()).isEqualTo(0.104);
+    assertThat(d.reason()).isEqualTo("val_loss 0.12 > limit 0.1092 = current champion 0.104 x (1 + margin 0.05)" + VAL_LOSS_NOTE);
+    assertThat(decide(CHAMPION, Candidate.verified(version(3, 0.1000001)), Current.of(version(2, 0.1)),
         0, false).allowed()).isFalse();
   }
 
   @Test
   void anotherFeatureSpecIsRefusedHoweverLowItsLoss() {
     FeatureSpec other = FeatureSpec.seed(Scope.DST_PREFIX);
-    PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(version(2, 0.001, other)),
+    PromotionDecision d = decide(CHAMPION, Candidate.verified(version(2, 0.001, other)),
         Current.of(version(1, 0.5)), 0.05, false);
     assertThat(d.allowed()).isFalse();
-    assertThat(d.currentValLoss()).isEqualTo(0.5);
+    assertThat(d.currentLoss()).isEqualTo(0.5);
     assertThat(d.reason()).isEqualTo("feature spec differs from the current champion 1 (" + other.id() + " vs "
         + AbstractModelRegistryContract.SPEC.id() + "): losses are not comparable");
   }
 
   @Test
   void anAliasWithoutTargetTakesAnyVerifiedCandidate() {
-    PromotionDecision d = PromotionGate.decide("canary", Candidate.verified(version(4, 9.5)), Current.NONE, 0, false);
+    PromotionDecision d = decide("canary", Candidate.verified(version(4, 9.5)), Current.NONE, 0, false);
     assertThat(d.allowed()).isTrue();
     assertThat(d.moved()).isTrue();
     assertThat(d.current()).isNull();
-    assertThat(d.currentValLoss()).isNull();
+    assertThat(d.currentLoss()).isNull();
     assertThat(d.reason()).isEqualTo("no current canary; candidate val_loss 9.5");
   }
 
   @Test
   void forceOverridesARefusalOfTheGate() {
-    PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.12)),
+    PromotionDecision d = decide(CHAMPION, Candidate.verified(version(3, 0.12)),
         Current.of(version(2, 0.104)), 0.05, true);
     assertThat(d.allowed()).isTrue();
     assertThat(d.forced()).isTrue();
     assertThat(d.moved()).isTrue();
     assertThat(d.action()).isEqualTo(AliasEvent.FORCE);
-    assertThat(d.reason()).isEqualTo("forced: val_loss 0.12 > limit 0.1092 = current champion 0.104 x (1 + margin 0.05)");
+    assertThat(d.reason()).isEqualTo("forced: val_loss 0.12 > limit 0.1092 = current champion 0.104 x (1 + margin 0.05)" + VAL_LOSS_NOTE);
     FeatureSpec other = FeatureSpec.seed(Scope.DST_PREFIX);
-    assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.1, other)), Current.of(version(2, 0.1)),
+    assertThat(decide(CHAMPION, Candidate.verified(version(3, 0.1, other)), Current.of(version(2, 0.1)),
         0.05, true).forced()).isTrue();
     // Force is not needed, and not recorded, when the gate allows.
-    assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.1)), Current.of(version(2, 0.2)), 0,
+    assertThat(decide(CHAMPION, Candidate.verified(version(3, 0.1)), Current.of(version(2, 0.2)), 0,
         true).forced()).isFalse();
   }
 
   @Test
   void aCorruptCandidateIsRefusedEvenWhenForced() {
     for (Current current : new Current[] {Current.NONE, Current.of(version(1, 0.5))}) {
-      PromotionDecision d = PromotionGate.decide(CHAMPION,
+      PromotionDecision d = decide(CHAMPION,
           Candidate.corrupt(version(2, 0.1), "checksum mismatch for a.params in flow-ae/2: expected 00 got 41"),
           current, 0.05, true);
       assertThat(d.allowed()).isFalse();
@@ -114,20 +127,20 @@ class PromotionGateTest {
   @Test
   void anUnreadableCurrentTargetIsRefusedUnlessForced() {
     Current broken = Current.unreadable(1, "flow-ae/1 has no manifest.json; it cannot be used");
-    PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(version(2, 0.1)), broken, 0.05, false);
+    PromotionDecision d = decide(CHAMPION, Candidate.verified(version(2, 0.1)), broken, 0.05, false);
     assertThat(d.allowed()).isFalse();
     assertThat(d.current()).isEqualTo(1);
-    assertThat(d.currentValLoss()).isNull();
+    assertThat(d.currentLoss()).isNull();
     assertThat(d.reason()).isEqualTo("the current champion 1 has an unreadable manifest (flow-ae/1 has no "
         + "manifest.json; it cannot be used)");
-    assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(version(2, 0.1)), broken, 0.05, true).moved())
+    assertThat(decide(CHAMPION, Candidate.verified(version(2, 0.1)), broken, 0.05, true).moved())
         .isTrue();
   }
 
   @Test
   void theCurrentTargetItselfIsAllowedButNothingMoves() {
     ModelManifest v2 = version(2, 0.3);
-    PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(v2), Current.of(v2), 0, false);
+    PromotionDecision d = decide(CHAMPION, Candidate.verified(v2), Current.of(v2), 0, false);
     assertThat(d.allowed()).isTrue();
     assertThat(d.moved()).isFalse();
     assertThat(d.action()).isEqualTo(AliasEvent.UNCHANGED);
@@ -139,11 +152,70 @@ class PromotionGateTest {
     Candidate c = Candidate.verified(version(2, 0.1));
     Current cur = Current.of(version(1, 0.1));
     for (double margin : new double[] {-0.01, Double.NaN, Double.POSITIVE_INFINITY}) {
-      assertThatThrownBy(() -> PromotionGate.decide(CHAMPION, c, cur, margin, false))
+      assertThatThrownBy(() -> decide(CHAMPION, c, cur, margin, false))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("margin must be a finite number >= 0");
     }
     assertThatThrownBy(() -> new Current(3, version(1, 0.1), null)).hasMessageContaining("is not version 3");
     assertThatThrownBy(() -> new Current(3, null, null)).hasMessageContaining("or why it is unreadable");
     assertThatThrownBy(() -> new Candidate(null, null)).hasMessageContaining("needs its manifest");
+  }
+
+  @Test
+  void comparesBothVersionsOnTheCandidatesHeldOutWindowsNotTheirOwnValLoss() {
+    // By val_loss the candidate is far worse (0.5 vs 0.1), but on the same windows in log1p space it is better.
+    AtomicInteger asked = new AtomicInteger();
+    PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.5)),
+        Current.of(version(2, 0.1)), v -> {
+          asked.set(v);
+          return HeldOutResult.of(new HeldOut.Comparison(1440, 0.02, 0.03));
+        }, 0.05, false);
+    assertThat(asked.get()).isEqualTo(2);
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.moved()).isTrue();
+    assertThat(d.basis()).isEqualTo(PromotionGate.BASIS_HELD_OUT);
+    assertThat(d.candidateLoss()).isEqualTo(0.02);
+    assertThat(d.currentLoss()).isEqualTo(0.03);
+    assertThat(d.reason()).isEqualTo("held-out error 0.02 <= limit 0.0315 = current champion 0.03 x (1 + margin 0.05)"
+        + " on the candidate's 1,440 held-out windows (log1p-space mean squared error)");
+
+    // And the other way round: a lower val_loss does not pass a worse held-out error.
+    PromotionDecision worse = PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.01)),
+        Current.of(version(2, 0.1)), v -> HeldOutResult.of(new HeldOut.Comparison(10, 0.04, 0.03)), 0.05, false);
+    assertThat(worse.allowed()).isFalse();
+    assertThat(worse.action()).isEqualTo(AliasEvent.REFUSED);
+    assertThat(worse.reason()).startsWith("held-out error 0.04 > limit 0.0315");
+  }
+
+  @Test
+  void aFailedHeldOutScoringIsARefusalThatForceOverrides() {
+    Candidate c = Candidate.verified(version(3, 0.01));
+    Current cur = Current.of(version(2, 0.1));
+    PromotionDecision d = PromotionGate.decide(CHAMPION, c, cur,
+        v -> HeldOutResult.failed("version 2 does not load"), 0.05, false);
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.currentLoss()).isNull();
+    assertThat(d.reason()).isEqualTo("cannot score the candidate and the current champion 2 on the candidate's"
+        + " held-out windows: version 2 does not load");
+    PromotionDecision forced = PromotionGate.decide(CHAMPION, c, cur,
+        v -> HeldOutResult.failed("version 2 does not load"), 0.05, true);
+    assertThat(forced.moved()).isTrue();
+    assertThat(forced.action()).isEqualTo(AliasEvent.FORCE);
+  }
+
+  @Test
+  void theHeldOutWindowsAreScoredOnlyWhenTheGateCompares() {
+    java.util.function.IntFunction<HeldOutResult> never = v -> {
+      throw new AssertionError("scored the held-out windows against version " + v);
+    };
+    ModelManifest v2 = version(2, 0.1);
+    assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(v2), Current.NONE, never, 0, false).moved()).isTrue();
+    assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(v2), Current.of(v2), never, 0, false).moved())
+        .isFalse();
+    assertThat(PromotionGate.decide(CHAMPION, Candidate.corrupt(version(3, 0.1), "sha mismatch"), Current.of(v2),
+        never, 0, false).allowed()).isFalse();
+    FeatureSpec other = FeatureSpec.seed(Scope.DST_PREFIX);
+    assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.1, other)), Current.of(v2), never, 0,
+        false).allowed()).isFalse();
+    assertThatThrownBy(() -> new HeldOutResult(null, false, null)).hasMessageContaining("not both");
   }
 }

@@ -105,6 +105,78 @@ class ScoringModelTest {
     }
   }
 
+  /** Trains {@code hp} on the two days into a fresh directory, publishes it as {@code name} with this val_loss. */
+  private static ModelManifest publishGate(String name, Hyperparameters hp, double valLoss,
+      java.util.function.Consumer<Path> edit) throws Exception {
+    Path out = Files.createTempDirectory(tmp, "gate-");
+    DetectorTrainer.Trained t = DetectorTrainer.global(InMemoryVectorSource.evenlySpaced(train, W), null,
+        "no series in this test", GLOBAL, hp, out, p -> { });
+    Map<String, Double> metrics = new HashMap<>(t.metrics());
+    metrics.put(ModelManifest.VAL_LOSS, valLoss);
+    edit.accept(out);
+    return registry.publish(name, out, ModelManifest.draft(name, GLOBAL, t.metadata(), t.thresholdMethod(),
+        t.detectors(), metrics, Instant.ofEpochSecond(T0 / 1_000_000), Instant.ofEpochSecond(T0 / 1_000_000 + 172_800),
+        "test"));
+  }
+
+  @Test
+  void thePromotionGateScoresBothVersionsOnTheCandidatesHeldOutWindows() throws Exception {
+    String name = "gate";
+    ModelManifest v1 = publishGate(name, HP, 0.5, out -> { });
+    assertThat(HeldOut.present(v1)).isTrue();
+    long heldOut = Trainer.validationRows(train.length, HP.validationFraction());
+    assertThat(v1.metrics()).containsEntry(DetectorTrainer.HELD_OUT_ROWS, (double) heldOut);
+    assertThat(registry.promote(name, v1.version(), ModelRef.CHAMPION, false, 0).moved()).isTrue();
+
+    // Barely trained (one epoch at a hundredth of the rate), but its own val_loss claims to be far better.
+    ModelManifest weak = publishGate(name, new Hyperparameters(List.of(8, 4), 1, 32, 1e-4, "adam", 42L, 0,
+        0.1, ThresholdMethod.parse("quantile:0.999"), 0.0), 1e-9, out -> { });
+    PromotionDecision refused = registry.promote(name, weak.version(), ModelRef.CHAMPION, false, 0.05);
+    assertThat(refused.allowed()).as(refused.reason()).isFalse();
+    assertThat(refused.basis()).isEqualTo(PromotionGate.BASIS_HELD_OUT);
+    assertThat(refused.candidateLoss()).isGreaterThan(refused.currentLoss() * 1.05);
+    assertThat(refused.reason()).startsWith("held-out error ").contains("on the candidate's " + heldOut
+        + " held-out windows");
+
+    // The same training again (byte-identical weights): equal errors on the same windows pass at margin 0, whatever
+    // val_loss the manifest reports.
+    ModelManifest same = publishGate(name, HP, 1e3, out -> { });
+    PromotionDecision allowed = registry.promote(name, same.version(), ModelRef.CHAMPION, false, 0);
+    assertThat(allowed.moved()).as(allowed.reason()).isTrue();
+    assertThat(allowed.candidateLoss()).isEqualTo(allowed.currentLoss()).isPositive();
+
+    // A version without held-out windows (published before them) is compared on val_loss, and says so.
+    ModelManifest old = publishGate(name, HP, 2e3, out -> delete(out.resolve(HeldOut.VECTORS), out.resolve(
+        HeldOut.KEYS)));
+    PromotionDecision byValLoss = registry.promote(name, old.version(), ModelRef.CHAMPION, false, 0);
+    assertThat(byValLoss.basis()).isEqualTo(PromotionGate.BASIS_VAL_LOSS);
+    assertThat(byValLoss.allowed()).isFalse();
+    assertThat(byValLoss.reason()).contains("keeps no held-out windows");
+
+    // Held-out files that disagree (a key short) cannot be scored: refused, with the reason.
+    ModelManifest broken = publishGate(name, HP, 0.5, out -> {
+      try {
+        List<String> keys = Files.readAllLines(out.resolve(HeldOut.KEYS));
+        Files.write(out.resolve(HeldOut.KEYS), keys.subList(1, keys.size()));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    PromotionDecision unscored = registry.promote(name, broken.version(), ModelRef.CHAMPION, false, 0.05);
+    assertThat(unscored.allowed()).isFalse();
+    assertThat(unscored.reason()).startsWith("cannot score the candidate and the current champion " + same.version())
+        .contains(HeldOut.KEYS + " has fewer lines than " + HeldOut.VECTORS + " rows (" + heldOut + ")");
+    assertThat(registry.resolve(ModelRef.alias(name, ModelRef.CHAMPION))).isEqualTo(same.version());
+  }
+
+  private static void delete(Path... files) {
+    try {
+      for (Path f : files) Files.delete(f);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Sixty next-day windows with a flood at window 40, scored by {@code model}. */
   private static List<Detection> scoreWithFlood(ScoringModel m) {
     float[][] next = synthetic.withSeed(3).benign(60);
@@ -231,7 +303,7 @@ class ScoringModelTest {
   }
 
   @Test
-  void aDstPrefixVersionJudgesEachPrefixWithItsTrafficGroupsModelAndUnseenPrefixesWithTheQuietest() {
+  void aDstPrefixVersionJudgesEachPrefixWithItsTrafficGroupsModelAndUnseenPrefixesWithTheQuietest() throws Exception {
     // 30 quiet prefixes (1/20 of the traffic) and 6 busy ones, in every window of two days.
     Synthetic shape = new Synthetic(PREFIX.dimension(), 3, 9);
     Map<String, ScopeGroups.KeyTraffic> traffic = new HashMap<>();
@@ -255,20 +327,38 @@ class ScoringModelTest {
     for (int g = 0; g < plan.groups(); g++) byGroup.add(new ArrayList<>());
     for (int k = 0; k < keys.size(); k++) byGroup.get(plan.assignments().get(keys.get(k))).add(k);
     List<VectorSource> sources = new ArrayList<>();
+    List<List<String>> groupKeys = new ArrayList<>();
     for (List<Integer> members : byGroup) {
       List<float[]> v = new ArrayList<>();
       List<Long> starts = new ArrayList<>();
+      List<String> rowKeys = new ArrayList<>();
       for (int t = 0; t < 144; t++) {
         for (int k : members) {
           v.add(vectors.get(k)[t]);
           starts.add(T0 + t * W);
+          rowKeys.add(keys.get(k));
         }
       }
       sources.add(new InMemoryVectorSource(starts.stream().mapToLong(Long::longValue).toArray(),
           v.toArray(new float[0][])));
+      groupKeys.add(rowKeys);
     }
     Path out = tmp.resolve("prefix");
-    DetectorTrainer.Trained trained = DetectorTrainer.grouped(sources, plan, 144, PREFIX, HP, out, p -> { });
+    DetectorTrainer.Trained trained = DetectorTrainer.grouped(sources,
+        groupKeys.stream().map(List::iterator).toList(), plan, 144, PREFIX, HP, out, p -> { });
+    // The held-out rows: the tail of each group's rows (its validation windows), each with its own key.
+    long heldOut = 0;
+    for (VectorSource src : sources) heldOut += Trainer.validationRows(src.size(), HP.validationFraction());
+    assertThat(trained.metrics()).containsEntry(DetectorTrainer.HELD_OUT_ROWS, (double) heldOut);
+    List<String> heldOutKeys = Files.readAllLines(out.resolve(HeldOut.KEYS));
+    assertThat(heldOutKeys).hasSize((int) heldOut);
+    List<String> expectedKeys = new ArrayList<>();
+    for (int g = 0; g < sources.size(); g++) {
+      List<String> rk = groupKeys.get(g);
+      expectedKeys.addAll(rk.subList(rk.size() - (int) Trainer.validationRows(rk.size(), HP.validationFraction()),
+          rk.size()));
+    }
+    assertThat(heldOutKeys).containsExactlyInAnyOrderElementsOf(expectedKeys); // merged in time order
     publish("grouped", PREFIX, out, trained);
     try (ScoringModel m = load("grouped")) {
       Detectors d = m.manifest().detectors();
@@ -294,6 +384,12 @@ class ScoringModelTest {
       // Each row scored by its group's autoencoder: the same window as its group's own model scores it.
       try (AnomalyModel busy = AnomalyModel.load(out.resolve("group-" + (plan.groups() - 1)), PREFIX)) {
         assertThat(scored.get(1).ae().score()).isEqualTo(busy.scoreOne(vectors.get(33)[0]).score());
+        // The gate's log1p-space error, routed the same way; the standardised error times each feature's std.
+        float[] x = vectors.get(33)[0];
+        double log1p = m.log1pErrors(List.of("10.0.3.0/24", "192.0.33.0/24"), new float[][] {vectors.get(3)[0], x})[1];
+        assertThat(log1p).isEqualTo(busy.log1pErrors(new float[][] {x})[0]);
+        // Not the standardised score: the group's std is not 1 on every feature.
+        assertThat(log1p).isNotEqualTo(scored.get(1).ae().score());
       }
     }
   }

@@ -9,8 +9,11 @@ import io.kaminari.common.time.Hour;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
 import io.kaminari.ingest.LandJob;
+import io.kaminari.model.DetectorTrainer;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelRef;
+import io.kaminari.model.PromotionDecision;
+import io.kaminari.model.PromotionGate;
 import io.kaminari.model.ThresholdMethod;
 import io.kaminari.model.spark.TrainJob;
 import io.kaminari.testing.TestSpark;
@@ -108,6 +111,16 @@ class PipelineTest {
     assertThat(scored.run().outputRows()).isEqualTo(12);
     assertThat(pipeline.scores(scored, Scope.GLOBAL).count()).isEqualTo(12);
     assertThat(pipeline.scores(scored, Scope.DST_PREFIX).count()).isZero();
+
+    // Retrained on the same range and seed (identical weights): the gate scores both versions on the new version's
+    // held-out windows (the last quarter of the range: 6 of the 24 windows) and finds them equal.
+    assertThat(trained.published().metrics()).containsEntry(DetectorTrainer.HELD_OUT_ROWS, 6.0);
+    TrainJob.Training again = pipeline.train(model, spec, START, START.plus(Duration.ofHours(2)), HP, false);
+    PromotionDecision gate = again.promotion();
+    assertThat(gate.basis()).as(gate.reason()).isEqualTo(PromotionGate.BASIS_HELD_OUT);
+    assertThat(gate.candidateLoss()).isEqualTo(gate.currentLoss()).isPositive();
+    assertThat(gate.moved()).isTrue();
+    assertThat(gate.reason()).contains("on the candidate's 6 held-out windows");
   }
 
   @Test

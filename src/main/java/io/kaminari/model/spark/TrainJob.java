@@ -30,7 +30,9 @@ import io.kaminari.common.time.Micros;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.JobRuns;
 import io.kaminari.pipeline.Warehouse;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -146,30 +148,40 @@ public final class TrainJob {
     } else {
       ScopeGroups.Plan plan = plan();
       List<VectorFile.Writer> writers = new ArrayList<>();
-      for (int g = 0; g < plan.groups(); g++) {
-        writers.add(VectorFile.create(work.resolve("vectors-" + g + ".bin"), spec.dimension()));
-      }
-      windows = 0;
+      List<BufferedWriter> keyWriters = new ArrayList<>(); // each row's key, for the version's held-out rows
       try {
+        for (int g = 0; g < plan.groups(); g++) {
+          writers.add(VectorFile.create(work.resolve("vectors-" + g + ".bin"), spec.dimension()));
+          keyWriters.add(Files.newBufferedWriter(work.resolve("keys-" + g + ".txt"), StandardCharsets.UTF_8));
+        }
+        windows = 0;
         Iterator<Row> it = trainingVectors(spark, spec.id(), config.from(), config.to()).toLocalIterator();
         while (it.hasNext()) {
           Row r = it.next();
           int group = plan.assignments().getOrDefault(r.getString(1), ScopeGroups.UNSEEN_GROUP);
           writers.get(group).append(Micros.of(r.<Instant>getAs(0)), vector(r, spec));
+          keyWriters.get(group).write(r.getString(1));
+          keyWriters.get(group).newLine();
           windows++;
         }
       } finally {
         writers.forEach(VectorFile.Writer::close);
+        for (BufferedWriter w : keyWriters) w.close();
       }
       checkEnough(windows);
       announce(windows);
       List<VectorFile> sources = new ArrayList<>();
+      List<Stream<String>> keys = new ArrayList<>();
       try {
-        for (int g = 0; g < plan.groups(); g++) sources.add(VectorFile.open(work.resolve("vectors-" + g + ".bin")));
-        trained = DetectorTrainer.grouped(new ArrayList<>(sources), plan, rangeWindows(), spec,
-            config.hyperparameters(), out, progress);
+        for (int g = 0; g < plan.groups(); g++) {
+          sources.add(VectorFile.open(work.resolve("vectors-" + g + ".bin")));
+          keys.add(Files.lines(work.resolve("keys-" + g + ".txt"), StandardCharsets.UTF_8));
+        }
+        trained = DetectorTrainer.grouped(new ArrayList<>(sources), keys.stream().map(Stream::iterator).toList(),
+            plan, rangeWindows(), spec, config.hyperparameters(), out, progress);
       } finally {
         sources.forEach(VectorFile::close);
+        keys.forEach(Stream::close);
       }
     }
     ModelManifest draft = ModelManifest.draft(config.name(), spec, trained.metadata(), trained.thresholdMethod(),
