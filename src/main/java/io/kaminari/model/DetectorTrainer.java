@@ -11,11 +11,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,9 +115,9 @@ public final class DetectorTrainer {
     }
     Fusion.Rule fusion = hp.fusionRule();
     Detectors detectors = ar == null
-        ? new Detectors(hp.threshold().text(), Detectors.RULE_AE, null, aeDivisor, null, note, null)
+        ? new Detectors(hp.threshold().text(), Detectors.RULE_AE, null, aeDivisor, null, note, null, null)
         : new Detectors(hp.threshold().text(), fusion == Fusion.Rule.AR_LED ? Detectors.RULE_AR_LED
-            : Detectors.RULE_FUSED, fusion.text(), aeDivisor, ar, null, null);
+            : Detectors.RULE_FUSED, fusion.text(), aeDivisor, ar, null, null, null);
     return new Trained(configured(ModelMetadata.read(out), hp), describe(ae), detectors, metrics);
   }
 
@@ -122,17 +125,20 @@ public final class DetectorTrainer {
    * Trains one autoencoder per group of {@code plan} on {@code groups} (the rows of each group, in time order) into
    * {@code out/group-N}, each calibrated to a key's share of the budget, and writes the key assignments.
    *
-   * @param keys the scope key of each row of each group, in row order (read once, for the {@link HeldOut} rows)
+   * <p>Then each prefix with enough rows gets its own threshold from its scores by its group's autoencoder
+   * ({@link KeyHistory}), and the version keeps its held-out rows ({@link HeldOut}).
+   *
+   * @param keys a fresh iterator over the scope key of each row of group g, in row order (called a few times per group)
    * @param windows the windows of the training range (the denominator of a key's mean traffic)
    */
-  public static Trained grouped(List<VectorSource> groups, List<? extends Iterator<String>> keys,
+  public static Trained grouped(List<VectorSource> groups, IntFunction<Iterator<String>> keys,
       ScopeGroups.Plan plan, long windows, FeatureSpec spec, Hyperparameters hp, Path out,
       Consumer<EpochProgress> progress) {
     requireScope(spec, Scope.DST_PREFIX);
-    if (groups.size() != plan.groups() || keys.size() != plan.groups()) {
-      throw new IllegalArgumentException(groups.size() + " row sources and " + keys.size() + " key lists for "
-          + plan.groups() + " groups");
+    if (groups.size() != plan.groups()) {
+      throw new IllegalArgumentException(groups.size() + " row sources for " + plan.groups() + " groups");
     }
+    Map<String, Double> keyThresholds = new java.util.TreeMap<>();
     double divisor = Math.max(1, plan.keysPerWindow());
     Hyperparameters shared = withShare(hp, divisor);
     List<ScopeGroups.Group> described = new ArrayList<>();
@@ -157,18 +163,36 @@ public final class DetectorTrainer {
         method = describe(r);
       }
       metrics.put("group_" + g + "_threshold", r.threshold());
+      keyThresholds.putAll(keyThresholds(out.resolve(dir), groups.get(g), keys.apply(g), keys.apply(g)));
     }
     new ScopeGroups.Assignments(ScopeGroups.Assignments.FORMAT, plan.assignments()).write(out);
-    metrics.put(HELD_OUT_ROWS, (double) HeldOut.write(out, groups, keys, hp.validationFraction()));
+    new KeyHistory.Thresholds(KeyHistory.Thresholds.FORMAT, keyThresholds).write(out);
+    metrics.put(HELD_OUT_ROWS, (double) HeldOut.write(out, groups,
+        IntStream.range(0, groups.size()).mapToObj(keys).toList(), hp.validationFraction()));
     ScopeGroups scopeGroups = new ScopeGroups(ScopeGroups.RULE, windows, plan.keysPerWindow(),
         ScopeGroups.UNSEEN_GROUP, ScopeGroups.FILE_NAME, described);
     metrics.put("keys_per_window", plan.keysPerWindow());
     metrics.put("scope_groups", (double) plan.groups());
-    Detectors detectors = new Detectors(hp.threshold().text(), Detectors.RULE_AE, null, divisor, null,
+    metrics.put("key_history_keys", (double) keyThresholds.size());
+    Detectors detectors = new Detectors(hp.threshold().text(), Detectors.RULE_KEY_HISTORY, null, divisor, null,
         "dst-prefix: a prefix view has no global series, and one forecaster shared by every prefix would forecast"
-            + " them all at one level; the global spec's model carries the AR score", scopeGroups);
+            + " them all at one level; the global spec's model carries the AR score", scopeGroups,
+        KeyHistory.of(keyThresholds.size()));
     return new Trained(configured(ModelMetadata.read(out.resolve(ScopeGroups.dir(0))), hp), method, detectors,
         metrics);
+  }
+
+  /** The {@link KeyHistory} thresholds of one group's keys, from its rows' scores by its autoencoder in {@code dir}. */
+  private static Map<String, Double> keyThresholds(Path dir, VectorSource rows, Iterator<String> countKeys,
+      Iterator<String> keys) {
+    Map<String, Long> counts = new HashMap<>();
+    for (long i = 0; i < rows.size(); i++) counts.merge(countKeys.next(), 1L, Long::sum);
+    double[] scores;
+    ModelMetadata meta = ModelMetadata.read(dir);
+    try (AnomalyModel model = AnomalyModel.load(dir, meta.normalizer(), meta.hyperparameters().hiddenSizes())) {
+      scores = model.scores(rows);
+    }
+    return KeyHistory.quantiles(scores, keys, counts);
   }
 
   private static Hyperparameters withShare(Hyperparameters hp, double divisor) {

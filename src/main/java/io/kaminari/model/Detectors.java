@@ -19,8 +19,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * @param ar the AR forecaster, or null
  * @param arNote why there is no AR forecaster; null when there is one
  * @param scopeGroups the traffic-level groups under {@code dst-prefix}; null under {@code global}
+ * @param keyHistory under {@code dst-prefix}, the per-prefix rule ({@link KeyHistory}); null under {@code global} and
+ *     in versions trained before it, whose prefixes are all judged by their group's threshold
  */
-@JsonPropertyOrder({"budget", "rule", "fusion", "ae_risk_divisor", "ar", "ar_note", "scope_groups"})
+@JsonPropertyOrder({"budget", "rule", "fusion", "ae_risk_divisor", "ar", "ar_note", "scope_groups", "key_history"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Detectors(
     @JsonProperty("budget") String budget,
@@ -29,7 +31,8 @@ public record Detectors(
     @JsonProperty("ae_risk_divisor") double aeRiskDivisor,
     @JsonProperty("ar") Ar ar,
     @JsonProperty("ar_note") String arNote,
-    @JsonProperty("scope_groups") ScopeGroups scopeGroups) {
+    @JsonProperty("scope_groups") ScopeGroups scopeGroups,
+    @JsonProperty("key_history") KeyHistory keyHistory) {
 
   /** The verdict with both detectors, by the {@code union} rule. */
   public static final String RULE_FUSED = "anomalous when the autoencoder or the AR forecaster fires (score above its"
@@ -39,6 +42,12 @@ public record Detectors(
   public static final String RULE_AR_LED = "anomalous when the AR forecaster fires (score above its own threshold);"
       + " score = ar / threshold_ar against 1.0; the autoencoder's score and top features explain the window but do"
       + " not raise a verdict alone; the AR forecaster calibrated to the whole budget, the autoencoder to half";
+  /** The verdict under {@code dst-prefix} with {@link KeyHistory}. */
+  public static final String RULE_KEY_HISTORY = "a prefix with a threshold of its own (the " + KeyHistory.QUANTILE
+      + " quantile of its training scores) is anomalous when its autoencoder score is above it in this window and in"
+      + " at least " + KeyHistory.SUSTAIN + " of its last " + KeyHistory.SPAN + " windows; score = min(ae / own"
+      + " threshold, the " + KeyHistory.SUSTAIN + "-th largest of the last " + KeyHistory.SPAN + ") against 1.0; any"
+      + " other prefix is anomalous when its autoencoder score is above its traffic group's threshold";
   /** The verdict of the autoencoder alone. */
   public static final String RULE_AE = "anomalous when the autoencoder fires (score above its threshold); score ="
       + " ae / threshold_ae against 1.0";
@@ -84,6 +93,9 @@ public record Detectors(
     }
     if (ar == null && (arNote == null || arNote.isBlank())) {
       throw new IllegalArgumentException("detectors without an AR forecaster must say why (ar_note)");
+    }
+    if (keyHistory != null && scopeGroups == null) {
+      throw new IllegalArgumentException("detectors.key_history needs the dst-prefix scope_groups");
     }
     if (fusion != null) {
       if (ar == null) throw new IllegalArgumentException("detectors.fusion needs an AR forecaster to fuse with");

@@ -132,6 +132,16 @@ public final class Fusion {
     return new Verdict(ae, fires, fires ? Fired.AE : Fired.NONE, ae, Double.NaN);
   }
 
+  /**
+   * The verdict of a {@code dst-prefix} key judged by its own history ({@link KeyHistory}): {@code sustained} (already
+   * a ratio to the key's own threshold) against 1.0; {@code aeRatio} is this window's score over that threshold.
+   */
+  public static Verdict sustained(double aeScore, double ownThreshold, double sustained) {
+    double ae = ratio("AE", aeScore, ownThreshold);
+    boolean fires = sustained > THRESHOLD;
+    return new Verdict(sustained, fires, fires ? Fired.AE : Fired.NONE, ae, Double.NaN);
+  }
+
   private static double ratio(String detector, double score, double threshold) {
     if (!(threshold > 0 && Double.isFinite(threshold))) {
       throw new IllegalArgumentException(detector + " threshold must be finite and > 0, got " + threshold);

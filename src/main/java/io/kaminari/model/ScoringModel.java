@@ -21,9 +21,10 @@ import java.util.Map;
  * ({@link ArSeries}), verdict and explanation. What differs is only where the windows come from: an accumulator when
  * a stream window closes, a {@code port_vectors} row in batch ({@link Window}).
  *
- * <p>The AR score of a window depends on the key's recent windows, which the caller keeps in an {@link ArStates} and
- * feeds in time order per key; batch scoring first feeds it the {@link #memoryWindows()} windows before its range
- * ({@link #warm}), and then scores as a stream that saw them does (see {@code models/flow-ar/MODEL_CARD.md}).
+ * <p>The AR score of a window, and under {@code dst-prefix} the verdict of a prefix with a {@link KeyHistory}, depend
+ * on the key's recent windows, which the caller keeps in an {@link ArStates} and feeds in time order per key; batch
+ * scoring first scores (and discards) the {@link #memoryWindows()} windows before its range, and then scores as a
+ * stream that saw them does (see {@code models/flow-ar/MODEL_CARD.md}).
  *
  * <p>A manifest without {@code detectors} (written before them) scores with its autoencoder alone, as it always did,
  * with the verdict {@link Fusion#aeOnly}. {@link #score(float[][])} is synchronized underneath ({@link AnomalyModel}):
@@ -41,6 +42,9 @@ public final class ScoringModel implements AutoCloseable {
   private final ArForecaster forecaster;
   private final Fusion.Rule fusion;
   private final List<String> featureNames;
+  /** Under {@code dst-prefix}, the prefixes' own thresholds ({@link KeyHistory}); empty otherwise. */
+  private final Map<String, Double> keyThresholds;
+  private final KeyHistory keyHistory;
 
   /**
    * One window × scope key as the scorers hold it, from a closing stream window's accumulator or a {@code port_vectors}
@@ -61,7 +65,7 @@ public final class ScoringModel implements AutoCloseable {
   }
 
   private ScoringModel(ModelManifest manifest, AnomalyModel[] autoencoders, double[] thresholds,
-      Map<String, Integer> groups, int unseenGroup, ArForecaster forecaster) {
+      Map<String, Integer> groups, int unseenGroup, ArForecaster forecaster, Map<String, Double> keyThresholds) {
     this.manifest = manifest;
     this.autoencoders = autoencoders;
     this.thresholds = thresholds;
@@ -70,6 +74,8 @@ public final class ScoringModel implements AutoCloseable {
     this.forecaster = forecaster;
     this.fusion = manifest.detectors() == null ? Fusion.Rule.UNION : manifest.detectors().fusionRule();
     this.featureNames = manifest.spec().featureNames();
+    this.keyThresholds = keyThresholds;
+    this.keyHistory = manifest.detectors() == null ? null : manifest.detectors().keyHistory();
   }
 
   /**
@@ -122,7 +128,13 @@ public final class ScoringModel implements AutoCloseable {
               + zero.score() + "; refusing it");
         }
       }
-      return new ScoringModel(m, models.toArray(new AnomalyModel[0]), thresholds, groups, unseen, forecaster);
+      Map<String, Double> own = d == null || d.keyHistory() == null ? Map.of()
+          : KeyHistory.Thresholds.read(loaded.file(d.keyHistory().file()).getParent()).byKey();
+      if (d != null && d.keyHistory() != null && own.size() != d.keyHistory().keys()) {
+        throw new IllegalArgumentException(m.name() + "/" + m.version() + ": " + d.keyHistory().file() + " holds "
+            + own.size() + " prefixes but the manifest says " + d.keyHistory().keys());
+      }
+      return new ScoringModel(m, models.toArray(new AnomalyModel[0]), thresholds, groups, unseen, forecaster, own);
     } catch (RuntimeException e) {
       models.forEach(AnomalyModel::close);
       throw e;
@@ -186,11 +198,13 @@ public final class ScoringModel implements AutoCloseable {
   }
 
   /**
-   * How many windows before a range batch scoring feeds the AR states first ({@link ArForecaster#memoryWindows()}); 0
-   * without a forecaster.
+   * How many windows before a range batch scoring feeds the states first: the AR forecaster's
+   * ({@link ArForecaster#memoryWindows()}) or the {@link KeyHistory}'s span but one, whichever is longer; 0 without
+   * either.
    */
   public int memoryWindows() {
-    return forecaster == null ? 0 : forecaster.memoryWindows();
+    int ar = forecaster == null ? 0 : forecaster.memoryWindows();
+    return Math.max(ar, keyHistory == null ? 0 : keyHistory.span() - 1);
   }
 
   /** Fresh AR states for this model's forecaster (empty and unused without one). */
@@ -203,9 +217,10 @@ public final class ScoringModel implements AutoCloseable {
     return groups.getOrDefault(scopeKey, unseenGroup);
   }
 
-  /** The autoencoder threshold that judges {@code scopeKey}. */
+  /** The autoencoder threshold that judges {@code scopeKey}: its own ({@link KeyHistory}), else its group's. */
   public double aeThreshold(String scopeKey) {
-    return thresholds[group(scopeKey)];
+    Double own = keyThresholds.get(scopeKey);
+    return own != null ? own : thresholds[group(scopeKey)];
   }
 
   /** Scores raw window vectors in batches with the (group 0) autoencoder; see {@link AnomalyModel#score}. */
@@ -238,17 +253,26 @@ public final class ScoringModel implements AutoCloseable {
       for (int k = 0; k < rows.length; k++) ae[rows[k]] = s[k];
     }
     List<Detection> out = new ArrayList<>(windows.size());
+    long windowMicros = manifest.spec().windowSeconds() * 1_000_000L;
     boolean global = manifest.spec().scope() == Scope.GLOBAL;
     for (int i = 0; i < windows.size(); i++) {
       Window w = windows.get(i);
       ArScore ar = forecaster == null || w.sources() < 0 ? null
           : states.of(w.scopeKey()).update(w.windowStartMicros(), arValues(w));
-      double aeThreshold = thresholds[group[i]];
-      Fusion.Verdict verdict = ar == null ? Fusion.aeOnly(ae[i].score(), aeThreshold)
-          : Fusion.of(fusion, ae[i].score(), aeThreshold, ar.score(), forecaster.threshold());
+      Double own = keyThresholds.get(w.scopeKey());
+      double aeThreshold = own != null ? own : thresholds[group[i]];
+      Fusion.Verdict verdict;
+      if (own != null) {
+        double sustained = states.keyHistory(w.scopeKey(), keyHistory.span()).update(w.windowStartMicros(),
+            ae[i].score() / own, windowMicros, keyHistory.sustain());
+        verdict = Fusion.sustained(ae[i].score(), own, sustained);
+      } else {
+        verdict = ar == null ? Fusion.aeOnly(ae[i].score(), aeThreshold)
+            : Fusion.of(fusion, ae[i].score(), aeThreshold, ar.score(), forecaster.threshold());
+      }
       out.add(new Detection(w, ae[i], aeThreshold, ar, ar == null ? Double.NaN : forecaster.threshold(), verdict,
           global ? -1 : group[i],
-          explanation(w, ae[i], ar)));
+          explanation(w, ae[i], ar, own != null && verdict.anomaly())));
     }
     return out;
   }
@@ -295,23 +319,18 @@ public final class ScoringModel implements AutoCloseable {
     return x;
   }
 
-  /**
-   * Feeds {@code window} to its key's AR state without scoring it: the warm-up of batch scoring, whose scores are
-   * discarded. Does nothing without a forecaster, or when the window lacks its distinct sources.
-   */
-  public void warm(Window window, ArStates states) {
-    checkStates(states);
-    if (forecaster == null || window.sources() < 0) return;
-    states.of(window.scopeKey()).update(window.windowStartMicros(), arValues(window));
-  }
-
   /** The AR series of a window, assembled by {@link ArSeries#values}: the one assembly for batch and stream. */
   float[] arValues(Window w) {
     return ArSeries.values(manifest.spec(), w.packets(), w.flows(), w.sources(), w.vector());
   }
 
-  private List<String> explanation(Window w, Score ae, ArScore ar) {
-    List<String> out = new ArrayList<>(ae.explain(featureNames));
+  private List<String> explanation(Window w, Score ae, ArScore ar, boolean sustained) {
+    List<String> out = new ArrayList<>();
+    if (sustained) {
+      out.add("above the prefix's own threshold in " + keyHistory.sustain() + "+ of its last " + keyHistory.span()
+          + " windows");
+    }
+    out.addAll(ae.explain(featureNames));
     if (ar != null) {
       for (String s : ar.explain(forecaster.names())) out.add(AR_PREFIX + s);
     }

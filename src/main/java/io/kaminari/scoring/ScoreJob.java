@@ -64,10 +64,10 @@ import org.apache.spark.sql.types.StructType;
  * each detector's score and threshold, which one fired, and the explanation ({@link ScoringModel#score}, the function
  * the streaming scorer calls too).
  *
- * <p>With an AR forecaster, every chunk's vectors are joined by the warm-up vectors of the windows just before it,
- * then grouped by scope key and sorted by window ({@link #inTimeOrderPerKey}), so each key's AR state advances window
- * by window from where a stream that had been running would be; the warm-up rows are scored by nobody and written
- * nowhere.
+ * <p>With an AR forecaster, or under {@code dst-prefix} with a {@link io.kaminari.model.KeyHistory}, every chunk's
+ * vectors are joined by the warm-up vectors of the windows just before it, then grouped by scope key and sorted by
+ * window ({@link #inTimeOrderPerKey}), so each key's states advance window by window from where a stream that had been
+ * running would be; the warm-up rows are scored for that and written nowhere.
  *
  * <p>The alias is resolved once, on the driver, to a fixed version, which is verified (checksums, spec) before any
  * work starts; every partition then loads that version from the registry (a local, verified copy per executor JVM)
@@ -77,8 +77,10 @@ import org.apache.spark.sql.types.StructType;
  * partitions it produces.
  */
 public final class ScoreJob {
-  /** The input column marking an AR warm-up row: fed to the forecaster's state, not scored, not written. */
+  /** The input column marking a warm-up row: scored to advance its key's states, not written. */
   static final String WARM = "_warm";
+  /** Windows of warm-up: the most any version's states remember. */
+  static final int WARM_UP_WINDOWS = Math.max(ArForecaster.MAX_MEMORY_WINDOWS, io.kaminari.model.KeyHistory.SPAN - 1);
 
   private final SparkSession spark;
   private final ScoreConfig config;
@@ -135,6 +137,7 @@ public final class ScoreJob {
     ModelManifest manifest = registry.verify(config.model().name(), version);
     HourRange span = config.hours().span();
     boolean withAr = manifest.detectors() != null && manifest.detectors().ar() != null;
+    boolean stateful = withAr || manifest.detectors() != null && manifest.detectors().keyHistory() != null;
     return JobRuns.run(spark, "score", span.start(), span.end(), runId -> {
       Map<String, String> hadoop = new java.util.HashMap<>();
       spark.sparkContext().hadoopConfiguration().forEach(e -> hadoop.put(e.getKey(), e.getValue()));
@@ -143,7 +146,7 @@ public final class ScoreJob {
       long anomalies = 0;
       for (HourRange chunk : chunks(config.hours(), config.chunkHours())) {
         Dataset<Row> input = vectors(spark, manifest.specId(), chunk).withColumn(WARM, lit(false));
-        if (withAr) input = inTimeOrderPerKey(input.union(warmUp(spark, manifest.spec(), chunk)));
+        if (stateful) input = inTimeOrderPerKey(input.union(warmUp(spark, manifest.spec(), chunk)));
         Dataset<Row> scored = score(input, source)
             .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         try {
@@ -189,13 +192,13 @@ public final class ScoreJob {
   }
 
   /**
-   * The AR warm-up of a chunk: the vectors of the {@link ArForecaster#MAX_MEMORY_WINDOWS} windows before it, marked
-   * {@link #WARM}. A state remembers only its forecaster's own {@code memoryWindows()}, so feeding it these first makes
-   * the chunk's AR scores exactly those of a stream that saw every window (see {@code models/flow-ar/MODEL_CARD.md}).
+   * The warm-up of a chunk: the vectors of the {@link #WARM_UP_WINDOWS} windows before it, marked {@link #WARM}. A
+   * state remembers only its model's own {@code memoryWindows()}, so feeding it these first makes the chunk's scores
+   * exactly those of a stream that saw every window (see {@code models/flow-ar/MODEL_CARD.md}).
    */
   static Dataset<Row> warmUp(SparkSession spark, FeatureSpec spec, HourRange chunk) {
     Instant to = chunk.start();
-    Instant from = to.minusSeconds((long) ArForecaster.MAX_MEMORY_WINDOWS * spec.windowSeconds());
+    Instant from = to.minusSeconds((long) WARM_UP_WINDOWS * spec.windowSeconds());
     return spark.table(Warehouse.PORT_VECTORS)
         .where(expr(HourRange.covering(from, to).where()).and(col(SPEC_ID).equalTo(spec.id()))
             .and(col(WINDOW_START).geq(from)).and(col(WINDOW_START).lt(to)))
@@ -229,9 +232,9 @@ public final class ScoreJob {
 
   /**
    * The pure part of {@link #score}: the anomaly_scores rows of one partition's input rows (in the column order
-   * {@link #score} selects), scored through {@link ScoringModel#score} in batches of {@link AnomalyModel#BATCH}; a
-   * warm-up row only advances its key's AR state (after the rows before it are scored, so each key's windows reach the
-   * forecaster in input order).
+   * {@link #score} selects), scored through {@link ScoringModel#score} in batches of {@link AnomalyModel#BATCH}, in
+   * input order (so each key's windows reach its states in time order); a warm-up row is scored like the others, which
+   * advances its key's states, and written by nobody.
    */
   static List<Row> scorePartition(Iterator<Row> rows, ScoringModel model, Instant scoredAt) {
     ArStates states = model.newArStates();
@@ -240,14 +243,8 @@ public final class ScoreJob {
     List<ScoringModel.Window> windows = new ArrayList<>(AnomalyModel.BATCH);
     while (rows.hasNext()) {
       Row r = rows.next();
-      ScoringModel.Window w = window(r);
-      if (r.getBoolean(14)) {
-        flush(model, states, batch, windows, scoredAt, out);
-        model.warm(w, states);
-        continue;
-      }
       batch.add(r);
-      windows.add(w);
+      windows.add(window(r));
       if (batch.size() == AnomalyModel.BATCH) flush(model, states, batch, windows, scoredAt, out);
     }
     flush(model, states, batch, windows, scoredAt, out);
@@ -273,6 +270,7 @@ public final class ScoreJob {
     List<Detection> detections = model.score(windows, states);
     for (int i = 0; i < batch.size(); i++) {
       Row r = batch.get(i);
+      if (r.getBoolean(14)) continue; // warm-up: its scoring only advanced the states
       Detection d = detections.get(i);
       Fusion.Verdict v = d.verdict();
       out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), v.score(), v.threshold(), v.anomaly(),

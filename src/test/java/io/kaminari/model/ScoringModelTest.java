@@ -250,7 +250,7 @@ class ScoringModelTest {
       List<Detection> stream = m.score(all, m.newArStates());
       ArStates batch = m.newArStates();
       int from = 25;
-      for (ScoringModel.Window w : all.subList(from - m.memoryWindows(), from)) m.warm(w, batch);
+      m.score(all.subList(from - m.memoryWindows(), from), batch); // the warm-up: scored, discarded
       List<Detection> ranged = m.score(all.subList(from, all.size()), batch);
       for (int i = 0; i < ranged.size(); i++) {
         assertThat(ranged.get(i).ar()).isEqualTo(stream.get(from + i).ar());
@@ -344,8 +344,8 @@ class ScoringModelTest {
       groupKeys.add(rowKeys);
     }
     Path out = tmp.resolve("prefix");
-    DetectorTrainer.Trained trained = DetectorTrainer.grouped(sources,
-        groupKeys.stream().map(List::iterator).toList(), plan, 144, PREFIX, HP, out, p -> { });
+    DetectorTrainer.Trained trained = DetectorTrainer.grouped(sources, g -> groupKeys.get(g).iterator(), plan, 144,
+        PREFIX, HP, out, p -> { });
     // The held-out rows: the tail of each group's rows (its validation windows), each with its own key.
     long heldOut = 0;
     for (VectorSource src : sources) heldOut += Trainer.validationRows(src.size(), HP.validationFraction());
@@ -373,8 +373,15 @@ class ScoringModelTest {
       assertThat(m.group("10.0.3.0/24")).isEqualTo(plan.assignments().get("10.0.3.0/24")).isLessThan(plan.groups() - 1);
       assertThat(m.group("192.0.33.0/24")).isEqualTo(plan.groups() - 1);
       assertThat(m.group("203.0.113.0/24")).as("unseen").isEqualTo(ScopeGroups.UNSEEN_GROUP);
-      assertThat(m.aeThreshold("192.0.33.0/24")).isEqualTo(d.scopeGroups().groups().get(plan.groups() - 1)
-          .threshold());
+      // Every training prefix has 144 rows, enough for a threshold of its own; an unseen one has its group's.
+      assertThat(d.keyHistory()).isEqualTo(KeyHistory.of(36));
+      assertThat(d.rule()).isEqualTo(Detectors.RULE_KEY_HISTORY);
+      assertThat(m.manifest().files()).containsKey(KeyHistory.FILE_NAME);
+      Map<String, Double> own = KeyHistory.Thresholds.read(out).byKey();
+      assertThat(own).hasSize(36);
+      assertThat(m.aeThreshold("192.0.33.0/24")).isEqualTo(own.get("192.0.33.0/24"))
+          .isNotEqualTo(d.scopeGroups().groups().get(plan.groups() - 1).threshold());
+      assertThat(m.aeThreshold("203.0.113.0/24")).isEqualTo(d.scopeGroups().groups().get(0).threshold());
       List<ScoringModel.Window> windows = List.of(
           new ScoringModel.Window(T0, "10.0.3.0/24", vectors.get(3)[0], 1, 1, 1, null, null, null),
           new ScoringModel.Window(T0, "192.0.33.0/24", vectors.get(33)[0], 1, 1, 1, null, null, null));
@@ -391,6 +398,43 @@ class ScoringModelTest {
         // Not the standardised score: the group's std is not 1 on every feature.
         assertThat(log1p).isNotEqualTo(scored.get(1).ae().score());
       }
+
+      // A flood on 192.0.33.0/24 for five windows of the next day, and one single-window burst on 10.0.3.0/24: the
+      // flood is a verdict from its third window on, the burst never, however high.
+      float[] flood = vectors.get(33)[0].clone();
+      for (int j = 0; j < flood.length; j++) flood[j] = flood[j] * 50 + 500;
+      List<ScoringModel.Window> next = new ArrayList<>();
+      for (int t = 0; t < 5; t++) {
+        next.add(new ScoringModel.Window(T0 + (288 + t) * W, "192.0.33.0/24", flood, 1, 1, 1, null, null, null));
+        next.add(new ScoringModel.Window(T0 + (288 + t) * W, "10.0.3.0/24", t == 2 ? flood : vectors.get(3)[t], 1, 1,
+            1, null, null, null));
+      }
+      List<Detection> verdicts = m.score(next, m.newArStates());
+      List<Boolean> floodVerdicts = new ArrayList<>();
+      for (int t = 0; t < 5; t++) {
+        Detection f = verdicts.get(2 * t);
+        assertThat(f.ae().score()).as("window %d above the prefix's own threshold", t).isGreaterThan(f.aeThreshold());
+        floodVerdicts.add(f.verdict().anomaly());
+      }
+      assertThat(floodVerdicts).containsExactly(false, false, true, true, true);
+      assertThat(verdicts.get(4).explanation().get(0))
+          .isEqualTo("above the prefix's own threshold in 3+ of its last 5 windows");
+      Detection burst = verdicts.get(5);
+      assertThat(burst.ae().score()).isGreaterThan(burst.aeThreshold());
+      assertThat(burst.verdict().anomaly()).isFalse();
+      // Batch scoring of the last two windows after a warm-up of the three before gives the same verdicts (scores equal
+      // up to libtorch's rounding, which depends on the batch).
+      ArStates warmed = m.newArStates();
+      m.score(next.subList(0, 6), warmed);
+      List<Detection> ranged = m.score(next.subList(6, 10), warmed);
+      for (int i = 0; i < ranged.size(); i++) {
+        Fusion.Verdict all = verdicts.get(6 + i).verdict();
+        assertThat(ranged.get(i).verdict().anomaly()).isEqualTo(all.anomaly());
+        assertThat(ranged.get(i).verdict().score()).isCloseTo(all.score(), org.assertj.core.data.Percentage
+            .withPercentage(1e-4));
+      }
+      // Without the warm-up the flood's fourth window has no history yet: no verdict.
+      assertThat(m.score(next.subList(6, 8), m.newArStates()).get(0).verdict().anomaly()).isFalse();
     }
   }
 

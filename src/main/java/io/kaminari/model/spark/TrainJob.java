@@ -171,17 +171,21 @@ public final class TrainJob {
       checkEnough(windows);
       announce(windows);
       List<VectorFile> sources = new ArrayList<>();
-      List<Stream<String>> keys = new ArrayList<>();
+      List<Stream<String>> opened = new ArrayList<>(); // every key stream handed out, closed at the end
       try {
-        for (int g = 0; g < plan.groups(); g++) {
-          sources.add(VectorFile.open(work.resolve("vectors-" + g + ".bin")));
-          keys.add(Files.lines(work.resolve("keys-" + g + ".txt"), StandardCharsets.UTF_8));
-        }
-        trained = DetectorTrainer.grouped(new ArrayList<>(sources), keys.stream().map(Stream::iterator).toList(),
-            plan, rangeWindows(), spec, config.hyperparameters(), out, progress);
+        for (int g = 0; g < plan.groups(); g++) sources.add(VectorFile.open(work.resolve("vectors-" + g + ".bin")));
+        trained = DetectorTrainer.grouped(new ArrayList<>(sources), g -> {
+          try {
+            Stream<String> lines = Files.lines(work.resolve("keys-" + g + ".txt"), StandardCharsets.UTF_8);
+            opened.add(lines);
+            return lines.iterator();
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }, plan, rangeWindows(), spec, config.hyperparameters(), out, progress);
       } finally {
         sources.forEach(VectorFile::close);
-        keys.forEach(Stream::close);
+        opened.forEach(Stream::close);
       }
     }
     ModelManifest draft = ModelManifest.draft(config.name(), spec, trained.metadata(), trained.thresholdMethod(),

@@ -1,0 +1,102 @@
+package io.kaminari.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A prefix judged by its own history: its threshold from its training scores, and the sustained rule. */
+class KeyHistoryTest {
+  private static final long W = 60_000_000L;
+
+  private static double update(KeyHistory.State s, int window, double ratio) {
+    return s.update(window * W, ratio, W, KeyHistory.SUSTAIN);
+  }
+
+  @Test
+  void firesOnlyWhenThisWindowAndTwoMoreOfTheLastFiveAreAbove() {
+    KeyHistory.State s = new KeyHistory.State(KeyHistory.SPAN);
+    assertThat(update(s, 0, 5.0)).as("one window, however high").isZero();
+    assertThat(update(s, 1, 4.0)).as("two").isZero();
+    assertThat(update(s, 2, 3.0)).as("three above: the third largest").isEqualTo(3.0);
+    assertThat(update(s, 3, 0.5)).as("this window below: no verdict").isEqualTo(0.5);
+    assertThat(update(s, 4, 2.0)).as("windows 0, 1, 2 and 4 above").isEqualTo(2.0);
+    // Window 5 looks back over 1..5: 4.0, 3.0, 0.5, 2.0 and itself.
+    assertThat(update(s, 5, 1.5)).as("this window is the smaller").isEqualTo(1.5);
+    assertThat(update(s, 6, 1.2)).as("2..6: 3.0, 0.5, 2.0, 1.5, 1.2").isEqualTo(1.2);
+  }
+
+  @Test
+  void windowsWithoutTrafficCountAsBelow() {
+    KeyHistory.State s = new KeyHistory.State(KeyHistory.SPAN);
+    update(s, 0, 9.0);
+    update(s, 1, 9.0);
+    // Windows 2 and 3 had no traffic for the prefix; window 6 looks back over 2..6, where 0 and 1 are gone.
+    assertThat(update(s, 4, 9.0)).as("0, 1 and 4 are within 0..4").isEqualTo(9.0);
+    assertThat(update(s, 6, 9.0)).as("2..6 holds only 4 and 6").isZero();
+    assertThatThrownBy(() -> update(s, 6, 1.0)).hasMessageContaining("is not after the prefix's previous window");
+  }
+
+  @Test
+  void aPrefixThresholdIsTheQuantileOfItsOwnScoresAndNeedsEnoughRows() {
+    // Key a: 1000 rows, 0.000 .. 0.999 shuffled, plus nothing else; key b: 99 rows (too few); key c: 200 rows of which
+    // one is a huge outlier (an unlabelled attack): the quantile ignores it.
+    List<String> keys = new ArrayList<>();
+    List<Double> scores = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      keys.add("a");
+      scores.add(i / 1000.0);
+    }
+    for (int i = 0; i < 99; i++) {
+      keys.add("b");
+      scores.add(1.0);
+    }
+    for (int i = 0; i < 200; i++) {
+      keys.add("c");
+      scores.add(i == 17 ? 1e6 : 0.5);
+    }
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) order.add(i);
+    Collections.shuffle(order, new java.util.Random(1));
+    double[] s = new double[order.size()];
+    List<String> k = new ArrayList<>();
+    for (int i = 0; i < s.length; i++) {
+      s[i] = scores.get(order.get(i));
+      k.add(keys.get(order.get(i)));
+    }
+    Map<String, Long> counts = new HashMap<>();
+    k.forEach(key -> counts.merge(key, 1L, Long::sum));
+    Map<String, Double> q = KeyHistory.quantiles(s, k.iterator(), counts);
+    assertThat(q).containsOnlyKeys("a", "c");
+    assertThat(q.get("a")).as("rank ceil(0.99 * 1000) = 990 of 0.000 .. 0.999").isEqualTo(0.989);
+    assertThat(q.get("c")).isEqualTo(0.5);
+  }
+
+  @Test
+  void theThresholdsFileRoundTripsAndRefusesBadValues(@TempDir Path dir) {
+    new KeyHistory.Thresholds(KeyHistory.Thresholds.FORMAT, Map.of("10.0.0.0/24", 0.25)).write(dir);
+    assertThat(KeyHistory.Thresholds.read(dir).byKey()).containsExactly(Map.entry("10.0.0.0/24", 0.25));
+    assertThatThrownBy(() -> new KeyHistory.Thresholds(1, Map.of("k", 0.0))).hasMessageContaining("> 0");
+    assertThatThrownBy(() -> new KeyHistory.Thresholds(2, Map.of())).hasMessageContaining("format 2");
+    assertThatThrownBy(() -> new KeyHistory(KeyHistory.FILE_NAME, 0.99, 6, 5, 100, 1)).hasMessageContaining("sustain");
+  }
+
+  @Test
+  void theVerdictIsTheSustainedScoreAgainstOne() {
+    Fusion.Verdict v = Fusion.sustained(3.0, 2.0, 1.25);
+    assertThat(v.anomaly()).isTrue();
+    assertThat(v.score()).isEqualTo(1.25);
+    assertThat(v.aeRatio()).isEqualTo(1.5);
+    assertThat(v.fired()).isEqualTo(Fusion.Fired.AE);
+    Fusion.Verdict quiet = Fusion.sustained(3.0, 2.0, 0.0);
+    assertThat(quiet.anomaly()).isFalse();
+    assertThat(quiet.fired()).isEqualTo(Fusion.Fired.NONE);
+  }
+}
