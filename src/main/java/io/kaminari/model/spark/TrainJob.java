@@ -196,7 +196,8 @@ public final class TrainJob {
         + published.valLoss() + " threshold=" + published.threshold()
         + (d.ar() != null ? " ar_threshold=" + d.ar().threshold() : "; no AR forecaster: " + d.arNote())
         + (d.scopeGroups() != null ? "; " + d.scopeGroups().groups().size() + " traffic group(s), "
-            + String.format(java.util.Locale.ROOT, "%.1f", d.scopeGroups().keysPerWindow()) + " keys per window" : "");
+            + String.format(java.util.Locale.ROOT, "%.1f", d.scopeGroups().keysPerWindow()) + " keys per window" : "")
+        + (d.keyHistory() != null ? "; " + d.keyHistory().keys() + " prefix(es) with a threshold of their own" : "");
     PromotionDecision decision = null;
     if (config.promoteAlias() != null) {
       decision = registry.promote(config.name(), published.version(), config.promoteAlias(), config.force(),
