@@ -90,18 +90,7 @@ public final class AnomalyModel implements AutoCloseable {
   /** Scores raw (un-normalised) vectors, one {@link Score} per input in order. */
   public synchronized Score[] score(float[][] rawVectors) {
     Score[] out = new Score[rawVectors.length];
-    float[] batch = new float[Math.min(BATCH, Math.max(rawVectors.length, 1)) * dimension];
-    for (int start = 0; start < rawVectors.length; start += BATCH) {
-      int n = Math.min(BATCH, rawVectors.length - start);
-      for (int k = 0; k < n; k++) {
-        checkLength(rawVectors[start + k]);
-        normalizer.apply(rawVectors[start + k], 0, batch, k * dimension);
-      }
-      float[] recon = reconstruct(batch, n);
-      for (int k = 0; k < n; k++) {
-        out[start + k] = explainRow(batch, recon, k);
-      }
-    }
+    reconstructAll(rawVectors, (i, batch, recon, k) -> out[i] = explainRow(batch, recon, k));
     return out;
   }
 
@@ -145,6 +134,25 @@ public final class AnomalyModel implements AutoCloseable {
   public synchronized double[] log1pErrors(float[][] rawVectors) {
     double[] out = new double[rawVectors.length];
     float[] std = normalizer.std();
+    reconstructAll(rawVectors, (i, batch, recon, k) -> {
+      double sum = 0;
+      for (int j = 0; j < dimension; j++) {
+        // standardised = (log1p - mean) / std, so a standardised difference times std is the log1p difference
+        double d = (recon[k * dimension + j] - batch[k * dimension + j]) * (double) std[j];
+        sum += d * d;
+      }
+      out[i] = sum / dimension;
+    });
+    return out;
+  }
+
+  /** Row {@code row} of a standardised {@code batch} and of its reconstruction {@code recon}: input {@code index}. */
+  private interface Reconstructed {
+    void accept(int index, float[] batch, float[] recon, int row);
+  }
+
+  /** Standardises and reconstructs {@code rawVectors} in batches of {@link #BATCH}; hands each row to {@code each}. */
+  private void reconstructAll(float[][] rawVectors, Reconstructed each) {
     float[] batch = new float[Math.min(BATCH, Math.max(rawVectors.length, 1)) * dimension];
     for (int start = 0; start < rawVectors.length; start += BATCH) {
       int n = Math.min(BATCH, rawVectors.length - start);
@@ -153,17 +161,8 @@ public final class AnomalyModel implements AutoCloseable {
         normalizer.apply(rawVectors[start + k], 0, batch, k * dimension);
       }
       float[] recon = reconstruct(batch, n);
-      for (int k = 0; k < n; k++) {
-        double sum = 0;
-        for (int j = 0; j < dimension; j++) {
-          // standardised = (log1p - mean) / std, so a standardised difference times std is the log1p difference
-          double d = (recon[k * dimension + j] - batch[k * dimension + j]) * (double) std[j];
-          sum += d * d;
-        }
-        out[start + k] = sum / dimension;
-      }
+      for (int k = 0; k < n; k++) each.accept(start + k, batch, recon, k);
     }
-    return out;
   }
 
   /** The readable top features of a score, e.g. {@code dst_port 80 pps (87%)}. */
