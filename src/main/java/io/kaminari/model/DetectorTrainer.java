@@ -166,7 +166,9 @@ public final class DetectorTrainer {
       keyThresholds.putAll(keyThresholds(out.resolve(dir), groups.get(g), keys.apply(g), keys.apply(g)));
     }
     new ScopeGroups.Assignments(ScopeGroups.Assignments.FORMAT, plan.assignments()).write(out);
-    new KeyHistory.Thresholds(KeyHistory.Thresholds.FORMAT, keyThresholds).write(out);
+    // No prefix with enough rows (a short range): no key history, and scoring needs no per-key state for it.
+    KeyHistory keyHistory = keyThresholds.isEmpty() ? null : KeyHistory.of(keyThresholds.size());
+    if (keyHistory != null) new KeyHistory.Thresholds(KeyHistory.Thresholds.FORMAT, keyThresholds).write(out);
     metrics.put(HELD_OUT_ROWS, (double) HeldOut.write(out, groups,
         IntStream.range(0, groups.size()).mapToObj(keys).toList(), hp.validationFraction()));
     ScopeGroups scopeGroups = new ScopeGroups(ScopeGroups.RULE, windows, plan.keysPerWindow(),
@@ -174,10 +176,10 @@ public final class DetectorTrainer {
     metrics.put("keys_per_window", plan.keysPerWindow());
     metrics.put("scope_groups", (double) plan.groups());
     metrics.put("key_history_keys", (double) keyThresholds.size());
-    Detectors detectors = new Detectors(hp.threshold().text(), Detectors.RULE_KEY_HISTORY, null, divisor, null,
+    Detectors detectors = new Detectors(hp.threshold().text(),
+        keyHistory == null ? Detectors.RULE_AE : Detectors.RULE_KEY_HISTORY, null, divisor, null,
         "dst-prefix: a prefix view has no global series, and one forecaster shared by every prefix would forecast"
-            + " them all at one level; the global spec's model carries the AR score", scopeGroups,
-        KeyHistory.of(keyThresholds.size()));
+            + " them all at one level; the global spec's model carries the AR score", scopeGroups, keyHistory);
     return new Trained(configured(ModelMetadata.read(out.resolve(ScopeGroups.dir(0))), hp), method, detectors,
         metrics);
   }

@@ -24,7 +24,8 @@ import java.util.TreeMap;
  * above 1 in this window and in at least {@value #SUSTAIN} of its last {@value #SPAN} windows (this one included; a
  * window in which the prefix had no traffic counts as below). The verdict score is
  * {@code min(this window's ratio, the SUSTAIN-th largest ratio of the last SPAN windows)}, above 1.0 exactly when it
- * fires. Prefixes without a threshold (unseen in training, or with fewer rows) keep their group's instant threshold.
+ * fires. Prefixes without a threshold (unseen in training, or with fewer rows) keep their group's instant threshold,
+ * and a version none of whose prefixes has enough rows has no key history at all.
  *
  * <p><b>Why.</b> Under {@code dst-prefix} one threshold per traffic group misplaces most prefixes: in
  * {@code low-rate-distributed} the groups' benign maxima and attack rows overlapped, and the generalised Pareto tail
@@ -65,6 +66,10 @@ public record KeyHistory(
     ModelManifest.checkRelativePath(file);
     if (!(quantile > 0 && quantile <= 1)) {
       throw new IllegalArgumentException("key_history.quantile must be in (0, 1], got " + quantile);
+    }
+    if (keys < 1) {
+      throw new IllegalArgumentException("key_history needs at least one prefix (a version without any has none), got "
+          + keys);
     }
     if (sustain < 1 || span < sustain) {
       throw new IllegalArgumentException("key_history needs 1 <= sustain <= span, got " + sustain + " of " + span);

@@ -86,6 +86,7 @@ class KeyHistoryTest {
     assertThatThrownBy(() -> new KeyHistory.Thresholds(1, Map.of("k", 0.0))).hasMessageContaining("> 0");
     assertThatThrownBy(() -> new KeyHistory.Thresholds(2, Map.of())).hasMessageContaining("format 2");
     assertThatThrownBy(() -> new KeyHistory(KeyHistory.FILE_NAME, 0.99, 6, 5, 100, 1)).hasMessageContaining("sustain");
+    assertThatThrownBy(() -> KeyHistory.of(0)).hasMessageContaining("at least one prefix");
   }
 
   @Test

@@ -303,6 +303,34 @@ class ScoringModelTest {
   }
 
   @Test
+  void aDstPrefixRangeTooShortForAnyPrefixsOwnThresholdHasNoKeyHistory() throws Exception {
+    // Three prefixes in each of 60 windows: 60 rows each, fewer than KeyHistory.MIN_ROWS.
+    float[][] v = new Synthetic(PREFIX.dimension(), 3, 9).withSeed(7).benign(180);
+    long[] starts = new long[v.length];
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < v.length; i++) {
+      starts[i] = T0 + (i / 3) * W;
+      keys.add("10.0." + (i % 3) + ".0/24");
+    }
+    Map<String, ScopeGroups.KeyTraffic> traffic = new HashMap<>();
+    for (String k : new java.util.TreeSet<>(keys)) traffic.put(k, new ScopeGroups.KeyTraffic(60, 600));
+    ScopeGroups.Plan plan = ScopeGroups.plan(traffic, 60, 60);
+    assertThat(plan.groups()).isEqualTo(1);
+    Path out = tmp.resolve("prefix-short");
+    DetectorTrainer.Trained t = DetectorTrainer.grouped(List.of(new InMemoryVectorSource(starts, v)),
+        g -> keys.iterator(), plan, 60, PREFIX, HP, out, p -> { });
+    assertThat(t.detectors().keyHistory()).isNull();
+    assertThat(t.detectors().rule()).isEqualTo(Detectors.RULE_AE);
+    assertThat(out.resolve(KeyHistory.FILE_NAME)).doesNotExist();
+    assertThat(t.metrics()).containsEntry("key_history_keys", 0.0);
+    publish("short", PREFIX, out, t);
+    try (ScoringModel m = load("short")) {
+      assertThat(m.memoryWindows()).as("no per-key state to warm").isZero();
+      assertThat(m.aeThreshold("10.0.1.0/24")).isEqualTo(t.detectors().scopeGroups().groups().get(0).threshold());
+    }
+  }
+
+  @Test
   void aDstPrefixVersionJudgesEachPrefixWithItsTrafficGroupsModelAndUnseenPrefixesWithTheQuietest() throws Exception {
     // 30 quiet prefixes (1/20 of the traffic) and 6 busy ones, in every window of two days.
     Synthetic shape = new Synthetic(PREFIX.dimension(), 3, 9);
