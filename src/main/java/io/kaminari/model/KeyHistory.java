@@ -61,6 +61,11 @@ public record KeyHistory(
   public static final int SUSTAIN = 3;
   public static final int SPAN = 5;
   public static final long MIN_ROWS = 100;
+  /**
+   * The least threshold of a prefix: far below any score a prefix with traffic gets (standardised mean squared errors
+   * of 0.01 and more), and large enough that a score over it is a finite ratio.
+   */
+  public static final double MIN_THRESHOLD = 1e-6;
 
   public KeyHistory {
     ModelManifest.checkRelativePath(file);
@@ -114,8 +119,8 @@ public record KeyHistory(
   /**
    * The {@link #QUANTILE} of each key's scores, for keys with at least {@link #MIN_ROWS} of them: {@code scores[i]} is
    * the score of the row whose key {@code keys} yields i-th; {@code counts} each key's rows (from a first pass over the
-   * same keys). A threshold of 0 (a prefix whose scores are mostly exact reconstructions) is raised to the smallest
-   * positive double, so it stays a valid threshold. Holds, per key, only its scores above the quantile.
+   * same keys). A threshold below {@link #MIN_THRESHOLD} (a prefix reconstructed almost exactly) is raised to it, so
+   * the ratio of a score to it stays finite. Holds, per key, only its scores above the quantile.
    */
   static Map<String, Double> quantiles(double[] scores, Iterator<String> keys, Map<String, Long> counts) {
     Map<String, PriorityQueue<Double>> top = new HashMap<>();
@@ -134,7 +139,7 @@ public record KeyHistory(
       }
     }
     Map<String, Double> out = new TreeMap<>();
-    top.forEach((k, heap) -> out.put(k, Math.max(Double.MIN_VALUE, heap.peek())));
+    top.forEach((k, heap) -> out.put(k, Math.max(MIN_THRESHOLD, heap.peek())));
     return out;
   }
 

@@ -77,6 +77,11 @@ class KeyHistoryTest {
     assertThat(q).containsOnlyKeys("a", "c");
     assertThat(q.get("a")).as("rank ceil(0.99 * 1000) = 990 of 0.000 .. 0.999").isEqualTo(0.989);
     assertThat(q.get("c")).isEqualTo(0.5);
+    // A prefix reconstructed exactly gets the floor, so a score over its threshold stays a finite ratio.
+    double[] zeros = new double[100];
+    Map<String, Double> exact = KeyHistory.quantiles(zeros, java.util.Collections.nCopies(100, "z").iterator(),
+        Map.of("z", 100L));
+    assertThat(exact.get("z")).isEqualTo(KeyHistory.MIN_THRESHOLD);
   }
 
   @Test
