@@ -138,7 +138,7 @@ public final class DetectorTrainer {
     if (groups.size() != plan.groups()) {
       throw new IllegalArgumentException(groups.size() + " row sources for " + plan.groups() + " groups");
     }
-    Map<String, Double> keyThresholds = new java.util.TreeMap<>();
+    Map<String, Double> keyThresholds = new HashMap<>();
     double divisor = Math.max(1, plan.keysPerWindow());
     Hyperparameters shared = withShare(hp, divisor);
     List<ScopeGroups.Group> described = new ArrayList<>();

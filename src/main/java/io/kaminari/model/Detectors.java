@@ -81,6 +81,14 @@ public record Detectors(
     }
   }
 
+  /**
+   * Whether a key's verdict depends on its earlier windows (an AR forecaster, or a {@link KeyHistory}): then its
+   * windows must be scored in time order, after the windows before a range.
+   */
+  public boolean keyState() {
+    return ar != null || keyHistory != null;
+  }
+
   /** The rule the verdict is made by: {@code union} where {@link #fusion()} is absent. */
   public Fusion.Rule fusionRule() {
     return fusion == null ? Fusion.Rule.UNION : Fusion.Rule.parse(fusion);

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * One verified registry version ready to score: its manifest, its autoencoder (one per traffic-level group under
@@ -243,7 +244,7 @@ public final class ScoringModel implements AutoCloseable {
    */
   public List<Detection> score(List<Window> windows, ArStates states) {
     checkStates(states);
-    int[] group = groups(windows.stream().map(Window::scopeKey).toList());
+    int[] group = groups(windows.size(), i -> windows.get(i).scopeKey());
     Score[] ae = new Score[windows.size()];
     int[][] byGroup = rowsByGroup(group);
     for (int g = 0; g < byGroup.length; g++) {
@@ -286,7 +287,7 @@ public final class ScoringModel implements AutoCloseable {
       throw new IllegalArgumentException(scopeKeys.size() + " scope keys for " + vectors.length + " vectors");
     }
     double[] out = new double[vectors.length];
-    int[][] byGroup = rowsByGroup(groups(scopeKeys));
+    int[][] byGroup = rowsByGroup(groups(scopeKeys.size(), scopeKeys::get));
     for (int g = 0; g < byGroup.length; g++) {
       int[] rows = byGroup[g];
       if (rows.length == 0) continue;
@@ -296,9 +297,10 @@ public final class ScoringModel implements AutoCloseable {
     return out;
   }
 
-  private int[] groups(List<String> scopeKeys) {
-    int[] group = new int[scopeKeys.size()];
-    for (int i = 0; i < group.length; i++) group[i] = group(scopeKeys.get(i));
+  /** The group of each of {@code n} rows, given each row's scope key. */
+  private int[] groups(int n, IntFunction<String> scopeKey) {
+    int[] group = new int[n];
+    for (int i = 0; i < n; i++) group[i] = group(scopeKey.apply(i));
     return group;
   }
 
@@ -313,7 +315,7 @@ public final class ScoringModel implements AutoCloseable {
     return rows;
   }
 
-  private static float[][] gather(int[] rows, java.util.function.IntFunction<float[]> vector) {
+  private static float[][] gather(int[] rows, IntFunction<float[]> vector) {
     float[][] x = new float[rows.length][];
     for (int k = 0; k < rows.length; k++) x[k] = vector.apply(rows[k]);
     return x;

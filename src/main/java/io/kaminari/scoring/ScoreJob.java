@@ -137,7 +137,7 @@ public final class ScoreJob {
     ModelManifest manifest = registry.verify(config.model().name(), version);
     HourRange span = config.hours().span();
     boolean withAr = manifest.detectors() != null && manifest.detectors().ar() != null;
-    boolean stateful = withAr || manifest.detectors() != null && manifest.detectors().keyHistory() != null;
+    boolean stateful = manifest.detectors() != null && manifest.detectors().keyState();
     return JobRuns.run(spark, "score", span.start(), span.end(), runId -> {
       Map<String, String> hadoop = new java.util.HashMap<>();
       spark.sparkContext().hadoopConfiguration().forEach(e -> hadoop.put(e.getKey(), e.getValue()));
