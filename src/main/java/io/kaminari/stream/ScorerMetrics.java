@@ -2,18 +2,41 @@ package io.kaminari.stream;
 
 import io.kaminari.alerts.AlertRelay;
 import io.kaminari.incidents.IncidentEvent;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmCompilationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmGarbageCollectorMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
+import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
+import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
+import java.util.function.ToDoubleFunction;
 
 /**
- * The scorer's counters, gauges and latency histogram, rendered in the Prometheus text format by {@link #render()}.
+ * The scorer's counters, gauges and latency histogram, with the JVM's and the process's, rendered in the Prometheus
+ * text format by {@link #render()} through the Prometheus Java client (one {@link PrometheusRegistry} per instance).
  *
- * <p>Hand-written rather than a metrics library: a dozen series do not justify another dependency in the scorer jar.
+ * <p>The hot path increments plain {@link LongAdder}s and writes volatile fields; the registry reads them through
+ * callbacks when scraped, so counting a flow costs what it did before the client library. Names follow Prometheus
+ * conventions: base units (seconds), {@code _total} on counters ({@code promtool check metrics}, MonitoringIT).
  */
 public final class ScorerMetrics implements AlertRelay.Counters {
   static final String PREFIX = "kaminari_scorer_";
+  /** 0.0.4 text; no {@code _created} series, which Prometheus ignores in this format and which double the output. */
+  private static final PrometheusTextFormatWriter TEXT =
+      PrometheusTextFormatWriter.builder().setIncludeCreatedTimestamps(false).build();
   /** Upper bounds (seconds) of the close-to-durable latency histogram. */
   static final double[] LATENCY_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
@@ -50,15 +73,18 @@ public final class ScorerMetrics implements AlertRelay.Counters {
   volatile double lastSwapSeconds = Double.NaN;
   /** The highest-scoring result (scope key) of the latest window start committed; null before the first. */
   private volatile ScoredWindow top;
-  private final AtomicLongArray latencyCounts = new AtomicLongArray(LATENCY_BUCKETS.length + 1);
-  private final LongAdder latencySumMicros = new LongAdder();
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Histogram latency = Histogram.builder().name(PREFIX + "close_to_commit_seconds")
+      .help("time from a window closing to its output being committed").classicOnly()
+      .classicUpperBounds(LATENCY_BUCKETS).withoutExemplars().register(registry);
+
+  public ScorerMetrics() {
+    register();
+  }
 
   /** Records the time from a window's close (watermark passed its end) to its output being committed. */
   void observeLatency(double seconds) {
-    int i = 0;
-    while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]) i++;
-    latencyCounts.incrementAndGet(i);
-    latencySumMicros.add((long) (seconds * 1e6));
+    latency.observe(seconds);
   }
 
   /** A window result committed to the output topic: counted, and the score gauges follow the latest window. */
@@ -114,102 +140,102 @@ public final class ScorerMetrics implements AlertRelay.Counters {
     return modelVersion;
   }
 
-  /** Prometheus text exposition format 0.0.4. */
+  /**
+   * Registers every series on {@link #registry}: the scorer's own (callbacks that read the fields above when scraped,
+   * so the hot path keeps its plain {@link LongAdder}s), the latency histogram, and the client library's JVM and process
+   * metrics ({@code jvm_*}, {@code process_*}).
+   */
+  private void register() {
+    counter("records_in", "input Kafka records consumed (replays after a restart excluded)", recordsIn);
+    counter("flows_in", "flow objects parsed from the input", flowsIn);
+    counter("replayed_records", "records re-read after a restart to rebuild open windows", replayedRecords);
+    counter("parse_errors", "input objects sent to the dead-letter topic", parseErrors);
+    counter("late_records", "flows dropped because their window had already been scored", lateRecords);
+    counter("retention_lost_records", "input records Kafka's retention deleted before the scorer read them"
+        + " (skipped; the log names their offsets)", retentionLostRecords);
+    counter("windows_scored", "window x scope key results committed to the output topic", windowsScored);
+    counter("anomalies", "committed results above their model's threshold", anomalies);
+    counter("model_reload_successes", "model versions loaded and validated", reloadSuccesses);
+    counter("model_reload_failures", "model versions refused (checksum, spec, load or test inference)",
+        reloadFailures);
+    counter("transactions", "Kafka transactions committed", transactions);
+    counter("restores", "rebuilds of the window state from the committed offsets", restores);
+    counter("loop_failures", "unexpected exceptions in the scoring loop, each followed by a rebuild of the window"
+        + " state", loopFailures);
+    counter("record_failures", "input objects whose handling threw; dead-lettered with the exception",
+        recordFailures);
+    counter("flows_ahead_of_arrival", "flows stamped more than scorer.arrival-tolerance after their arrival"
+        + " (exporter clock ahead): counted in their own window, not moving the watermark", flowsAheadOfArrival);
+    counter("skipped_empty_windows", "empty global windows not scored: beyond scorer.max-gap-fill after the last"
+        + " window with flows", skippedEmptyWindows);
+    counter("overflow_flows", "flows featurised under the scope key overflow because their window already held"
+        + " scorer.max-keys-per-window keys (re-reads after a restore included)", overflowFlows);
+    counter("incidents_started", "incidents opened by the stream (scorer.incidents-topic)", incidentsStarted);
+    counter("incidents_resolved", "incidents ended after incidents.quiet-windows quiet windows", incidentsResolved);
+    counter("incident_notifications", "incident starts, updates and resolutions committed (what alerts are sent"
+        + " for)", incidentNotifications);
+    gauge("incidents_open", "incidents firing now", () -> incidentsOpen);
+    counter("alerts_delivered", "incident notifications every receiver accepted (alerts.*)", alertsDelivered);
+    counter("alerts_dead_lettered", "incident notifications a receiver did not take after alerts.max-attempts,"
+        + " appended to alerts.dead-letter-file", alertsDeadLettered);
+    gauge("model_version", "registry version scoring the next window to close (0 = none yet)", () -> modelVersion);
+    gauge("consumer_lag", "records between the consumer position and the end of the input partitions",
+        () -> consumerLag);
+    gauge("idle_partitions", "input partitions not holding the watermark back (read to their end and quiet for"
+        + " scorer.idle-timeout, or never delivered a flow)", () -> idlePartitions);
+    gauge("last_swap_seconds", "background load + validation time of the last hot swap (NaN: none yet)",
+        () -> lastSwapSeconds);
+    gauge("window_score", "verdict score of the latest committed window (its highest-scoring scope key), against"
+        + " the verdict threshold 1.0: max(ae / ae threshold, ar / ar threshold)", () -> ofTop(ScoredWindow::score));
+    gauge("window_ae_score", "the autoencoder's score (mean squared reconstruction error) of that result",
+        () -> ofTop(ScoredWindow::aeScore));
+    gauge("ae_threshold", "the autoencoder's threshold for that result (its traffic group's under dst-prefix)",
+        () -> ofTop(ScoredWindow::aeThreshold));
+    gauge("window_ar_score", "the AR forecaster's score of that result, in robust sigmas (NaN: no forecaster)",
+        () -> ofTop(w -> w.arScore() == null ? Double.NaN : w.arScore()));
+    gauge("ar_threshold", "the AR forecaster's threshold for that result (NaN: no forecaster)",
+        () -> ofTop(w -> w.arThreshold() == null ? Double.NaN : w.arThreshold()));
+    gauge("partitions", "input partitions assigned (new partitions of the input topics are added within ~30 s)",
+        () -> partitions);
+    gauge("exporters_ahead", "exporters (peer_ip_src) with a flow ahead of its arrival in the last 10 minutes",
+        () -> exportersAhead);
+    gauge("exporters_late", "exporters (peer_ip_src) with a late flow in the last 10 minutes", () -> exportersLate);
+    // Only the process-wide collectors that need no listener: each ScorerMetrics (tests make many) has its own
+    // registry, and the memory-pool allocation metrics would add a GC listener per registration that nothing removes.
+    JvmMemoryMetrics.builder().register(registry);
+    JvmBufferPoolMetrics.builder().register(registry);
+    JvmGarbageCollectorMetrics.builder().register(registry);
+    JvmThreadsMetrics.builder().register(registry);
+    JvmClassLoadingMetrics.builder().register(registry);
+    JvmCompilationMetrics.builder().register(registry);
+    JvmRuntimeInfoMetric.builder().register(registry);
+    ProcessMetrics.builder().register(registry);
+  }
+
+  /** Prometheus text exposition format 0.0.4 of every series (no {@code _created} series). */
   public String render() {
-    StringBuilder sb = new StringBuilder(2048);
-    counter(sb, "records_in_total", "input Kafka records consumed (replays after a restart excluded)", recordsIn.sum());
-    counter(sb, "flows_in_total", "flow objects parsed from the input", flowsIn.sum());
-    counter(sb, "replayed_records_total", "records re-read after a restart to rebuild open windows",
-        replayedRecords.sum());
-    counter(sb, "parse_errors_total", "input objects sent to the dead-letter topic", parseErrors.sum());
-    counter(sb, "late_records_total", "flows dropped because their window had already been scored", lateRecords.sum());
-    counter(sb, "retention_lost_records_total", "input records Kafka's retention deleted before the scorer read them"
-        + " (skipped; the log names their offsets)", retentionLostRecords.sum());
-    counter(sb, "windows_scored_total", "window x scope key results committed to the output topic",
-        windowsScored.sum());
-    counter(sb, "anomalies_total", "committed results above their model's threshold", anomalies.sum());
-    counter(sb, "model_reload_successes_total", "model versions loaded and validated", reloadSuccesses.sum());
-    counter(sb, "model_reload_failures_total", "model versions refused (checksum, spec, load or test inference)",
-        reloadFailures.sum());
-    counter(sb, "transactions_total", "Kafka transactions committed", transactions.sum());
-    counter(sb, "restores_total", "rebuilds of the window state from the committed offsets", restores.sum());
-    counter(sb, "loop_failures_total", "unexpected exceptions in the scoring loop, each followed by a rebuild of the"
-        + " window state", loopFailures.sum());
-    counter(sb, "record_failures_total", "input objects whose handling threw; dead-lettered with the exception",
-        recordFailures.sum());
-    counter(sb, "flows_ahead_of_arrival_total", "flows stamped more than scorer.arrival-tolerance after their arrival"
-        + " (exporter clock ahead): counted in their own window, not moving the watermark", flowsAheadOfArrival.sum());
-    counter(sb, "skipped_empty_windows_total", "empty global windows not scored: beyond scorer.max-gap-fill after the"
-        + " last window with flows", skippedEmptyWindows.sum());
-    counter(sb, "overflow_flows_total", "flows featurised under the scope key overflow because their window already"
-        + " held scorer.max-keys-per-window keys (re-reads after a restore included)", overflowFlows.sum());
-    counter(sb, "incidents_started_total", "incidents opened by the stream (scorer.incidents-topic)",
-        incidentsStarted.sum());
-    counter(sb, "incidents_resolved_total", "incidents ended after incidents.quiet-windows quiet windows",
-        incidentsResolved.sum());
-    counter(sb, "incident_notifications_total", "incident starts, updates and resolutions committed (what alerts are"
-        + " sent for)", incidentNotifications.sum());
-    gauge(sb, "incidents_open", "incidents firing now", incidentsOpen);
-    counter(sb, "alerts_delivered_total", "incident notifications every receiver accepted (alerts.*)",
-        alertsDelivered.sum());
-    counter(sb, "alerts_dead_lettered_total", "incident notifications a receiver did not take after"
-        + " alerts.max-attempts, appended to alerts.dead-letter-file", alertsDeadLettered.sum());
-    gauge(sb, "model_version", "registry version scoring the next window to close (0 = none yet)", modelVersion);
-    gauge(sb, "consumer_lag", "records between the consumer position and the end of the input partitions",
-        consumerLag);
-    gauge(sb, "idle_partitions", "input partitions not holding the watermark back (read to their end and quiet for"
-        + " scorer.idle-timeout, or never delivered a flow)", idlePartitions);
-    gauge(sb, "last_swap_seconds", "background load + validation time of the last hot swap (NaN: none yet)",
-        lastSwapSeconds);
-    ScoredWindow t = top;
-    gauge(sb, "window_score", "verdict score of the latest committed window (its highest-scoring scope key), against"
-        + " the verdict threshold 1.0: max(ae / ae threshold, ar / ar threshold)", t == null ? Double.NaN : t.score());
-    gauge(sb, "window_ae_score", "the autoencoder's score (mean squared reconstruction error) of that result",
-        t == null ? Double.NaN : t.aeScore());
-    gauge(sb, "ae_threshold", "the autoencoder's threshold for that result (its traffic group's under dst-prefix)",
-        t == null ? Double.NaN : t.aeThreshold());
-    gauge(sb, "window_ar_score", "the AR forecaster's score of that result, in robust sigmas (NaN: no forecaster)",
-        t == null || t.arScore() == null ? Double.NaN : t.arScore());
-    gauge(sb, "ar_threshold", "the AR forecaster's threshold for that result (NaN: no forecaster)",
-        t == null || t.arThreshold() == null ? Double.NaN : t.arThreshold());
-    gauge(sb, "partitions", "input partitions assigned (new partitions of the input topics are added within ~30 s)",
-        partitions);
-    gauge(sb, "exporters_ahead", "exporters (peer_ip_src) with a flow ahead of its arrival in the last 10 minutes",
-        exportersAhead);
-    gauge(sb, "exporters_late", "exporters (peer_ip_src) with a late flow in the last 10 minutes", exportersLate);
-    String h = PREFIX + "close_to_commit_seconds";
-    sb.append("# HELP ").append(h).append(" time from a window closing to its output being committed\n");
-    sb.append("# TYPE ").append(h).append(" histogram\n");
-    long cumulative = 0;
-    for (int i = 0; i <= LATENCY_BUCKETS.length; i++) {
-      cumulative += latencyCounts.get(i);
-      String le = i < LATENCY_BUCKETS.length ? String.valueOf(LATENCY_BUCKETS[i]) : "+Inf";
-      sb.append(h).append("_bucket{le=\"").append(le).append("\"} ").append(cumulative).append('\n');
+    ByteArrayOutputStream out = new ByteArrayOutputStream(16_384);
+    try {
+      TEXT.write(out, registry.scrape());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
     }
-    sb.append(h).append("_sum ").append(String.format(Locale.ROOT, "%.6f", latencySumMicros.sum() / 1e6)).append('\n');
-    sb.append(h).append("_count ").append(cumulative).append('\n');
-    return sb.toString();
+    return out.toString(StandardCharsets.UTF_8);
   }
 
-  private static void counter(StringBuilder sb, String name, String help, long value) {
-    series(sb, name, help, "counter", value);
+  private double ofTop(ToDoubleFunction<ScoredWindow> value) {
+    ScoredWindow t = top;
+    return t == null ? Double.NaN : value.applyAsDouble(t);
   }
 
-  private static void gauge(StringBuilder sb, String name, String help, long value) {
-    series(sb, name, help, "gauge", value);
+  /** A counter {@code kaminari_scorer_<name>_total} reading {@code value}. */
+  private void counter(String name, String help, LongAdder value) {
+    CounterWithCallback.builder().name(PREFIX + name).help(help)
+        .callback(cb -> cb.call(value.sum())).register(registry);
   }
 
-  private static void gauge(StringBuilder sb, String name, String help, double value) {
-    series(sb, name, help, "gauge", Double.isNaN(value) ? "NaN" : String.format(Locale.ROOT, "%.6g", value));
-  }
-
-  private static void series(StringBuilder sb, String name, String help, String type, long value) {
-    series(sb, name, help, type, Long.toString(value));
-  }
-
-  private static void series(StringBuilder sb, String name, String help, String type, String value) {
-    sb.append("# HELP ").append(PREFIX).append(name).append(' ').append(help).append('\n');
-    sb.append("# TYPE ").append(PREFIX).append(name).append(' ').append(type).append('\n');
-    sb.append(PREFIX).append(name).append(' ').append(value).append('\n');
+  private void gauge(String name, String help, DoubleSupplier value) {
+    GaugeWithCallback.builder().name(PREFIX + name).help(help)
+        .callback(cb -> cb.call(value.getAsDouble())).register(registry);
   }
 }

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code k8s/monitoring} against a running scorer (issues 17 and 20): every {@code kaminari_*} metric that the alerting
- * rules and the Grafana dashboard query is exported on {@code /metrics}; the scraped exposition passes
+ * rules and the Grafana dashboard query is exported on {@code /metrics}, beside the Prometheus Java client's JVM and
+ * process metrics; the scraped exposition passes
  * {@code promtool check metrics} (Prometheus naming: base units, {@code _total} counters); the rules pass
  * {@code promtool check rules} and their unit tests ({@code k8s/monitoring/tests}). promtool is Debian's
  * {@code prometheus} package, which {@code .ci/run} installs; without it the test fails rather than skips.
@@ -55,6 +56,9 @@ class MonitoringIT {
         "kaminari_scorer_incidents_open", "kaminari_scorer_alerts_dead_lettered_total");
     assertThat(exported).containsAll(queried);
     assertThat(exposition).contains("kaminari_scorer_window_score ").doesNotContain("_ms ");
+    // The client library's JVM and process metrics come with the scorer's own (issue 20), and promtool checks them too.
+    assertThat(exported).contains("jvm_memory_used_bytes", "jvm_gc_collection_seconds_count", "jvm_threads_current",
+        "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds");
 
     Promtool ok = promtool(exposition, "check", "metrics");
     assertThat(ok.exit()).as(ok.output()).isZero();

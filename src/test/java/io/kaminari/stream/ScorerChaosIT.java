@@ -104,7 +104,7 @@ class ScorerChaosIT {
       assertThat(d.get("raw").asText()).startsWith("<html>not json").hasSizeLessThanOrEqualTo(DeadLetter.MAX_RAW_CHARS);
       assertThat(d.get("size").asLong()).isEqualTo(garbage.length);
       assertThat(d.get("truncated").asBoolean()).isTrue();
-      assertThat(scorer.metrics().render()).contains("kaminari_scorer_restores_total 1\n");
+      assertThat(scorer.metrics().render()).contains("kaminari_scorer_restores_total 1.0\n");
     }
   }
 
@@ -479,9 +479,13 @@ class ScorerChaosIT {
     return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
   }
 
-  /** The value of the scorer metric {@code kaminari_scorer_NAME}, or -1 if it is not exported. */
+  /**
+   * The value of the scorer metric {@code kaminari_scorer_NAME} (a whole number, which the client library writes as
+   * {@code 2.0}), or -1 if it is not exported.
+   */
   static long metric(String metrics, String name) {
-    Matcher m = Pattern.compile("(?m)^kaminari_scorer_" + Pattern.quote(name) + " (-?\\d+)$").matcher(metrics);
+    Matcher m = Pattern.compile("(?m)^kaminari_scorer_" + Pattern.quote(name) + " (-?\\d+)(?:\\.0)?$")
+        .matcher(metrics);
     return m.find() ? Long.parseLong(m.group(1)) : -1;
   }
 

@@ -82,9 +82,14 @@ class ScorerRecordsTest {
     m.observeLatency(3);
     m.windowsScored.add(2);
     String text = m.render();
-    assertThat(text).contains("# TYPE kaminari_scorer_windows_scored_total counter\nkaminari_scorer_windows_scored_total 2\n")
+    assertThat(text).contains("# TYPE kaminari_scorer_windows_scored_total counter\nkaminari_scorer_windows_scored_total 2.0\n")
         .contains("kaminari_scorer_close_to_commit_seconds_bucket{le=\"0.025\"} 1\n")
         .contains("kaminari_scorer_close_to_commit_seconds_bucket{le=\"+Inf\"} 2\n")
-        .contains("kaminari_scorer_close_to_commit_seconds_count 2\n");
+        .contains("kaminari_scorer_close_to_commit_seconds_count 2\n")
+        // The client library's JVM and process metrics, in base units.
+        .containsPattern("(?m)^jvm_memory_used_bytes\\{area=\"heap\"} [0-9.E+]+$")
+        .containsPattern("(?m)^process_cpu_seconds_total [0-9.E+-]+$")
+        .contains("# TYPE jvm_gc_collection_seconds summary")
+        .doesNotContain("_created");
   }
 }
