@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kaminari.incidents.IncidentEvent;
+import io.kaminari.incidents.VictimTraffic;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -61,15 +62,24 @@ final class AlertmanagerReceiver implements Receiver {
     annotations.put("description", description(e));
     annotations.put("explanation", String.join("; ", e.explanation()));
     annotations.put("notification", e.kind().name().toLowerCase(Locale.ROOT) + " #" + e.seq());
+    VictimTraffic t = e.traffic();
+    if (t != null) {
+      annotations.put("vector", t.vector().describe());
+      annotations.put("sources", String.join(", ", t.topSources()) + "; " + t.sources() + " distinct");
+      if (!t.topSourceAsns().isEmpty()) annotations.put("source_asns", String.join(", ", t.topSourceAsns()));
+      annotations.put("destinations", String.join(", ", t.topDestinations()));
+    }
     alert.put("startsAt", e.start().toString());
     Instant ends = e.firing() ? now.plus(firingValidity) : min(e.notifiedAt(), now);
     alert.put("endsAt", ends.toString());
     return JSON.createArrayNode().add(alert);
   }
 
+  /** One line: {@code Incident ID: tcp dst port 80 flags SYN (97% of packets) to VICTIM since START}. */
   static String summary(IncidentEvent e) {
-    return String.format(Locale.ROOT, "%s %s: anomalous traffic to %s since %s", e.firing() ? "Incident" : "Resolved",
-        e.id(), e.victim(), e.start());
+    String what = e.traffic() == null ? "anomalous traffic" : e.traffic().vector().describe();
+    return String.format(Locale.ROOT, "%s %s: %s to %s since %s", e.firing() ? "Incident" : "Resolved", e.id(), what,
+        e.victim(), e.start());
   }
 
   static String description(IncidentEvent e) {

@@ -64,6 +64,16 @@ public final class TopTalkers implements Serializable {
     if (insert(key, spread(key.hashCode()), packets) && size > EXACT_CAP) prune();
   }
 
+  /** {@code key}'s count: its packets (a lower bound once pruned), 0 if it is not kept. */
+  public long count(String key) {
+    int hash = spread(key.hashCode());
+    int mask = keys.length - 1;
+    for (int i = hash & mask; keys[i] != null; i = (i + 1) & mask) {
+      if (hashes[i] == hash && keys[i].equals(key)) return counts[i];
+    }
+    return 0;
+  }
+
   /** Folds {@code other} into this summary: afterwards it summarises the union; {@code other} is unchanged. */
   public void merge(TopTalkers other) {
     total += other.total;
@@ -151,9 +161,14 @@ public final class TopTalkers implements Serializable {
    * lower bound). Nothing when the window has no packets.
    */
   public List<String> describe(long windowPackets) {
-    List<String> out = new ArrayList<>(LISTED);
+    return describe(LISTED, windowPackets);
+  }
+
+  /** {@link #describe(long)} of the {@code n} heaviest keys. */
+  public List<String> describe(int n, long windowPackets) {
+    List<String> out = new ArrayList<>(n);
     if (windowPackets <= 0) return out;
-    for (Entry e : top(LISTED)) {
+    for (Entry e : top(n)) {
       // Math.round rounds half up, as %.0f does; String.format cost more than the rest of a window's summary.
       out.add(e.key() + (pruned ? " (>=" : " (") + Math.round(100.0 * e.packets() / windowPackets) + "%)");
     }

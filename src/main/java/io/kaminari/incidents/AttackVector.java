@@ -1,5 +1,8 @@
 package io.kaminari.incidents;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -7,7 +10,8 @@ import java.util.stream.Collectors;
 
 /**
  * What an incident's traffic has in common: the protocols, destination ports, reflection source ports, TCP flags and
- * packet lengths that most of the victim's packets share, and that share.
+ * packet lengths that most of the victim's packets share, and that share. Its JSON form (in the streaming scorer's
+ * incident states) names the fields in snake case.
  *
  * @param protocols IP protocol numbers, heaviest first
  * @param dstPorts destination ports, heaviest first; empty when the attack's destination ports are spread (any port)
@@ -17,17 +21,26 @@ import java.util.stream.Collectors;
  * @param packetLengthMax the largest
  * @param share the share of the victim's packets that match the vector
  */
-public record AttackVector(List<Integer> protocols, List<Integer> dstPorts, List<Integer> reflectedSrcPorts,
-    Integer tcpFlags, Integer packetLengthMin, Integer packetLengthMax, double share) {
+@JsonPropertyOrder({"protocols", "dst_ports", "reflected_src_ports", "tcp_flags", "packet_length_min",
+    "packet_length_max", "share"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record AttackVector(
+    @JsonProperty("protocols") List<Integer> protocols,
+    @JsonProperty("dst_ports") List<Integer> dstPorts,
+    @JsonProperty("reflected_src_ports") List<Integer> reflectedSrcPorts,
+    @JsonProperty("tcp_flags") Integer tcpFlags,
+    @JsonProperty("packet_length_min") Integer packetLengthMin,
+    @JsonProperty("packet_length_max") Integer packetLengthMax,
+    @JsonProperty("share") double share) {
 
   public static final int TCP = 6;
   public static final int UDP = 17;
   private static final String[] FLAG_NAMES = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
 
   public AttackVector {
-    protocols = List.copyOf(protocols);
-    dstPorts = List.copyOf(dstPorts);
-    reflectedSrcPorts = List.copyOf(reflectedSrcPorts);
+    protocols = protocols == null ? List.of() : List.copyOf(protocols);
+    dstPorts = dstPorts == null ? List.of() : List.copyOf(dstPorts);
+    reflectedSrcPorts = reflectedSrcPorts == null ? List.of() : List.copyOf(reflectedSrcPorts);
   }
 
   /** No traffic at all. */

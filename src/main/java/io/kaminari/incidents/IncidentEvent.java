@@ -36,9 +36,11 @@ import java.util.Objects;
  * @param explanation the peak window's explanation (top features, AR series, top talkers)
  * @param notifiedAt event time of the last notification (the end of the window that caused it)
  * @param notifiedPeak the peak score at the last notification
+ * @param traffic what the flows to the victim showed in the latest anomalous window that had a profile of them
+ *     ({@link VictimProfiles}): attack vector, sources, source ASNs, destinations; null while none had
  */
 @JsonPropertyOrder({"kind", "seq", "id", "model", "model_version", "scope", "victim", "start", "last_update", "end",
-    "windows", "window_seconds", "peak_score", "peak_pps", "peak_fps", "explanation", "notified_at", "notified_peak"})
+    "windows", "window_seconds", "peak_score", "peak_pps", "peak_fps", "explanation", "notified_at", "notified_peak", "traffic"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record IncidentEvent(
     @JsonProperty("kind") Kind kind,
@@ -58,7 +60,8 @@ public record IncidentEvent(
     @JsonProperty("peak_fps") double peakFps,
     @JsonProperty("explanation") List<String> explanation,
     @JsonProperty("notified_at") Instant notifiedAt,
-    @JsonProperty("notified_peak") double notifiedPeak) {
+    @JsonProperty("notified_peak") double notifiedPeak,
+    @JsonProperty("traffic") VictimTraffic traffic) {
 
   /** What an incident state records. */
   public enum Kind {

@@ -17,9 +17,11 @@ import java.util.Map;
  *
  * <p>Every change yields the incident's new state ({@link IncidentEvent}); notifications are deduplicated: an incident
  * is one {@code start}, then an {@code update} only when its peak score has doubled since the last notification or
- * {@code updateInterval} of event time has passed since it while anomalous windows keep coming, then one
- * {@code resolve}. The other changes are {@code progress} states, which receivers are not told about. An attack of an
- * hour is one alert updated a few times, not sixty.
+ * {@code updateInterval} of event time has passed since it while anomalous windows keep coming, or when the first
+ * window with a traffic summary ({@link VictimTraffic}: the attack vector) comes after a start without one, then one
+ * {@code resolve}. The other changes are {@code progress} states, which receivers are not told about. An attack of
+ * an hour is one alert updated a few times, not sixty. An incident carries the traffic summary of its latest
+ * anomalous window that has one.
  *
  * <p>The tracker holds only the open incidents; {@link #restore} continues them from their latest states, so a restarted
  * scorer neither opens an incident again nor loses one. Not thread-safe.
@@ -33,9 +35,11 @@ public final class IncidentTracker {
    *
    * @param victim the key's victim ({@link Victims#of}); null when unknown (a global window without traffic summary),
    *     which the tracker skips
+   * @param traffic what the victim's flows in the window show; null when they were not profiled
    */
   public record WindowResult(String model, int modelVersion, String scope, String victim, Instant windowStart,
-      Instant windowEnd, boolean anomalous, double score, long packets, long flows, List<String> explanation) {}
+      Instant windowEnd, boolean anomalous, double score, long packets, long flows, List<String> explanation,
+      VictimTraffic traffic) {}
 
   private final int quietWindows;
   private final Duration updateInterval;
@@ -119,7 +123,7 @@ public final class IncidentTracker {
     return new IncidentEvent(Kind.START, 1, IncidentGrouping.id(r.model(), r.scope(), r.victim(), r.windowStart()),
         r.model(), r.modelVersion(), r.scope(), r.victim(), r.windowStart(), r.windowEnd(), null, 1, seconds,
         r.score(), r.packets() / (double) seconds, r.flows() / (double) seconds, r.explanation(), r.windowEnd(),
-        r.score());
+        r.score(), r.traffic());
   }
 
   /** The state after another anomalous window of an open incident; null if the window was seen already. */
@@ -129,19 +133,21 @@ public final class IncidentTracker {
     boolean peak = r.score() > e.peakScore();
     double peakScore = Math.max(e.peakScore(), r.score());
     boolean notify = peakScore >= PEAK_GROWTH * e.notifiedPeak()
-        || !e.notifiedAt().plus(updateInterval).isAfter(r.windowEnd());
+        || !e.notifiedAt().plus(updateInterval).isAfter(r.windowEnd())
+        || (e.traffic() == null && r.traffic() != null); // on-call learns the vector as soon as it is known
     return new IncidentEvent(notify ? Kind.UPDATE : Kind.PROGRESS, notify ? e.seq() + 1 : e.seq(), e.id(), e.model(),
         r.modelVersion(), e.scope(), e.victim(), e.start(), r.windowEnd(), null, e.windows() + 1, seconds, peakScore,
         Math.max(e.peakPps(), r.packets() / (double) seconds), Math.max(e.peakFps(), r.flows() / (double) seconds),
         peak ? r.explanation() : e.explanation(), notify ? r.windowEnd() : e.notifiedAt(),
-        notify ? peakScore : e.notifiedPeak());
+        notify ? peakScore : e.notifiedPeak(), r.traffic() != null ? r.traffic() : e.traffic());
   }
 
   /** The resolution, notified at the end of the last quiet window. */
   private IncidentEvent resolve(IncidentEvent e) {
     return new IncidentEvent(Kind.RESOLVE, e.seq() + 1, e.id(), e.model(), e.modelVersion(), e.scope(), e.victim(),
         e.start(), e.lastUpdate(), e.lastUpdate(), e.windows(), e.windowSeconds(), e.peakScore(), e.peakPps(),
-        e.peakFps(), e.explanation(), e.lastUpdate().plusSeconds(e.windowSeconds() * quietWindows), e.peakScore());
+        e.peakFps(), e.explanation(), e.lastUpdate().plusSeconds(e.windowSeconds() * quietWindows), e.peakScore(),
+        e.traffic());
   }
 
   private static String key(String model, String scope, String victim) {

@@ -63,7 +63,7 @@ final class Dashboard {
     }
     sb.append("<table id=\"incidents\"><tr><th>incident</th><th>state</th><th>victim</th><th>scope</th>")
         .append("<th>start</th><th>last update</th><th>end</th><th>windows</th><th>peak score</th>")
-        .append("<th>peak pps</th><th>explanation of the peak</th></tr>");
+        .append("<th>peak pps</th><th>attack vector</th><th>top sources</th><th>explanation of the peak</th></tr>");
     List<IncidentEvent> ordered = new ArrayList<>(incidents);
     ordered.sort(java.util.Comparator.comparing((IncidentEvent e) -> e.end() != null)); // stable: open ones first
     for (IncidentEvent e : ordered) {
@@ -74,6 +74,9 @@ final class Dashboard {
           .append("</td><td>").append(open ? "" : e.end().toString()).append("</td><td>").append(e.windows())
           .append("</td><td>").append(fmt(e.peakScore())).append("</td><td>")
           .append(String.format(Locale.ROOT, "%.0f", e.peakPps())).append("</td><td>")
+          .append(e.traffic() == null ? "" : esc(e.traffic().vector().describe())).append("</td><td>")
+          .append(e.traffic() == null ? "" : esc(String.join(", ", e.traffic().topSources()) + " of "
+              + e.traffic().sources())).append("</td><td>")
           .append(esc(String.join("; ", e.explanation()))).append("</td></tr>");
     }
     sb.append("</table>");

@@ -2,10 +2,14 @@ package io.kaminari.stream;
 
 import io.kaminari.incidents.IncidentEvent;
 import io.kaminari.incidents.IncidentTracker;
+import io.kaminari.incidents.VictimProfiles;
 import io.kaminari.incidents.Victims;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -26,12 +30,22 @@ final class IncidentLog {
 
   private IncidentLog() {}
 
-  /** The tracker's view of committed window results: the victim and what the incident records of each. */
-  static List<IncidentTracker.WindowResult> results(List<ScoredWindow> windows) {
+  /**
+   * The tracker's view of committed window results: the victim and what the incident records of each, with the
+   * victim's traffic from the profiles of {@code closed} (the windows they were scored from) for anomalous results.
+   */
+  static List<IncidentTracker.WindowResult> results(List<ScoredWindow> windows,
+      List<WindowManager.ClosedWindow> closed) {
+    Map<Instant, VictimProfiles> profiles = new HashMap<>();
+    for (WindowManager.ClosedWindow c : closed) {
+      if (c.victims() != null) profiles.put(Instant.EPOCH.plus(c.startMicros(), ChronoUnit.MICROS), c.victims());
+    }
     List<IncidentTracker.WindowResult> out = new ArrayList<>(windows.size());
     for (ScoredWindow w : windows) {
+      VictimProfiles p = w.isAnomaly() ? profiles.get(w.windowStart()) : null;
       out.add(new IncidentTracker.WindowResult(w.model(), w.modelVersion(), w.scope(), w.victim(), w.windowStart(),
-          w.windowEnd(), w.isAnomaly(), w.score(), w.packets(), w.flows(), w.explanation()));
+          w.windowEnd(), w.isAnomaly(), w.score(), w.packets(), w.flows(), w.explanation(),
+          p == null ? null : p.traffic(w.victim(), w.windowStart())));
     }
     return out;
   }

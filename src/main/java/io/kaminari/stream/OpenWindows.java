@@ -5,6 +5,7 @@ import io.kaminari.features.WindowAccumulator;
 import io.kaminari.features.WindowGroup;
 import io.kaminari.features.WindowGroups;
 import io.kaminari.flow.Flow;
+import io.kaminari.incidents.VictimProfiles;
 import java.util.Arrays;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -17,13 +18,18 @@ import java.util.TreeMap;
  * thread-safe: owned by the scorer loop.
  */
 final class OpenWindows {
-  /** An open window: its accumulators and, per partition, the offset of its first (so smallest) record, -1 if none. */
+  /**
+   * An open window: its accumulators, the traffic of its heaviest destination prefixes (what an incident on one of
+   * them reports), and, per partition, the offset of its first (so smallest) record, -1 if none.
+   */
   static final class Window extends WindowGroup {
+    final VictimProfiles victims;
     /** An array, not a map: it is touched for every flow. */
     private long[] firstOffset;
 
-    Window(long startMicros, int partitions) {
+    Window(long startMicros, int partitions, FeatureSpec spec) {
       super(startMicros);
+      victims = new VictimProfiles(spec.ipv4PrefixLength(), spec.ipv6PrefixLength());
       firstOffset = new long[partitions];
       Arrays.fill(firstOffset, -1);
     }
@@ -48,7 +54,7 @@ final class OpenWindows {
 
   /** Open windows of {@code spec} holding at most {@code maxKeysPerWindow} scope keys each (see {@link WindowGroups}). */
   OpenWindows(FeatureSpec spec, int maxKeysPerWindow) {
-    this.windows = new WindowGroups<>(spec, start -> new Window(start, partitions), maxKeysPerWindow);
+    this.windows = new WindowGroups<>(spec, start -> new Window(start, partitions, spec), maxKeysPerWindow);
   }
 
   FeatureSpec spec() {
@@ -63,17 +69,22 @@ final class OpenWindows {
    */
   void add(int partition, long offset, Flow flow) {
     if (partition >= partitions) partitions = partition + 1;
-    windows.add(flow).recordOffset(partition, offset);
+    Window w = windows.add(flow);
+    w.recordOffset(partition, offset);
+    w.victims.add(flow);
   }
 
   /**
-   * Removes the window starting at {@code startMicros} and returns its accumulators in key order; under the global
-   * scope a window without flows gives the empty accumulator (the zero vector), under dst-prefix an empty map.
+   * A closed window: its accumulators in key order (under the global scope a window without flows gives the empty
+   * accumulator, the zero vector; under dst-prefix an empty map) and its destination prefixes' profiles.
    */
-  SortedMap<String, WindowAccumulator> close(long startMicros) {
+  record Closed(SortedMap<String, WindowAccumulator> byKey, VictimProfiles victims) {}
+
+  /** Removes the window starting at {@code startMicros} and returns it. */
+  Closed close(long startMicros) {
     windows.fillGlobal(startMicros, startMicros + windows.spec().windowMicros());
     Window w = windows.remove(startMicros);
-    return w == null ? new TreeMap<>() : w.byKeySorted();
+    return w == null ? new Closed(new TreeMap<>(), null) : new Closed(w.byKeySorted(), w.victims);
   }
 
   /** The smallest offset of {@code partition} in an open window, else {@code orElse}, if that is smaller. */

@@ -262,7 +262,7 @@ public final class StreamingScorer implements AutoCloseable {
         uncommitted.add(w);
       }
       if (incidents != null) {
-        for (IncidentEvent e : incidents.observe(IncidentLog.results(scored))) {
+        for (IncidentEvent e : incidents.observe(IncidentLog.results(scored, closed))) {
           send(options.incidentsTopic(), e.id(), e.toJson());
           uncommittedIncidents.add(e);
         }

@@ -5,6 +5,7 @@ import io.kaminari.features.Featurizer;
 import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
 import io.kaminari.flow.Flow;
+import io.kaminari.incidents.VictimProfiles;
 import io.kaminari.model.ArStates;
 import io.kaminari.model.ScoringModel;
 import java.util.ArrayList;
@@ -81,11 +82,12 @@ final class WindowManager {
   }
 
   /**
-   * A closed window of one spec: its accumulators per scope key (sorted), the model that must score it, and that
-   * model's AR states, which this manager keeps per model while the model scores.
+   * A closed window of one spec: its accumulators per scope key (sorted), the model that must score it, that model's
+   * AR states, which this manager keeps per model while the model scores, and the profiles of its heaviest destination
+   * prefixes (null when none were kept).
    */
   record ClosedWindow(FeatureSpec spec, long startMicros, ScoringModel model,
-      SortedMap<String, WindowAccumulator> byKey, ArStates arStates) {}
+      SortedMap<String, WindowAccumulator> byKey, ArStates arStates, VictimProfiles victims) {}
 
   private final Watermark watermark;
   private final ModelEras eras;
@@ -249,11 +251,11 @@ final class WindowManager {
         eras.prune(closedThrough);
         continue;
       }
-      SortedMap<String, WindowAccumulator> byKey = seg.windows.close(start);
-      if (!byKey.isEmpty()) {
+      OpenWindows.Closed w = seg.windows.close(start);
+      if (!w.byKey().isEmpty()) {
         ScoringModel model = eras.modelFor(start);
-        out.add(new ClosedWindow(seg.spec, start, model, byKey,
-            arStates.computeIfAbsent(model, ScoringModel::newArStates)));
+        out.add(new ClosedWindow(seg.spec, start, model, w.byKey(),
+            arStates.computeIfAbsent(model, ScoringModel::newArStates), w.victims()));
       }
       closedThrough = start + len;
       if (hasFlows) lastDataEnd = closedThrough;

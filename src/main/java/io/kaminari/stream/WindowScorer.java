@@ -39,7 +39,7 @@ public final class WindowScorer {
     ArStates states = model.newArStates();
     List<WindowManager.ClosedWindow> closed = new ArrayList<>();
     for (WindowGroup w : windows.windows()) {
-      closed.add(new WindowManager.ClosedWindow(spec, w.startMicros(), model, w.byKeySorted(), states));
+      closed.add(new WindowManager.ClosedWindow(spec, w.startMicros(), model, w.byKeySorted(), states, null));
     }
     return score(closed);
   }

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.kaminari.common.JdkHttpServerTimeouts;
+import io.kaminari.incidents.AttackVector;
 import io.kaminari.incidents.IncidentEvent;
+import io.kaminari.incidents.VictimTraffic;
 import io.kaminari.incidents.IncidentEvent.Kind;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +32,9 @@ class AlertDeliveryTest {
   static final Instant START = Instant.parse("2024-05-02T03:00:00Z");
   static final IncidentEvent STARTED = new IncidentEvent(Kind.START, 1, "0123456789abcdef", "flow-ae", 3, "global",
       "203.0.113.0/24", START, START.plusSeconds(60), null, 1, 60, 4.2, 9000, 300,
-      List.of("dst_port 80 pps (91%)"), START.plusSeconds(60), 4.2);
+      List.of("dst_port 80 pps (91%)"), START.plusSeconds(60), 4.2,
+      new VictimTraffic(START, 540_000, new AttackVector(List.of(6), List.of(80), List.of(), 2, 60, 60, 0.97),
+          List.of("198.51.100.7 (1%)"), 20_000, List.of("AS64500 (40%)"), List.of("203.0.113.10 (100%)")));
 
   @TempDir Path tmp;
   private HttpServer server;
@@ -132,9 +136,16 @@ class AlertDeliveryTest {
     assertThat(firing.path("endsAt").asText()).isEqualTo("2024-05-02T04:10:00Z");
     assertThat(firing.path("annotations").path("description").asText()).contains("peak score 4.20")
         .contains("kaminari mitigate --incident 0123456789abcdef");
+    // The victim's traffic, as the scorer profiled it: the attack vector and who sends it.
+    assertThat(firing.path("annotations").path("summary").asText())
+        .isEqualTo("Incident 0123456789abcdef: tcp dst port 80 flags SYN, 60-60 bytes/packet (97% of packets) to"
+            + " 203.0.113.0/24 since 2024-05-02T03:00:00Z");
+    assertThat(firing.path("annotations").path("sources").asText())
+        .isEqualTo("198.51.100.7 (1%); 20000 distinct");
+    assertThat(firing.path("annotations").path("source_asns").asText()).isEqualTo("AS64500 (40%)");
     IncidentEvent resolved = new IncidentEvent(Kind.RESOLVE, 2, STARTED.id(), "flow-ae", 3, "global",
         STARTED.victim(), START, START.plusSeconds(60), START.plusSeconds(60), 1, 60, 4.2, 9000, 300, List.of(),
-        START.plusSeconds(240), 4.2);
+        START.plusSeconds(240), 4.2, null);
     JsonNode ended = am.alerts(resolved).get(0);
     assertThat(ended.path("labels")).isEqualTo(firing.path("labels")); // the same alert
     assertThat(ended.path("endsAt").asText()).isEqualTo("2024-05-02T03:04:00Z");

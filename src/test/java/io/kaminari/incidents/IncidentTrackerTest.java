@@ -16,9 +16,51 @@ class IncidentTrackerTest {
   static final String VICTIM = "203.0.113.0/24";
 
   static WindowResult window(int minute, String victim, double score) {
+    return window(minute, victim, score, null);
+  }
+
+  static WindowResult window(int minute, String victim, double score, VictimTraffic traffic) {
     Instant start = T0.plus(Duration.ofMinutes(minute));
     return new WindowResult("flow-ae", 1, "global", victim, start, start.plusSeconds(60), score > 1, score,
-        60_000L * minute, 600, List.of("dst_port 80 pps (90%)"));
+        60_000L * minute, 600, List.of("dst_port 80 pps (90%)"), traffic);
+  }
+
+  static VictimTraffic traffic(int minute, int dstPort) {
+    return new VictimTraffic(T0.plus(Duration.ofMinutes(minute)), 1000,
+        new AttackVector(List.of(6), List.of(dstPort), List.of(), 2, 60, 60, 1.0), List.of(), 100, List.of(),
+        List.of());
+  }
+
+  @Test
+  void theVictimsTrafficIsNotifiedAsSoonAsItIsKnownAndTheLatestIsKept() throws Exception {
+    IncidentTracker t = new IncidentTracker(2, Duration.ofHours(1));
+    List<IncidentEvent> states = new ArrayList<>();
+    states.addAll(t.observe(List.of(window(0, VICTIM, 3.0))));                  // no profile of the victim yet
+    states.addAll(t.observe(List.of(window(1, VICTIM, 3.0, traffic(1, 80)))));  // first known: an update
+    states.addAll(t.observe(List.of(window(2, VICTIM, 3.0))));                  // none this window: the last kept
+    states.addAll(t.observe(List.of(window(3, VICTIM, 3.0, traffic(3, 443))))); // changed: recorded, not notified
+    states.addAll(t.observe(List.of(window(4, VICTIM, 0.2), window(5, VICTIM, 0.2))));
+    assertThat(states).extracting(IncidentEvent::kind)
+        .containsExactly(Kind.START, Kind.UPDATE, Kind.PROGRESS, Kind.PROGRESS, Kind.RESOLVE);
+    assertThat(states.get(0).traffic()).isNull();
+    assertThat(states.get(1).traffic()).isEqualTo(traffic(1, 80));
+    assertThat(states.get(2).traffic()).isEqualTo(traffic(1, 80));
+    assertThat(states.get(3).traffic()).isEqualTo(traffic(3, 443));
+    assertThat(states.get(4).traffic()).as("the resolution keeps it").isEqualTo(traffic(3, 443));
+    // The state's JSON (the incidents topic, the webhook body) carries it and reads back equal.
+    String json = new String(states.get(4).toJson(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(json).contains("\"traffic\":{\"window_start\":\"2024-05-02T03:03:00Z\",\"packets\":1000,"
+        + "\"vector\":{\"protocols\":[6],\"dst_ports\":[443],\"reflected_src_ports\":[],\"tcp_flags\":2,");
+    assertThat(IncidentEvent.fromJson(states.get(4).toJson())).isEqualTo(states.get(4));
+
+    // A start that knows its traffic needs no extra update, and a restored incident keeps it.
+    IncidentTracker u = new IncidentTracker(2, Duration.ofHours(1));
+    List<IncidentEvent> known = u.observe(List.of(window(0, VICTIM, 3.0, traffic(0, 80))));
+    known.addAll(u.observe(List.of(window(1, VICTIM, 3.0, traffic(1, 80)))));
+    assertThat(known).extracting(IncidentEvent::kind).containsExactly(Kind.START, Kind.PROGRESS);
+    IncidentTracker restored = new IncidentTracker(2, Duration.ofHours(1));
+    restored.restore(known);
+    assertThat(restored.open()).singleElement().extracting(IncidentEvent::traffic).isEqualTo(traffic(1, 80));
   }
 
   /** Feeds one window per minute (victim's score, or quiet) and collects every state. */

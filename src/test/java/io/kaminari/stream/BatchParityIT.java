@@ -10,6 +10,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kaminari.common.Columns;
 import io.kaminari.flow.Flow;
+import io.kaminari.incidents.AttackVector;
+import io.kaminari.incidents.Incident;
+import io.kaminari.incidents.IncidentEvent;
+import io.kaminari.incidents.spark.IncidentsConfig;
+import io.kaminari.incidents.spark.IncidentsJob;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.pipeline.Warehouse;
@@ -37,6 +42,7 @@ import io.kaminari.model.spark.TrainJob;
 import io.kaminari.tools.kafka.Topics;
 import io.kaminari.testing.TestSpark;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +52,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -122,7 +129,8 @@ class BatchParityIT {
   void theStreamingScorerEmitsWhatBatchScoringWritesForTheSameRecordsAndModel() throws Exception {
     String topic = "parity.flows";
     kafka.createTopics(2, topic);
-    kafka.createTopics(1, "parity.scores.global", "parity.scores.prefix", "parity.dlq.global", "parity.dlq.prefix");
+    kafka.createTopics(1, "parity.scores.global", "parity.scores.prefix", "parity.dlq.global", "parity.dlq.prefix",
+        "parity.incidents.global", "parity.incidents.prefix");
     ScorerFixture.produce(kafka.bootstrapServers(), topic, TRAFFIC);
     ScorerFixture.flush(kafka.bootstrapServers(), topic, 2, FLUSH);
     step("produced");
@@ -158,6 +166,7 @@ class BatchParityIT {
                 "parity.dlq." + scope)
             .with(Settings.SCORER_MODEL, spec.name() + "@champion")
             .with(Settings.SCORER_ALLOWED_LATENESS, LATENESS)
+            .with(Settings.SCORER_INCIDENTS_TOPIC, "parity.incidents." + scope)
             .with(Settings.SCORER_CACHE, home.resolve("cache-" + scope).toString())));
       }
       for (FeatureSpec spec : List.of(GLOBAL, PREFIX)) {
@@ -175,12 +184,60 @@ class BatchParityIT {
           worst = Math.max(worst, compare(spec, model, scorers.get(i), flows));
         }
         step("compared " + spec.name());
+        compareIncidents(spec, version);
+        step("compared incidents " + spec.name());
       }
       System.out.printf(Locale.ROOT, "batch/stream parity: largest score difference %.3g (tolerance %.0e)%n", worst,
           TOLERANCE);
     } finally {
       scorers.forEach(Scorer::close);
     }
+  }
+
+  /**
+   * The stream's incidents against {@code kaminari incidents} over the scored range: every batch incident that starts
+   * after the range's first {@code incidents.quiet-windows} windows (earlier ones may continue a stream incident that
+   * began before the range, which the batch job did not score) has the stream's id, victim, start and windows; the
+   * attack's incident is among them, and its attack vector from the scorer's profile of the victim's flows (the
+   * latest anomalous window's) is the batch job's from the flows table (over the incident): protocol, ports, flags.
+   */
+  static void compareIncidents(FeatureSpec spec, int version) throws Exception {
+    String scope = spec.scope() == Scope.GLOBAL ? "global" : "prefix";
+    KaminariConfig config = TestSpark.config();
+    int quiet = config.get(Settings.INCIDENT_QUIET_WINDOWS);
+    List<Incident> batch = new IncidentsJob(spark, new IncidentsConfig(spec.name(), version, SCORE_FROM, END, quiet,
+        config.get(Settings.INCIDENT_LOOKBACK))).run().incidents();
+    Incident attack = batch.stream().filter(i -> i.victim().equals("203.0.113.0/24")
+        && !i.start().isBefore(ATTACK.minusSeconds(spec.windowSeconds())) && i.start().isBefore(ATTACK.plusSeconds(180)))
+        .findFirst().orElseThrow(() -> new AssertionError(scope + ": no batch incident for the attack in " + batch));
+    Map<String, IncidentEvent> stream = new TreeMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : ScorerFixture.readCommitted(kafka.bootstrapServers(),
+        "parity.incidents." + scope, Duration.ofSeconds(60), l -> l.stream().anyMatch(x -> new String(x.key(),
+            StandardCharsets.UTF_8).equals(attack.id())))) {
+      IncidentEvent e = IncidentEvent.fromJson(r.value());
+      stream.put(e.id(), e); // the latest state of each
+    }
+    Instant settled = SCORE_FROM.plusSeconds((long) quiet * spec.windowSeconds());
+    for (Incident b : batch) {
+      if (b.start().isBefore(settled)) continue;
+      IncidentEvent s = stream.get(b.id());
+      assertThat(s).as("%s: the stream's incident %s (%s from %s)", scope, b.id(), b.victim(), b.start()).isNotNull();
+      assertThat(s.victim()).isEqualTo(b.victim());
+      assertThat(s.start()).isEqualTo(b.start());
+      assertThat(s.windows()).as("%s windows of %s", scope, b.id()).isEqualTo(b.span().windows());
+    }
+    IncidentEvent s = stream.get(attack.id());
+    assertThat(s).as(scope + ": the attack's incident in the stream").isNotNull();
+    assertThat(s.traffic()).as(scope + ": the victim's traffic was profiled").isNotNull();
+    AttackVector expected = attack.vector();
+    AttackVector actual = s.traffic().vector();
+    assertThat(expected.describe()).startsWith("tcp dst port 80 flags SYN");
+    assertThat(actual.protocols()).isEqualTo(expected.protocols());
+    assertThat(actual.dstPorts()).isEqualTo(expected.dstPorts());
+    assertThat(actual.reflectedSrcPorts()).isEqualTo(expected.reflectedSrcPorts());
+    assertThat(actual.tcpFlags()).isEqualTo(expected.tcpFlags());
+    System.out.printf(Locale.ROOT, "PARITY incident %s %s: batch %s; stream (window %s) %s%n", scope, attack.id(),
+        expected.describe(), s.traffic().windowStart(), actual.describe());
   }
 
   static void step(String what) {

@@ -15,7 +15,7 @@ class RecentScoresTest {
   static IncidentEvent state(String id, Kind kind, int seq) {
     return new IncidentEvent(kind, seq, id, "flow-ae", 1, "global", "203.0.113.0/24", T, T.plusSeconds(60),
         kind == Kind.RESOLVE ? T.plusSeconds(120) : null, 1, 60, 5.0, 100, 10, List.of("dst_port 80 pps (90%)"),
-        T, 5.0);
+        T, 5.0, null);
   }
 
   @Test

@@ -10,8 +10,10 @@ import io.kaminari.alerts.RealAlertmanager;
 import io.kaminari.common.JdkHttpServerTimeouts;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
+import io.kaminari.incidents.AttackVector;
 import io.kaminari.incidents.IncidentEvent;
 import io.kaminari.incidents.IncidentEvent.Kind;
+import io.kaminari.incidents.VictimTraffic;
 import io.kaminari.tools.generate.KafkaFlowSink;
 import io.kaminari.tools.kafka.EmbeddedKafka;
 import java.io.IOException;
@@ -39,9 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Incidents in the streaming scorer and their alerts (issue 17), against a real broker and a real Alertmanager: a
- * two-minute SYN flood in benign traffic is one incident, started once, with its victim; the scorer is stopped while
- * the incident is open and a new one continues it from the incidents topic (no second start, no lost window), and
- * resolves it after the quiet windows. Alertmanager holds one alert for it while it fires and none once resolved; a
+ * two-minute SYN flood in benign traffic is one incident, started once, with its victim and its attack vector; the
+ * scorer is stopped while the incident is open and a new one continues it from the incidents topic (no second start,
+ * no lost window, the vector kept), and resolves it after the quiet windows. Alertmanager holds one alert for it while it fires and none once resolved; a
  * signed webhook receives the start and the resolution, each verified against its HMAC.
  */
 class StreamIncidentsIT {
@@ -75,6 +77,17 @@ class StreamIncidentsIT {
         assertThat(states).extracting(IncidentEvent::kind).containsExactly(Kind.START, Kind.PROGRESS);
         assertThat(states.get(0).victim()).isEqualTo("203.0.113.0/24");
         assertThat(states.get(0).start()).isEqualTo(attack);
+        // The victim's traffic as the scorer profiled it while the window was open: the flood's vector and sources.
+        VictimTraffic started = states.get(0).traffic();
+        assertThat(started).isNotNull();
+        assertThat(started.vector().protocols()).containsExactly(AttackVector.TCP);
+        assertThat(started.vector().dstPorts()).containsExactly(80);
+        assertThat(started.vector().tcpFlags()).as("SYN only").isEqualTo(2);
+        assertThat(started.vector().share()).isGreaterThan(0.9);
+        // The flood's 250 sources, and the benign clients of other addresses in the victim's /24.
+        assertThat(started.sources()).isBetween(250L, 350L);
+        assertThat(started.topDestinations().get(0)).startsWith(VICTIM_IP + " (");
+        assertThat(states.get(1).traffic().windowStart()).isEqualTo(attack.plus(Duration.ofMinutes(1)));
         ScorerChaosIT.awaitMetric(first, "incidents_open", 1);
         ScorerChaosIT.awaitMetric(first, "incidents_started_total", 1);
         List<ScoredWindow> scored = ScorerFixture.scored(ScorerFixture.readCommitted(bootstrap, "inc-out",
@@ -93,6 +106,7 @@ class StreamIncidentsIT {
         JsonNode alerts = awaitAlerts(am, id, 1);
         assertThat(alerts.get(0).path("labels").path("victim").asText()).isEqualTo("203.0.113.0/24");
         assertThat(alerts.get(0).path("startsAt").asText()).startsWith("2024-05-02T00:03:00");
+        assertThat(alerts.get(0).path("annotations").path("vector").asText()).startsWith("tcp dst port 80 flags SYN");
       }
 
       // A new scorer of the same group: it continues the open incident, and quiet windows resolve it.
@@ -109,6 +123,7 @@ class StreamIncidentsIT {
         assertThat(resolved.end()).isEqualTo(attack.plus(Duration.ofMinutes(2)));
         assertThat(resolved.seq()).isEqualTo(2);
         assertThat(resolved.peakPps()).isGreaterThan(3000 * 10 / 60.0);
+        assertThat(resolved.traffic()).as("restored with the incident").isEqualTo(states.get(1).traffic());
         ScorerChaosIT.awaitMetric(second, "incidents_resolved_total", 1);
         ScorerChaosIT.awaitMetric(second, "incidents_open", 0);
         ScorerChaosIT.awaitMetric(second, "incidents_started_total", 0);

@@ -1,0 +1,161 @@
+package io.kaminari.incidents;
+
+import io.kaminari.features.DistinctCounter;
+import io.kaminari.features.IpPrefix;
+import io.kaminari.features.TopTalkers;
+import io.kaminari.features.WindowAccumulator;
+import io.kaminari.flow.Flow;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The traffic of one window's heaviest destination prefixes, kept while the window is open so that the streaming
+ * scorer can say, when the window closes anomalous, what its victim receives ({@link VictimTraffic}: attack vector,
+ * sources, source ASNs, destinations), without the flows table the batch job reads.
+ *
+ * <p><b>Which prefixes.</b> A victim is a destination prefix at the feature spec's lengths (the global window's top
+ * destination prefix, or the dst-prefix scope key; {@link Victims#of}). Keeping every prefix's traffic groups would
+ * cost memory per prefix of the network, so a window profiles at most {@value #PROFILED}:
+ * <ul>
+ *   <li>every flow counts towards its prefix in a bounded heavy-hitter summary ({@link TopTalkers});
+ *   <li>a prefix is profiled from its first flow while fewer than {@value #PROFILED} are;
+ *   <li>after that, a prefix whose count exceeds twice the packets of the least profiled one replaces it (that
+ *       profile is dropped).
+ * </ul>
+ * A flood's victim is the heaviest prefix of its window, so it is profiled within its first packets and never
+ * replaced: its profile covers the flood's flows from about the moment the prefix became one of the heaviest. A victim
+ * that is not among the heaviest (a low-rate attack on a quiet prefix) has no profile, and its incident no traffic
+ * summary. The figures describe the profiled flows, not necessarily all of the window's.
+ *
+ * <p><b>One profile</b> holds the victim's traffic groups ({@link TrafficGroup}'s rules, at most {@value #MAX_GROUPS};
+ * later groups count in the totals only, as the batch job's beyond its heaviest groups), the top sources, source ASNs
+ * and destination addresses ({@link TopTalkers}), and the distinct sources ({@link DistinctCounter}).
+ *
+ * <p>Not thread-safe: owned by the scorer loop, like the window it belongs to.
+ */
+public final class VictimProfiles {
+  /** Destination prefixes profiled per window at most. */
+  public static final int PROFILED = 8;
+  /** Traffic groups per profile at most. */
+  static final int MAX_GROUPS = 1_000;
+  static final int TOP_SOURCES = 5;
+  static final int TOP_DESTINATIONS = 3;
+
+  private final int ipv4PrefixLength;
+  private final int ipv6PrefixLength;
+  private final TopTalkers prefixes = new TopTalkers();
+  private final Map<String, Profile> profiles = new HashMap<>();
+  /** A lower bound of the least profiled packets: profiles only grow, so it is recomputed when it is passed. */
+  private long leastProfiled;
+
+  /** Profiles of destination prefixes of {@code ipv4PrefixLength} / {@code ipv6PrefixLength} bits. */
+  public VictimProfiles(int ipv4PrefixLength, int ipv6PrefixLength) {
+    this.ipv4PrefixLength = ipv4PrefixLength;
+    this.ipv6PrefixLength = ipv6PrefixLength;
+  }
+
+  /** Adds a flow of the window; one without a destination address counts nowhere. */
+  public void add(Flow flow) {
+    if (flow.ipDst() == null) return;
+    String prefix;
+    try {
+      prefix = IpPrefix.of(flow.ipDst(), ipv4PrefixLength, ipv6PrefixLength);
+    } catch (IllegalArgumentException notAnAddress) {
+      return; // the featurizer counted it as it does such flows; it has no prefix to be a victim of
+    }
+    long rate = flow.samplingRate() == null ? 0 : flow.samplingRate();
+    long packets = WindowAccumulator.scaled(flow.packets(), rate);
+    prefixes.add(prefix, packets);
+    Profile p = profiles.get(prefix);
+    if (p == null && (p = admit(prefix)) == null) return;
+    p.add(flow, packets, WindowAccumulator.scaled(flow.bytes(), rate));
+  }
+
+  /** A new profile for {@code prefix} if there is room or it outweighs the least profiled prefix, else null. */
+  private Profile admit(String prefix) {
+    if (profiles.size() >= PROFILED) {
+      long count = prefixes.count(prefix);
+      if (count <= 2 * leastProfiled) return null;
+      String least = null;
+      long min = Long.MAX_VALUE;
+      for (Map.Entry<String, Profile> e : profiles.entrySet()) {
+        if (e.getValue().packets < min) {
+          min = e.getValue().packets;
+          least = e.getKey();
+        }
+      }
+      leastProfiled = min;
+      if (count <= 2 * min) return null;
+      profiles.remove(least);
+    }
+    Profile p = new Profile();
+    profiles.put(prefix, p);
+    leastProfiled = 0; // the new profile is the least
+    return p;
+  }
+
+  /** The profiled prefixes (for tests and logs). */
+  public List<String> profiled() {
+    return List.copyOf(profiles.keySet());
+  }
+
+  /** What {@code victim}'s profiled flows show, for the window starting at {@code windowStart}; null if not profiled. */
+  public VictimTraffic traffic(String victim, Instant windowStart) {
+    Profile p = victim == null ? null : profiles.get(victim);
+    return p == null ? null : p.traffic(windowStart);
+  }
+
+  /** One prefix's traffic in the window. */
+  private static final class Profile {
+    /** Group key ({@link #key}) to packets, bytes, flows, smallest and largest bytes per packet. */
+    private final Map<Long, long[]> groups = new HashMap<>();
+    private final TopTalkers sources = new TopTalkers();
+    private final TopTalkers asns = new TopTalkers();
+    private final TopTalkers destinations = new TopTalkers();
+    private final DistinctCounter distinctSources = new DistinctCounter();
+    private long packets;
+
+    void add(Flow f, long scaledPackets, long scaledBytes) {
+      packets = WindowAccumulator.plus(packets, scaledPackets);
+      int flags = f.tcpFlags() == null ? 0 : f.tcpFlags();
+      int length = TrafficGroup.packetLength(f.packets(), f.bytes());
+      long key = key(f.ipProto(), f.portDst(), TrafficGroup.srcKey(f.ipProto(), f.portSrc()), flags);
+      long[] g = groups.get(key);
+      if (g == null && groups.size() < MAX_GROUPS) {
+        g = new long[] {0, 0, 0, length, length};
+        groups.put(key, g);
+      }
+      if (g != null) {
+        g[0] = WindowAccumulator.plus(g[0], scaledPackets);
+        g[1] = WindowAccumulator.plus(g[1], scaledBytes);
+        g[2]++;
+        g[3] = Math.min(g[3], length);
+        g[4] = Math.max(g[4], length);
+      }
+      if (f.ipSrc() != null) {
+        sources.add(f.ipSrc(), scaledPackets);
+        distinctSources.add(f.ipSrc());
+      }
+      if (f.asSrc() != null && f.asSrc() > 0) asns.add("AS" + f.asSrc(), scaledPackets);
+      destinations.add(f.ipDst(), scaledPackets);
+    }
+
+    VictimTraffic traffic(Instant windowStart) {
+      List<TrafficGroup> list = new ArrayList<>(groups.size());
+      groups.forEach((key, g) -> list.add(new TrafficGroup((int) (key >>> 41), (int) (key >>> 25) & 0xFFFF,
+          (int) ((key >>> 8) & 0x1FFFF) - 1, (int) (key & 0xFF), g[0], g[1], g[2], (int) g[3], (int) g[4])));
+      return new VictimTraffic(windowStart, packets, VectorExtraction.extract(list, packets),
+          sources.describe(TOP_SOURCES, packets), distinctSources.count(), asns.describe(TOP_SOURCES, packets),
+          destinations.describe(TOP_DESTINATIONS, packets));
+    }
+
+    /** Protocol (8 bits), destination port (16), source key + 1 (17), TCP flags (8) in one long. */
+    private static long key(int protocol, int dstPort, int srcKey, int flags) {
+      return ((long) (protocol & 0xFF) << 41) | ((long) (dstPort & 0xFFFF) << 25) | ((long) (srcKey + 1) << 8)
+          | (flags & 0xFF);
+    }
+  }
+}

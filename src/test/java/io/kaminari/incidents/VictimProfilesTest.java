@@ -1,0 +1,105 @@
+package io.kaminari.incidents;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kaminari.flow.Flow;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class VictimProfilesTest {
+  static final Instant W = Instant.parse("2024-05-02T03:00:00Z");
+
+  static Flow flow(String src, String dst, int srcPort, int dstPort, int proto, Integer flags, long packets,
+      long bytes, Long asSrc, Long samplingRate) {
+    return new Flow("purge", "192.0.2.1", src, dst, srcPort, dstPort, proto, flags, 0, packets, bytes, 1L, null, null,
+        null, null, null, null, asSrc, null, samplingRate, null, null, null, null, 0L, null);
+  }
+
+  /** Benign web traffic to {@code prefixes} /24s of 10.0.x.0, one flow each per call. */
+  static void benign(VictimProfiles p, int prefixes, int round) {
+    for (int i = 0; i < prefixes; i++) {
+      p.add(flow("192.0.2." + (round % 200), "10.0." + i + ".5", 443, 40_000 + round, 6, 24, 10, 9_000, 64500L,
+          null));
+    }
+  }
+
+  @Test
+  void aSynFloodsVictimIsProfiledWithItsVectorAmongBenignTraffic() {
+    VictimProfiles p = new VictimProfiles(24, 64);
+    for (int r = 0; r < 20; r++) {
+      benign(p, 30, r);
+      for (int i = 0; i < 50; i++) {
+        p.add(flow("198.51." + (i % 200) + "." + r, "203.0.113.10", 1024 + i, 80, 6, 2, 1, 60, null, null));
+      }
+    }
+    VictimTraffic t = p.traffic("203.0.113.0/24", W);
+    assertThat(t).isNotNull();
+    assertThat(t.windowStart()).isEqualTo(W);
+    assertThat(t.vector().describe()).isEqualTo("tcp dst port 80 flags SYN, 60-60 bytes/packet (100% of packets)");
+    // The eight prefixes of the first benign round came first: the flood was profiled from its 21st packet on,
+    // when it outweighed twice the least profiled one (10 packets).
+    assertThat(t.packets()).isEqualTo(1000 - 20);
+    assertThat(t.sources()).isEqualTo(1000 - 20);
+    assertThat(t.topDestinations()).containsExactly("203.0.113.10 (100%)");
+    assertThat(t.topSourceAsns()).as("the flood carries no as_src").isEmpty();
+    assertThat(t.topSources()).hasSize(5);
+    assertThat(p.profiled()).hasSize(VictimProfiles.PROFILED).contains("203.0.113.0/24");
+    assertThat(p.traffic("10.0.29.0/24", W)).as("not among the first %d prefixes", VictimProfiles.PROFILED).isNull();
+    assertThat(p.traffic(null, W)).isNull();
+  }
+
+  @Test
+  void aReflectionToRandomPortsIsFoundAndSamplingScalesThePackets() {
+    VictimProfiles p = new VictimProfiles(24, 64);
+    for (int i = 0; i < 3000; i++) {
+      p.add(flow("192.0.2." + (i % 250), "203.0.113.7", 53, 1024 + i * 7 % 60000, 17, null, 2, 2_900, 64501L, 100L));
+    }
+    VictimTraffic t = p.traffic("203.0.113.0/24", W);
+    assertThat(t.vector().protocols()).containsExactly(AttackVector.UDP);
+    assertThat(t.vector().reflectedSrcPorts()).containsExactly(53);
+    assertThat(t.vector().dstPorts()).as("spread: any port").isEmpty();
+    assertThat(t.vector().packetLengthMin()).isEqualTo(1450);
+    assertThat(t.packets()).isEqualTo(3000 * 2 * 100);
+    assertThat(t.topSourceAsns()).containsExactly("AS64501 (100%)");
+    assertThat(t.sources()).isEqualTo(250);
+  }
+
+  @Test
+  void aFloodThatStartsLateReplacesTheLeastProfiledPrefix() {
+    VictimProfiles p = new VictimProfiles(24, 64);
+    benign(p, 20, 0); // eight of them profiled, each with 10 packets
+    assertThat(p.traffic("203.0.113.0/24", W)).isNull();
+    // Its first flows are counted but not profiled until it outweighs twice the least profiled prefix.
+    for (int i = 0; i < 100; i++) {
+      p.add(flow("198.51.100." + (i % 200), "203.0.113.10", 1024 + i, 80, 6, 2, 1, 60, null, null));
+    }
+    VictimTraffic t = p.traffic("203.0.113.0/24", W);
+    assertThat(t).isNotNull();
+    assertThat(t.packets()).as("from the flow that made it outweigh 2 x 10 packets").isEqualTo(100 - 20);
+    assertThat(p.profiled()).hasSize(VictimProfiles.PROFILED);
+    assertThat(t.vector().tcpFlags()).isEqualTo(2);
+  }
+
+  @Test
+  void flowsWithoutAUsableDestinationCountNowhere() {
+    VictimProfiles p = new VictimProfiles(24, 64);
+    p.add(flow("192.0.2.1", null, 1, 2, 6, 2, 1, 60, null, null));
+    p.add(flow("192.0.2.1", "not-an-address", 1, 2, 6, 2, 1, 60, null, null));
+    assertThat(p.profiled()).isEmpty();
+    p.add(flow("192.0.2.1", "2001:db8::1", 1, 2, 6, 2, 1, 60, null, null));
+    assertThat(p.profiled()).containsExactly("2001:db8::/64");
+  }
+
+  @Test
+  void groupsAreCappedButTheTotalsCountEveryFlow() {
+    VictimProfiles p = new VictimProfiles(24, 64);
+    for (int port = 1; port <= VictimProfiles.MAX_GROUPS + 500; port++) {
+      p.add(flow("192.0.2.1", "203.0.113.9", 40_000, port, 17, null, 1, 100, null, null));
+    }
+    VictimTraffic t = p.traffic("203.0.113.0/24", W);
+    assertThat(t.packets()).isEqualTo(VictimProfiles.MAX_GROUPS + 500);
+    assertThat(t.vector().share()).as("the groups beyond the cap are not matched").isLessThan(1.0);
+    assertThat(t.vector().protocols()).containsExactly(AttackVector.UDP);
+  }
+}
