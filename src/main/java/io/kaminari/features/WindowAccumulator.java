@@ -52,6 +52,8 @@ public final class WindowAccumulator implements Serializable {
   private final DistinctCounter sources = new DistinctCounter();
   /** Null under {@link Scope#DST_PREFIX}, where the scope key is the prefix. */
   private final TopTalkers topDstPrefixes;
+  /** The destination prefix of the flow added last (global scope only): see {@link #lastDstPrefix()}. */
+  private String lastDstPrefix;
   private final TopTalkers topSources = new TopTalkers();
   private final TopTalkers topDstPorts = new TopTalkers();
   private long flowCount;
@@ -125,8 +127,18 @@ public final class WindowAccumulator implements Serializable {
     topSources.add(ipSrc, scaledPackets);
     topDstPorts.add(PortText.of(portDst), scaledPackets);
     if (dstPrefix != null) topDstPrefixes.add(dstPrefix, scaledPackets);
+    lastDstPrefix = dstPrefix;
     addToSlot(layout.srcSlot(portSrc), portDst, scaledPackets, scaledBytes, ipSrc, ipDst);
     addToSlot(layout.dstSlot(portDst), portSrc, scaledPackets, scaledBytes, ipSrc, ipDst);
+  }
+
+  /**
+   * The destination prefix (at the spec's lengths) of the flow {@link #add} took last, under {@link Scope#GLOBAL};
+   * null under {@link Scope#DST_PREFIX}, whose scope key is the prefix, and before the first flow. The streaming scorer
+   * reads it rather than computing the prefix a second time ({@link WindowGroups#lastDstPrefix()}).
+   */
+  public String lastDstPrefix() {
+    return lastDstPrefix;
   }
 
   /**

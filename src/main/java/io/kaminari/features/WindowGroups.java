@@ -39,6 +39,9 @@ public final class WindowGroups<W extends WindowGroup> {
   private final TreeMap<Long, W> windows = new TreeMap<>();
   /** The window the previous flow went to, or null. */
   private W cached;
+  /** The accumulator and scope key the last {@link #accumulator} call returned. */
+  private WindowAccumulator lastAccumulator;
+  private String lastKey;
   private long overflowFlows;
 
   /** Groups for {@code spec}, creating each window with {@code newWindow.apply(startMicros)}; no cap on keys. */
@@ -101,7 +104,20 @@ public final class WindowGroups<W extends WindowGroup> {
       acc = new WindowAccumulator(layout);
       w.byKey.put(key, acc);
     }
+    lastAccumulator = acc;
+    lastKey = key;
     return acc;
+  }
+
+  /**
+   * The destination prefix (at the spec's lengths) of the flow {@link #add} took last: under {@link Scope#DST_PREFIX}
+   * its scope key, under {@link Scope#GLOBAL} what its accumulator computed for the top destination prefixes; null
+   * before the first flow and for a flow sent to {@link #OVERFLOW_KEY}; undefined after a refused one.
+   */
+  public String lastDstPrefix() {
+    if (lastAccumulator == null) return null;
+    if (global) return lastAccumulator.lastDstPrefix();
+    return OVERFLOW_KEY.equals(lastKey) ? null : lastKey;
   }
 
   /** Flows sent to {@link #OVERFLOW_KEY} since the last call (the caller counts them). */

@@ -27,9 +27,9 @@ final class OpenWindows {
     /** An array, not a map: it is touched for every flow. */
     private long[] firstOffset;
 
-    Window(long startMicros, int partitions, FeatureSpec spec) {
+    Window(long startMicros, int partitions) {
       super(startMicros);
-      victims = new VictimProfiles(spec.ipv4PrefixLength(), spec.ipv6PrefixLength());
+      victims = new VictimProfiles();
       firstOffset = new long[partitions];
       Arrays.fill(firstOffset, -1);
     }
@@ -54,7 +54,7 @@ final class OpenWindows {
 
   /** Open windows of {@code spec} holding at most {@code maxKeysPerWindow} scope keys each (see {@link WindowGroups}). */
   OpenWindows(FeatureSpec spec, int maxKeysPerWindow) {
-    this.windows = new WindowGroups<>(spec, start -> new Window(start, partitions, spec), maxKeysPerWindow);
+    this.windows = new WindowGroups<>(spec, start -> new Window(start, partitions), maxKeysPerWindow);
   }
 
   FeatureSpec spec() {
@@ -71,7 +71,7 @@ final class OpenWindows {
     if (partition >= partitions) partitions = partition + 1;
     Window w = windows.add(flow);
     w.recordOffset(partition, offset);
-    w.victims.add(flow);
+    w.victims.add(flow, windows.lastDstPrefix());
   }
 
   /**

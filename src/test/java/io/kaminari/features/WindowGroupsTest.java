@@ -40,6 +40,24 @@ class WindowGroupsTest {
   }
 
   @Test
+  void theLastFlowsDestinationPrefixIsTheKeyOrWhatTheGlobalAccumulatorComputed() {
+    WindowGroups<WindowGroup> global = WindowGroups.of(GLOBAL);
+    assertThat(global.lastDstPrefix()).isNull();
+    global.add(flow(1, "192.0.2.9", 80, 443, 1));
+    assertThat(global.lastDstPrefix()).isEqualTo("192.0.2.0/24");
+    global.add(flow(2, "2001:db8::1", 80, 443, 1));
+    assertThat(global.lastDstPrefix()).isEqualTo("2001:db8::/64");
+
+    // Under dst-prefix the scope key; a flow sent to the overflow key (a cap of one key per window) has none.
+    WindowGroups<WindowGroup> prefix = new WindowGroups<>(PREFIX, WindowGroup::new, 1);
+    prefix.add(flow(1, "198.51.100.4", 80, 443, 1));
+    assertThat(prefix.lastDstPrefix()).isEqualTo("198.51.100.0/24");
+    prefix.add(flow(2, "192.0.2.9", 80, 443, 1));
+    assertThat(prefix.get(0).byKey()).containsKey(WindowGroups.OVERFLOW_KEY);
+    assertThat(prefix.lastDstPrefix()).isNull();
+  }
+
+  @Test
   void aRemovedWindowIsCreatedAfreshByItsNextFlow() {
     WindowGroups<WindowGroup> groups = WindowGroups.of(GLOBAL);
     WindowGroup first = groups.add(flow(5, "192.0.2.1", 80, 443, 1));

@@ -2,6 +2,7 @@ package io.kaminari.incidents;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kaminari.features.IpPrefix;
 import io.kaminari.flow.Flow;
 import java.time.Instant;
 import java.util.List;
@@ -16,21 +17,35 @@ class VictimProfilesTest {
         null, null, null, null, asSrc, null, samplingRate, null, null, null, null, 0L, null);
   }
 
+  /**
+   * Adds {@code f} with its destination prefix at /24 and /64, as the featurizer hands it over; null for an address it
+   * would refuse.
+   */
+  static void add(VictimProfiles p, Flow f) {
+    String prefix;
+    try {
+      prefix = f.ipDst() == null ? null : IpPrefix.of(f.ipDst(), 24, 64);
+    } catch (IllegalArgumentException notAnAddress) {
+      prefix = null;
+    }
+    p.add(f, prefix);
+  }
+
   /** Benign web traffic to {@code prefixes} /24s of 10.0.x.0, one flow each per call. */
   static void benign(VictimProfiles p, int prefixes, int round) {
     for (int i = 0; i < prefixes; i++) {
-      p.add(flow("192.0.2." + (round % 200), "10.0." + i + ".5", 443, 40_000 + round, 6, 24, 10, 9_000, 64500L,
+      add(p, flow("192.0.2." + (round % 200), "10.0." + i + ".5", 443, 40_000 + round, 6, 24, 10, 9_000, 64500L,
           null));
     }
   }
 
   @Test
   void aSynFloodsVictimIsProfiledWithItsVectorAmongBenignTraffic() {
-    VictimProfiles p = new VictimProfiles(24, 64);
+    VictimProfiles p = new VictimProfiles();
     for (int r = 0; r < 20; r++) {
       benign(p, 30, r);
       for (int i = 0; i < 50; i++) {
-        p.add(flow("198.51." + (i % 200) + "." + r, "203.0.113.10", 1024 + i, 80, 6, 2, 1, 60, null, null));
+        add(p, flow("198.51." + (i % 200) + "." + r, "203.0.113.10", 1024 + i, 80, 6, 2, 1, 60, null, null));
       }
     }
     VictimTraffic t = p.traffic("203.0.113.0/24", W);
@@ -51,9 +66,9 @@ class VictimProfilesTest {
 
   @Test
   void aReflectionToRandomPortsIsFoundAndSamplingScalesThePackets() {
-    VictimProfiles p = new VictimProfiles(24, 64);
+    VictimProfiles p = new VictimProfiles();
     for (int i = 0; i < 3000; i++) {
-      p.add(flow("192.0.2." + (i % 250), "203.0.113.7", 53, 1024 + i * 7 % 60000, 17, null, 2, 2_900, 64501L, 100L));
+      add(p, flow("192.0.2." + (i % 250), "203.0.113.7", 53, 1024 + i * 7 % 60000, 17, null, 2, 2_900, 64501L, 100L));
     }
     VictimTraffic t = p.traffic("203.0.113.0/24", W);
     assertThat(t.vector().protocols()).containsExactly(AttackVector.UDP);
@@ -67,12 +82,12 @@ class VictimProfilesTest {
 
   @Test
   void aFloodThatStartsLateReplacesTheLeastProfiledPrefix() {
-    VictimProfiles p = new VictimProfiles(24, 64);
+    VictimProfiles p = new VictimProfiles();
     benign(p, 20, 0); // eight of them profiled, each with 10 packets
     assertThat(p.traffic("203.0.113.0/24", W)).isNull();
     // Its first flows are counted but not profiled until it outweighs twice the least profiled prefix.
     for (int i = 0; i < 100; i++) {
-      p.add(flow("198.51.100." + (i % 200), "203.0.113.10", 1024 + i, 80, 6, 2, 1, 60, null, null));
+      add(p, flow("198.51.100." + (i % 200), "203.0.113.10", 1024 + i, 80, 6, 2, 1, 60, null, null));
     }
     VictimTraffic t = p.traffic("203.0.113.0/24", W);
     assertThat(t).isNotNull();
@@ -82,20 +97,20 @@ class VictimProfilesTest {
   }
 
   @Test
-  void flowsWithoutAUsableDestinationCountNowhere() {
-    VictimProfiles p = new VictimProfiles(24, 64);
-    p.add(flow("192.0.2.1", null, 1, 2, 6, 2, 1, 60, null, null));
-    p.add(flow("192.0.2.1", "not-an-address", 1, 2, 6, 2, 1, 60, null, null));
+  void flowsWithoutAPrefixCountNowhere() {
+    VictimProfiles p = new VictimProfiles();
+    add(p, flow("192.0.2.1", null, 1, 2, 6, 2, 1, 60, null, null));
+    add(p, flow("192.0.2.1", "not-an-address", 1, 2, 6, 2, 1, 60, null, null));
     assertThat(p.profiled()).isEmpty();
-    p.add(flow("192.0.2.1", "2001:db8::1", 1, 2, 6, 2, 1, 60, null, null));
+    add(p, flow("192.0.2.1", "2001:db8::1", 1, 2, 6, 2, 1, 60, null, null));
     assertThat(p.profiled()).containsExactly("2001:db8::/64");
   }
 
   @Test
   void groupsAreCappedButTheTotalsCountEveryFlow() {
-    VictimProfiles p = new VictimProfiles(24, 64);
+    VictimProfiles p = new VictimProfiles();
     for (int port = 1; port <= VictimProfiles.MAX_GROUPS + 500; port++) {
-      p.add(flow("192.0.2.1", "203.0.113.9", 40_000, port, 17, null, 1, 100, null, null));
+      add(p, flow("192.0.2.1", "203.0.113.9", 40_000, port, 17, null, 1, 100, null, null));
     }
     VictimTraffic t = p.traffic("203.0.113.0/24", W);
     assertThat(t.packets()).isEqualTo(VictimProfiles.MAX_GROUPS + 500);
