@@ -21,8 +21,8 @@ import java.util.Map;
  * <ul>
  *   <li>every flow counts towards its prefix in a bounded heavy-hitter summary ({@link TopTalkers});
  *   <li>a prefix is profiled from its first flow while fewer than {@value #PROFILED} are;
- *   <li>after that, a prefix whose count exceeds twice the packets of the least profiled one replaces it (that
- *       profile is dropped).
+ *   <li>after that, a prefix whose count exceeds twice that of the least profiled one replaces it (that profile is
+ *       dropped).
  * </ul>
  * A flood's victim is the heaviest prefix of its window, so it is profiled within its first packets and never
  * replaced: its profile covers the flood's flows from about the moment the prefix became one of the heaviest. A victim
@@ -45,7 +45,10 @@ public final class VictimProfiles {
 
   private final TopTalkers prefixes = new TopTalkers();
   private final Map<String, Profile> profiles = new HashMap<>();
-  /** A lower bound of the least profiled packets: profiles only grow, so it is recomputed when it is passed. */
+  /**
+   * The smallest window count ({@link #prefixes}) of a profiled prefix when last computed: a candidate under twice it
+   * is refused without looking at the profiles, and one above makes it computed afresh.
+   */
   private long leastProfiled;
 
   /**
@@ -68,21 +71,24 @@ public final class VictimProfiles {
     if (profiles.size() >= PROFILED) {
       long count = prefixes.count(prefix);
       if (count <= 2 * leastProfiled) return null;
+      // Window counts on both sides, not the packets profiled since admission: a prefix admitted a moment ago must
+      // not be evicted by one no heavier than it, or two mid-weight prefixes would evict each other by turns.
       String least = null;
       long min = Long.MAX_VALUE;
-      for (Map.Entry<String, Profile> e : profiles.entrySet()) {
-        if (e.getValue().packets < min) {
-          min = e.getValue().packets;
-          least = e.getKey();
+      for (String profiled : profiles.keySet()) {
+        long c = prefixes.count(profiled);
+        if (c < min) {
+          min = c;
+          least = profiled;
         }
       }
       leastProfiled = min;
       if (count <= 2 * min) return null;
       profiles.remove(least);
+      leastProfiled = 0; // unknown again: computed afresh by the next candidate
     }
     Profile p = new Profile();
     profiles.put(prefix, p);
-    leastProfiled = 0; // the new profile is the least
     return p;
   }
 

@@ -97,6 +97,25 @@ class VictimProfilesTest {
   }
 
   @Test
+  void aPrefixIsReplacedOnlyByOneOfTwiceItsWindowCountSoTwoPrefixesDoNotEvictEachOtherByTurns() {
+    VictimProfiles p = new VictimProfiles();
+    for (int i = 0; i < VictimProfiles.PROFILED; i++) {
+      for (int k = 0; k < 100; k++) add(p, flow("192.0.2.1", "10.0." + i + ".1", 1, 80, 6, 24, 1, 60, null, null));
+    }
+    // 10.1.0.0/24 reaches 201 packets in the window: twice the least profiled (100) and one more; it replaces it.
+    for (int k = 0; k < 201; k++) add(p, flow("192.0.2.1", "10.1.0.1", 1, 80, 6, 24, 1, 60, null, null));
+    assertThat(p.profiled()).contains("10.1.0.0/24").hasSize(VictimProfiles.PROFILED);
+    assertThat(p.traffic("10.1.0.0/24", W).packets()).isEqualTo(1);
+    // The one it replaced comes back to 150 packets: not twice the least profiled (100), so it stays out, and the
+    // newcomer keeps its profile although it profiled one packet (the packets since admission do not decide).
+    String evicted = java.util.stream.IntStream.range(0, VictimProfiles.PROFILED).mapToObj(i -> "10.0." + i + ".0/24")
+        .filter(x -> !p.profiled().contains(x)).findFirst().orElseThrow();
+    String host = evicted.replace(".0/24", ".1");
+    for (int k = 0; k < 50; k++) add(p, flow("192.0.2.1", host, 1, 80, 6, 24, 1, 60, null, null));
+    assertThat(p.profiled()).doesNotContain(evicted).contains("10.1.0.0/24");
+  }
+
+  @Test
   void flowsWithoutAPrefixCountNowhere() {
     VictimProfiles p = new VictimProfiles();
     add(p, flow("192.0.2.1", null, 1, 2, 6, 2, 1, 60, null, null));
