@@ -35,6 +35,19 @@ public enum PortFeature {
     return jsonName;
   }
 
+  /** Whether it measures traffic volume (packets or bytes) rather than breadth (flows, distinct ports or addresses). */
+  public boolean isVolume() {
+    return this == PPS || this == BPS;
+  }
+
+  /** The feature whose {@link #slotLabel} (of either side) is {@code label}, or null if none. */
+  public static PortFeature ofSlotLabel(String label) {
+    for (PortFeature f : values()) {
+      if (f.slotLabel(true).equals(label) || f.slotLabel(false).equals(label)) return f;
+    }
+    return null;
+  }
+
   /** The column-name suffix of this feature in a slot of the given side ("dst_ports" for a source slot's opposite ports). */
   String slotLabel(boolean sourceSide) {
     return switch (this) {

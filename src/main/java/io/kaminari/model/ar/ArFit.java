@@ -110,7 +110,8 @@ final class ArFit {
     Instant from = Instant.EPOCH.plus(data.start(0), ChronoUnit.MICROS);
     Instant to = Instant.EPOCH.plus(data.start(n - 1) + windowMicros, ChronoUnit.MICROS);
     int maxImputed = Math.max(1, Math.min(ArForecaster.MAX_IMPUTED_WINDOWS, 3600 / w)); // an hour, at most 12
-    return new ArModelFile(ArForecaster.FORMAT, w, p, parameters.quorum(), parameters.sustain(), seasonal, note,
+    return new ArModelFile(ArForecaster.FORMAT, w, p, parameters.quorum(), parameters.sustain(),
+        ArModelFile.WITNESS_BREADTH, seasonal, note,
         bucketSeconds, maxImputed, from.toString(), to.toString(), n, null, null, null, fitted);
   }
 

@@ -52,10 +52,10 @@ public final class ArForecaster {
   /** The file name inside a registry version directory. */
   public static final String FILE_NAME = "ar-forecaster.json";
   /**
-   * Layout version of {@link #FILE_NAME}: 2 added {@code quorum}, 3 {@code sustain} and {@code sustained_threshold}
-   * (formats 1 and 2 are still read, see {@link ArModelFile}).
+   * Layout version of {@link #FILE_NAME}: 2 added {@code quorum}, 3 {@code sustain} and {@code sustained_threshold},
+   * 4 {@code witness} (formats 1 to 3 are still read, see {@link ArModelFile}).
    */
-  public static final int FORMAT = 3;
+  public static final int FORMAT = 4;
   /** Fewer present training windows are refused: the scales and coefficients would be guesses. */
   public static final int MIN_TRAINING_WINDOWS = 48;
   /** Fewer windows with p present predecessors are refused (the range is mostly gaps). */
@@ -102,6 +102,10 @@ public final class ArForecaster {
   final int quorum;
   /** Windows of the sustained score, 0 = none. */
   final int sustain;
+  /** Whether a quorum of two or more needs a breadth series among its witnesses ({@link ArState}). */
+  final boolean breadthWitness;
+  /** Per series, whether it counts flows or distinct endpoints rather than packets or bytes ({@link ArSeries}). */
+  final boolean[] breadth;
   /**
    * threshold / sustained threshold: the factor that puts a sustained score on the instant score's scale, so one
    * threshold judges both; 0 before calibration and without a sustained score.
@@ -128,6 +132,7 @@ public final class ArForecaster {
     this.order = file.order();
     this.quorum = file.quorum();
     this.sustain = file.sustain();
+    this.breadthWitness = ArModelFile.WITNESS_BREADTH.equals(file.witness()) && quorum > 1;
     this.sustainedToInstant = file.sustainedThreshold() == null ? 0 : file.threshold() / file.sustainedThreshold();
     this.windowMicros = file.windowSeconds() * 1_000_000L;
     this.slotsPerDay = 86_400 / file.windowSeconds();
@@ -137,10 +142,12 @@ public final class ArForecaster {
     this.phi = new double[series * order];
     this.inverseScale = new double[series * horizons];
     this.outlier = new double[series];
+    this.breadth = new boolean[series];
     List<String> n = new ArrayList<>(series);
     for (int i = 0; i < series; i++) {
       ArModelFile.Series s = file.series().get(i);
       n.add(s.name());
+      breadth[i] = ArSeries.isBreadth(s.name());
       for (int slot = 0; slot < slotsPerDay; slot++) {
         slotProfile[slot * series + i] = atSlot(s.profile(), file.bucketSeconds(), file.windowSeconds(), slot);
       }
@@ -248,7 +255,7 @@ public final class ArForecaster {
             sustainedThreshold, MIN_SUSTAINED_THRESHOLD));
     ArModelFile f = file;
     ArForecaster calibrated = new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.quorum(),
-        f.sustain(), f.seasonal(), f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(), f.trainFrom(),
+        f.sustain(), f.witness(), f.seasonal(), f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(), f.trainFrom(),
         f.trainTo(), f.trainWindows(), threshold, how, sustainedThreshold, f.series()));
     return new Calibrated(calibrated, new Calibration(share.text(), Calibration.TRAINING_RANGE, c.scores(), 0, 0,
         List.of(), parameters));

@@ -42,7 +42,7 @@ import java.util.Set;
  *     {@code sustain} is 0
  * @param series one entry per series, in value order
  */
-@JsonPropertyOrder({"format", "window_seconds", "order", "quorum", "sustain", "seasonal", "profile_note",
+@JsonPropertyOrder({"format", "window_seconds", "order", "quorum", "sustain", "witness", "seasonal", "profile_note",
     "bucket_seconds", "max_imputed_windows", "train_from", "train_to", "train_windows", "threshold", "threshold_method",
     "sustained_threshold", "series"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -52,6 +52,7 @@ record ArModelFile(
     @JsonProperty("order") int order,
     @JsonProperty("quorum") Integer quorum,
     @JsonProperty("sustain") Integer sustain,
+    @JsonProperty("witness") String witness,
     @JsonProperty("seasonal") boolean seasonal,
     @JsonProperty("profile_note") String profileNote,
     @JsonProperty("bucket_seconds") int bucketSeconds,
@@ -110,6 +111,12 @@ record ArModelFile(
   static final int FORMAT_BEFORE_QUORUM = 1;
   /** The layout before {@code sustain}: no sustained score. */
   static final int FORMAT_BEFORE_SUSTAIN = 2;
+  /** The layout before {@code witness}: any series may witness a rise. */
+  static final int FORMAT_BEFORE_WITNESS = 3;
+  /** {@code witness}: any series of the quorum may be a packet or byte rate (formats 1 to 3). */
+  static final String WITNESS_ANY = "any";
+  /** {@code witness}: the quorum must include a breadth series, see {@link ArState} (format 4, every new fit). */
+  static final String WITNESS_BREADTH = "breadth";
 
   ArModelFile {
     if (format < FORMAT_BEFORE_QUORUM || format > ArForecaster.FORMAT) {
@@ -130,7 +137,16 @@ record ArModelFile(
     } else if (sustain == null) {
       throw new IllegalArgumentException("sustain is required from format 3 (0 = no sustained score)");
     }
-    format = ArForecaster.FORMAT; // read as what it is now; written back, it states its quorum and sustain
+    if (format <= FORMAT_BEFORE_WITNESS) {
+      if (witness != null) {
+        throw new IllegalArgumentException("format " + format + " has no witness rule; it came with format 4");
+      }
+      witness = WITNESS_ANY;
+    } else if (!WITNESS_ANY.equals(witness) && !WITNESS_BREADTH.equals(witness)) {
+      throw new IllegalArgumentException("witness must be \"" + WITNESS_ANY + "\" or \"" + WITNESS_BREADTH
+          + "\" from format 4, got " + witness);
+    }
+    format = ArForecaster.FORMAT; // read as what it is now; written back, it states its quorum, sustain and witness
     ArTrainingSeries.checkWindowSeconds(windowSeconds);
     new ArParameters(order, seasonal, quorum, sustain); // the bounds and messages live there
     if (profileNote == null) throw new IllegalArgumentException("profile_note is required");

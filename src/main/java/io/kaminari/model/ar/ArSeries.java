@@ -1,6 +1,7 @@
 package io.kaminari.model.ar;
 
 import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.PortFeature;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,6 +19,20 @@ public final class ArSeries {
   public static final List<String> TOTALS = List.of("total pps", "total flows/s", "distinct sources");
 
   private ArSeries() {}
+
+  /**
+   * Whether series {@code name} counts flows or distinct endpoints (total flows/s, distinct sources, a port's opposite
+   * ports, flows/s or distinct addresses: the <em>breadth</em> of the traffic) rather than its volume (total pps, a
+   * port's pps or bytes/s). An attack on a network spreads over flows, sources or ports; one bulk transfer moves
+   * volume alone (docs/evaluation.md, "The breadth witness"). A name that is not one of {@link #names} is taken as
+   * breadth, so the witness rule never silences it.
+   */
+  public static boolean isBreadth(String name) {
+    if (name.equals(TOTALS.get(0))) return false;
+    if (TOTALS.contains(name)) return true;
+    PortFeature f = PortFeature.ofSlotLabel(name.substring(name.lastIndexOf(' ') + 1));
+    return f == null || !f.isVolume();
+  }
 
   /** The series names: {@link #TOTALS}, then {@link FeatureSpec#featureNames()}. */
   public static List<String> names(FeatureSpec spec) {

@@ -33,6 +33,14 @@ import java.util.Arrays;
  *       where the threshold was high (a training range holding attacks). A mean never exceeds the largest z, which is
  *       what the threshold is calibrated on ({@link ArForecaster#trainingScores}).
  *       {@link ArScore#topSeries()} still names the largest movers.
+ *   <li>One witness of the breadth of the traffic (format 4, every new fit; {@link ArSeries#isBreadth}): when none of
+ *       the quorum's series counts flows or distinct endpoints (all are packet or byte rates), the last of them is
+ *       replaced by the largest breadth z, and without any the window scores 0. Every flow has a source and a
+ *       destination port, so one bulk transfer to a port moves that port's pps, the "other" source ports' pps and the
+ *       total pps together: three witnesses of one event. An attack on a network spreads over flows, sources or
+ *       ports. On the evaluation suite every window the AR forecaster flagged had a breadth series among its two
+ *       largest z, except the two false alarms of demo seed 123, both bulk transfers to port 3389
+ *       (docs/evaluation.md, "The breadth witness"). The score never rises, so the threshold's budget still holds.
  * </ul>
  *
  * <p><b>The sustained score</b> ({@link ArForecaster#sustain()} = W windows, 0 = none). One window's z cannot tell a
@@ -111,6 +119,8 @@ public final class ArState {
   private final long[] zRingSlot;
   private final int[] topSustained = new int[TOP];
   private final double[] topSustainedZ = new double[TOP];
+  /** The largest positive sustained z of a breadth series in the window {@link #sustained} ranked last, 0 if none. */
+  private double sustainedBreadthZ;
   private long last = NONE;
 
   ArState(ArForecaster model) {
@@ -151,6 +161,7 @@ public final class ArState {
     int found = 0;
     int drop = -1;
     double dropZ = 0;
+    double breadthZ = 0;
     for (int i = 0; i < m; i++) {
       double deviation = level(values[i]) - model.slotProfile[base + i];
       int o = i * p;
@@ -164,6 +175,7 @@ public final class ArState {
       ring[position * m + i] = Math.abs(deviation) > model.outlier[i] ? Double.NaN : deviation;
       if (zi > 0) {
         found = rank(top, topZ, found, i, zi);
+        if (model.breadth[i] && zi > breadthZ) breadthZ = zi;
       } else if (zi < dropZ) {
         drop = i;
         dropZ = zi;
@@ -171,9 +183,9 @@ public final class ArState {
     }
     ringSlot[position] = slot;
     last = slot;
-    double instant = found < model.quorum ? 0 : geometricMean(topZ, model.quorum);
+    double instant = found < model.quorum ? 0 : witnessed(top, topZ, breadthZ);
     int sustainedFound = model.sustain == 0 ? 0 : sustained(slot);
-    double sustained = sustainedFound < model.quorum ? 0 : geometricMean(topSustainedZ, model.quorum);
+    double sustained = sustainedFound < model.quorum ? 0 : witnessed(topSustained, topSustainedZ, sustainedBreadthZ);
     return new ArScore(Math.max(instant, sustained * model.sustainedToInstant), instant, sustained, windowHorizon,
         Arrays.copyOf(top, found), Arrays.copyOf(topZ, found), Arrays.copyOf(topSustained, sustainedFound),
         Arrays.copyOf(topSustainedZ, sustainedFound), drop, dropZ);
@@ -193,6 +205,7 @@ public final class ArState {
     }
     double norm = 1 / Math.sqrt(w);
     int found = 0;
+    sustainedBreadthZ = 0;
     for (int i = 0; i < m; i++) {
       if (z[i] < SUSTAIN_GATE) continue;
       double sum = 0;
@@ -201,6 +214,7 @@ public final class ArState {
       }
       double si = sum * norm;
       if (si > 0) found = rank(topSustained, topSustainedZ, found, i, si);
+      if (model.breadth[i] && si > sustainedBreadthZ) sustainedBreadthZ = si;
     }
     return found;
   }
@@ -331,6 +345,26 @@ public final class ArState {
 
   private int position(long slot) {
     return (int) Math.floorMod(slot, (long) memory);
+  }
+
+  /**
+   * The quorum's geometric mean over the ranked {@code series} / {@code values} (at least a quorum of them), under the
+   * witness rule: when the forecaster has it ({@link ArForecaster#breadthWitness}) and none of the quorum's series is
+   * a breadth series, the last of them is replaced by the largest breadth value {@code breadthValue} (which is then
+   * below it), and without one the window scores 0.
+   */
+  private double witnessed(int[] series, double[] values, double breadthValue) {
+    int q = model.quorum;
+    if (!model.breadthWitness) return geometricMean(values, q);
+    for (int k = 0; k < q; k++) {
+      if (model.breadth[series[k]]) return geometricMean(values, q);
+    }
+    if (breadthValue <= 0) return 0;
+    double last = values[q - 1];
+    values[q - 1] = breadthValue;
+    double score = geometricMean(values, q);
+    values[q - 1] = last; // the ranked values stay what the explanation reports
+    return score;
   }
 
   /** The geometric mean of the first {@code n} of {@code z} (all positive); exactly {@code z[0]} for n = 1. */

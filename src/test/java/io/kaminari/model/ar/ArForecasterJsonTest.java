@@ -50,7 +50,8 @@ class ArForecasterJsonTest {
       assertThat(b.update(start, v)).isEqualTo(a.update(start, v));
     }
     JsonShape shape = JSON.readValue(Files.readString(file), JsonShape.class);
-    assertThat(shape.format).isEqualTo(3);
+    assertThat(shape.format).isEqualTo(4);
+    assertThat(shape.witness).isEqualTo("breadth");
     assertThat(shape.quorum).isEqualTo(1);
     assertThat(shape.sustain).isZero();
   }
@@ -82,12 +83,15 @@ class ArForecasterJsonTest {
   @Test
   void aFormatOneFileIsReadWithQuorumOne() throws Exception {
     ArTrainingSeries train = traffic.series(DAY0, 2 * 288);
-    ArForecaster two = ArForecaster.fit(train, new ArParameters(2, true, 2)).calibrated(
+    ArForecaster fitted = ArForecaster.fit(train, new ArParameters(2, true, 2)).calibrated(
         new ThresholdMethod.Quantile(0.99), train);
-    ObjectNode tree = (ObjectNode) JSON.readTree(two.toJson());
+    ObjectNode tree = (ObjectNode) JSON.readTree(fitted.toJson());
+    tree.put("witness", "any"); // the quorum alone, as before the witness rule (ArStateTest covers the rule)
+    ArForecaster two = ArForecaster.fromJson(tree.toString());
     tree.put("format", 1);
     tree.remove("quorum");
     tree.remove("sustain");
+    tree.remove("witness");
     ArForecaster old = ArForecaster.fromJson(tree.toString());
     assertThat(old.quorum()).isEqualTo(1);
     assertThat(two.quorum()).isEqualTo(2);
@@ -105,7 +109,8 @@ class ArForecasterJsonTest {
       differed |= one.score() != quorum.score();
     }
     assertThat(differed).isTrue();
-    assertThat(JSON.readTree(old.toJson()).get("format").asInt()).isEqualTo(3); // written back in today's layout
+    assertThat(JSON.readTree(old.toJson()).get("format").asInt()).isEqualTo(4); // written back in today's layout
+    assertThat(JSON.readTree(old.toJson()).get("witness").asText()).isEqualTo("any"); // and scoring as it did
   }
 
   /** A champion published before the sustained score (format 2) keeps scoring as it did: by its instant score. */
@@ -118,6 +123,7 @@ class ArForecasterJsonTest {
     tree.put("format", 2);
     tree.remove("sustain");
     tree.remove("sustained_threshold");
+    tree.remove("witness");
     ArForecaster old = ArForecaster.fromJson(tree.toString());
     assertThat(old.sustain()).isZero();
     assertThat(old.sustainedThreshold()).isNaN();
@@ -141,6 +147,7 @@ class ArForecasterJsonTest {
     public int format;
     public int window_seconds;
     public boolean seasonal;
+    public String witness;
     public int quorum;
     public int sustain;
     public Double sustained_threshold;
@@ -157,7 +164,10 @@ class ArForecasterJsonTest {
 
   @Test
   void invalidFilesAreRefusedSayingWhat() {
-    refused(t -> t.put("format", 4), "format 4 is not an AR forecaster layout this code reads (1 to 3)");
+    refused(t -> t.put("format", 5), "format 5 is not an AR forecaster layout this code reads (1 to 4)");
+    refused(t -> t.put("format", 3), "format 3 has no witness rule; it came with format 4");
+    refused(t -> t.remove("witness"), "witness must be \"any\" or \"breadth\" from format 4, got null");
+    refused(t -> t.put("witness", "most"), "witness must be \"any\" or \"breadth\" from format 4, got most");
     refused(t -> t.remove("quorum"), "quorum is required from format 2");
     refused(t -> t.remove("sustain"), "sustain is required from format 3");
     refused(t -> t.put("sustain", 1), "AR sustain must be 0 (off) or 2 to 30 windows, got 1");

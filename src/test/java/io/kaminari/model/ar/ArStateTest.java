@@ -72,6 +72,54 @@ class ArStateTest {
         .isLessThanOrEqualTo(floodOne.score());
   }
 
+  /**
+   * The breadth witness: a bulk transfer moves volume only (its port's pps and the total pps, both packet rates), and
+   * scores the geometric mean of the largest z and the largest breadth z, far below the threshold; with a breadth
+   * series among the two (total flows/s) nothing changes; a forecaster of format 3 (no witness rule, read as "any")
+   * scores the volume pair as before.
+   */
+  @Test
+  void volumeAloneNeedsABreadthWitnessUnlessTheFileIsOlderThanTheRule() throws Exception {
+    assertThat(ArSeries.isBreadth("total pps")).isFalse();
+    assertThat(ArSeries.isBreadth("dst_port 3389 pps")).isFalse();
+    assertThat(ArSeries.isBreadth("src_port other bytes_per_s")).isFalse();
+    assertThat(ArSeries.isBreadth("total flows/s")).isTrue();
+    assertThat(ArSeries.isBreadth("distinct sources")).isTrue();
+    assertThat(ArSeries.isBreadth("dst_port 80 src_ports")).isTrue();
+    assertThat(ArSeries.isBreadth("src_port other dst_ports")).isTrue();
+    assertThat(ArSeries.isBreadth("dst_port 53 src_ips")).isTrue();
+    assertThat(ArSeries.isBreadth("a")).as("not a spec's name: never silenced").isTrue();
+
+    com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toJson());
+    assertThat(tree.get("witness").asText()).isEqualTo("breadth");
+    tree.put("format", 3);
+    tree.remove("witness");
+    ArForecaster old = ArForecaster.fromJson(tree.toString());
+    ArState now = ArForecasterTest.warmed(f, train);
+    ArState before = ArForecasterTest.warmed(old, train);
+    long t = DAY0 + 2 * DAY;
+    float[] bulk = rise(now.expected(t), 0, TRAFFIC_PORT); // total pps and the port's pps
+    ArScore witnessed = now.update(t, bulk);
+    ArScore any = before.update(t, bulk);
+    assertThat(new int[] {witnessed.topSeries()[0], witnessed.topSeries()[1]}).as("both still named")
+        .containsExactlyInAnyOrder(0, TRAFFIC_PORT);
+    assertThat(any.score()).isGreaterThan(2 * f.threshold())
+        .isEqualTo(Math.sqrt(any.topZ()[0] * any.topZ()[1]));
+    double breadthZ = 0;
+    for (int k = 0; k < witnessed.topZ().length; k++) {
+      if (ArSeries.isBreadth(f.names().get(witnessed.topSeries()[k]))) breadthZ = witnessed.topZ()[k];
+    }
+    assertThat(witnessed.score()).isLessThan(f.threshold())
+        .isLessThanOrEqualTo(breadthZ == 0 ? Math.sqrt(witnessed.topZ()[0] * witnessed.topZ()[2])
+            : Math.sqrt(witnessed.topZ()[0] * breadthZ));
+    t += W;
+    float[] flood = rise(now.expected(t), 1, TRAFFIC_PORT); // total flows/s and the port: a breadth witness
+    ArScore floodNow = now.update(t, flood);
+    ArScore floodBefore = before.update(t, flood);
+    assertThat(floodNow.score()).isGreaterThan(2 * f.threshold()).isEqualTo(floodBefore.score());
+  }
+
   /** {@code expected} as raw values, with each of {@code series} raised by three thresholds of its own scale. */
   private static float[] rise(double[] expected, int... series) {
     return raised(expected, 3 * f.threshold(), series);
