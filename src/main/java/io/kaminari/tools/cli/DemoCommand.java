@@ -250,8 +250,10 @@ public final class DemoCommand extends SparkCommand implements Subcommand {
       incidents.sort(java.util.Comparator.comparing(IncidentEvent::start));
       System.out.printf("  %d incident(s) in the stream (%s):%n", incidents.size(), INCIDENTS_TOPIC);
       for (IncidentEvent e : incidents) {
-        System.out.printf("  stream incident %s %s %s %s .. %s, %d windows, peak score %.2f (%s)%n", e.id(),
+        // The vector from the scorer's profile of the victim's flows in the incident's latest anomalous window.
+        System.out.printf("  stream incident %s %s %s %s .. %s, %d windows, peak score %.2f: %s (%s)%n", e.id(),
             e.scope(), e.victim(), e.start(), e.end() == null ? "open" : e.end(), e.windows(), e.peakScore(),
+            e.traffic() == null ? "vector unknown" : e.traffic().vector().describe(),
             e.kind().name().toLowerCase(java.util.Locale.ROOT));
       }
       if (serve) {
