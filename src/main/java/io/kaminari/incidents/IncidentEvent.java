@@ -40,7 +40,8 @@ import java.util.Objects;
  *     ({@link VictimProfiles}): attack vector, sources, source ASNs, destinations; null while none had
  */
 @JsonPropertyOrder({"kind", "seq", "id", "model", "model_version", "scope", "victim", "start", "last_update", "end",
-    "windows", "window_seconds", "peak_score", "peak_pps", "peak_fps", "explanation", "notified_at", "notified_peak", "traffic"})
+    "windows", "window_seconds", "peak_score", "peak_pps", "peak_fps", "explanation", "notified_at", "notified_peak",
+    "traffic"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record IncidentEvent(
     @JsonProperty("kind") Kind kind,

@@ -6,8 +6,6 @@ import io.kaminari.incidents.VictimProfiles;
 import io.kaminari.incidents.Victims;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,13 +34,13 @@ final class IncidentLog {
    */
   static List<IncidentTracker.WindowResult> results(List<ScoredWindow> windows,
       List<WindowManager.ClosedWindow> closed) {
-    Map<Instant, VictimProfiles> profiles = new HashMap<>();
+    Map<Long, VictimProfiles> profiles = new HashMap<>();
     for (WindowManager.ClosedWindow c : closed) {
-      if (c.victims() != null) profiles.put(Instant.EPOCH.plus(c.startMicros(), ChronoUnit.MICROS), c.victims());
+      if (c.victims() != null) profiles.put(c.startMicros(), c.victims());
     }
     List<IncidentTracker.WindowResult> out = new ArrayList<>(windows.size());
     for (ScoredWindow w : windows) {
-      VictimProfiles p = w.isAnomaly() ? profiles.get(w.windowStart()) : null;
+      VictimProfiles p = w.isAnomaly() ? profiles.get(w.windowStartMicros()) : null;
       out.add(new IncidentTracker.WindowResult(w.model(), w.modelVersion(), w.scope(), w.victim(), w.windowStart(),
           w.windowEnd(), w.isAnomaly(), w.score(), w.packets(), w.flows(), w.explanation(),
           p == null ? null : p.traffic(w.victim(), w.windowStart())));

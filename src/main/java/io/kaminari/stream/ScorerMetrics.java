@@ -142,8 +142,8 @@ public final class ScorerMetrics implements AlertRelay.Counters {
 
   /**
    * Registers every series on {@link #registry}: the scorer's own (callbacks that read the fields above when scraped,
-   * so the hot path keeps its plain {@link LongAdder}s), the latency histogram, and the client library's JVM and process
-   * metrics ({@code jvm_*}, {@code process_*}).
+   * so the hot path keeps its plain {@link LongAdder}s), the latency histogram, and the client library's JVM and
+   * process metrics ({@code jvm_*}, {@code process_*}).
    */
   private void register() {
     counter("records_in", "input Kafka records consumed (replays after a restart excluded)", recordsIn);

@@ -208,7 +208,8 @@ class BatchParityIT {
     List<Incident> batch = new IncidentsJob(spark, new IncidentsConfig(spec.name(), version, SCORE_FROM, END, quiet,
         config.get(Settings.INCIDENT_LOOKBACK))).run().incidents();
     Incident attack = batch.stream().filter(i -> i.victim().equals("203.0.113.0/24")
-        && !i.start().isBefore(ATTACK.minusSeconds(spec.windowSeconds())) && i.start().isBefore(ATTACK.plusSeconds(180)))
+        && !i.start().isBefore(ATTACK.minusSeconds(spec.windowSeconds()))
+        && i.start().isBefore(ATTACK.plusSeconds(180)))
         .findFirst().orElseThrow(() -> new AssertionError(scope + ": no batch incident for the attack in " + batch));
     Map<String, IncidentEvent> stream = new TreeMap<>();
     for (ConsumerRecord<byte[], byte[]> r : ScorerFixture.readCommitted(kafka.bootstrapServers(),

@@ -255,8 +255,8 @@ public final class ArForecaster {
             sustainedThreshold, MIN_SUSTAINED_THRESHOLD));
     ArModelFile f = file;
     ArForecaster calibrated = new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.quorum(),
-        f.sustain(), f.witness(), f.seasonal(), f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(), f.trainFrom(),
-        f.trainTo(), f.trainWindows(), threshold, how, sustainedThreshold, f.series()));
+        f.sustain(), f.witness(), f.seasonal(), f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(),
+        f.trainFrom(), f.trainTo(), f.trainWindows(), threshold, how, sustainedThreshold, f.series()));
     return new Calibrated(calibrated, new Calibration(share.text(), Calibration.TRAINING_RANGE, c.scores(), 0, 0,
         List.of(), parameters));
   }
