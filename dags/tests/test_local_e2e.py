@@ -80,7 +80,9 @@ def test_hourly_and_retrain_end_to_end(home):
         # Four hours of traffic (08..11), a few thousand flows an hour, produced to the broker like nfacctd would.
         kaminari("generate", "--to-kafka", "--start", "2024-05-01T08:00:00Z", "--duration", "4h", "--flows", "12000",
                  "--hosts", "400", *kafka, home=home)  # fmt: skip
-        # Training data for the retrain DAG: hours 08 and 09 through the CLI.
+        # The deployment's one schema step (k8s/spark/init.yaml), then training data for the retrain DAG: hours 08 and
+        # 09 through the CLI.
+        kaminari("init", home=home)
         kaminari("land", *kafka, home=home)
         kaminari("compact", "--from", "2024-05-01T08", "--to", "2024-05-01T10", home=home)
         kaminari("features", "--from", "2024-05-01T08", "--to", "2024-05-01T10", "--spec", "seed-global", home=home)

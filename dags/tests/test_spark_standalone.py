@@ -105,6 +105,7 @@ def test_compact_features_score_on_a_standalone_cluster(cluster):
     # Landed flows of hours 08..10, prepared locally (the thin jar, local[*]).
     kaminari("generate", "--out", str(flows_dir), "--start", "2024-05-01T08:00:00Z", "--duration", "3h",
              "--flows", "9000", "--hosts", "300", home=home)  # fmt: skip
+    kaminari("init", home=home)
     kaminari("land", "--from-files", str(flows_dir), home=home)
 
     # File landing partitions by the files' modification time (now), compaction by event time (2024-05-01).

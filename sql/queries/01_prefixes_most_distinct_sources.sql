@@ -1,11 +1,11 @@
 -- Which /24s received the most distinct source IPs in the latest hour of data?
 WITH latest AS (
-  SELECT dt, hour FROM kaminari.flows GROUP BY dt, hour ORDER BY dt DESC, hour DESC LIMIT 1
+  SELECT dt, hour FROM flows GROUP BY dt, hour ORDER BY dt DESC, hour DESC LIMIT 1
 )
 SELECT f.dt, f.hour, concat(substring_index(f.ip_dst, '.', 3), '.0/24') AS dst_prefix,
   count(DISTINCT f.ip_src) AS distinct_sources, count(*) AS flows,
   sum(f.packets * greatest(1L, coalesce(f.sampling_rate, 1L))) AS est_packets
-FROM kaminari.flows f
+FROM flows f
 JOIN latest l ON f.dt = l.dt AND f.hour = l.hour
 WHERE f.ip_dst NOT LIKE '%:%'
 GROUP BY f.dt, f.hour, concat(substring_index(f.ip_dst, '.', 3), '.0/24')

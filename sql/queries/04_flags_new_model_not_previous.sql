@@ -2,13 +2,13 @@
 WITH versions AS (
   SELECT model_name, model_version,
     dense_rank() OVER (PARTITION BY model_name ORDER BY model_version DESC) AS age
-  FROM (SELECT DISTINCT model_name, model_version FROM kaminari.anomaly_scores)
+  FROM (SELECT DISTINCT model_name, model_version FROM anomaly_scores)
 ),
 newer AS (
-  SELECT s.* FROM kaminari.anomaly_scores s JOIN versions v USING (model_name, model_version) WHERE v.age = 1
+  SELECT s.* FROM anomaly_scores s JOIN versions v USING (model_name, model_version) WHERE v.age = 1
 ),
 older AS (
-  SELECT s.* FROM kaminari.anomaly_scores s JOIN versions v USING (model_name, model_version) WHERE v.age = 2
+  SELECT s.* FROM anomaly_scores s JOIN versions v USING (model_name, model_version) WHERE v.age = 2
 )
 SELECT n.window_start, n.scope, n.scope_key, n.model_name,
   n.model_version AS newer_version, n.score AS newer_score, n.threshold AS newer_threshold,

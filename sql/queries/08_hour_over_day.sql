@@ -1,7 +1,7 @@
 -- How did each hour of the latest day compare with the same hour of the day before (packet ratio, biggest rise first)?
 WITH hourly AS (
   SELECT dt, hour, sum(est_packets) AS est_packets, sum(flows) AS flows
-  FROM kaminari.v_traffic_hourly GROUP BY dt, hour
+  FROM v_traffic_hourly GROUP BY dt, hour
 ),
 latest AS (SELECT max(dt) AS dt FROM hourly)
 SELECT cur.dt, cur.hour, cur.est_packets, prev.est_packets AS est_packets_day_before,

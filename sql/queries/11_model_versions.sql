@@ -2,5 +2,5 @@
 SELECT model_name, model_version, registered, created, round(val_loss, 5) AS val_loss, round(threshold, 5) AS threshold,
   threshold_method, promoted_alias, scored_windows, anomalies,
   round(anomalies / greatest(scored_windows, 1L), 4) AS anomaly_rate, first_window, last_window
-FROM kaminari.v_model_history
+FROM v_model_history
 ORDER BY model_name, model_version;

@@ -1,10 +1,10 @@
--- The production verdict of every window x scope key, written by `kaminari score` (batch) from kaminari.port_vectors,
+-- The production verdict of every window x scope key, written by `kaminari score` (batch) from port_vectors,
 -- with each detector's score and threshold (the autoencoder's, the AR forecaster's) and which one fired.
 -- The columns after scored_at were added after the first release: Warehouse.ADDED_COLUMNS adds them to a table
 -- created before, whose older rows read them as null.
 -- Partitioned by the UTC hour of window_start and by the model version that scored it, so a rerun of one model
 -- overwrites exactly its own partitions and the flags of two versions can be compared on the same windows.
-CREATE TABLE IF NOT EXISTS kaminari.anomaly_scores (
+CREATE TABLE IF NOT EXISTS anomaly_scores (
   window_start  TIMESTAMP     COMMENT 'window start, inclusive (UTC)',
   window_end    TIMESTAMP     COMMENT 'window end, exclusive (UTC)',
   scope         STRING        COMMENT 'global or dst-prefix',

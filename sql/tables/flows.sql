@@ -1,6 +1,6 @@
 -- One row per pmacct flow record: typed, deduplicated by source coordinates, partitioned by event time.
 -- Counters are as exported (not scaled by sampling_rate); all times are UTC.
-CREATE TABLE IF NOT EXISTS kaminari.flows (
+CREATE TABLE IF NOT EXISTS flows (
   event_type           STRING             COMMENT 'pmacct event type (purge)',
   peer_ip_src          STRING             COMMENT 'address of the exporting router',
   ip_src               STRING             COMMENT 'source IP address',

@@ -1,7 +1,7 @@
 -- Raw pmacct records exactly as landed from Kafka (or JSON-lines files), before any parsing: the lossless source of
 -- truth that compaction reads. One row per Kafka message (which may hold several newline-separated JSON objects).
 -- Partitioned by the UTC hour of arrival (Kafka record timestamp; file modification time for file landing).
-CREATE TABLE IF NOT EXISTS kaminari.flows_landing (
+CREATE TABLE IF NOT EXISTS flows_landing (
   source           STRING    COMMENT 'Kafka topic, or the file URI for file landing',
   source_partition INT       COMMENT 'Kafka partition; -1 for files',
   source_offset    BIGINT    COMMENT 'Kafka offset; 0-based line number for files',

@@ -1,6 +1,6 @@
 -- Every landed JSON object that could not become a flow, with why. Partitioned by the landing (arrival) hour that
 -- compaction processed, since a rejected record may have no usable event time.
-CREATE TABLE IF NOT EXISTS kaminari.flows_rejected (
+CREATE TABLE IF NOT EXISTS flows_rejected (
   source           STRING    COMMENT 'Kafka topic or file URI',
   source_partition INT       COMMENT 'Kafka partition (-1 for files)',
   source_offset    BIGINT    COMMENT 'Kafka offset or file line',

@@ -1,9 +1,9 @@
--- One row per incident, written by `kaminari incidents` from kaminari.anomaly_scores (which windows, which victim) and
--- kaminari.flows (peaks, vector, sources): consecutive anomalous windows of one model, scope and victim, ending after
+-- One row per incident, written by `kaminari incidents` from anomaly_scores (which windows, which victim) and
+-- flows (peaks, vector, sources): consecutive anomalous windows of one model, scope and victim, ending after
 -- incidents.quiet-windows quiet windows (docs/incidents.md).
 -- Partitioned by the UTC date of the start; a run over [from, to) replaces exactly the incidents of its model that start
 -- in the range, and those started before it (within incidents.lookback) that it saw continue into the range.
-CREATE TABLE IF NOT EXISTS kaminari.incidents (
+CREATE TABLE IF NOT EXISTS incidents (
   incident_id         STRING        COMMENT 'deterministic id: first 16 hex digits of SHA-256(model_name, scope, victim, start_time); a recompute gives the same id',
   model_name          STRING        COMMENT 'registry model whose scores define the incident',
   model_version       INT           COMMENT 'registry version whose scores were grouped',

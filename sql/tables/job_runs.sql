@@ -1,7 +1,7 @@
 -- One row per job run (successful or not): what ran, on which window, and counts that reconcile.
 -- For compaction: input_objects = output_rows + duplicates + rejected + markers.
 -- event_hours was added after the first release: Warehouse.ADDED_COLUMNS adds it to a table created before.
-CREATE TABLE IF NOT EXISTS kaminari.job_runs (
+CREATE TABLE IF NOT EXISTS job_runs (
   run_id        STRING    COMMENT 'unique id of the run',
   job           STRING    COMMENT 'land, land-files, compact, ...',
   window_start  TIMESTAMP COMMENT 'start of the window the run covered (UTC), null when not windowed',

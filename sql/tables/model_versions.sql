@@ -2,11 +2,11 @@
 -- promotion gate). The registry (model.store, a Hadoop FS) stays the authority on files and on where aliases point
 -- now; this table makes versions, metrics and the alias each version was granted at publication queryable next to
 -- the scores. All times are UTC.
-CREATE TABLE IF NOT EXISTS kaminari.model_versions (
+CREATE TABLE IF NOT EXISTS model_versions (
   model_name         STRING             COMMENT 'registry model name, e.g. flow-ae',
   model_version      INT                COMMENT 'registry version (1, 2, ...), immutable once published',
   created            TIMESTAMP          COMMENT 'when the version was published (UTC)',
-  spec_id            STRING             COMMENT 'feature spec the model was trained on (see kaminari.feature_specs)',
+  spec_id            STRING             COMMENT 'feature spec the model was trained on (see feature_specs)',
   threshold          DOUBLE             COMMENT 'anomaly threshold on the score (mean squared reconstruction error, unitless)',
   threshold_method   STRING             COMMENT 'how the threshold was derived, e.g. "p99.5 of validation scores"',
   val_loss           DOUBLE             COMMENT 'validation loss (mean squared error, unitless) that the promotion gate compares',

@@ -1,8 +1,8 @@
--- One port-feature vector per window x scope key x feature spec, built by `kaminari features` from kaminari.flows.
+-- One port-feature vector per window x scope key x feature spec, built by `kaminari features` from flows.
 -- Partitioned by the UTC hour of window_start (windows never straddle an hour), then by spec: a rerun of one spec
 -- overwrites exactly its own (dt, hour, spec_id) partitions, so vectors of other specs in the same hours survive.
 -- Rates are per second of window length; all times are UTC.
-CREATE TABLE IF NOT EXISTS kaminari.port_vectors (
+CREATE TABLE IF NOT EXISTS port_vectors (
   window_start     TIMESTAMP     COMMENT 'window start, inclusive (UTC), epoch-aligned to the spec window length',
   window_end       TIMESTAMP     COMMENT 'window end, exclusive (UTC): window_start + window_seconds',
   scope            STRING        COMMENT 'global (one vector per window) or dst-prefix (one per destination prefix with traffic)',
@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS kaminari.port_vectors (
   top_dst_ports    ARRAY<STRING> COMMENT 'the 3 destination ports with the most packets, with their share, e.g. 80 (95%); protocols without ports count as port 0',
   estimated_counts INT           COMMENT 'how many of the distinct counts and top lists of the row passed their exact cap and are estimates (0 = every figure exact)'
 )
-COMMENT 'Port-feature vectors per window and scope key, one layout per spec_id (see kaminari.feature_specs)'
+COMMENT 'Port-feature vectors per window and scope key, one layout per spec_id (see feature_specs)'
 PARTITIONED BY (dt STRING COMMENT 'UTC date of window_start, yyyy-MM-dd', hour INT COMMENT 'UTC hour of window_start, 0-23',
   spec_id STRING COMMENT 'FeatureSpec.id() of the layout: 16 hex digits')
 STORED AS PARQUET;

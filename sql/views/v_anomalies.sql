@@ -1,5 +1,5 @@
 -- Every scored window above its model's threshold, with the explanation and the model version that flagged it.
-CREATE OR REPLACE VIEW kaminari.v_anomalies (
+CREATE OR REPLACE VIEW v_anomalies (
   dt               COMMENT 'UTC date of window_start, yyyy-MM-dd',
   hour             COMMENT 'UTC hour of window_start, 0-23',
   window_start     COMMENT 'window start, inclusive (UTC)',
@@ -23,5 +23,5 @@ AS
 SELECT dt, hour, window_start, window_end, scope, scope_key, model_name, model_version, score, threshold,
   score / threshold AS score_ratio, explanation,
   array_join(explanation, '; ') AS explanation_text, flows, packets, spec_id, scored_at
-FROM kaminari.anomaly_scores
+FROM anomaly_scores
 WHERE is_anomaly;

@@ -1,9 +1,9 @@
--- The flows behind every anomalous window and scope key of kaminari.v_anomalies, summarised: the top 10 values of
+-- The flows behind every anomalous window and scope key of v_anomalies, summarised: the top 10 values of
 -- each dimension (source and destination address, source and destination port, protocol) by estimated packets.
 -- Filter on window_start / scope_key / model_version (and dt, hour to prune both tables) to investigate one anomaly.
 -- A flow belongs to a window when its event_time falls in [window_start, window_end) and, for the dst-prefix scope,
 -- its ip_dst lies in the scope key's IPv4 prefix (IPv6 prefixes are not matched: Spark SQL has no address type).
-CREATE OR REPLACE VIEW kaminari.v_anomaly_flows (
+CREATE OR REPLACE VIEW v_anomaly_flows (
   dt               COMMENT 'UTC date of window_start, yyyy-MM-dd',
   hour             COMMENT 'UTC hour of window_start, 0-23',
   window_start     COMMENT 'window start, inclusive (UTC)',
@@ -33,8 +33,8 @@ WITH matched AS (
       AS est_packets,
     least(CAST(f.bytes AS DECIMAL(38,0)) * greatest(1L, coalesce(f.sampling_rate, 1L)), 9223372036854775807)
       AS est_bytes
-  FROM kaminari.v_anomalies a
-  JOIN kaminari.flows f
+  FROM v_anomalies a
+  JOIN flows f
     ON f.dt = a.dt AND f.hour = a.hour AND f.event_time >= a.window_start AND f.event_time < a.window_end
   WHERE a.scope = 'global'
     OR (a.scope_key NOT LIKE '%:%' AND f.ip_dst NOT LIKE '%:%'

@@ -1,5 +1,5 @@
 -- Every incident with its status and duration, the vector and sources as text: what on-call reads first.
-CREATE OR REPLACE VIEW kaminari.v_incidents (
+CREATE OR REPLACE VIEW v_incidents (
   dt                COMMENT 'UTC date of start_time, yyyy-MM-dd',
   incident_id       COMMENT 'deterministic incident id (`kaminari mitigate --incident ID`)',
   model_name        COMMENT 'registry model whose scores define the incident',
@@ -31,4 +31,4 @@ SELECT dt, incident_id, model_name, model_version, scope, victim,
   anomalous_windows, peak_score, peak_pps, CAST(peak_bps / 1000000 AS DOUBLE) AS peak_mbps, peak_fps, attack_vector, sources,
   array_join(top_sources, ', ') AS top_sources_text, array_join(top_source_asns, ', ') AS top_source_asns_text,
   array_join(top_destinations, ', ') AS top_destinations_text
-FROM kaminari.incidents;
+FROM incidents;

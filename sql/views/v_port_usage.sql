@@ -1,6 +1,6 @@
 -- The 15 busiest source ports and the 15 busiest destination ports of every UTC hour, with the seed port table's
 -- two features: packets per second and distinct opposite ports. TCP and UDP share a port, as in the feature specs.
-CREATE OR REPLACE VIEW kaminari.v_port_usage (
+CREATE OR REPLACE VIEW v_port_usage (
   dt             COMMENT 'UTC date, yyyy-MM-dd',
   hour           COMMENT 'UTC hour, 0-23',
   hour_start     COMMENT 'start of the hour (UTC)',
@@ -21,13 +21,13 @@ WITH per_port AS (
     sum(packets * greatest(1L, coalesce(sampling_rate, 1L))) AS est_packets,
     sum(bytes * greatest(1L, coalesce(sampling_rate, 1L))) AS est_bytes,
     count(DISTINCT port_dst) AS opposite_ports, array_join(array_sort(collect_set(ip_proto)), ',') AS protocols
-  FROM kaminari.flows GROUP BY dt, hour, port_src
+  FROM flows GROUP BY dt, hour, port_src
   UNION ALL
   SELECT dt, hour, 'dst', port_dst, count(*),
     sum(packets * greatest(1L, coalesce(sampling_rate, 1L))),
     sum(bytes * greatest(1L, coalesce(sampling_rate, 1L))),
     count(DISTINCT port_src), array_join(array_sort(collect_set(ip_proto)), ',')
-  FROM kaminari.flows GROUP BY dt, hour, port_dst
+  FROM flows GROUP BY dt, hour, port_dst
 ), ranked AS (
   SELECT *, row_number() OVER (PARTITION BY dt, hour, direction ORDER BY est_packets DESC, port) AS rank_in_hour
   FROM per_port

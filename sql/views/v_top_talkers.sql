@@ -1,6 +1,6 @@
 -- The 20 busiest source and the 20 busiest destination addresses of every UTC hour, by estimated packets. Filter on
 -- dt and hour: the predicate passes the ranking (it partitions by hour) down to the flows partitions.
-CREATE OR REPLACE VIEW kaminari.v_top_talkers (
+CREATE OR REPLACE VIEW v_top_talkers (
   dt          COMMENT 'UTC date, yyyy-MM-dd',
   hour        COMMENT 'UTC hour, 0-23',
   hour_start  COMMENT 'start of the hour (UTC)',
@@ -21,13 +21,13 @@ WITH per_host AS (
     sum(packets * greatest(1L, coalesce(sampling_rate, 1L))) AS est_packets,
     sum(bytes * greatest(1L, coalesce(sampling_rate, 1L))) AS est_bytes,
     count(DISTINCT ip_dst) AS peers, count(DISTINCT port_dst) AS ports
-  FROM kaminari.flows GROUP BY dt, hour, ip_src
+  FROM flows GROUP BY dt, hour, ip_src
   UNION ALL
   SELECT dt, hour, 'dst', ip_dst, count(*),
     sum(packets * greatest(1L, coalesce(sampling_rate, 1L))),
     sum(bytes * greatest(1L, coalesce(sampling_rate, 1L))),
     count(DISTINCT ip_src), count(DISTINCT port_src)
-  FROM kaminari.flows GROUP BY dt, hour, ip_dst
+  FROM flows GROUP BY dt, hour, ip_dst
 ), ranked AS (
   SELECT *, row_number() OVER (PARTITION BY dt, hour, direction ORDER BY est_packets DESC, ip) AS rank_in_hour
   FROM per_host

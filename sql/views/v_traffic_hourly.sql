@@ -1,6 +1,6 @@
--- Traffic per UTC hour and IP protocol, from kaminari.flows. A filter on dt and hour reaches the table's partition
+-- Traffic per UTC hour and IP protocol, from flows. A filter on dt and hour reaches the table's partition
 -- columns, so a query on one hour reads one partition. "est_" columns scale by the sampling rate (wire estimates).
-CREATE OR REPLACE VIEW kaminari.v_traffic_hourly (
+CREATE OR REPLACE VIEW v_traffic_hourly (
   dt          COMMENT 'UTC date, yyyy-MM-dd',
   hour        COMMENT 'UTC hour, 0-23',
   hour_start  COMMENT 'start of the hour (UTC)',
@@ -35,6 +35,6 @@ FROM (
     least(CAST(packets AS DECIMAL(38,0)) * greatest(1L, coalesce(sampling_rate, 1L)), 9223372036854775807)
       AS est_packets,
     least(CAST(bytes AS DECIMAL(38,0)) * greatest(1L, coalesce(sampling_rate, 1L)), 9223372036854775807) AS est_bytes
-  FROM kaminari.flows
+  FROM flows
 ) f
 GROUP BY dt, hour, ip_proto;

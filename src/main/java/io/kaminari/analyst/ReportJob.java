@@ -46,11 +46,11 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class ReportJob {
   public static final String FILE_NAME = "report.html";
-  static final String V_TRAFFIC_HOURLY = Warehouse.DATABASE + ".v_traffic_hourly";
-  static final String V_ANOMALIES = Warehouse.DATABASE + ".v_anomalies";
-  static final String V_ANOMALY_FLOWS = Warehouse.DATABASE + ".v_anomaly_flows";
-  static final String V_MODEL_HISTORY = Warehouse.DATABASE + ".v_model_history";
-  static final String V_INCIDENTS = Warehouse.DATABASE + ".v_incidents";
+  static final String V_TRAFFIC_HOURLY = "v_traffic_hourly";
+  static final String V_ANOMALIES = "v_anomalies";
+  static final String V_ANOMALY_FLOWS = "v_anomaly_flows";
+  static final String V_MODEL_HISTORY = "v_model_history";
+  static final String V_INCIDENTS = "v_incidents";
   private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("MM-dd HH:mm").withZone(ZoneOffset.UTC);
   private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
 
@@ -66,7 +66,6 @@ public final class ReportJob {
   }
 
   public Result run() throws IOException {
-    Warehouse.ensure(spark);
     spark.sparkContext().setJobGroup("REPORT", "report " + config.from() + " .. " + config.to(), false);
     try {
       return write();

@@ -1,18 +1,25 @@
 package io.kaminari.cli;
 
 import io.kaminari.common.KaminariConfig;
-import io.kaminari.pipeline.Warehouse;
 import picocli.CommandLine.Command;
 
-/** {@code kaminari init}: creates the database and tables from sql/tables (idempotent; every job does it too). */
-@Command(name = "init", description = "Create the Hive database and tables (idempotent).")
+/**
+ * {@code kaminari init}: creates the database, tables and views from sql/ and migrates an older schema (idempotent).
+ * The only subcommand that changes the schema: run it once per deployment and upgrade, with write rights.
+ */
+@Command(name = "init", description = "Create the Hive database, tables and views, or migrate them to this release"
+    + " (idempotent; the only command that changes the schema).")
 final class InitCommand extends SparkCommand {
+  @Override
+  protected Schema schema() {
+    return Schema.MIGRATE;
+  }
+
   @Override
   protected Task prepare(KaminariConfig config) {
     return spark -> {
-      Warehouse.ensure(spark);
-      spark.sql("SHOW TABLES IN " + Warehouse.DATABASE).collectAsList()
-          .forEach(r -> System.out.println(Warehouse.DATABASE + "." + r.getString(1)));
+      String db = spark.catalog().currentDatabase();
+      spark.sql("SHOW TABLES IN " + db).collectAsList().forEach(r -> System.out.println(db + "." + r.getString(1)));
       return 0;
     };
   }

@@ -39,6 +39,11 @@ final class MitigateCommand extends SparkCommand {
   String format;
 
   @Override
+  protected Schema schema() {
+    return Schema.READ;
+  }
+
+  @Override
   protected Task prepare(KaminariConfig config) {
     if (!incident.matches("[0-9a-f]{16}")) {
       throw new IllegalArgumentException("--incident must be an incident id (16 hex digits), got '" + incident + "'");
@@ -50,7 +55,6 @@ final class MitigateCommand extends SparkCommand {
       throw new IllegalArgumentException("mitigation.mode=announce needs mitigation.exabgp-pipe, ExaBGP's API pipe");
     }
     return spark -> {
-      Warehouse.ensure(spark);
       List<Row> rows = spark.table(Warehouse.INCIDENTS).where(col(Columns.INCIDENT_ID).equalTo(incident))
           .collectAsList();
       if (rows.isEmpty()) {

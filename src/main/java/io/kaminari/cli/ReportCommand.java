@@ -31,6 +31,11 @@ final class ReportCommand extends SparkCommand {
   int maxAnomalies;
 
   @Override
+  protected Schema schema() {
+    return Schema.READ;
+  }
+
+  @Override
   protected Task prepare(KaminariConfig config) {
     ReportConfig report = new ReportConfig(Hour.parse(from).start(), Hour.parse(to).start(), out, model, version,
         maxAnomalies);

@@ -23,8 +23,8 @@ import picocli.CommandLine.Option;
  *
  * <p>With {@code -e} or {@code -f} it runs those statements in order and exits non-zero at the first failure; with
  * neither it reads {@code ;}-terminated statements from stdin until {@code quit}, printing a failed statement's error
- * and carrying on. The tables and views are ensured first, so the analyst views exist on a fresh metastore and match
- * the jar.
+ * and carrying on. It runs in the configured database and never changes its schema ({@code kaminari init} does), so
+ * an analyst needs read rights only; a schema of another version is read as it is, with a warning.
  */
 @Command(name = "sql", description = "Run Spark SQL against the Kaminari metastore (-e, -f, or an interactive prompt).")
 final class SqlCommand extends SparkCommand {
@@ -51,6 +51,11 @@ final class SqlCommand extends SparkCommand {
   long maxRows;
 
   @Override
+  protected Schema schema() {
+    return Schema.READ;
+  }
+
+  @Override
   protected Task prepare(KaminariConfig config) {
     ResultFormat fmt = ResultFormat.parse(format);
     if (maxRows < 1) throw new IllegalArgumentException("--max-rows must be >= 1, got " + maxRows);
@@ -61,7 +66,6 @@ final class SqlCommand extends SparkCommand {
       throw new IllegalArgumentException("cannot read " + source.file + ": " + e.getMessage(), e);
     }
     return spark -> {
-      Warehouse.ensure(spark);
       if (text == null) return interactive(spark, fmt);
       List<String> statements = Warehouse.statements(text);
       if (statements.isEmpty()) throw new IllegalArgumentException("no SQL statement to run");

@@ -31,6 +31,12 @@ public final class Settings {
       "directory holding all local state of the embedded default (env KAMINARI_HOME); delete it to reset", s -> s);
   public static final ConfigKey<String> WAREHOUSE = key("warehouse.dir", "${home}/warehouse",
       "Hive warehouse root: a local path, hdfs://... or s3a://...", s -> s);
+  public static final ConfigKey<String> DATABASE = key("warehouse.database", "kaminari",
+      "Hive database of Kaminari's tables and views (one per deployment on a shared metastore)", Settings::identifier);
+  public static final ConfigKey<String> EXTERNAL_LOCATION = key("warehouse.external-location", "",
+      "empty = managed tables under warehouse.dir; otherwise external tables, each at <location>/<table> (a local"
+          + " path, hdfs://... or s3a://...; one location per database), which dropping a table leaves in place",
+      String::strip);
   public static final ConfigKey<String> METASTORE_URIS = key("metastore.uris", "",
       "remote Hive metastore (thrift://host:9083); empty = embedded Derby metastore under ${home}", s -> s);
   public static final ConfigKey<String> SPARK_MASTER = key("spark.master", "local[*]",
@@ -227,6 +233,15 @@ public final class Settings {
   /** Whether {@code name} is a pass-through setting rather than a declared key. */
   static boolean isPassThrough(String name) {
     return (name.startsWith(SPARK_PREFIX) || name.startsWith(KAFKA_PREFIX)) && !KEYS.containsKey(name);
+  }
+
+  /** A Hive identifier as Kaminari accepts one unquoted: lower-case letters, digits and '_', not starting with a digit. */
+  private static String identifier(String s) {
+    String v = s.strip();
+    if (!v.matches("[a-z_][a-z0-9_]*")) {
+      throw new IllegalArgumentException("must be lower-case letters, digits and '_', not starting with a digit");
+    }
+    return v;
   }
 
   private static String oneOf(String s, String... allowed) {

@@ -103,7 +103,6 @@ public final class CompactJob {
    * wide range. The run's {@link JobRun#eventHours()} are the flows partitions it wrote or merged into.
    */
   public JobRun compact(ArrivalHours hours) throws Exception {
-    Warehouse.ensure(spark);
     return JobRuns.run(spark, JOB, hours.start(), hours.end(), runId -> {
       try (LeaseLock lock = LeaseLock.acquire(lockDir(), spark.sparkContext().hadoopConfiguration(), config.lockTtl(),
           config.lockWait(), this::lockWaited)) {
@@ -141,7 +140,6 @@ public final class CompactJob {
    * @throws IllegalStateException if no successful compaction covers H, or it recorded no event hours
    */
   public static EventHours eventHoursAfter(SparkSession spark, Hour arrival) {
-    Warehouse.ensure(spark);
     JobRun run = JobRuns.lastSucceeded(spark, JOB, arrival).orElseThrow(() -> new IllegalStateException(
         "arrival hour " + arrival + " has no successful compaction in " + Warehouse.JOB_RUNS + ": run `kaminari "
             + JOB + " --hour " + arrival + "` first"));

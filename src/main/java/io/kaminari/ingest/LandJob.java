@@ -111,7 +111,6 @@ public final class LandJob {
 
   /** {@link #run}, also returning the arrival hours the run wrote into. */
   public Landing land() throws Exception {
-    Warehouse.ensure(spark);
     String job = config.filesDir() == null ? "land" : "land-files";
     // Ordered by time (dt=yyyy-MM-dd/hour=HH sorts by time once the hour is zero-padded).
     TreeMap<String, Long> partitions = new TreeMap<>();

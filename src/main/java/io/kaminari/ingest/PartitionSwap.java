@@ -21,12 +21,10 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.TableIdentifier;
 import org.apache.spark.sql.catalyst.catalog.CatalogTablePartition;
 import scala.Option;
 import scala.collection.JavaConverters;
@@ -147,7 +145,6 @@ final class PartitionSwap {
 
   /** The location of the partition of {@code h}, or null when it has none. */
   private String location(Hour h) {
-    String[] parts = table.split("\\.");
     var catalog = spark.sessionState().catalog();
     Map<String, String> spec = new HashMap<>();
     spec.put(Columns.DT, h.dt());
@@ -156,7 +153,7 @@ final class PartitionSwap {
         scala.Predef.$conforms());
     try {
       List<CatalogTablePartition> found = JavaConverters.seqAsJavaList(
-          catalog.listPartitions(new TableIdentifier(parts[1], Option.apply(parts[0])), Option.apply(scalaSpec)));
+          catalog.listPartitions(Warehouse.metadata(spark, table).identifier(), Option.apply(scalaSpec)));
       return found.isEmpty() ? null : found.get(0).location().toString();
     } catch (Exception e) {
       throw new IllegalStateException("cannot read the partition " + h + " of " + table + ": " + e, e);
@@ -164,11 +161,9 @@ final class PartitionSwap {
   }
 
   /** The table's {@code parquet.*} properties, which Spark's insert into the table would pass to the writer. */
-  private Map<String, String> parquetOptions() throws AnalysisException {
-    String[] parts = table.split("\\.");
+  private Map<String, String> parquetOptions() {
     Map<String, String> out = new HashMap<>();
-    JavaConverters.mapAsJavaMap(spark.sessionState().catalog()
-            .getTableMetadata(new TableIdentifier(parts[1], Option.apply(parts[0]))).properties())
+    JavaConverters.mapAsJavaMap(Warehouse.metadata(spark, table).properties())
         .forEach((k, v) -> {
           if (k.startsWith("parquet.")) out.put(k, v);
         });

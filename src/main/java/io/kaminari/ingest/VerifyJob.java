@@ -51,7 +51,6 @@ public final class VerifyJob {
 
   /** Checks the configured hours and repairs them if asked. */
   public Verification run() throws Exception {
-    Warehouse.ensure(spark);
     List<Reconciliation.Gap> found = gaps();
     if (!config.repair() || found.isEmpty()) return new Verification(found, Optional.empty(), found);
     ArrivalHours range = Reconciliation.repairRange(config.hours(), found).orElseThrow();

@@ -84,17 +84,24 @@ public final class Pipeline {
   }
 
   /**
-   * Empties what earlier runs of the chain left in a private home, so that a rerun starts clean: drops the kaminari
+   * Empties what earlier runs of the chain left in a private home, so that a rerun starts clean: drops the configured
    * database, deletes the landing checkpoints and (if local) the model store, then recreates the tables. Callers
    * check first that the home is theirs to empty.
+   *
+   * @throws IllegalStateException for external tables, whose data a dropped database leaves in place
    */
   public void reset() throws IOException {
-    spark.sql("DROP DATABASE IF EXISTS " + Warehouse.DATABASE + " CASCADE");
+    Warehouse.Target target = Warehouse.Target.of(config);
+    if (target.external()) {
+      throw new IllegalStateException("reset empties the tables, which external tables survive: unset"
+          + " warehouse.external-location for a private run");
+    }
+    spark.sql("DROP DATABASE IF EXISTS " + target.database() + " CASCADE");
     deleteTree(Path.of(config.get(Settings.CHECKPOINTS).replaceFirst("^file:", ""), "land"));
     if ("file".equals(config.get(Settings.MODEL_STORE).getScheme())) {
       deleteTree(Path.of(config.get(Settings.MODEL_STORE)));
     }
-    Warehouse.ensure(spark);
+    Warehouse.ensure(spark, target);
   }
 
   // -- land -----------------------------------------------------------------------------------------------------------

@@ -7,12 +7,21 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.TableIdentifier;
+import org.apache.spark.sql.catalyst.catalog.CatalogTablePartition;
+import org.apache.spark.sql.catalyst.catalog.CatalogTableType;
+import scala.collection.JavaConverters;
 
 /**
  * {@code kaminari retain}: drops the partitions of the warehouse's tables that lie wholly before a cutoff, as a
- * scheduled retention policy does. Managed tables lose their files with the partition.
+ * scheduled retention policy does. Managed tables lose their files with the partition; for external tables, whose
+ * files a dropped partition leaves in place, the job deletes each expired partition's directory first, so that a
+ * failure in between leaves the partition listed (and empty) for the rerun to drop.
  *
  * <p>Idempotent: a rerun finds nothing more to drop. It reads partitions from the metastore ({@code SHOW PARTITIONS}:
  * no scan) and drops each table's expired ones in one statement, so a table is never left half-dropped by this job;
@@ -42,7 +51,6 @@ public final class RetainJob {
 
   /** Drops (or lists, in a dry run) the expired partitions of every table; returns them per table. */
   public List<Expired> run() throws Exception {
-    Warehouse.ensure(spark);
     List<Expired> out = new ArrayList<>();
     if (config.dryRun()) {
       for (String table : config.tables()) out.add(new Expired(table, expired(table)));
@@ -54,6 +62,7 @@ public final class RetainJob {
       for (String table : config.tables()) {
         List<PartitionSpec> gone = expired(table);
         if (!gone.isEmpty()) {
+          if (isExternal(table)) deleteFiles(table, gone);
           spark.sql("ALTER TABLE " + table + " DROP IF EXISTS " + gone.stream()
               .map(p -> "PARTITION (" + p.sql() + ")").collect(Collectors.joining(", ")));
         }
@@ -71,6 +80,26 @@ public final class RetainJob {
     List<PartitionSpec> specs = new ArrayList<>();
     for (Row r : spark.sql("SHOW PARTITIONS " + table).collectAsList()) specs.add(PartitionSpec.parse(r.getString(0)));
     return expired(specs, config.cutoff());
+  }
+
+  private boolean isExternal(String table) {
+    return Warehouse.metadata(spark, table).tableType().equals(CatalogTableType.EXTERNAL());
+  }
+
+  /** Deletes the directories of {@code partitions} of the external {@code table}. */
+  private void deleteFiles(String table, List<PartitionSpec> partitions) throws Exception {
+    TableIdentifier id = Warehouse.metadata(spark, table).identifier();
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    for (PartitionSpec p : partitions) {
+      CatalogTablePartition partition = spark.sessionState().catalog()
+          .getPartition(id, JavaConverters.mapAsScalaMap(p.values()).toMap(scala.Predef.$conforms()));
+      Path dir = new Path(partition.location());
+      FileSystem fs = dir.getFileSystem(conf);
+      if (fs.exists(dir) && !fs.delete(dir, true)) {
+        throw new IllegalStateException("cannot delete " + dir + " of the expired partition " + p.text() + " of "
+            + table);
+      }
+    }
   }
 
   private static void print(Expired e, String verb) {

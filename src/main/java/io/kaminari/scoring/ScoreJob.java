@@ -132,7 +132,6 @@ public final class ScoreJob {
   }
 
   public JobRun run() throws Exception {
-    Warehouse.ensure(spark);
     int version = registry.resolve(config.model());
     ModelManifest manifest = registry.verify(config.model().name(), version);
     HourRange span = config.hours().span();

@@ -61,8 +61,14 @@ class SqlSurfaceIT {
 
   @Test
   void everyTableFileAppliesAndEveryTableHasRows() throws IOException {
-    for (Path f : files("tables")) {
-      for (String stmt : Warehouse.statements(Files.readString(f))) spark.sql(stmt);
+    // As spark-sql --hivevar kaminari_db=kaminari (or beeline's) runs them: Spark resolves ${hivevar:x} from conf x.
+    spark.conf().set("kaminari_db", spark.catalog().currentDatabase());
+    try {
+      for (Path f : files("tables")) {
+        for (String stmt : Warehouse.statements(Files.readString(f))) spark.sql(stmt);
+      }
+    } finally {
+      spark.conf().unset("kaminari_db");
     }
     for (String t : List.of(Warehouse.FLOWS, Warehouse.FLOWS_LANDING, Warehouse.JOB_RUNS, Warehouse.PORT_VECTORS,
         Warehouse.FEATURE_SPECS, Warehouse.ANOMALY_SCORES, Warehouse.MODEL_VERSIONS, Warehouse.INCIDENTS)) {

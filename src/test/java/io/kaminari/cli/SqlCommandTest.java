@@ -9,6 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.catalog.ExternalCatalogEvent;
+import org.apache.spark.sql.catalyst.catalog.ExternalCatalogEventListener;
+import org.apache.spark.sql.catalyst.catalog.ExternalCatalogWithListener;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -20,6 +25,7 @@ class SqlCommandTest {
 
   @BeforeAll
   static void table() {
+    TestSpark.resetWarehouse();
     TestSpark.spark().sql("SELECT * FROM VALUES ('10.0.0.1', 53, 1200L), ('10.0.0.2', 443, 35L), "
         + "('a,b', 80, CAST(NULL AS BIGINT)) AS t(ip, port, packets)").createOrReplaceTempView("talkers");
   }
@@ -35,6 +41,42 @@ class SqlCommandTest {
 
   private List<String> lines() {
     return console.out().lines().toList();
+  }
+
+  /**
+   * An analyst with read rights only, on a warehouse an older release migrated: {@code kaminari sql} runs every analyst
+   * query without a single metastore write (the listener sees each create, alter and drop of a database, table, view
+   * or function), while a job refuses the old schema and {@code init}, through the same listener, does write.
+   */
+  @Test
+  void neverChangesTheSchemaEvenOfAnOlderWarehouse() throws Exception {
+    SparkSession spark = TestSpark.spark();
+    String db = TestSpark.config().get(Settings.DATABASE);
+    spark.sql("ALTER DATABASE " + db + " SET DBPROPERTIES ('kaminari.schema-version'='0', 'kaminari.ddl-digest'='x')");
+    List<ExternalCatalogEvent> events = new CopyOnWriteArrayList<>();
+    ExternalCatalogEventListener listener = events::add;
+    ExternalCatalogWithListener catalog = spark.sharedState().externalCatalog();
+    catalog.addListener(listener);
+    try {
+      List<Path> queries;
+      try (var files = Files.list(Path.of("sql/queries"))) {
+        queries = files.sorted().toList();
+      }
+      assertThat(queries).hasSizeGreaterThan(10);
+      for (Path q : queries) assertThat(run("--format", "csv", "-f", q.toString())).as(q.toString()).isZero();
+      assertThat(run("-e", "SELECT count(*) AS n FROM v_anomalies")).isZero();
+      assertThat(events).as("metastore writes of kaminari sql").isEmpty();
+
+      String home = TestSpark.config().get(Settings.HOME);
+      assertThat(Main.run("retain", "--home", home, "--older-than", "30d", "--dry-run")).isNotZero();
+      assertThat(console.err()).contains("holds Kaminari schema version 0").contains("run `kaminari init`");
+      assertThat(events).isEmpty();
+      assertThat(Main.run("init", "--home", home)).isZero();
+      assertThat(events).as("init migrates").isNotEmpty();
+    } finally {
+      catalog.removeListener(listener);
+      TestSpark.resetWarehouse();
+    }
   }
 
   @Test

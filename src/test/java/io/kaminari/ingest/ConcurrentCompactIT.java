@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kaminari.common.time.ArrivalHours;
 import io.kaminari.common.time.Hour;
 import io.kaminari.pipeline.JobRun;
+import io.kaminari.pipeline.Warehouse;
 import io.kaminari.testing.TestSpark;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -55,7 +56,9 @@ class ConcurrentCompactIT {
     try {
       List<Future<JobRun>> futures = new ArrayList<>();
       for (Hour h : List.of(H10, H11)) {
+        // A session of its own, opened as `kaminari compact` opens it: two jobs at once.
         SparkSession session = spark.newSession();
+        Warehouse.open(session, Warehouse.Target.of(TestSpark.config()), true);
         futures.add(pool.submit(() -> new CompactJob(session, new CompactConfig(ZoneOffset.UTC, 1_000_000))
             .withFaults(meetOrWait).compact(ArrivalHours.of(h))));
       }

@@ -105,9 +105,9 @@ class EventTimeAgreementIT {
     assertThat(run.outputRows() + run.rejected()).isEqualTo(names.size());
 
     // The stored flood of 2^62 packets 1-in-1000 reads as the largest count there is, never as the 0 it wraps to.
-    assertThat(spark.sql("SELECT max(est_packets) FROM " + Warehouse.DATABASE + ".v_traffic_hourly").first().getLong(0))
+    assertThat(spark.sql("SELECT max(est_packets) FROM v_traffic_hourly").first().getLong(0))
         .isEqualTo(Long.MAX_VALUE);
-    assertThat(spark.sql("SELECT max(est_packets) FROM " + Warehouse.DATABASE + ".v_anomaly_flows").count()).isOne();
+    assertThat(spark.sql("SELECT max(est_packets) FROM v_anomaly_flows").count()).isOne();
     assertThat(io.kaminari.tools.evaluate.Baseline.destinationStats(spark.table(Warehouse.FLOWS), 60)
         .agg(org.apache.spark.sql.functions.max(io.kaminari.tools.evaluate.Baseline.PACKETS)).first().getLong(0))
         .isEqualTo(Long.MAX_VALUE);

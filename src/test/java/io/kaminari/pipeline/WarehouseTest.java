@@ -20,9 +20,95 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The DDL in sql/tables is the single source of the tables; these checks tie it to the Java declarations. */
 class WarehouseTest {
+  static final Warehouse.Target TARGET = Warehouse.Target.of(TestSpark.config());
+  static final String DB = TARGET.database();
+
+  /**
+   * The digest of the bundled DDL at {@link Warehouse#SCHEMA_VERSION}: a change to sql/tables or sql/views must bump
+   * the version (and pin the new digest here), or a deployed database would not learn that init must migrate it.
+   */
+  static final String SCHEMA_DIGEST = "4ee51eb50c35bc0897411f13646dcb8a3cb7c425a2a1d8b8a7aa1c779b187392";
+
+  @Test
+  void aDdlChangeBumpsTheSchemaVersion() {
+    assertThat(Warehouse.ddlDigest()).as("sql/ changed: bump Warehouse.SCHEMA_VERSION and pin the new digest in"
+        + " SCHEMA_DIGEST").isEqualTo(SCHEMA_DIGEST);
+  }
+
+  @Test
+  void jobsRequireThisVersionWhichOnlyInitMigratesTo() {
+    SparkSession spark = TestSpark.spark();
+    TestSpark.resetWarehouse();
+    Warehouse.open(spark, TARGET, true);
+    // A database of an older schema: jobs refuse it, readers read it, init migrates it.
+    spark.sql("ALTER DATABASE " + DB + " SET DBPROPERTIES ('" + Warehouse.VERSION_PROPERTY + "'='0')");
+    assertThatThrownBy(() -> Warehouse.open(spark, TARGET, true)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("holds Kaminari schema version 0, this jar's is " + Warehouse.SCHEMA_VERSION)
+        .hasMessageContaining("run `kaminari init`");
+    Warehouse.open(spark, TARGET, false);
+    Warehouse.ensure(spark, TARGET);
+    Warehouse.open(spark, TARGET, true);
+    // A newer release migrated it: nothing here may write to it, and init does not downgrade it.
+    int newer = Warehouse.SCHEMA_VERSION + 1;
+    spark.sql("ALTER DATABASE " + DB + " SET DBPROPERTIES ('" + Warehouse.VERSION_PROPERTY + "'='" + newer + "')");
+    try {
+      assertThatThrownBy(() -> Warehouse.open(spark, TARGET, true)).hasMessageContaining("a newer Kaminari");
+      assertThatThrownBy(() -> Warehouse.ensure(spark, TARGET)).hasMessageContaining("never downgrades");
+    } finally {
+      TestSpark.resetWarehouse();
+    }
+    assertThatThrownBy(() -> Warehouse.open(spark, new Warehouse.Target("kaminari_never_created", ""), false))
+        .hasMessageContaining("the database kaminari_never_created does not exist: run `kaminari init` first");
+  }
+
+  /**
+   * A shared metastore: another database name, external tables under a location of their own, views that read that
+   * database's tables, data that survives dropping the tables, and a layout init refuses to change silently.
+   */
+  @Test
+  void externalTablesInASecondDatabase(@TempDir Path dir) throws Exception {
+    SparkSession spark = TestSpark.spark();
+    String location = dir.resolve("shared").toUri().toString();
+    Warehouse.Target shared = new Warehouse.Target("kaminari_shared", location);
+    try {
+      spark.sql("DROP DATABASE IF EXISTS kaminari_shared CASCADE");
+      Warehouse.ensure(spark, shared);
+      assertThat(spark.catalog().currentDatabase()).isEqualTo("kaminari_shared");
+      for (String file : Warehouse.DDL_FILES.subList(1, Warehouse.DDL_FILES.size())) {
+        String table = file.replace(".sql", "");
+        org.apache.spark.sql.catalyst.catalog.CatalogTable meta = Warehouse.metadata(spark, "kaminari_shared." + table);
+        assertThat(meta.tableType().name()).as(table).isEqualTo("EXTERNAL");
+        assertThat(Path.of(meta.location())).as(table).isEqualTo(dir.resolve("shared").resolve(table));
+      }
+      // The views read the tables of their own database, whatever the reader's current one.
+      spark.catalog().setCurrentDatabase(DB);
+      String plan = spark.table("kaminari_shared.v_traffic_hourly").queryExecution().analyzed().toString();
+      assertThat(plan).contains("kaminari_shared.flows").doesNotContain("spark_catalog." + DB + ".flows");
+
+      // Written through the shared database, kept when its tables are dropped, found again by the next init.
+      Warehouse.open(spark, shared, true);
+      JobRuns.run(spark, "external-test", null, null, id -> JobRuns.counts(0, 0, 0, 0, 0, 0, ""));
+      assertThat(Files.isDirectory(dir.resolve("shared").resolve(Warehouse.JOB_RUNS))).isTrue();
+      spark.sql("DROP DATABASE kaminari_shared CASCADE");
+      Warehouse.ensure(spark, shared);
+      assertThat(spark.table("kaminari_shared." + Warehouse.JOB_RUNS).where("job = 'external-test'").count()).isOne();
+
+      // Init never moves data: a managed or moved configuration fails, naming the table.
+      assertThatThrownBy(() -> Warehouse.ensure(spark, new Warehouse.Target("kaminari_shared", "")))
+          .hasMessageContaining("is external at").hasMessageContaining("warehouse.external-location is empty");
+      assertThatThrownBy(() -> Warehouse.ensure(spark, new Warehouse.Target("kaminari_shared", location + "moved")))
+          .hasMessageContaining("init never moves data");
+      assertThatThrownBy(() -> Warehouse.ensure(spark, new Warehouse.Target(DB, location)))
+          .hasMessageContaining("is managed, but warehouse.external-location puts it at");
+    } finally {
+      spark.sql("DROP DATABASE IF EXISTS kaminari_shared CASCADE");
+      spark.catalog().setCurrentDatabase(DB);
+    }
+  }
 
   @Test
   void ddlFilesAreAllApplied() throws IOException {
@@ -65,8 +151,8 @@ class WarehouseTest {
   @Test
   void tablesMatchTheFlowSchemaAndAreIdempotent() {
     SparkSession spark = TestSpark.spark();
-    Warehouse.ensure(spark);
-    Warehouse.ensure(spark); // twice: idempotent
+    Warehouse.ensure(spark, TARGET);
+    Warehouse.ensure(spark, TARGET); // twice: idempotent
     List<String> flowColumns = Arrays.stream(spark.table(Warehouse.FLOWS).schema().fields())
         .map(StructField::name).toList();
     assertThat(flowColumns).isEqualTo(SparkFlowSchema.TABLE_COLUMNS);
@@ -74,21 +160,21 @@ class WarehouseTest {
       assertThat(spark.table(Warehouse.FLOWS).schema().apply(f.name()).dataType()).isEqualTo(f.dataType());
     }
     assertThat(spark.table(Warehouse.FLOWS_LANDING).columns()).contains(Columns.SOURCE, Columns.VALUE, Columns.DT);
-    assertThat(Warehouse.objects(spark.sessionState().catalog())).containsAll(Warehouse.expectedObjects());
+    assertThat(Warehouse.objects(spark.sessionState().catalog(), DB)).containsAll(Warehouse.expectedObjects());
     assertThat(Warehouse.expectedObjects()).hasSize(Warehouse.DDL_FILES.size() - 1 + Warehouse.VIEW_FILES.size());
-    assertThat(spark.sql("DESCRIBE DATABASE EXTENDED kaminari").collectAsList().toString())
-        .contains(Warehouse.ddlDigest());
+    assertThat(spark.sql("DESCRIBE DATABASE EXTENDED " + DB).collectAsList().toString())
+        .contains(Warehouse.ddlDigest()).contains("(" + Warehouse.VERSION_PROPERTY + "," + Warehouse.SCHEMA_VERSION + ")");
   }
 
   @Test
   void ensureRecreatesADroppedTableEvenWhenTheDdlDigestIsRecorded() {
     SparkSession spark = TestSpark.spark();
-    Warehouse.ensure(spark);
-    spark.sql("DROP VIEW kaminari.v_top_talkers");
+    Warehouse.ensure(spark, TARGET);
+    spark.sql("DROP VIEW v_top_talkers");
     spark.sql("DROP TABLE " + Warehouse.MODEL_VERSIONS);
-    assertThat(Warehouse.objects(spark.sessionState().catalog())).doesNotContain("v_top_talkers", "model_versions");
-    Warehouse.ensure(spark);
-    assertThat(Warehouse.objects(spark.sessionState().catalog())).containsAll(Warehouse.expectedObjects());
+    assertThat(Warehouse.objects(spark.sessionState().catalog(), DB)).doesNotContain("v_top_talkers", "model_versions");
+    Warehouse.ensure(spark, TARGET);
+    assertThat(Warehouse.objects(spark.sessionState().catalog(), DB)).containsAll(Warehouse.expectedObjects());
   }
 
   @Test
@@ -99,9 +185,9 @@ class WarehouseTest {
     spark.sql("DROP TABLE " + Warehouse.JOB_RUNS);
     spark.sql(Warehouse.statements(Warehouse.readDdl("job_runs.sql")).get(0)
         .replaceAll(",\\s*event_hours[^\\n]*", ""));
-    spark.sql("ALTER DATABASE " + Warehouse.DATABASE + " SET DBPROPERTIES ('" + Warehouse.DDL_DIGEST + "'='old')");
+    spark.sql("ALTER DATABASE " + DB + " SET DBPROPERTIES ('" + Warehouse.DDL_DIGEST + "'='old')");
     assertThat(spark.table(Warehouse.JOB_RUNS).columns()).doesNotContain("event_hours");
-    Warehouse.ensure(spark);
+    Warehouse.ensure(spark, TARGET);
     assertThat(spark.table(Warehouse.JOB_RUNS).columns()).endsWith("event_hours");
     JobRun run = JobRuns.run(spark, "test", null, null, id -> JobRuns.counts(0, 0, 0, 0, 0, 0, "")
         .withEventHours(EventHours.of(List.of(Hour.parse("2024-05-01T10")))));
@@ -124,7 +210,7 @@ class WarehouseTest {
     }
     byTable.forEach((table, added) -> {
       // A migrated table gets them after its other data columns: the DDL must list them last, in the same order.
-      List<String> ddlColumns = Warehouse.readDdl(table.substring(Warehouse.DATABASE.length() + 1) + ".sql").lines()
+      List<String> ddlColumns = Warehouse.readDdl(table + ".sql").lines()
           .map(String::strip).takeWhile(l -> !l.startsWith(")")).filter(l -> l.matches("[a-z_]+ +[A-Z].*"))
           .map(l -> l.substring(0, l.indexOf(' '))).toList();
       assertThat(ddlColumns.subList(ddlColumns.size() - added.size(), ddlColumns.size())).as(table).isEqualTo(added);
@@ -141,14 +227,14 @@ class WarehouseTest {
         "port_vectors", List.of("sources", "top_dst_prefixes", "top_sources", "top_dst_ports", "estimated_counts"),
         "anomaly_scores", List.of("ae_score", "ae_threshold", "ar_score", "ar_threshold", "fired", "traffic_group"));
     added.forEach((table, columns) -> {
-      spark.sql("DROP TABLE " + Warehouse.DATABASE + "." + table);
+      spark.sql("DROP TABLE " + table);
       String first = Warehouse.statements(Warehouse.readDdl(table + ".sql")).get(0);
       for (String c : columns) first = first.replaceAll("\\n\\s*" + c + " [^\\n]*", "");
       spark.sql(first.replaceAll("',\\s*\\)", "'\n)"));
-      assertThat(spark.table(Warehouse.DATABASE + "." + table).columns()).doesNotContain(columns.get(0));
+      assertThat(spark.table(table).columns()).doesNotContain(columns.get(0));
     });
-    spark.sql("ALTER DATABASE " + Warehouse.DATABASE + " SET DBPROPERTIES ('" + Warehouse.DDL_DIGEST + "'='old')");
-    Warehouse.ensure(spark);
+    spark.sql("ALTER DATABASE " + DB + " SET DBPROPERTIES ('" + Warehouse.DDL_DIGEST + "'='old')");
+    Warehouse.ensure(spark, TARGET);
     assertThat(spark.table(Warehouse.PORT_VECTORS).columns()).containsExactly("window_start", "window_end", "scope",
         "scope_key", "vector", "flows", "packets", "sources", "top_dst_prefixes", "top_sources", "top_dst_ports",
         "estimated_counts", "dt", "hour", "spec_id");

@@ -49,9 +49,10 @@ public final class TestSpark {
     return config;
   }
 
-  /** Drops the kaminari database with all its data and creates it again, empty. */
+  /** Drops the configured database with all its data and creates it again, empty, as the session's current one. */
   public static void resetWarehouse() {
-    spark().sql("DROP DATABASE IF EXISTS " + Warehouse.DATABASE + " CASCADE");
-    Warehouse.ensure(spark());
+    Warehouse.Target target = Warehouse.Target.of(config());
+    spark().sql("DROP DATABASE IF EXISTS " + target.database() + " CASCADE");
+    Warehouse.ensure(spark(), target);
   }
 }

@@ -14,7 +14,7 @@ import java.time.Instant;
  * @param spec the vector layout (validated when it was parsed)
  * @param hours the event hours whose vectors are (re)built: the unit of replacement is the hour
  * @param database the Hive database holding {@code flows}, {@code port_vectors} and {@code feature_specs}
- *     ({@link Warehouse#DATABASE} except for benchmarks, which work on a copy)
+ *     (warehouse.database except for benchmarks, which work on a copy)
  * @param partitions tasks of the aggregation shuffle
  */
 public record FeaturesConfig(FeatureSpec spec, EventHours hours, String database, int partitions) {
@@ -27,7 +27,7 @@ public record FeaturesConfig(FeatureSpec spec, EventHours hours, String database
 
   /** The job over the configured warehouse, with the configured shuffle width. */
   public static FeaturesConfig of(KaminariConfig config, FeatureSpec spec, EventHours hours) {
-    return new FeaturesConfig(spec, hours, Warehouse.DATABASE, config.get(Settings.SHUFFLE_PARTITIONS));
+    return new FeaturesConfig(spec, hours, config.get(Settings.DATABASE), config.get(Settings.SHUFFLE_PARTITIONS));
   }
 
   /**

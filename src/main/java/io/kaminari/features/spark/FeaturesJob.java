@@ -139,7 +139,6 @@ public final class FeaturesJob {
    * {@link JobRun#eventHours()}.
    */
   public JobRun run() throws Exception {
-    Warehouse.ensure(spark);
     // Kaminari sessions are built this way already; a static overwrite here would wipe every other partition.
     spark.conf().set("spark.sql.sources.partitionOverwriteMode", "dynamic");
     FeatureSpec spec = config.spec();

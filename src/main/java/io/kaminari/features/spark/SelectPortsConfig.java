@@ -42,7 +42,7 @@ public record SelectPortsConfig(Instant from, Instant to, int srcPorts, int dstP
   public static SelectPortsConfig of(KaminariConfig config, Instant from, Instant to, int srcPorts, int dstPorts,
       Scope scope, int windowSeconds, String name, String out) {
     return new SelectPortsConfig(from, to, srcPorts, dstPorts, scope, windowSeconds, name, out,
-        config.get(Settings.MODEL_STORE).toString(), Warehouse.DATABASE);
+        config.get(Settings.MODEL_STORE).toString(), config.get(Settings.DATABASE));
   }
 
   public String flowsTable() {

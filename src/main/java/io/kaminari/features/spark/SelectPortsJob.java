@@ -38,7 +38,6 @@ public final class SelectPortsJob {
 
   /** Tallies the period, writes the spec and prints its path and id. */
   public Selection run() throws Exception {
-    Warehouse.ensure(spark);
     FeatureSpec[] spec = new FeatureSpec[1];
     String[] path = new String[1];
     JobRun run = JobRuns.run(spark, JOB, config.from(), config.to(), runId -> {

@@ -72,7 +72,6 @@ public final class IncidentsJob {
   }
 
   public Result run() throws Exception {
-    Warehouse.ensure(spark);
     int version = config.modelVersion() != null ? config.modelVersion() : newestVersion();
     List<Incident> written = new ArrayList<>();
     JobRun run = JobRuns.run(spark, "incidents", config.from(), config.to(), runId -> {

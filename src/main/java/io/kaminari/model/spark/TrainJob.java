@@ -97,7 +97,6 @@ public final class TrainJob {
 
   /** {@link #run}, also returning the published version and the gate's decision. */
   public Training train() throws Exception {
-    Warehouse.ensure(spark);
     Training[] done = new Training[1];
     JobRun run = JobRuns.run(spark, "train", config.from(), config.to(), runId -> {
       Path work = Files.createDirectories(config.workDir().resolve("train-" + runId));

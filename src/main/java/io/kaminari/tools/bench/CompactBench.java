@@ -51,8 +51,9 @@ public final class CompactBench {
   /** Runs the benchmark in {@code spark} (whose home must be a scratch home) and prints the BENCH line last. */
   public static void run(SparkSession spark, KaminariConfig config, long flows) throws Exception {
     Instant start = Instant.parse("2024-05-01T00:00:00Z");
-    spark.sql("DROP DATABASE IF EXISTS " + Warehouse.DATABASE + " CASCADE");
-    Warehouse.ensure(spark);
+    Warehouse.Target target = Warehouse.Target.of(config);
+    spark.sql("DROP DATABASE IF EXISTS " + target.database() + " CASCADE");
+    Warehouse.ensure(spark, target);
     Path home = Path.of(config.get(Settings.HOME)).toAbsolutePath();
     try (EmbeddedKafka kafka = EmbeddedKafka.start(home.resolve("kafka"))) {
       kafka.createTopics(2, "bench.flows");
@@ -84,7 +85,7 @@ public final class CompactBench {
       // A fresh flows table, so that every run writes new partitions, as the first compaction of these hours does.
       spark.sql("DROP TABLE " + Warehouse.FLOWS);
       spark.sql("DROP TABLE " + Warehouse.FLOWS_REJECTED);
-      Warehouse.ensure(spark);
+      Warehouse.ensure(spark, target);
       long t = System.nanoTime();
       objects = compact.compact(ArrivalHours.covering(start, end)).inputObjects();
       compactSeconds[i] = secondsSince(t);

@@ -64,7 +64,7 @@ public final class FeaturesBench {
   /** Synthesizes {@code flows} flows over one UTC day, times the features job for both seed specs, prints the line. */
   public static void run(SparkSession spark, KaminariConfig config, long flows) throws Exception {
     if (flows <= 0) throw new IllegalArgumentException("--flows must be > 0");
-    Warehouse.ensure(spark);
+    Warehouse.ensure(spark, Warehouse.Target.of(config));
     spark.sql("DROP DATABASE IF EXISTS " + DATABASE + " CASCADE");
     spark.sql("CREATE DATABASE " + DATABASE);
     for (String table : List.of(Warehouse.FLOWS, Warehouse.PORT_VECTORS, Warehouse.FEATURE_SPECS)) {

@@ -64,7 +64,7 @@ public final class ScoreBench {
     if (windows < KEYS) throw new IllegalArgumentException("--windows must be >= " + KEYS + " (one window of keys)");
     FeatureSpec spec = FeatureSpec.seed(Scope.DST_PREFIX);
     Pipeline pipeline = new Pipeline(spark, config);
-    Warehouse.ensure(spark);
+    Warehouse.ensure(spark, Warehouse.Target.of(config));
     long rows = windows / KEYS * KEYS; // whole windows
     vectors(spark, spec, rows).write().mode("overwrite").insertInto(Warehouse.PORT_VECTORS);
     Instant end = DAY.plusSeconds(rows / KEYS * spec.windowSeconds());

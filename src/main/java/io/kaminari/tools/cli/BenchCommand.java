@@ -68,7 +68,8 @@ public final class BenchCommand implements Subcommand {
     // A scratch home: the benchmarks drop and refill their tables, which must never be the real ones.
     String home = base.get(Settings.HOME) + "/bench";
     KaminariConfig config = base.with(Settings.HOME, home).with(Settings.WAREHOUSE, home + "/warehouse")
-        .with(Settings.CHECKPOINTS, home + "/checkpoints").with(Settings.MODEL_STORE, home + "/models");
+        .with(Settings.CHECKPOINTS, home + "/checkpoints").with(Settings.MODEL_STORE, home + "/models")
+        .with(Settings.METASTORE_URIS, "").with(Settings.EXTERNAL_LOCATION, "");
     Path work = Path.of(home).toAbsolutePath();
     if (flows != null && flows <= 0) throw new IllegalArgumentException("--flows must be > 0");
     if (windows != null && windows <= 0) throw new IllegalArgumentException("--windows must be > 0");

@@ -87,11 +87,17 @@ public final class DemoCommand extends SparkCommand implements Subcommand {
   boolean verbose;
 
   @Override
+  protected Schema schema() {
+    return Schema.OWN;
+  }
+
+  @Override
   protected Task prepare(KaminariConfig config) {
     String warehouse = config.get(Settings.WAREHOUSE);
-    if (!config.embeddedMetastore() || warehouse.contains("://") && !warehouse.startsWith("file:")) {
+    if (!config.embeddedMetastore() || warehouse.contains("://") && !warehouse.startsWith("file:")
+        || Warehouse.Target.of(config).external()) {
       throw new ConfigException("the demo resets its tables, so it only runs on the embedded default "
-          + "(no metastore.uris, a local warehouse.dir)");
+          + "(no metastore.uris, a local warehouse.dir, no warehouse.external-location)");
     }
     Path home = Path.of(config.get(Settings.HOME)).toAbsolutePath().normalize();
     if (upstream) {

@@ -69,7 +69,12 @@ public final class EvaluateCommand extends SparkCommand implements Subcommand {
         .with(Settings.WAREHOUSE, work.resolve("warehouse").toString())
         .with(Settings.CHECKPOINTS, work.resolve("checkpoints").toString())
         .with(Settings.MODEL_STORE, work.resolve("models").toUri().toString())
-        .with(Settings.METASTORE_URIS, "");
+        .with(Settings.METASTORE_URIS, "").with(Settings.EXTERNAL_LOCATION, "");
+  }
+
+  @Override
+  protected Schema schema() {
+    return Schema.OWN;
   }
 
   @Override
