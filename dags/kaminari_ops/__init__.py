@@ -17,7 +17,8 @@ which may also come from the Airflow Variable ``kaminari_mode``:
 - ``KAMINARI_FAILURE_WEBHOOK``: URL that every task failing for good is POSTed to (``kaminari_ops.alerts``).
 - kubernetes: ``KAMINARI_K8S_DIR`` (default ``<repo>/k8s``), ``KAMINARI_NAMESPACE`` (default ``kaminari``),
   ``KAMINARI_JOBS_IMAGE`` (overrides the templates' image), ``KAMINARI_K8S_CONN_ID`` (default
-  ``kubernetes_default``).
+  ``kubernetes_default``), and for a Kerberized or otherwise configured Hadoop (``hadoop_spec``):
+  ``KAMINARI_HADOOP_CONF_MAP``, ``KAMINARI_KRB5_CONF_MAP``, ``KAMINARI_KERBEROS_TOKEN_SECRET``.
 """
 
 from __future__ import annotations
@@ -110,6 +111,34 @@ def k8s_dir() -> Path:
     return Path(os.environ.get("KAMINARI_K8S_DIR", str(REPO_DIR / "k8s")))
 
 
+def hadoop_spec() -> dict:
+    """What the cluster's Hadoop adds to every SparkApplication the DAGs submit, from the environment (none if unset).
+
+    - ``KAMINARI_HADOOP_CONF_MAP``: a ConfigMap of ``core-site.xml``, ``hdfs-site.xml``, ``hive-site.xml`` ...; the
+      Spark operator mounts it on the driver and executors as ``HADOOP_CONF_DIR`` (``spec.hadoopConfigMap``).
+    - ``KAMINARI_KRB5_CONF_MAP``: a ConfigMap holding ``krb5.conf`` (``spark.kubernetes.kerberos.krb5.configMapName``).
+    - ``KAMINARI_KERBEROS_TOKEN_SECRET``: ``SECRET:KEY``, a Secret holding Hadoop delegation tokens that your token
+      service renews (``spark.kubernetes.kerberos.tokenSecret.name`` and ``.itemKey``): Spark on Kubernetes reads
+      HDFS and the metastore with them, and no keytab enters the operator or the pods.
+    """
+    spec: dict = {}
+    conf: dict = {}
+    if os.environ.get("KAMINARI_HADOOP_CONF_MAP"):
+        spec["hadoopConfigMap"] = os.environ["KAMINARI_HADOOP_CONF_MAP"]
+    if os.environ.get("KAMINARI_KRB5_CONF_MAP"):
+        conf["spark.kubernetes.kerberos.krb5.configMapName"] = os.environ["KAMINARI_KRB5_CONF_MAP"]
+    token = os.environ.get("KAMINARI_KERBEROS_TOKEN_SECRET")
+    if token:
+        name, sep, key = token.partition(":")
+        if not (sep and name and key):
+            raise ValueError(f"KAMINARI_KERBEROS_TOKEN_SECRET must be SECRET:KEY, not {token!r}")
+        conf["spark.kubernetes.kerberos.tokenSecret.name"] = name
+        conf["spark.kubernetes.kerberos.tokenSecret.itemKey"] = key
+    if conf:
+        spec["sparkConf"] = conf
+    return spec
+
+
 def spark_template(job: str) -> Path:
     """The SparkApplication template of a job: ``k8s/spark/<job>.yaml``."""
     return k8s_dir() / "spark" / f"{job}.yaml"
@@ -150,6 +179,7 @@ def kaminari_task(
             kaminari_args=args,
             template_file=spark_template(job),
             image_override=os.environ.get("KAMINARI_JOBS_IMAGE"),
+            hadoop=hadoop_spec(),
             namespace=namespace,
             kubernetes_conn_id=conn_id,
             **kwargs,

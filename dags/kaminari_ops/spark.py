@@ -20,17 +20,31 @@ class KaminariSparkApplicationOperator(SparkKubernetesOperator):
     """Submits a SparkApplication template whose ``spec.arguments`` are ``kaminari_args`` rendered and shell-split.
 
     The template is a complete, valid manifest (``kubectl apply`` works on it as is); only its job arguments, and the
-    image if ``image_override`` is set, are replaced. The template's trailing deployment arguments (from its first
+    image if ``image_override`` is set, are replaced, and ``hadoop`` (``kaminari_ops.hadoop_spec``) is merged into its
+    spec, its ``sparkConf`` key by key. The template's trailing deployment arguments (from its first
     ``--set`` or ``--config`` on: the mounted config file) are kept. Secrets never go there: the pods read them from
     the kaminari-secrets volume (``KAMINARI_SECRETS_DIR``).
     """
 
     template_fields = (*SparkKubernetesOperator.template_fields, "kaminari_args")
 
-    def __init__(self, *, kaminari_args: str, template_file: Path, image_override: str | None = None, **kwargs):
+    def __init__(
+        self,
+        *,
+        kaminari_args: str,
+        template_file: Path,
+        image_override: str | None = None,
+        hadoop: dict | None = None,
+        **kwargs,
+    ):
         spec = yaml.safe_load(Path(template_file).read_text())
         if image_override:
             spec["spec"]["image"] = image_override
+        for key, value in (hadoop or {}).items():
+            if key == "sparkConf":
+                spec["spec"].setdefault("sparkConf", {}).update(value)
+            else:
+                spec["spec"][key] = value
         old = list(spec["spec"].get("arguments") or [])
         tail_at = next((i for i, a in enumerate(old) if a in DEPLOYMENT_OPTIONS), len(old))
         # Kept out of the templated spec: Airflow would take "/etc/kaminari/kaminari.yaml" for a template file to load.

@@ -195,6 +195,33 @@ def test_kubernetes_image_override(monkeypatch):
     assert app["spec"]["image"] == "registry.example/kaminari-jobs:1.2.3"
 
 
+def test_kerberized_hadoop_settings_reach_every_spark_application(monkeypatch):
+    bag, _ = load_dagbag(
+        monkeypatch,
+        "kubernetes",
+        KAMINARI_HADOOP_CONF_MAP="hadoop-conf",
+        KAMINARI_KRB5_CONF_MAP="krb5",
+        KAMINARI_KERBEROS_TOKEN_SECRET="hadoop-tokens:hadoop.token",
+    )
+    for dag_id, task_id in [("kaminari_hourly", "land"), ("kaminari_hourly", "score"), ("kaminari_retrain", "train")]:
+        app = render(bag.get_dag(dag_id), task_id, START, END).template_spec
+        validate(app)
+        assert app["spec"]["hadoopConfigMap"] == "hadoop-conf"
+        conf = app["spec"]["sparkConf"]
+        assert conf["spark.kubernetes.kerberos.krb5.configMapName"] == "krb5"
+        assert conf["spark.kubernetes.kerberos.tokenSecret.name"] == "hadoop-tokens"
+        assert conf["spark.kubernetes.kerberos.tokenSecret.itemKey"] == "hadoop.token"
+        assert conf["spark.authenticate"] == "true", "the template's own settings stay"
+
+
+def test_a_malformed_token_secret_fails_at_parse(monkeypatch):
+    monkeypatch.setenv("KAMINARI_KERBEROS_TOKEN_SECRET", "hadoop-tokens")
+    from kaminari_ops import hadoop_spec
+
+    with pytest.raises(ValueError, match="SECRET:KEY"):
+        hadoop_spec()
+
+
 @pytest.mark.parametrize(
     ("conf", "expected"), [(None, RETRAIN_DEFAULT_TRAIN), (CONF, RETRAIN_CONF_TRAIN)], ids=["daily", "on-demand"]
 )
