@@ -3,7 +3,6 @@ package io.kaminari.model;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The anomaly score of one window — the mean squared error between its standardised log1p vector and the
@@ -19,7 +18,8 @@ public record Score(double score, int[] topFeatures, double[] topShares) {
   public List<String> explain(List<String> featureNames) {
     List<String> out = new ArrayList<>(topFeatures.length);
     for (int i = 0; i < topFeatures.length; i++) {
-      out.add(String.format(Locale.ROOT, "%s (%.0f%%)", featureNames.get(topFeatures[i]), topShares[i] * 100));
+      // Not String.format: this runs for every scored window, and the formatter was a seventh of batch scoring's CPU.
+      out.add(featureNames.get(topFeatures[i]) + " (" + Math.round(topShares[i] * 100) + "%)");
     }
     return out;
   }

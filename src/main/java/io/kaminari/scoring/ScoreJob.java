@@ -20,8 +20,11 @@ import static io.kaminari.common.Columns.VECTOR_PACKETS;
 import static io.kaminari.common.Columns.WINDOW_END;
 import static io.kaminari.common.Columns.WINDOW_START;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import io.kaminari.common.time.EventHours;
 import io.kaminari.common.time.Hour;
@@ -53,6 +56,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -79,6 +83,9 @@ import org.apache.spark.sql.types.StructType;
 public final class ScoreJob {
   /** The input column marking a warm-up row: scored to advance its key's states, not written. */
   static final String WARM = "_warm";
+  /** The observed counts of a chunk's write. */
+  private static final String ROWS = "rows";
+  private static final String ANOMALIES = "anomalies";
   /** Windows of warm-up: the most any version's states remember. */
   static final int WARM_UP_WINDOWS = Math.max(ArForecaster.MAX_MEMORY_WINDOWS, io.kaminari.model.KeyHistory.SPAN - 1);
 
@@ -146,23 +153,23 @@ public final class ScoreJob {
       for (HourRange chunk : chunks(config.hours(), config.chunkHours())) {
         Dataset<Row> input = vectors(spark, manifest.specId(), chunk).withColumn(WARM, lit(false));
         if (stateful) input = inTimeOrderPerKey(input.union(warmUp(spark, manifest.spec(), chunk)));
-        Dataset<Row> scored = score(input, source)
-            .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-        try {
-          long n = scored.count();
-          if (n == 0) {
-            throw new IllegalStateException("no port vectors of spec " + manifest.specId() + " in event hours " + chunk
-                + ": run `kaminari features` for them with that spec first");
-          }
-          scored.write().mode("overwrite").insertInto(Warehouse.ANOMALY_SCORES);
-          long a = scored.where(col(IS_ANOMALY)).count();
-          windows += n;
-          anomalies += a;
-          System.out.printf("scored %s with %s/%d: %,d windows, %,d anomalies%n", chunk, manifest.name(), version, n,
-              a);
-        } finally {
-          scored.unpersist();
+        // One pass: the counts are observed on the write (no cached copy; an empty chunk replaces no partition, as
+        // the dynamic overwrite replaces only the partitions it writes, and then fails the run).
+        Observation counted = new Observation("score-" + runId + "-" + chunk);
+        score(input, source).observe(counted, count(lit(1)).as(ROWS),
+                sum(when(col(IS_ANOMALY), 1L).otherwise(0L)).as(ANOMALIES))
+            .write().mode("overwrite").insertInto(Warehouse.ANOMALY_SCORES);
+        Map<String, Object> c = counted.getAsJava();
+        long n = ((Number) c.get(ROWS)).longValue();
+        if (n == 0) {
+          throw new IllegalStateException("no port vectors of spec " + manifest.specId() + " in event hours " + chunk
+              + ": run `kaminari features` for them with that spec first");
         }
+        long a = ((Number) c.get(ANOMALIES)).longValue();
+        windows += n;
+        anomalies += a;
+        System.out.printf("scored %s with %s/%d: %,d windows, %,d anomalies%n", chunk, manifest.name(), version, n,
+            a);
       }
       return JobRuns.counts(windows, windows, windows, 0, 0, 0, manifest.name() + "/" + version + ": " + anomalies
           + " anomalies" + (withAr ? " (autoencoder and AR forecaster)" : " (autoencoder)"))
