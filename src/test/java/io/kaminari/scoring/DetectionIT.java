@@ -4,6 +4,7 @@ import io.kaminari.common.time.EventHours;
 import io.kaminari.tools.evaluate.WindowMetrics;
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kaminari.common.Columns;
 import io.kaminari.common.KaminariConfig;
@@ -141,5 +142,13 @@ class DetectionIT {
     // The goal, met since the AR quorum (two series must rise): precision and recall 1.0 on day two.
     assertThat(m.recall()).as("window recall").isEqualTo(1.0);
     assertThat(m.falsePositives()).as("false alarms among the quiet windows").isZero();
+
+    // Hours without vectors: the run fails and says what to run, and the scores already there stay.
+    long before = spark.table(Warehouse.ANOMALY_SCORES).count();
+    Instant later = END.plus(Duration.ofDays(30));
+    assertThatThrownBy(() -> new ScoreJob(spark, new ScoreConfig(champion, EventHours.covering(later,
+        later.plus(Duration.ofHours(1))), 24), registry).run())
+        .hasMessageContaining("no port vectors of spec " + spec.id()).hasMessageContaining("run `kaminari features`");
+    assertThat(spark.table(Warehouse.ANOMALY_SCORES).count()).isEqualTo(before);
   }
 }
