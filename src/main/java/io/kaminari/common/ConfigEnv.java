@@ -60,6 +60,9 @@ public final class ConfigEnv {
     m.put("KAMINARI_NAMESPACE", "DAGs, kubernetes mode: the namespace");
     m.put("KAMINARI_JOBS_IMAGE", "DAGs, kubernetes mode: the jobs image");
     m.put("KAMINARI_K8S_CONN_ID", "DAGs, kubernetes mode: the Airflow connection");
+    m.put("KAMINARI_HADOOP_CONF_MAP", "DAGs, kubernetes mode: the ConfigMap of the Hadoop configuration files");
+    m.put("KAMINARI_KRB5_CONF_MAP", "DAGs, kubernetes mode: the ConfigMap holding krb5.conf");
+    m.put("KAMINARI_KERBEROS_TOKEN_SECRET", "DAGs, kubernetes mode: SECRET:KEY of the Hadoop delegation tokens");
     m.put("KAMINARI_AIRFLOW_VENV", "dags/run_tests.sh: the Airflow virtualenv");
     m.put("KAMINARI_NOTEBOOK_VENV", "notebooks/run_tests.sh: the Jupyter virtualenv");
     m.put("KAMINARI_NB_REUSE", "notebooks/run_tests.sh: reuse the executed pipeline state");
