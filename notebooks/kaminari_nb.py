@@ -36,8 +36,13 @@ def session(
     warehouse: str | None = None,
     metastore_uris: str | None = None,
     master: str = "local[2]",
+    database: str | None = None,
 ) -> SparkSession:
-    """A Hive-enabled session on the metastore of ``home`` (embedded Derby) or of ``metastore_uris``, in UTC."""
+    """A Hive-enabled session on the metastore of ``home`` (embedded Derby) or of ``metastore_uris``, in UTC.
+
+    Its current database is Kaminari's: ``database``, else ``$KAMINARI_WAREHOUSE_DATABASE`` (the CLI's
+    ``warehouse.database``), else ``kaminari``; the notebooks name tables and views unqualified, as ``sql/`` does.
+    """
     home_dir = Path(home or os.environ.get("KAMINARI_HOME", "../var")).resolve()
     builder = (
         SparkSession.builder.appName("kaminari-notebook")
@@ -60,6 +65,7 @@ def session(
         ).config("spark.driver.extraJavaOptions", f"-Duser.timezone=UTC -Dderby.stream.error.file={home_dir / 'derby-notebook.log'}")
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    spark.catalog.setCurrentDatabase(database or os.environ.get("KAMINARI_WAREHOUSE_DATABASE", "kaminari"))
     return spark
 
 
@@ -73,9 +79,9 @@ def period(spark: SparkSession, start: str | None, end: str | None) -> tuple[dat
     """``[start, end)`` as given, or the latest UTC day with flows when either is None."""
     if start and end:
         return parse_hour(start), parse_hour(end)
-    row = spark.sql("SELECT max(dt) AS dt FROM kaminari.flows").first()
+    row = spark.sql("SELECT max(dt) AS dt FROM flows").first()
     if row is None or row.dt is None:
-        raise ValueError("kaminari.flows is empty: give FROM and TO, or load data first")
+        raise ValueError(f"{spark.catalog.currentDatabase()}.flows is empty: give FROM and TO, or load data first")
     day = datetime.strptime(row.dt, "%Y-%m-%d").replace(tzinfo=timezone.utc)
     return day, day + timedelta(days=1)
 
