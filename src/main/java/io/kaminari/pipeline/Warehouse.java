@@ -69,6 +69,9 @@ public final class Warehouse {
       List.of(DATABASE_FILE, "flows_landing.sql", "flows.sql", "flows_rejected.sql", "job_runs.sql",
           "port_vectors.sql", "feature_specs.sql", "anomaly_scores.sql", "model_versions.sql", "incidents.sql");
 
+  /** The files of {@link #DDL_FILES} that create a table: all but the database's. */
+  private static final List<String> TABLE_FILES = DDL_FILES.subList(1, DDL_FILES.size());
+
   /**
    * The analyst views in {@code sql/views}, applied after the tables (a view may read another view listed before it).
    * A test checks this lists every file.
@@ -130,6 +133,11 @@ public final class Warehouse {
 
     public boolean external() {
       return !externalLocation.isEmpty();
+    }
+
+    /** The directory of {@code table} of an external target: {@code <externalLocation>/<table>}. */
+    String location(String table) {
+      return externalLocation + "/" + table;
     }
 
     /** {@code table} qualified with the database, e.g. {@code kaminari.flows}. */
@@ -196,11 +204,11 @@ public final class Warehouse {
       spark.sql(stmt);
     }
     spark.catalog().setCurrentDatabase(db);
-    for (String file : DDL_FILES.subList(1, DDL_FILES.size())) {
+    for (String file : TABLE_FILES) {
       String table = objectName(file);
       for (String stmt : statements(readDdl(file))) {
         // Clauses of CREATE TABLE may come in any order in Spark SQL: LOCATION last makes the table external.
-        spark.sql(target.external() ? stmt + "\nLOCATION '" + target.externalLocation() + "/" + table + "'" : stmt);
+        spark.sql(target.external() ? stmt + "\nLOCATION '" + target.location(table) + "'" : stmt);
       }
     }
     checkLayout(spark, target);
@@ -226,8 +234,7 @@ public final class Warehouse {
    * under another setting keeps its data where it is, and writing on as if it were elsewhere would split it.
    */
   static void checkLayout(SparkSession spark, Target target) {
-    SessionCatalog catalog = spark.sessionState().catalog();
-    for (String file : DDL_FILES.subList(1, DDL_FILES.size())) {
+    for (String file : TABLE_FILES) {
       String table = objectName(file);
       CatalogTable meta = metadata(spark, target.qualified(table));
       boolean external = meta.tableType().equals(CatalogTableType.EXTERNAL());
@@ -239,7 +246,7 @@ public final class Warehouse {
         }
         continue;
       }
-      Path want = new Path(target.externalLocation() + "/" + table);
+      Path want = new Path(target.location(table));
       try {
         want = want.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(want);
       } catch (IOException e) {
@@ -296,7 +303,7 @@ public final class Warehouse {
 
   /** The tables and views the DDL creates: each file is named after the object it creates. */
   static Set<String> expectedObjects() {
-    return Stream.concat(DDL_FILES.stream().skip(1), VIEW_FILES.stream()).map(Warehouse::objectName)
+    return Stream.concat(TABLE_FILES.stream(), VIEW_FILES.stream()).map(Warehouse::objectName)
         .collect(Collectors.toSet());
   }
 

@@ -13,6 +13,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.TableIdentifier;
+import org.apache.spark.sql.catalyst.catalog.CatalogTable;
 import org.apache.spark.sql.catalyst.catalog.CatalogTablePartition;
 import org.apache.spark.sql.catalyst.catalog.CatalogTableType;
 import scala.collection.JavaConverters;
@@ -62,7 +63,8 @@ public final class RetainJob {
       for (String table : config.tables()) {
         List<PartitionSpec> gone = expired(table);
         if (!gone.isEmpty()) {
-          if (isExternal(table)) deleteFiles(table, gone);
+          CatalogTable meta = Warehouse.metadata(spark, table);
+          if (meta.tableType().equals(CatalogTableType.EXTERNAL())) deleteFiles(meta, gone);
           spark.sql("ALTER TABLE " + table + " DROP IF EXISTS " + gone.stream()
               .map(p -> "PARTITION (" + p.sql() + ")").collect(Collectors.joining(", ")));
         }
@@ -82,13 +84,9 @@ public final class RetainJob {
     return expired(specs, config.cutoff());
   }
 
-  private boolean isExternal(String table) {
-    return Warehouse.metadata(spark, table).tableType().equals(CatalogTableType.EXTERNAL());
-  }
-
   /** Deletes the directories of {@code partitions} of the external {@code table}. */
-  private void deleteFiles(String table, List<PartitionSpec> partitions) throws Exception {
-    TableIdentifier id = Warehouse.metadata(spark, table).identifier();
+  private void deleteFiles(CatalogTable table, List<PartitionSpec> partitions) throws Exception {
+    TableIdentifier id = table.identifier();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     for (PartitionSpec p : partitions) {
       CatalogTablePartition partition = spark.sessionState().catalog()
@@ -97,7 +95,7 @@ public final class RetainJob {
       FileSystem fs = dir.getFileSystem(conf);
       if (fs.exists(dir) && !fs.delete(dir, true)) {
         throw new IllegalStateException("cannot delete " + dir + " of the expired partition " + p.text() + " of "
-            + table);
+            + id);
       }
     }
   }
