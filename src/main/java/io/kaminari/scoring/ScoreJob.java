@@ -53,14 +53,22 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import java.util.Collections;
+import java.util.NoSuchElementException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.util.TaskCompletionListener;
 
 /**
  * Scores the port vectors of a set of event hours with one registry model version and writes its production verdicts
@@ -220,71 +228,100 @@ public final class ScoreJob {
    * Scores vector rows (port_vectors columns, plus {@link #WARM}) with the model version of {@code source}: one
    * anomaly_scores row per vector that is not warm-up. A partition must hold each key's rows in time order when the
    * model has an AR forecaster ({@link #inTimeOrderPerKey}).
+   *
+   * <p>Rows go in and out as Spark's internal rows: the vectors are read as {@code float[]} where the reader put them
+   * and the verdicts built in Spark's own representation, where {@code Row}s boxed every value of every vector on the
+   * way in and converted every field again on the way out (about a fifth of the scoring stage, docs/benchmarks.md).
    */
   static Dataset<Row> score(Dataset<Row> vectors, ModelSource source) {
-    StructType schema = SparkSession.active().table(Warehouse.ANOMALY_SCORES).schema();
-    Instant scoredAt = Instant.now();
-    return vectors.select(col(WINDOW_START), col(WINDOW_END), col(SCOPE), col(SCOPE_KEY), col(VECTOR),
-            col(VECTOR_FLOWS), col(VECTOR_PACKETS), col(SPEC_ID), col(DT), col(HOUR), col(SOURCES),
-            col(TOP_DST_PREFIXES), col(TOP_SOURCES), col(TOP_DST_PORTS), col(WARM))
-        .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
-          if (!rows.hasNext()) return java.util.Collections.emptyIterator();
+    SparkSession spark = SparkSession.active();
+    StructType schema = spark.table(Warehouse.ANOMALY_SCORES).schema();
+    long scoredAt = Micros.of(Instant.now());
+    Dataset<Row> input = vectors.select(col(WINDOW_START), col(WINDOW_END), col(SCOPE), col(SCOPE_KEY), col(VECTOR),
+        col(VECTOR_FLOWS), col(VECTOR_PACKETS), col(SPEC_ID), col(DT), col(HOUR), col(SOURCES),
+        col(TOP_DST_PREFIXES), col(TOP_SOURCES), col(TOP_DST_PORTS), col(WARM));
+    JavaRDD<InternalRow> scored = input.queryExecution().toRdd().toJavaRDD().mapPartitions(
+        (FlatMapFunction<Iterator<InternalRow>, InternalRow>) rows -> {
+          if (!rows.hasNext()) return Collections.emptyIterator();
           // The executor reads the same verified version the driver resolved: the manifest there is the authority.
-          try (ScoringModel model = source.open()) {
-            return scorePartition(rows, model, scoredAt).iterator();
-          }
-        }, Encoders.row(schema));
+          ScoringModel model = source.open();
+          TaskContext.get().addTaskCompletionListener((TaskCompletionListener) task -> model.close());
+          return scorePartition(rows, model, scoredAt);
+        });
+    return spark.internalCreateDataFrame(scored.rdd(), schema, false);
   }
 
   /**
    * The pure part of {@link #score}: the anomaly_scores rows of one partition's input rows (in the column order
    * {@link #score} selects), scored through {@link ScoringModel#score} in batches of {@link AnomalyModel#BATCH}, in
    * input order (so each key's windows reach its states in time order); a warm-up row is scored like the others, which
-   * advances its key's states, and written by nobody.
+   * advances its key's states, and written by nobody. Lazy, a batch at a time, so a partition's verdicts are never all
+   * in memory at once; {@code model} must stay open until the iterator is drained.
    */
-  static List<Row> scorePartition(Iterator<Row> rows, ScoringModel model, Instant scoredAt) {
+  static Iterator<InternalRow> scorePartition(Iterator<InternalRow> rows, ScoringModel model, long scoredAtMicros) {
     ArStates states = model.newArStates();
-    List<Row> out = new ArrayList<>();
-    List<Row> batch = new ArrayList<>(AnomalyModel.BATCH);
-    List<ScoringModel.Window> windows = new ArrayList<>(AnomalyModel.BATCH);
-    while (rows.hasNext()) {
-      Row r = rows.next();
-      batch.add(r);
-      windows.add(window(r));
-      if (batch.size() == AnomalyModel.BATCH) flush(model, states, batch, windows, scoredAt, out);
-    }
-    flush(model, states, batch, windows, scoredAt, out);
-    return out;
+    UTF8String name = UTF8String.fromString(model.name());
+    return new Iterator<>() {
+      private final List<InternalRow> batch = new ArrayList<>(AnomalyModel.BATCH);
+      private final List<ScoringModel.Window> windows = new ArrayList<>(AnomalyModel.BATCH);
+      private final List<InternalRow> out = new ArrayList<>(AnomalyModel.BATCH);
+      private int next;
+
+      @Override
+      public boolean hasNext() {
+        while (next == out.size() && rows.hasNext()) {
+          out.clear();
+          next = 0;
+          while (batch.size() < AnomalyModel.BATCH && rows.hasNext()) {
+            InternalRow r = rows.next().copy(); // the scan reuses its row; a batch holds 1,024 of them
+            batch.add(r);
+            windows.add(window(r));
+          }
+          List<Detection> detections = model.score(windows, states);
+          for (int i = 0; i < batch.size(); i++) {
+            InternalRow r = batch.get(i);
+            if (r.getBoolean(14)) continue; // warm-up: its scoring only advanced the states
+            out.add(verdict(r, detections.get(i), model.version(), name, scoredAtMicros));
+          }
+          batch.clear();
+          windows.clear();
+        }
+        return next < out.size();
+      }
+
+      @Override
+      public InternalRow next() {
+        if (!hasNext()) throw new NoSuchElementException();
+        return out.get(next++);
+      }
+    };
+  }
+
+  /** The anomaly_scores row of an input row and its detection, in the table's column order. */
+  private static InternalRow verdict(InternalRow r, Detection d, int version, UTF8String model, long scoredAt) {
+    Fusion.Verdict v = d.verdict();
+    List<String> explanation = d.explanation();
+    Object[] text = new Object[explanation.size()];
+    for (int i = 0; i < text.length; i++) text[i] = UTF8String.fromString(explanation.get(i));
+    return new GenericInternalRow(new Object[] {r.getLong(0), r.getLong(1), r.getUTF8String(2), r.getUTF8String(3),
+        v.score(), v.threshold(), v.anomaly(), new GenericArrayData(text), r.getLong(5), r.getLong(6),
+        r.getUTF8String(7), scoredAt, d.ae().score(), d.aeThreshold(), d.ar() == null ? null : d.ar().score(),
+        d.ar() == null ? null : d.arThreshold(), UTF8String.fromString(v.fired().text()),
+        d.group() < 0 ? null : d.group(), r.getUTF8String(8), r.getInt(9), model, version});
   }
 
   /** A vector row as the scorer's {@link ScoringModel.Window}; a null {@code sources} (an older row) becomes -1. */
-  static ScoringModel.Window window(Row r) {
-    List<Float> v = r.getList(4);
-    float[] x = new float[v.size()];
-    for (int j = 0; j < x.length; j++) x[j] = v.get(j);
-    return new ScoringModel.Window(Micros.of(r.<Instant>getAs(0)), r.getString(3), x, r.getLong(5), r.getLong(6),
-        r.isNullAt(10) ? -1 : r.getLong(10), strings(r, 11), strings(r, 12), strings(r, 13));
+  static ScoringModel.Window window(InternalRow r) {
+    return new ScoringModel.Window(r.getLong(0), r.getUTF8String(3).toString(), r.getArray(4).toFloatArray(),
+        r.getLong(5), r.getLong(6), r.isNullAt(10) ? -1 : r.getLong(10), strings(r, 11), strings(r, 12),
+        strings(r, 13));
   }
 
-  private static List<String> strings(Row r, int i) {
-    return r.isNullAt(i) ? List.of() : r.getList(i);
-  }
-
-  private static void flush(ScoringModel model, ArStates states, List<Row> batch, List<ScoringModel.Window> windows,
-      Instant scoredAt, List<Row> out) {
-    if (batch.isEmpty()) return;
-    List<Detection> detections = model.score(windows, states);
-    for (int i = 0; i < batch.size(); i++) {
-      Row r = batch.get(i);
-      if (r.getBoolean(14)) continue; // warm-up: its scoring only advanced the states
-      Detection d = detections.get(i);
-      Fusion.Verdict v = d.verdict();
-      out.add(RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), v.score(), v.threshold(), v.anomaly(),
-          d.explanation().toArray(new String[0]), r.get(5), r.get(6), r.get(7), scoredAt, d.ae().score(),
-          d.aeThreshold(), d.ar() == null ? null : d.ar().score(), d.ar() == null ? null : d.arThreshold(),
-          v.fired().text(), d.group() < 0 ? null : d.group(), r.get(8), r.get(9), model.name(), model.version()));
-    }
-    batch.clear();
-    windows.clear();
+  private static List<String> strings(InternalRow r, int i) {
+    if (r.isNullAt(i)) return List.of();
+    ArrayData a = r.getArray(i);
+    String[] out = new String[a.numElements()];
+    for (int j = 0; j < out.length; j++) out[j] = a.getUTF8String(j).toString();
+    return List.of(out);
   }
 }

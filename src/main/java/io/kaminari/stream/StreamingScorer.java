@@ -17,15 +17,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,9 +34,9 @@ import org.slf4j.LoggerFactory;
  * After any failure (scorer crash, broker restart, aborted transaction) the state is rebuilt from exactly that: the
  * re-read records refill the open windows, windows before the marker are never emitted again, and records before the
  * read position produce no second dead letter. What is committed and the rebuild from it are the {@link Checkpoint}'s;
- * this class runs the loop (poll, close and score windows, swap models, transactions, new input partitions); what
- * happens to each record is the {@link RecordHandler}'s. One thread owns all input partitions, so the global scope
- * sees every flow; run one scorer per consumer group (a second one with the same transactional id fences the first).
+ * the producer's transactions are the {@link ScorerTransaction}'s; what happens to each record is the
+ * {@link RecordHandler}'s; this class runs the loop (poll, close and score windows, swap models, commit, new input
+ * partitions). One thread owns all input partitions, so the global scope sees every flow; run one scorer per consumer group (a second one with the same transactional id fences the first).
  * With {@code scorer.incidents-topic} the closed windows' results also feed an {@link IncidentTracker}, whose changed
  * incident states go into the same transaction; the rebuild reads them back ({@link IncidentLog}).
  *
@@ -53,8 +48,6 @@ public final class StreamingScorer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamingScorer.class);
   private static final long COMMIT_IDLE_MS = 5_000;
   private static final long DEAD_LETTER_COMMIT_MS = 500;
-  /** Attempts of one transactional call that times out (each waits up to the producer's max.block.ms, 10 s). */
-  static final int TRANSACTIONAL_CALL_ATTEMPTS = 3;
   /** How often the input topics' partition counts are compared with the assignment (from the metadata cache). */
   private static final long PARTITION_CHECK_MS = 5_000;
 
@@ -87,7 +80,8 @@ public final class StreamingScorer implements AutoCloseable {
   private volatile long lastPollMillis;
 
   private KafkaConsumer<byte[], byte[]> consumer;
-  private KafkaProducer<byte[], byte[]> producer;
+  /** Null until the state is restored, and after a reset. */
+  private ScorerTransaction transaction;
   private List<TopicPartition> partitions;
   private final Map<TopicPartition, Integer> index = new HashMap<>();
   private Checkpoint checkpoint;
@@ -95,8 +89,6 @@ public final class StreamingScorer implements AutoCloseable {
   /** Models this loop owns, by version; the newest one adopted from the provider is {@link #newest}. */
   private final Map<Integer, ScoringModel> models = new HashMap<>();
   private ScoringModel newest;
-  private boolean inTransaction;
-  private long transactionStartMillis;
   private long lastCommitMillis;
   private boolean progressed;
   private final List<ScoredWindow> uncommitted = new ArrayList<>();
@@ -118,7 +110,7 @@ public final class StreamingScorer implements AutoCloseable {
     this.recent = recent;
     this.parser = new PmacctParser(options.collectorZone(), options.eventTimes());
     this.handler = new RecordHandler(parser, metrics, options.eventTimes().maxFutureSkewMicros(),
-        options.arrivalTolerance().toNanos() / 1000, d -> send(options.deadLetterTopic(), d.key(), d.toJsonBytes()));
+        options.arrivalTolerance().toNanos() / 1000, d -> transaction.send(options.deadLetterTopic(), d.key(), d.toJsonBytes()));
     this.health = new LoopHealth(options.stallTimeout().toMillis(), System::currentTimeMillis);
     this.thread = new Thread(this::run, "kaminari-scorer");
     this.incidents = options.tracksIncidents()
@@ -153,7 +145,7 @@ public final class StreamingScorer implements AutoCloseable {
         } catch (WakeupException e) {
           // close() woke the consumer up
         } catch (RuntimeException e) {
-          if (isFenced(e)) {
+          if (ScorerTransaction.isFenced(e)) {
             LOG.error("another scorer with transactional id {} took over; stopping, and failing /healthz so that this"
                 + " instance is restarted (run one scorer per scorer.group-id)", ScorerClients.transactionalId(options));
             health.fenced(ScorerClients.transactionalId(options));
@@ -194,35 +186,6 @@ public final class StreamingScorer implements AutoCloseable {
     }
   }
 
-  /**
-   * Runs one transactional producer call until its outcome is known: a {@link TimeoutException} only says that the
-   * answer did not come within max.block.ms, and Kafka requires that same call to be retried (any other call fails).
-   * The retry returns the real outcome, which matters for fencing: a producer fenced while its call waited on the
-   * coordinator first reports a timeout, then {@link ProducerFencedException}. Treating the timeout as transient would
-   * rebuild the state, whose {@code initTransactions} fences the other scorer in turn, and both would stay healthy.
-   * After {@link #TRANSACTIONAL_CALL_ATTEMPTS} timeouts the last one is thrown (the loop rebuilds).
-   */
-  static void untilKnown(String call, Runnable transactional) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        transactional.run();
-        return;
-      } catch (TimeoutException e) {
-        if (attempt >= TRANSACTIONAL_CALL_ATTEMPTS) throw e;
-        LOG.warn("{} timed out (attempt {} of {}); retrying it, as Kafka requires: {}", call, attempt,
-            TRANSACTIONAL_CALL_ATTEMPTS, e.getMessage());
-      }
-    }
-  }
-
-  /** Whether {@code e} or one of its causes says that another producer with our transactional id took over. */
-  static boolean isFenced(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof ProducerFencedException) return true;
-    }
-    return false;
-  }
-
   private void step() {
     ConsumerRecords<byte[], byte[]> records;
     try {
@@ -258,12 +221,12 @@ public final class StreamingScorer implements AutoCloseable {
       if (firstCloseNanos < 0) firstCloseNanos = System.nanoTime();
       List<ScoredWindow> scored = WindowScorer.score(closed);
       for (ScoredWindow w : scored) {
-        send(options.outputTopic(), w.key(), w.toJsonBytes());
+        transaction.send(options.outputTopic(), w.key(), w.toJsonBytes());
         uncommitted.add(w);
       }
       if (incidents != null) {
         for (IncidentEvent e : incidents.observe(IncidentLog.results(scored, closed))) {
-          send(options.incidentsTopic(), e.id(), e.toJson());
+          transaction.send(options.incidentsTopic(), e.id(), e.toJson());
           uncommittedIncidents.add(e);
         }
       }
@@ -272,10 +235,10 @@ public final class StreamingScorer implements AutoCloseable {
       if (m != newest && models.remove(m.version()) != null) m.close();
     }
     long now = System.currentTimeMillis();
-    if (!uncommitted.isEmpty() || (inTransaction && now - transactionStartMillis > DEAD_LETTER_COMMIT_MS)
+    if (!uncommitted.isEmpty() || transaction.openFor(now) > DEAD_LETTER_COMMIT_MS
         || (progressed && now - lastCommitMillis > COMMIT_IDLE_MS)) {
       commit();
-    } else if (!progressed && !inTransaction) {
+    } else if (!progressed && !transaction.isOpen()) {
       health.progress(); // caught up: nothing waits for a commit
     }
     if (now - lastLagMillis > 1000) {
@@ -291,7 +254,7 @@ public final class StreamingScorer implements AutoCloseable {
       if (current != null && !new HashSet<>(current).equals(new HashSet<>(partitions))) {
         LOG.info("the input topics now have {} partitions (had {}); committing and reassigning", current.size(),
             partitions.size());
-        if (inTransaction || progressed || !uncommitted.isEmpty()) commit();
+        if (transaction.isOpen() || progressed || !uncommitted.isEmpty()) commit();
         partitions = null; // the next restore assigns them all and resumes each from its committed offset
         reset();
       }
@@ -352,24 +315,8 @@ public final class StreamingScorer implements AutoCloseable {
         boundary == WindowManager.UNSET ? "the first window" : boundary, metrics.lastSwapSeconds);
   }
 
-  private void send(String topic, String key, byte[] value) {
-    if (!inTransaction) {
-      producer.beginTransaction();
-      inTransaction = true;
-      transactionStartMillis = System.currentTimeMillis();
-    }
-    producer.send(new ProducerRecord<>(topic, key.getBytes(java.nio.charset.StandardCharsets.UTF_8), value));
-  }
-
   private void commit() {
-    if (!inTransaction) {
-      producer.beginTransaction();
-      inTransaction = true;
-    }
-    Map<TopicPartition, OffsetAndMetadata> offsets = checkpoint.offsets(state);
-    untilKnown("sendOffsetsToTransaction", () -> producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata()));
-    untilKnown("commitTransaction", producer::commitTransaction);
-    inTransaction = false;
+    transaction.commit(checkpoint.offsets(state), consumer.groupMetadata());
     progressed = false;
     lastCommitMillis = System.currentTimeMillis();
     metrics.transactions.increment();
@@ -407,10 +354,7 @@ public final class StreamingScorer implements AutoCloseable {
       provider.adopted(m.version());
       metrics.modelVersion = m.version();
     }
-    if (producer == null) {
-      producer = ScorerClients.producer(options);
-      untilKnown("initTransactions", producer::initTransactions); // aborts what a crashed predecessor left open
-    }
+    if (transaction == null) transaction = ScorerTransaction.start(options);
     if (partitions == null) {
       List<TopicPartition> found = listPartitions(Duration.ofSeconds(10));
       if (found == null) return false;
@@ -457,15 +401,10 @@ public final class StreamingScorer implements AutoCloseable {
 
   /** Drops everything not committed; the next step restores from Kafka. Models stay loaded. */
   private void reset() {
-    if (producer != null) {
-      try {
-        producer.close(Duration.ZERO); // the next initTransactions aborts an open transaction
-      } catch (RuntimeException ignored) {
-        // closing a broken producer may fail; it is discarded either way
-      }
-      producer = null;
+    if (transaction != null) {
+      transaction.abandon();
+      transaction = null;
     }
-    inTransaction = false;
     state = null;
     checkpoint = null;
     uncommitted.clear();

@@ -25,8 +25,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import io.kaminari.common.time.Micros;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,19 +66,22 @@ class ScoreJobTest {
     return out;
   }
 
-  /** A row in the column order ScoreJob.score selects. */
-  private static Row row(int t, float[] v, Long sources, boolean warm) {
-    List<Float> values = new ArrayList<>();
-    for (float x : v) values.add(x);
+  /** An internal row in the column order ScoreJob.score selects. */
+  private static InternalRow row(int t, float[] v, Long sources, boolean warm) {
     Instant start = T0.plusSeconds(300L * t);
     long packets = (long) (v[0] * 300);
-    return RowFactory.create(start, start.plusSeconds(300), "global", "global", seq(values), packets / 5, packets,
-        SPEC.id(), "2024-05-01", start.atZone(java.time.ZoneOffset.UTC).getHour(), sources,
-        seq(List.of("203.0.113.0/24 (70%)")), seq(List.of("198.51.100.1 (5%)")), seq(List.of("443 (60%)")), warm);
+    return new GenericInternalRow(new Object[] {Micros.of(start), Micros.of(start.plusSeconds(300)), text("global"),
+        text("global"), ArrayData.toArrayData(v.clone()), packets / 5, packets, text(SPEC.id()), text("2024-05-01"),
+        start.atZone(java.time.ZoneOffset.UTC).getHour(), sources, texts("203.0.113.0/24 (70%)"),
+        texts("198.51.100.1 (5%)"), texts("443 (60%)"), warm});
   }
 
-  private static <T> scala.collection.immutable.Seq<T> seq(List<T> list) {
-    return scala.jdk.javaapi.CollectionConverters.asScala(list).toList();
+  private static UTF8String text(String s) {
+    return UTF8String.fromString(s);
+  }
+
+  private static ArrayData texts(String s) {
+    return new GenericArrayData(new Object[] {text(s)});
   }
 
   @Test
@@ -82,7 +89,7 @@ class ScoreJobTest {
     float[][] train = vectors(576, 1, -1);
     ArTrainingSeries series = new ArTrainingSeries(300, ArSeries.names(SPEC));
     for (int t = 0; t < train.length; t++) {
-      Row r = row(t, train[t], 50L, false);
+      InternalRow r = row(t, train[t], 50L, false);
       series.add(T0.toEpochMilli() * 1000 + t * W, ArSeries.values(SPEC, r.getLong(6), r.getLong(5), 50, train[t]));
     }
     Hyperparameters hp = new Hyperparameters(List.of(4), 5, 32, 1e-2, "adam", 42L, 0, 0.1,
@@ -94,41 +101,46 @@ class ScoreJobTest {
         trained.thresholdMethod(), trained.detectors(), trained.metrics(), T0, T0.plusSeconds(172_800), "test"));
 
     float[][] day3 = vectors(60, 2, 40);
-    List<Row> input = new ArrayList<>();
+    List<InternalRow> input = new ArrayList<>();
     for (int t = 0; t < 15; t++) input.add(row(576 + t, day3[t], 50L, true));
     for (int t = 15; t < 60; t++) input.add(row(576 + t, day3[t], t == 30 ? null : 50L, false));
-    Instant scoredAt = Instant.parse("2024-05-03T06:00:00Z");
+    long scoredAt = Micros.of(Instant.parse("2024-05-03T06:00:00Z"));
     try (ScoringModel model = ScoringModel.load(registry, ModelRef.parse("s@latest"), tmp.resolve("cache"))) {
-      List<Row> out = ScoreJob.scorePartition(input.iterator(), model, scoredAt);
+      List<InternalRow> out = new ArrayList<>();
+      ScoreJob.scorePartition(input.iterator(), model, scoredAt).forEachRemaining(out::add);
       // The same windows through the scoring function directly, from a state that saw every one of them.
       List<ScoringModel.Window> windows = input.stream().map(ScoreJob::window).toList();
       List<Detection> direct = model.score(windows, model.newArStates());
 
       assertThat(out).as("one row per scored window, warm-up rows written nowhere").hasSize(45);
       for (int i = 0; i < out.size(); i++) {
-        Row o = out.get(i);
+        InternalRow o = out.get(i);
         Detection d = direct.get(15 + i);
-        assertThat(o.<Instant>getAs(0)).isEqualTo(T0.plusSeconds(300L * (576 + 15 + i)));
+        assertThat(o.getLong(0)).isEqualTo(Micros.of(T0.plusSeconds(300L * (576 + 15 + i))));
         assertThat(o.getDouble(4)).as("score: the verdict's").isEqualTo(d.verdict().score());
         assertThat(o.getDouble(5)).isEqualTo(1.0);
         assertThat(o.getBoolean(6)).isEqualTo(o.getDouble(4) > 1.0);
-        assertThat(o.get(11)).isEqualTo(scoredAt);
+        assertThat(o.getLong(11)).isEqualTo(scoredAt);
         assertThat(o.getDouble(12)).as("ae_score").isEqualTo(d.ae().score());
         assertThat(o.getDouble(13)).as("ae_threshold").isEqualTo(model.threshold());
-        assertThat(o.get(16)).as("fired").isEqualTo(d.verdict().fired().text());
-        assertThat(o.get(17)).as("traffic_group under global").isNull();
-        assertThat(o.get(20)).isEqualTo("s");
+        assertThat(o.getUTF8String(16)).as("fired").hasToString(d.verdict().fired().text());
+        assertThat(o.isNullAt(17)).as("traffic_group under global").isTrue();
+        assertThat(o.getUTF8String(18)).hasToString("2024-05-01");
+        assertThat(o.getUTF8String(20)).hasToString("s");
+        assertThat(o.getInt(21)).isEqualTo(model.version());
         if (i == 15) {
-          assertThat(o.get(14)).as("no sources, no AR score").isNull();
-          assertThat(o.get(15)).isNull();
+          assertThat(o.isNullAt(14)).as("no sources, no AR score").isTrue();
+          assertThat(o.isNullAt(15)).isTrue();
         } else {
           assertThat(o.getDouble(14)).as("ar_score of row %d", i).isEqualTo(d.ar().score());
           assertThat(o.getDouble(15)).isEqualTo(model.manifest().detectors().ar().threshold());
         }
       }
-      Row flood = out.get(40 - 15);
+      InternalRow flood = out.get(40 - 15);
       assertThat(flood.getBoolean(6)).isTrue();
-      List<String> explanation = List.of((String[]) flood.get(7));
+      List<String> explanation = new ArrayList<>();
+      ArrayData text = flood.getArray(7);
+      for (int j = 0; j < text.numElements(); j++) explanation.add(text.getUTF8String(j).toString());
       assertThat(explanation).contains("dst prefix 203.0.113.0/24 (70%)", "src 198.51.100.1 (5%)", "dst port 443 (60%)")
           .anyMatch(e -> e.startsWith("AR "));
     }

@@ -41,35 +41,35 @@ class LoopHealthTest {
   @Test
   void fencingIsFoundAnywhereInTheCauseChain() {
     var fenced = new org.apache.kafka.common.errors.ProducerFencedException("epoch");
-    assertThat(StreamingScorer.isFenced(fenced)).isTrue();
-    assertThat(StreamingScorer.isFenced(new org.apache.kafka.common.KafkaException("commit failed",
+    assertThat(ScorerTransaction.isFenced(fenced)).isTrue();
+    assertThat(ScorerTransaction.isFenced(new org.apache.kafka.common.KafkaException("commit failed",
         new IllegalStateException(fenced)))).isTrue();
-    assertThat(StreamingScorer.isFenced(new org.apache.kafka.common.errors.TimeoutException("slow"))).isFalse();
+    assertThat(ScorerTransaction.isFenced(new org.apache.kafka.common.errors.TimeoutException("slow"))).isFalse();
   }
 
   @Test
   void aTransactionalCallThatTimesOutIsRetriedUntilItsOutcomeIsKnown() {
     AtomicLong calls = new AtomicLong();
-    StreamingScorer.untilKnown("commitTransaction", () -> {
-      if (calls.incrementAndGet() < StreamingScorer.TRANSACTIONAL_CALL_ATTEMPTS) {
+    ScorerTransaction.untilKnown("commitTransaction", () -> {
+      if (calls.incrementAndGet() < ScorerTransaction.CALL_ATTEMPTS) {
         throw new org.apache.kafka.common.errors.TimeoutException("slow coordinator");
       }
     });
-    assertThat(calls).hasValue(StreamingScorer.TRANSACTIONAL_CALL_ATTEMPTS);
+    assertThat(calls).hasValue(ScorerTransaction.CALL_ATTEMPTS);
 
     // Fenced while the call waited: the retry surfaces the fencing, which must not pass for a transient failure.
     calls.set(0);
-    assertThatThrownBy(() -> StreamingScorer.untilKnown("sendOffsetsToTransaction", () -> {
+    assertThatThrownBy(() -> ScorerTransaction.untilKnown("sendOffsetsToTransaction", () -> {
       if (calls.incrementAndGet() == 1) throw new org.apache.kafka.common.errors.TimeoutException("AddOffsetsToTxn");
       throw new org.apache.kafka.common.errors.ProducerFencedException("epoch bumped");
-    })).satisfies(e -> assertThat(StreamingScorer.isFenced(e)).isTrue());
+    })).satisfies(e -> assertThat(ScorerTransaction.isFenced(e)).isTrue());
     assertThat(calls).hasValue(2);
 
     calls.set(0);
-    assertThatThrownBy(() -> StreamingScorer.untilKnown("initTransactions", () -> {
+    assertThatThrownBy(() -> ScorerTransaction.untilKnown("initTransactions", () -> {
       calls.incrementAndGet();
       throw new org.apache.kafka.common.errors.TimeoutException("broker down");
     })).isInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
-    assertThat(calls).hasValue(StreamingScorer.TRANSACTIONAL_CALL_ATTEMPTS);
+    assertThat(calls).hasValue(ScorerTransaction.CALL_ATTEMPTS);
   }
 }

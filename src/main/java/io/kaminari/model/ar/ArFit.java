@@ -38,7 +38,7 @@ final class ArFit {
           n, range(data), p, ArForecaster.MIN_REGRESSION_WINDOWS));
     }
 
-    int bucketSeconds = ArForecaster.bucketSeconds(w, n);
+    int bucketSeconds = DailyProfile.bucketSeconds(w, n);
     int buckets = 86_400 / bucketSeconds;
     // Window indices grouped by time-of-day bucket: byBucket[offset[b] .. offset[b + 1]).
     int[] offset = new int[buckets + 1];
@@ -130,7 +130,7 @@ final class ArFit {
     double scale = scale(d, rows, phi, scratch);
     int[] clean = rows;
     for (int round = 0; round < REFITS; round++) {
-      double bound = ArState.OUTLIER_SPREADS * scale * ArForecaster.errorGrowth(phi, 2)[0];
+      double bound = ArState.OUTLIER_SPREADS * scale * errorGrowth(phi, 2)[0];
       int[] next = rowsWithin(d, rows, 0, p, bound);
       if (Arrays.equals(next, clean) || next.length < ArForecaster.MIN_REGRESSION_WINDOWS) break;
       clean = next;
@@ -189,7 +189,7 @@ final class ArFit {
   private static void deseasonalise(double[] y, int[] slot, double[] profile, int bucketSeconds, int windowSeconds,
       double[] d) {
     for (int t = 0; t < y.length; t++) {
-      d[t] = y[t] - ArForecaster.atSlot(profile, bucketSeconds, windowSeconds, slot[t]);
+      d[t] = y[t] - DailyProfile.atSlot(profile, bucketSeconds, windowSeconds, slot[t]);
     }
   }
 
@@ -319,5 +319,37 @@ final class ArFit {
     if (data.size() == 0) return "";
     return " between " + Instant.EPOCH.plus(data.start(0), ChronoUnit.MICROS) + " and "
         + Instant.EPOCH.plus(data.start(data.size() - 1), ChronoUnit.MICROS).plusSeconds(data.windowSeconds());
+  }
+
+  /**
+   * How much the forecast error's standard deviation grows with the horizon, relative to one step:
+   * {@code out[h] = sqrt(ψ_0² + … + ψ_{h−1}²)} for h = 1..maxHorizon (ψ the AR's impulse response), and {@code out[0]}
+   * the limit as h grows (the forecast of a series with no recent history: the profile, with the stationary spread).
+   */
+  static double[] errorGrowth(double[] phi, int maxHorizon) { // maxHorizon >= 2: maxImputedWindows >= 1
+    double[] out = new double[maxHorizon + 1];
+    int p = phi.length;
+    double[] psi = new double[p]; // the last p impulse responses, psi[0] most recent
+    psi[0] = 1;
+    double sum = 1;
+    out[1] = 1;
+    // Stationarity (sum |phi| <= 0.98) makes psi decay at least geometrically every p steps; 1e6 steps is a hard stop.
+    for (int j = 1; j < 1_000_000; j++) {
+      double next = 0;
+      for (int k = 0; k < p; k++) {
+        next += phi[k] * psi[k];
+      }
+      System.arraycopy(psi, 0, psi, 1, p - 1);
+      psi[0] = next;
+      sum += next * next;
+      if (j + 1 <= maxHorizon) out[j + 1] = Math.sqrt(sum);
+      boolean converged = j >= maxHorizon;
+      for (double v : psi) {
+        converged &= v * v < 1e-18;
+      }
+      if (converged) break;
+    }
+    out[0] = Math.sqrt(sum);
+    return out;
   }
 }

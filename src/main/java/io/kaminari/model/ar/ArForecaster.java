@@ -24,7 +24,7 @@ import java.util.Map;
  * <ul>
  *   <li>a time-of-day <b>profile</b>: the median level of each bucket of the day over the training days, read at a
  *       window's centre by linear interpolation between bucket centres on the circle of the day. Buckets are as narrow
- *       as the data allows ({@link #bucketSeconds(int, int)}: about {@value #TARGET_BUCKET_WINDOWS} windows each, so an
+ *       as the data allows ({@link DailyProfile#bucketSeconds(int, int)}: about {@value #TARGET_BUCKET_WINDOWS} windows each, so an
  *       hour from one day of 5-minute windows, 10 minutes from a week). Fitted when the training range spans at least
  *       a day and at least half the buckets hold {@value #MIN_BUCKET_WINDOWS} windows (an emptier bucket is
  *       interpolated from its nearest neighbours); otherwise the profile is flat, the median level, and
@@ -149,10 +149,10 @@ public final class ArForecaster {
       n.add(s.name());
       breadth[i] = ArSeries.isBreadth(s.name());
       for (int slot = 0; slot < slotsPerDay; slot++) {
-        slotProfile[slot * series + i] = atSlot(s.profile(), file.bucketSeconds(), file.windowSeconds(), slot);
+        slotProfile[slot * series + i] = DailyProfile.atSlot(s.profile(), file.bucketSeconds(), file.windowSeconds(), slot);
       }
       System.arraycopy(s.coefficients(), 0, phi, i * order, order);
-      double[] growth = errorGrowth(s.coefficients(), maxImputedWindows + 1);
+      double[] growth = ArFit.errorGrowth(s.coefficients(), maxImputedWindows + 1);
       for (int h = 0; h < horizons; h++) {
         inverseScale[i * horizons + h] = 1 / (s.scale() * growth[h]);
       }
@@ -400,68 +400,6 @@ public final class ArForecaster {
   /** The window slot of the day (0 = the window starting at midnight UTC). */
   int slot(long windowStartMicros) {
     return (int) (Math.floorMod(windowStartMicros, 86_400_000_000L) / windowMicros);
-  }
-
-  /**
-   * Width of a time-of-day bucket for {@code windows} present training windows: the narrowest multiple of the window
-   * that divides the day and holds {@value #TARGET_BUCKET_WINDOWS} windows on average, so the profile gets finer as
-   * training days accumulate (5-minute windows: an hour from one day, 20 minutes from three, 10 minutes from a week).
-   */
-  static int bucketSeconds(int windowSeconds, int windows) {
-    long target = Math.max(windowSeconds, (long) Math.ceil(TARGET_BUCKET_WINDOWS * 86_400.0 / Math.max(windows, 1)));
-    for (long b = (target + windowSeconds - 1) / windowSeconds * windowSeconds; b < 86_400; b += windowSeconds) {
-      if (86_400 % b == 0) return (int) b;
-    }
-    return 86_400;
-  }
-
-  /** Whether {@code bucketSeconds} is a valid bucket width for windows of {@code windowSeconds}. */
-  static boolean validBucket(int bucketSeconds, int windowSeconds) {
-    return bucketSeconds > 0 && bucketSeconds % windowSeconds == 0 && 86_400 % bucketSeconds == 0;
-  }
-
-  /**
-   * The profile at the centre of window {@code slot}: linear between the two nearest bucket centres, on the circle of
-   * the day, so the profile is continuous, also across midnight. Fitting and scoring both read the profile here.
-   */
-  static double atSlot(double[] buckets, int bucketSeconds, int windowSeconds, int slot) {
-    double u = (slot + 0.5) * windowSeconds / bucketSeconds - 0.5;
-    double floor = Math.floor(u);
-    double frac = u - floor;
-    int b0 = Math.floorMod((int) floor, buckets.length);
-    return buckets[b0] * (1 - frac) + buckets[(b0 + 1) % buckets.length] * frac;
-  }
-
-  /**
-   * How much the forecast error's standard deviation grows with the horizon, relative to one step:
-   * {@code out[h] = sqrt(ψ_0² + … + ψ_{h−1}²)} for h = 1..maxHorizon (ψ the AR's impulse response), and {@code out[0]}
-   * the limit as h grows (the forecast of a series with no recent history: the profile, with the stationary spread).
-   */
-  static double[] errorGrowth(double[] phi, int maxHorizon) { // maxHorizon >= 2: maxImputedWindows >= 1
-    double[] out = new double[maxHorizon + 1];
-    int p = phi.length;
-    double[] psi = new double[p]; // the last p impulse responses, psi[0] most recent
-    psi[0] = 1;
-    double sum = 1;
-    out[1] = 1;
-    // Stationarity (sum |phi| <= 0.98) makes psi decay at least geometrically every p steps; 1e6 steps is a hard stop.
-    for (int j = 1; j < 1_000_000; j++) {
-      double next = 0;
-      for (int k = 0; k < p; k++) {
-        next += phi[k] * psi[k];
-      }
-      System.arraycopy(psi, 0, psi, 1, p - 1);
-      psi[0] = next;
-      sum += next * next;
-      if (j + 1 <= maxHorizon) out[j + 1] = Math.sqrt(sum);
-      boolean converged = j >= maxHorizon;
-      for (double v : psi) {
-        converged &= v * v < 1e-18;
-      }
-      if (converged) break;
-    }
-    out[0] = Math.sqrt(sum);
-    return out;
   }
 
   void requireSameLayout(ArTrainingSeries data) {

@@ -150,7 +150,7 @@ record ArModelFile(
     ArTrainingSeries.checkWindowSeconds(windowSeconds);
     new ArParameters(order, seasonal, quorum, sustain); // the bounds and messages live there
     if (profileNote == null) throw new IllegalArgumentException("profile_note is required");
-    if (!ArForecaster.validBucket(bucketSeconds, windowSeconds)) {
+    if (!DailyProfile.validBucket(bucketSeconds, windowSeconds)) {
       throw new IllegalArgumentException("bucket_seconds must be a multiple of window_seconds (" + windowSeconds
           + ") that divides 86400, got " + bucketSeconds);
     }

@@ -130,7 +130,7 @@ class ArForecasterTest {
     // Shifted values are outliers (beyond 3 stationary spreads), which the memory keeps as missing: the forecast of
     // total pps is imputed from before the shift, then after an hour the profile alone. So the shift keeps firing, at
     // Δ / (σ·g) once the horizon is past the imputation limit (g: the stationary error growth).
-    double g = ArForecaster.errorGrowth(f.coefficients(0), 2)[0];
+    double g = ArFit.errorGrowth(f.coefficients(0), 2)[0];
     double expected = step / (f.scale(0) * g);
     List<ArScore> settled = during.subList(f.maxImputedWindows() + 1, during.size());
     assertThat(settled).allSatisfy(s -> assertThat(s.horizon()).isEqualTo(1));
@@ -279,23 +279,23 @@ class ArForecasterTest {
 
   @Test
   void theBucketWidthGrowsFinerWithTrainingDays() {
-    assertThat(ArForecaster.bucketSeconds(300, 288)).isEqualTo(3600);
-    assertThat(ArForecaster.bucketSeconds(300, 3 * 288)).isEqualTo(1200);
-    assertThat(ArForecaster.bucketSeconds(300, 7 * 288)).isEqualTo(600);
-    assertThat(ArForecaster.bucketSeconds(300, 100 * 288)).isEqualTo(300);
-    assertThat(ArForecaster.bucketSeconds(60, 1440)).isEqualTo(720);
-    assertThat(ArForecaster.bucketSeconds(3600, 48)).isEqualTo(21600);
-    assertThat(ArForecaster.bucketSeconds(3600, 10)).isEqualTo(86400);
+    assertThat(DailyProfile.bucketSeconds(300, 288)).isEqualTo(3600);
+    assertThat(DailyProfile.bucketSeconds(300, 3 * 288)).isEqualTo(1200);
+    assertThat(DailyProfile.bucketSeconds(300, 7 * 288)).isEqualTo(600);
+    assertThat(DailyProfile.bucketSeconds(300, 100 * 288)).isEqualTo(300);
+    assertThat(DailyProfile.bucketSeconds(60, 1440)).isEqualTo(720);
+    assertThat(DailyProfile.bucketSeconds(3600, 48)).isEqualTo(21600);
+    assertThat(DailyProfile.bucketSeconds(3600, 10)).isEqualTo(86400);
   }
 
   @Test
   void errorGrowthIsTheImpulseResponseNorm() {
-    double[] g = ArForecaster.errorGrowth(new double[] {0.5}, 3);
+    double[] g = ArFit.errorGrowth(new double[] {0.5}, 3);
     assertThat(g[1]).isEqualTo(1);
     assertThat(g[2]).isCloseTo(Math.sqrt(1 + 0.25), within(1e-12));
     assertThat(g[3]).isCloseTo(Math.sqrt(1 + 0.25 + 0.0625), within(1e-12));
     assertThat(g[0]).as("stationary: 1 / (1 - φ²)").isCloseTo(Math.sqrt(1 / 0.75), within(1e-9));
-    assertThat(ArForecaster.errorGrowth(new double[] {0, 0}, 2)).containsExactly(1, 1, 1);
+    assertThat(ArFit.errorGrowth(new double[] {0, 0}, 2)).containsExactly(1, 1, 1);
   }
 
   @Test

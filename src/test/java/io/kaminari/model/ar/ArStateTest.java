@@ -261,7 +261,7 @@ class ArStateTest {
   @Test
   void theForecastErrorGrowsWithTheHorizon() {
     // The same deviation from the forecast (+0.5 of log1p on total pps) scores less the longer the gap before it.
-    double[] growth = ArForecaster.errorGrowth(f.coefficients(0), f.maxImputedWindows() + 1);
+    double[] growth = ArFit.errorGrowth(f.coefficients(0), f.maxImputedWindows() + 1);
     long t = DAY0 + 2 * DAY;
     int[] gaps = {0, 1, 4, 30};
     int[] index = {1, 2, 5, 0};
