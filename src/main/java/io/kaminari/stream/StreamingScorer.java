@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * read position produce no second dead letter. What is committed and the rebuild from it are the {@link Checkpoint}'s;
  * the producer's transactions are the {@link ScorerTransaction}'s; what happens to each record is the
  * {@link RecordHandler}'s; this class runs the loop (poll, close and score windows, swap models, commit, new input
- * partitions). One thread owns all input partitions, so the global scope sees every flow; run one scorer per consumer group (a second one with the same transactional id fences the first).
+ * partitions). One thread owns all input partitions, so the global scope sees every flow; run one scorer per consumer
+ * group (a second one with the same transactional id fences the first).
  * With {@code scorer.incidents-topic} the closed windows' results also feed an {@link IncidentTracker}, whose changed
  * incident states go into the same transaction; the rebuild reads them back ({@link IncidentLog}).
  *
@@ -110,7 +111,8 @@ public final class StreamingScorer implements AutoCloseable {
     this.recent = recent;
     this.parser = new PmacctParser(options.collectorZone(), options.eventTimes());
     this.handler = new RecordHandler(parser, metrics, options.eventTimes().maxFutureSkewMicros(),
-        options.arrivalTolerance().toNanos() / 1000, d -> transaction.send(options.deadLetterTopic(), d.key(), d.toJsonBytes()));
+        options.arrivalTolerance().toNanos() / 1000,
+        d -> transaction.send(options.deadLetterTopic(), d.key(), d.toJsonBytes()));
     this.health = new LoopHealth(options.stallTimeout().toMillis(), System::currentTimeMillis);
     this.thread = new Thread(this::run, "kaminari-scorer");
     this.incidents = options.tracksIncidents()
