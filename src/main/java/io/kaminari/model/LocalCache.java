@@ -1,5 +1,6 @@
 package io.kaminari.model;
 
+import io.kaminari.common.FileTrees;
 import io.kaminari.features.FeatureSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,10 +8,8 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * Verified local copies of registry versions, under {@code cacheDir/<name>/<version>/}: a version is downloaded into
@@ -44,7 +43,7 @@ final class LocalCache {
           verifyLocal(where, m, target);
           return new LoadedModel(m, target);
         } catch (ModelException stale) {
-          deleteLocal(target); // a damaged cache is replaced by a fresh download
+          FileTrees.deleteQuietly(target); // a damaged cache is replaced by a fresh download
         }
       }
       org.apache.hadoop.fs.Path dir = files.versionDir(name, version);
@@ -70,7 +69,7 @@ final class LocalCache {
     } catch (IOException e) {
       throw new ModelException("cannot load " + where + " from " + files.root + " into " + localCacheDir + ": " + e, e);
     } finally {
-      deleteLocal(staging);
+      FileTrees.deleteQuietly(staging);
     }
   }
 
@@ -82,16 +81,6 @@ final class LocalCache {
         VersionStore.checkSum(where, f.getKey(), f.getValue(),
             RegistryFiles.copyAndHash(in, OutputStream.nullOutputStream()));
       }
-    }
-  }
-
-  /** Deletes a local directory tree, best effort; null or missing is nothing to do. */
-  static void deleteLocal(Path dir) {
-    if (dir == null || !Files.exists(dir)) return;
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-    } catch (IOException ignored) {
-      // best effort: a leftover staging or scratch directory is never used (its name is random)
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.kaminari.model;
 
+import io.kaminari.common.FileTrees;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Renames;
 import io.kaminari.common.Settings;
@@ -7,8 +8,8 @@ import io.kaminari.features.FeatureSpec;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -311,7 +312,7 @@ public final class ModelRegistry {
     } catch (IOException | RuntimeException e) {
       return PromotionGate.HeldOutResult.failed(String.valueOf(e.getMessage()));
     } finally {
-      LocalCache.deleteLocal(scratch);
+      FileTrees.deleteQuietly(scratch);
     }
   }
 

@@ -13,6 +13,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import io.kaminari.common.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
@@ -20,11 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,7 +137,7 @@ public final class Trainer {
               + " (try a lower learning_rate)"));
       return new Fitted(normalizer, history, best);
     } finally {
-      deleteQuietly(scratch);
+      if (!FileTrees.deleteQuietly(scratch)) LOG.warn("could not delete scratch directory {}", scratch);
     }
   }
 
@@ -162,7 +161,7 @@ public final class Trainer {
         return trimming;
       }
     } finally {
-      deleteQuietly(first);
+      if (!FileTrees.deleteQuietly(first)) LOG.warn("could not delete scratch directory {}", first);
     }
   }
 
@@ -359,17 +358,6 @@ public final class Trainer {
     }
     if (train.size() > Integer.MAX_VALUE || validation.size() > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("at most " + Integer.MAX_VALUE + " windows per training run");
-    }
-  }
-
-  private static void deleteQuietly(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException e) {
-      LOG.warn("could not delete scratch directory {}: {}", dir, e.getMessage());
     }
   }
 }

@@ -7,6 +7,7 @@ import static io.kaminari.common.Columns.WINDOW_START;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
+import io.kaminari.common.FileTrees;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.common.time.ArrivalHours;
@@ -32,13 +33,10 @@ import io.kaminari.model.spark.TrainJob;
 import io.kaminari.scoring.ScoreConfig;
 import io.kaminari.scoring.ScoreJob;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -97,9 +95,9 @@ public final class Pipeline {
           + " warehouse.external-location for a private run");
     }
     spark.sql("DROP DATABASE IF EXISTS " + target.database() + " CASCADE");
-    deleteTree(Path.of(config.get(Settings.CHECKPOINTS).replaceFirst("^file:", ""), "land"));
+    FileTrees.delete(Path.of(config.get(Settings.CHECKPOINTS).replaceFirst("^file:", ""), "land"));
     if ("file".equals(config.get(Settings.MODEL_STORE).getScheme())) {
-      deleteTree(Path.of(config.get(Settings.MODEL_STORE)));
+      FileTrees.delete(Path.of(config.get(Settings.MODEL_STORE)));
     }
     Warehouse.ensure(spark, target);
   }
@@ -206,12 +204,5 @@ public final class Pipeline {
             .and(col(MODEL_NAME).equalTo(scored.model().name()))
             .and(col(MODEL_VERSION).equalTo(scored.model().version()))
             .and(col(SCOPE).equalTo(scope.jsonName())));
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-    }
   }
 }

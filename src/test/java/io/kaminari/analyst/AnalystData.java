@@ -1,31 +1,28 @@
 package io.kaminari.analyst;
 
+import io.kaminari.common.FileTrees;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.common.time.EventHours;
-import io.kaminari.pipeline.Warehouse;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
 import io.kaminari.incidents.spark.IncidentsConfig;
 import io.kaminari.incidents.spark.IncidentsJob;
-import io.kaminari.tools.generate.Scenarios;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ModelRegistry;
 import io.kaminari.model.ThresholdMethod;
 import io.kaminari.model.spark.TrainConfig;
 import io.kaminari.model.spark.TrainJob;
+import io.kaminari.pipeline.Warehouse;
 import io.kaminari.scoring.ScoreConfig;
 import io.kaminari.scoring.ScoreJob;
 import io.kaminari.testing.DemoTraffic;
 import io.kaminari.testing.TestSpark;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.kaminari.tools.generate.Scenarios;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -52,7 +49,7 @@ final class AnalystData {
     KaminariConfig config = TestSpark.config();
     TestSpark.resetWarehouse();
     Path home = Path.of(config.get(Settings.HOME));
-    deleteTree(Path.of(config.get(Settings.MODEL_STORE))); // versions restart at 1
+    FileTrees.delete(Path.of(config.get(Settings.MODEL_STORE))); // versions restart at 1
     DemoTraffic.landCompactFeatures(spark, config, FLOWS_PER_DAY);
     FeatureSpec spec = FeatureSpec.seed(Scope.GLOBAL);
 
@@ -83,12 +80,5 @@ final class AnalystData {
     if (!spark.catalog().tableExists(Warehouse.MODEL_VERSIONS)) return false;
     return spark.sql("SELECT count(DISTINCT model_version) FROM " + Warehouse.ANOMALY_SCORES)
         .first().getLong(0) == 2 && spark.table(Warehouse.MODEL_VERSIONS).count() == 2;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-    }
   }
 }

@@ -1,17 +1,5 @@
 package io.kaminari.model.spark;
 
-import io.kaminari.features.FeatureSpec;
-import io.kaminari.features.Scope;
-import io.kaminari.model.DetectorTrainer;
-import io.kaminari.model.Detectors;
-import io.kaminari.model.EpochProgress;
-import io.kaminari.model.ModelManifest;
-import io.kaminari.model.ModelRegistry;
-import io.kaminari.model.PromotionDecision;
-import io.kaminari.model.ScopeGroups;
-import io.kaminari.model.VectorFile;
-import io.kaminari.model.ar.ArSeries;
-import io.kaminari.model.ar.ArTrainingSeries;
 import static io.kaminari.common.Columns.SCOPE_KEY;
 import static io.kaminari.common.Columns.SOURCES;
 import static io.kaminari.common.Columns.SPEC_ID;
@@ -25,8 +13,21 @@ import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 
+import io.kaminari.common.FileTrees;
 import io.kaminari.common.time.HourRange;
 import io.kaminari.common.time.Micros;
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.Scope;
+import io.kaminari.model.DetectorTrainer;
+import io.kaminari.model.Detectors;
+import io.kaminari.model.EpochProgress;
+import io.kaminari.model.ModelManifest;
+import io.kaminari.model.ModelRegistry;
+import io.kaminari.model.PromotionDecision;
+import io.kaminari.model.ScopeGroups;
+import io.kaminari.model.VectorFile;
+import io.kaminari.model.ar.ArSeries;
+import io.kaminari.model.ar.ArTrainingSeries;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.JobRuns;
 import io.kaminari.pipeline.Warehouse;
@@ -37,7 +38,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -104,7 +104,7 @@ public final class TrainJob {
         done[0] = trainAndPublish(work);
         return done[0].run();
       } finally {
-        deleteTree(work);
+        FileTrees.delete(work);
       }
     });
     return new Training(run, done[0].published(), done[0].promotion());
@@ -272,12 +272,5 @@ public final class TrainJob {
   static String codeVersion() {
     String v = TrainJob.class.getPackage().getImplementationVersion();
     return v == null ? "dev" : v;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-    }
   }
 }

@@ -1,6 +1,8 @@
 package io.kaminari.tools.bench;
 
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.date_format;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.format_string;
@@ -11,7 +13,10 @@ import static org.apache.spark.sql.functions.timestamp_micros;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import io.kaminari.common.Columns;
+import io.kaminari.common.FileTrees;
 import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.Settings;
+import io.kaminari.common.time.HourRange;
 import io.kaminari.common.time.Micros;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
@@ -20,7 +25,10 @@ import io.kaminari.model.ModelRef;
 import io.kaminari.model.ThresholdMethod;
 import io.kaminari.pipeline.Pipeline;
 import io.kaminari.pipeline.Warehouse;
+import io.kaminari.scoring.ScoreJob;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,8 +43,9 @@ import org.apache.spark.sql.types.StructField;
 
 /**
  * {@code bench score}: the throughput of batch scoring ({@code kaminari score}, {@link Pipeline#score}, the Spark
- * {@code ScoreJob}) over N port vectors; ends with
- * {@code BENCH score windows=<n> windows_per_s_per_core=<x> seconds=<s> cores=<c>}.
+ * {@code ScoreJob}) over N port vectors; ends with {@code BENCH score windows=<n> windows_per_s_per_core=<x>
+ * seconds=<s> cores=<c> floor_windows_per_s_per_core=<f>}, the last the same rows moved through Spark without a model
+ * ({@link #floorSeconds}).
  *
  * <p>The vectors are the seed {@code dst-prefix} spec's: {@value #KEYS} destination prefixes per 5-minute window, as
  * many windows as N needs (1M vectors: 1,000 windows, about 3.5 days), written straight into {@code port_vectors}
@@ -79,11 +88,57 @@ public final class ScoreBench {
     if (scored != rows) {
       throw new IllegalStateException("scored " + scored + " windows of the " + rows + " written");
     }
+    double floor = floorSeconds(spark, spec, end, Path.of(config.get(Settings.HOME)).resolve("score-floor"));
     int cores = spark.sparkContext().defaultParallelism();
     out.flush();
-    out.printf(Locale.ROOT, "BENCH %s windows=%d windows_per_s_per_core=%.0f seconds=%.2f cores=%d%n", NAME, rows,
-        rows / seconds / cores, seconds, cores);
+    out.printf(Locale.ROOT, "BENCH %s windows=%d windows_per_s_per_core=%.0f seconds=%.2f cores=%d"
+        + " floor_windows_per_s_per_core=%.0f%n", NAME, rows, rows / seconds / cores, seconds, cores,
+        rows / floor / cores);
     out.flush();
+  }
+
+  /**
+   * Spark's own floor for the scoring job's shape: the same vectors read from {@code port_vectors} and written as rows
+   * of {@code anomaly_scores}' columns and partitions to a scratch Parquet directory (deleted after), with verdicts
+   * computed by expressions instead of a model. What scoring would cost if the model, the explanation and the verdict
+   * rows were free. No shuffle, as in the timed run: its version keeps no per-prefix state (one training hour gives no
+   * prefix the {@code KeyHistory} minimum of rows), so {@code ScoreJob} does not put the prefixes in time order either.
+   */
+  static double floorSeconds(SparkSession spark, FeatureSpec spec, Instant end, Path scratch) throws IOException {
+    Column flows = col(Columns.VECTOR_FLOWS);
+    Column score = flows.cast("double").divide(700);
+    Map<String, Column> values = new HashMap<>();
+    for (String passed : List.of(Columns.WINDOW_START, Columns.WINDOW_END, Columns.SCOPE, Columns.SCOPE_KEY,
+        Columns.VECTOR_FLOWS, Columns.VECTOR_PACKETS, Columns.SPEC_ID, Columns.DT, Columns.HOUR)) {
+      values.put(passed, col(passed));
+    }
+    values.put(Columns.SCORE, score);
+    values.put(Columns.THRESHOLD, lit(1.0));
+    values.put(Columns.IS_ANOMALY, score.gt(1.0));
+    values.put(Columns.EXPLANATION, array(format_string("dst_port %d pps %d%%", pmod(flows, lit(64)),
+        pmod(col(Columns.VECTOR_PACKETS), lit(100))), lit("src_port other dst_ports 20%"), lit("dst_port 80 pps 9%")));
+    values.put(Columns.SCORED_AT, current_timestamp());
+    values.put(Columns.AE_SCORE, score);
+    values.put(Columns.AE_THRESHOLD, lit(1.0));
+    values.put(Columns.AR_SCORE, lit(null));
+    values.put(Columns.AR_THRESHOLD, lit(null));
+    values.put(Columns.FIRED, lit("ae"));
+    values.put(Columns.TRAFFIC_GROUP, pmod(flows, lit(4)));
+    values.put(Columns.MODEL_NAME, lit(MODEL));
+    values.put(Columns.MODEL_VERSION, lit(0));
+    List<Column> columns = new ArrayList<>();
+    for (StructField f : spark.table(Warehouse.ANOMALY_SCORES).schema().fields()) {
+      Column v = values.get(f.name());
+      if (v == null) throw new IllegalStateException("no floor value for anomaly_scores." + f.name());
+      columns.add(v.cast(f.dataType()).as(f.name()));
+    }
+    long started = System.nanoTime();
+    ScoreJob.vectors(spark, spec.id(), HourRange.covering(DAY, end)).select(columns.toArray(Column[]::new))
+        .write().mode("overwrite").partitionBy(Columns.DT, Columns.HOUR, Columns.MODEL_NAME, Columns.MODEL_VERSION)
+        .parquet(scratch.toUri().toString());
+    double seconds = (System.nanoTime() - started) / 1e9;
+    FileTrees.deleteQuietly(scratch);
+    return seconds;
   }
 
   /** {@code n} rows of {@code port_vectors} for {@code spec}: {@value #KEYS} prefixes per window from {@link #DAY}. */

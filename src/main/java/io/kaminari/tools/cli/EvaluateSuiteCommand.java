@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.kaminari.cli.ConfigOptions;
 import io.kaminari.cli.Main;
 import io.kaminari.cli.Subcommand;
+import io.kaminari.common.FileTrees;
 import io.kaminari.features.Scope;
 import io.kaminari.tools.evaluate.SuiteTable;
 import io.kaminari.tools.generate.EvaluationDataset;
@@ -157,7 +158,7 @@ public final class EvaluateSuiteCommand implements Subcommand {
     List<SuiteTable.Entry> entries = new ArrayList<>();
     System.out.println("== " + d.name() + ": " + d.description());
     try {
-      if (Files.exists(data)) deleteTree(data); // a rerun into the same DIR starts from fresh files
+      if (Files.exists(data)) FileTrees.delete(data); // a rerun into the same DIR starts from fresh files
       long t0 = System.nanoTime();
       EvaluationDataset.Materialised m = d.materialise(data);
       System.out.printf(Locale.ROOT, "== %s: materialised %,d flow records, %d labelled windows (%.0f s)%n", d.name(),
@@ -248,11 +249,5 @@ public final class EvaluateSuiteCommand implements Subcommand {
         .collect(Collectors.joining(File.pathSeparator));
     cmd.addAll(List.of("-cp", cp, Main.class.getName()));
     return cmd;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (var files = Files.walk(dir)) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-    }
   }
 }

@@ -14,6 +14,7 @@ import static io.kaminari.common.Columns.WINDOW_START;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.kaminari.common.FileTrees;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.features.FeatureSpec;
@@ -26,17 +27,16 @@ import io.kaminari.model.Fusion;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelManifest;
 import io.kaminari.model.ModelRef;
+import io.kaminari.model.ScopeGroups;
+import io.kaminari.model.ScoringModel;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.Pipeline;
 import io.kaminari.pipeline.Warehouse;
-import io.kaminari.model.ScopeGroups;
-import io.kaminari.model.ScoringModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -174,7 +174,7 @@ public final class EvaluateJob {
    * labels file or anything else next to the flows out of it. Hidden and underscore files are skipped, as Spark does.
    */
   private Path stage(Path dir) throws IOException {
-    deleteTree(dir);
+    FileTrees.delete(dir);
     Files.createDirectories(dir);
     Path flows = cfg.flows().toAbsolutePath().normalize();
     Path labels = cfg.labels().toAbsolutePath().normalize();
@@ -387,12 +387,5 @@ public final class EvaluateJob {
 
   private void step(String s) {
     System.out.printf("%n== [%4.0f s] %s%n", (System.nanoTime() - t0) / 1e9, s);
-  }
-
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-    }
   }
 }

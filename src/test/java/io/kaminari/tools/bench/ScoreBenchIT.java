@@ -27,8 +27,11 @@ class ScoreBenchIT {
     assertThat(run.exit()).as(run.shown()).isZero();
     // 5,500 asked, whole windows of 1,000 prefixes scored; the line is the last of the command's output.
     assertThat(run.last()).as(run.shown()).matches("BENCH score windows=5000 windows_per_s_per_core=\\d+"
-        + " seconds=[0-9.]+ cores=\\d+");
-    assertThat(BenchLine.parse(run.last()).number("windows_per_s_per_core")).isPositive();
+        + " seconds=[0-9.]+ cores=\\d+ floor_windows_per_s_per_core=\\d+");
+    BenchLine line = BenchLine.parse(run.last());
+    assertThat(line.number("windows_per_s_per_core")).isPositive();
+    assertThat(line.number("floor_windows_per_s_per_core")).isPositive();
+    assertThat(base.resolve("home/bench/score-floor")).as("the floor's scratch rows are deleted").doesNotExist();
     assertThat(run.stdout()).as(run.shown())
         .anyMatch(l -> l.startsWith("scored [2024-05-01T00, 2024-05-01T01) with bench-score/1: 5,000 windows, "));
 
