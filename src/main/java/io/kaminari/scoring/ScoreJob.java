@@ -151,7 +151,7 @@ public final class ScoreJob {
     ModelManifest manifest = registry.verify(config.model().name(), version);
     HourRange span = config.hours().span();
     boolean withAr = manifest.detectors() != null && manifest.detectors().ar() != null;
-    boolean stateful = manifest.detectors() != null && manifest.detectors().keyState();
+    boolean stateful = keepsKeyState(manifest);
     return JobRuns.run(spark, "score", span.start(), span.end(), runId -> {
       Map<String, String> hadoop = new java.util.HashMap<>();
       spark.sparkContext().hadoopConfiguration().forEach(e -> hadoop.put(e.getKey(), e.getValue()));
@@ -219,8 +219,16 @@ public final class ScoreJob {
         .withColumn(WARM, lit(true));
   }
 
+  /**
+   * Whether scoring {@code manifest}'s version puts each key's rows in time order first ({@link #inTimeOrderPerKey}),
+   * with the warm-up windows before each chunk: its verdicts depend on a key's earlier windows.
+   */
+  public static boolean keepsKeyState(ModelManifest manifest) {
+    return manifest.detectors() != null && manifest.detectors().keyState();
+  }
+
   /** Each scope key's rows in one partition, in time order: the AR states advance window by window. */
-  static Dataset<Row> inTimeOrderPerKey(Dataset<Row> rows) {
+  public static Dataset<Row> inTimeOrderPerKey(Dataset<Row> rows) {
     return rows.repartition(col(SCOPE_KEY)).sortWithinPartitions(col(SCOPE_KEY), col(WINDOW_START));
   }
 

@@ -24,12 +24,12 @@ import java.util.Map;
  * <ul>
  *   <li>a time-of-day <b>profile</b>: the median level of each bucket of the day over the training days, read at a
  *       window's centre by linear interpolation between bucket centres on the circle of the day. Buckets are as narrow
- *       as the data allows ({@link DailyProfile#bucketSeconds(int, int)}: about {@value #TARGET_BUCKET_WINDOWS} windows each, so an
- *       hour from one day of 5-minute windows, 10 minutes from a week). Fitted when the training range spans at least
- *       a day and at least half the buckets hold {@value #MIN_BUCKET_WINDOWS} windows (an emptier bucket is
- *       interpolated from its nearest neighbours); otherwise the profile is flat, the median level, and
- *       {@link #profileNote} says why. Only the daily cycle: a weekly one (quiet weekends) is not modelled, so train
- *       on whole weeks or expect weekend windows to sit below their forecast (drops, which do not score);
+ *       as the data allows ({@link DailyProfile#bucketSeconds(int, int)}: about {@value #TARGET_BUCKET_WINDOWS}
+ *       windows each, so an hour from one day of 5-minute windows, 10 minutes from a week). Fitted when the training
+ *       range spans at least a day and at least half the buckets hold {@value #MIN_BUCKET_WINDOWS} windows (an
+ *       emptier bucket is interpolated from its nearest neighbours); otherwise the profile is flat, the median level,
+ *       and {@link #profileNote} says why. Only the daily cycle: a weekly one (quiet weekends) is not modelled, so
+ *       train on whole weeks or expect weekend windows to sit below their forecast (drops, which do not score);
  *   <li>an <b>AR(p)</b> on the deseasonalised level {@code d = y − profile}, least squares with a light ridge over the
  *       windows whose p predecessors are all present, then shrunk if needed so that the sum of |coefficients| is at
  *       most {@value #MAX_PERSISTENCE}: stationary, so forecasts across a gap revert to the profile;
@@ -149,7 +149,8 @@ public final class ArForecaster {
       n.add(s.name());
       breadth[i] = ArSeries.isBreadth(s.name());
       for (int slot = 0; slot < slotsPerDay; slot++) {
-        slotProfile[slot * series + i] = DailyProfile.atSlot(s.profile(), file.bucketSeconds(), file.windowSeconds(), slot);
+        slotProfile[slot * series + i] =
+            DailyProfile.atSlot(s.profile(), file.bucketSeconds(), file.windowSeconds(), slot);
       }
       System.arraycopy(s.coefficients(), 0, phi, i * order, order);
       double[] growth = ArFit.errorGrowth(s.coefficients(), maxImputedWindows + 1);

@@ -49,6 +49,11 @@ record BenchLine(String name, Map<String, String> values, String text) {
     }
   }
 
+  /** Whether the line holds {@code key} (lines of an older jar may lack keys added since). */
+  boolean has(String key) {
+    return values.containsKey(key);
+  }
+
   /** The value of {@code key} as text, or "?" if absent. */
   String text(String key) {
     return values.getOrDefault(key, "?");

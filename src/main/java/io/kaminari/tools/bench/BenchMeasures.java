@@ -87,7 +87,7 @@ final class BenchMeasures {
             BenchLine l = h.apply(ScoreBench.NAME);
             double rate = l.number("windows_per_s_per_core");
             // The floor (the same rows through Spark without a model) is in lines since 2026-12-06.
-            String floor = l.text("floor_windows_per_s_per_core").equals("?") ? ""
+            String floor = !l.has("floor_windows_per_s_per_core") ? ""
                 : "; Spark's floor, the same rows read and written without a model: "
                     + count(l.number("floor_windows_per_s_per_core")) + " windows/s per core";
             return new Cells(count(rate) + " windows/s per core", num(l.number("seconds"), 1) + " s on "

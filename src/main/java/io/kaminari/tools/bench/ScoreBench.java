@@ -21,12 +21,12 @@ import io.kaminari.common.time.Micros;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
 import io.kaminari.model.Hyperparameters;
+import io.kaminari.model.ModelManifest;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ThresholdMethod;
 import io.kaminari.pipeline.Pipeline;
 import io.kaminari.pipeline.Warehouse;
 import io.kaminari.scoring.ScoreJob;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -80,7 +80,8 @@ public final class ScoreBench {
 
     Hyperparameters hp = Hyperparameters.DEFAULTS.withEpochs(2, 0).withTrimFraction(0)
         .withThreshold(ThresholdMethod.parse("quantile:0.999"));
-    int version = pipeline.train(MODEL, spec, DAY, DAY.plusSeconds(3600), hp, true).published().version();
+    ModelManifest published = pipeline.train(MODEL, spec, DAY, DAY.plusSeconds(3600), hp, true).published();
+    int version = published.version();
 
     long started = System.nanoTime();
     long scored = pipeline.score(ModelRef.version(MODEL, version), DAY, end).run().outputRows();
@@ -88,7 +89,8 @@ public final class ScoreBench {
     if (scored != rows) {
       throw new IllegalStateException("scored " + scored + " windows of the " + rows + " written");
     }
-    double floor = floorSeconds(spark, spec, end, Path.of(config.get(Settings.HOME)).resolve("score-floor"));
+    double floor = floorSeconds(spark, spec, end, ScoreJob.keepsKeyState(published),
+        Path.of(config.get(Settings.HOME)).resolve("score-floor"));
     int cores = spark.sparkContext().defaultParallelism();
     out.flush();
     out.printf(Locale.ROOT, "BENCH %s windows=%d windows_per_s_per_core=%.0f seconds=%.2f cores=%d"
@@ -101,10 +103,10 @@ public final class ScoreBench {
    * Spark's own floor for the scoring job's shape: the same vectors read from {@code port_vectors} and written as rows
    * of {@code anomaly_scores}' columns and partitions to a scratch Parquet directory (deleted after), with verdicts
    * computed by expressions instead of a model. What scoring would cost if the model, the explanation and the verdict
-   * rows were free. No shuffle, as in the timed run: its version keeps no per-prefix state (one training hour gives no
-   * prefix the {@code KeyHistory} minimum of rows), so {@code ScoreJob} does not put the prefixes in time order either.
+   * rows were free. The rows are put in each prefix's time order first exactly when the timed run did that
+   * ({@code keyState}, {@link ScoreJob#keepsKeyState}).
    */
-  static double floorSeconds(SparkSession spark, FeatureSpec spec, Instant end, Path scratch) throws IOException {
+  static double floorSeconds(SparkSession spark, FeatureSpec spec, Instant end, boolean keyState, Path scratch) {
     Column flows = col(Columns.VECTOR_FLOWS);
     Column score = flows.cast("double").divide(700);
     Map<String, Column> values = new HashMap<>();
@@ -133,8 +135,9 @@ public final class ScoreBench {
       columns.add(v.cast(f.dataType()).as(f.name()));
     }
     long started = System.nanoTime();
-    ScoreJob.vectors(spark, spec.id(), HourRange.covering(DAY, end)).select(columns.toArray(Column[]::new))
-        .write().mode("overwrite").partitionBy(Columns.DT, Columns.HOUR, Columns.MODEL_NAME, Columns.MODEL_VERSION)
+    Dataset<Row> vectors = ScoreJob.vectors(spark, spec.id(), HourRange.covering(DAY, end));
+    if (keyState) vectors = ScoreJob.inTimeOrderPerKey(vectors);
+    vectors.select(columns.toArray(Column[]::new)).write().mode("overwrite").partitionBy(Columns.DT, Columns.HOUR, Columns.MODEL_NAME, Columns.MODEL_VERSION)
         .parquet(scratch.toUri().toString());
     double seconds = (System.nanoTime() - started) / 1e9;
     FileTrees.deleteQuietly(scratch);
