@@ -4,6 +4,7 @@ import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Featurizer;
 import io.kaminari.features.Scope;
 import io.kaminari.model.ar.ArForecaster;
+import io.kaminari.model.ar.ArHeldOut;
 import io.kaminari.model.ar.ArParameters;
 import io.kaminari.model.ar.ArTrainingSeries;
 import java.io.IOException;
@@ -41,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *       which runs beside it, carries the AR score of the whole link.
  * </ul>
  *
- * <p>Both also keep the autoencoders' validation rows in the version ({@link HeldOut}), for the promotion gate.
+ * <p>Both also keep the autoencoders' validation rows in the version ({@link HeldOut}), and {@link #global} the AR
+ * forecaster's held-out windows and gate fit ({@link ArHeldOut}), for the promotion gate.
  */
 public final class DetectorTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(DetectorTrainer.class);
@@ -95,8 +97,8 @@ public final class DetectorTrainer {
     Detectors.Ar ar = null;
     if (note == null) {
       try {
-        ArForecaster fitted = ArForecaster.fit(series,
-            new ArParameters(hp.arOrder(), true, hp.arQuorum(), hp.arSustain()));
+        ArParameters parameters = new ArParameters(hp.arOrder(), true, hp.arQuorum(), hp.arSustain());
+        ArForecaster fitted = ArForecaster.fit(series, parameters);
         double arDivisor = arRiskDivisor(hp.fusionRule());
         ArForecaster.Calibrated c = fitted.calibrate(hp.arMethod().withRiskDividedBy(arDivisor), series);
         c.forecaster().write(out);
@@ -106,6 +108,7 @@ public final class DetectorTrainer {
         metrics.put("ar_train_windows", (double) ar.trainWindows());
         LOG.info("AR forecaster: {} series, {}, threshold {} ({})", ar.series(), c.forecaster().profileNote(),
             ar.threshold(), ar.thresholdMethod());
+        heldOutForGate(out, series, parameters, hp.validationFraction(), metrics);
       } catch (IllegalArgumentException e) {
         if (e.getMessage() != null && e.getMessage().startsWith("cannot calibrate")) throw e;
         // A fit refused for its data: the autoencoder keeps its half of the budget, conservatively.
@@ -119,6 +122,24 @@ public final class DetectorTrainer {
         : new Detectors(hp.threshold().text(), fusion == Fusion.Rule.AR_LED ? Detectors.RULE_AR_LED
             : Detectors.RULE_FUSED, fusion.text(), aeDivisor, ar, null, null, null);
     return new Trained(configured(ModelMetadata.read(out), hp), describe(ae), detectors, metrics);
+  }
+
+  /**
+   * Keeps the AR forecaster's held-out windows and gate fit in the version ({@link ArHeldOut}) and their figures in
+   * {@code metrics}. A range too short for the gate fit leaves the version without them (the gate then compares the
+   * autoencoders alone, and says so), not without its forecaster.
+   */
+  private static void heldOutForGate(Path out, ArTrainingSeries series, ArParameters parameters, double fraction,
+      Map<String, Double> metrics) {
+    try {
+      ArHeldOut.Written h = ArHeldOut.write(out, series, parameters, fraction);
+      metrics.put(ArHeldOut.ERROR_METRIC, h.error());
+      metrics.put(ArHeldOut.WINDOWS_METRIC, (double) h.heldOut());
+      LOG.info("AR held-out windows for the promotion gate: {} of {}, gate fit error {}", h.heldOut(), h.windows(),
+          h.error());
+    } catch (IllegalArgumentException e) {
+      LOG.warn("no AR held-out windows for the promotion gate: {}", e.getMessage());
+    }
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.kaminari.model;
 
-import io.kaminari.common.FileTrees;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Renames;
 import io.kaminari.common.Settings;
@@ -258,7 +257,7 @@ public final class ModelRegistry {
    * refusals are decisions, not exceptions.
    *
    * <p>When the gate compares, both versions are copied to a scratch directory, verified, loaded and scored on the
-   * candidate's {@link HeldOut held-out windows} ({@link #heldOut}); that needs the DJL engine and, under
+   * candidate's {@link HeldOut held-out windows} ({@link GateScoring}); that needs the DJL engine and, under
    * {@code dst-prefix}, up to {@link HeldOut#MAX_ROWS} rows through each version (seconds).
    */
   public PromotionDecision promote(String name, int version, String alias, boolean force, double margin) {
@@ -284,7 +283,7 @@ public final class ModelRegistry {
         PromotionGate.Current current = now.version() == null ? PromotionGate.Current.NONE
             : targets.computeIfAbsent(now.version(), v -> currentTarget(name, v));
         PromotionDecision d = PromotionGate.decide(alias, cand, current,
-            v -> compared.computeIfAbsent(v, cur -> heldOut(manifest, cur)), margin, force);
+            v -> compared.computeIfAbsent(v, cur -> GateScoring.score(this, manifest, cur)), margin, force);
         committed[0] = d;
         return new AliasLog.Change(d.action(), version, d.moved(), d.reason());
       });
@@ -292,27 +291,6 @@ public final class ModelRegistry {
     } catch (IOException e) {
       throw new ModelException("cannot promote " + name + "/" + version + " to " + alias + " in " + files.root + ": "
           + e, e);
-    }
-  }
-
-  /** Scores {@code candidate} and version {@code current} of its model on the candidate's held-out windows. */
-  private PromotionGate.HeldOutResult heldOut(ModelManifest candidate, int current) {
-    if (!HeldOut.present(candidate)) {
-      return PromotionGate.HeldOutResult.absent("version " + candidate.version() + " keeps no held-out windows"
-          + " (published before versions kept them)");
-    }
-    java.nio.file.Path scratch = null;
-    try {
-      scratch = java.nio.file.Files.createTempDirectory("kaminari-gate-");
-      LoadedModel c = load(ModelRef.version(candidate.name(), candidate.version()), scratch);
-      LoadedModel p = load(ModelRef.version(candidate.name(), current), scratch);
-      try (ScoringModel cm = ScoringModel.load(c); ScoringModel pm = ScoringModel.load(p)) {
-        return PromotionGate.HeldOutResult.of(HeldOut.compare(c, cm, pm));
-      }
-    } catch (IOException | RuntimeException e) {
-      return PromotionGate.HeldOutResult.failed(String.valueOf(e.getMessage()));
-    } finally {
-      FileTrees.deleteQuietly(scratch);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.kaminari.model;
 
+import io.kaminari.model.ar.ArHeldOut;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.Locale;
@@ -16,8 +17,15 @@ import java.util.function.IntFunction;
  * candidate's {@link HeldOut held-out windows} and it is allowed iff {@code candidate error <= current error * (1 +
  * margin)}, both the mean squared reconstruction error in {@code log1p} space. It is refused when that scoring fails.
  * A candidate published before versions kept held-out windows is compared as before, on each version's own
- * {@code val_loss} (its own windows, its own normalisation), and the reason says so. {@code force} turns any refusal
- * except a failed verification into an allowed, forced promotion.
+ * {@code val_loss} (its own windows, its own normalisation), and the reason says so.
+ *
+ * <p>The AR forecaster, which makes the verdict under {@code ar-led}, must pass too: a candidate without one is refused
+ * when the current target has one, and when both keep one it is allowed only if also {@code candidate AR error <=
+ * current AR error * (1 + margin)} on the candidate's {@link ArHeldOut AR held-out windows}, the one-step forecast
+ * error in {@code log1p} space of the candidate's gate fit and of the current target's (its published forecaster when
+ * it keeps no gate fit). Where they cannot be compared (a version without the windows) the reason says why and the
+ * autoencoders decide. {@link PromotionDecision}'s losses stay the autoencoders'; the reason carries the forecasters'.
+ * {@code force} turns any refusal except a failed verification into an allowed, forced promotion.
  */
 public final class PromotionGate {
   private PromotionGate() {}
@@ -71,25 +79,47 @@ public final class PromotionGate {
    * {@code comparison}, or why there is none. {@code failed} tells a failure (refuse) from a candidate without held-out
    * windows (compare {@code val_loss}).
    */
-  public record HeldOutResult(HeldOut.Comparison comparison, boolean failed, String why) {
+  public record HeldOutResult(HeldOut.Comparison comparison, boolean failed, String why, ArResult ar) {
     public HeldOutResult {
       if ((comparison == null) == (why == null)) {
         throw new IllegalArgumentException("a held-out result is a comparison or a reason, not both");
       }
     }
 
-    public static HeldOutResult of(HeldOut.Comparison comparison) {
-      return new HeldOutResult(comparison, false, null);
+    /** The autoencoders' comparison, and the forecasters' ({@code ar}; null when neither version has one). */
+    public static HeldOutResult of(HeldOut.Comparison comparison, ArResult ar) {
+      return new HeldOutResult(comparison, false, null, ar);
     }
 
     /** The candidate keeps no held-out windows: the gate compares each version's own val_loss. */
     public static HeldOutResult absent(String why) {
-      return new HeldOutResult(null, false, why);
+      return new HeldOutResult(null, false, why, null);
     }
 
     /** The versions could not be scored on them: the gate refuses. */
     public static HeldOutResult failed(String why) {
-      return new HeldOutResult(null, true, why);
+      return new HeldOutResult(null, true, why, null);
+    }
+  }
+
+  /**
+   * What comparing the two versions' AR forecasters on the candidate's {@link ArHeldOut AR held-out windows} gave: the
+   * {@code comparison}, or why there is none (a candidate published before versions kept them, a range too short for
+   * the gate fit, a current version without a forecaster).
+   */
+  public record ArResult(ArHeldOut.Comparison comparison, String why) {
+    public ArResult {
+      if ((comparison == null) == (why == null)) {
+        throw new IllegalArgumentException("an AR result is a comparison or a reason, not both");
+      }
+    }
+
+    public static ArResult of(ArHeldOut.Comparison comparison) {
+      return new ArResult(comparison, null);
+    }
+
+    public static ArResult none(String why) {
+      return new ArResult(null, why);
     }
   }
 
@@ -164,6 +194,23 @@ public final class PromotionGate {
             num(candLoss), gate ? "<=" : ">", num(limit), alias, num(curLoss), num(margin))
             + (h.comparison() != null ? " " + HeldOut.describe(h.comparison())
                 : "; " + h.why() + ", so each version's own val_loss (its own windows and normalisation) is compared");
+        // The verdict's other detector: under ar-led it is the verdict. A candidate may neither lose the forecaster
+        // nor forecast worse than the current target on windows that neither fitted.
+        if (ar(cand) == null && ar(current.manifest()) != null) {
+          gate = false;
+          why += "; the candidate has no AR forecaster (" + (cand.detectors() == null ? "none recorded"
+              : cand.detectors().arNote()) + ") but the current " + alias + " has one";
+        } else if (h.ar() != null && h.ar().comparison() != null) {
+          ArHeldOut.Comparison a = h.ar().comparison();
+          double arLimit = a.currentError() * (1 + margin);
+          boolean arGate = a.candidateError() <= arLimit;
+          gate = gate && arGate;
+          why += String.format(Locale.ROOT, "; AR forecast error %s %s limit %s = current %s %s x (1 + margin %s) %s",
+              num(a.candidateError()), arGate ? "<=" : ">", num(arLimit), alias, num(a.currentError()), num(margin),
+              a.describe());
+        } else if (h.ar() != null) {
+          why += "; the AR forecasters are not compared: " + h.ar().why();
+        }
       }
     }
     boolean forced = !gate && force && candidate.verifyFailure() == null;
@@ -171,6 +218,11 @@ public final class PromotionGate {
     boolean moved = allowed && (current.version() == null || current.version() != version);
     return new PromotionDecision(cand.name(), alias, version, current.version(), basis, candLoss, curLoss, margin,
         allowed, forced, moved, forced ? "forced: " + why : why);
+  }
+
+  /** The version's AR forecaster; null without one. */
+  static Detectors.Ar ar(ModelManifest manifest) {
+    return manifest.detectors() == null ? null : manifest.detectors().ar();
   }
 
   /** Six significant digits without exponent or trailing zeros: the numbers an operator compares in the history. */

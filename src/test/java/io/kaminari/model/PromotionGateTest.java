@@ -8,6 +8,7 @@ import io.kaminari.features.Scope;
 import io.kaminari.model.PromotionGate.Candidate;
 import io.kaminari.model.PromotionGate.Current;
 import io.kaminari.model.PromotionGate.HeldOutResult;
+import io.kaminari.model.ar.ArHeldOut;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -167,7 +168,7 @@ class PromotionGateTest {
     PromotionDecision d = PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.5)),
         Current.of(version(2, 0.1)), v -> {
           asked.set(v);
-          return HeldOutResult.of(new HeldOut.Comparison(1440, 0.02, 0.03));
+          return HeldOutResult.of(new HeldOut.Comparison(1440, 0.02, 0.03), null);
         }, 0.05, false);
     assertThat(asked.get()).isEqualTo(2);
     assertThat(d.allowed()).isTrue();
@@ -180,10 +181,86 @@ class PromotionGateTest {
 
     // And the other way round: a lower val_loss does not pass a worse held-out error.
     PromotionDecision worse = PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.01)),
-        Current.of(version(2, 0.1)), v -> HeldOutResult.of(new HeldOut.Comparison(10, 0.04, 0.03)), 0.05, false);
+        Current.of(version(2, 0.1)), v -> HeldOutResult.of(new HeldOut.Comparison(10, 0.04, 0.03), null), 0.05, false);
     assertThat(worse.allowed()).isFalse();
     assertThat(worse.action()).isEqualTo(AliasEvent.REFUSED);
     assertThat(worse.reason()).startsWith("held-out error 0.04 > limit 0.0315");
+  }
+
+  /** {@code m} with detectors: an AR forecaster when {@code ar}, else none, for the reason {@code ar_order is 0}. */
+  private static ModelManifest withAr(ModelManifest m, boolean ar) {
+    Detectors d = ar
+        ? new Detectors("quantile:0.999", Detectors.RULE_AR_LED, "ar-led", 2, new Detectors.Ar("ar-forecaster.json",
+            9.5, "pot:1/day", null, 1, 70, 1440), null, null, null)
+        : new Detectors("quantile:0.999", Detectors.RULE_AE, null, 1, null, "ar_order is 0", null, null);
+    return new ModelManifest(m.name(), m.version(), m.created(), m.specId(), m.spec(), m.normalisation(),
+        m.threshold(), m.thresholdMethod(), m.calibration(), d, m.trainFrom(), m.trainTo(), m.trainSamples(),
+        m.validationSamples(), m.hyperparameters(), m.metrics(), m.djlVersion(), m.engine(), m.codeVersion(),
+        ar ? Map.of("a.params", "0".repeat(64), "ar-forecaster.json", "1".repeat(64)) : m.files());
+  }
+
+  private static HeldOutResult bothCompared(double candidateAr, double currentAr) {
+    return HeldOutResult.of(new HeldOut.Comparison(1440, 0.03, 0.03),
+        PromotionGate.ArResult.of(new ArHeldOut.Comparison(144, candidateAr, currentAr, true)));
+  }
+
+  @Test
+  void theArForecasterMustForecastTheCandidatesArHeldOutWindowsNoWorseThanTheCurrentOnes() {
+    Candidate cand = Candidate.verified(withAr(version(3, 0.1), true));
+    Current cur = Current.of(withAr(version(2, 0.1), true));
+    // Equal autoencoders; the candidate's forecaster within the margin: allowed, both comparisons in the reason.
+    PromotionDecision within = PromotionGate.decide(CHAMPION, cand, cur, v -> bothCompared(0.0104, 0.01), 0.05, false);
+    assertThat(within.moved()).as(within.reason()).isTrue();
+    assertThat(within.candidateLoss()).as("the decision's losses stay the autoencoders'").isEqualTo(0.03);
+    assertThat(within.reason()).isEqualTo("held-out error 0.03 <= limit 0.0315 = current champion 0.03 x (1 + margin"
+        + " 0.05) on the candidate's 1,440 held-out windows (log1p-space mean squared error); AR forecast error"
+        + " 0.0104 <= limit 0.0105 = current champion 0.01 x (1 + margin 0.05) on the candidate's 144 AR held-out"
+        + " windows (one-step log1p-space mean squared error)");
+
+    // The autoencoders pass, the forecaster does not: refused, and the reason says which.
+    PromotionDecision worse = PromotionGate.decide(CHAMPION, cand, cur, v -> bothCompared(0.02, 0.01), 0.05, false);
+    assertThat(worse.allowed()).isFalse();
+    assertThat(worse.action()).isEqualTo(AliasEvent.REFUSED);
+    assertThat(worse.reason()).startsWith("held-out error 0.03 <= limit")
+        .contains("; AR forecast error 0.02 > limit 0.0105 = current champion 0.01");
+    assertThat(PromotionGate.decide(CHAMPION, cand, cur, v -> bothCompared(0.02, 0.01), 0.05, true).forced())
+        .isTrue();
+
+    // A current version without a gate fit is represented by its whole-range forecaster, and the reason says so.
+    PromotionDecision noGateFit = PromotionGate.decide(CHAMPION, cand, cur, v -> HeldOutResult.of(
+        new HeldOut.Comparison(1440, 0.03, 0.03), PromotionGate.ArResult.of(new ArHeldOut.Comparison(144, 0.01, 0.01,
+            false))), 0, false);
+    assertThat(noGateFit.allowed()).isTrue();
+    assertThat(noGateFit.reason()).endsWith("the current version keeps no gate fit, so its forecaster fitted on its"
+        + " whole range stands in)");
+
+    // Not comparable (a candidate published before the AR held-out windows): the autoencoders decide, as said.
+    PromotionDecision notCompared = PromotionGate.decide(CHAMPION, cand, cur, v -> HeldOutResult.of(
+        new HeldOut.Comparison(1440, 0.03, 0.03), PromotionGate.ArResult.none("version 3 keeps no AR held-out"
+            + " windows")), 0, false);
+    assertThat(notCompared.allowed()).isTrue();
+    assertThat(notCompared.reason()).endsWith("; the AR forecasters are not compared: version 3 keeps no AR held-out"
+        + " windows");
+    assertThatThrownBy(() -> new PromotionGate.ArResult(null, null)).hasMessageContaining("not both");
+  }
+
+  @Test
+  void aCandidateWithoutTheForecasterTheCurrentVersionHasIsRefused() {
+    Candidate lost = Candidate.verified(withAr(version(3, 0.1), false));
+    Current cur = Current.of(withAr(version(2, 0.1), true));
+    HeldOutResult aeOnly = HeldOutResult.of(new HeldOut.Comparison(1440, 0.01, 0.03), null);
+    PromotionDecision d = PromotionGate.decide(CHAMPION, lost, cur, v -> aeOnly, 0.05, false);
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.reason()).startsWith("held-out error 0.01 <= limit").endsWith("; the candidate has no AR forecaster"
+        + " (ar_order is 0) but the current champion has one");
+    assertThat(PromotionGate.decide(CHAMPION, lost, cur, v -> aeOnly, 0.05, true).action())
+        .isEqualTo(AliasEvent.FORCE);
+    // The other way round, gaining a forecaster is no reason to refuse.
+    PromotionDecision gained = PromotionGate.decide(CHAMPION, Candidate.verified(withAr(version(3, 0.1), true)),
+        Current.of(withAr(version(2, 0.1), false)), v -> HeldOutResult.of(new HeldOut.Comparison(1440, 0.01, 0.03),
+            PromotionGate.ArResult.none("version 2 has no AR forecaster")), 0.05, false);
+    assertThat(gained.moved()).as(gained.reason()).isTrue();
+    assertThat(gained.reason()).endsWith("; the AR forecasters are not compared: version 2 has no AR forecaster");
   }
 
   @Test
@@ -216,6 +293,6 @@ class PromotionGateTest {
     FeatureSpec other = FeatureSpec.seed(Scope.DST_PREFIX);
     assertThat(PromotionGate.decide(CHAMPION, Candidate.verified(version(3, 0.1, other)), Current.of(v2), never, 0,
         false).allowed()).isFalse();
-    assertThatThrownBy(() -> new HeldOutResult(null, false, null)).hasMessageContaining("not both");
+    assertThatThrownBy(() -> new HeldOutResult(null, false, null, null)).hasMessageContaining("not both");
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.PortFeature;
 import io.kaminari.features.Scope;
+import io.kaminari.model.ar.ArHeldOut;
 import io.kaminari.model.ar.ArSeries;
 import io.kaminari.model.ar.ArTrainingSeries;
 import java.nio.file.Files;
@@ -39,13 +40,15 @@ class ScoringModelTest {
   static ModelRegistry registry;
   static Synthetic synthetic;
   static float[][] train;
+  /** The AR series of {@link #train}'s windows. */
+  static ArTrainingSeries series;
 
   @BeforeAll
   static void trainAndPublish() throws Exception {
     registry = new ModelRegistry(tmp.resolve("models").toUri(), new Configuration());
     synthetic = new Synthetic(GLOBAL.dimension(), 3, 1);
     train = synthetic.withSeed(2).benign(576); // two days of 5-minute windows
-    ArTrainingSeries series = new ArTrainingSeries(300, ArSeries.names(GLOBAL));
+    series = new ArTrainingSeries(300, ArSeries.names(GLOBAL));
     for (int t = 0; t < train.length; t++) series.add(T0 + t * W, arValues(window(t, "global", train[t])));
     Path out = tmp.resolve("global");
     DetectorTrainer.Trained trained = DetectorTrainer.global(
@@ -108,8 +111,14 @@ class ScoringModelTest {
   /** Trains {@code hp} on the two days into a fresh directory, publishes it as {@code name} with this val_loss. */
   private static ModelManifest publishGate(String name, Hyperparameters hp, double valLoss,
       java.util.function.Consumer<Path> edit) throws Exception {
+    return publishGate(name, hp, valLoss, null, edit);
+  }
+
+  /** As above, with an AR forecaster fitted on {@code series} unless it is null. */
+  private static ModelManifest publishGate(String name, Hyperparameters hp, double valLoss, ArTrainingSeries series,
+      java.util.function.Consumer<Path> edit) throws Exception {
     Path out = Files.createTempDirectory(tmp, "gate-");
-    DetectorTrainer.Trained t = DetectorTrainer.global(InMemoryVectorSource.evenlySpaced(train, W), null,
+    DetectorTrainer.Trained t = DetectorTrainer.global(InMemoryVectorSource.evenlySpaced(train, W), series,
         "no series in this test", GLOBAL, hp, out, p -> { });
     Map<String, Double> metrics = new HashMap<>(t.metrics());
     metrics.put(ModelManifest.VAL_LOSS, valLoss);
@@ -167,6 +176,55 @@ class ScoringModelTest {
     assertThat(unscored.reason()).startsWith("cannot score the candidate and the current champion " + same.version())
         .contains(HeldOut.KEYS + " has fewer lines than " + HeldOut.VECTORS + " rows (" + heldOut + ")");
     assertThat(registry.resolve(ModelRef.alias(name, ModelRef.CHAMPION))).isEqualTo(same.version());
+  }
+
+  @Test
+  void thePromotionGateComparesTheForecastersOnTheCandidatesArHeldOutWindows() throws Exception {
+    String name = "argate";
+    ModelManifest v1 = publishGate(name, HP, 0.5, series, out -> { });
+    assertThat(v1.files()).containsKeys(ArHeldOut.WINDOWS_PATH, ArHeldOut.FORECASTER_PATH);
+    long held = 0;
+    for (int t = 0; t < train.length; t++) {
+      if (ArHeldOut.heldOut(T0 + t * W, 300, ArHeldOut.period(HP.validationFraction()))) held++;
+    }
+    assertThat(v1.metrics()).containsEntry(ArHeldOut.WINDOWS_METRIC, (double) held).containsKey(
+        ArHeldOut.ERROR_METRIC);
+    assertThat(registry.promote(name, v1.version(), ModelRef.CHAMPION, false, 0).moved()).isTrue();
+
+    // The same training again: equal errors on both detectors' held-out windows pass at margin 0.
+    ModelManifest same = publishGate(name, HP, 0.5, series, out -> { });
+    PromotionDecision allowed = registry.promote(name, same.version(), ModelRef.CHAMPION, false, 0);
+    assertThat(allowed.moved()).as(allowed.reason()).isTrue();
+    String error = PromotionGate.num(v1.metrics().get(ArHeldOut.ERROR_METRIC));
+    assertThat(allowed.reason()).contains("; AR forecast error " + error + " <= limit " + error + " = current champion "
+        + error + " x (1 + margin 0) on the candidate's " + held + " AR held-out windows");
+
+    // A candidate that lost the forecaster (trained without the AR series) is refused.
+    ModelManifest noAr = publishGate(name, HP, 0.5, null, out -> { });
+    PromotionDecision lost = registry.promote(name, noAr.version(), ModelRef.CHAMPION, false, 0);
+    assertThat(lost.allowed()).isFalse();
+    assertThat(lost.reason()).endsWith("the candidate has no AR forecaster (no series in this test) but the current"
+        + " champion has one");
+
+    // A candidate without the AR held-out windows (published before them): the autoencoders decide, as said.
+    ModelManifest old = publishGate(name, HP, 0.5, series, out -> deleteTree(out.resolve(ArHeldOut.DIR)));
+    PromotionDecision byAe = registry.promote(name, old.version(), ModelRef.CHAMPION, false, 0);
+    assertThat(byAe.moved()).as(byAe.reason()).isTrue();
+    assertThat(byAe.reason()).endsWith("; the AR forecasters are not compared: version " + old.version() + " keeps no"
+        + " AR held-out windows (published before versions kept them, or its range was too short for the gate fit)");
+
+    // Against that champion, which keeps no gate fit, its forecaster fitted on its whole range stands in.
+    PromotionDecision againstOld = registry.promote(name, same.version(), ModelRef.CHAMPION, false, 1);
+    assertThat(againstOld.reason()).contains("; AR forecast error ").endsWith("the current version keeps no gate fit,"
+        + " so its forecaster fitted on its whole range stands in)");
+  }
+
+  private static void deleteTree(Path dir) {
+    try {
+      io.kaminari.common.FileTrees.delete(dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static void delete(Path... files) {

@@ -241,6 +241,18 @@ public final class ArState {
    * score z = 0), without changing the state: what the operator should have seen.
    */
   public double[] expected(long windowStartMicros) {
+    double[] out = forecastLevels(windowStartMicros);
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Math.expm1(out[i]);
+    }
+    return out;
+  }
+
+  /**
+   * The forecast {@link #level levels} ({@code log1p} of the raw values) for the window starting at
+   * {@code windowStartMicros}, without changing the state; {@link #expected} in the space the forecaster models.
+   */
+  double[] forecastLevels(long windowStartMicros) {
     long slot = checkedSlot(windowStartMicros);
     if (last != NONE && slot <= last) {
       throw new IllegalArgumentException("no forecast for window " + windowStartMicros + " µs: the state is already at "
@@ -254,7 +266,7 @@ public final class ArState {
       for (int k = 0; k < model.order; k++) {
         forecast += model.phi[i * model.order + k] * lags[i * model.order + k];
       }
-      out[i] = Math.expm1(forecast);
+      out[i] = forecast;
     }
     return out;
   }
