@@ -3,8 +3,9 @@
 Runs daily on the days before its data interval end, and on demand: trigger it manually with params (training range,
 hyperparameters, alias to promote, force) to retrain now. ``train`` trains the autoencoder on the port vectors of the
 range and publishes a new version to the model registry; ``publish`` verifies the published version's files against
-their SHA-256; the gate moves the alias (``champion`` by default) to it only if its validation loss is not worse than
-the current one's by more than ``promotion.margin`` (or ``force``); ``notify`` reports the outcome whatever happened.
+their SHA-256; the gate moves the alias (``champion`` by default) to it only if, on the new version's held-out windows,
+neither its autoencoder's error nor its AR forecaster's is worse than the current version's by more than
+``promotion.margin`` (or ``force``; docs/models.md); ``notify`` reports the outcome whatever happened.
 """
 
 from __future__ import annotations

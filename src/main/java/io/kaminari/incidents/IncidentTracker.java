@@ -5,10 +5,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Incidents from a stream of window results: the streaming scorer's counterpart of {@link IncidentGrouping}, with its
@@ -45,6 +47,8 @@ public final class IncidentTracker {
   private final Duration updateInterval;
   /** The open incidents' latest states, by model, scope and victim. */
   private final Map<String, IncidentEvent> open = new LinkedHashMap<>();
+  /** The victims of {@link #open}, kept with it. */
+  private final Set<String> openVictims = new HashSet<>();
 
   /**
    * @param quietWindows windows without an anomaly that end an incident ({@code incidents.quiet-windows}), &gt;= 1
@@ -67,6 +71,20 @@ public final class IncidentTracker {
     for (IncidentEvent e : latest.values()) {
       if (e.firing()) open.put(key(e.model(), e.scope(), e.victim()), e);
     }
+    victimsChanged();
+  }
+
+  /**
+   * Whether an open incident has {@code prefix} as its victim: the prefixes the scorer profiles in every window
+   * ({@link VictimProfiles#follow}), so an incident on a quiet prefix learns its vector.
+   */
+  public boolean isOpenVictim(String prefix) {
+    return openVictims.contains(prefix);
+  }
+
+  private void victimsChanged() {
+    openVictims.clear();
+    for (IncidentEvent e : open.values()) openVictims.add(e.victim());
   }
 
   /** The open incidents' latest states. */
@@ -110,6 +128,7 @@ public final class IncidentTracker {
         }
       }
     }
+    if (!out.isEmpty()) victimsChanged();
     return out;
   }
 

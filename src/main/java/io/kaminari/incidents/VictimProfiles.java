@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The traffic of one window's heaviest destination prefixes, kept while the window is open so that the streaming
@@ -25,9 +26,14 @@ import java.util.Map;
  *       dropped).
  * </ul>
  * A flood's victim is the heaviest prefix of its window, so it is profiled within its first packets and never
- * replaced: its profile covers the flood's flows from about the moment the prefix became one of the heaviest. A victim
- * that is not among the heaviest (a low-rate attack on a quiet prefix) has no profile, and its incident no traffic
- * summary. The figures describe the profiled flows, not necessarily all of the window's.
+ * replaced: its profile covers the flood's flows from about the moment the prefix became one of the heaviest.
+ *
+ * <p><b>Followed prefixes.</b> A victim that is not among the heaviest (a low-rate attack on a quiet prefix, a carpet
+ * over a customer's /24) would never be profiled, and its incident never get a traffic summary. So the owner names the
+ * prefixes to follow ({@link #follow}: the victims of the open incidents): each is profiled from its first flow after
+ * it is named, beside the heaviest and never replaced, at most {@value #MAX_FOLLOWED} of them. An incident on a quiet
+ * prefix therefore has no summary for the window that opened it, and gets one from the next anomalous window on. The
+ * figures describe the profiled flows, not necessarily all of the window's.
  *
  * <p><b>One profile</b> holds the victim's traffic groups ({@link TrafficGroup}'s rules, at most {@value #MAX_GROUPS};
  * later groups count in the totals only, as the batch job's beyond its heaviest groups), the top sources, source ASNs
@@ -43,8 +49,14 @@ public final class VictimProfiles {
   static final int TOP_SOURCES = 5;
   static final int TOP_DESTINATIONS = 3;
 
+  /** Followed prefixes profiled per window at most. */
+  public static final int MAX_FOLLOWED = 64;
+
   private final TopTalkers prefixes = new TopTalkers();
   private final Map<String, Profile> profiles = new HashMap<>();
+  /** Profiles of followed prefixes: not among {@link #profiles}, so never replaced by a heavier prefix. */
+  private final Map<String, Profile> followedProfiles = new HashMap<>();
+  private Predicate<String> followed = prefix -> false;
   /**
    * The smallest window count ({@link #prefixes}) of a profiled prefix when last computed: a candidate under twice it
    * is refused without looking at the profiles, and one above makes it computed afresh.
@@ -63,12 +75,30 @@ public final class VictimProfiles {
     long packets = WindowAccumulator.scaled(flow.packets(), rate);
     prefixes.add(dstPrefix, packets);
     Profile p = profiles.get(dstPrefix);
+    if (p == null) p = followedProfiles.get(dstPrefix);
     if (p == null && (p = admit(dstPrefix)) == null) return;
     p.add(flow, packets, WindowAccumulator.scaled(flow.bytes(), rate));
   }
 
-  /** A new profile for {@code prefix} if there is room or it outweighs the least profiled prefix, else null. */
+  /**
+   * Profiles the prefixes {@code followed} accepts from their next flow on, beside the heaviest ones (see the class
+   * doc); the predicate is consulted when a prefix not yet profiled sends a flow, so a live view (the open incidents'
+   * victims) takes effect at once, also in windows already open.
+   */
+  public void follow(Predicate<String> followed) {
+    this.followed = followed;
+  }
+
+  /**
+   * A new profile for {@code prefix} if it is followed (and fewer than {@value #MAX_FOLLOWED} are), or there is room, or
+   * it outweighs the least profiled prefix; else null.
+   */
   private Profile admit(String prefix) {
+    if (followedProfiles.size() < MAX_FOLLOWED && followed.test(prefix)) {
+      Profile p = new Profile();
+      followedProfiles.put(prefix, p);
+      return p;
+    }
     if (profiles.size() >= PROFILED) {
       long count = prefixes.count(prefix);
       if (count <= 2 * leastProfiled) return null;
@@ -93,14 +123,18 @@ public final class VictimProfiles {
     return p;
   }
 
-  /** The profiled prefixes (for tests and logs). */
+  /** The profiled prefixes, the heaviest then the followed ones (for tests and logs). */
   public List<String> profiled() {
-    return List.copyOf(profiles.keySet());
+    List<String> out = new ArrayList<>(profiles.keySet());
+    out.addAll(followedProfiles.keySet());
+    return out;
   }
 
   /** What {@code victim}'s profiled flows show, for the window starting at {@code windowStart}; null if unprofiled. */
   public VictimTraffic traffic(String victim, Instant windowStart) {
-    Profile p = victim == null ? null : profiles.get(victim);
+    if (victim == null) return null;
+    Profile p = profiles.get(victim);
+    if (p == null) p = followedProfiles.get(victim);
     return p == null ? null : p.traffic(windowStart);
   }
 

@@ -54,7 +54,7 @@ final class IncidentLog {
    *
    * @throws KafkaException if the topic cannot be read to its end within a minute (the loop retries the restore)
    */
-  static List<IncidentEvent> read(StreamingScorer.Options options, String model) {
+  static List<IncidentEvent> read(ScorerOptions options, String model) {
     List<IncidentEvent> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c = ScorerClients.consumer(options)) {
       List<TopicPartition> parts = c.partitionsFor(options.incidentsTopic(), READ_TIMEOUT).stream()

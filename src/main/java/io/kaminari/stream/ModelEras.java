@@ -8,6 +8,7 @@ import io.kaminari.stream.WindowManager.Epoch;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Which model scores which window and which spec featurises which event time: the model {@link Epoch}s and the
@@ -30,10 +31,10 @@ final class ModelEras {
     long to = Long.MAX_VALUE;
     final OpenWindows windows;
 
-    Segment(FeatureSpec spec, long from, int maxKeysPerWindow) {
+    Segment(FeatureSpec spec, long from, int maxKeysPerWindow, Predicate<String> followed) {
       this.spec = spec;
       this.from = from;
-      this.windows = new OpenWindows(spec, maxKeysPerWindow);
+      this.windows = new OpenWindows(spec, maxKeysPerWindow, followed);
     }
   }
 
@@ -43,6 +44,8 @@ final class ModelEras {
   private final int maxKeysPerWindow;
   /** Overflow flows of segments already pruned, not yet taken. */
   private long overflowFlows;
+  /** The destination prefixes every window profiles besides its heaviest; none until {@link #follow}. */
+  private Predicate<String> followed = prefix -> false;
 
   /**
    * Eras resumed from {@code epochs} in order (the first one's {@code from} is ignored: it covers everything before),
@@ -56,13 +59,19 @@ final class ModelEras {
       Segment last = segments.isEmpty() ? null : segments.get(segments.size() - 1);
       if (last == null || !last.spec.id().equals(e.model().spec().id())) {
         if (last != null) last.to = e.from();
-        segments.add(new Segment(e.model().spec(), e.from(), maxKeysPerWindow));
+        segments.add(new Segment(e.model().spec(), e.from(), maxKeysPerWindow, followed));
       }
       this.epochs.add(e);
     }
   }
 
   /** The segment featurising event time {@code t} (the first one for anything before it). */
+  /** Makes every window, open or later, of every segment profile the prefixes {@code f} accepts. */
+  void follow(Predicate<String> f) {
+    followed = f;
+    for (Segment s : segments) s.windows.follow(f);
+  }
+
   Segment segmentFor(long t) {
     Segment last = segments.get(segments.size() - 1);
     if (t >= last.from) return last;
@@ -102,7 +111,7 @@ final class ModelEras {
       retired.addAll(epochs.stream().map(Epoch::model).toList());
       epochs.clear();
       segments.clear();
-      segments.add(new Segment(model.spec(), UNSET, maxKeysPerWindow));
+      segments.add(new Segment(model.spec(), UNSET, maxKeysPerWindow, followed));
       epochs.add(new Epoch(model, UNSET));
       return UNSET;
     } else {
@@ -110,7 +119,7 @@ final class ModelEras {
       long after = Math.max(maxEventAll, closedThrough);
       from = Math.floorDiv(after, lcm) * lcm + lcm;
       last.to = from;
-      segments.add(new Segment(model.spec(), from, maxKeysPerWindow));
+      segments.add(new Segment(model.spec(), from, maxKeysPerWindow, followed));
     }
     while (!epochs.isEmpty() && epochs.get(epochs.size() - 1).from() >= from && epochs.size() > 1) {
       retired.add(epochs.remove(epochs.size() - 1).model());

@@ -9,6 +9,7 @@ import io.kaminari.incidents.VictimProfiles;
 import java.util.Arrays;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * The open windows of one feature spec (grouped by the shared {@link WindowGroups} loop) and, per input partition, the
@@ -27,9 +28,10 @@ final class OpenWindows {
     /** An array, not a map: it is touched for every flow. */
     private long[] firstOffset;
 
-    Window(long startMicros, int partitions) {
+    Window(long startMicros, int partitions, Predicate<String> followed) {
       super(startMicros);
       victims = new VictimProfiles();
+      victims.follow(followed);
       firstOffset = new long[partitions];
       Arrays.fill(firstOffset, -1);
     }
@@ -51,10 +53,22 @@ final class OpenWindows {
   private final WindowGroups<Window> windows;
   /** Partitions seen so far: a new window's offset array starts that long, so that it rarely grows. */
   private int partitions;
+  /** The destination prefixes every window profiles besides its heaviest ({@link VictimProfiles#follow}). */
+  private Predicate<String> followed;
 
-  /** Open windows of {@code spec} holding at most {@code maxKeysPerWindow} scope keys each (see {@link WindowGroups}). */
-  OpenWindows(FeatureSpec spec, int maxKeysPerWindow) {
-    this.windows = new WindowGroups<>(spec, start -> new Window(start, partitions), maxKeysPerWindow);
+  /**
+   * Open windows of {@code spec} holding at most {@code maxKeysPerWindow} scope keys each (see {@link WindowGroups}),
+   * each profiling the prefixes {@code followed} accepts besides its heaviest ones.
+   */
+  OpenWindows(FeatureSpec spec, int maxKeysPerWindow, Predicate<String> followed) {
+    this.followed = followed;
+    this.windows = new WindowGroups<>(spec, start -> new Window(start, partitions, this.followed), maxKeysPerWindow);
+  }
+
+  /** Makes the open windows and every later one follow the prefixes {@code f} accepts. */
+  void follow(Predicate<String> f) {
+    followed = f;
+    for (Window w : windows.windows()) w.victims.follow(f);
   }
 
   FeatureSpec spec() {

@@ -34,7 +34,7 @@ public final class Scorer implements AutoCloseable {
     Map<String, String> kafka = new HashMap<>();
     config.passThrough(Settings.KAFKA_PREFIX)
         .forEach((k, v) -> kafka.put(k.substring(Settings.KAFKA_PREFIX.length()), v));
-    StreamingScorer.Options options = new StreamingScorer.Options(config.get(Settings.BOOTSTRAP_SERVERS),
+    ScorerOptions options = new ScorerOptions(config.get(Settings.BOOTSTRAP_SERVERS),
         config.get(Settings.TOPICS), config.get(Settings.SCORER_OUTPUT_TOPIC),
         config.get(Settings.SCORER_DEAD_LETTER_TOPIC), config.get(Settings.SCORER_GROUP),
         config.get(Settings.SCORER_ALLOWED_LATENESS), EventTimePolicy.from(config),

@@ -17,7 +17,7 @@ final class ScorerClients {
   private ScorerClients() {}
 
   /** The producer's transactional id: one per consumer group, so that a second scorer of the group fences the first. */
-  static String transactionalId(StreamingScorer.Options options) {
+  static String transactionalId(ScorerOptions options) {
     return options.groupId() + "-tx";
   }
 
@@ -25,7 +25,7 @@ final class ScorerClients {
    * A consumer that commits nothing by itself and reads committed records only, so that reading the committed offsets
    * waits for a transactional offset commit still in flight (KIP-447), and refreshes its metadata every 30 s.
    */
-  static KafkaConsumer<byte[], byte[]> consumer(StreamingScorer.Options options) {
+  static KafkaConsumer<byte[], byte[]> consumer(ScorerOptions options) {
     Properties p = new Properties();
     // The scorer looks for new input partitions in the consumer's metadata cache: refresh it every 30 s rather than
     // Kafka's default 5 minutes (a setting may still choose otherwise).
@@ -46,7 +46,7 @@ final class ScorerClients {
   }
 
   /** The transactional producer of outputs, dead letters and offsets; the caller runs {@code initTransactions}. */
-  static KafkaProducer<byte[], byte[]> producer(StreamingScorer.Options options) {
+  static KafkaProducer<byte[], byte[]> producer(ScorerOptions options) {
     Properties p = new Properties();
     options.kafkaSettings().forEach(p::put);
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());

@@ -37,7 +37,7 @@ final class ScorerTransaction {
    * A new producer with the scorer's transactional id, initialised: this aborts whatever a crashed predecessor left
    * open and fences it, so a zombie cannot commit after this point.
    */
-  static ScorerTransaction start(StreamingScorer.Options options) {
+  static ScorerTransaction start(ScorerOptions options) {
     KafkaProducer<byte[], byte[]> producer = ScorerClients.producer(options);
     try {
       untilKnown("initTransactions", producer::initTransactions);

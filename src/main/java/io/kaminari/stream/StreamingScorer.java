@@ -1,12 +1,10 @@
 package io.kaminari.stream;
 
-import io.kaminari.flow.EventTimePolicy;
 import io.kaminari.flow.PmacctParser;
 import io.kaminari.incidents.IncidentEvent;
 import io.kaminari.incidents.IncidentTracker;
 import io.kaminari.model.ScoringModel;
 import java.time.Duration;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -52,24 +50,7 @@ public final class StreamingScorer implements AutoCloseable {
   /** How often the input topics' partition counts are compared with the assignment (from the metadata cache). */
   private static final long PARTITION_CHECK_MS = 5_000;
 
-  /** Where to read and write, the event-time settings and the state's bounds (docs/scorer.md). */
-  public record Options(String bootstrapServers, List<String> topics, String outputTopic, String deadLetterTopic,
-      String groupId, Duration allowedLateness, EventTimePolicy eventTimes, Duration idleTimeout, ZoneId collectorZone,
-      Map<String, String> kafkaSettings, Duration arrivalTolerance, Duration maxGapFill, int maxKeysPerWindow,
-      Duration stallTimeout, String incidentsTopic, int incidentQuietWindows, Duration incidentUpdateInterval) {
-
-    /** Whether the loop tracks incidents ({@code scorer.incidents-topic} is set). */
-    boolean tracksIncidents() {
-      return !incidentsTopic.isBlank();
-    }
-
-    WindowManager.Limits limits() {
-      return new WindowManager.Limits(allowedLateness.toNanos() / 1000, maxGapFill.toNanos() / 1000,
-          maxKeysPerWindow);
-    }
-  }
-
-  private final Options options;
+  private final ScorerOptions options;
   private final ModelProvider provider;
   private final ScorerMetrics metrics;
   private final RecentScores recent;
@@ -104,7 +85,7 @@ public final class StreamingScorer implements AutoCloseable {
   private long lastIdleCheckMillis;
   private long lastPartitionCheckMillis;
 
-  StreamingScorer(Options options, ModelProvider provider, ScorerMetrics metrics, RecentScores recent) {
+  StreamingScorer(ScorerOptions options, ModelProvider provider, ScorerMetrics metrics, RecentScores recent) {
     this.options = options;
     this.provider = provider;
     this.metrics = metrics;
@@ -377,6 +358,8 @@ public final class StreamingScorer implements AutoCloseable {
       metrics.incidentsOpen = incidents.open().size();
     }
     state = checkpoint.windows(newest, this::model, options.limits());
+    // An incident on a quiet prefix learns its vector once its victim is profiled in every window.
+    if (incidents != null) state.followVictims(incidents::isOpenVictim);
     state.partitions(partitions.size(), options.idleTimeout().toMillis(), System::currentTimeMillis);
     handler.restored(state, checkpoint);
     if (state.epochs().get(state.epochs().size() - 1).model() != newest) state.swap(newest);

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * The scorer's event-time state, free of Kafka: open tumbling windows per feature spec, the watermark, which model
@@ -312,6 +313,14 @@ final class WindowManager {
    */
   long swap(ScoringModel model) {
     return eras.swap(model, watermark.maxEventAll(), closedThrough);
+  }
+
+  /**
+   * Makes every window, open or later, profile the destination prefixes {@code victims} accepts besides its heaviest
+   * ones ({@link VictimProfiles#follow}: the victims of the open incidents).
+   */
+  void followVictims(Predicate<String> victims) {
+    eras.follow(victims);
   }
 
   /** The model epochs still in use, oldest first (the committed marker stores their versions and boundaries). */

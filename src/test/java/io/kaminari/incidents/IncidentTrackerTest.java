@@ -126,6 +126,27 @@ class IncidentTrackerTest {
     assertThat(out.subList(2, 4)).extracting(IncidentEvent::victim)
         .containsExactlyInAnyOrder("198.51.100.0/24", VICTIM);
     assertThat(t.open()).isEmpty();
+    assertThat(t.isOpenVictim(VICTIM)).isFalse();
+  }
+
+  @Test
+  void theOpenIncidentsVictimsAreTheOnesTheScorerFollows() {
+    IncidentTracker t = new IncidentTracker(2, Duration.ofHours(1));
+    assertThat(t.isOpenVictim(VICTIM)).isFalse();
+    List<IncidentEvent> states = new ArrayList<>(t.observe(List.of(window(0, VICTIM, 3))));
+    assertThat(t.isOpenVictim(VICTIM)).as("from its start").isTrue();
+    assertThat(t.isOpenVictim("198.51.100.0/24")).isFalse();
+    states.addAll(t.observe(List.of(window(1, VICTIM, 0.1))));
+    assertThat(t.isOpenVictim(VICTIM)).as("quiet, not resolved yet").isTrue();
+    states.addAll(t.observe(List.of(window(2, VICTIM, 0.1))));
+    assertThat(states.get(states.size() - 1).kind()).isEqualTo(Kind.RESOLVE);
+    assertThat(t.isOpenVictim(VICTIM)).as("resolved").isFalse();
+    // A restored tracker follows the victims of the incidents it continues.
+    IncidentTracker restored = new IncidentTracker(2, Duration.ofHours(1));
+    restored.restore(states.subList(0, 1));
+    assertThat(restored.isOpenVictim(VICTIM)).isTrue();
+    restored.restore(states);
+    assertThat(restored.isOpenVictim(VICTIM)).isFalse();
   }
 
   @Test

@@ -97,6 +97,53 @@ class VictimProfilesTest {
   }
 
   @Test
+  void aFollowedQuietPrefixIsProfiledBesideTheHeaviestAndNeverReplaced() {
+    VictimProfiles p = new VictimProfiles();
+    benign(p, 20, 0); // eight busy /24s profiled
+    // A DNS carpet on a quiet customer /24: two flows a round, far below the busy prefixes.
+    String quiet = "10.4.8.0/24";
+    for (int r = 0; r < 5; r++) {
+      add(p, flow("192.0.2.53", "10.4.8." + (10 + r), 53, 30_000 + r, 17, null, 1, 1_300, 64502L, null));
+    }
+    assertThat(p.traffic(quiet, W)).as("not followed: one flow a round is never among the heaviest").isNull();
+
+    java.util.Set<String> victims = new java.util.HashSet<>();
+    p.follow(victims::contains);
+    victims.add(quiet); // a live view: consulted at the prefix's next flow
+    for (int r = 0; r < 50; r++) {
+      benign(p, 20, r + 1);
+      add(p, flow("192.0.2.53", "10.4.8." + (10 + r), 53, 30_000 + r, 17, null, 1, 1_300, 64502L, null));
+    }
+    VictimTraffic t = p.traffic(quiet, W);
+    assertThat(t).isNotNull();
+    assertThat(t.packets()).as("from its first flow after it was followed").isEqualTo(50);
+    assertThat(t.vector().reflectedSrcPorts()).containsExactly(53);
+    assertThat(t.topDestinations()).hasSize(3);
+    assertThat(p.profiled()).hasSize(VictimProfiles.PROFILED + 1).endsWith(quiet);
+
+    // A flood arriving later (past twice the busy prefixes' 510 packets) replaces the least profiled of the heaviest,
+    // never the followed one.
+    for (int i = 0; i < 1500; i++) {
+      add(p, flow("198.51.100." + (i % 200), "203.0.113." + (i % 4), 1024 + i, 80, 6, 2, 1, 60, null, null));
+    }
+    assertThat(p.traffic(quiet, W).packets()).isEqualTo(50);
+    assertThat(p.profiled()).hasSize(VictimProfiles.PROFILED + 1).contains(quiet, "203.0.113.0/24");
+  }
+
+  @Test
+  void atMostMaxFollowedPrefixesAreFollowedPerWindow() {
+    VictimProfiles p = new VictimProfiles();
+    p.follow(prefix -> prefix.startsWith("10.9."));
+    for (int i = 0; i < VictimProfiles.MAX_FOLLOWED + 10; i++) {
+      add(p, flow("192.0.2.1", "10.9." + i + ".1", 53, 1024, 17, null, 1, 100, null, null));
+    }
+    // The first eight fill the heaviest's places too: the followed ones are the next 64, the rest unprofiled.
+    assertThat(p.profiled()).hasSize(VictimProfiles.MAX_FOLLOWED + VictimProfiles.PROFILED);
+    assertThat(p.traffic("10.9.0.0/24", W)).isNotNull();
+    assertThat(p.traffic("10.9." + (VictimProfiles.MAX_FOLLOWED + 9) + ".0/24", W)).isNull();
+  }
+
+  @Test
   void aPrefixIsReplacedOnlyByOneOfTwiceItsWindowCountSoTwoPrefixesDoNotEvictEachOtherByTurns() {
     VictimProfiles p = new VictimProfiles();
     for (int i = 0; i < VictimProfiles.PROFILED; i++) {

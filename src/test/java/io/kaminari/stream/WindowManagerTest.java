@@ -92,6 +92,41 @@ class WindowManagerTest {
         null, null, null, null, null, null, null, null, null, null, t, null);
   }
 
+  /**
+   * Issue 17: a window profiles its eight heaviest destination prefixes, so an incident on a quiet prefix never learnt
+   * its vector. The victims of open incidents are followed in every window, from their next flow on.
+   */
+  @Test
+  void theVictimsOfOpenIncidentsAreProfiledInEveryWindowThoughQuiet() {
+    String quiet = "198.51.100.0/24";
+    java.util.Set<String> victims = new java.util.HashSet<>();
+    WindowManager w = new WindowManager(prefix, LATENESS);
+    w.partitions(1);
+    w.followVictims(victims::contains);
+    long[] offset = {0};
+    java.util.function.LongConsumer minute = start -> {
+      for (int s = 0; s < 50; s++) {
+        for (int busy = 0; busy < 12; busy++) {
+          assertThat(w.add(0, offset[0]++, flowTo(start + s * S, "10.0." + busy + ".7", null))).isTrue();
+        }
+        if (s == 25) victims.add(quiet); // an incident opens mid-window: followed from the victim's next flow on
+        if (s % 10 == 0) assertThat(w.add(0, offset[0]++, flowTo(start + s * S, "198.51.100.9", null))).isTrue();
+      }
+    };
+    minute.accept(T0);
+    minute.accept(T0 + MIN);
+    w.add(0, offset[0]++, flowTo(T0 + 3 * MIN, "10.0.0.7", null));
+    List<WindowManager.ClosedWindow> closed = w.closeReady();
+    assertThat(closed).hasSize(2);
+    assertThat(closed.get(0).byKey()).containsKey(quiet);
+    assertThat(closed.get(0).victims().profiled()).hasSize(io.kaminari.incidents.VictimProfiles.PROFILED + 1)
+        .contains(quiet);
+    assertThat(closed.get(0).victims().traffic(quiet, Instant.ofEpochSecond(T0 / S)).packets())
+        .as("the flows at seconds 30 and 40 of the first window, after the incident opened").isEqualTo(2);
+    assertThat(closed.get(1).victims().traffic(quiet, Instant.ofEpochSecond(T0 / S + 60)).packets())
+        .as("every flow of the next window").isEqualTo(5);
+  }
+
   @Test
   void closesEachWindowOnceWhenTheWatermarkPassesItsEndAndCountsLaterFlowsAsLate() {
     WindowManager w = new WindowManager(v1, LATENESS);

@@ -1,0 +1,27 @@
+package io.kaminari.stream;
+
+import io.kaminari.flow.EventTimePolicy;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@link StreamingScorer}'s settings: where to read and write, the event-time rules and the state's bounds
+ * (docs/scorer.md).
+ */
+public record ScorerOptions(String bootstrapServers, List<String> topics, String outputTopic, String deadLetterTopic,
+    String groupId, Duration allowedLateness, EventTimePolicy eventTimes, Duration idleTimeout, ZoneId collectorZone,
+    Map<String, String> kafkaSettings, Duration arrivalTolerance, Duration maxGapFill, int maxKeysPerWindow,
+    Duration stallTimeout, String incidentsTopic, int incidentQuietWindows, Duration incidentUpdateInterval) {
+
+  /** Whether the loop tracks incidents ({@code scorer.incidents-topic} is set). */
+  boolean tracksIncidents() {
+    return !incidentsTopic.isBlank();
+  }
+
+  WindowManager.Limits limits() {
+    return new WindowManager.Limits(allowedLateness.toNanos() / 1000, maxGapFill.toNanos() / 1000,
+        maxKeysPerWindow);
+  }
+}
