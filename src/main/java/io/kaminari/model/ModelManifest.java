@@ -45,6 +45,9 @@ import java.util.regex.Pattern;
  * <p>With {@code detectors} ({@link Detectors}), {@code threshold}, {@code threshold_method}, {@code calibration} and
  * {@code normalisation} are the autoencoder's; under {@code dst-prefix}, those of its group 0 (each group's are in
  * {@code detectors.scope_groups} and its directory's model.json).
+ *
+ * <p>About 400 lines: the file format's fields, their validation and the constructors that read older manifests are
+ * one contract, kept together.
  */
 @JsonPropertyOrder({"name", "version", "created", "spec_id", "spec", "normalisation", "threshold", "threshold_method",
     "calibration", "detectors", "train_from", "train_to", "train_samples", "validation_samples", "hyperparameters", "metrics",

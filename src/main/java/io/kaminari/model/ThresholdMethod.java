@@ -29,6 +29,9 @@ import java.util.Map;
  * traffic the model has not memorised" (a threshold fitted on training scores alone is low, because the model
  * reconstructs those best). When they are fewer than {@link #minimumScores()}, it passes the scores of every window
  * of the training range instead (see {@code Calibrator}).
+ *
+ * <p>One file of a little over 400 lines because the interface is sealed over its four methods: every form a manifest
+ * can hold is parsed, validated and written back in one place. The numerics are in {@code io.kaminari.model.threshold}.
  */
 public sealed interface ThresholdMethod {
   /** The accepted forms, for error messages. */

@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
  * <p>Nothing ends the loop but {@link #close()}, being fenced, or an {@code Error}: a record that cannot be handled is
  * dead-lettered, any other exception rebuilds the state from the committed offsets. A fenced or dead loop, and one
  * that makes no progress, fail {@code /healthz} ({@link LoopHealth}), so that Kubernetes restarts the pod.
+ *
+ * <p>A little over 400 lines: the loop's states and transitions (restore, step, commit, reset) stay in one file, so
+ * that the exactly-once protocol reads in one place; everything else is split out (above, and {@link ScorerOptions}).
  */
 public final class StreamingScorer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StreamingScorer.class);

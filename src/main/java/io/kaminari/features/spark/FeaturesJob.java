@@ -25,12 +25,10 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.pmod;
-import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.timestamp_micros;
 import static org.apache.spark.sql.functions.unix_micros;
 
-import io.kaminari.common.Columns;
 import io.kaminari.common.time.EventHours;
 import io.kaminari.common.time.Hour;
 import io.kaminari.common.time.HourRange;
@@ -48,7 +46,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -145,10 +142,10 @@ public final class FeaturesJob {
     EventHours hours = config.hours();
     HourRange span = hours.span();
     return JobRuns.run(spark, JOB, span.start(), span.end(), runId -> {
-      checkCompatible(spark, config.vectorsTable(), config.specsTable(), spec);
+      SpecRegistry.checkCompatible(spark, config.vectorsTable(), config.specsTable(), spec);
       // The metastore's partition list says which hours have flows: no scan needed to know what to read or drop.
       Set<Hour> hoursWithFlows = Partitions.hours(spark, config.flowsTable());
-      register(spark, config.specsTable(), spec);
+      SpecRegistry.register(spark, config.specsTable(), spec);
 
       // Observed on the output: the vectors' flow totals are exactly the flows of the range that were read.
       Observation out = new Observation("features-" + runId);
@@ -176,26 +173,6 @@ public final class FeaturesJob {
           + hours.size() + " hour(s), " + estimated + " distinct count(s) or top list(s) past their exact cap and"
           + " estimated, " + dropped + " stale hour partition(s) dropped").withEventHours(hours);
     });
-  }
-
-  /**
-   * Refuses (with {@link IllegalStateException}) a spec whose id is registered with another layout, or whose id
-   * already labels vectors of another length in {@code vectorsTable} (checked on one sample row: the job writes one
-   * length per id, so any row tells).
-   */
-  static void checkCompatible(SparkSession spark, String vectorsTable, String specsTable, FeatureSpec spec) {
-    Optional<FeatureSpec> registered = registered(spark, specsTable, spec.id());
-    if (registered.isPresent() && !registered.get().canonicalLayout().equals(spec.canonicalLayout())) {
-      throw new IllegalStateException("refusing to write: spec id " + spec.id() + " is registered in " + specsTable
-          + " with another layout " + registered.get().canonicalLayout() + ", not " + spec.canonicalLayout());
-    }
-    List<Row> sample = spark.table(vectorsTable).where(col(SPEC_ID).equalTo(spec.id()))
-        .select(size(col(VECTOR))).limit(1).collectAsList();
-    if (!sample.isEmpty() && sample.get(0).getInt(0) != spec.dimension()) {
-      throw new IllegalStateException("refusing to write: " + vectorsTable + " holds vectors of length "
-          + sample.get(0).getInt(0) + " for spec id " + spec.id() + ", but the spec '" + spec.name()
-          + "' has dimension " + spec.dimension() + "; nothing was written");
-    }
   }
 
   /**
@@ -388,26 +365,5 @@ public final class FeaturesJob {
           acc.topDstPrefixes().toArray(new String[0]), acc.topSources().toArray(new String[0]),
           acc.topDstPorts().toArray(new String[0]), acc.estimatedCounts(), cachedDt, cachedHourOfDay);
     }
-  }
-
-  /** The spec registered under {@code specId} in {@code specsTable}, if any (the first, should there be several). */
-  public static Optional<FeatureSpec> registered(SparkSession spark, String specsTable, String specId) {
-    List<Row> rows = spark.table(specsTable).where(col(Columns.SPEC_ID).equalTo(specId))
-        .select(Columns.SPEC_JSON).limit(1).collectAsList();
-    if (rows.isEmpty()) return Optional.empty();
-    try {
-      return Optional.of(FeatureSpec.fromJson(rows.get(0).getString(0)));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalStateException(specsTable + " holds an unreadable spec for id " + specId + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Appends {@code spec} to {@code specsTable} unless its id is there already; returns whether it appended. */
-  public static boolean register(SparkSession spark, String specsTable, FeatureSpec spec) {
-    if (registered(spark, specsTable, spec.id()).isPresent()) return false;
-    Row row = RowFactory.create(spec.id(), spec.name(), spec.scope().jsonName(), spec.dimension(), spec.toJson(),
-        Instant.now());
-    spark.createDataFrame(List.of(row), spark.table(specsTable).schema()).coalesce(1).write().insertInto(specsTable);
-    return true;
   }
 }

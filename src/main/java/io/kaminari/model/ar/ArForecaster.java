@@ -46,7 +46,9 @@ import java.util.Map;
  * </ul>
  *
  * <p>Scoring, missing windows and the score are {@link ArState}'s; this class holds the fitted model, its stored form
- * ({@link #write}, {@link #read}) and its calibration ({@link #trainingScores}, {@link #calibrated}).
+ * ({@link #write}, {@link #read}) and its calibration ({@link #trainingScores}, {@link #calibrated}). It stays one
+ * file of a little over 400 lines, a third of them this documentation, because the three share the model's private
+ * layout (the slot profile, coefficients and scales that {@link ArState} reads); the fit is {@link ArFit}'s.
  */
 public final class ArForecaster {
   /** The file name inside a registry version directory. */

@@ -188,7 +188,7 @@ class FeaturesJobIT {
     // Specs are registered once each, and readable back.
     List<Row> specs = spark.table(Warehouse.FEATURE_SPECS).collectAsList();
     assertThat(specs).extracting(r -> r.<String>getAs(Columns.SPEC_ID)).containsExactlyInAnyOrder(GLOBAL.id(), PREFIX.id());
-    assertThat(FeaturesJob.registered(spark, Warehouse.FEATURE_SPECS, GLOBAL.id())).contains(GLOBAL);
+    assertThat(SpecRegistry.registered(spark, Warehouse.FEATURE_SPECS, GLOBAL.id())).contains(GLOBAL);
     assertThat(spark.table(Warehouse.JOB_RUNS).where(col("job").equalTo(FeaturesJob.JOB)).collectAsList())
         .hasSize(4).allSatisfy(r -> assertThat(r.<String>getAs("status")).isEqualTo(JobRun.SUCCEEDED));
   }
