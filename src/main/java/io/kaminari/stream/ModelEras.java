@@ -65,13 +65,13 @@ final class ModelEras {
     }
   }
 
-  /** The segment featurising event time {@code t} (the first one for anything before it). */
   /** Makes every window, open or later, of every segment profile the prefixes {@code f} accepts. */
   void follow(Predicate<String> f) {
     followed = f;
     for (Segment s : segments) s.windows.follow(f);
   }
 
+  /** The segment featurising event time {@code t} (the first one for anything before it). */
   Segment segmentFor(long t) {
     Segment last = segments.get(segments.size() - 1);
     if (t >= last.from) return last;
