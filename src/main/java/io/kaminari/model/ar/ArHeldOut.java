@@ -1,6 +1,8 @@
 package io.kaminari.model.ar;
 
 import io.kaminari.model.VectorFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -76,8 +78,9 @@ public final class ArHeldOut {
    * Fits the gate fit on {@code data} without its held-out windows ({@code fraction}, as the autoencoder's validation
    * share) with {@code parameters}, and writes it and the windows into {@code versionDir}/{@value #DIR}.
    *
-   * @throws IllegalArgumentException when the range holds no held-out window, or the gate fit is refused for its data
-   *     (too few windows once the held-out ones are taken out); nothing is written then
+   * @throws IllegalArgumentException when the windows kept hold no held-out window (a fraction so small that a block
+   *     comes once in more than {@value #MAX_WINDOWS} slots), or the gate fit is refused for its data (too few windows
+   *     once the held-out ones are taken out); nothing is written then
    */
   public static Written write(Path versionDir, ArTrainingSeries data, ArParameters parameters, double fraction) {
     long period = period(fraction);
@@ -86,14 +89,18 @@ public final class ArHeldOut {
     for (int t = 0; t < data.size(); t++) {
       if (!heldOut(data.start(t), w, period)) fitOn.add(data.start(t), data.values(t));
     }
-    if (fitOn.size() == data.size()) {
-      throw new IllegalArgumentException("the range's " + data.size() + " windows hold no held-out block");
+    int first = Math.max(0, data.size() - MAX_WINDOWS);
+    int heldOut = 0;
+    for (int t = first; t < data.size(); t++) {
+      if (heldOut(data.start(t), w, period)) heldOut++;
+    }
+    if (heldOut == 0) {
+      throw new IllegalArgumentException("the range's last " + (data.size() - first) + " windows hold no held-out"
+          + " block (one in every " + period + " window slots)");
     }
     ArForecaster gateFit = ArForecaster.fit(fitOn, parameters);
     Path dir = versionDir.resolve(DIR);
-    int first = Math.max(0, data.size() - MAX_WINDOWS);
     int m = data.names().size();
-    int heldOut = 0;
     try {
       Files.createDirectories(dir);
       gateFit.write(dir);
@@ -101,14 +108,12 @@ public final class ArHeldOut {
         float[] row = new float[m + 1];
         for (int t = first; t < data.size(); t++) {
           System.arraycopy(data.values(t), 0, row, 0, m);
-          boolean held = heldOut(data.start(t), w, period);
-          row[m] = held ? HELD_OUT : 0f;
-          if (held) heldOut++;
+          row[m] = heldOut(data.start(t), w, period) ? HELD_OUT : 0f;
           out.append(data.start(t), row);
         }
       }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot write the AR held-out windows into " + dir, e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the AR held-out windows into " + dir, e);
     }
     try (VectorFile windows = VectorFile.open(dir.resolve(WINDOWS))) {
       return new Written(data.size() - first, heldOut, error(gateFit, windows));

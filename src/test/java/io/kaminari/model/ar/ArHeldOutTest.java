@@ -132,7 +132,7 @@ class ArHeldOutTest {
     long firstSlot = Traffic.DAY0 + (300 - Math.floorMod(Traffic.DAY0 / W, 300)) * W;
     ArTrainingSeries noBlock = traffic.series(firstSlot, 100);
     assertThatThrownBy(() -> ArHeldOut.write(tmp, noBlock, ArParameters.DEFAULTS, 0.01))
-        .hasMessageContaining("hold no held-out block");
+        .hasMessageContaining("hold no held-out block (one in every 300 window slots)");
     assertThat(tmp.resolve(ArHeldOut.DIR)).doesNotExist();
   }
 
@@ -153,6 +153,17 @@ class ArHeldOutTest {
     }
     assertThat(ArForecaster.read(tmp.resolve(ArHeldOut.DIR)).trainWindows())
         .as("the gate fit still uses the whole range").isEqualTo(train.size() - held);
+
+    // A fraction so small that the range's one block falls before the windows kept: refused, nothing written.
+    long period = ArHeldOut.period(0.0001);
+    assertThat(period).isEqualTo(30_000);
+    long minute = 60_000_000L;
+    long blockAt100 = (Math.floorDiv(Traffic.DAY0, minute) / period + 1) * period - ArHeldOut.BLOCK - 100;
+    ArTrainingSeries early = traffic.series(blockAt100 * minute, ArHeldOut.MAX_WINDOWS + 500);
+    Path elsewhere = tmp.resolve("early");
+    assertThatThrownBy(() -> ArHeldOut.write(elsewhere, early, ArParameters.DEFAULTS, 0.0001))
+        .hasMessageContaining("last " + ArHeldOut.MAX_WINDOWS + " windows hold no held-out block");
+    assertThat(elsewhere).doesNotExist();
   }
 
   private static ArTrainingSeries slice(ArTrainingSeries s, int from, int to) {
