@@ -128,6 +128,13 @@ public final class ArHeldOut {
    *     held-out window
    */
   public static double error(ArForecaster forecaster, VectorFile windows) {
+    return measure(forecaster, windows).error();
+  }
+
+  /** {@link #error}, and how many held-out windows it averaged over. */
+  private record Measured(long heldOut, double error) {}
+
+  private static Measured measure(ArForecaster forecaster, VectorFile windows) {
     int m = forecaster.names().size();
     if (windows.dimension() != m + 1) {
       throw new IllegalArgumentException(String.format(Locale.ROOT, "the held-out windows have %d values per window,"
@@ -154,7 +161,7 @@ public final class ArHeldOut {
       state.update(start, values);
     }
     if (held == 0) throw new IllegalArgumentException("the AR held-out windows hold no held-out window");
-    return sum / held;
+    return new Measured(held, sum / held);
   }
 
   /**
@@ -184,13 +191,8 @@ public final class ArHeldOut {
           + current.windowSeconds() + " s)");
     }
     try (VectorFile windows = VectorFile.open(candidateDir.resolve(WINDOWS_PATH))) {
-      long held = 0;
-      float[] row = new float[windows.dimension()];
-      for (long t = 0; t < windows.size(); t++) {
-        windows.read(t, row, 0);
-        if (row[row.length - 1] == HELD_OUT) held++;
-      }
-      return new Comparison(held, error(candidate, windows), error(current, windows), currentGateFit);
+      Measured c = measure(candidate, windows);
+      return new Comparison(c.heldOut(), c.error(), error(current, windows), currentGateFit);
     }
   }
 }
