@@ -29,7 +29,7 @@ public record Calibration(
     @JsonProperty("trim_fraction") double trimFraction,
     @JsonProperty("trimmed") long trimmed,
     @JsonProperty("trimmed_window_starts") List<String> trimmedWindowStarts,
-    @JsonProperty("parameters") Map<String, Double> parameters) {
+    @JsonProperty("parameters") Map<String, Double> parameters) implements java.io.Serializable {
 
   /** The basis when the validation windows alone were enough for the method. */
   public static final String VALIDATION = "validation";

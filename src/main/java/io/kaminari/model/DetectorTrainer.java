@@ -7,9 +7,6 @@ import io.kaminari.model.ar.ArForecaster;
 import io.kaminari.model.ar.ArHeldOut;
 import io.kaminari.model.ar.ArParameters;
 import io.kaminari.model.ar.ArTrainingSeries;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -142,12 +140,45 @@ public final class DetectorTrainer {
     }
   }
 
+  /** How {@link #grouped} trains the groups, as the manifest records it ({@link ScopeGroups#training()}). */
+  public static final String IN_PROCESS = "one autoencoder per traffic group, trained one after another in one process";
+
+  /**
+   * What training one traffic group leaves besides its files in {@code group-N/}: its description for the manifest, its
+   * autoencoder's validation metrics, and the thresholds of its keys that have a history ({@link KeyHistory}).
+   * Serializable: a Spark task returns it.
+   */
+  public record GroupTrained(ScopeGroups.Group group, Map<String, Double> validationMetrics,
+      Map<String, Double> keyThresholds) implements java.io.Serializable {
+    public GroupTrained {
+      validationMetrics = new LinkedHashMap<>(validationMetrics);
+      keyThresholds = new HashMap<>(keyThresholds);
+    }
+  }
+
+  /**
+   * Trains the autoencoder of group {@code g} of {@code plan} on {@code rows} (the group's rows, in time order) into
+   * {@code dir}, calibrated to a key's share of the budget, and computes the key thresholds of its prefixes. Depends on
+   * nothing but its arguments, so groups train in any order, at once, or in separate Spark tasks.
+   *
+   * @param keys a fresh iterator over the scope key of each row, in row order (called twice)
+   */
+  public static GroupTrained trainGroup(int g, VectorSource rows, Supplier<Iterator<String>> keys,
+      ScopeGroups.Plan plan, FeatureSpec spec, Hyperparameters hp, Path dir, Consumer<EpochProgress> progress) {
+    requireScope(spec, Scope.DST_PREFIX);
+    LOG.info("scope group {}: {} rows, {} to {} packets per window", g, rows.size(), plan.bounds().get(g)[0],
+        plan.bounds().get(g)[1]);
+    TrainingResult r = Trainer.train(rows, spec.dimension(), withShare(hp, keyDivisor(plan)), dir, progress);
+    long groupKeys = plan.assignments().values().stream().filter(v -> v == g).count();
+    ScopeGroups.Group described = new ScopeGroups.Group(g, ScopeGroups.dir(g), plan.bounds().get(g)[0],
+        plan.bounds().get(g)[1], groupKeys, rows.size(), r.threshold(), describe(r), r.calibration());
+    return new GroupTrained(described, r.validationMetrics(), keyThresholds(dir, rows, keys.get(), keys.get()));
+  }
+
   /**
    * Trains one autoencoder per group of {@code plan} on {@code groups} (the rows of each group, in time order) into
-   * {@code out/group-N}, each calibrated to a key's share of the budget, and writes the key assignments.
-   *
-   * <p>Then each prefix with enough rows gets its own threshold from its scores by its group's autoencoder
-   * ({@link KeyHistory}), and the version keeps its held-out rows ({@link HeldOut}).
+   * {@code out/group-N}, one after another ({@link #trainGroup}), keeps their held-out rows ({@link HeldOut}) and
+   * {@link #assemble}s the version. {@code TrainJob} trains the groups in Spark tasks instead, with the same two steps.
    *
    * @param keys a fresh iterator over the scope key of each row of group g, in row order (called a few times per group)
    * @param windows the windows of the training range (the denominator of a key's mean traffic)
@@ -155,54 +186,62 @@ public final class DetectorTrainer {
   public static Trained grouped(List<VectorSource> groups, IntFunction<Iterator<String>> keys,
       ScopeGroups.Plan plan, long windows, FeatureSpec spec, Hyperparameters hp, Path out,
       Consumer<EpochProgress> progress) {
-    requireScope(spec, Scope.DST_PREFIX);
     if (groups.size() != plan.groups()) {
       throw new IllegalArgumentException(groups.size() + " row sources for " + plan.groups() + " groups");
     }
-    Map<String, Double> keyThresholds = new HashMap<>();
-    double divisor = Math.max(1, plan.keysPerWindow());
-    Hyperparameters shared = withShare(hp, divisor);
-    List<ScopeGroups.Group> described = new ArrayList<>();
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    String method = null;
-    try {
-      Files.createDirectories(out);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + out, e);
-    }
+    List<GroupTrained> trained = new ArrayList<>();
     for (int g = 0; g < groups.size(); g++) {
-      String dir = ScopeGroups.dir(g);
-      LOG.info("scope group {}: {} rows, {} to {} packets per window", g, groups.get(g).size(),
-          plan.bounds().get(g)[0], plan.bounds().get(g)[1]);
-      TrainingResult r = Trainer.train(groups.get(g), spec.dimension(), shared, out.resolve(dir), progress);
       int group = g;
-      long groupKeys = plan.assignments().values().stream().filter(v -> v == group).count();
-      described.add(new ScopeGroups.Group(g, dir, plan.bounds().get(g)[0], plan.bounds().get(g)[1], groupKeys,
-          groups.get(g).size(), r.threshold(), describe(r), r.calibration()));
-      if (g == 0) {
-        metrics.putAll(r.validationMetrics());
-        method = describe(r);
-      }
-      metrics.put("group_" + g + "_threshold", r.threshold());
-      keyThresholds.putAll(keyThresholds(out.resolve(dir), groups.get(g), keys.apply(g), keys.apply(g)));
+      trained.add(trainGroup(g, groups.get(g), () -> keys.apply(group), plan, spec, hp,
+          out.resolve(ScopeGroups.dir(g)), progress));
+    }
+    long heldOut = HeldOut.write(out, groups, IntStream.range(0, groups.size()).mapToObj(keys).toList(),
+        hp.validationFraction());
+    return assemble(trained, plan, windows, spec, hp, out, heldOut, IN_PROCESS);
+  }
+
+  /**
+   * The version of the trained groups, whose files and held-out rows are in {@code out} already: writes the key
+   * assignments and thresholds, and says how the verdict is made.
+   *
+   * @param heldOutRows the rows {@link HeldOut} kept in {@code out}
+   * @param training how the groups were trained, in words, for the manifest
+   */
+  public static Trained assemble(List<GroupTrained> trained, ScopeGroups.Plan plan, long windows, FeatureSpec spec,
+      Hyperparameters hp, Path out, long heldOutRows, String training) {
+    requireScope(spec, Scope.DST_PREFIX);
+    if (trained.size() != plan.groups()) {
+      throw new IllegalArgumentException(trained.size() + " trained groups for " + plan.groups() + " groups");
+    }
+    Map<String, Double> metrics = new LinkedHashMap<>(trained.get(0).validationMetrics());
+    Map<String, Double> keyThresholds = new HashMap<>();
+    List<ScopeGroups.Group> described = new ArrayList<>();
+    for (GroupTrained t : trained) {
+      described.add(t.group());
+      metrics.put("group_" + t.group().index() + "_threshold", t.group().threshold());
+      keyThresholds.putAll(t.keyThresholds());
     }
     new ScopeGroups.Assignments(ScopeGroups.Assignments.FORMAT, plan.assignments()).write(out);
     // No prefix with enough rows (a short range): no key history, and scoring needs no per-key state for it.
     KeyHistory keyHistory = keyThresholds.isEmpty() ? null : KeyHistory.of(keyThresholds.size());
     if (keyHistory != null) new KeyHistory.Thresholds(KeyHistory.Thresholds.FORMAT, keyThresholds).write(out);
-    metrics.put(HELD_OUT_ROWS, (double) HeldOut.write(out, groups,
-        IntStream.range(0, groups.size()).mapToObj(keys).toList(), hp.validationFraction()));
+    metrics.put(HELD_OUT_ROWS, (double) heldOutRows);
     ScopeGroups scopeGroups = new ScopeGroups(ScopeGroups.RULE, windows, plan.keysPerWindow(),
-        ScopeGroups.UNSEEN_GROUP, ScopeGroups.FILE_NAME, described);
+        ScopeGroups.UNSEEN_GROUP, ScopeGroups.FILE_NAME, described, training);
     metrics.put("keys_per_window", plan.keysPerWindow());
     metrics.put("scope_groups", (double) plan.groups());
     metrics.put("key_history_keys", (double) keyThresholds.size());
     Detectors detectors = new Detectors(hp.threshold().text(),
-        keyHistory == null ? Detectors.RULE_AE : Detectors.RULE_KEY_HISTORY, null, divisor, null,
+        keyHistory == null ? Detectors.RULE_AE : Detectors.RULE_KEY_HISTORY, null, keyDivisor(plan), null,
         "dst-prefix: a prefix view has no global series, and one forecaster shared by every prefix would forecast"
             + " them all at one level; the global spec's model carries the AR score", scopeGroups, keyHistory);
-    return new Trained(configured(ModelMetadata.read(out.resolve(ScopeGroups.dir(0))), hp), method, detectors,
-        metrics);
+    return new Trained(configured(ModelMetadata.read(out.resolve(ScopeGroups.dir(0))), hp),
+        trained.get(0).group().thresholdMethod(), detectors, metrics);
+  }
+
+  /** A key's share of the budget, as the divisor of its method's risk: the keys per window (at least 1). */
+  private static double keyDivisor(ScopeGroups.Plan plan) {
+    return Math.max(1, plan.keysPerWindow());
   }
 
   /** The {@link KeyHistory} thresholds of one group's keys, from its rows' scores by its autoencoder in {@code dir}. */

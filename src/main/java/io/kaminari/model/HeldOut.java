@@ -19,9 +19,10 @@ import java.util.Locale;
  * can score the alias's current target on exactly the windows the candidate was judged on.
  *
  * <p>Files: {@value #VECTORS} (the raw vectors, a {@link VectorFile}) and {@value #KEYS} (their scope keys, UTF-8, one
- * per line, in the same order). At most {@link #MAX_ROWS} rows, evenly spaced over the held-out rows when there are
- * more (a busy {@code dst-prefix} range holds millions), so a version stays small: 100,000 rows of 40 features are
- * 17 MB.
+ * per line, in the same order). At most {@link #MAX_ROWS} rows, evenly spaced over each source's held-out rows when
+ * there are more in all (a busy {@code dst-prefix} range holds millions), so a version stays small: 100,000 rows of 40
+ * features are 17 MB. Each source's share is chosen from that source alone ({@link #tail}), so a Spark task that trains
+ * one traffic group picks its group's rows and the driver only merges them ({@link #merge}).
  *
  * <p>The comparison ({@link #compare}) is the mean squared reconstruction error in {@code log1p} space, where both
  * versions' inputs are the same numbers: each version's own standardised error depends on its normalisation (a version
@@ -52,59 +53,117 @@ public final class HeldOut {
   }
 
   /**
-   * Writes the held-out rows of {@code sources} into {@code dir}: of each source, its last
-   * {@link Trainer#validationRows} rows, with the scope keys {@code keys} gives for its rows in order (one iterator per
-   * source, read once, from its first row), merged in time order. Returns the rows written.
+   * The held-out rows of one training source that a version keeps: its rows from {@code from} on, every
+   * {@code stride}-th, whose scope keys are {@code keys} (one per kept row, in order).
+   */
+  public record Tail(VectorSource rows, long from, long stride, List<String> keys) {
+    public Tail {
+      if (from < 0 || stride < 1 || (!keys.isEmpty() && from + (keys.size() - 1L) * stride >= rows.size())) {
+        throw new IllegalArgumentException("a held-out tail of " + keys.size() + " rows from " + from + " every "
+            + stride + " does not fit a source of " + rows.size() + " rows");
+      }
+      keys = List.copyOf(keys);
+    }
+
+    long row(int k) {
+      return from + k * stride;
+    }
+
+    /**
+     * Copies the rows into the {@link VectorFile} {@code file} (created), so that {@code new Tail(file, 0, 1, keys)} is
+     * the same tail: how a Spark task that trained one group hands its tail to the driver.
+     */
+    public void writeTo(Path file) {
+      float[] v = new float[rows.dimension()];
+      try (VectorFile.Writer writer = VectorFile.create(file, rows.dimension())) {
+        for (int k = 0; k < keys.size(); k++) {
+          rows.read(row(k), v, 0);
+          writer.append(rows.windowStartMicros(row(k)), v);
+        }
+      }
+    }
+  }
+
+  /**
+   * Every how many held-out rows one is kept, when the sources hold {@code heldOutRows} of them in all: 1 up to
+   * {@link #MAX_ROWS}, so that a version keeps at most that many.
+   */
+  public static long stride(long heldOutRows) {
+    return Math.max(1, (heldOutRows + MAX_ROWS - 1) / MAX_ROWS);
+  }
+
+  /**
+   * The held-out tail of {@code source}: its last {@link Trainer#validationRows} rows, every {@code stride}-th, with
+   * their keys from {@code keys} (the keys of every row of the source, in row order, read once).
+   */
+  public static Tail tail(VectorSource source, Iterator<String> keys, double validationFraction, long stride) {
+    long from = source.size() - Trainer.validationRows(source.size(), validationFraction);
+    List<String> kept = new ArrayList<>();
+    for (long i = 0; i < source.size(); i++) {
+      String key = key(keys, i, source.size());
+      if (i >= from && (i - from) % stride == 0) kept.add(key);
+    }
+    return new Tail(source, from, stride, kept);
+  }
+
+  /**
+   * Writes the held-out rows of {@code sources} into {@code dir}: the {@link #tail} of each source with the scope keys
+   * {@code keys} gives for its rows (one iterator per source), at the {@link #stride} of their total, merged in time
+   * order. Returns the rows written.
    */
   public static long write(Path dir, List<? extends VectorSource> sources, List<? extends Iterator<String>> keys,
       double validationFraction) {
     if (sources.size() != keys.size() || sources.isEmpty()) {
       throw new IllegalArgumentException(sources.size() + " sources with " + keys.size() + " key lists");
     }
-    int n = sources.size();
-    long[] next = new long[n];
-    long total = 0;
-    for (int s = 0; s < n; s++) {
-      VectorSource source = sources.get(s);
-      next[s] = source.size() - Trainer.validationRows(source.size(), validationFraction);
-      total += source.size() - next[s];
-      for (long i = 0; i < next[s]; i++) key(keys.get(s), s, i, source.size());
+    long stride = stride(sources.stream()
+        .mapToLong(s -> Trainer.validationRows(s.size(), validationFraction)).sum());
+    List<Tail> tails = new ArrayList<>();
+    for (int s = 0; s < sources.size(); s++) {
+      tails.add(tail(sources.get(s), keys.get(s), validationFraction, stride));
     }
-    long stride = Math.max(1, (total + MAX_ROWS - 1) / MAX_ROWS);
-    int dim = sources.get(0).dimension();
+    return merge(dir, tails);
+  }
+
+  /** Writes the rows of {@code tails} into {@code dir}, merged in time order (ties by tail); returns how many. */
+  public static long merge(Path dir, List<Tail> tails) {
+    if (tails.isEmpty()) throw new IllegalArgumentException("no held-out rows to merge");
+    int n = tails.size();
+    int[] next = new int[n];
+    int dim = tails.get(0).rows().dimension();
     float[] row = new float[dim];
-    // The sources' tails merged in time order (a VectorFile's rows must not go back in time), ties by source.
+    // A VectorFile's rows must not go back in time, hence the merge.
     try (VectorFile.Writer vectors = VectorFile.create(dir.resolve(VECTORS), dim);
         BufferedWriter keyFile = Files.newBufferedWriter(dir.resolve(KEYS), StandardCharsets.UTF_8)) {
-      for (long seen = 0; seen < total; seen++) {
+      while (true) {
         int s = -1;
         for (int t = 0; t < n; t++) {
-          if (next[t] < sources.get(t).size() && (s < 0
-              || sources.get(t).windowStartMicros(next[t]) < sources.get(s).windowStartMicros(next[s]))) {
+          Tail tail = tails.get(t);
+          if (next[t] < tail.keys().size() && (s < 0 || tail.rows().windowStartMicros(tail.row(next[t]))
+              < tails.get(s).rows().windowStartMicros(tails.get(s).row(next[s])))) {
             s = t;
           }
         }
-        VectorSource source = sources.get(s);
-        long i = next[s]++;
-        String key = key(keys.get(s), s, i, source.size());
-        if (seen % stride != 0) continue;
+        if (s < 0) return vectors.count();
+        Tail tail = tails.get(s);
+        int k = next[s]++;
+        String key = tail.keys().get(k);
         if (key.indexOf('\n') >= 0 || key.indexOf('\r') >= 0) {
           throw new IllegalArgumentException("a scope key with a line break: " + key);
         }
-        source.read(i, row, 0);
-        vectors.append(source.windowStartMicros(i), row);
+        tail.rows().read(tail.row(k), row, 0);
+        vectors.append(tail.rows().windowStartMicros(tail.row(k)), row);
         keyFile.write(key);
         keyFile.newLine();
       }
-      return vectors.count();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the held-out windows into " + dir, e);
     }
   }
 
-  private static String key(Iterator<String> keys, int source, long row, long rows) {
+  private static String key(Iterator<String> keys, long row, long rows) {
     if (!keys.hasNext()) {
-      throw new IllegalArgumentException("source " + source + " has " + rows + " rows but only " + row + " keys");
+      throw new IllegalArgumentException("a source has " + rows + " rows but only " + row + " keys");
     }
     return keys.next();
   }

@@ -36,15 +36,18 @@ import java.util.TreeMap;
  *     the scope's false-alarm budget (a window is a false alarm when any of its keys fires)
  * @param windows the windows of the training range, the denominator of a key's mean traffic
  * @param groups the groups, quietest first
+ * @param training how the groups were trained, in words (each in its own Spark task, or one after another in one
+ *     process); null in versions published before it was recorded
  */
-@JsonPropertyOrder({"rule", "windows", "keys_per_window", "unseen_group", "file", "groups"})
+@JsonPropertyOrder({"rule", "windows", "keys_per_window", "unseen_group", "file", "groups", "training"})
 public record ScopeGroups(
     @JsonProperty("rule") String rule,
     @JsonProperty("windows") long windows,
     @JsonProperty("keys_per_window") double keysPerWindow,
     @JsonProperty("unseen_group") int unseenGroup,
     @JsonProperty("file") String file,
-    @JsonProperty("groups") List<Group> groups) {
+    @JsonProperty("groups") List<Group> groups,
+    @JsonProperty("training") String training) {
 
   /** The file of key assignments in a version directory. */
   public static final String FILE_NAME = "scope-groups.json";
@@ -82,7 +85,7 @@ public record ScopeGroups(
       @JsonProperty("rows") long rows,
       @JsonProperty("threshold") double threshold,
       @JsonProperty("threshold_method") String thresholdMethod,
-      @JsonProperty("calibration") Calibration calibration) {
+      @JsonProperty("calibration") Calibration calibration) implements java.io.Serializable {
     public Group {
       if (dir == null || dir.isBlank()) throw new IllegalArgumentException("scope group " + index + " has no dir");
       ModelManifest.checkRelativePath(dir + "/" + ModelMetadata.FILE_NAME);
@@ -121,7 +124,8 @@ public record ScopeGroups(
    * @param rows per group, its rows
    * @param keysPerWindow rows / windows with any key
    */
-  public record Plan(Map<String, Integer> assignments, List<double[]> bounds, List<Long> rows, double keysPerWindow) {
+  public record Plan(Map<String, Integer> assignments, List<double[]> bounds, List<Long> rows, double keysPerWindow)
+      implements java.io.Serializable {
     public int groups() {
       return rows.size();
     }

@@ -62,10 +62,39 @@ class HeldOutTest {
     assertThat(kept.get(kept.size() - 1)).isEqualTo("k249998");
   }
 
+  /**
+   * The executor path: each group's tail chosen alone at the stride of the total, copied out of its source (as a Spark
+   * task hands it to the driver) and merged, gives the very files of {@link HeldOut#write}.
+   */
+  @Test
+  void tailsCopiedOutOfTheirSourcesMergeToTheFilesWriteGives() throws Exception {
+    InMemoryVectorSource a = rows(150_000, 0, 0);
+    InMemoryVectorSource b = rows(90_000, 7 * 60_000_000L, 1_000_000);
+    Path direct = Files.createDirectories(dir.resolve("direct"));
+    long written = HeldOut.write(direct, List.of(a, b), List.of(keys("a", 150_000).iterator(),
+        keys("b", 90_000).iterator()), 0.5);
+
+    long stride = HeldOut.stride(75_000 + 45_000);
+    assertThat(stride).isEqualTo(2);
+    HeldOut.Tail ta = HeldOut.tail(a, keys("a", 150_000).iterator(), 0.5, stride);
+    HeldOut.Tail tb = HeldOut.tail(b, keys("b", 90_000).iterator(), 0.5, stride);
+    ta.writeTo(dir.resolve("a.kvec"));
+    tb.writeTo(dir.resolve("b.kvec"));
+    Path merged = Files.createDirectories(dir.resolve("merged"));
+    try (VectorFile fa = VectorFile.open(dir.resolve("a.kvec")); VectorFile fb = VectorFile.open(dir.resolve("b.kvec"))) {
+      assertThat(HeldOut.merge(merged, List.of(new HeldOut.Tail(fa, 0, 1, ta.keys()),
+          new HeldOut.Tail(fb, 0, 1, tb.keys())))).isEqualTo(written).isEqualTo(37_500 + 22_500);
+    }
+    assertThat(Files.readAllBytes(merged.resolve(HeldOut.VECTORS)))
+        .isEqualTo(Files.readAllBytes(direct.resolve(HeldOut.VECTORS)));
+    assertThat(Files.readAllLines(merged.resolve(HeldOut.KEYS)))
+        .isEqualTo(Files.readAllLines(direct.resolve(HeldOut.KEYS)));
+  }
+
   @Test
   void refusesMissingKeysAndKeysThatWouldBreakTheFile() {
     assertThatThrownBy(() -> HeldOut.write(dir, List.of(rows(10, 0, 0)), List.of(keys("k", 9).iterator()), 0.1))
-        .hasMessage("source 0 has 10 rows but only 9 keys");
+        .hasMessage("a source has 10 rows but only 9 keys");
     List<String> bad = new ArrayList<>(keys("k", 9));
     bad.add("10.0.0.0/24\nx");
     assertThatThrownBy(() -> HeldOut.write(dir, List.of(rows(10, 0, 0)), List.of(bad.iterator()), 0.1))

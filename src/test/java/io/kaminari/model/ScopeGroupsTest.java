@@ -67,10 +67,10 @@ class ScopeGroupsTest {
     assertThat(ScopeGroups.Assignments.read(dir)).isEqualTo(a);
     assertThatThrownBy(() -> new ScopeGroups.Assignments(2, Map.of())).hasMessageContaining("format 2");
     ScopeGroups.Group g0 = new ScopeGroups.Group(0, "group-0", 0, 1, 3, 1000, 1.5, "q", null);
-    assertThatThrownBy(() -> new ScopeGroups(ScopeGroups.RULE, 100, 0.5, 0, ScopeGroups.FILE_NAME, java.util.List.of(g0)))
+    assertThatThrownBy(() -> new ScopeGroups(ScopeGroups.RULE, 100, 0.5, 0, ScopeGroups.FILE_NAME, java.util.List.of(g0), null))
         .hasMessageContaining("keys_per_window");
     assertThatThrownBy(() -> new ScopeGroups(ScopeGroups.RULE, 100, 2, 0, ScopeGroups.FILE_NAME,
-        java.util.List.of(new ScopeGroups.Group(1, "group-1", 0, 1, 3, 1000, 1.5, "q", null))))
+        java.util.List.of(new ScopeGroups.Group(1, "group-1", 0, 1, 3, 1000, 1.5, "q", null)), null))
         .hasMessageContaining("numbered 1");
     assertThatThrownBy(() -> new ScopeGroups.Group(0, "../x", 0, 1, 3, 1000, 1.5, "q", null))
         .hasMessageContaining("'..'");

@@ -48,6 +48,39 @@ class TrainerTest {
     assertThat(losses(c)).isNotEqualTo(losses(a));
   }
 
+  /**
+   * Two trainings at once in one JVM, as two Spark tasks of one executor run them: each gets exactly the weights it gets
+   * alone. Fails if the initial weights came from libtorch's process-wide generator (interleaved draws), and DJL's own
+   * gradient collector would refuse the second training outright.
+   */
+  @Test
+  void concurrentTrainingsInOneJvmGiveTheWeightsEachGetsAlone() throws Exception {
+    VectorSource first = benign(3000, 5);
+    VectorSource second = benign(3000, 6);
+    Hyperparameters hp = SMALL.withEpochs(6, 0);
+    TrainingResult aloneFirst = Trainer.train(first, DIM, hp, dir.resolve("alone-1"), p -> { });
+    TrainingResult aloneSecond = Trainer.train(second, DIM, hp.withSeed(7), dir.resolve("alone-2"), p -> { });
+
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+      var a = pool.submit(() -> {
+        start.await();
+        return Trainer.train(first, DIM, hp, dir.resolve("together-1"), p -> { });
+      });
+      var b = pool.submit(() -> {
+        start.await();
+        return Trainer.train(second, DIM, hp.withSeed(7), dir.resolve("together-2"), p -> { });
+      });
+      start.countDown();
+      assertThat(Files.readAllBytes(a.get().paramsFile())).isEqualTo(Files.readAllBytes(aloneFirst.paramsFile()));
+      assertThat(Files.readAllBytes(b.get().paramsFile())).isEqualTo(Files.readAllBytes(aloneSecond.paramsFile()));
+      assertThat(losses(a.get())).isEqualTo(losses(aloneFirst));
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void holdsOutTheMostRecentTenPercentAndReportsEveryEpoch() {
     List<EpochProgress> seen = new ArrayList<>();

@@ -31,19 +31,14 @@ import io.kaminari.model.ar.ArTrainingSeries;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.JobRuns;
 import io.kaminari.pipeline.Warehouse;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -53,10 +48,12 @@ import org.apache.spark.sql.SparkSession;
  * autoencoder, and under {@code global} the AR forecaster beside it; under {@code dst-prefix} one autoencoder per
  * traffic-level group of prefixes ({@link DetectorTrainer}).
  *
- * <p>The vectors are streamed from Spark to a local {@link VectorFile} in time order ({@code toLocalIterator}, one
- * partition at a time), so the driver never holds the training set as Java objects: the limit is local disk (4 bytes
- * per feature per window plus 8 per window), not heap. Training and validation follow {@link Trainer} (the most
- * recent windows validate). The version is then offered to {@link TrainConfig#promoteAlias()} through the registry's
+ * <p>Under {@code global} the vectors are streamed from Spark to a local {@link VectorFile} in time order
+ * ({@code toLocalIterator}, one partition at a time), so the driver never holds the training set as Java objects: the
+ * limit is local disk (4 bytes per feature per window plus 8 per window), not heap. Under {@code dst-prefix} each
+ * traffic group trains in a Spark task of its own on the executors ({@link GroupTraining}), its rows streamed to the
+ * task's local disk in the same way. Training and validation follow {@link io.kaminari.model.Trainer} (the most recent
+ * windows validate). The version is then offered to {@link TrainConfig#promoteAlias()} through the registry's
  * promotion gate, and the decision is printed and recorded in the alias history.
  */
 public final class TrainJob {
@@ -72,15 +69,19 @@ public final class TrainJob {
   }
 
   /**
-   * The vectors of the spec over the range, in time order (then scope key, so the order is total), with the totals the
-   * AR forecaster and the traffic-level groups read: window_start, scope_key, vector, packets, flows, sources.
+   * The vectors of the spec over the range, in no order, with the totals the AR forecaster and the traffic-level groups
+   * read: window_start, scope_key, vector, packets, flows, sources.
    */
-  public static Dataset<Row> trainingVectors(SparkSession spark, String specId, Instant from, Instant to) {
+  static Dataset<Row> trainingRows(SparkSession spark, String specId, Instant from, Instant to) {
     return spark.table(Warehouse.PORT_VECTORS)
         .where(expr(HourRange.covering(from, to).where()).and(col(SPEC_ID).equalTo(specId))
             .and(col(WINDOW_START).geq(from)).and(col(WINDOW_START).lt(to)))
-        .select(col(WINDOW_START), col(SCOPE_KEY), col(VECTOR), col(VECTOR_PACKETS), col(VECTOR_FLOWS), col(SOURCES))
-        .orderBy(col(WINDOW_START), col(SCOPE_KEY));
+        .select(col(WINDOW_START), col(SCOPE_KEY), col(VECTOR), col(VECTOR_PACKETS), col(VECTOR_FLOWS), col(SOURCES));
+  }
+
+  /** {@link #trainingRows} in time order, then scope key, so the order is total. */
+  public static Dataset<Row> trainingVectors(SparkSession spark, String specId, Instant from, Instant to) {
+    return trainingRows(spark, specId, from, to).orderBy(col(WINDOW_START), col(SCOPE_KEY));
   }
 
   /**
@@ -146,46 +147,13 @@ public final class TrainJob {
       Files.deleteIfExists(vectors);
     } else {
       ScopeGroups.Plan plan = plan();
-      List<VectorFile.Writer> writers = new ArrayList<>();
-      List<BufferedWriter> keyWriters = new ArrayList<>(); // each row's key, for the version's held-out rows
-      try {
-        for (int g = 0; g < plan.groups(); g++) {
-          writers.add(VectorFile.create(work.resolve("vectors-" + g + ".bin"), spec.dimension()));
-          keyWriters.add(Files.newBufferedWriter(work.resolve("keys-" + g + ".txt"), StandardCharsets.UTF_8));
-        }
-        windows = 0;
-        Iterator<Row> it = trainingVectors(spark, spec.id(), config.from(), config.to()).toLocalIterator();
-        while (it.hasNext()) {
-          Row r = it.next();
-          int group = plan.assignments().getOrDefault(r.getString(1), ScopeGroups.UNSEEN_GROUP);
-          writers.get(group).append(Micros.of(r.<Instant>getAs(0)), vector(r, spec));
-          keyWriters.get(group).write(r.getString(1));
-          keyWriters.get(group).newLine();
-          windows++;
-        }
-      } finally {
-        writers.forEach(VectorFile.Writer::close);
-        for (BufferedWriter w : keyWriters) w.close();
-      }
+      windows = plan.rows().stream().mapToLong(Long::longValue).sum();
       checkEnough(windows);
       announce(windows);
-      List<VectorFile> sources = new ArrayList<>();
-      List<Stream<String>> opened = new ArrayList<>(); // every key stream handed out, closed at the end
-      try {
-        for (int g = 0; g < plan.groups(); g++) sources.add(VectorFile.open(work.resolve("vectors-" + g + ".bin")));
-        trained = DetectorTrainer.grouped(new ArrayList<>(sources), g -> {
-          try {
-            Stream<String> lines = Files.lines(work.resolve("keys-" + g + ".txt"), StandardCharsets.UTF_8);
-            opened.add(lines);
-            return lines.iterator();
-          } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
-        }, plan, rangeWindows(), spec, config.hyperparameters(), out, progress);
-      } finally {
-        sources.forEach(VectorFile::close);
-        opened.forEach(Stream::close);
-      }
+      GroupTraining.Trained groups = GroupTraining.train(trainingRows(spark, spec.id(), config.from(), config.to()),
+          plan, spec, config.hyperparameters(), out, work);
+      trained = DetectorTrainer.assemble(groups.groups(), plan, rangeWindows(), spec, config.hyperparameters(), out,
+          groups.heldOutRows(), GroupTraining.TRAINING);
     }
     ModelManifest draft = ModelManifest.draft(config.name(), spec, trained.metadata(), trained.thresholdMethod(),
         trained.detectors(), trained.metrics(), config.from(), config.to(), codeVersion());
@@ -211,7 +179,7 @@ public final class TrainJob {
 
   /** The traffic of every scope key over the range, grouped by {@link ScopeGroups#plan}. */
   private ScopeGroups.Plan plan() {
-    Dataset<Row> rows = trainingVectors(spark, config.spec().id(), config.from(), config.to());
+    Dataset<Row> rows = trainingRows(spark, config.spec().id(), config.from(), config.to());
     Map<String, ScopeGroups.KeyTraffic> traffic = new HashMap<>();
     for (Row r : rows.groupBy(col(SCOPE_KEY)).agg(count(lit(1)), sum(col(VECTOR_PACKETS))).collectAsList()) {
       traffic.put(r.getString(0), new ScopeGroups.KeyTraffic(r.getLong(1), r.isNullAt(2) ? 0 : r.getLong(2)));
@@ -231,7 +199,8 @@ public final class TrainJob {
     return java.time.Duration.between(config.from(), config.to()).toSeconds() / config.spec().windowSeconds();
   }
 
-  private static float[] vector(Row r, FeatureSpec spec) {
+  /** The vector of a row whose third column is the vector column, checked against the spec's dimension. */
+  static float[] vector(Row r, FeatureSpec spec) {
     List<Float> v = r.getList(2);
     if (v.size() != spec.dimension()) {
       throw new IllegalStateException("a stored vector has " + v.size() + " values, the spec " + spec.id() + " has "

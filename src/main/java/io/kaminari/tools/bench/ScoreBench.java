@@ -64,9 +64,9 @@ public final class ScoreBench {
 
   public static final String NAME = "score";
   /** Destination prefixes per window. */
-  static final int KEYS = 1000;
+  public static final int KEYS = 1000;
   static final String MODEL = "bench-score";
-  static final Instant DAY = Instant.parse("2024-05-01T00:00:00Z");
+  public static final Instant DAY = Instant.parse("2024-05-01T00:00:00Z");
 
   /** Writes {@code windows} vectors, trains and publishes a model, times scoring them all, prints the line. */
   public static void run(SparkSession spark, KaminariConfig config, long windows, PrintStream out) throws Exception {
@@ -144,8 +144,11 @@ public final class ScoreBench {
     return seconds;
   }
 
-  /** {@code n} rows of {@code port_vectors} for {@code spec}: {@value #KEYS} prefixes per window from {@link #DAY}. */
-  static Dataset<Row> vectors(SparkSession spark, FeatureSpec spec, long n) {
+  /**
+   * {@code n} rows of {@code port_vectors} for {@code spec}: {@value #KEYS} prefixes per window from {@link #DAY}, each
+   * vector a quarter non-zero values (also the training rows of {@code GroupTrainingIT}).
+   */
+  public static Dataset<Row> vectors(SparkSession spark, FeatureSpec spec, long n) {
     long windowMicros = spec.windowMicros();
     Column window = col("id").divide(KEYS).cast("long");
     Column key = pmod(col("id"), lit(KEYS));
