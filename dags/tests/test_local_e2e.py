@@ -9,7 +9,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from kaminari_env import TARGET, Broker, airflow, airflow_env, hive_counts, kaminari, missing_subcommands
+from kaminari_env import (
+    TARGET,
+    TEST_JVM_OPTS,
+    Broker,
+    airflow,
+    airflow_env,
+    hive_counts,
+    kaminari,
+    missing_subcommands,
+)
 
 HOURS = {"2024-05-01T11:00:00+00:00": 10, "2024-05-01T12:00:00+00:00": 11}  # `dags test` date -> interval hour
 TABLES = ["flows", "port_vectors", "anomaly_scores"]
@@ -73,7 +82,7 @@ def test_hourly_and_retrain_end_to_end(home):
         env = airflow_env(
             KAMINARI_MODE="local",
             KAMINARI_HOME=str(home),
-            KAMINARI_JAVA_OPTS="-Dai.djl.offline=true",
+            KAMINARI_JAVA_OPTS=" ".join(TEST_JVM_OPTS),
             KAMINARI_TASK_RETRIES="0",
         )
         kafka = ["--set", f"kafka.bootstrap.servers={broker.bootstrap}"]

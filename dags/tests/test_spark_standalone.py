@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyspark
 import pytest
-from kaminari_env import SPARK_JAR, TARGET, airflow_env, hive_counts, kaminari, missing_subcommands
+from kaminari_env import SPARK_JAR, TARGET, TEST_JVM_OPTS, airflow_env, hive_counts, kaminari, missing_subcommands
 
 SPARK_HOME = Path(pyspark.__file__).parent
 HOUR = "2024-05-01T10"
@@ -87,8 +87,8 @@ def submit(master: str, env: dict, work: Path, *args: str) -> None:
         str(SPARK_HOME / "bin" / "spark-submit"), "--master", master, "--deploy-mode", "client",
         "--class", "io.kaminari.cli.Main", "--driver-memory", "2g", "--executor-memory", "2g",
         "--total-executor-cores", "2",
-        "--conf", "spark.driver.extraJavaOptions=-Dai.djl.offline=true",
-        "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true",
+        "--conf", "spark.driver.extraJavaOptions=" + " ".join(TEST_JVM_OPTS),
+        "--conf", "spark.executor.extraJavaOptions=" + " ".join(TEST_JVM_OPTS),
         "--conf", "spark.ui.enabled=false",
         str(SPARK_JAR), *args, "--home", str(work / "home"),
     ]  # fmt: skip
