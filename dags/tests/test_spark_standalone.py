@@ -1,5 +1,6 @@
 """Distributed for real on one machine: kaminari-spark.jar submitted to a Spark 3.5.7 standalone master and worker
-(separate JVMs, from pyspark's distribution), running compact → features → score for one hour.
+(separate JVMs, from pyspark's distribution), running compact → features → score for one hour, and the training of
+a dst-prefix model, whose traffic groups train on the executor.
 
 What local mode hides shows here: closures that do not serialise, classes missing from the shaded jar, DJL loading
 on executors. Needs target/kaminari-spark.jar and target/kaminari.jar (`mvn -B package`); FAILS while a pipeline
@@ -8,6 +9,7 @@ subcommand is missing.
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -135,6 +137,18 @@ def test_compact_features_score_on_a_standalone_cluster(cluster):
 
     submit(master, env, work, "features", "--from", HOUR, "--to", "2024-05-01T11", "--spec", "seed-global")
     submit(master, env, work, "score", "--from", HOUR, "--to", "2024-05-01T11", "--model", "flow-ae@champion")
+
+    # The dst-prefix model's traffic groups train in tasks on the worker's executor JVM (GroupTraining): DJL training,
+    # the shuffle of the rows to their group and the trained files sent back to the driver, across processes.
+    submit(master, env, work, "features", "--from", "2024-05-01T08", "--to", "2024-05-01T10", "--spec",
+           "seed-dst-prefix")  # fmt: skip
+    submit(master, env, work, "train", "--from", "2024-05-01T08", "--to", "2024-05-01T10", "--spec",
+           "seed-dst-prefix", "--name", "flow-ae-prefix", "--epochs", "2", "--threshold", "quantile:0.999",
+           "--promote", "none")  # fmt: skip
+    shown = json.loads(kaminari("models", "show", "flow-ae-prefix/1", "--format", "json", home=home).stdout)
+    groups = shown["manifest"]["detectors"]["scope_groups"]
+    assert groups["training"] == "one autoencoder per traffic group, each trained in its own Spark task", groups
+    assert all(g["threshold"] > 0 for g in groups["groups"]), groups
 
     counts = hive_counts(
         home,

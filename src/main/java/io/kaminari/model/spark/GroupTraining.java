@@ -34,6 +34,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import scala.Tuple2;
@@ -113,12 +115,21 @@ final class GroupTraining {
     long stride = HeldOut.stride(plan.rows().stream()
         .mapToLong(rows -> Trainer.validationRows(rows, hp.validationFraction())).sum());
     String hyperparameters = hp.toJson(); // Hyperparameters is not Serializable; its JSON is the stored form anyway
-    List<Output> outputs = vectors.select(col(WINDOW_START), col(SCOPE_KEY), col(VECTOR)).javaRDD()
-        .mapToPair(r -> new Tuple2<>(new RowKey(plan.assignments().getOrDefault(r.getString(1),
-            ScopeGroups.UNSEEN_GROUP), Micros.of(r.<Instant>getAs(0)), r.getString(1)), TrainJob.vector(r, spec)))
-        .repartitionAndSortWithinPartitions(new ByGroup(groups), new InTimeOrder())
-        .mapPartitionsWithIndex((g, rows) -> trainTask(g, rows, plan, spec, hyperparameters, stride), false)
-        .collect();
+    // Broadcast, not captured: the assignments hold every training key, and a closure ships them with every task.
+    Broadcast<ScopeGroups.Plan> shared = JavaSparkContext.fromSparkContext(vectors.sparkSession().sparkContext())
+        .broadcast(plan);
+    List<Output> outputs;
+    try {
+      outputs = vectors.select(col(WINDOW_START), col(SCOPE_KEY), col(VECTOR)).javaRDD()
+          .mapToPair(r -> new Tuple2<>(new RowKey(shared.value().assignments().getOrDefault(r.getString(1),
+              ScopeGroups.UNSEEN_GROUP), Micros.of(r.<Instant>getAs(0)), r.getString(1)), TrainJob.vector(r, spec)))
+          .repartitionAndSortWithinPartitions(new ByGroup(groups), new InTimeOrder())
+          .mapPartitionsWithIndex((g, rows) -> trainTask(g, rows, shared.value(), spec, hyperparameters, stride),
+              false)
+          .collect();
+    } finally {
+      shared.destroy();
+    }
     Output[] byGroup = new Output[groups];
     for (Output o : outputs) byGroup[o.trained().group().index()] = o;
     List<DetectorTrainer.GroupTrained> trained = new ArrayList<>();
