@@ -255,8 +255,8 @@ public final class Trainer {
    * Sets the initial weights from {@code random}: each weight matrix (DJL's {@code [out, in]}) from a normal
    * distribution with standard deviation {@code sqrt(2 / in)}, each bias 0, which is the initialisation DJL gives a
    * {@code Linear} block by default. Drawn here rather than by libtorch because libtorch's generator is one per
-   * process: two trainings in one JVM (Spark tasks of one executor, {@code TrainJob}'s groups) would draw each other's weights,
-   * so a run would depend on the timing of the others.
+   * process: two trainings in one JVM (Spark tasks of one executor, {@code TrainJob}'s groups) would draw each other's
+   * weights, so a run would depend on the timing of the others.
    */
   static void initialise(List<Parameter> parameters, SplittableRandom random) {
     for (Parameter p : parameters) {

@@ -81,7 +81,8 @@ class HeldOutTest {
     ta.writeTo(dir.resolve("a.kvec"));
     tb.writeTo(dir.resolve("b.kvec"));
     Path merged = Files.createDirectories(dir.resolve("merged"));
-    try (VectorFile fa = VectorFile.open(dir.resolve("a.kvec")); VectorFile fb = VectorFile.open(dir.resolve("b.kvec"))) {
+    try (VectorFile fa = VectorFile.open(dir.resolve("a.kvec"));
+        VectorFile fb = VectorFile.open(dir.resolve("b.kvec"))) {
       assertThat(HeldOut.merge(merged, List.of(new HeldOut.Tail(fa, 0, 1, ta.keys()),
           new HeldOut.Tail(fb, 0, 1, tb.keys())))).isEqualTo(written).isEqualTo(37_500 + 22_500);
     }
