@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -85,11 +86,13 @@ public final class HeldOut {
   }
 
   /**
-   * Every how many held-out rows one is kept, when the sources hold {@code heldOutRows} of them in all: 1 up to
-   * {@link #MAX_ROWS}, so that a version keeps at most that many.
+   * Every how many held-out rows one is kept, for training sources of {@code sourceRows} rows each: 1 while their
+   * held-out rows ({@link Trainer#validationRows} of each) are at most {@link #MAX_ROWS} in all, more so that a version
+   * keeps at most that many.
    */
-  public static long stride(long heldOutRows) {
-    return Math.max(1, (heldOutRows + MAX_ROWS - 1) / MAX_ROWS);
+  public static long stride(Collection<Long> sourceRows, double validationFraction) {
+    long heldOut = sourceRows.stream().mapToLong(rows -> Trainer.validationRows(rows, validationFraction)).sum();
+    return Math.max(1, (heldOut + MAX_ROWS - 1) / MAX_ROWS);
   }
 
   /**
@@ -116,8 +119,7 @@ public final class HeldOut {
     if (sources.size() != keys.size() || sources.isEmpty()) {
       throw new IllegalArgumentException(sources.size() + " sources with " + keys.size() + " key lists");
     }
-    long stride = stride(sources.stream()
-        .mapToLong(s -> Trainer.validationRows(s.size(), validationFraction)).sum());
+    long stride = stride(sources.stream().map(VectorSource::size).toList(), validationFraction);
     List<Tail> tails = new ArrayList<>();
     for (int s = 0; s < sources.size(); s++) {
       tails.add(tail(sources.get(s), keys.get(s), validationFraction, stride));

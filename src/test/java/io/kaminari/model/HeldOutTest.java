@@ -74,7 +74,7 @@ class HeldOutTest {
     long written = HeldOut.write(direct, List.of(a, b), List.of(keys("a", 150_000).iterator(),
         keys("b", 90_000).iterator()), 0.5);
 
-    long stride = HeldOut.stride(75_000 + 45_000);
+    long stride = HeldOut.stride(List.of(150_000L, 90_000L), 0.5); // 75,000 + 45,000 held out
     assertThat(stride).isEqualTo(2);
     HeldOut.Tail ta = HeldOut.tail(a, keys("a", 150_000).iterator(), 0.5, stride);
     HeldOut.Tail tb = HeldOut.tail(b, keys("b", 90_000).iterator(), 0.5, stride);

@@ -13,7 +13,6 @@ import io.kaminari.model.EpochProgress;
 import io.kaminari.model.HeldOut;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ScopeGroups;
-import io.kaminari.model.Trainer;
 import io.kaminari.model.VectorFile;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -112,8 +111,7 @@ final class GroupTraining {
   static Trained train(Dataset<Row> vectors, ScopeGroups.Plan plan, FeatureSpec spec, Hyperparameters hp, Path out,
       Path work) throws IOException {
     int groups = plan.groups();
-    long stride = HeldOut.stride(plan.rows().stream()
-        .mapToLong(rows -> Trainer.validationRows(rows, hp.validationFraction())).sum());
+    long stride = HeldOut.stride(plan.rows(), hp.validationFraction());
     String hyperparameters = hp.toJson(); // Hyperparameters is not Serializable; its JSON is the stored form anyway
     // Broadcast, not captured: the assignments hold every training key, and a closure ships them with every task.
     Broadcast<ScopeGroups.Plan> shared = JavaSparkContext.fromSparkContext(vectors.sparkSession().sparkContext())
