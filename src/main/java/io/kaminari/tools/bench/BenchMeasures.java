@@ -25,7 +25,8 @@ final class BenchMeasures {
 
   // Targets, from the issues that define each benchmark.
   static final double COMPACT_PER_CORE = 150_000;
-  static final double COMPACT_VS_NAIVE = 2;
+  /** Issue 19 raised it from wave 1's 2×: the remaining cost is Parquet's writer and the parser. */
+  static final double COMPACT_VS_NAIVE = 2.5;
   static final double FEATURES_SECONDS = 60;
   static final double TRAIN_SECONDS = 30;
   static final double SCORE_PER_CORE = 1_000_000;
@@ -49,7 +50,7 @@ final class BenchMeasures {
             return new Cells(perCore(rate), "naive Spark JSON job: " + perCore(l.number("naive_flows_per_s_per_core")),
                 ratio(rate / COMPACT_PER_CORE) + " of target", rate >= COMPACT_PER_CORE);
           }),
-      new Measure("compaction against the naive job", CompactBench.NAME, "≥ 2× the naive job", h -> {
+      new Measure("compaction against the naive job", CompactBench.NAME, "≥ 2.5× the naive job", h -> {
         BenchLine l = h.apply(CompactBench.NAME);
         double r = l.number("ratio");
         return new Cells(ratio(r) + "× naive", perCore(l.number("flows_per_s_per_core")) + " against "
