@@ -1,4 +1,5 @@
-"""Kaminari hourly pipeline: ``land`` → ``compact --hour`` → ``verify`` → ``features`` → ``score``, one interval a run.
+"""Kaminari hourly pipeline: ``land`` → ``compact --hour`` → ``verify`` → ``features`` → ``score`` → ``incidents``, one
+interval a run.
 
 Each run owns the *arrival* hour H = ``[data_interval_start, data_interval_end)``: ``compact --hour H`` makes landing
 hour H (what reached Kafka in H) complete in ``kaminari.flows``, which is partitioned by *event* hour. Most of it lands
@@ -20,10 +21,18 @@ does not. That run is then the latest compaction covering H, so ``features``/``s
 event hour the repair wrote too. With nothing to repair it only reads; when the repair cannot make the hours reconcile
 it fails (and alerts).
 
-Two runs share event hours (the late records of one are in the next), so ``land``, ``compact``, ``features`` and
-``score`` each run one task at a time across runs: two compactions at once could each rewrite the same event hour from
-what it held before the other did, losing the other's rows; and the features (scores) of an event hour are then
-written last by a task that read the flows (vectors) at least as late as any other did.
+``incidents --from H --to H+1`` then groups the anomalous windows of event hour H into ``kaminari.incidents``, reading
+a day before H (``incidents.lookback``) so that an incident still open is brought up to date under its id rather than
+started again. It replaces exactly the model's incidents that start in H, so it is idempotent too, and it groups the
+scores of the newest version that scored H: the champion ``score`` just used. The incidents of an earlier event hour
+that late records rescored are not regrouped by the hourly run (a range that reached back across a promotion would
+replace the previous champion's incidents with the new one's, which never scored those hours); a backfill runs
+``kaminari incidents`` over its range (docs/incidents.md).
+
+Two runs share event hours (the late records of one are in the next), so ``land``, ``compact``, ``features``,
+``score`` and ``incidents`` each run one task at a time across runs: two compactions at once could each rewrite the
+same event hour from what it held before the other did, losing the other's rows; and the features (scores) of an
+event hour are then written last by a task that read the flows (vectors) at least as late as any other did.
 
 Backfill months with ``airflow backfill create --dag-id kaminari_hourly --from-date ... --to-date ...``.
 The execution mode (``local`` or ``kubernetes``) is described in ``kaminari_ops``.
@@ -106,4 +115,13 @@ with DAG(
         max_active_tis_per_dag=1,
     )
 
-    land >> compact >> verify >> features >> score
+    # The incidents that start in event hour H, an open one brought up to date (see the module's documentation).
+    incidents = kaminari_task(
+        "incidents",
+        f"incidents --from {ARRIVAL_HOUR} --to {INTERVAL_END} --model {{{{ params.model | kaminari_model_name }}}}",
+        mode=MODE,
+        job="incidents",
+        max_active_tis_per_dag=1,
+    )
+
+    land >> compact >> verify >> features >> score >> incidents

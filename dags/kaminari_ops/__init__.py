@@ -93,7 +93,21 @@ def model_version(shown) -> int:
     return version
 
 
-JINJA_FILTERS = {"kaminari_hour": hour, "kaminari_hours_before": hours_before, "kaminari_model_version": model_version}
+def model_name(reference: str) -> str:
+    """The model name of a reference, ``flow-ae`` of ``flow-ae@champion`` or ``flow-ae`` (a Jinja filter: ``incidents``
+    takes a name and groups the scores of the newest version that scored the period)."""
+    name = str(reference).split("@", 1)[0].strip()
+    if not name:
+        raise ValueError(f"no model name in the reference {reference!r}")
+    return name
+
+
+JINJA_FILTERS = {
+    "kaminari_hour": hour,
+    "kaminari_hours_before": hours_before,
+    "kaminari_model_version": model_version,
+    "kaminari_model_name": model_name,
+}
 XCOM_FILE = "/airflow/xcom/return.json"
 
 

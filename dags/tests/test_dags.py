@@ -53,8 +53,9 @@ def test_each_file_is_one_dag_with_docstring_and_dag_id_constant():
 
 def test_hourly_graph_schedule_and_retries(dagbag, mode):
     dag = dagbag.get_dag(HOURLY)
-    assert [t.task_id for t in dag.topological_sort()] == ["land", "compact", "verify", "features", "score"]
-    edges = [("land", "compact"), ("compact", "verify"), ("verify", "features"), ("features", "score")]
+    tasks = ["land", "compact", "verify", "features", "score", "incidents"]
+    assert [t.task_id for t in dag.topological_sort()] == tasks
+    edges = list(zip(tasks[:-1], tasks[1:], strict=True))
     for upstream, downstream in edges:
         assert dag.get_task(downstream).upstream_task_ids == {upstream}
     timetable = scheduler_timetable(dag)
@@ -67,8 +68,8 @@ def test_hourly_graph_schedule_and_retries(dagbag, mode):
         assert task.retry_exponential_backoff
         assert task.execution_timeout is not None and task.execution_timeout <= timedelta(minutes=40)
     # One landing checkpoint; and consecutive runs share event hours (late records), so no two compactions, features
-    # or scores overlap.
-    for task_id in ("land", "compact", "verify", "features", "score"):
+    # or scores (or the incidents of the day they regroup) overlap.
+    for task_id in tasks:
         assert dag.get_task(task_id).max_active_tis_per_dag == 1, task_id
     expected = "BashOperator" if mode == "local" else "KaminariSparkApplicationOperator"
     assert {type(t).__name__ for t in dag.tasks} == {expected}

@@ -73,6 +73,9 @@ def contract_queries() -> dict:
         "utc": "SET spark.sql.session.timeZone=UTC",
         "runs": "SELECT job, date_format(window_start, \"yyyy-MM-dd'T'HH\"), event_hours FROM kaminari.job_runs"
         " WHERE status = 'SUCCEEDED' AND job IN ('compact', 'features', 'score') ORDER BY finished",
+        "incidents": "SELECT date_format(window_start, \"yyyy-MM-dd'T'HH\"),"
+        " date_format(window_end, \"yyyy-MM-dd'T'HH\") FROM kaminari.job_runs"
+        " WHERE status = 'SUCCEEDED' AND job = 'incidents' ORDER BY finished",
     }
 
 
@@ -128,10 +131,15 @@ def test_hourly_and_retrain_end_to_end(home):
 
         # The hourly contract: each run's features and score rebuilt the event hours its compaction of arrival hour H
         # wrote (recorded in job_runs), and H.
-        runs = hive_counts(home, contract_queries())["runs"]
+        contract = hive_counts(home, contract_queries())
+        runs = contract["runs"]
         triplets = [runs[i : i + 3] for i in range(len(runs) - 2) if [r[0] for r in runs[i : i + 3]] == CONTRACT_JOBS]
         assert [t[0][1] for t in triplets] == ["2024-05-01T10", "2024-05-01T11", "2024-05-01T10"], runs
         for (_, arrival, compacted), (_, _, built), (_, _, scored) in triplets:
             assert arrival in set(built) and set(built) == set(scored) == set(compacted) | {arrival}, runs
+        # Each run then grouped the incidents of its hour.
+        incidents = [tuple(r) for r in contract["incidents"]]
+        assert incidents == [("2024-05-01T10", "2024-05-01T11"), ("2024-05-01T11", "2024-05-01T12"),
+                             ("2024-05-01T10", "2024-05-01T11")], incidents  # fmt: skip
     finally:
         broker.stop()

@@ -28,6 +28,7 @@ HOURLY_ARGS = {
     "verify": ["verify", "--from", "2024-04-30T11", "--to", "2024-05-01T11", "--repair"],
     "features": ["features", "--after-compact", "2024-05-01T10", "--spec", "seed-global"],
     "score": ["score", "--after-compact", "2024-05-01T10", "--model", "flow-ae@champion"],
+    "incidents": ["incidents", "--from", "2024-05-01T10", "--to", "2024-05-01T11", "--model", "flow-ae"],
 }
 RETRAIN_DEFAULT_TRAIN = [
     "train", "--from", "2024-04-25T03", "--to", "2024-05-02T03", "--spec", "seed-global", "--name", "flow-ae",
@@ -175,6 +176,25 @@ def test_hourly_verify_repairs_the_last_day_of_landing_hours_through_the_arrival
     assert option(args, "--from") == start.subtract(hours=23).strftime("%Y-%m-%dT%H")
     assert option(args, "--to") == end.strftime("%Y-%m-%dT%H")
     assert args[0] == "verify" and "--repair" in args
+
+
+@pytest.mark.parametrize("model", ["flow-ae@champion", "edge-ae@challenger", "edge-ae@3", "edge-ae"])
+def test_hourly_incidents_group_the_arrival_hour_of_the_scoring_model(k8s_dags, local_dags, model):
+    """``incidents`` groups event hour H, by the model the ``score`` task scored with (the name of its reference: the
+    job groups the newest version that scored the hour, which is the one ``score`` just used).
+    """
+    for dags in (local_dags, k8s_dags):
+        task = render(dags.get_dag("kaminari_hourly"), "incidents", START, END, conf={"model": model})
+        text = task.bash_command if hasattr(task, "bash_command") else " ".join(task.template_spec["spec"]["arguments"])
+        assert "incidents --from 2024-05-01T10 --to 2024-05-01T11 --model " + model.split("@")[0] in text
+
+
+def test_a_model_reference_without_a_name_is_refused():
+    from kaminari_ops import model_name
+
+    assert model_name(" flow-ae@champion") == "flow-ae"
+    with pytest.raises(ValueError, match="no model name"):
+        model_name("@champion")
 
 
 @pytest.mark.parametrize("task_id", list(HOURLY_ARGS))

@@ -35,7 +35,8 @@ class ArchitectureTest {
       "io.kaminari.stream..", "io.kaminari.incidents..", "io.kaminari.alerts.."};
   static final String[] SPARK_SIDE = {
       "org.apache.spark..", "scala..", "io.kaminari..spark..", "io.kaminari.ingest..", "io.kaminari.scoring..",
-      "io.kaminari.pipeline..", "io.kaminari.analyst..", "io.kaminari.tools..", "io.kaminari.cli.."};
+      "io.kaminari.pipeline..", "io.kaminari.analyst..", "io.kaminari.retention..", "io.kaminari.tools..",
+      "io.kaminari.cli.."};
 
   /** The broker's own packages (kafka_2.12, kafka-server, kafka-raft, ...), not the clients' org.apache.kafka.clients. */
   static final String[] BROKER = {

@@ -7,8 +7,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
@@ -189,7 +187,7 @@ public final class Trainer {
         trainer.initialize(new Shape(1, dim));
         // One generator for the initial weights, then the shuffles: the run follows from the seed alone.
         SplittableRandom random = new SplittableRandom(hp.seed());
-        initialise(parameters, random);
+        SharedJvmTraining.initialise(parameters, random);
         int[] order = new int[n];
         Arrays.setAll(order, i -> i);
         float[] batch = new float[Math.min(hp.batchSize(), n) * dim];
@@ -240,7 +238,7 @@ public final class Trainer {
     try (NDManager scope = trainer.getManager().newSubManager()) {
       NDList input = new NDList(scope.create(FloatBuffer.wrap(batch, 0, rows * dim), new Shape(rows, dim)));
       double loss;
-      try (ThreadGradients gradients = new ThreadGradients()) {
+      try (SharedJvmTraining.Gradients gradients = new SharedJvmTraining.Gradients()) {
         NDList reconstruction = trainer.forward(input);
         NDArray batchLoss = trainer.getLoss().evaluate(input, reconstruction);
         gradients.backward(batchLoss);
@@ -248,52 +246,6 @@ public final class Trainer {
       }
       trainer.step();
       return loss;
-    }
-  }
-
-  /**
-   * Sets the initial weights from {@code random}: each weight matrix (DJL's {@code [out, in]}) from a normal
-   * distribution with standard deviation {@code sqrt(2 / in)}, each bias 0, which is the initialisation DJL gives a
-   * {@code Linear} block by default. Drawn here rather than by libtorch because libtorch's generator is one per
-   * process: two trainings in one JVM (Spark tasks of one executor, {@code TrainJob}'s groups) would draw each other's
-   * weights, so a run would depend on the timing of the others.
-   */
-  static void initialise(List<Parameter> parameters, SplittableRandom random) {
-    for (Parameter p : parameters) {
-      NDArray array = p.getArray();
-      float[] values = new float[Math.toIntExact(array.size())];
-      if (p.getType() == Parameter.Type.WEIGHT) {
-        double std = Math.sqrt(2.0 / array.getShape().get(1));
-        for (int i = 0; i < values.length; i++) values[i] = (float) (random.nextGaussian() * std);
-      } else if (p.getType() != Parameter.Type.BIAS) {
-        throw new IllegalStateException("no initialisation for parameter " + p.getName() + " of type " + p.getType());
-      }
-      array.set(FloatBuffer.wrap(values));
-    }
-  }
-
-  /**
-   * Records one batch's gradients on the calling thread only. DJL's own collector ({@code PtGradientCollector}) refuses
-   * to open while another is open anywhere in the JVM, so two groups could not train at once in one executor; what it
-   * does is libtorch's thread-local grad mode around a backward pass from a tensor of ones, which is what this does,
-   * without the JVM-wide flag. libtorch's autograd runs a CPU backward pass on the calling thread, and is thread-safe.
-   */
-  private static final class ThreadGradients implements AutoCloseable {
-    private final boolean before = JniUtils.isGradMode();
-
-    ThreadGradients() {
-      JniUtils.setGradMode(true);
-    }
-
-    void backward(NDArray loss) {
-      try (NDArray ones = loss.onesLike()) {
-        JniUtils.backward((PtNDArray) loss, (PtNDArray) ones, false, false);
-      }
-    }
-
-    @Override
-    public void close() {
-      JniUtils.setGradMode(before);
     }
   }
 

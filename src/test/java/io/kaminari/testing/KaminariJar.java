@@ -37,23 +37,34 @@ public final class KaminariJar {
    */
   public static Run run(Path log, Duration hangGuard, List<String> jvmArgs, String... args)
       throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dai.djl.offline=true", "-Dspark.ui.enabled=false"));
-    cmd.addAll(jvmArgs);
-    cmd.addAll(List.of("-jar", JAR.toString()));
-    cmd.addAll(List.of(args));
-    Path err = log.resolveSibling(log.getFileName() + ".err");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(log.toFile()).redirectError(err.toFile());
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    Process p = pb.start();
+    Process p = start(log, jvmArgs, args);
     boolean done = p.waitFor(hangGuard.toMillis(), TimeUnit.MILLISECONDS);
     if (!done) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
     }
-    Run run = new Run(done ? p.exitValue() : -1, Files.readAllLines(log), Files.readAllLines(err));
+    Run run = new Run(done ? p.exitValue() : -1, Files.readAllLines(log), Files.readAllLines(err(log)));
     if (!done) throw new AssertionError("kaminari " + String.join(" ", args) + " still ran after " + hangGuard + ":\n"
         + run.shown());
     return run;
+  }
+
+  /**
+   * Starts what {@link #run} runs and returns at once, for a test that kills the process itself (a chaos test's
+   * SIGKILL is {@link Process#destroyForcibly()}).
+   */
+  public static Process start(Path log, List<String> jvmArgs, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dai.djl.offline=true", "-Dspark.ui.enabled=false"));
+    cmd.addAll(jvmArgs);
+    cmd.addAll(List.of("-jar", JAR.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(log.toFile()).redirectError(err(log).toFile());
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    return pb.start();
+  }
+
+  private static Path err(Path log) {
+    return log.resolveSibling(log.getFileName() + ".err");
   }
 }
