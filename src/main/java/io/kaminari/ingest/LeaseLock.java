@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>A holder stalled longer than the time-to-live (a GC pause, a frozen VM) can lose the lock to another process; it
  * notices at its next renewal, and {@link #check} (which the holder calls before every commit) then fails. On object
  * stores without an atomic rename (s3a) the create-if-absent is not exclusive: put the lock directory on HDFS or a
- * local file system (docs/ingest.md).
+ * local file system (docs/operations.md, "Landing and compaction").
  */
 final class LeaseLock implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseLock.class);
