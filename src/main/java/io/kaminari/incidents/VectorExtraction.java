@@ -27,11 +27,12 @@ public final class VectorExtraction {
   private VectorExtraction() {}
 
   /**
-   * UDP services used as amplifiers: chargen, DNS, portmap, NTP, NetBIOS, SNMP, CLDAP, ARD, SSDP, WS-Discovery, mDNS,
-   * memcached.
+   * UDP services used as amplifiers: chargen, DNS, portmap, NTP, NetBIOS, SNMP, CLDAP, ISAKMP and its NAT traversal,
+   * ARD, SSDP, WS-Discovery, mDNS, memcached, BACnet (the StopDDoS captures {@code amp.UDP.isakmp} and
+   * {@code amp.UDP.bacnet.IOT.37810} answer from 4500 and 47808).
    */
-  public static final Set<Integer> REFLECTION_PORTS = Set.of(19, 53, 111, 123, 137, 161, 389, 1900, 3283, 3702, 5353,
-      11211);
+  public static final Set<Integer> REFLECTION_PORTS = Set.of(19, 53, 111, 123, 137, 161, 389, 500, 1900, 3283, 3702,
+      4500, 5353, 11211, 47808);
   static final int MIN_SHARE_PERCENT = 10;
   static final int PORT_COVER_PERCENT = 80;
   static final int MAX_PORTS = 5;
@@ -54,8 +55,10 @@ public final class VectorExtraction {
       left = filter(left, g -> g.protocol() == AttackVector.UDP && reflected.contains(g.srcPort()));
     }
 
+    // A reflection's destination ports are the spoofed requests' source ports, the attacker's choice: its reflected
+    // source port and answer lengths discriminate it, and a few of its destination ports would let the rest through.
     List<Integer> dstPorts = List.of();
-    if (vectorProtocols.stream().allMatch(p -> p == AttackVector.TCP || p == AttackVector.UDP)) {
+    if (reflected.isEmpty() && vectorProtocols.stream().allMatch(p -> p == AttackVector.TCP || p == AttackVector.UDP)) {
       Map<Integer, Long> byPort = sum(left, TrafficGroup::dstPort);
       List<Integer> ports = ranked(byPort);
       long leftPackets = packets(left);

@@ -20,11 +20,11 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 /** Flow records parsed as the pipeline parses them, and the per-destination window statistics the baseline uses. */
-final class FlowStats {
+public final class FlowStats {
   private FlowStats() {}
 
   /** Every flow of the messages; a reject fails (the generator and the captures only write valid records). */
-  static List<Flow> parse(List<byte[]> messages) {
+  public static List<Flow> parse(List<byte[]> messages) {
     List<Flow> out = new ArrayList<>();
     PmacctParser parser = new PmacctParser(ZoneOffset.UTC);
     PmacctParser.Sink sink = new PmacctParser.Sink() {
