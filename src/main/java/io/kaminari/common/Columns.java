@@ -54,6 +54,8 @@ public final class Columns {
   public static final String TOP_DST_PORTS = "top_dst_ports";
   /** port_vectors: how many of the row's distinct counts and top-talker lists are estimates (0 = all exact). */
   public static final String ESTIMATED_COUNTS = "estimated_counts";
+  /** port_vectors: flow records to the window's busiest destination address (global scope; 0 under dst-prefix). */
+  public static final String BUSIEST_DST_FLOWS = "busiest_dst_flows";
   public static final String SPEC_NAME = "name";
   public static final String DIMENSION = "dimension";
   public static final String SPEC_JSON = "spec_json";

@@ -9,18 +9,20 @@ import java.util.List;
  * <p>{@code values} is the array itself (no copy), so record equality on it is identity; compare with
  * {@code Arrays.equals}.
  *
+ * @param busiestDstFlows flow records to the window's busiest destination address under {@link Scope#GLOBAL}, 0 under
+ *     {@link Scope#DST_PREFIX} ({@link WindowAccumulator#busiestDstFlows()})
  * @param estimatedCounts how many of the row's distinct counts and top-talker lists are estimates
  *     ({@link WindowAccumulator#estimatedCounts()})
  */
 public record FeatureVector(
     String specId, long windowStartMicros, String scopeKey, long flowCount, long packetCount, float[] values,
     long sources, List<String> topDstPrefixes, List<String> topSources, List<String> topDstPorts,
-    int estimatedCounts) {
+    int estimatedCounts, long busiestDstFlows) {
 
   static FeatureVector of(WindowKey key, WindowAccumulator accumulator) {
     return new FeatureVector(accumulator.specId(), key.windowStartMicros(), key.scopeKey(),
         accumulator.flowCount(), accumulator.packetCount(), accumulator.toVector(), accumulator.sources(),
         accumulator.topDstPrefixes(), accumulator.topSources(), accumulator.topDstPorts(),
-        accumulator.estimatedCounts());
+        accumulator.estimatedCounts(), accumulator.busiestDstFlows());
   }
 }

@@ -52,6 +52,11 @@ public final class WindowAccumulator implements Serializable {
   private final DistinctCounter sources = new DistinctCounter();
   /** Null under {@link Scope#DST_PREFIX}, where the scope key is the prefix. */
   private final TopTalkers topDstPrefixes;
+  /**
+   * Flow records per bin of destination addresses ({@link #dstBin}), under {@link Scope#GLOBAL} only (null under
+   * {@link Scope#DST_PREFIX}): {@link #busiestDstFlows()} is the busiest bin's.
+   */
+  private final long[] dstBinFlows;
   /** The destination prefix of the flow added last (global scope only): see {@link #lastDstPrefix()}. */
   private String lastDstPrefix;
   private final TopTalkers topSources = new TopTalkers();
@@ -79,6 +84,7 @@ public final class WindowAccumulator implements Serializable {
     this.srcIps = layout.tracksSrcIps ? newCounters(slots) : null;
     this.dstIps = layout.tracksDstIps ? newCounters(slots) : null;
     this.topDstPrefixes = spec.scope() == Scope.GLOBAL ? new TopTalkers() : null;
+    this.dstBinFlows = spec.scope() == Scope.GLOBAL ? new long[DST_BINS] : null;
   }
 
   public FeatureSpec spec() {
@@ -126,7 +132,10 @@ public final class WindowAccumulator implements Serializable {
     sources.add(ipSrc);
     topSources.add(ipSrc, scaledPackets);
     topDstPorts.add(PortText.of(portDst), scaledPackets);
-    if (dstPrefix != null) topDstPrefixes.add(dstPrefix, scaledPackets);
+    if (dstPrefix != null) {
+      topDstPrefixes.add(dstPrefix, scaledPackets);
+      dstBinFlows[dstBin(ipDst)]++;
+    }
     lastDstPrefix = dstPrefix;
     addToSlot(layout.srcSlot(portSrc), portDst, scaledPackets, scaledBytes, ipSrc, ipDst);
     addToSlot(layout.dstSlot(portDst), portSrc, scaledPackets, scaledBytes, ipSrc, ipDst);
@@ -171,7 +180,10 @@ public final class WindowAccumulator implements Serializable {
     sources.merge(other.sources);
     topSources.merge(other.topSources);
     topDstPorts.merge(other.topDstPorts);
-    if (topDstPrefixes != null) topDstPrefixes.merge(other.topDstPrefixes);
+    if (topDstPrefixes != null) {
+      topDstPrefixes.merge(other.topDstPrefixes);
+      for (int b = 0; b < DST_BINS; b++) dstBinFlows[b] += other.dstBinFlows[b];
+    }
     for (int s = 0; s < layout.slotCount; s++) {
       packets[s] = plus(packets[s], other.packets[s]);
       bytes[s] = plus(bytes[s], other.bytes[s]);
@@ -201,6 +213,38 @@ public final class WindowAccumulator implements Serializable {
   /** Distinct source addresses of the window and key: exact up to {@link DistinctCounter#EXACT_CAP}, else estimated. */
   public long sources() {
     return sources.count();
+  }
+
+  /**
+   * Flow records to the busiest of {@link #DST_BINS} bins of destination addresses under {@link Scope#GLOBAL}: at
+   * least the busiest single destination's records, more only by the other destinations that share its bin (with a
+   * few thousand destinations a window, a handful of records). 0 under {@link Scope#DST_PREFIX} and in an empty
+   * window. Bins rather than a top-talker summary because a sum per bin is exact and order-independent however many
+   * destinations a window has, so the Spark job and the streaming scorer always agree on it, in {@code 32 KiB} a
+   * window.
+   */
+  public long busiestDstFlows() {
+    if (dstBinFlows == null) return 0;
+    long max = 0;
+    for (long n : dstBinFlows) max = Math.max(max, n);
+    return max;
+  }
+
+  /** Bins of destination addresses for {@link #busiestDstFlows()}. */
+  static final int DST_BINS = 4096;
+
+  /**
+   * The bin of an address (as given: canonical text in {@code kaminari.flows}): its {@link String#hashCode()}, which
+   * the Java specification fixes, mixed by the 32-bit MurmurHash3 finaliser so that neighbouring addresses spread.
+   */
+  static int dstBin(String ipDst) {
+    int h = ipDst.hashCode();
+    h ^= h >>> 16;
+    h *= 0x85ebca6b;
+    h ^= h >>> 13;
+    h *= 0xc2b2ae35;
+    h ^= h >>> 16;
+    return h & (DST_BINS - 1);
   }
 
   /**

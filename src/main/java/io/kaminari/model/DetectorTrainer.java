@@ -99,13 +99,20 @@ public final class DetectorTrainer {
         ArForecaster fitted = ArForecaster.fit(series, parameters);
         double arDivisor = arRiskDivisor(hp.fusionRule());
         ArForecaster.Calibrated c = fitted.calibrate(hp.arMethod().withRiskDividedBy(arDivisor), series);
-        c.forecaster().write(out);
-        ar = new Detectors.Ar(ArForecaster.FILE_NAME, c.forecaster().threshold(), c.forecaster().thresholdMethod(),
-            c.calibration(), arDivisor, c.forecaster().names().size(), c.forecaster().trainWindows());
+        ArForecaster forecaster = c.forecaster();
+        long busiest = series.maxBusiestDstFlows();
+        if (busiest >= 0) {
+          forecaster = forecaster.withDstRateThreshold(
+              ArForecaster.dstRateThreshold(busiest, series.windowSeconds()));
+          metrics.put("ar_dst_rate_threshold", forecaster.dstRateThreshold());
+        }
+        forecaster.write(out);
+        ar = new Detectors.Ar(ArForecaster.FILE_NAME, forecaster.threshold(), forecaster.thresholdMethod(),
+            c.calibration(), arDivisor, forecaster.names().size(), forecaster.trainWindows());
         metrics.put("ar_threshold", ar.threshold());
         metrics.put("ar_train_windows", (double) ar.trainWindows());
-        LOG.info("AR forecaster: {} series, {}, threshold {} ({})", ar.series(), c.forecaster().profileNote(),
-            ar.threshold(), ar.thresholdMethod());
+        LOG.info("AR forecaster: {} series, {}, threshold {} ({}), destination rate {} flows/s", ar.series(),
+            forecaster.profileNote(), ar.threshold(), ar.thresholdMethod(), forecaster.dstRateThreshold());
         heldOutForGate(out, series, parameters, hp.validationFraction(), metrics);
       } catch (IllegalArgumentException e) {
         if (e.getMessage() != null && e.getMessage().startsWith("cannot calibrate")) throw e;

@@ -53,11 +53,14 @@ public final class ScoringModel implements AutoCloseable {
    *
    * @param sources its distinct source addresses, -1 when unknown (rows written before the column existed): the
    *     window then has no AR score, and the forecaster's state skips it as a missing window
+   * @param busiestDstFlows flow records to its busiest destination ({@code WindowAccumulator#busiestDstFlows}), -1 when
+   *     unknown (rows written before the column existed): the AR forecaster's destination rate then does not judge it
    * @param topDstPrefixes its top talkers, as the features store them ({@code 203.0.113.0/24 (91%)}); they name the
    *     victims and sources in the explanation
    */
   public record Window(long windowStartMicros, String scopeKey, float[] vector, long flows, long packets,
-      long sources, List<String> topDstPrefixes, List<String> topSources, List<String> topDstPorts) {
+      long sources, long busiestDstFlows, List<String> topDstPrefixes, List<String> topSources,
+      List<String> topDstPorts) {
     public Window {
       topDstPrefixes = topDstPrefixes == null ? List.of() : List.copyOf(topDstPrefixes);
       topSources = topSources == null ? List.of() : List.copyOf(topSources);
@@ -259,7 +262,8 @@ public final class ScoringModel implements AutoCloseable {
     for (int i = 0; i < windows.size(); i++) {
       Window w = windows.get(i);
       ArScore ar = forecaster == null || w.sources() < 0 ? null
-          : states.of(w.scopeKey()).update(w.windowStartMicros(), arValues(w));
+          : forecaster.dstRate(states.of(w.scopeKey()).update(w.windowStartMicros(), arValues(w)),
+              w.busiestDstFlows());
       Double own = keyThresholds.get(w.scopeKey());
       double aeThreshold = own != null ? own : thresholds[group[i]];
       Fusion.Verdict verdict;

@@ -9,6 +9,7 @@ import static io.kaminari.common.Columns.MODEL_VERSION;
 import static io.kaminari.common.Columns.SCOPE;
 import static io.kaminari.common.Columns.SCOPE_KEY;
 import static io.kaminari.common.Columns.SCORE;
+import static io.kaminari.common.Columns.BUSIEST_DST_FLOWS;
 import static io.kaminari.common.Columns.SOURCES;
 import static io.kaminari.common.Columns.SPEC_ID;
 import static io.kaminari.common.Columns.TOP_DST_PORTS;
@@ -247,7 +248,7 @@ public final class ScoreJob {
     long scoredAt = Micros.of(Instant.now());
     Dataset<Row> input = vectors.select(col(WINDOW_START), col(WINDOW_END), col(SCOPE), col(SCOPE_KEY), col(VECTOR),
         col(VECTOR_FLOWS), col(VECTOR_PACKETS), col(SPEC_ID), col(DT), col(HOUR), col(SOURCES),
-        col(TOP_DST_PREFIXES), col(TOP_SOURCES), col(TOP_DST_PORTS), col(WARM));
+        col(TOP_DST_PREFIXES), col(TOP_SOURCES), col(TOP_DST_PORTS), col(WARM), col(BUSIEST_DST_FLOWS));
     JavaRDD<InternalRow> scored = input.queryExecution().toRdd().toJavaRDD().mapPartitions(
         (FlatMapFunction<Iterator<InternalRow>, InternalRow>) rows -> {
           if (!rows.hasNext()) return Collections.emptyIterator();
@@ -318,11 +319,14 @@ public final class ScoreJob {
         d.group() < 0 ? null : d.group(), r.getUTF8String(8), r.getInt(9), model, version});
   }
 
-  /** A vector row as the scorer's {@link ScoringModel.Window}; a null {@code sources} (an older row) becomes -1. */
+  /**
+   * A vector row as the scorer's {@link ScoringModel.Window}; a null {@code sources} or {@code busiest_dst_flows} (an
+   * older row) becomes -1.
+   */
   static ScoringModel.Window window(InternalRow r) {
     return new ScoringModel.Window(r.getLong(0), r.getUTF8String(3).toString(), r.getArray(4).toFloatArray(),
-        r.getLong(5), r.getLong(6), r.isNullAt(10) ? -1 : r.getLong(10), strings(r, 11), strings(r, 12),
-        strings(r, 13));
+        r.getLong(5), r.getLong(6), r.isNullAt(10) ? -1 : r.getLong(10), r.isNullAt(15) ? -1 : r.getLong(15),
+        strings(r, 11), strings(r, 12), strings(r, 13));
   }
 
   private static List<String> strings(InternalRow r, int i) {

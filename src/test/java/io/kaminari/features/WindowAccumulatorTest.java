@@ -20,6 +20,34 @@ class WindowAccumulatorTest {
   private static final FeatureSpec SMALL = new FeatureSpec("small", null, 60, Scope.GLOBAL, 24, 64,
       List.of(80, 53), List.of(443, 0), FeatureSpec.DEFAULT_FEATURES, true);
 
+  /**
+   * The busiest destination's flow records: a sum per bin of addresses, so at least the busiest address's records,
+   * the same whatever the order of flows and merges, and 0 under dst-prefix (whose key is the prefix).
+   */
+  @Test
+  void theBusiestDestinationIsCountedExactlyWhateverTheOrderOfFlowsAndMerges() {
+    List<String> destinations = new java.util.ArrayList<>();
+    for (int i = 0; i < 3000; i++) destinations.add("198.18." + (i / 250) + "." + (i % 250));
+    for (int i = 0; i < 500; i++) destinations.add("203.0.113.9"); // the flood
+    WindowAccumulator one = new WindowAccumulator(SMALL);
+    for (String d : destinations) one.add(40000, 80, TCP, 1, 60, 0, "10.0.0.1", d);
+    assertThat(one.busiestDstFlows()).isBetween(500L, 505L);
+    java.util.Collections.shuffle(destinations, new java.util.Random(3));
+    WindowAccumulator a = new WindowAccumulator(SMALL);
+    WindowAccumulator b = new WindowAccumulator(SMALL);
+    for (int i = 0; i < destinations.size(); i++) {
+      (i % 3 == 0 ? a : b).add(40000, 80, TCP, 1, 60, 0, "10.0.0.1", destinations.get(i));
+    }
+    b.merge(a);
+    assertThat(b.busiestDstFlows()).isEqualTo(one.busiestDstFlows());
+    assertThat(new WindowAccumulator(SMALL).busiestDstFlows()).as("an empty window").isZero();
+    FeatureSpec byPrefix = new FeatureSpec("p", null, 60, Scope.DST_PREFIX, 24, 64, List.of(80), List.of(443),
+        List.of(PortFeature.PPS), true);
+    WindowAccumulator prefix = new WindowAccumulator(byPrefix);
+    prefix.add(40000, 80, TCP, 1, 60, 0, "10.0.0.1", "203.0.113.9");
+    assertThat(prefix.busiestDstFlows()).isZero();
+  }
+
   @Test
   void handComputedVector() {
     WindowAccumulator acc = new WindowAccumulator(SMALL);

@@ -273,6 +273,8 @@ class BatchParityIT {
       assertThat(acc.packetCount()).isEqualTo(r.<Long>getAs(Columns.VECTOR_PACKETS));
       assertThat(acc.sources()).as("sources of %s %s", scope, k).isEqualTo(r.<Long>getAs(Columns.SOURCES));
       assertThat(acc.estimatedCounts()).isEqualTo(r.<Integer>getAs(Columns.ESTIMATED_COUNTS));
+      assertThat(acc.busiestDstFlows()).as("busiest destination of %s %s", scope, k)
+          .isEqualTo(r.<Long>getAs(Columns.BUSIEST_DST_FLOWS));
       sameTalkers(acc.topDstPrefixes(), r.getList(r.fieldIndex(Columns.TOP_DST_PREFIXES)), k);
       sameTalkers(acc.topSources(), r.getList(r.fieldIndex(Columns.TOP_SOURCES)), k);
       sameTalkers(acc.topDstPorts(), r.getList(r.fieldIndex(Columns.TOP_DST_PORTS)), k);

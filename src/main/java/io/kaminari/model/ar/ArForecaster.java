@@ -57,7 +57,7 @@ public final class ArForecaster {
    * Layout version of {@link #FILE_NAME}: 2 added {@code quorum}, 3 {@code sustain} and {@code sustained_threshold},
    * 4 {@code witness} (formats 1 to 3 are still read, see {@link ArModelFile}).
    */
-  public static final int FORMAT = 4;
+  public static final int FORMAT = 5;
   /** Fewer present training windows are refused: the scales and coefficients would be guesses. */
   public static final int MIN_TRAINING_WINDOWS = 48;
   /** Fewer windows with p present predecessors are refused (the range is mostly gaps). */
@@ -259,7 +259,8 @@ public final class ArForecaster {
     ArModelFile f = file;
     ArForecaster calibrated = new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.quorum(),
         f.sustain(), f.witness(), f.seasonal(), f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(),
-        f.trainFrom(), f.trainTo(), f.trainWindows(), threshold, how, sustainedThreshold, f.series()));
+        f.trainFrom(), f.trainTo(), f.trainWindows(), threshold, how, sustainedThreshold, f.dstRateThreshold(),
+        f.series()));
     return new Calibrated(calibrated, new Calibration(share.text(), Calibration.TRAINING_RANGE, c.scores(), 0, 0,
         List.of(), parameters));
   }
@@ -285,6 +286,51 @@ public final class ArForecaster {
   /** Windows of the sustained score ({@link ArParameters#sustain()}), 0 = none. */
   public int sustain() {
     return sustain;
+  }
+
+  /**
+   * This calibrated forecaster with the destination-rate rule: a window whose busiest destination received more than
+   * {@code flowsPerSecond} flow records per second fires the AR score ({@link #dstRate}). {@code DetectorTrainer} sets
+   * it at {@value #DST_RATE_MARGIN} times the largest rate of the training windows, at least one record per window,
+   * as the FastNetMon-style baseline sets its flows/s threshold (docs/evaluation.md, "The destination rate").
+   */
+  public ArForecaster withDstRateThreshold(double flowsPerSecond) {
+    if (!isCalibrated()) throw new IllegalStateException("this AR forecaster has not been calibrated");
+    ArModelFile f = file;
+    return new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.quorum(), f.sustain(),
+        f.witness(), f.seasonal(), f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(), f.trainFrom(),
+        f.trainTo(), f.trainWindows(), f.threshold(), f.thresholdMethod(), f.sustainedThreshold(), flowsPerSecond,
+        f.series()));
+  }
+
+  /** How far above the training windows' largest busiest-destination rate the destination-rate rule fires. */
+  public static final double DST_RATE_MARGIN = 1.2;
+
+  /**
+   * The destination-rate threshold for training windows whose busiest destination received at most
+   * {@code maxBusiestDstFlows} flow records: {@value #DST_RATE_MARGIN} times that rate, and at least one record per
+   * window (a range without traffic must not fire on the first record).
+   */
+  public static double dstRateThreshold(long maxBusiestDstFlows, int windowSeconds) {
+    return Math.max(maxBusiestDstFlows, 1) * DST_RATE_MARGIN / windowSeconds;
+  }
+
+  /** The destination-rate rule's threshold in flow records per second; NaN without the rule. */
+  public double dstRateThreshold() {
+    return file.dstRateThreshold() == null ? Double.NaN : file.dstRateThreshold();
+  }
+
+  /**
+   * {@code score} with the destination-rate rule applied for a window whose busiest destination received
+   * {@code busiestDstFlows} flow records (-1 = unknown): above the rule's threshold, the AR score becomes at least
+   * {@code rate / rate threshold × AR threshold}, so {@code ar_score / ar_threshold} keeps its meaning and the verdict
+   * fires; otherwise, or without the rule, {@code score} unchanged.
+   */
+  public ArScore dstRate(ArScore score, long busiestDstFlows) {
+    if (file.dstRateThreshold() == null || busiestDstFlows < 0) return score;
+    double rate = (double) busiestDstFlows / file.windowSeconds();
+    double ratio = rate / file.dstRateThreshold();
+    return ratio > 1 ? score.withDstRate(rate, file.dstRateThreshold(), ratio * threshold()) : score;
   }
 
   /** The sustained score's threshold; NaN without a sustained score. */

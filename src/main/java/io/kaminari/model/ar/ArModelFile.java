@@ -40,11 +40,14 @@ import java.util.Set;
  *     {@code quantile:0.995 of 288 one-step training scores, at least 3.0}
  * @param sustainedThreshold the calibrated threshold of the sustained score; null before calibration and when
  *     {@code sustain} is 0
+ * @param dstRateThreshold the destination-rate rule's threshold in flow records per second to the busiest destination
+ *     ({@link ArForecaster#dstRate}); null before calibration, when the training rows lacked the column, and before
+ *     format 5
  * @param series one entry per series, in value order
  */
 @JsonPropertyOrder({"format", "window_seconds", "order", "quorum", "sustain", "witness", "seasonal", "profile_note",
     "bucket_seconds", "max_imputed_windows", "train_from", "train_to", "train_windows", "threshold", "threshold_method",
-    "sustained_threshold", "series"})
+    "sustained_threshold", "dst_rate_threshold", "series"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ArModelFile(
     @JsonProperty("format") int format,
@@ -63,6 +66,7 @@ record ArModelFile(
     @JsonProperty("threshold") Double threshold,
     @JsonProperty("threshold_method") String thresholdMethod,
     @JsonProperty("sustained_threshold") Double sustainedThreshold,
+    @JsonProperty("dst_rate_threshold") Double dstRateThreshold,
     @JsonProperty("series") List<Series> series) {
 
   /**
@@ -113,6 +117,8 @@ record ArModelFile(
   static final int FORMAT_BEFORE_SUSTAIN = 2;
   /** The layout before {@code witness}: any series may witness a rise. */
   static final int FORMAT_BEFORE_WITNESS = 3;
+  /** The layout before {@code dst_rate_threshold}: no destination-rate rule. */
+  static final int FORMAT_BEFORE_DST_RATE = 4;
   /** {@code witness}: any series of the quorum may be a packet or byte rate (formats 1 to 3). */
   static final String WITNESS_ANY = "any";
   /** {@code witness}: the quorum must include a breadth series, see {@link ArState} (format 4, every new fit). */
@@ -145,6 +151,13 @@ record ArModelFile(
     } else if (!WITNESS_ANY.equals(witness) && !WITNESS_BREADTH.equals(witness)) {
       throw new IllegalArgumentException("witness must be \"" + WITNESS_ANY + "\" or \"" + WITNESS_BREADTH
           + "\" from format 4, got " + witness);
+    }
+    if (format <= FORMAT_BEFORE_DST_RATE && dstRateThreshold != null) {
+      throw new IllegalArgumentException("format " + format + " has no destination-rate rule; it came with format 5");
+    }
+    if (dstRateThreshold != null && !(dstRateThreshold > 0 && Double.isFinite(dstRateThreshold) && threshold != null)) {
+      throw new IllegalArgumentException("dst_rate_threshold must be finite and > 0, and only on a calibrated"
+          + " forecaster, got " + dstRateThreshold + " (threshold " + threshold + ")");
     }
     format = ArForecaster.FORMAT; // read as what it is now; written back, it states its quorum, sustain and witness
     ArTrainingSeries.checkWindowSeconds(windowSeconds);

@@ -26,9 +26,26 @@ import java.util.Locale;
  * @param sustainedZ their sustained z
  * @param dropSeries the series with the most negative z, or -1 when none fell below its forecast
  * @param dropZ its z (negative), or 0
+ * @param dstRate flow records per second to the window's busiest destination when the destination-rate rule fired
+ *     ({@link ArForecaster#dstRate}), else 0
+ * @param dstRateThreshold that rule's threshold when it fired, else 0
+ * @param dstRateScore {@code dstRate / dstRateThreshold × AR threshold} when it fired, else 0: {@code score} is at
+ *     least this
  */
 public record ArScore(double score, double instant, double sustained, int horizon, int[] topSeries, double[] topZ,
-    int[] sustainedSeries, double[] sustainedZ, int dropSeries, double dropZ) {
+    int[] sustainedSeries, double[] sustainedZ, int dropSeries, double dropZ, double dstRate, double dstRateThreshold,
+    double dstRateScore) {
+
+  /** This score raised by the destination-rate rule: see {@link ArForecaster#dstRate}. */
+  ArScore withDstRate(double rate, double threshold, double rateScore) {
+    return new ArScore(Math.max(score, rateScore), instant, sustained, horizon, topSeries, topZ, sustainedSeries,
+        sustainedZ, dropSeries, dropZ, rate, threshold, rateScore);
+  }
+
+  /** Whether the destination-rate rule set {@link #score()}. */
+  public boolean byDstRate() {
+    return dstRateScore > 0 && score == dstRateScore;
+  }
 
   /** The largest upward z of the window (the first of {@link #topZ()}), 0 when no series rose. */
   public double largestZ() {
@@ -40,9 +57,9 @@ public record ArScore(double score, double instant, double sustained, int horizo
     return sustainedZ.length == 0 ? 0 : sustainedZ[0];
   }
 
-  /** Whether the sustained score, not the instant one, set {@link #score()}. */
+  /** Whether the sustained score, not the instant one (nor the destination rate), set {@link #score()}. */
   public boolean bySustained() {
-    return score > instant;
+    return score > instant && !byDstRate();
   }
 
   /**
@@ -50,7 +67,11 @@ public record ArScore(double score, double instant, double sustained, int horizo
    * sustained +9.1σ} first when the sustained score set it; given the forecaster's names.
    */
   public List<String> explain(List<String> names) {
-    List<String> out = new ArrayList<>(topSeries.length + sustainedSeries.length);
+    List<String> out = new ArrayList<>(topSeries.length + sustainedSeries.length + 1);
+    if (dstRateScore > 0) {
+      out.add(String.format(Locale.ROOT, "busiest destination %.2f flows/s > %.2f (x%.1f)", dstRate, dstRateThreshold,
+          dstRate / dstRateThreshold));
+    }
     if (bySustained()) {
       for (int k = 0; k < sustainedSeries.length; k++) {
         out.add(String.format(Locale.ROOT, "%s sustained %+.1fσ", names.get(sustainedSeries[k]), sustainedZ[k]));
@@ -69,7 +90,9 @@ public record ArScore(double score, double instant, double sustained, int horizo
         && Double.compare(sustained, s.sustained) == 0 && horizon == s.horizon
         && Arrays.equals(topSeries, s.topSeries) && Arrays.equals(topZ, s.topZ)
         && Arrays.equals(sustainedSeries, s.sustainedSeries) && Arrays.equals(sustainedZ, s.sustainedZ)
-        && dropSeries == s.dropSeries && Double.compare(dropZ, s.dropZ) == 0;
+        && dropSeries == s.dropSeries && Double.compare(dropZ, s.dropZ) == 0
+        && Double.compare(dstRate, s.dstRate) == 0 && Double.compare(dstRateThreshold, s.dstRateThreshold) == 0
+        && Double.compare(dstRateScore, s.dstRateScore) == 0;
   }
 
   @Override
@@ -82,6 +105,6 @@ public record ArScore(double score, double instant, double sustained, int horizo
     return "ArScore{score=" + score + ", instant=" + instant + ", sustained=" + sustained + ", horizon=" + horizon
         + ", topSeries=" + Arrays.toString(topSeries) + ", topZ=" + Arrays.toString(topZ) + ", sustainedSeries="
         + Arrays.toString(sustainedSeries) + ", sustainedZ=" + Arrays.toString(sustainedZ) + ", drop=" + dropSeries
-        + " " + dropZ + "}";
+        + " " + dropZ + (dstRateScore > 0 ? ", dstRate=" + dstRate + "/" + dstRateThreshold : "") + "}";
   }
 }

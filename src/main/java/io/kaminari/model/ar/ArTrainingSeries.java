@@ -20,6 +20,8 @@ public final class ArTrainingSeries {
   private final List<String> names;
   private final List<float[]> values = new ArrayList<>();
   private long[] starts = new long[64];
+  /** The largest busiest-destination count of the windows added, -1 once one was added without it. */
+  private long maxBusiestDstFlows;
 
   /**
    * An empty series of windows of {@code windowSeconds} (a divisor of 3,600, as every feature spec's window) with these
@@ -45,6 +47,15 @@ public final class ArTrainingSeries {
    * last added window) with one raw value per series, in {@link #names()} order; the values are copied.
    */
   public ArTrainingSeries add(long windowStartMicros, float[] windowValues) {
+    return add(windowStartMicros, windowValues, -1);
+  }
+
+  /**
+   * {@link #add(long, float[])}, with the flow records to the window's busiest destination
+   * ({@code port_vectors.busiest_dst_flows}; -1 = unknown) for the destination-rate rule's threshold
+   * ({@link #maxBusiestDstFlows()}).
+   */
+  public ArTrainingSeries add(long windowStartMicros, float[] windowValues, long busiestDstFlows) {
     if (windowValues == null || windowValues.length != names.size()) {
       throw new IllegalArgumentException("window " + windowStartMicros + " has " + (windowValues == null ? "no"
           : windowValues.length) + " values, expected " + names.size() + " (one per series)");
@@ -61,7 +72,17 @@ public final class ArTrainingSeries {
     if (n == starts.length) starts = java.util.Arrays.copyOf(starts, n * 2);
     starts[n] = windowStartMicros;
     values.add(windowValues.clone());
+    maxBusiestDstFlows = busiestDstFlows < 0 || maxBusiestDstFlows < 0 ? -1
+        : Math.max(maxBusiestDstFlows, busiestDstFlows);
     return this;
+  }
+
+  /**
+   * The most flow records any window's busiest destination received, or -1 when a window was added without the count
+   * (rows written before the column existed) or none was added: the destination-rate rule then has no threshold.
+   */
+  public long maxBusiestDstFlows() {
+    return values.isEmpty() ? -1 : maxBusiestDstFlows;
   }
 
   public int windowSeconds() {

@@ -1,5 +1,6 @@
 package io.kaminari.model.spark;
 
+import static io.kaminari.common.Columns.BUSIEST_DST_FLOWS;
 import static io.kaminari.common.Columns.SCOPE_KEY;
 import static io.kaminari.common.Columns.SOURCES;
 import static io.kaminari.common.Columns.SPEC_ID;
@@ -76,7 +77,8 @@ public final class TrainJob {
     return spark.table(Warehouse.PORT_VECTORS)
         .where(expr(HourRange.covering(from, to).where()).and(col(SPEC_ID).equalTo(specId))
             .and(col(WINDOW_START).geq(from)).and(col(WINDOW_START).lt(to)))
-        .select(col(WINDOW_START), col(SCOPE_KEY), col(VECTOR), col(VECTOR_PACKETS), col(VECTOR_FLOWS), col(SOURCES));
+        .select(col(WINDOW_START), col(SCOPE_KEY), col(VECTOR), col(VECTOR_PACKETS), col(VECTOR_FLOWS), col(SOURCES),
+            col(BUSIEST_DST_FLOWS));
   }
 
   /** {@link #trainingRows} in time order, then scope key, so the order is total. */
@@ -133,7 +135,8 @@ public final class TrainJob {
           if (r.isNullAt(5)) {
             arMissing = "port_vectors rows of the range predate the sources column: rerun `kaminari features` for it";
           } else if (arMissing == null) {
-            series.add(start, ArSeries.values(spec, r.getLong(3), r.getLong(4), r.getLong(5), v));
+            series.add(start, ArSeries.values(spec, r.getLong(3), r.getLong(4), r.getLong(5), v),
+                r.isNullAt(6) ? -1 : r.getLong(6));
           }
         }
         windows = writer.count();

@@ -142,6 +142,7 @@ class FeaturesParityTest {
         assertThat(a.<Long>getAs(Columns.VECTOR_PACKETS)).as(where).isEqualTo(e.packetCount());
         assertThat(a.<Long>getAs(Columns.SOURCES)).as(where).isEqualTo(e.sources());
         assertThat(a.<Integer>getAs(Columns.ESTIMATED_COUNTS)).as(where).isEqualTo(e.estimatedCounts());
+        assertThat(a.<Long>getAs(Columns.BUSIEST_DST_FLOWS)).as(where).isEqualTo(e.busiestDstFlows());
         talkers(a, Columns.TOP_DST_PREFIXES, e.topDstPrefixes(), where);
         talkers(a, Columns.TOP_SOURCES, e.topSources(), where);
         talkers(a, Columns.TOP_DST_PORTS, e.topDstPorts(), where);

@@ -50,7 +50,7 @@ class ArForecasterJsonTest {
       assertThat(b.update(start, v)).isEqualTo(a.update(start, v));
     }
     JsonShape shape = JSON.readValue(Files.readString(file), JsonShape.class);
-    assertThat(shape.format).isEqualTo(4);
+    assertThat(shape.format).isEqualTo(ArForecaster.FORMAT);
     assertThat(shape.witness).isEqualTo("breadth");
     assertThat(shape.quorum).isEqualTo(1);
     assertThat(shape.sustain).isZero();
@@ -109,7 +109,7 @@ class ArForecasterJsonTest {
       differed |= one.score() != quorum.score();
     }
     assertThat(differed).isTrue();
-    assertThat(JSON.readTree(old.toJson()).get("format").asInt()).isEqualTo(4); // written back in today's layout
+    assertThat(JSON.readTree(old.toJson()).get("format").asInt()).isEqualTo(ArForecaster.FORMAT); // today's layout
     assertThat(JSON.readTree(old.toJson()).get("witness").asText()).isEqualTo("any"); // and scoring as it did
   }
 
@@ -164,7 +164,15 @@ class ArForecasterJsonTest {
 
   @Test
   void invalidFilesAreRefusedSayingWhat() {
-    refused(t -> t.put("format", 5), "format 5 is not an AR forecaster layout this code reads (1 to 4)");
+    refused(t -> t.put("format", 6), "format 6 is not an AR forecaster layout this code reads (1 to 5)");
+    refused(t -> t.put("format", 4).put("dst_rate_threshold", 2.0), "format 4 has no destination-rate rule");
+    refused(t -> t.put("dst_rate_threshold", -1.0), "dst_rate_threshold must be finite and > 0");
+    refused(t -> {
+      t.remove("threshold");
+      t.remove("threshold_method");
+      t.remove("sustained_threshold");
+      t.put("dst_rate_threshold", 2.0);
+    }, "dst_rate_threshold must be finite and > 0, and only on a calibrated");
     refused(t -> t.put("format", 3), "format 3 has no witness rule; it came with format 4");
     refused(t -> t.remove("witness"), "witness must be \"any\" or \"breadth\" from format 4, got null");
     refused(t -> t.put("witness", "most"), "witness must be \"any\" or \"breadth\" from format 4, got most");

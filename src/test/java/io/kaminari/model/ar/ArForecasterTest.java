@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.kaminari.model.ThresholdMethod;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ArForecasterTest {
   /**
@@ -37,6 +39,43 @@ class ArForecasterTest {
       state.update(train.start(t), train.values(t));
     }
     return new Fitted(traffic, train, f, state);
+  }
+
+  /**
+   * The destination-rate rule: above 1.2 times the training range's busiest destination (flow records per second),
+   * a window's AR score is raised to the rate's ratio times the AR threshold, so the verdict fires and names it; at or
+   * below, and for a window without the count, the score is the forecaster's own. It survives the file.
+   */
+  @Test
+  void theDestinationRateRaisesTheScoreOnlyAboveItsThresholdAndSurvivesTheFile(@TempDir Path dir) {
+    Fitted fit = fitted(4, 11);
+    ArTrainingSeries counted = new ArTrainingSeries(300, fit.train().names());
+    for (int t = 0; t < fit.train().size(); t++) {
+      counted.add(fit.train().start(t), fit.train().values(t), t == 100 ? 600 : 30 + t % 7);
+    }
+    assertThat(counted.maxBusiestDstFlows()).isEqualTo(600);
+    fit.train().add(fit.next(), fit.train().values(0));
+    assertThat(fit.train().maxBusiestDstFlows()).as("windows without the count: no rule").isEqualTo(-1);
+    double threshold = ArForecaster.dstRateThreshold(counted.maxBusiestDstFlows(), 300);
+    assertThat(threshold).isEqualTo(600 * 1.2 / 300);
+    assertThat(ArForecaster.dstRateThreshold(0, 60)).as("at least one record a window").isEqualTo(1.2 / 60);
+
+    fit.forecaster().withDstRateThreshold(threshold).write(dir);
+    ArForecaster f = ArForecaster.read(dir);
+    assertThat(f.dstRateThreshold()).isEqualTo(threshold);
+    assertThat(fit.forecaster().dstRateThreshold()).isNaN();
+    long start = fit.next() + 300_000_000L;
+    ArScore own = f.newState().update(start, fit.traffic().next(start));
+    assertThat(f.dstRate(own, 720)).as("at the threshold").isSameAs(own);
+    assertThat(f.dstRate(own, -1)).as("unknown").isSameAs(own);
+    assertThat(fit.forecaster().dstRate(own, 1_000_000)).as("a forecaster without the rule").isSameAs(own);
+    ArScore flood = f.dstRate(own, 2160);
+    assertThat(flood.score()).isCloseTo(3 * f.threshold(), within(1e-9));
+    assertThat(flood.score() > f.threshold()).isTrue();
+    assertThat(flood.byDstRate()).isTrue();
+    assertThat(flood.bySustained()).isFalse();
+    assertThat(flood.instant()).isEqualTo(own.instant());
+    assertThat(flood.explain(f.names()).get(0)).isEqualTo("busiest destination 7.20 flows/s > 2.40 (x3.0)");
   }
 
   @Test
