@@ -47,7 +47,8 @@ class CaptureMitigationsTest {
   @BeforeAll
   static void background() {
     benign = TrafficGenerator.parsedFlows(GeneratorConfig.of(7, HOUR, Duration.ofHours(1), 6_000));
-    Map<String, Long> byDestination = benign.stream().collect(Collectors.groupingBy(Flow::ipDst, Collectors.counting()));
+    Map<String, Long> byDestination = benign.stream()
+        .collect(Collectors.groupingBy(Flow::ipDst, Collectors.counting()));
     server = byDestination.entrySet().stream().max(Map.Entry.<String, Long>comparingByValue()
         .thenComparing(Map.Entry.comparingByKey(Comparator.reverseOrder()))).orElseThrow().getKey();
   }
