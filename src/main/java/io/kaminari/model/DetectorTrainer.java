@@ -100,10 +100,7 @@ public final class DetectorTrainer {
         double arDivisor = arRiskDivisor(hp.fusionRule());
         ArForecaster.Calibrated c = fitted.calibrate(hp.arMethod().withRiskDividedBy(arDivisor), series);
         ArForecaster forecaster = c.forecaster();
-        long busiest = series.maxBusiestDstFlows();
-        if (busiest >= 0) {
-          forecaster = forecaster.withDstRateThreshold(
-              ArForecaster.dstRateThreshold(busiest, series.windowSeconds()));
+        if (!Double.isNaN(forecaster.dstRateThreshold())) {
           metrics.put("ar_dst_rate_threshold", forecaster.dstRateThreshold());
         }
         forecaster.write(out);

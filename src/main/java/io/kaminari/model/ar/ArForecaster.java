@@ -233,6 +233,11 @@ public final class ArForecaster {
    * allows), the sustained threshold is calibrated on the training windows' largest sustained z in the same way, and
    * the record's parameters gain {@code sustained_threshold} (at least {@value #MIN_SUSTAINED_THRESHOLD}) and
    * {@code sustained_raw_threshold}.
+   *
+   * <p>When every window of {@code data} has its busiest destination's count ({@link
+   * ArTrainingSeries#maxBusiestDstFlows()} is not -1), the destination-rate rule is calibrated too ({@link
+   * #dstRateThreshold(long, int)}), and the parameters gain {@code dst_rate_threshold} (flow records per second) and
+   * {@code dst_rate_max_busiest_flows} (the training windows' largest count it was set from).
    */
   public Calibrated calibrate(ThresholdMethod method, ArTrainingSeries data) {
     ThresholdMethod share = sustain == 0 ? method : method.withRiskDividedBy(2);
@@ -251,15 +256,24 @@ public final class ArForecaster {
       parameters.put("sustained_threshold", sustainedThreshold);
       parameters.put("sustained_raw_threshold", cs.threshold());
     }
+    long busiest = data.maxBusiestDstFlows();
+    Double dstRateThreshold = busiest < 0 ? null : dstRateThreshold(busiest, file.windowSeconds());
+    if (dstRateThreshold != null) {
+      parameters.put("dst_rate_threshold", dstRateThreshold);
+      parameters.put("dst_rate_max_busiest_flows", (double) busiest);
+    }
     String how = String.format(Locale.ROOT, "%s of %d one-step training scores, at least %.1f%s%s", share.text(),
         scores.length, MIN_THRESHOLD, quorum == 1 ? "" : "; fires when " + quorum + " series are above it",
         sustain == 0 ? "" : String.format(Locale.ROOT, "; or when the sum of their last %d z / sqrt(%d) is above %.3f"
             + " (the same method on the training windows' sustained scores, at least %.1f)", sustain, sustain,
-            sustainedThreshold, MIN_SUSTAINED_THRESHOLD));
+            sustainedThreshold, MIN_SUSTAINED_THRESHOLD))
+        + (dstRateThreshold == null ? "" : String.format(Locale.ROOT, "; or when the busiest destination receives"
+            + " more than %.4f flow records/s (%.1f x the training windows' largest, %d a window)",
+            dstRateThreshold, DST_RATE_MARGIN, busiest));
     ArModelFile f = file;
     ArForecaster calibrated = new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.quorum(),
         f.sustain(), f.witness(), f.seasonal(), f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(),
-        f.trainFrom(), f.trainTo(), f.trainWindows(), threshold, how, sustainedThreshold, f.dstRateThreshold(),
+        f.trainFrom(), f.trainTo(), f.trainWindows(), threshold, how, sustainedThreshold, dstRateThreshold,
         f.series()));
     return new Calibrated(calibrated, new Calibration(share.text(), Calibration.TRAINING_RANGE, c.scores(), 0, 0,
         List.of(), parameters));
@@ -286,21 +300,6 @@ public final class ArForecaster {
   /** Windows of the sustained score ({@link ArParameters#sustain()}), 0 = none. */
   public int sustain() {
     return sustain;
-  }
-
-  /**
-   * This calibrated forecaster with the destination-rate rule: a window whose busiest destination received more than
-   * {@code flowsPerSecond} flow records per second fires the AR score ({@link #dstRate}). {@code DetectorTrainer} sets
-   * it at {@value #DST_RATE_MARGIN} times the largest rate of the training windows, at least one record per window,
-   * as the FastNetMon-style baseline sets its flows/s threshold (docs/evaluation.md, "The destination rate").
-   */
-  public ArForecaster withDstRateThreshold(double flowsPerSecond) {
-    if (!isCalibrated()) throw new IllegalStateException("this AR forecaster has not been calibrated");
-    ArModelFile f = file;
-    return new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.quorum(), f.sustain(),
-        f.witness(), f.seasonal(), f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(), f.trainFrom(),
-        f.trainTo(), f.trainWindows(), f.threshold(), f.thresholdMethod(), f.sustainedThreshold(), flowsPerSecond,
-        f.series()));
   }
 
   /** How far above the training windows' largest busiest-destination rate the destination-rate rule fires. */

@@ -60,10 +60,14 @@ class ArForecasterTest {
     assertThat(threshold).isEqualTo(600 * 1.2 / 300);
     assertThat(ArForecaster.dstRateThreshold(0, 60)).as("at least one record a window").isEqualTo(1.2 / 60);
 
-    fit.forecaster().withDstRateThreshold(threshold).write(dir);
+    ArForecaster.Calibrated calibrated = ArForecaster.fit(counted, LARGEST_Z).calibrate(Q995, counted);
+    assertThat(calibrated.calibration().parameters()).containsEntry("dst_rate_threshold", threshold)
+        .containsEntry("dst_rate_max_busiest_flows", 600.0);
+    assertThat(calibrated.forecaster().thresholdMethod()).contains("more than 2.4000 flow records/s");
+    calibrated.forecaster().write(dir);
     ArForecaster f = ArForecaster.read(dir);
     assertThat(f.dstRateThreshold()).isEqualTo(threshold);
-    assertThat(fit.forecaster().dstRateThreshold()).isNaN();
+    assertThat(fit.forecaster().dstRateThreshold()).as("calibrated on windows without the count").isNaN();
     long start = fit.next() + 300_000_000L;
     ArScore own = f.newState().update(start, fit.traffic().next(start));
     assertThat(f.dstRate(own, 720)).as("at the threshold").isSameAs(own);
