@@ -25,9 +25,14 @@ final class VerifyCommand extends SparkCommand {
   @Option(names = "--repair", description = "re-compact, in one run, from the first hour that does not reconcile to --to")
   boolean repair;
 
+  @Option(names = "--rows", description = "also look every landing record up in flows and flows_rejected by its"
+      + " coordinates: finds rows lost after their compaction, and reads every flows partition the hours' compactions"
+      + " wrote")
+  boolean rows;
+
   @Override
   protected Task prepare(KaminariConfig config) {
-    VerifyConfig verify = VerifyConfig.from(config, new ArrivalHours(HourRange.parse(from, to)), repair);
+    VerifyConfig verify = VerifyConfig.from(config, new ArrivalHours(HourRange.parse(from, to)), repair, rows);
     return spark -> {
       VerifyJob.Verification v = new VerifyJob(spark, verify).run();
       for (Reconciliation.Gap g : v.found()) System.out.println("verify: does not reconcile: " + g.describe());

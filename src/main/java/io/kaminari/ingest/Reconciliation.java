@@ -21,6 +21,11 @@ import java.util.Optional;
  * successful compaction covering it read at least as many rows as its window holds now; fewer rows than were read
  * (landing partitions dropped after compaction) lose nothing. When that compaction covered several hours, the excess
  * cannot be placed within its window, so each of its hours that has landing rows is named.
+ *
+ * <p>The counts alone cannot see rows lost <em>after</em> a compaction that accounted for them (a partition
+ * overwritten or deleted since), so the tables are checked too: an hour also fails when some of its landing records
+ * hold a flow or a reject and their coordinates are in neither {@code flows} nor {@code flows_rejected}
+ * ({@code VerifyJob} counts them; markers are counted, not stored, so a record of markers alone is accounted for).
  */
 public final class Reconciliation {
   private Reconciliation() {}
@@ -31,14 +36,18 @@ public final class Reconciliation {
    * @param landed landing rows of the hour now
    * @param compaction the latest successful compaction covering the hour; null if there was none
    * @param windowLanded landing rows of that compaction's window now (of the hour alone without one)
+   * @param missing landing rows of the hour holding a flow or reject whose coordinates are in no table
    */
-  public record Gap(Hour hour, long landed, JobRun compaction, long windowLanded) {
-    /** One line for the operator: the hour, and what landed against what compaction read. */
+  public record Gap(Hour hour, long landed, JobRun compaction, long windowLanded, long missing) {
+    /** One line for the operator: the hour, what landed against what compaction read, and what is in no table. */
     public String describe() {
-      if (compaction == null) return hour + ": " + landed + " landed record(s), never compacted";
-      return hour + ": " + landed + " landed record(s); the compaction of [" + Hour.of(compaction.windowStart()) + ", "
+      String inNoTable = "; " + missing + " of them in neither flows nor flows_rejected";
+      if (compaction == null) return hour + ": " + landed + " landed record(s), never compacted" + inNoTable;
+      String read = "the compaction of [" + Hour.of(compaction.windowStart()) + ", "
           + Hour.of(compaction.windowEnd()) + ") that finished " + compaction.finished() + " read "
           + compaction.inputRecords() + " of the " + windowLanded + " its window holds now";
+      return hour + ": " + landed + " landed record(s); " + read + inNoTable
+          + (windowLanded > compaction.inputRecords() ? "" : " (rows lost after that compaction wrote them)");
     }
   }
 
@@ -48,20 +57,26 @@ public final class Reconciliation {
    * @param landed landing rows per hour, for every hour of {@code hours} and of the windows of {@code compactions}
    *     (absent: none)
    * @param compactions the successful compactions whose windows overlap {@code hours}
+   * @param missing per hour of {@code hours}, its landing rows holding a flow or reject whose coordinates are in
+   *     neither {@code flows} nor {@code flows_rejected} (absent: none)
    */
-  static List<Gap> gaps(ArrivalHours hours, Map<Hour, Long> landed, Collection<JobRun> compactions) {
+  static List<Gap> gaps(ArrivalHours hours, Map<Hour, Long> landed, Collection<JobRun> compactions,
+      Map<Hour, Long> missing) {
     List<Gap> out = new ArrayList<>();
     for (Hour h : hours.hours()) {
       long rows = landed.getOrDefault(h, 0L);
+      long lost = missing.getOrDefault(h, 0L);
       if (rows == 0) continue;
       Optional<JobRun> latest = compactions.stream().filter(r -> window(r).contains(h))
           .max(Comparator.comparing(JobRun::finished));
       if (latest.isEmpty()) {
-        out.add(new Gap(h, rows, null, rows));
+        out.add(new Gap(h, rows, null, rows, lost));
         continue;
       }
       long windowRows = window(latest.get()).hours().stream().mapToLong(w -> landed.getOrDefault(w, 0L)).sum();
-      if (windowRows > latest.get().inputRecords()) out.add(new Gap(h, rows, latest.get(), windowRows));
+      if (windowRows > latest.get().inputRecords() || lost > 0) {
+        out.add(new Gap(h, rows, latest.get(), windowRows, lost));
+      }
     }
     return out;
   }

@@ -1,22 +1,38 @@
 package io.kaminari.ingest;
 
+import static org.apache.spark.sql.functions.col;
+
 import io.kaminari.common.Columns;
+import io.kaminari.common.time.EventHours;
+import io.kaminari.flow.EventTimePolicy;
+import io.kaminari.flow.PmacctParser;
 import io.kaminari.common.time.ArrivalHours;
 import io.kaminari.common.time.Hour;
 import io.kaminari.common.time.HourRange;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.JobRuns;
 import io.kaminari.pipeline.Warehouse;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
- * Reconciles landing hours against what compaction accounted for ({@link Reconciliation}) and, if asked, re-compacts
- * the hours that do not reconcile: {@code kaminari verify}.
+ * Reconciles landing hours against what compaction accounted for ({@link Reconciliation}), with {@code --rows} also
+ * against the rows of {@code flows} and {@code flows_rejected}, and, if asked, re-compacts the hours that do not
+ * reconcile: {@code kaminari verify}.
  *
  * <p>A landing hour that gained records after it was compacted (a landing run that lagged behind, a producer's late
  * timestamps) holds records that are in no table but the landing one until that hour is compacted again; nothing else
@@ -76,6 +92,81 @@ public final class VerifyJob {
         .groupBy(Columns.DT, Columns.HOUR).count().collectAsList()) {
       landed.put(Hour.of(r.getString(0), r.getInt(1)), r.getLong(2));
     }
-    return Reconciliation.gaps(hours, landed, compactions);
+    return Reconciliation.gaps(hours, landed, compactions, config.rows() ? missing(hours, compactions) : Map.of());
+  }
+
+  /**
+   * Per landing hour of {@code hours}, the flows and rejects of its landing records whose coordinates are in neither
+   * {@code flows} nor {@code flows_rejected}: what no table holds. A compaction puts a record's flows in the event
+   * hours it records ({@link JobRun#eventHours()}) and its rejects in the landing hour, so only those partitions are
+   * read (all of {@code flows} if a compaction predates the record of event hours). The records left after an
+   * anti-join on the coordinates are parsed, which is cheap when all is well: they are then pmacct's markers, counted
+   * and not stored.
+   */
+  private Map<Hour, Long> missing(ArrivalHours hours, List<JobRun> compactions) {
+    Dataset<Row> flows = spark.table(Warehouse.FLOWS);
+    if (compactions.stream().allMatch(r -> r.eventHours() != null)) {
+      flows = flows.where(EventHours.of(compactions.stream().flatMap(r -> r.eventHours().hours().stream()).toList())
+          .where());
+    }
+    spark.catalog().refreshTable(Warehouse.FLOWS);
+    spark.catalog().refreshTable(Warehouse.FLOWS_REJECTED);
+    Dataset<Row> stored = flows.select(STORED).union(spark.table(Warehouse.FLOWS_REJECTED).where(hours.where())
+        .select(STORED)).toDF(STORED_AS);
+    Dataset<Row> landing = spark.table(Warehouse.FLOWS_LANDING).where(hours.where());
+    Column same = null;
+    for (int i = 0; i < STORED.length; i++) {
+      Column c = landing.col(STORED[i].toString()).equalTo(stored.col(STORED_AS[i]));
+      same = same == null ? c : same.and(c);
+    }
+    ZoneId zone = config.compact().collectorZone();
+    EventTimePolicy policy = config.compact().eventTimes();
+    Dataset<Row> unmatched = landing.join(stored, same, "left_anti")
+        .select(Columns.VALUE, Columns.ARRIVAL_TIME, Columns.DT, Columns.HOUR);
+    Map<Hour, Long> out = new HashMap<>();
+    for (Row r : unmatched.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
+      PmacctParser parser = new PmacctParser(zone, policy);
+      StoredObjects counter = new StoredObjects();
+      List<Row> counted = new ArrayList<>();
+      while (rows.hasNext()) {
+        Row row = rows.next();
+        Instant arrival = row.getInstant(1);
+        counter.objects = 0;
+        // The arrival time stands in for a record without a timestamp, as in compaction (ParsingIterator).
+        long arrivalMicros = arrival == null ? Long.MIN_VALUE
+            : Math.addExact(Math.multiplyExact(arrival.getEpochSecond(), 1_000_000L), arrival.getNano() / 1000);
+        parser.parse(row.getAs(0), arrivalMicros, counter);
+        if (counter.objects > 0) counted.add(RowFactory.create(row.getString(2), row.getInt(3), counter.objects));
+      }
+      return counted.iterator();
+    }, Encoders.row(MISSING)).groupBy(Columns.DT, Columns.HOUR).sum(MISSING_COUNT).collectAsList()) {
+      out.put(Hour.of(r.getString(0), r.getInt(1)), r.getLong(2));
+    }
+    return out;
+  }
+
+  private static final Column[] STORED = {col(Columns.SOURCE), col(Columns.SOURCE_PARTITION),
+      col(Columns.SOURCE_OFFSET)};
+  private static final String[] STORED_AS = {"_source", "_partition", "_offset"};
+  private static final String MISSING_COUNT = "_objects";
+  private static final StructType MISSING = new StructType().add(Columns.DT, DataTypes.StringType)
+      .add(Columns.HOUR, DataTypes.IntegerType).add(MISSING_COUNT, DataTypes.LongType);
+
+  /** Counts the objects of a message that compaction stores (flows and rejects); markers it only counts. */
+  private static final class StoredObjects implements PmacctParser.Sink {
+    long objects;
+
+    @Override
+    public void flow(int index, PmacctParser.Fields flow) {
+      objects++;
+    }
+
+    @Override
+    public void marker(int index, String eventType) {}
+
+    @Override
+    public void reject(int index, String rawObject, String reason) {
+      objects++;
+    }
   }
 }
