@@ -198,12 +198,16 @@ public final class Settings {
       "comma-separated prefixes never proposed for an RTBH route (your own infrastructure, resolvers, customers who"
           + " opted out)", Settings::optionalList);
   public static final ConfigKey<String> MITIGATION_MODE = key("mitigation.mode", "propose",
-      "propose (print only, the default) or announce: `kaminari mitigate` also writes the proposals that pass the"
-          + " safety checks to ExaBGP's named pipe mitigation.exabgp-pipe. Announcing is the operator's decision",
+      "propose (print only, the default) or announce: `kaminari mitigate` also sends the proposals that pass the"
+          + " safety checks to ExaBGP's named pipe mitigation.exabgp-pipe or to GoBGP's API mitigation.gobgp-api (set"
+          + " exactly one). Announcing is the operator's decision",
       s -> oneOf(s, "propose", "announce"));
   public static final ConfigKey<String> MITIGATION_EXABGP_PIPE = key("mitigation.exabgp-pipe", "",
       "ExaBGP's API named pipe (its exabgp.api.pipename, e.g. /run/exabgp/exabgp.in) that mitigation.mode=announce"
           + " writes to", s -> s);
+  public static final ConfigKey<String> MITIGATION_GOBGP_API = key("mitigation.gobgp-api", "",
+      "host:port of GoBGP's gRPC API (gobgpd --api-hosts) that mitigation.mode=announce adds the routes to, with GoBGP's"
+          + " own client gobgp, which must be on the PATH", s -> s);
 
   public static final ConfigKey<String> BENCH_PYTHON = key("bench.python", "",
       "Python interpreter with torch for `kaminari bench train-pytorch` (and `bench all`); empty = the venv that"

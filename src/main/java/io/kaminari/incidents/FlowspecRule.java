@@ -87,20 +87,30 @@ public record FlowspecRule(String destination, List<Integer> protocols, List<Int
         + " } then { " + then(action) + "; } }";
   }
 
-  /** The GoBGP CLI line adding the rule with {@code action}. */
+  /** The GoBGP CLI line adding the rule with {@code action}: {@link #gobgpArgs}, quoted for a shell. */
   public String gobgp(String action) {
+    return GobgpApi.commandLine(gobgpArgs(action));
+  }
+
+  /** The arguments of {@code gobgp} that add the rule with {@code action}, as {@link GobgpApi} runs them. */
+  public List<String> gobgpArgs(String action) {
     boolean v6 = destination.indexOf(':') >= 0;
-    StringBuilder b = new StringBuilder("gobgp global rib -a ").append(v6 ? "ipv6-flowspec" : "ipv4-flowspec")
-        .append(" add match destination ").append(destination);
-    b.append(" protocol ").append(protocols.stream().map(AttackVector::protocolName)
-        .collect(Collectors.joining(" ")));
-    if (!srcPorts.isEmpty()) b.append(" source-port ").append(items(srcPorts));
-    if (!dstPorts.isEmpty()) b.append(" destination-port ").append(items(dstPorts));
-    if (tcpFlags != null) b.append(" tcp-flags '").append(flags(GOBGP_FLAGS, "!")).append('\'');
-    if (lengthMin != null) {
-      b.append(" packet-length '>=").append(lengthMin).append("&<=").append(lengthMax).append('\'');
+    List<String> a = new ArrayList<>(List.of("global", "rib", "-a", v6 ? "ipv6-flowspec" : "ipv4-flowspec", "add",
+        "match", "destination", destination, "protocol"));
+    protocols.forEach(p -> a.add(AttackVector.protocolName(p)));
+    if (!srcPorts.isEmpty()) a.add("source-port");
+    srcPorts.forEach(p -> a.add("==" + p));
+    if (!dstPorts.isEmpty()) a.add("destination-port");
+    dstPorts.forEach(p -> a.add("==" + p));
+    if (tcpFlags != null) a.addAll(List.of("tcp-flags", flags(GOBGP_FLAGS, "!")));
+    if (lengthMin != null) a.addAll(List.of("packet-length", ">=" + lengthMin + "&<=" + lengthMax));
+    a.add("then");
+    if (action.equals("discard")) {
+      a.add("discard");
+    } else {
+      a.addAll(List.of("rate-limit", action.substring("rate-limit:".length())));
     }
-    return b.append(" then ").append(then(action)).toString();
+    return List.copyOf(a);
   }
 
   private static String then(String action) {
@@ -122,9 +132,5 @@ public record FlowspecRule(String destination, List<Integer> protocols, List<Int
 
   private static String list(List<String> items) {
     return items.size() == 1 ? items.get(0) : "[ " + String.join(" ", items) + " ]";
-  }
-
-  private static String items(List<Integer> ports) {
-    return ports.stream().map(p -> "'==" + p + "'").collect(Collectors.joining(" "));
   }
 }

@@ -270,9 +270,22 @@ public final class Mitigations {
 
   /** The GoBGP CLI line adding {@code p}. */
   static String gobgp(Proposal p, Options options) {
-    if (p.kind() == Kind.FLOWSPEC) return p.rule().gobgp(options.action());
-    return "gobgp global rib -a " + (p.target().indexOf(':') >= 0 ? "ipv6" : "ipv4") + " add " + p.target()
-        + " nexthop " + nextHop(p.target(), options) + " community " + BLACKHOLE + "," + NO_EXPORT;
+    return GobgpApi.commandLine(gobgpArgs(p, options));
+  }
+
+  /**
+   * The {@code gobgp} arguments of the allowed {@code decisions}, one list per route, as {@code mitigation.mode=announce}
+   * runs them against GoBGP's API.
+   */
+  public static List<List<String>> gobgpCommands(List<Decision> decisions, Options options) {
+    return decisions.stream().filter(Decision::allowed).map(d -> gobgpArgs(d.proposal(), options)).toList();
+  }
+
+  /** The {@code gobgp} arguments adding {@code p}. */
+  static List<String> gobgpArgs(Proposal p, Options options) {
+    if (p.kind() == Kind.FLOWSPEC) return p.rule().gobgpArgs(options.action());
+    return List.of("global", "rib", "-a", p.target().indexOf(':') >= 0 ? "ipv6" : "ipv4", "add", p.target(),
+        "nexthop", nextHop(p.target(), options), "community", BLACKHOLE + "," + NO_EXPORT);
   }
 
   private static String nextHop(String host, Options options) {

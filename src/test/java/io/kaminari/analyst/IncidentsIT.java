@@ -16,6 +16,7 @@ import io.kaminari.incidents.spark.IncidentRows;
 import io.kaminari.incidents.spark.MitigationCheck;
 import io.kaminari.incidents.spark.IncidentsJob;
 import io.kaminari.pipeline.Warehouse;
+import io.kaminari.testing.Gobgpd;
 import io.kaminari.testing.TestSpark;
 import io.kaminari.tools.generate.AttackKind;
 import io.kaminari.tools.generate.AttackSpec;
@@ -265,5 +266,29 @@ class IncidentsIT {
 
     // Announce without a pipe is refused before anything runs.
     assertThat(mitigate("--incident", flood.id(), "-D", "mitigation.mode=announce").code()).isNotZero();
+  }
+
+  @Test
+  void announceAddsOnlyTheAllowedProposalsToGobgp() throws Exception {
+    Incident flood = of(table().stream().map(IncidentRows::fromRow).toList(), Scenarios.demoAttacks().stream()
+        .filter(a -> a.kind() == AttackKind.SYN_FLOOD).findFirst().orElseThrow());
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "gobgp-");
+    try (Gobgpd gobgpd = Gobgpd.start(dir)) {
+      Run run = mitigate("--incident", flood.id(), "--format", "gobgp", "-D", "mitigation.mode=announce",
+          "-D", "mitigation.gobgp-api=" + gobgpd.address(), "-D", "mitigation.never-blackhole=203.0.113.0/24");
+      assertThat(run.code()).as(run.out()).isZero();
+      assertThat(run.out()).contains("sent to GoBGP's API at " + gobgpd.address())
+          .contains("# ANNOUNCED 1 route(s) through " + gobgpd.address() + " (1 refused).");
+      assertThat(gobgpd.rib("ipv4")).as("the RTBH route was refused").doesNotContain("203.0.113.10/32");
+      assertThat(gobgpd.rib("ipv4-flowspec")).contains("[destination: 203.0.113.10/32][protocol: ==tcp]"
+          + "[destination-port: ==80][tcp-flags: S&!A]").contains("{Extcomms: [discard]}");
+
+      // Both targets, or an address that is not host:port, are refused before anything runs.
+      assertThat(mitigate("--incident", flood.id(), "-D", "mitigation.mode=announce", "-D",
+          "mitigation.gobgp-api=" + gobgpd.address(), "-D", "mitigation.exabgp-pipe=" + dir.resolve("p")).code())
+          .isNotZero();
+      assertThat(mitigate("--incident", flood.id(), "-D", "mitigation.mode=announce", "-D",
+          "mitigation.gobgp-api=gobgpd").code()).isNotZero();
+    }
   }
 }
