@@ -1,9 +1,15 @@
-"""Kaminari retention: ``retain --older-than`` once a day.
+"""Kaminari retention and audit, once a day: ``retain --older-than`` and ``verify --rows`` of the previous UTC day.
 
 Drops the partitions of the time-partitioned tables (``flows_landing``, ``flows``, ``flows_rejected``,
 ``port_vectors``, ``anomaly_scores``, ``incidents``) that lie wholly before now minus the ``older_than`` param; the
 tables are managed, so their files go too (docs/operations.md, "Retention"). Each run is idempotent (a rerun drops
 nothing more) and is recorded in ``kaminari.job_runs``. Trigger it by hand with ``dry_run`` to see what would go.
+
+``verify_rows`` looks every record landed in the previous UTC day up in ``flows`` and ``flows_rejected`` by its
+coordinates (``kaminari verify --rows``, docs/ingest.md): it finds rows lost after the compaction that wrote them,
+which the hourly ``verify`` (counts only) cannot. It does not repair, because a repair must be followed by
+``features`` and ``score`` of the event hours it wrote: it fails, which alerts, and the runbook says what to run
+(docs/operations.md, "Rows lost from flows after their compaction").
 The execution mode (``local`` or ``kubernetes``) is described in ``kaminari_ops``.
 """
 
@@ -44,4 +50,11 @@ with DAG(
         "retain --older-than {{ params.older_than }}{{ ' --dry-run' if params.dry_run else '' }}",
         mode=MODE,
         job="retain",
+    )
+    kaminari_task(
+        "verify_rows",
+        "verify --from {{ data_interval_end | kaminari_hours_before(24) | kaminari_day }}"
+        " --to {{ data_interval_end | kaminari_day }} --rows",
+        mode=MODE,
+        job="verify",
     )

@@ -73,6 +73,11 @@ def hour(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H")
 
 
+def day(value: datetime) -> str:
+    """The UTC day of a data-interval bound as the CLI's hour argument of its first hour, ``yyyy-MM-ddT00``."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT00")
+
+
 def hours_before(value: datetime, hours: int) -> datetime:
     """``value`` minus ``hours`` hours (a Jinja filter: training ranges that end at the data interval)."""
     return value - timedelta(hours=int(hours))
@@ -104,6 +109,7 @@ def model_name(reference: str) -> str:
 
 JINJA_FILTERS = {
     "kaminari_hour": hour,
+    "kaminari_day": day,
     "kaminari_hours_before": hours_before,
     "kaminari_model_version": model_version,
     "kaminari_model_name": model_name,

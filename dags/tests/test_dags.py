@@ -119,7 +119,8 @@ def test_retention_runs_daily_one_at_a_time_without_catch_up(dagbag):
     from airflow.timetables.base import TimeRestriction
 
     dag = dagbag.get_dag(RETENTION)
-    assert [t.task_id for t in dag.tasks] == ["retain"]
+    assert [t.task_id for t in dag.tasks] == ["retain", "verify_rows"]
+    assert not dag.get_task("verify_rows").upstream_task_ids, "the audit does not wait for retention, nor it for it"
     assert (dag.max_active_runs, dag.catchup) == (1, False)
     assert dag.params["older_than"] == "90d" and dag.params["dry_run"] is False
     restriction = TimeRestriction(earliest=utc(2024, 5, 1), latest=None, catchup=False)

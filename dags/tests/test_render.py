@@ -281,6 +281,28 @@ def test_retention_arguments_in_both_modes(local_dags, k8s_dags, tmp_path, conf,
     assert app["spec"]["arguments"] == [*expected, *CONFIG]
 
 
+@pytest.mark.parametrize(
+    ("end", "day"),
+    [
+        (DAY_END, "2024-05-01"),
+        (pendulum.datetime(2024, 3, 1, 4, 30, tz="UTC"), "2024-02-29"),
+        (pendulum.datetime(2024, 5, 2, 0, 0, tz="UTC"), "2024-05-01"),
+    ],
+    ids=["daily", "leap-day", "midnight"],
+)
+def test_retention_audits_the_rows_of_the_previous_utc_day_without_repairing(
+    local_dags, k8s_dags, tmp_path, end, day
+):
+    start = end.subtract(days=1)
+    local = render(local_dags.get_dag("kaminari_retention"), "verify_rows", start, end, None)
+    (argv,) = run_bash(local.bash_command, tmp_path)
+    expected = ["verify", "--from", f"{day}T00", "--to", f"{end.strftime('%Y-%m-%d')}T00", "--rows"]
+    assert argv[2:] == expected
+    app = render(k8s_dags.get_dag("kaminari_retention"), "verify_rows", start, end, None).template_spec
+    validate(app)
+    assert app["spec"]["arguments"] == [*expected, *CONFIG]
+
+
 SHOWN = {"name": "flow-ae", "version": 4, "aliases": ["latest"], "verified": True, "tags": {}, "description": ""}
 
 
