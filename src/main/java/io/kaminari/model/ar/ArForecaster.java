@@ -46,16 +46,17 @@ import java.util.Map;
  * </ul>
  *
  * <p>Scoring, missing windows and the score are {@link ArState}'s; this class holds the fitted model, its stored form
- * ({@link #write}, {@link #read}) and its calibration ({@link #trainingScores}, {@link #calibrated}). It stays one
- * file of a little over 400 lines, a third of them this documentation, because the three share the model's private
- * layout (the slot profile, coefficients and scales that {@link ArState} reads); the fit is {@link ArFit}'s.
+ * ({@link #write}, {@link #read}) and its calibration ({@link #trainingScores}, {@link #calibrated}), the
+ * destination-rate rule's included ({@link #dstRate}). It stays one file of about 470 lines, a third of them
+ * documentation, because the three share the model's private layout (the slot profile, coefficients and scales that
+ * {@link ArState} reads); the fit is {@link ArFit}'s.
  */
 public final class ArForecaster {
   /** The file name inside a registry version directory. */
   public static final String FILE_NAME = "ar-forecaster.json";
   /**
    * Layout version of {@link #FILE_NAME}: 2 added {@code quorum}, 3 {@code sustain} and {@code sustained_threshold},
-   * 4 {@code witness} (formats 1 to 3 are still read, see {@link ArModelFile}).
+   * 4 {@code witness}, 5 {@code dst_rate_threshold} (formats 1 to 4 are still read, see {@link ArModelFile}).
    */
   public static final int FORMAT = 5;
   /** Fewer present training windows are refused: the scales and coefficients would be guesses. */
