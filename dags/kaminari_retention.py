@@ -7,7 +7,8 @@ nothing more) and is recorded in ``kaminari.job_runs``. Trigger it by hand with 
 
 ``verify_rows`` looks every record landed in the previous UTC day up in ``flows`` and ``flows_rejected`` by its
 coordinates (``kaminari verify --rows``, docs/ingest.md): it finds rows lost after the compaction that wrote them,
-which the hourly ``verify`` (counts only) cannot. It does not repair, because a repair must be followed by
+which the hourly ``verify`` (counts only) cannot, and names the ``land`` runs of that day that recorded a data loss
+(records Kafka deleted before they were landed). It does not repair, because a repair must be followed by
 ``features`` and ``score`` of the event hours it wrote: it fails, which alerts, and the runbook says what to run
 (docs/operations.md, "Rows lost from flows after their compaction").
 The execution mode (``local`` or ``kubernetes``) is described in ``kaminari_ops``.

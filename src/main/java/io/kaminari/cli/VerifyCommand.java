@@ -6,6 +6,7 @@ import io.kaminari.common.time.HourRange;
 import io.kaminari.ingest.Reconciliation;
 import io.kaminari.ingest.VerifyConfig;
 import io.kaminari.ingest.VerifyJob;
+import io.kaminari.pipeline.JobRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,8 +27,8 @@ final class VerifyCommand extends SparkCommand {
   boolean repair;
 
   @Option(names = "--rows", description = "also look every landing record up in flows and flows_rejected by its"
-      + " coordinates: finds rows lost after their compaction, and reads every flows partition the hours' compactions"
-      + " wrote")
+      + " coordinates (finds rows lost after their compaction; reads every flows partition the hours' compactions"
+      + " wrote), and name the land runs that finished in the hours and recorded a data loss")
   boolean rows;
 
   @Override
@@ -38,8 +39,12 @@ final class VerifyCommand extends SparkCommand {
       for (Reconciliation.Gap g : v.found()) System.out.println("verify: does not reconcile: " + g.describe());
       v.repair().ifPresent(r -> System.out.println("verify: repaired by " + r.summary()));
       for (Reconciliation.Gap g : v.remaining()) System.out.println("verify: still does not reconcile: " + g.describe());
+      for (JobRun r : v.losses()) {
+        System.out.println("verify: DATA LOSS: land run " + r.runId() + " (finished " + r.finished() + ") skipped "
+            + r.rejected() + " record(s) Kafka had deleted: " + r.message());
+      }
       System.out.println("verify: " + verify.hours() + ": " + (v.reconciles() ? "every hour reconciles"
-          : v.remaining().size() + " hour(s) do not reconcile"));
+          : v.remaining().size() + " hour(s) do not reconcile, " + v.losses().size() + " land run(s) lost records"));
       return v.reconciles() ? 0 : 1;
     };
   }

@@ -68,6 +68,9 @@ import org.apache.spark.util.TaskCompletionListener;
  * coordinates. Running twice with no new data changes nothing.
  */
 public final class LandJob {
+  /** The {@code job_runs} name of a landing from Kafka (from files: {@code land-files}). */
+  public static final String JOB = "land";
+
   /** The file source's {@code maxFileAge}: longer than any file can be old (about 10,000 years). */
   static final String FILES_NEVER_TOO_OLD = "3650000d";
 
@@ -111,7 +114,7 @@ public final class LandJob {
 
   /** {@link #run}, also returning the arrival hours the run wrote into. */
   public Landing land() throws Exception {
-    String job = config.filesDir() == null ? "land" : "land-files";
+    String job = config.filesDir() == null ? JOB : "land-files";
     // Ordered by time (dt=yyyy-MM-dd/hour=HH sorts by time once the hour is zero-padded).
     TreeMap<String, Long> partitions = new TreeMap<>();
     List<LostRange> lost = new ArrayList<>();

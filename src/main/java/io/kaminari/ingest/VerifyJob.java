@@ -52,26 +52,40 @@ public final class VerifyJob {
    * What a verification found, what it repaired and what still does not reconcile.
    *
    * @param repair the compaction run that repaired the gaps, if one ran
+   * @param losses with {@code --rows}: the {@code land} runs that finished in the hours and recorded records Kafka
+   *     had deleted before they were landed ({@code land.on-data-loss=skip-and-record}); no repair brings them back
    */
   public record Verification(List<Reconciliation.Gap> found, Optional<JobRun> repair,
-      List<Reconciliation.Gap> remaining) {
+      List<Reconciliation.Gap> remaining, List<JobRun> losses) {
     public Verification {
       found = List.copyOf(found);
       remaining = List.copyOf(remaining);
+      losses = List.copyOf(losses);
     }
 
     public boolean reconciles() {
-      return remaining.isEmpty();
+      return remaining.isEmpty() && losses.isEmpty();
     }
   }
 
   /** Checks the configured hours and repairs them if asked. */
   public Verification run() throws Exception {
+    List<JobRun> losses = config.rows() ? losses() : List.of();
     List<Reconciliation.Gap> found = gaps();
-    if (!config.repair() || found.isEmpty()) return new Verification(found, Optional.empty(), found);
+    if (!config.repair() || found.isEmpty()) return new Verification(found, Optional.empty(), found, losses);
     ArrivalHours range = Reconciliation.repairRange(config.hours(), found).orElseThrow();
     JobRun repair = new CompactJob(spark, config.compact()).compact(range);
-    return new Verification(found, Optional.of(repair), gaps());
+    return new Verification(found, Optional.of(repair), gaps(), losses);
+  }
+
+  /**
+   * The {@code land} runs that finished in the hours verified and recorded a data loss: records Kafka's retention
+   * deleted before they were landed, which {@code land.on-data-loss=skip-and-record} skips and counts as rejected.
+   * They are in no table, landing included, so only this names them again after the run that recorded them.
+   */
+  List<JobRun> losses() {
+    return JobRuns.finished(spark, LandJob.JOB, config.hours().start(), config.hours().end()).stream()
+        .filter(r -> r.rejected() > 0).toList();
   }
 
   /** The hours of the range that do not reconcile now. */

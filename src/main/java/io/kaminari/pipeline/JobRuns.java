@@ -95,6 +95,14 @@ public final class JobRuns {
         .collectAsList().stream().map(JobRuns::fromRow).toList();
   }
 
+  /** Every successful run of {@code job} that finished in {@code [from, to)} (runs without a window: {@code land}). */
+  public static List<JobRun> finished(SparkSession spark, String job, Instant from, Instant to) {
+    return spark.table(Warehouse.JOB_RUNS)
+        .where(col(JOB).equalTo(job).and(col(STATUS).equalTo(JobRun.SUCCEEDED))
+            .and(col(FINISHED).geq(lit(from))).and(col(FINISHED).lt(lit(to))))
+        .orderBy(col(FINISHED)).collectAsList().stream().map(JobRuns::fromRow).toList();
+  }
+
   /** A row of {@code job_runs}, its columns in table order as {@link #append} writes them. */
   private static JobRun fromRow(Row r) {
     return new JobRun(r.getString(0), r.getString(1), r.getAs(2), r.getAs(3), r.getAs(4), r.getAs(5), r.getString(6),

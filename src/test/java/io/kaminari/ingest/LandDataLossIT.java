@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kaminari.common.Settings;
+import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.Hour;
+import io.kaminari.common.time.HourRange;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.Warehouse;
 import io.kaminari.testing.TestSpark;
@@ -108,5 +111,19 @@ class LandDataLossIT {
     JobRun again = new LandJob(spark, land(checkpoints, true)).run();
     assertThat(again.inputRecords()).isZero();
     assertThat(again.rejected()).isZero();
+
+    // The daily audit (verify --rows over the hours the run finished in) names the loss, and fails: nothing repairs it.
+    Hour finished = Hour.of(skipped.run().finished());
+    VerifyConfig audit = VerifyConfig.from(TestSpark.config(), new ArrivalHours(new HourRange(finished,
+        finished.plus(1))), true, true);
+    VerifyJob.Verification v = new VerifyJob(spark, audit).run();
+    assertThat(v.losses()).extracting(JobRun::runId).containsExactly(skipped.run().runId());
+    assertThat(v.remaining()).as("the repair compacted what was landed").isEmpty();
+    assertThat(v.reconciles()).as("but the loss stays").isFalse();
+    VerifyConfig counts = VerifyConfig.from(TestSpark.config(), audit.hours(), false, false);
+    assertThat(new VerifyJob(spark, counts).run().losses()).as("the hourly check (no --rows) does not look").isEmpty();
+    VerifyConfig before = VerifyConfig.from(TestSpark.config(), new ArrivalHours(new HourRange(finished.plus(-2),
+        finished.plus(-1))), false, true);
+    assertThat(new VerifyJob(spark, before).losses()).as("another day's audit").isEmpty();
   }
 }
