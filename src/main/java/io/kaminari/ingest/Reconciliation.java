@@ -36,18 +36,21 @@ public final class Reconciliation {
    * @param landed landing rows of the hour now
    * @param compaction the latest successful compaction covering the hour; null if there was none
    * @param windowLanded landing rows of that compaction's window now (of the hour alone without one)
-   * @param missing landing rows of the hour holding a flow or reject whose coordinates are in no table
+   * @param missing the flows and rejects of the hour's landing records whose coordinates are in no table; -1 when
+   *     the tables were not checked (without {@code --rows})
    */
   public record Gap(Hour hour, long landed, JobRun compaction, long windowLanded, long missing) {
     /** One line for the operator: the hour, what landed against what compaction read, and what is in no table. */
     public String describe() {
-      String inNoTable = "; " + missing + " of them in neither flows nor flows_rejected";
+      String inNoTable = missing < 0 ? "" : "; " + missing + " flow(s) or reject(s) of them in neither flows nor"
+          + " flows_rejected";
       if (compaction == null) return hour + ": " + landed + " landed record(s), never compacted" + inNoTable;
       String read = "the compaction of [" + Hour.of(compaction.windowStart()) + ", "
           + Hour.of(compaction.windowEnd()) + ") that finished " + compaction.finished() + " read "
           + compaction.inputRecords() + " of the " + windowLanded + " its window holds now";
       return hour + ": " + landed + " landed record(s); " + read + inNoTable
-          + (windowLanded > compaction.inputRecords() ? "" : " (rows lost after that compaction wrote them)");
+          + (windowLanded <= compaction.inputRecords() && missing > 0 ? " (rows lost after that compaction wrote them)"
+              : "");
     }
   }
 
@@ -57,15 +60,15 @@ public final class Reconciliation {
    * @param landed landing rows per hour, for every hour of {@code hours} and of the windows of {@code compactions}
    *     (absent: none)
    * @param compactions the successful compactions whose windows overlap {@code hours}
-   * @param missing per hour of {@code hours}, its landing rows holding a flow or reject whose coordinates are in
-   *     neither {@code flows} nor {@code flows_rejected} (absent: none)
+   * @param missing per hour of {@code hours}, the flows and rejects of its landing records whose coordinates are in
+   *     neither {@code flows} nor {@code flows_rejected} (absent: none); null when the tables were not checked
    */
   static List<Gap> gaps(ArrivalHours hours, Map<Hour, Long> landed, Collection<JobRun> compactions,
       Map<Hour, Long> missing) {
     List<Gap> out = new ArrayList<>();
     for (Hour h : hours.hours()) {
       long rows = landed.getOrDefault(h, 0L);
-      long lost = missing.getOrDefault(h, 0L);
+      long lost = missing == null ? -1 : missing.getOrDefault(h, 0L);
       if (rows == 0) continue;
       Optional<JobRun> latest = compactions.stream().filter(r -> window(r).contains(h))
           .max(Comparator.comparing(JobRun::finished));

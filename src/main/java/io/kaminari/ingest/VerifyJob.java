@@ -3,12 +3,12 @@ package io.kaminari.ingest;
 import static org.apache.spark.sql.functions.col;
 
 import io.kaminari.common.Columns;
-import io.kaminari.common.time.EventHours;
-import io.kaminari.flow.EventTimePolicy;
-import io.kaminari.flow.PmacctParser;
 import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.EventHours;
 import io.kaminari.common.time.Hour;
 import io.kaminari.common.time.HourRange;
+import io.kaminari.flow.EventTimePolicy;
+import io.kaminari.flow.PmacctParser;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.JobRuns;
 import io.kaminari.pipeline.Warehouse;
@@ -106,7 +106,7 @@ public final class VerifyJob {
         .groupBy(Columns.DT, Columns.HOUR).count().collectAsList()) {
       landed.put(Hour.of(r.getString(0), r.getInt(1)), r.getLong(2));
     }
-    return Reconciliation.gaps(hours, landed, compactions, config.rows() ? missing(hours, compactions) : Map.of());
+    return Reconciliation.gaps(hours, landed, compactions, config.rows() ? missing(hours, compactions) : null);
   }
 
   /**

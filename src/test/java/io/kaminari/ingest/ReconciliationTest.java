@@ -26,21 +26,22 @@ class ReconciliationTest {
   @Test
   void anHourReconcilesWhenItsLatestCompactionReadWhatItHolds() {
     var runs = List.of(compaction(H, H.plus(1), 5, "2024-05-01T11:05:00Z"));
-    assertThat(Reconciliation.gaps(hours(H, H.plus(1)), Map.of(H, 5L), runs, Map.of())).isEmpty();
+    assertThat(Reconciliation.gaps(hours(H, H.plus(1)), Map.of(H, 5L), runs, null)).isEmpty();
     // Landing partitions dropped after compaction lose nothing.
-    assertThat(Reconciliation.gaps(hours(H, H.plus(1)), Map.of(H, 3L), runs, Map.of())).isEmpty();
+    assertThat(Reconciliation.gaps(hours(H, H.plus(1)), Map.of(H, 3L), runs, null)).isEmpty();
     // An hour with no landing rows needs no compaction.
-    assertThat(Reconciliation.gaps(hours(H.plus(-2), H.plus(1)), Map.of(H, 5L), runs, Map.of())).isEmpty();
+    assertThat(Reconciliation.gaps(hours(H.plus(-2), H.plus(1)), Map.of(H, 5L), runs, null)).isEmpty();
   }
 
   @Test
   void recordsLandedAfterTheLatestCompactionOrNeverCompactedAreGaps() {
     var runs = List.of(compaction(H, H.plus(1), 5, "2024-05-01T11:05:00Z"),
         compaction(H, H.plus(1), 9, "2024-05-01T10:05:00Z")); // an older run that read more does not count
-    var gaps = Reconciliation.gaps(hours(H.plus(-1), H.plus(1)), Map.of(H, 8L, H.plus(-1), 2L), runs, Map.of());
+    var gaps = Reconciliation.gaps(hours(H.plus(-1), H.plus(1)), Map.of(H, 8L, H.plus(-1), 2L), runs, null);
     assertThat(gaps).extracting(Reconciliation.Gap::hour).containsExactly(H.plus(-1), H);
     assertThat(gaps.get(0).compaction()).isNull();
-    assertThat(gaps.get(0).describe()).contains("2024-05-01T09", "never compacted");
+    assertThat(gaps.get(0).describe()).contains("2024-05-01T09", "never compacted").as("tables not checked")
+        .doesNotContain("neither");
     assertThat(gaps.get(1).describe()).contains("2024-05-01T10", "read 5 of the 8");
   }
 
@@ -49,10 +50,10 @@ class ReconciliationTest {
     var runs = List.of(compaction(H, H.plus(3), 10, "2024-05-01T14:00:00Z"));
     Map<Hour, Long> landed = Map.of(H, 4L, H.plus(2), 7L); // 11 > 10; hour 11 has none
     // The window's rows count even outside the verified range: hour 12 is outside it.
-    var gaps = Reconciliation.gaps(hours(H, H.plus(2)), landed, runs, Map.of());
+    var gaps = Reconciliation.gaps(hours(H, H.plus(2)), landed, runs, null);
     assertThat(gaps).extracting(Reconciliation.Gap::hour).containsExactly(H);
     assertThat(gaps.get(0).windowLanded()).isEqualTo(11);
-    assertThat(Reconciliation.gaps(hours(H, H.plus(3)), Map.of(H, 4L, H.plus(2), 6L), runs, Map.of())).isEmpty();
+    assertThat(Reconciliation.gaps(hours(H, H.plus(3)), Map.of(H, 4L, H.plus(2), 6L), runs, null)).isEmpty();
   }
 
   @Test
@@ -60,8 +61,8 @@ class ReconciliationTest {
     var runs = List.of(compaction(H, H.plus(1), 5, "2024-05-01T11:05:00Z"));
     var gaps = Reconciliation.gaps(hours(H, H.plus(1)), Map.of(H, 5L), runs, Map.of(H, 2L));
     assertThat(gaps).extracting(Reconciliation.Gap::hour).containsExactly(H);
-    assertThat(gaps.get(0).describe()).contains("read 5 of the 5", "2 of them in neither flows nor flows_rejected",
-        "rows lost after that compaction wrote them");
+    assertThat(gaps.get(0).describe()).contains("read 5 of the 5",
+        "2 flow(s) or reject(s) of them in neither flows nor flows_rejected", "rows lost after that compaction wrote them");
     // Missing rows of an hour outside the range verified are not its business.
     assertThat(Reconciliation.gaps(hours(H, H.plus(1)), Map.of(H, 5L), runs, Map.of(H.plus(1), 2L))).isEmpty();
   }

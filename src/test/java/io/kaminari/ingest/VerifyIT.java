@@ -91,7 +91,7 @@ class VerifyIT {
     assertThat(gaps).extracting(Reconciliation.Gap::hour).containsExactly(h10);
     assertThat(gaps.get(0).missing()).isEqualTo(2);
     assertThat(gaps.get(0).compaction().inputRecords()).isEqualTo(8);
-    assertThat(gaps.get(0).describe()).contains("2 of them in neither flows nor flows_rejected",
+    assertThat(gaps.get(0).describe()).contains("2 flow(s) or reject(s) of them in neither flows nor flows_rejected",
         "rows lost after that compaction wrote them");
     assertThat(kaminari("verify", "--from", "2024-05-01T10", "--to", "2024-05-01T11", "--rows")).isEqualTo(1);
 
