@@ -190,10 +190,14 @@ class BenchReportTest {
     double load1000 = 10_000_000_000.0 / 86_400 * 3 / 250_000;
     assertThat(row(projection, "| scorer load")).endsWith(String.format(Locale.ROOT, "| %.2f× |", load1000));
     assertThat(projection).contains(String.format(Locale.ROOT, "%.1f× what one thread can do", load1000));
-    // dst-prefix training: 7 days x 288,288 vectors x 1000 windows at 2.5 ms each
+    // dst-prefix training: 7 days x 288,288 vectors x 1000 windows at 2.5 ms each, on one thread or in 4 groups
     double hours1000 = 7 * 288_288 * 1000.0 / 4_000 / 3600;
-    assertThat(projection).contains(String.format(Locale.ROOT, "%,.1f hours at 1000×", hours1000))
-        .contains("beyond the retrain DAG's 3-hour task timeout");
+    assertThat(row(projection, "| dst-prefix training, hours on one driver thread")).endsWith(String.format(
+        Locale.ROOT, "| %,.0f |", hours1000));
+    assertThat(row(projection, "| dst-prefix training, hours with its 4 groups in parallel tasks")).endsWith(
+        String.format(Locale.ROOT, "| %,.0f |", hours1000 / 4));
+    assertThat(projection).contains(String.format(Locale.ROOT, "%,.1f hours at 1000×", hours1000 / 4))
+        .contains("beyond the retrain DAG's 3-hour task timeout").doesNotContain("does not scale out");
   }
 
   @Test
