@@ -105,11 +105,7 @@ public record FlowspecRule(String destination, List<Integer> protocols, List<Int
     if (tcpFlags != null) a.addAll(List.of("tcp-flags", flags(GOBGP_FLAGS, "!")));
     if (lengthMin != null) a.addAll(List.of("packet-length", ">=" + lengthMin + "&<=" + lengthMax));
     a.add("then");
-    if (action.equals("discard")) {
-      a.add("discard");
-    } else {
-      a.addAll(List.of("rate-limit", action.substring("rate-limit:".length())));
-    }
+    a.addAll(List.of(then(action).split(" ")));
     return List.copyOf(a);
   }
 
