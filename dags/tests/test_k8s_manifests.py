@@ -4,12 +4,13 @@ overlays as `kubectl kustomize` renders them, and the templates applied one by o
 from __future__ import annotations
 
 import copy
+import os
 import re
 from pathlib import Path
 
 import pytest
 import yaml
-from k8s_schemas import K8S_DIR, OVERLAYS, REPO_DIR, manifests, render, templates, validate
+from k8s_schemas import K8S_DIR, OVERLAYS, REPO_DIR, kustomize, manifests, render, templates, validate
 
 MANIFESTS = manifests()
 IDS = [f"{p.relative_to(REPO_DIR)}#{i}" for p, i, _ in MANIFESTS]
@@ -235,6 +236,32 @@ def test_no_credentials_are_baked_in():
     for env in all_env():
         if SECRETISH_ENV.search(env["name"]) and not env["name"].endswith(("_DIR", "_FILE")):
             assert "valueFrom" in env and "value" not in env, env
+
+
+def test_the_scale_out_component_runs_several_scorer_replicas_of_one_group(tmp_path):
+    """The production overlay with k8s/components/scorer-scale-out, as an operator adds it: N replicas of one
+    Kafka Streams application (docs/scorer.md, "Scaling out"), rolled without downtime, valid like every manifest."""
+    # Kustomize takes only relative paths to other kustomizations.
+    rel = lambda p: os.path.relpath(p, tmp_path)  # noqa: E731
+    (tmp_path / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        f"resources:\n  - {rel(K8S_DIR / 'overlays' / 'production')}\n"
+        f"components:\n  - {rel(K8S_DIR / 'components' / 'scorer-scale-out')}\n"
+    )
+    docs = kustomize(tmp_path)
+    for d in docs:
+        validate(d)
+    (dep,) = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "kaminari-scorer"]
+    (cm,) = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "kaminari-scorer-config"]
+    assert dep["spec"]["replicas"] >= 2
+    assert dep["spec"]["strategy"]["type"] == "RollingUpdate"
+    assert cm["data"]["KAMINARI_SCORER_MODE"] == "scale-out"
+    # One group for all replicas: they share the partitions instead of each scoring everything.
+    assert cm["data"]["KAMINARI_SCORER_GROUP_ID"] == "kaminari-scorer"
+    assert "KAMINARI_SCORER_INCIDENTS_TOPIC" not in cm["data"], "the scale-out scorer does not track incidents"
+    # Without the component the overlay keeps the single scorer.
+    (base,) = [d for d in render("production") if d["kind"] == "Deployment"]
+    assert base["spec"]["replicas"] == 1
 
 
 def scorer_pod() -> tuple[dict, dict]:

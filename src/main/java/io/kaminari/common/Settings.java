@@ -124,6 +124,15 @@ public final class Settings {
   public static final ConfigKey<String> SCORER_GROUP = key("scorer.group-id", "kaminari-scorer",
       "consumer group whose committed offsets (and window markers) the scorer resumes from; one scorer per group",
       s -> s);
+  public static final ConfigKey<String> SCORER_MODE = key("scorer.mode", "single",
+      "`single`: one scoring thread reads every input partition (one scorer per group); `scale-out`: a Kafka Streams"
+          + " application whose instances share the partitions and merge per-window partials (docs/scorer.md,"
+          + " \"Scaling out\")", Settings::scorerMode);
+  public static final ConfigKey<Integer> SCORER_STREAM_THREADS = key("scorer.stream-threads", "1",
+      "stream threads per scale-out scorer instance (scorer.mode=scale-out)", Settings::positiveInt);
+  public static final ConfigKey<Duration> SCORER_FLUSH_INTERVAL = key("scorer.flush-interval", "1s",
+      "how often a scale-out instance sends the partials of the windows its watermark has passed, and its watermark,"
+          + " to the aggregators (scorer.mode=scale-out)", Durations::parse);
   public static final ConfigKey<String> SCORER_HTTP_HOST = key("scorer.http-host", "127.0.0.1",
       "address of the scorer's HTTP server (health, metrics, scores API, dashboard) (flag --http-host)", s -> s);
   public static final ConfigKey<Integer> SCORER_HTTP_PORT = key("scorer.http-port", "8088",
@@ -271,6 +280,13 @@ public final class Settings {
     double v = Double.parseDouble(s.trim());
     if (!(v >= 0 && v <= 1)) throw new IllegalArgumentException("must be a share between 0 and 1");
     return v;
+  }
+
+  private static String scorerMode(String s) {
+    if (!s.equals("single") && !s.equals("scale-out")) {
+      throw new IllegalArgumentException("must be `single` or `scale-out`, not `" + s + "`");
+    }
+    return s;
   }
 
   private static int positiveInt(String s) {

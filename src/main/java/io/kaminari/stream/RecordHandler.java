@@ -190,7 +190,7 @@ final class RecordHandler implements PmacctParser.Sink {
     }
   }
 
-  private static long saturatedMicros(long millis, long plusMicros) {
+  static long saturatedMicros(long millis, long plusMicros) {
     long base = millis * 1000;
     return base > Long.MAX_VALUE - plusMicros ? Long.MAX_VALUE : base + plusMicros;
   }

@@ -21,7 +21,7 @@ public final class Scorer implements AutoCloseable {
   private final RecentScores recent;
   private final ScorerHttp http;
   private final ModelProvider provider;
-  private final StreamingScorer loop;
+  private final ScoringLoop loop;
   private final KaminariConfig config;
   private final Map<String, String> kafka;
   private final String modelName;
@@ -43,7 +43,7 @@ public final class Scorer implements AutoCloseable {
         config.get(Settings.SCORER_MAX_KEYS_PER_WINDOW), config.get(Settings.SCORER_STALL_TIMEOUT),
         config.get(Settings.SCORER_INCIDENTS_TOPIC), config.get(Settings.INCIDENT_QUIET_WINDOWS),
         config.get(Settings.INCIDENT_UPDATE_INTERVAL));
-    StreamingScorer[] holder = new StreamingScorer[1];
+    ScoringLoop[] holder = new ScoringLoop[1];
     try {
       String tokenFile = config.get(Settings.SCORER_HTTP_AUTH_TOKEN_FILE);
       http = new ScorerHttp(config.get(Settings.SCORER_HTTP_HOST), config.get(Settings.SCORER_HTTP_PORT),
@@ -54,7 +54,11 @@ public final class Scorer implements AutoCloseable {
     }
     provider = new ModelProvider(ModelRegistry.fromConfig(config), ref, Path.of(config.get(Settings.SCORER_CACHE)),
         config.get(Settings.SCORER_MODEL_POLL), metrics);
-    loop = new StreamingScorer(options, provider, metrics, recent);
+    loop = config.get(Settings.SCORER_MODE).equals("scale-out")
+        ? new ScaleOutScorer(options, config.get(Settings.SCORER_STREAM_THREADS),
+            config.get(Settings.SCORER_FLUSH_INTERVAL), Path.of(config.get(Settings.SCORER_CACHE), "streams"), provider,
+            metrics, recent)
+        : new StreamingScorer(options, provider, metrics, recent);
     holder[0] = loop;
     this.config = config;
     this.kafka = kafka;

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * <p>A little over 400 lines: the loop's states and transitions (restore, step, commit, reset) stay in one file, so
  * that the exactly-once protocol reads in one place; everything else is split out (above, and {@link ScorerOptions}).
  */
-public final class StreamingScorer implements AutoCloseable {
+public final class StreamingScorer implements ScoringLoop {
   private static final Logger LOG = LoggerFactory.getLogger(StreamingScorer.class);
   private static final long COMMIT_IDLE_MS = 5_000;
   private static final long DEAD_LETTER_COMMIT_MS = 500;
@@ -103,17 +103,20 @@ public final class StreamingScorer implements AutoCloseable {
         ? new IncidentTracker(options.incidentQuietWindows(), options.incidentUpdateInterval()) : null;
   }
 
-  void start() {
+  @Override
+  public void start() {
     thread.start();
   }
 
   /** Whether the loop has a model, has rebuilt its state and polled Kafka successfully in the last 5 s. */
-  boolean ready() {
+  @Override
+  public boolean ready() {
     return running && !health.isFatal() && state != null && System.currentTimeMillis() - lastPollMillis < 5_000;
   }
 
   /** Null while the loop is alive, else why not ({@code /healthz}; see {@link LoopHealth}). */
-  String liveness() {
+  @Override
+  public String liveness() {
     return health.problem();
   }
 

@@ -176,6 +176,15 @@ final class ScorerFixture {
   static List<ScoredWindow> scored(List<ConsumerRecord<byte[], byte[]>> records) {
     return records.stream().map(r -> ScoredWindow.fromJson(r.value())).toList();
   }
+  /** Sends each of {@code values} as one record to {@code topic}. */
+  static void sendRaw(String bootstrap, String topic, String... values) {
+    Map<String, Object> p = new HashMap<>(KafkaFlowSink.producerConfig(bootstrap));
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      for (String v : values) producer.send(new ProducerRecord<>(topic, v.getBytes(StandardCharsets.UTF_8)));
+    }
+  }
+
   /** One valid flow at {@code at} on each partition, so that every partition's watermark passes it. */
   static void flush(String bootstrap, String topic, int partitions, Instant at) {
     for (int i = 0; i < partitions; i++) flowAt(bootstrap, topic, i, at);

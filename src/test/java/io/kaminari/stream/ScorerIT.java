@@ -84,7 +84,7 @@ class ScorerIT {
       ModelRegistry registry = ScorerFixture.registry(home.resolve("models"));
       int version = ScorerFixture.publishChampion(registry, ScorerFixture.SPEC_60);
       ScorerFixture.produce(kafka.bootstrapServers(), "flows1", TRAFFIC);
-      sendRaw("flows1", "this is not json", "{\"ip_src\":\"192.0.2.1\",\"packets\":1,\"bytes\":60}");
+      ScorerFixture.sendRaw(kafka.bootstrapServers(), "flows1", "this is not json", "{\"ip_src\":\"192.0.2.1\",\"packets\":1,\"bytes\":60}");
       ScorerFixture.flush(kafka.bootstrapServers(), "flows1", 2, PARITY_FLUSH);
 
       List<ScoredWindow> out = ScorerFixture.scored(ScorerFixture.readCommitted(kafka.bootstrapServers(), "scores1",
@@ -228,14 +228,6 @@ class ScorerIT {
 
   static Predicate<List<ConsumerRecord<byte[], byte[]>>> atLeast(int n) {
     return l -> l.size() >= n;
-  }
-
-  static void sendRaw(String topic, String... values) {
-    Map<String, Object> p = new HashMap<>(io.kaminari.tools.generate.KafkaFlowSink.producerConfig(kafka.bootstrapServers()));
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
-        new ByteArraySerializer())) {
-      for (String v : values) producer.send(new ProducerRecord<>(topic, v.getBytes(StandardCharsets.UTF_8)));
-    }
   }
 
   static String chromium(Path profile, String... args) throws Exception {

@@ -35,6 +35,9 @@ final class BenchMeasures {
   static final double SCORER_P99_MS = 1_000;
   static final double SCORER_SWAP_MS = 1_000;
   static final double SCORER_RSS_MB = 512;
+  /** Issue 19: two scale-out instances on one core each against one, and one against the single scorer. */
+  static final double SCALEOUT_SPEEDUP = 1.7;
+  static final double SCALEOUT_ONE_VS_SINGLE = 0.85;
 
   /** A measure's cells; {@code met} is null for a comparison without a target. */
   private record Cells(String measured, String sideBySide, String ratio, Boolean met) {}
@@ -129,6 +132,26 @@ final class BenchMeasures {
       new Measure("scorer peak RSS", ScorerBench.NAME, "≤ 512 MB", h -> {
         double rss = h.apply(ScorerBench.NAME).number("rss_mb");
         return new Cells(count(rss) + " MB", "—", ratio(rss / SCORER_RSS_MB) + " of target", rss <= SCORER_RSS_MB);
+      }),
+      new Measure("scale-out scorer, 2 instances against 1, one core each (`flows=` flows)", ScaleOutBench.NAME,
+          "≥ 1.7×", h -> {
+            BenchLine l = h.apply(ScaleOutBench.NAME);
+            double speedup = l.number("speedup");
+            return new Cells(ratio(speedup) + "×", count(l.number("two_flows_per_s")) + " against "
+                + count(l.number("one_flows_per_s")) + " flows/s", ratio(speedup / SCALEOUT_SPEEDUP) + " of target",
+                speedup >= SCALEOUT_SPEEDUP);
+          }),
+      new Measure("scale-out scorer, 1 instance against the single scorer, one core each", ScaleOutBench.NAME,
+          "≥ 0.85× (loses ≤ 15%)", h -> {
+            BenchLine l = h.apply(ScaleOutBench.NAME);
+            double r = l.number("one_vs_single");
+            return new Cells(ratio(r) + "×", count(l.number("one_flows_per_s")) + " against "
+                + count(l.number("single_flows_per_s")) + " flows/s", ratio(r / SCALEOUT_ONE_VS_SINGLE)
+                + " of target", r >= SCALEOUT_ONE_VS_SINGLE);
+          }),
+      new Measure("scale-out scorer lost or doubled windows (3 runs)", ScaleOutBench.NAME, "0", h -> {
+        double lost = h.apply(ScaleOutBench.NAME).number("lost_windows");
+        return new Cells(count(lost), "—", "—", lost == 0);
       }));
 
   /** Appends the "Measures" section: every measure against its target, with the count met and missed at scale 1. */

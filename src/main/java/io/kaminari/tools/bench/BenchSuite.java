@@ -69,7 +69,8 @@ public final class BenchSuite {
       new Case(PyTorchTrainBench.NAME, "--windows", "windows", List.of(100_000L), List.of("--epochs", "50")),
       new Case(ScoreBench.NAME, "--windows", "windows", List.of(1_000_000L), List.of()),
       new Case(DayBench.NAME, "--flows", "flows", List.of(10_000_000L), List.of()),
-      new Case(ScorerBench.NAME, "--flows", "flows", List.of(5_000_000L, 10_000_000L, 20_000_000L), List.of()));
+      new Case(ScorerBench.NAME, "--flows", "flows", List.of(5_000_000L, 10_000_000L, 20_000_000L), List.of()),
+      new Case(ScaleOutBench.NAME, "--flows", "flows", List.of(5_000_000L), List.of()));
 
   /**
    * One run of a case at one size: its command, the BENCH line it ended with (null if it failed), why it failed

@@ -105,7 +105,7 @@ public final class ScorerBench {
       }
       // One flow past the last window's end plus the scorer's lateness: the watermark then closes every window of
       // the stream, minutes + 1 of them (the generator's last flows spill into the minute after).
-      flush(kafka.bootstrapServers(), START.plus(Duration.ofMinutes(minutes + 1)).plus(LATENESS));
+      flush(kafka.bootstrapServers(), INPUT, 1, START.plus(Duration.ofMinutes(minutes + 1)).plus(LATENESS));
       out.printf(Locale.ROOT, "preloaded %d flows (%d min of event time) in %.1f s%n", flows, minutes,
           (System.nanoTime() - t0) / 1e9);
 
@@ -170,7 +170,7 @@ public final class ScorerBench {
         double p50 = quantileMs(m, 0.50);
         double p99 = quantileMs(m, 0.99);
         double swapMs = 1e3 * m.getOrDefault("kaminari_scorer_last_swap_seconds", -1e-3);
-        long lost = lostWindows(kafka.bootstrapServers(), expectedWindows);
+        long lost = lostWindows(kafka.bootstrapServers(), OUTPUT, expectedWindows);
         out.printf(Locale.ROOT, "scorer: started in %.1f s, %.0f flows/s wall (incl. scoring and commits), %.0f flows/s"
             + " per core, %.2f of the raw per-core limit%n", startupSeconds, wall, perCore, perCore / raw[1]);
         out.printf(Locale.ROOT, "BENCH scorer flows=%d flows_per_s_per_core=%.0f raw_flows_per_s=%.0f p50_ms=%.1f"
@@ -206,13 +206,15 @@ public final class ScorerBench {
     return v;
   }
 
-  /** One flow at {@code at}, whose event time moves the watermark past the stream's last window. */
-  private static void flush(String bootstrap, Instant at) {
+  /** One flow at {@code at} on each of {@code partitions}: every partition's watermark passes the stream's end. */
+  static void flush(String bootstrap, String topic, int partitions, Instant at) {
     String flow = "{\"ip_src\":\"198.51.100.1\",\"ip_dst\":\"203.0.113.99\",\"port_src\":40000,\"port_dst\":443,"
         + "\"ip_proto\":\"tcp\",\"packets\":1,\"bytes\":60,\"timestamp_start\":" + at.getEpochSecond() + "}";
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(KafkaFlowSink.producerConfig(bootstrap),
         new ByteArraySerializer(), new ByteArraySerializer())) {
-      p.send(new ProducerRecord<>(INPUT, flow.getBytes(StandardCharsets.UTF_8)));
+      for (int i = 0; i < partitions; i++) {
+        p.send(new ProducerRecord<>(topic, i, null, flow.getBytes(StandardCharsets.UTF_8)));
+      }
     }
   }
 
@@ -245,8 +247,11 @@ public final class ScorerBench {
     }
   }
 
-  /** Global windows missing between the first window and the expected count (duplicates count too). */
-  private static long lostWindows(String bootstrap, long expected) {
+  /**
+   * Global windows of {@code topic} missing among the stream's first {@code expected}, or doubled: waits up to two
+   * minutes for them (the last ones close when the watermark passes them), then two seconds for any sent twice.
+   */
+  static long lostWindows(String bootstrap, String topic, long expected) throws InterruptedException {
     Map<String, Object> p = new HashMap<>();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -254,15 +259,17 @@ public final class ScorerBench {
     long records = 0;
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
         new ByteArrayDeserializer())) {
-      TopicPartition tp = new TopicPartition(OUTPUT, 0);
+      TopicPartition tp = new TopicPartition(topic, 0);
       c.assign(List.of(tp));
       c.seekToBeginning(List.of(tp));
-      long end = c.endOffsets(List.of(tp)).get(tp);
-      while (c.position(tp) < end) {
+      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      long quietUntil = Long.MAX_VALUE;
+      while (System.nanoTime() < Math.min(deadline, quietUntil)) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
           records++;
           starts.add(ScoredWindow.fromJson(r.value()).windowStart());
         }
+        if (starts.size() >= expected && quietUntil == Long.MAX_VALUE) quietUntil = System.nanoTime() + 2_000_000_000L;
       }
     }
     long lost = 0;
@@ -272,7 +279,7 @@ public final class ScorerBench {
     return lost + (records - starts.size());
   }
 
-  private static Map<String, Double> metrics(int port) {
+  static Map<String, Double> metrics(int port) {
     try {
       HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
           .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
@@ -316,7 +323,7 @@ public final class ScorerBench {
     return 1000 * prevBound;
   }
 
-  private static long cpuMillis(long pid) throws IOException {
+  static long cpuMillis(long pid) throws IOException {
     String[] f = Files.readString(Path.of("/proc", Long.toString(pid), "stat")).split("\\) ")[1].split(" ");
     long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime, in clock ticks (100 Hz)
     return ticks * 10;

@@ -7,6 +7,7 @@ import io.kaminari.tools.bench.FeaturesBench;
 import io.kaminari.tools.bench.ParserFuzz;
 import io.kaminari.tools.bench.PyTorchTrainBench;
 import io.kaminari.tools.bench.ScoreBench;
+import io.kaminari.tools.bench.ScaleOutBench;
 import io.kaminari.tools.bench.ScorerBench;
 import io.kaminari.tools.bench.TrainBench;
 import io.kaminari.common.KaminariConfig;
@@ -26,22 +27,24 @@ import picocli.CommandLine.Parameters;
  * the line {@code BENCH NAME key=value ...} (a fixed format that other tooling parses).
  *
  * <p>Defaults are the sizes the issues name: compact 5M flows, features 10M flows, train (and train-pytorch) 100k
- * windows x 50 epochs, score 1M windows, scorer 20M flows, day 10M flows. {@code all} runs its own sizes (see
+ * windows x 50 epochs, score 1M windows, scorer 20M flows, scorer-scaleout 5M flows, day 10M flows. {@code all} runs its own sizes (see
  * {@link BenchSuite}), times {@code --scale}.
  */
 @Command(name = "bench", description = "Run a benchmark (compact, features, train, train-pytorch, score, scorer, day,"
-    + " fuzz, or all); ends with one `BENCH NAME key=value ...` line.")
+    + " scorer-scaleout, fuzz, or all); ends with one `BENCH NAME key=value ...` line.")
 public final class BenchCommand implements Subcommand {
   @Mixin ConfigOptions options;
 
   @Parameters(index = "0", paramLabel = "NAME",
       description = "compact, features, train, train-pytorch (DJL against PyTorch from Python, see bench.python),"
-          + " score (batch scoring in Spark), scorer (the streaming scorer), day (a day from Kafka to scores), fuzz"
+          + " score (batch scoring in Spark), scorer (the streaming scorer), scorer-scaleout (the scale-out scorer on 1"
+          + " and 2 cores), day (a day from Kafka to scores), fuzz"
           + " (the parser on mutated and adversarial input), or all (each in its own JVM; writes docs/benchmarks.md)")
   String name;
 
   @Option(names = "--flows",
-      description = "flows (compact: 5000000, features: 10000000, day: 10000000, scorer: 20000000)")
+      description = "flows (compact: 5000000, features: 10000000, day: 10000000, scorer: 20000000,"
+          + " scorer-scaleout: 5000000)")
   Long flows;
 
   @Option(names = "--windows", description = "train, train-pytorch: windows (100000); score: vectors scored (1000000)")
@@ -85,6 +88,8 @@ public final class BenchCommand implements Subcommand {
           windows == null ? 1_000_000 : windows, System.out));
       case ScorerBench.NAME -> ScorerBench.run(orDefault(20_000_000), work.resolve("scorer"),
           jar().resolveSibling("kaminari-scorer.jar"), System.out);
+      case ScaleOutBench.NAME -> ScaleOutBench.run(orDefault(5_000_000), work.resolve("scorer-scaleout"),
+          jar().resolveSibling("kaminari-scorer.jar"), System.out);
       case ParserFuzz.NAME -> {
         if (!ParserFuzz.run(inputs, seed, System.out)) {
           System.err.println("bench fuzz: the parser broke its contract (findings above)");
@@ -98,8 +103,8 @@ public final class BenchCommand implements Subcommand {
         }
       }
       default -> throw new IllegalArgumentException(
-          "unknown benchmark '" + name + "' (known: compact, features, train, train-pytorch, score, scorer, day, fuzz,"
-              + " all)");
+          "unknown benchmark '" + name + "' (known: compact, features, train, train-pytorch, score, scorer,"
+              + " scorer-scaleout, day, fuzz, all)");
     }
     return 0;
   }

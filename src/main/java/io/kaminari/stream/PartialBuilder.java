@@ -1,0 +1,246 @@
+package io.kaminari.stream;
+
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.Featurizer;
+import io.kaminari.features.WindowAccumulator;
+import io.kaminari.features.WindowGroups;
+import io.kaminari.flow.Flow;
+import io.kaminari.flow.PmacctParser;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stage one of the scaled-out scorer, one per input partition (its Kafka Streams task): parses the partition's pmacct
+ * records with the single scorer's rules, accumulates its flows per window and scope key, and every
+ * {@code scorer.flush-interval} sends the accumulators of the windows its own watermark has passed as
+ * {@link Partials.Partial}s, then its {@link Partials.Watermark} (docs/scorer.md, "Scaling out").
+ *
+ * <p>Event time is the single scorer's: a flow goes to the window of its own event time and moves this partition's
+ * watermark with at most its arrival cap, min(record timestamp, clock) + {@code scorer.arrival-tolerance}; a flow
+ * more than {@code flow.max-future-skew} ahead of the clock, what the parser rejects, a tombstone and an object whose
+ * handling throws are dead-lettered with their reason. Whether a flow is late is decided where its window closes, by
+ * the aggregator. A partition that has delivered nothing for {@code scorer.idle-timeout} (or since the task started)
+ * sends every window it holds and declares itself idle, so it no longer holds the aggregators' watermark back.
+ *
+ * <p>Exactly once: the accumulators live in memory, but each flow added is also put in the changelogged store
+ * {@link #STORE} (key: window start, sequence number), in the transaction that commits its input offset; sending a
+ * window's partials deletes its flows in the same transaction. A task that moves to another instance, or restarts,
+ * rebuilds its accumulators from that store ({@link #init}), so no flow is lost or counted twice.
+ */
+final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>, PmacctParser.Sink {
+  private static final Logger LOG = LoggerFactory.getLogger(PartialBuilder.class);
+  static final String STORE = "kaminari-open-flows";
+  static final long UNSET = Long.MIN_VALUE;
+
+  private final FeatureSpec spec;
+  private final PmacctParser parser;
+  private final ScorerMetrics metrics;
+  private final long latenessMicros;
+  private final long arrivalToleranceMicros;
+  private final long maxFutureSkewMicros;
+  private final long idleTimeoutMillis;
+  private final Duration flushInterval;
+  private final int maxKeysPerWindow;
+
+  private ProcessorContext<byte[], byte[]> context;
+  private KeyValueStore<Bytes, byte[]> store;
+  private int source;
+  /** Open windows by start, then scope key; rebuilt from the store on init. */
+  private final TreeMap<Long, Map<String, WindowAccumulator>> open = new TreeMap<>();
+  private long seq;
+  private long maxCapped = UNSET;
+  private long startedMillis;
+  private long lastRecordMillis = UNSET;
+  private long sentWatermark = UNSET;
+  private Boolean sentIdle;
+  /** The record being handled. */
+  private Record<byte[], byte[]> record;
+  private long maxEventMicros;
+  private long watermarkCap;
+
+  PartialBuilder(FeatureSpec spec, ScorerOptions options, Duration flushInterval, ScorerMetrics metrics) {
+    this.spec = spec;
+    this.parser = new PmacctParser(options.collectorZone(), options.eventTimes());
+    this.metrics = metrics;
+    this.latenessMicros = options.allowedLateness().toNanos() / 1000;
+    this.arrivalToleranceMicros = options.arrivalTolerance().toNanos() / 1000;
+    this.maxFutureSkewMicros = options.eventTimes().maxFutureSkewMicros();
+    this.idleTimeoutMillis = options.idleTimeout().toMillis();
+    this.flushInterval = flushInterval;
+    this.maxKeysPerWindow = options.maxKeysPerWindow();
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], byte[]> context) {
+    this.context = context;
+    this.store = context.getStateStore(STORE);
+    this.source = context.taskId().partition();
+    int restored = 0;
+    try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, byte[]> e = it.next();
+        ByteBuffer key = ByteBuffer.wrap(e.key.get());
+        long start = key.getLong();
+        seq = Math.max(seq, key.getLong() + 1);
+        Partials.addFlow(e.value, accumulator(start, Partials.flowScopeKey(e.value)));
+        restored++;
+      }
+    }
+    LOG.info("source {}: starts with {} open windows rebuilt from {} stored flows", source, open.size(), restored);
+    startedMillis = System.currentTimeMillis();
+    context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, t -> flush());
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> r) {
+    record = r;
+    long now = System.currentTimeMillis();
+    lastRecordMillis = now;
+    metrics.recordsIn.increment();
+    maxEventMicros = RecordHandler.saturatedMicros(now, maxFutureSkewMicros);
+    // The timestamp extractor gives the record's own timestamp (the clock for one without): as in RecordHandler.
+    watermarkCap = RecordHandler.saturatedMicros(Math.min(r.timestamp(), now), arrivalToleranceMicros);
+    try {
+      if (r.value() == null) {
+        reject(-1, "", "record has no value (a tombstone)");
+      } else {
+        parser.parse(r.value(), r.timestamp() * 1000, this);
+      }
+    } catch (RuntimeException | StackOverflowError e) {
+      failed(-1, r.value() == null ? "" : new String(r.value(), 0, Math.min(r.value().length,
+          DeadLetter.MAX_RAW_CHARS * 4), StandardCharsets.UTF_8), e);
+    }
+  }
+
+  @Override
+  public void flow(int i, PmacctParser.Fields fields) {
+    Flow flow = null;
+    try {
+      flow = fields.toFlow();
+      long t = flow.eventTimeMicros();
+      if (t > maxEventMicros) {
+        reject(i, flow.toString(), "event time " + t + " µs is more than " + maxFutureSkewMicros / 1_000_000
+            + " s (flow.max-future-skew) ahead of the scorer's clock");
+        return;
+      }
+      metrics.flowsIn.increment();
+      if (t > watermarkCap) metrics.flowsAheadOfArrival.increment();
+      long start = Featurizer.windowStartMicros(t, spec);
+      String key;
+      WindowAccumulator acc;
+      try {
+        key = scopeKey(start, Featurizer.scopeKey(flow.ipDst(), spec));
+        acc = accumulator(start, key);
+        try {
+          acc.add(flow);
+        } finally {
+          if (acc.flowCount() == 0) forget(start, key); // add threw on a flow nothing else would take
+        }
+      } catch (IllegalArgumentException e) {
+        reject(i, flow.toString(), e.getMessage());
+        return;
+      }
+      store.put(storeKey(start, seq++), Partials.flow(key, flow));
+      long capped = Math.min(t, watermarkCap);
+      if (capped > maxCapped) maxCapped = capped;
+    } catch (RuntimeException | StackOverflowError e) {
+      failed(i, String.valueOf(flow), e);
+    }
+  }
+
+  @Override
+  public void marker(int i, String eventType) {
+    // purge markers carry no flow; the watermark comes from the flows themselves
+  }
+
+  @Override
+  public void reject(int i, String raw, String reason) {
+    RecordMetadata m = context.recordMetadata().orElseThrow();
+    DeadLetter d = DeadLetter.of(reason, m.topic(), m.partition(), m.offset(), i, raw);
+    context.forward(new Record<>(d.key().getBytes(StandardCharsets.UTF_8), Partials.deadLetter(d),
+        record.timestamp()));
+    metrics.parseErrors.increment();
+  }
+
+  private void failed(int i, String raw, Throwable e) {
+    LOG.error("cannot handle object {} of a record; dead-lettering it and going on", i, e);
+    metrics.recordFailures.increment();
+    reject(i, raw, "scorer error: " + e);
+  }
+
+  /** The key a flow of {@code start} goes under: its own, or the overflow key once the window has its cap of keys. */
+  private String scopeKey(long start, String key) {
+    Map<String, WindowAccumulator> keys = open.get(start);
+    if (keys == null || keys.size() < maxKeysPerWindow || keys.containsKey(key)) return key;
+    metrics.overflowFlows.increment();
+    return WindowGroups.OVERFLOW_KEY;
+  }
+
+  private WindowAccumulator accumulator(long start, String key) {
+    return open.computeIfAbsent(start, s -> new HashMap<>()).computeIfAbsent(key, k -> new WindowAccumulator(spec));
+  }
+
+  private void forget(long start, String key) {
+    Map<String, WindowAccumulator> keys = open.get(start);
+    keys.remove(key);
+    if (keys.isEmpty()) open.remove(start);
+  }
+
+  /** This partition's watermark: max capped event time − allowed lateness, or {@link #UNSET} before its first flow. */
+  long watermark() {
+    return maxCapped == UNSET ? UNSET : maxCapped - latenessMicros;
+  }
+
+  /**
+   * Sends the partials of every window the watermark has passed (of every window, when idle) and deletes their flows
+   * from the store, then the watermark, when it or idleness changed.
+   */
+  void flush() {
+    long now = System.currentTimeMillis();
+    boolean idle = now - (lastRecordMillis == UNSET ? startedMillis : lastRecordMillis) >= idleTimeoutMillis;
+    long wm = watermark();
+    long len = spec.windowMicros();
+    while (!open.isEmpty() && (idle || (wm != UNSET && open.firstKey() <= wm - len))) {
+      Map.Entry<Long, Map<String, WindowAccumulator>> w = open.pollFirstEntry();
+      long start = w.getKey();
+      for (Map.Entry<String, WindowAccumulator> k : w.getValue().entrySet()) {
+        Partials.Partial p = new Partials.Partial(source, start, k.getKey(), k.getValue());
+        context.forward(new Record<>(k.getKey().getBytes(StandardCharsets.UTF_8), Partials.partial(p), now));
+      }
+      List<Bytes> sent = new ArrayList<>();
+      try (KeyValueIterator<Bytes, byte[]> it = store.range(storeKey(start, 0), storeKey(start, Long.MAX_VALUE))) {
+        while (it.hasNext()) sent.add(it.next().key);
+      }
+      sent.forEach(store::delete);
+    }
+    if (wm != sentWatermark || sentIdle == null || idle != sentIdle) {
+      context.forward(new Record<>(WATERMARK_KEY, Partials.watermark(new Partials.Watermark(source, wm, idle)), now));
+      sentWatermark = wm;
+      sentIdle = idle;
+    }
+  }
+
+  private static final byte[] WATERMARK_KEY = "~watermark".getBytes(StandardCharsets.UTF_8);
+
+  /** Window start then sequence number, big-endian: the store's byte order is start order (starts are >= 2000). */
+  private static Bytes storeKey(long start, long seq) {
+    return Bytes.wrap(ByteBuffer.allocate(16).putLong(start).putLong(seq).array());
+  }
+}

@@ -1,0 +1,184 @@
+package io.kaminari.stream;
+
+import io.kaminari.features.WindowAccumulator;
+import io.kaminari.flow.Flow;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.processor.StreamPartitioner;
+
+/**
+ * The records between the two stages of the scaled-out scorer (docs/scorer.md, "Scaling out"), and the encoding of
+ * the flows a {@link PartialBuilder} keeps in its store. Every value starts with a format byte, so that an instance of
+ * a later build reading a record of this one fails loudly instead of misreading it.
+ *
+ * <ul>
+ *   <li>{@link Partial}: one source task's accumulator of one window and scope key, keyed by the scope key (which
+ *       picks the aggregator partition);
+ *   <li>{@link Watermark}: a source task's promise that it has sent the partials of every window ending at or before
+ *       {@code watermark}, or ({@code idle}) that it holds nothing back; sent to every aggregator partition;
+ *   <li>a dead letter, which the topology routes to the dead-letter topic before the repartition.
+ * </ul>
+ */
+final class Partials {
+  private Partials() {}
+
+  static final byte FORMAT = 1;
+  static final byte PARTIAL = 'P';
+  static final byte WATERMARK = 'W';
+  static final byte DEAD_LETTER = 'D';
+
+  record Partial(int source, long windowStart, String scopeKey, WindowAccumulator acc) {}
+
+  record Watermark(int source, long watermark, boolean idle) {}
+
+  static byte kind(byte[] value) {
+    if (value.length < 2 || value[0] != FORMAT) {
+      throw new IllegalArgumentException("not a scale-out record of format " + FORMAT + " (a scorer of another"
+          + " build wrote it; drain the application before upgrading, docs/scorer.md)");
+    }
+    return value[1];
+  }
+
+  static byte[] partial(Partial p) {
+    byte[] acc = serialize(p.acc());
+    byte[] key = p.scopeKey().getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(2 + 4 + 8 + 4 + key.length + acc.length).put(FORMAT).put(PARTIAL).putInt(p.source())
+        .putLong(p.windowStart()).putInt(key.length).put(key).put(acc).array();
+  }
+
+  static Partial partial(byte[] value) {
+    ByteBuffer b = ByteBuffer.wrap(value, 2, value.length - 2);
+    int source = b.getInt();
+    long start = b.getLong();
+    byte[] key = new byte[b.getInt()];
+    b.get(key);
+    return new Partial(source, start, new String(key, StandardCharsets.UTF_8),
+        deserialize(value, b.position(), b.remaining()));
+  }
+
+  static byte[] watermark(Watermark w) {
+    return ByteBuffer.allocate(2 + 4 + 8 + 1).put(FORMAT).put(WATERMARK).putInt(w.source()).putLong(w.watermark())
+        .put((byte) (w.idle() ? 1 : 0)).array();
+  }
+
+  static Watermark watermark(byte[] value) {
+    ByteBuffer b = ByteBuffer.wrap(value, 2, value.length - 2);
+    return new Watermark(b.getInt(), b.getLong(), b.get() == 1);
+  }
+
+  static byte[] deadLetter(DeadLetter d) {
+    byte[] json = d.toJsonBytes();
+    byte[] out = new byte[json.length + 2];
+    out[0] = FORMAT;
+    out[1] = DEAD_LETTER;
+    System.arraycopy(json, 0, out, 2, json.length);
+    return out;
+  }
+
+  static byte[] deadLetterJson(byte[] value) {
+    byte[] json = new byte[value.length - 2];
+    System.arraycopy(value, 2, json, 0, json.length);
+    return json;
+  }
+
+  /**
+   * An accumulator as bytes. Java serialization of a class of this build: the partials live for seconds, between
+   * two instances of one deployment, so no schema evolution is needed beyond the format byte.
+   */
+  static byte[] serialize(WindowAccumulator acc) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(acc);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  static WindowAccumulator deserialize(byte[] b, int off, int len) {
+    try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b, off, len))) {
+      return (WindowAccumulator) in.readObject();
+    } catch (IOException | ClassNotFoundException e) {
+      throw new IllegalStateException("cannot read a window accumulator: " + e, e);
+    }
+  }
+
+  /**
+   * A flow as a {@link PartialBuilder} keeps it in its store: the scope key it was added under (which the key cap may
+   * have made {@code overflow}), then what {@link WindowAccumulator#add(Flow)} reads of it.
+   */
+  static byte[] flow(String scopeKey, Flow f) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(96);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeUTF(scopeKey);
+      out.writeInt(f.portSrc());
+      out.writeInt(f.portDst());
+      out.writeInt(f.ipProto());
+      out.writeLong(f.packets());
+      out.writeLong(f.bytes());
+      out.writeLong(f.samplingRate() == null ? 0 : f.samplingRate());
+      out.writeUTF(f.ipSrc());
+      out.writeUTF(f.ipDst());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** The scope key of a stored flow ({@link #flow}). */
+  static String flowScopeKey(byte[] stored) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(stored))) {
+      return in.readUTF();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A stored flow ({@link #flow}) added to {@code acc}. */
+  static void addFlow(byte[] stored, WindowAccumulator acc) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(stored))) {
+      in.readUTF();
+      int portSrc = in.readInt();
+      int portDst = in.readInt();
+      int proto = in.readInt();
+      long packets = in.readLong();
+      long bytes = in.readLong();
+      long rate = in.readLong();
+      acc.add(portSrc, portDst, proto, packets, bytes, rate, in.readUTF(), in.readUTF());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Partials go to the aggregator partition of their scope key (Kafka's key hash, so a key always meets its other
+   * partials); watermarks go to every partition, behind the partials their source sent before them.
+   */
+  static final class Router implements StreamPartitioner<byte[], byte[]> {
+    @Override
+    @Deprecated
+    public Integer partition(String topic, byte[] key, byte[] value, int numPartitions) {
+      return Utils.toPositive(Utils.murmur2(key)) % numPartitions;
+    }
+
+    @Override
+    public Optional<Set<Integer>> partitions(String topic, byte[] key, byte[] value, int numPartitions) {
+      if (kind(value) != WATERMARK) return Optional.of(Set.of(partition(topic, key, value, numPartitions)));
+      Set<Integer> all = new HashSet<>();
+      for (int i = 0; i < numPartitions; i++) all.add(i);
+      return Optional.of(all);
+    }
+  }
+}
