@@ -6,23 +6,14 @@ import io.kaminari.features.WindowAccumulator;
 import io.kaminari.features.WindowGroups;
 import io.kaminari.flow.Flow;
 import io.kaminari.flow.PmacctParser;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,14 +30,15 @@ import org.slf4j.LoggerFactory;
  * the aggregator. A partition that has delivered nothing for {@code scorer.idle-timeout} (or since the task started)
  * sends every window it holds and declares itself idle, so it no longer holds the aggregators' watermark back.
  *
- * <p>Exactly once: the accumulators live in memory, but each flow added is also put in the changelogged store
- * {@link #STORE} (key: window start, sequence number), in the transaction that commits its input offset; sending a
- * window's partials deletes its flows in the same transaction. A task that moves to another instance, or restarts,
- * rebuilds its accumulators from that store ({@link #init}), so no flow is lost or counted twice.
+ * <p>Exactly once: the accumulators and the watermark's base live in an {@link OpenWindowStore}, which Kafka
+ * Streams checkpoints into its changelog in the transaction that commits the input offsets; sending a window's
+ * partials removes it in the same transaction. A task that moves to another instance, or restarts, rebuilds them from
+ * that store ({@link #init}), so no flow is lost or counted twice, and its watermark comes back with them (a task that
+ * moved after reading its partition to the end would otherwise hold every window back until its idle timeout).
  */
 final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>, PmacctParser.Sink {
   private static final Logger LOG = LoggerFactory.getLogger(PartialBuilder.class);
-  static final String STORE = "kaminari-open-flows";
+  static final String STORE = "kaminari-open-windows";
   static final long UNSET = Long.MIN_VALUE;
 
   private final FeatureSpec spec;
@@ -60,12 +52,8 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
   private final int maxKeysPerWindow;
 
   private ProcessorContext<byte[], byte[]> context;
-  private KeyValueStore<Bytes, byte[]> store;
+  private OpenWindowStore open;
   private int source;
-  /** Open windows by start, then scope key; rebuilt from the store on init. */
-  private final TreeMap<Long, Map<String, WindowAccumulator>> open = new TreeMap<>();
-  private long seq;
-  private long maxCapped = UNSET;
   private long startedMillis;
   private long lastRecordMillis = UNSET;
   private long sentWatermark = UNSET;
@@ -90,22 +78,18 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
   @Override
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
-    this.store = context.getStateStore(STORE);
+    this.open = context.getStateStore(STORE);
     this.source = context.taskId().partition();
-    int restored = 0;
-    try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
-      while (it.hasNext()) {
-        KeyValue<Bytes, byte[]> e = it.next();
-        ByteBuffer key = ByteBuffer.wrap(e.key.get());
-        long start = key.getLong();
-        seq = Math.max(seq, key.getLong() + 1);
-        Partials.addFlow(e.value, accumulator(start, Partials.flowScopeKey(e.value)));
-        restored++;
-      }
-    }
-    LOG.info("source {}: starts with {} open windows rebuilt from {} stored flows", source, open.size(), restored);
+    int restored = open.rebuild();
+    LOG.info("source {}: starts with {} open windows, watermark {}", source, restored, watermark());
     startedMillis = System.currentTimeMillis();
     context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, t -> flush());
+  }
+
+  @Override
+  public void close() {
+    // Its state is in the store; the task's next owner rebuilds it (init).
+    LOG.info("source {}: closed with {} open windows", source, open.openWindows());
   }
 
   @Override
@@ -143,23 +127,14 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
       metrics.flowsIn.increment();
       if (t > watermarkCap) metrics.flowsAheadOfArrival.increment();
       long start = Featurizer.windowStartMicros(t, spec);
-      String key;
-      WindowAccumulator acc;
       try {
-        key = scopeKey(start, Featurizer.scopeKey(flow.ipDst(), spec));
-        acc = accumulator(start, key);
-        try {
-          acc.add(flow);
-        } finally {
-          if (acc.flowCount() == 0) forget(start, key); // add threw on a flow nothing else would take
-        }
+        open.add(start, scopeKey(start, Featurizer.scopeKey(flow.ipDst(), spec)), flow);
       } catch (IllegalArgumentException e) {
         reject(i, flow.toString(), e.getMessage());
         return;
       }
-      store.put(storeKey(start, seq++), Partials.flow(key, flow));
       long capped = Math.min(t, watermarkCap);
-      if (capped > maxCapped) maxCapped = capped;
+      if (capped > open.maxCapped()) open.maxCapped(capped);
     } catch (RuntimeException | StackOverflowError e) {
       failed(i, String.valueOf(flow), e);
     }
@@ -187,48 +162,31 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
 
   /** The key a flow of {@code start} goes under: its own, or the overflow key once the window has its cap of keys. */
   private String scopeKey(long start, String key) {
-    Map<String, WindowAccumulator> keys = open.get(start);
-    if (keys == null || keys.size() < maxKeysPerWindow || keys.containsKey(key)) return key;
+    if (!open.isFull(start, key, maxKeysPerWindow)) return key;
     metrics.overflowFlows.increment();
     return WindowGroups.OVERFLOW_KEY;
   }
 
-  private WindowAccumulator accumulator(long start, String key) {
-    return open.computeIfAbsent(start, s -> new HashMap<>()).computeIfAbsent(key, k -> new WindowAccumulator(spec));
-  }
-
-  private void forget(long start, String key) {
-    Map<String, WindowAccumulator> keys = open.get(start);
-    keys.remove(key);
-    if (keys.isEmpty()) open.remove(start);
-  }
-
   /** This partition's watermark: max capped event time − allowed lateness, or {@link #UNSET} before its first flow. */
   long watermark() {
-    return maxCapped == UNSET ? UNSET : maxCapped - latenessMicros;
+    return open.maxCapped() == UNSET ? UNSET : open.maxCapped() - latenessMicros;
   }
 
   /**
-   * Sends the partials of every window the watermark has passed (of every window, when idle) and deletes their flows
-   * from the store, then the watermark, when it or idleness changed.
+   * Sends the partials of every window the watermark has passed (of every window, when idle), then the watermark,
+   * when it or idleness changed.
    */
   void flush() {
     long now = System.currentTimeMillis();
     boolean idle = now - (lastRecordMillis == UNSET ? startedMillis : lastRecordMillis) >= idleTimeoutMillis;
     long wm = watermark();
     long len = spec.windowMicros();
-    while (!open.isEmpty() && (idle || (wm != UNSET && open.firstKey() <= wm - len))) {
-      Map.Entry<Long, Map<String, WindowAccumulator>> w = open.pollFirstEntry();
-      long start = w.getKey();
-      for (Map.Entry<String, WindowAccumulator> k : w.getValue().entrySet()) {
+    for (long start = open.firstStart(); start != UNSET && (idle || (wm != UNSET && start <= wm - len));
+        start = open.firstStart()) {
+      for (Map.Entry<String, WindowAccumulator> k : open.removeFirst().entrySet()) {
         Partials.Partial p = new Partials.Partial(source, start, k.getKey(), k.getValue());
         context.forward(new Record<>(k.getKey().getBytes(StandardCharsets.UTF_8), Partials.partial(p), now));
       }
-      List<Bytes> sent = new ArrayList<>();
-      try (KeyValueIterator<Bytes, byte[]> it = store.range(storeKey(start, 0), storeKey(start, Long.MAX_VALUE))) {
-        while (it.hasNext()) sent.add(it.next().key);
-      }
-      sent.forEach(store::delete);
     }
     if (wm != sentWatermark || sentIdle == null || idle != sentIdle) {
       context.forward(new Record<>(WATERMARK_KEY, Partials.watermark(new Partials.Watermark(source, wm, idle)), now));
@@ -238,9 +196,4 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
   }
 
   private static final byte[] WATERMARK_KEY = "~watermark".getBytes(StandardCharsets.UTF_8);
-
-  /** Window start then sequence number, big-endian: the store's byte order is start order (starts are >= 2000). */
-  private static Bytes storeKey(long start, long seq) {
-    return Bytes.wrap(ByteBuffer.allocate(16).putLong(start).putLong(seq).array());
-  }
 }

@@ -1,11 +1,8 @@
 package io.kaminari.stream;
 
 import io.kaminari.features.WindowAccumulator;
-import io.kaminari.flow.Flow;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
@@ -19,8 +16,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 
 /**
- * The records between the two stages of the scaled-out scorer (docs/scorer.md, "Scaling out"), and the encoding of
- * the flows a {@link PartialBuilder} keeps in its store. Every value starts with a format byte, so that an instance of
+ * The records between the two stages of the scaled-out scorer (docs/scorer.md, "Scaling out"). Every value starts with a format byte, so that an instance of
  * a later build reading a record of this one fails loudly instead of misreading it.
  *
  * <ul>
@@ -112,53 +108,6 @@ final class Partials {
       return (WindowAccumulator) in.readObject();
     } catch (IOException | ClassNotFoundException e) {
       throw new IllegalStateException("cannot read a window accumulator: " + e, e);
-    }
-  }
-
-  /**
-   * A flow as a {@link PartialBuilder} keeps it in its store: the scope key it was added under (which the key cap may
-   * have made {@code overflow}), then what {@link WindowAccumulator#add(Flow)} reads of it.
-   */
-  static byte[] flow(String scopeKey, Flow f) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(96);
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeUTF(scopeKey);
-      out.writeInt(f.portSrc());
-      out.writeInt(f.portDst());
-      out.writeInt(f.ipProto());
-      out.writeLong(f.packets());
-      out.writeLong(f.bytes());
-      out.writeLong(f.samplingRate() == null ? 0 : f.samplingRate());
-      out.writeUTF(f.ipSrc());
-      out.writeUTF(f.ipDst());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return bytes.toByteArray();
-  }
-
-  /** The scope key of a stored flow ({@link #flow}). */
-  static String flowScopeKey(byte[] stored) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(stored))) {
-      return in.readUTF();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** A stored flow ({@link #flow}) added to {@code acc}. */
-  static void addFlow(byte[] stored, WindowAccumulator acc) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(stored))) {
-      in.readUTF();
-      int portSrc = in.readInt();
-      int portDst = in.readInt();
-      int proto = in.readInt();
-      long packets = in.readLong();
-      long bytes = in.readLong();
-      long rate = in.readLong();
-      acc.add(portSrc, portDst, proto, packets, bytes, rate, in.readUTF(), in.readUTF());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

@@ -138,9 +138,8 @@ final class ScaleOutScorer implements ScoringLoop {
 
   Topology topology(FeatureSpec spec, int sources, Supplier<ScoringModel> models) {
     StreamsBuilder b = new StreamsBuilder();
+    b.addStateStore(OpenWindowStore.builder(PartialBuilder.STORE, spec));
     // In memory and changelogged (the default), uncached: every put is part of the task's next transaction.
-    b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PartialBuilder.STORE), Serdes.Bytes(),
-        BYTES).withCachingDisabled());
     b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PartialMerger.STORE), Serdes.Bytes(),
         BYTES).withCachingDisabled());
     KStream<byte[], byte[]> built = b.stream(options.topics(), Consumed.with(BYTES, BYTES)
@@ -174,8 +173,13 @@ final class ScaleOutScorer implements ScoringLoop {
     p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
     // A new application reads the input from its beginning, as the single scorer does with a new partition.
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    // One transaction a second instead of Kafka Streams' ten under exactly-once: each costs the broker a marker per
+    // partition written, and a window's result waits for the watermark anyway (seconds to minutes).
+    p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
     // Throughput: the single scorer's fetch sizes and compression, and larger batches for the changelog.
     p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 5000);
+    p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 64 * 1024 * 1024);
+    p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 16 * 1024 * 1024);
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
     return p;

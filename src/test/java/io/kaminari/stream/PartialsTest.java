@@ -56,21 +56,6 @@ class PartialsTest {
     assertThatThrownBy(() -> Partials.kind(new byte[0])).isInstanceOf(IllegalArgumentException.class);
   }
 
-  @Test
-  void storedFlowsRebuildTheSameAccumulator() {
-    List<Flow> flows = TrafficGenerator.parsedFlows(GeneratorConfig.of(5, START, Duration.ofMinutes(1), 2_000));
-    WindowAccumulator direct = new WindowAccumulator(SPEC);
-    WindowAccumulator rebuilt = new WindowAccumulator(SPEC);
-    for (Flow f : flows) {
-      direct.add(f);
-      byte[] stored = Partials.flow("global", f);
-      assertThat(Partials.flowScopeKey(stored)).isEqualTo("global");
-      Partials.addFlow(stored, rebuilt);
-    }
-    assertThat(rebuilt.toVector()).containsExactly(direct.toVector());
-    assertThat(rebuilt.sources()).isEqualTo(direct.sources());
-  }
-
   /**
    * Sketch accuracy on the parity traffic with a SYN flood from the 66,610-source spoof pool: flows split over three
    * sources (as three input partitions), each partial through its wire format, merged in the aggregator's way, give

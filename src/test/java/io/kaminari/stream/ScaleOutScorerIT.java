@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -120,12 +121,21 @@ class ScaleOutScorerIT {
       // Mid-run: windows are coming out, so every instance has tasks with state.
       ScorerFixture.readCommitted(kafka.bootstrapServers(), "so.kill.scores", Duration.ofMinutes(3),
           l -> !l.isEmpty());
-      three.get(1).destroyForcibly().waitFor();
+      Process victim = three.stream().filter(ScaleOutScorerIT::ownsASource).findFirst().orElseThrow();
+      Map<Process, Integer> linesBefore = new HashMap<>();
+      for (Process p : three) linesBefore.put(p, Files.readAllLines(err(p)).size());
+      victim.destroyForcibly().waitFor();
       ScorerFixture.produce(kafka.bootstrapServers(), "so.kill.flows", after);
       ScorerFixture.flush(kafka.bootstrapServers(), "so.kill.flows", PARTITIONS, FLUSH);
       List<ScoredWindow> out = awaitWindows("so.kill.scores", three);
       // The kill mattered: a survivor took over a source task of the dead instance and rebuilt its open windows.
-      assertThat(logs(three, Integer.MAX_VALUE)).containsPattern("source \\d+: starts with [1-9]\\d* open windows");
+      StringBuilder survivorsSince = new StringBuilder();
+      for (Process p : three) {
+        if (p == victim) continue;
+        List<String> lines = Files.readAllLines(err(p));
+        lines.subList(linesBefore.get(p), lines.size()).forEach(l -> survivorsSince.append(l).append('\n'));
+      }
+      assertThat(survivorsSince.toString()).containsPattern("source \\d+: starts with [1-9]\\d* open windows");
       List<Flow> flows = new ArrayList<>(TrafficGenerator.parsedFlows(before));
       flows.addAll(TrafficGenerator.parsedFlows(after));
       try (ScoringModel model = ScoringModel.load(registry.load(ModelRef.version(ScorerFixture.MODEL, version),
@@ -143,7 +153,8 @@ class ScaleOutScorerIT {
 
   /** One {@code kaminari scorer} JVM in scale-out mode. */
   private static Process instance(String group, int i, String output, String input, String dlq) throws Exception {
-    Path log = Files.createDirectories(tmp.resolve("logs")).resolve(group + "-" + i + ".log");
+    // Under target/, not the temporary directory, so that a failed run leaves them to read.
+    Path log = Files.createDirectories(Path.of("target", "it-logs", "ScaleOutScorerIT")).resolve(group + "-" + i + ".log");
     Process p = KaminariJar.start(log, List.of("-Xmx1g"), "scorer",
         "--bootstrap-servers", kafka.bootstrapServers(), "--topic", input, "--output-topic", output,
         "--model-store", home.resolve("models").toUri().toString(), "--http-port", "0",
@@ -162,11 +173,29 @@ class ScaleOutScorerIT {
 
   static final Map<Process, Path> LOGS = new java.util.concurrent.ConcurrentHashMap<>();
 
+  private static Path err(Process p) {
+    return LOGS.get(p).resolveSibling(LOGS.get(p).getFileName() + ".err");
+  }
+
+  /** Whether the instance's log says it holds a source task now: its last start of one is after its last close. */
+  private static boolean ownsASource(Process p) {
+    try {
+      Map<String, Boolean> owned = new HashMap<>();
+      for (String line : Files.readAllLines(err(p))) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("source (\\d+): (starts|closed)").matcher(line);
+        if (m.find()) owned.put(m.group(1), m.group(2).equals("starts"));
+      }
+      return owned.containsValue(true);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** The last {@code lines} lines of each instance's standard error. */
   private static String logs(List<Process> instances, int lines) {
     StringBuilder b = new StringBuilder();
     for (Process p : instances) {
-      Path err = LOGS.get(p).resolveSibling(LOGS.get(p).getFileName() + ".err");
+      Path err = err(p);
       try {
         List<String> text = Files.readAllLines(err);
         b.append("\n--- ").append(err.getFileName()).append(p.isAlive() ? " (alive)" : " (exited)").append('\n')

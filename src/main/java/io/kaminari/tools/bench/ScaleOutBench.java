@@ -9,6 +9,10 @@ import io.kaminari.tools.generate.TrafficGenerator;
 import io.kaminari.tools.kafka.EmbeddedKafka;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +30,9 @@ import org.apache.hadoop.conf.Configuration;
  * {@code BENCH scorer-scaleout flows=.. single_flows_per_s=.. one_flows_per_s=.. two_flows_per_s=.. speedup=..
  * one_vs_single=.. lost_windows=..}.
  *
- * <p>Throughput = flows / wall seconds from the first flow any instance read to the last (their
- * {@code flows_in_total} metrics, polled every 100 ms). The broker runs in this JVM, unpinned, so it competes with the
+ * <p>Throughput = flows / wall seconds in the steady state: from the first poll (every 100 ms) at which every instance
+ * answers {@code /readyz} (its group formed and its tasks restored) to the one at which they have read every flow,
+ * by their {@code flows_in_total} metrics; the flows read before it (start-up, the first rebalances) are left out. The broker runs in this JVM, unpinned, so it competes with the
  * pinned scorers for the machine's cores (on a 2-core machine, with both of them). {@code lost_windows} counts windows
  * missing or doubled over all three runs' outputs.
  */
@@ -35,6 +40,8 @@ public final class ScaleOutBench {
   public static final String NAME = "scorer-scaleout";
   static final String INPUT = "bench.scaleout.flows";
   static final int PARTITIONS = 2;
+
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   private ScaleOutBench() {}
 
@@ -75,6 +82,15 @@ public final class ScaleOutBench {
     }
   }
 
+  private static boolean ready(int port) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
+          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
   private static long cpuMillis(List<Process> procs) throws IOException {
     long sum = 0;
     for (Process p : procs) sum += ScorerBench.cpuMillis(p.pid());
@@ -108,6 +124,7 @@ public final class ScaleOutBench {
       long started = System.nanoTime();
       long first = -1;
       long last = -1;
+      double readAtFirst = 0;
       long cpu0 = 0;
       long cpu1 = 0;
       double read = 0;
@@ -120,11 +137,15 @@ public final class ScaleOutBench {
           }
         }
         read = 0;
+        boolean allReady = true;
         for (int port : ports) {
           read += ScorerBench.metrics(port).getOrDefault("kaminari_scorer_flows_in_total", 0.0);
+          allReady &= ready(port);
         }
-        if (read > 0 && first < 0) {
+        // Steady state only: from when every instance is ready (its group formed, its tasks restored).
+        if (first < 0 && allReady && read > 0) {
           first = System.nanoTime();
+          readAtFirst = read;
           cpu0 = cpuMillis(procs);
         }
         if (read >= total) {
@@ -134,10 +155,15 @@ public final class ScaleOutBench {
         }
       }
       if (last < 0) throw new IllegalStateException(name + ": read " + read + " of " + total + " flows in 30 minutes");
-      double rate = total / ((last - first) / 1e9);
+      if (readAtFirst > total * 0.8) {
+        throw new IllegalStateException(name + ": " + readAtFirst + " of " + total + " flows were read before every"
+            + " instance was ready; measure with more --flows");
+      }
+      double rate = (total - readAtFirst) / ((last - first) / 1e9);
       long lost = ScorerBench.lostWindows(kafka.bootstrapServers(), output, windows);
       out.printf(Locale.ROOT, "%s (%s, %d instance(s), one core each): %.0f flows/s, %.0f flows per CPU second of"
-          + " the scorers, %d windows lost or doubled%n", name, mode, instances, rate, total / ((cpu1 - cpu0) / 1e3),
+          + " the scorers, %d windows lost or doubled%n", name, mode, instances, rate,
+          (total - readAtFirst) / ((cpu1 - cpu0) / 1e3),
           lost);
       return new Result(rate, lost);
     } finally {
