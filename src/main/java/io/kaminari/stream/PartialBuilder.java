@@ -101,16 +101,7 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
     maxEventMicros = RecordHandler.saturatedMicros(now, maxFutureSkewMicros);
     // The timestamp extractor gives the record's own timestamp (the clock for one without): as in RecordHandler.
     watermarkCap = RecordHandler.saturatedMicros(Math.min(r.timestamp(), now), arrivalToleranceMicros);
-    try {
-      if (r.value() == null) {
-        reject(-1, "", "record has no value (a tombstone)");
-      } else {
-        parser.parse(r.value(), r.timestamp() * 1000, this);
-      }
-    } catch (RuntimeException | StackOverflowError e) {
-      failed(-1, r.value() == null ? "" : new String(r.value(), 0, Math.min(r.value().length,
-          DeadLetter.MAX_RAW_CHARS * 4), StandardCharsets.UTF_8), e);
-    }
+    RecordHandler.parseRecord(parser, r.value(), r.timestamp() * 1000, this, (raw, e) -> failed(-1, raw, e));
   }
 
   @Override

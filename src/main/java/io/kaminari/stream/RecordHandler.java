@@ -84,16 +84,25 @@ final class RecordHandler implements PmacctParser.Sink {
     maxEventMicros = saturatedMicros(nowMillis, maxFutureSkewMicros);
     long arrival = r.timestamp() >= 0 ? Math.min(r.timestamp(), nowMillis) : nowMillis;
     watermarkCap = saturatedMicros(arrival, arrivalToleranceMicros);
+    parseRecord(parser, r.value(), r.timestamp() * 1000, this, (raw, e) -> failed(-1, raw, e));
+  }
+
+  /**
+   * Parses one record's value into {@code sink}, as both scorers do: a tombstone is rejected as such, and a failure of
+   * the parser's own loop over the record (each object is guarded by the sink) goes to {@code failed} with the start
+   * of the value as its raw text.
+   */
+  static void parseRecord(PmacctParser parser, byte[] value, long timestampMicros, PmacctParser.Sink sink,
+      java.util.function.BiConsumer<String, Throwable> failed) {
     try {
-      if (r.value() == null) {
-        reject(-1, "", "record has no value (a tombstone)");
+      if (value == null) {
+        sink.reject(-1, "", "record has no value (a tombstone)");
       } else {
-        parser.parse(r.value(), r.timestamp() * 1000, this);
+        parser.parse(value, timestampMicros, sink);
       }
     } catch (RuntimeException | StackOverflowError e) {
-      // Every object is guarded below; this is a failure of the parser's own loop over the record.
-      failed(-1, r.value() == null ? "" : new String(r.value(), 0, Math.min(r.value().length,
-          DeadLetter.MAX_RAW_CHARS * 4), java.nio.charset.StandardCharsets.UTF_8), e);
+      failed.accept(value == null ? "" : new String(value, 0, Math.min(value.length, DeadLetter.MAX_RAW_CHARS * 4),
+          java.nio.charset.StandardCharsets.UTF_8), e);
     }
   }
 
