@@ -111,8 +111,7 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
       flow = fields.toFlow();
       long t = flow.eventTimeMicros();
       if (t > maxEventMicros) {
-        reject(i, flow.toString(), "event time " + t + " µs is more than " + maxFutureSkewMicros / 1_000_000
-            + " s (flow.max-future-skew) ahead of the scorer's clock");
+        reject(i, flow.toString(), RecordHandler.tooFarAheadReason(t, maxFutureSkewMicros));
         return;
       }
       metrics.flowsIn.increment();

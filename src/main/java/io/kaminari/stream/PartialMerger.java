@@ -21,6 +21,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Stage two of the scaled-out scorer, one per aggregator partition, which owns the scope keys that hash to it: merges
@@ -39,6 +41,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * single scorer: a key's first windows after its task moved are scored from no history.
  */
 final class PartialMerger implements Processor<byte[], byte[], byte[], byte[]> {
+  private static final Logger LOG = LoggerFactory.getLogger(PartialMerger.class);
   static final String STORE = "kaminari-open-partials";
   private static final long UNSET = Long.MIN_VALUE;
   /** Window entries: 0x00, window start, scope key. State entries: 0x01, then one of the names below. */
@@ -78,18 +81,29 @@ final class PartialMerger implements Processor<byte[], byte[], byte[], byte[]> {
     this.store = context.getStateStore(STORE);
   }
 
+  /**
+   * Handles one record of the partials topic. One that cannot be read (only a scorer of another build writes such a
+   * thing: the topic is internal) is logged and counted in {@code record_failures_total} and skipped, rather than
+   * failing the stream thread, whose replacement would meet the same record again.
+   */
   @Override
   public void process(Record<byte[], byte[]> r) {
-    byte kind = Partials.kind(r.value());
-    if (kind == Partials.WATERMARK) {
-      Partials.Watermark w = Partials.watermark(r.value());
-      putLongs(SOURCE + w.source(), w.watermark(), w.idle() ? 1 : 0);
-      closeReady(r.timestamp());
-    } else if (kind == Partials.PARTIAL) {
-      merge(Partials.partial(r.value()));
-    } else {
-      throw new IllegalArgumentException("unexpected scale-out record kind " + (char) kind);
+    Partials.Watermark w;
+    try {
+      byte kind = Partials.kind(r.value());
+      if (kind == Partials.PARTIAL) {
+        merge(Partials.partial(r.value()));
+        return;
+      }
+      if (kind != Partials.WATERMARK) throw new IllegalArgumentException("unknown scale-out record kind " + kind);
+      w = Partials.watermark(r.value());
+    } catch (RuntimeException e) {
+      LOG.error("skipping an unreadable record of the partials topic (at {})", context.recordMetadata(), e);
+      metrics.recordFailures.increment();
+      return;
     }
+    putLongs(SOURCE + w.source(), w.watermark(), w.idle() ? 1 : 0);
+    closeReady(r.timestamp());
   }
 
   private void merge(Partials.Partial p) {

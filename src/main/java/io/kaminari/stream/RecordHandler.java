@@ -147,8 +147,13 @@ final class RecordHandler implements PmacctParser.Sink {
   }
 
   private void tooFarAhead(int i, Flow flow, long t) {
-    reject(i, flow.toString(), "event time " + t + " µs is more than " + maxFutureSkewMicros / 1_000_000
-        + " s (flow.max-future-skew) ahead of the scorer's clock");
+    reject(i, flow.toString(), tooFarAheadReason(t, maxFutureSkewMicros));
+  }
+
+  /** The dead letter's reason for a flow whose event time {@code t} is too far ahead of the scorer's clock. */
+  static String tooFarAheadReason(long t, long maxFutureSkewMicros) {
+    return "event time " + t + " µs is more than " + maxFutureSkewMicros / 1_000_000
+        + " s (flow.max-future-skew) ahead of the scorer's clock";
   }
 
   private void aheadOfArrival(Flow flow, long t) {

@@ -229,6 +229,7 @@ final class ScaleOutScorer implements ScoringLoop {
 
     Models(ScoringModel first) {
       this.current = first;
+      metrics.modelVersion = first.version();
     }
 
     @Override
@@ -245,6 +246,8 @@ final class ScaleOutScorer implements ScoringLoop {
       }
       ScoringModel old = current;
       current = offered;
+      metrics.modelVersion = offered.version();
+      metrics.lastSwapSeconds = provider.lastLoadMillis() / 1e3;
       LOG.info("scoring with {} version {} from the next window to close", offered.name(), offered.version());
       old.close();
       return current;

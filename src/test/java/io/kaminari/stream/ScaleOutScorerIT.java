@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The scaled-out scorer ({@code scorer.mode=scale-out}), each instance a {@code kaminari scorer} JVM of its own, against
  * a real broker: one instance and three instances of another application on the same records and model emit the same
  * windows with the same verdicts, which are also what the single scorer's pure twin ({@link WindowScorer#scoreFlows})
- * gives; and killing one of three instances mid-run loses and doubles no window.
+ * gives; and killing one of three instances mid-run, with a new model version published meanwhile, loses and doubles
+ * no window.
  */
 class ScaleOutScorerIT {
   static final Duration STREAM = Duration.ofMinutes(30);
@@ -125,6 +126,8 @@ class ScaleOutScorerIT {
       Map<Process, Integer> linesBefore = new HashMap<>();
       for (Process p : three) linesBefore.put(p, Files.readAllLines(err(p)).size());
       victim.destroyForcibly().waitFor();
+      // And a hot reload while the group rebalances: a new version (same weights) becomes the champion.
+      int v2 = ScorerFixture.publishChampion(registry, ScorerFixture.SPEC_60);
       ScorerFixture.produce(kafka.bootstrapServers(), "so.kill.flows", after);
       ScorerFixture.flush(kafka.bootstrapServers(), "so.kill.flows", PARTITIONS, FLUSH);
       List<ScoredWindow> out = awaitWindows("so.kill.scores", three);
@@ -142,6 +145,15 @@ class ScaleOutScorerIT {
           home.resolve("twin-kill")))) {
         assertSame(out, WindowScorer.scoreFlows(flows, model).subList(0, WINDOWS));
       }
+      // Each window scored once, by the version current when it closed: versions never go back, and the last
+      // windows (which closed after the flush) have the new one.
+      List<ScoredWindow> byStart = out.stream().sorted(java.util.Comparator.comparing(ScoredWindow::windowStart))
+          .toList();
+      for (int i = 1; i < byStart.size(); i++) {
+        assertThat(byStart.get(i).modelVersion()).isGreaterThanOrEqualTo(byStart.get(i - 1).modelVersion());
+      }
+      assertThat(byStart.get(0).modelVersion()).isEqualTo(version);
+      assertThat(byStart.get(byStart.size() - 1).modelVersion()).isEqualTo(v2);
     } finally {
       three.forEach(Process::destroyForcibly);
     }

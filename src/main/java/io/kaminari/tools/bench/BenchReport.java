@@ -318,13 +318,14 @@ final class BenchReport {
             + " at that size the prefix model has to train on a sample of prefixes or fewer epochs (early stopping"
             + " usually stops sooner), or as more groups than %d.", num(TRAIN_TIMEOUT_HOURS, 0),
             ScopeGroups.MAX_GROUPS) : ", within the retrain DAG's task timeout."));
-    sb.append(String.format(Locale.ROOT, "- **The streaming scorer is one consumer thread per group** (the global"
-        + " scope must see every flow). At the reference peak it uses %s of its measured ceiling, at 10× %s, at 1000×"
-        + " %s%s%n", pct(values.get(0)[11]), pct(mid[11]), pct(big[11]),
+    sb.append(String.format(Locale.ROOT, "- **The single streaming scorer is one consumer thread per group** (the"
+        + " global scope must see every flow). At the reference peak it uses %s of its measured ceiling, at 10× %s, at"
+        + " 1000× %s%s%n", pct(values.get(0)[11]), pct(mid[11]), pct(big[11]),
         big[11] > 1 ? String.format(Locale.ROOT, ": %s× what one thread can do. A network that size needs the"
-            + " flows split before scoring, e.g. dst-prefix scorers on a topic keyed by destination prefix, one group"
-            + " per range of partitions, with the global series scored from per-partition pre-aggregates; Kafka and"
-            + " the landing job scale by partitions already.", num(big[11], 1)) : "."));
+            + " scale-out scorer (`scorer.mode=scale-out`, docs/scorer.md), whose instances share the input partitions:"
+            + " its parsing and featurising, the cost, spread over up to one instance per partition, and only the"
+            + " per-window partials meet; `bench scorer-scaleout` above measures one instance against the single"
+            + " scorer and two against one.", num(big[11], 1)) : "."));
     sb.append("- **Not projected here:** landing (Kafka to the landing table: one Spark task per Kafka partition, so"
         + " it scales with partitions) and batch scoring (`kaminari score`: one model copy per task, vectors scored in"
         + " batches); `bench day` and `bench score` measure them above, at one size each.\n\n");
