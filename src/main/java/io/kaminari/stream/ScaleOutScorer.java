@@ -176,13 +176,23 @@ final class ScaleOutScorer implements ScoringLoop {
     // One transaction a second instead of Kafka Streams' ten under exactly-once: each costs the broker a marker per
     // partition written, and a window's result waits for the watermark anyway (seconds to minutes).
     p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
-    // Throughput: the single scorer's fetch sizes and compression, and larger batches for the changelog.
-    p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 5000);
-    p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 64 * 1024 * 1024);
-    p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 16 * 1024 * 1024);
-    p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
-    p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
+    // Throughput: the single scorer's fetch sizes and compression, and larger batches for the changelog. With one
+    // partition per instance, Kafka's 1 MB per-partition fetch left the stream threads waiting on the broker.
+    clientDefault(p, StreamsConfig.consumerPrefix(""), ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+    clientDefault(p, StreamsConfig.consumerPrefix(""), ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+    clientDefault(p, StreamsConfig.consumerPrefix(""), ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+        16 * 1024 * 1024);
+    clientDefault(p, StreamsConfig.producerPrefix(""), ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    clientDefault(p, StreamsConfig.producerPrefix(""), ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     return p;
+  }
+
+  /**
+   * Sets a client's {@code prefix + key} unless a {@code kafka.*} setting gave the key, prefixed or not: Kafka Streams
+   * lets a prefixed key win over a plain one, so a prefixed default would silently override the operator's setting.
+   */
+  private static void clientDefault(Properties p, String prefix, String key, Object value) {
+    if (!p.containsKey(key)) p.putIfAbsent(prefix + key, value);
   }
 
   @Override
