@@ -49,7 +49,8 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
   private final KeyValueStore<Bytes, byte[]> inner;
   private final FeatureSpec spec;
   private final TreeMap<Long, Map<String, WindowAccumulator>> open = new TreeMap<>();
-  private final Set<Bytes> dirty = new HashSet<>();
+  /** The scope keys of each window changed since the last commit (no key bytes built per flow: that is the hot path). */
+  private final Map<Long, Set<String>> dirty = new HashMap<>();
   private long maxCapped = PartialBuilder.UNSET;
   private long storedMaxCapped = PartialBuilder.UNSET;
 
@@ -142,7 +143,7 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
     } else {
       acc.add(flow);
     }
-    dirty.add(key(start, scopeKey));
+    dirty.computeIfAbsent(start, s -> new HashSet<>()).add(scopeKey);
   }
 
   /** How many scope keys window {@code start} holds, and whether it holds {@code scopeKey}. */
@@ -159,11 +160,8 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
   /** Removes the earliest open window and returns its accumulators by scope key; its entries go at the next commit. */
   Map<String, WindowAccumulator> removeFirst() {
     Map.Entry<Long, Map<String, WindowAccumulator>> w = open.pollFirstEntry();
-    for (String scopeKey : w.getValue().keySet()) {
-      Bytes key = key(w.getKey(), scopeKey);
-      dirty.remove(key);
-      inner.delete(key);
-    }
+    dirty.remove(w.getKey());
+    for (String scopeKey : w.getValue().keySet()) inner.delete(key(w.getKey(), scopeKey));
     return w.getValue();
   }
 
@@ -189,12 +187,10 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
   /** Writes what changed since the last commit into the changelogged store; Kafka Streams calls it before a commit. */
   @Override
   public void flushCache() {
-    for (Bytes key : dirty) {
-      ByteBuffer b = ByteBuffer.wrap(key.get());
-      long start = b.getLong();
-      String scopeKey = new String(key.get(), 8, key.get().length - 8, StandardCharsets.UTF_8);
-      inner.put(key, Partials.serialize(open.get(start).get(scopeKey)));
-    }
+    dirty.forEach((start, scopeKeys) -> {
+      Map<String, WindowAccumulator> keys = open.get(start);
+      for (String scopeKey : scopeKeys) inner.put(key(start, scopeKey), Partials.serialize(keys.get(scopeKey)));
+    });
     dirty.clear();
     if (maxCapped != storedMaxCapped) {
       inner.put(MAX_CAPPED, ByteBuffer.allocate(8).putLong(maxCapped).array());
