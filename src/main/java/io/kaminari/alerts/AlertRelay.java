@@ -122,7 +122,10 @@ public final class AlertRelay implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.error("the alert relay stopped; incidents are still tracked and written to {}, but not sent", topic, e);
     } finally {
+      // close() interrupts a back-off wait; with the flag still set the consumer's own close would throw
+      boolean interrupted = Thread.interrupted();
       consumer.close(Duration.ofSeconds(2));
+      if (interrupted) Thread.currentThread().interrupt();
     }
   }
 

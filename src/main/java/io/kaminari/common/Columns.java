@@ -56,6 +56,8 @@ public final class Columns {
   public static final String ESTIMATED_COUNTS = "estimated_counts";
   /** port_vectors: flow records to the window's busiest destination address (global scope; 0 under dst-prefix). */
   public static final String BUSIEST_DST_FLOWS = "busiest_dst_flows";
+  /** port_vectors: flow records of the window's busiest (source, destination) address pair (global scope; else 0). */
+  public static final String BUSIEST_PAIR_FLOWS = "busiest_pair_flows";
   public static final String SPEC_NAME = "name";
   public static final String DIMENSION = "dimension";
   public static final String SPEC_JSON = "spec_json";

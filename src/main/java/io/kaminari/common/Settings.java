@@ -157,6 +157,13 @@ public final class Settings {
       "topic the streaming scorer writes each incident's state to (key: incident id; create it with"
           + " cleanup.policy=compact), in the transaction of the windows that changed it, and rebuilds its open"
           + " incidents from on a restart; empty = no incident tracking in the stream", s -> s);
+  public static final ConfigKey<String> SCORER_MITIGATIONS_TOPIC = key("scorer.mitigations-topic", "",
+      "topic the streaming scorer writes the mitigation proposals of each incident start and update to (key: incident"
+          + " id; JSON with the proposals, their safety checks against the victim's flows read back from the input"
+          + " topic, and `kaminari mitigate`'s text); inert: nothing is announced; empty = none", s -> s);
+  public static final ConfigKey<String> SCORER_MITIGATIONS_FILE = key("scorer.mitigations-file", "",
+      "JSON-lines file the streaming scorer appends the same mitigation proposals to (see scorer.mitigations-topic);"
+          + " empty = none", s -> s);
   public static final ConfigKey<String> ALERTS_ALERTMANAGER_URL = key("alerts.alertmanager-url", "",
       "Prometheus Alertmanager the streaming scorer sends incident starts, updates and resolutions to (POST"
           + " /api/v2/alerts under this URL, e.g. http://alertmanager.monitoring:9093); needs scorer.incidents-topic;"

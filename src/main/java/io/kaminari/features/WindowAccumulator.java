@@ -57,6 +57,11 @@ public final class WindowAccumulator implements Serializable {
    * {@link Scope#DST_PREFIX}): {@link #busiestDstFlows()} is the busiest bin's.
    */
   private final long[] dstBinFlows;
+  /**
+   * Flow records per bin of (source, destination) address pairs ({@link #pairBin}), under {@link Scope#GLOBAL} only:
+   * {@link #busiestPairFlows()} is the busiest bin's.
+   */
+  private final long[] pairBinFlows;
   /** The destination prefix of the flow added last (global scope only): see {@link #lastDstPrefix()}. */
   private String lastDstPrefix;
   private final TopTalkers topSources = new TopTalkers();
@@ -85,6 +90,7 @@ public final class WindowAccumulator implements Serializable {
     this.dstIps = layout.tracksDstIps ? newCounters(slots) : null;
     this.topDstPrefixes = spec.scope() == Scope.GLOBAL ? new TopTalkers() : null;
     this.dstBinFlows = spec.scope() == Scope.GLOBAL ? new long[DST_BINS] : null;
+    this.pairBinFlows = spec.scope() == Scope.GLOBAL ? new long[DST_BINS] : null;
   }
 
   public FeatureSpec spec() {
@@ -135,6 +141,7 @@ public final class WindowAccumulator implements Serializable {
     if (dstPrefix != null) {
       topDstPrefixes.add(dstPrefix, scaledPackets);
       dstBinFlows[dstBin(ipDst)]++;
+      pairBinFlows[pairBin(ipSrc, ipDst)]++;
     }
     lastDstPrefix = dstPrefix;
     addToSlot(layout.srcSlot(portSrc), portDst, scaledPackets, scaledBytes, ipSrc, ipDst);
@@ -182,7 +189,10 @@ public final class WindowAccumulator implements Serializable {
     topDstPorts.merge(other.topDstPorts);
     if (topDstPrefixes != null) {
       topDstPrefixes.merge(other.topDstPrefixes);
-      for (int b = 0; b < DST_BINS; b++) dstBinFlows[b] += other.dstBinFlows[b];
+      for (int b = 0; b < DST_BINS; b++) {
+        dstBinFlows[b] += other.dstBinFlows[b];
+        pairBinFlows[b] += other.pairBinFlows[b];
+      }
     }
     for (int s = 0; s < layout.slotCount; s++) {
       packets[s] = plus(packets[s], other.packets[s]);
@@ -224,13 +234,31 @@ public final class WindowAccumulator implements Serializable {
    * window.
    */
   public long busiestDstFlows() {
-    if (dstBinFlows == null) return 0;
+    return busiestBin(dstBinFlows);
+  }
+
+  /**
+   * Flow records from one source address to one destination address, of the busiest of {@link #DST_BINS} bins of
+   * such pairs under {@link Scope#GLOBAL}: at least the busiest pair's records, more only by the pairs that share its
+   * bin. 0 under {@link Scope#DST_PREFIX} and in an empty window. It shows one client opening connection after
+   * connection to one server (an application-layer flood from few sources, e.g. 2-12 HTTP sessions a minute where
+   * benign pairs reach 2) that neither the destination's total nor any port series lifts; bins for the reason
+   * {@link #busiestDstFlows()} gives.
+   */
+  public long busiestPairFlows() {
+    return busiestBin(pairBinFlows);
+  }
+
+  private static long busiestBin(long[] bins) {
+    if (bins == null) return 0;
     long max = 0;
-    for (long n : dstBinFlows) max = Math.max(max, n);
+    for (long n : bins) max = Math.max(max, n);
     return max;
   }
 
-  /** Bins of destination addresses for {@link #busiestDstFlows()}. */
+  /**
+   * Bins of destination addresses for {@link #busiestDstFlows()}, and of address pairs for {@link #busiestPairFlows()}.
+   */
   static final int DST_BINS = 4096;
 
   /**
@@ -238,7 +266,15 @@ public final class WindowAccumulator implements Serializable {
    * the Java specification fixes, mixed by the 32-bit MurmurHash3 finaliser so that neighbouring addresses spread.
    */
   static int dstBin(String ipDst) {
-    int h = ipDst.hashCode();
+    return mix(ipDst.hashCode());
+  }
+
+  /** The bin of a (source, destination) pair: both addresses' hashes combined, then mixed as {@link #dstBin} does. */
+  static int pairBin(String ipSrc, String ipDst) {
+    return mix(ipSrc.hashCode() * 31 + ipDst.hashCode());
+  }
+
+  private static int mix(int h) {
     h ^= h >>> 16;
     h *= 0x85ebca6b;
     h ^= h >>> 13;

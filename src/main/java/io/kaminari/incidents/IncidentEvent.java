@@ -107,6 +107,19 @@ public record IncidentEvent(
     return JSON.readValue(json, IncidentEvent.class);
   }
 
+  /**
+   * The incident as this state knows it, for its mitigation proposals ({@link Mitigations#proposals}): the span, peaks
+   * and the victim's traffic of its latest profiled window (the batch {@link Incident} has them over all its windows;
+   * bytes and flows are not tracked here and read 0); null while no window had a profile of the victim's flows.
+   */
+  public Incident incident() {
+    if (traffic == null) return null;
+    IncidentSpan span = new IncidentSpan(id, model, scope, victim, start, lastUpdate, end, Math.toIntExact(windows),
+        peakScore, windowSeconds, true);
+    return new Incident(span, modelVersion, peakPps, 0, peakFps, traffic.packets(), 0, 0, traffic.vector(),
+        traffic.topSources(), traffic.sources(), traffic.topSourceAsns(), traffic.topDestinations());
+  }
+
   /** Notification {@code seq} of incident {@code id}: what receivers deduplicate on. */
   public String deliveryId() {
     return id + "-" + seq;

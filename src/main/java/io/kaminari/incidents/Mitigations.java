@@ -181,8 +181,10 @@ public final class Mitigations {
         .append(incident.modelVersion()).append(", scope ").append(s.scope()).append(")\n");
     out.append("# victim ").append(s.victim()).append(", ").append(s.start()).append(" .. ")
         .append(s.end() == null ? "still open at " + s.lastUpdate() : s.end().toString())
-        .append(String.format(Locale.ROOT, ", peak %.0f pps / %.0f bps, %d anomalous windows%n", incident.peakPps(),
-            incident.peakBps(), s.windows()));
+        .append(String.format(Locale.ROOT, ", peak %.0f pps", incident.peakPps()))
+        // The streaming scorer's incidents track no bytes: no "0 bps" for them.
+        .append(incident.peakBps() > 0 ? String.format(Locale.ROOT, " / %.0f bps", incident.peakBps()) : "")
+        .append(String.format(Locale.ROOT, ", %d anomalous windows%n", s.windows()));
     out.append("# vector: ").append(v.describe()).append('\n');
     out.append("# ").append(header).append('\n');
 

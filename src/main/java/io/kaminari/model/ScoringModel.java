@@ -55,11 +55,13 @@ public final class ScoringModel implements AutoCloseable {
    *     window then has no AR score, and the forecaster's state skips it as a missing window
    * @param busiestDstFlows flow records to its busiest destination ({@code WindowAccumulator#busiestDstFlows}), -1 when
    *     unknown (rows written before the column existed): the AR forecaster's destination rate then does not judge it
+   * @param busiestPairFlows flow records of its busiest (source, destination) pair
+   *     ({@code WindowAccumulator#busiestPairFlows}), -1 when unknown: the pair rate then does not judge it
    * @param topDstPrefixes its top talkers, as the features store them ({@code 203.0.113.0/24 (91%)}); they name the
    *     victims and sources in the explanation
    */
   public record Window(long windowStartMicros, String scopeKey, float[] vector, long flows, long packets,
-      long sources, long busiestDstFlows, List<String> topDstPrefixes, List<String> topSources,
+      long sources, long busiestDstFlows, long busiestPairFlows, List<String> topDstPrefixes, List<String> topSources,
       List<String> topDstPorts) {
     public Window {
       topDstPrefixes = topDstPrefixes == null ? List.of() : List.copyOf(topDstPrefixes);
@@ -262,8 +264,8 @@ public final class ScoringModel implements AutoCloseable {
     for (int i = 0; i < windows.size(); i++) {
       Window w = windows.get(i);
       ArScore ar = forecaster == null || w.sources() < 0 ? null
-          : forecaster.dstRate(states.of(w.scopeKey()).update(w.windowStartMicros(), arValues(w)),
-              w.busiestDstFlows());
+          : forecaster.rates(states.of(w.scopeKey()).update(w.windowStartMicros(), arValues(w)),
+              w.busiestDstFlows(), w.busiestPairFlows());
       Double own = keyThresholds.get(w.scopeKey());
       double aeThreshold = own != null ? own : thresholds[group[i]];
       Fusion.Verdict verdict;

@@ -87,7 +87,7 @@ public final class Warehouse {
    * cover it.
    * A database written before versions were recorded counts as version 0.
    */
-  public static final int SCHEMA_VERSION = 2;
+  public static final int SCHEMA_VERSION = 3;
 
   /**
    * Columns added to a table after its first release, as {@code table.column}, in the order of their table's DDL file,
@@ -103,6 +103,7 @@ public final class Warehouse {
       PORT_VECTORS + "." + Columns.TOP_DST_PORTS,
       PORT_VECTORS + "." + Columns.ESTIMATED_COUNTS,
       PORT_VECTORS + "." + Columns.BUSIEST_DST_FLOWS,
+      PORT_VECTORS + "." + Columns.BUSIEST_PAIR_FLOWS,
       ANOMALY_SCORES + "." + Columns.AE_SCORE,
       ANOMALY_SCORES + "." + Columns.AE_THRESHOLD,
       ANOMALY_SCORES + "." + Columns.AR_SCORE,

@@ -30,7 +30,8 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
 final class Partials {
   private Partials() {}
 
-  static final byte FORMAT = 1;
+  /** 2: the accumulators carry the busiest pair (a change of {@link WindowAccumulator} is a change of format). */
+  static final byte FORMAT = 2;
   static final byte PARTIAL = 'P';
   static final byte WATERMARK = 'W';
   static final byte DEAD_LETTER = 'D';

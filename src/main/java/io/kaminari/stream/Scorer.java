@@ -27,6 +27,9 @@ public final class Scorer implements AutoCloseable {
   private final String modelName;
   /** Sends incident notifications; null when no receiver is configured. */
   private AlertRelay alerts;
+  /** Writes mitigation proposals; null when no output is configured. */
+  private MitigationRelay mitigations;
+  private final ScorerOptions options;
 
   private Scorer(KaminariConfig config) {
     recent = new RecentScores(config.get(Settings.SCORER_RECENT));
@@ -63,12 +66,14 @@ public final class Scorer implements AutoCloseable {
     this.config = config;
     this.kafka = kafka;
     this.modelName = ref.name();
+    this.options = options;
   }
 
   /** Starts a scorer configured by {@code config} (see the {@code scorer.*} keys in {@link Settings}). */
   public static Scorer start(KaminariConfig config) {
     Scorer s = new Scorer(config);
     s.alerts = AlertRelay.start(s.config, s.kafka, s.modelName, s.metrics);
+    s.mitigations = MitigationRelay.start(s.config, s.options, s.modelName, s.metrics);
     s.provider.start();
     s.loop.start();
     return s;
@@ -105,12 +110,11 @@ public final class Scorer implements AutoCloseable {
     loop.close();
     provider.close();
     http.close();
-    if (alerts != null) {
-      try {
-        alerts.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    try {
+      if (alerts != null) alerts.close();
+      if (mitigations != null) mitigations.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -32,7 +32,7 @@ import java.util.function.ToDoubleFunction;
  * callbacks when scraped, so counting a flow costs what it did before the client library. Names follow Prometheus
  * conventions: base units (seconds), {@code _total} on counters ({@code promtool check metrics}, MonitoringIT).
  */
-public final class ScorerMetrics implements AlertRelay.Counters {
+public final class ScorerMetrics implements AlertRelay.Counters, MitigationRelay.Counters {
   static final String PREFIX = "kaminari_scorer_";
   /** 0.0.4 text; no {@code _created} series, which Prometheus ignores in this format and which double the output. */
   private static final PrometheusTextFormatWriter TEXT =
@@ -63,6 +63,7 @@ public final class ScorerMetrics implements AlertRelay.Counters {
   volatile int incidentsOpen = 0;
   final LongAdder alertsDelivered = new LongAdder();
   final LongAdder alertsDeadLettered = new LongAdder();
+  final LongAdder mitigationProposals = new LongAdder();
   volatile int modelVersion = 0;
   volatile long consumerLag = 0;
   volatile int idlePartitions = 0;
@@ -114,6 +115,11 @@ public final class ScorerMetrics implements AlertRelay.Counters {
   @Override
   public void alertDeadLettered() {
     alertsDeadLettered.increment();
+  }
+
+  @Override
+  public void mitigationProposed() {
+    mitigationProposals.increment();
   }
 
   public long windowsScored() {
@@ -178,6 +184,8 @@ public final class ScorerMetrics implements AlertRelay.Counters {
     counter("alerts_delivered", "incident notifications every receiver accepted (alerts.*)", alertsDelivered);
     counter("alerts_dead_lettered", "incident notifications a receiver did not take after alerts.max-attempts,"
         + " appended to alerts.dead-letter-file", alertsDeadLettered);
+    counter("mitigation_proposals", "incident starts and updates whose mitigation proposals were written"
+        + " (scorer.mitigations-topic, scorer.mitigations-file)", mitigationProposals);
     gauge("model_version", "registry version scoring the next window to close (0 = none yet)", () -> modelVersion);
     gauge("consumer_lag", "records between the consumer position and the end of the input partitions",
         () -> consumerLag);

@@ -48,6 +48,36 @@ class WindowAccumulatorTest {
     assertThat(prefix.busiestDstFlows()).isZero();
   }
 
+  /**
+   * The busiest (source, destination) pair's flow records: one client opening connection after connection to one
+   * server counts as itself however many other clients reach that server, summed per bin so that order and merges do
+   * not change it; 0 under dst-prefix.
+   */
+  @Test
+  void theBusiestPairIsCountedWhateverTheOrderOfFlowsAndMerges() {
+    List<String[]> pairs = new java.util.ArrayList<>();
+    for (int i = 0; i < 3000; i++) pairs.add(new String[] {"10.1." + (i / 250) + "." + (i % 250), "192.0.2.29"});
+    for (int i = 0; i < 12; i++) pairs.add(new String[] {"172.16.0.5", "192.0.2.29"}); // the web flood's client
+    for (int i = 0; i < 12; i++) pairs.add(new String[] {"192.0.2.29", "172.16.0.5"}); // its answers: another pair
+    WindowAccumulator one = new WindowAccumulator(SMALL);
+    for (String[] p : pairs) one.add(40000, 80, TCP, 1, 60, 0, p[0], p[1]);
+    assertThat(one.busiestDstFlows()).as("3,012 records to the server").isBetween(3012L, 3015L);
+    assertThat(one.busiestPairFlows()).as("12 from the one client, not the server's 3,012").isBetween(12L, 14L);
+    java.util.Collections.shuffle(pairs, new java.util.Random(5));
+    WindowAccumulator a = new WindowAccumulator(SMALL);
+    WindowAccumulator b = new WindowAccumulator(SMALL);
+    for (int i = 0; i < pairs.size(); i++) (i % 3 == 0 ? a : b).add(40000, 80, TCP, 1, 60, 0, pairs.get(i)[0],
+        pairs.get(i)[1]);
+    b.merge(a);
+    assertThat(b.busiestPairFlows()).isEqualTo(one.busiestPairFlows());
+    assertThat(new WindowAccumulator(SMALL).busiestPairFlows()).as("an empty window").isZero();
+    FeatureSpec byPrefix = new FeatureSpec("p", null, 60, Scope.DST_PREFIX, 24, 64, List.of(80), List.of(443),
+        List.of(PortFeature.PPS), true);
+    WindowAccumulator prefix = new WindowAccumulator(byPrefix);
+    prefix.add(40000, 80, TCP, 1, 60, 0, "10.0.0.1", "203.0.113.9");
+    assertThat(prefix.busiestPairFlows()).isZero();
+  }
+
   @Test
   void handComputedVector() {
     WindowAccumulator acc = new WindowAccumulator(SMALL);

@@ -31,7 +31,7 @@ class WarehouseTest {
    * The digest of the bundled DDL at {@link Warehouse#SCHEMA_VERSION}: a change to sql/tables or sql/views must bump
    * the version (and pin the new digest here), or a deployed database would not learn that init must migrate it.
    */
-  static final String SCHEMA_DIGEST = "c8a82c752c266c8ea198c752c32d0626bb58436d4e77d991d168c49b69b4642b";
+  static final String SCHEMA_DIGEST = "6805441091e2d501f619e2ec786a834b87babc5c062749d02f1e90e10194787f";
 
   @Test
   void aDdlChangeBumpsTheSchemaVersion() {
@@ -225,7 +225,7 @@ class WarehouseTest {
     TestSpark.resetWarehouse();
     Map<String, List<String>> added = Map.of(
         "port_vectors", List.of("sources", "top_dst_prefixes", "top_sources", "top_dst_ports", "estimated_counts",
-            "busiest_dst_flows"),
+            "busiest_dst_flows", "busiest_pair_flows"),
         "anomaly_scores", List.of("ae_score", "ae_threshold", "ar_score", "ar_threshold", "fired", "traffic_group"));
     added.forEach((table, columns) -> {
       spark.sql("DROP TABLE " + table);
@@ -238,7 +238,7 @@ class WarehouseTest {
     Warehouse.ensure(spark, TARGET);
     assertThat(spark.table(Warehouse.PORT_VECTORS).columns()).containsExactly("window_start", "window_end", "scope",
         "scope_key", "vector", "flows", "packets", "sources", "top_dst_prefixes", "top_sources", "top_dst_ports",
-        "estimated_counts", "busiest_dst_flows", "dt", "hour", "spec_id");
+        "estimated_counts", "busiest_dst_flows", "busiest_pair_flows", "dt", "hour", "spec_id");
     assertThat(spark.table(Warehouse.ANOMALY_SCORES).columns()).containsExactly("window_start", "window_end", "scope",
         "scope_key", "score", "threshold", "is_anomaly", "explanation", "flows", "packets", "spec_id", "scored_at",
         "ae_score", "ae_threshold", "ar_score", "ar_threshold", "fired", "traffic_group", "dt", "hour", "model_name",

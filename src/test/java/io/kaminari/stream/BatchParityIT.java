@@ -275,6 +275,8 @@ class BatchParityIT {
       assertThat(acc.estimatedCounts()).isEqualTo(r.<Integer>getAs(Columns.ESTIMATED_COUNTS));
       assertThat(acc.busiestDstFlows()).as("busiest destination of %s %s", scope, k)
           .isEqualTo(r.<Long>getAs(Columns.BUSIEST_DST_FLOWS));
+      assertThat(acc.busiestPairFlows()).as("busiest pair of %s %s", scope, k)
+          .isEqualTo(r.<Long>getAs(Columns.BUSIEST_PAIR_FLOWS));
       sameTalkers(acc.topDstPrefixes(), r.getList(r.fieldIndex(Columns.TOP_DST_PREFIXES)), k);
       sameTalkers(acc.topSources(), r.getList(r.fieldIndex(Columns.TOP_SOURCES)), k);
       sameTalkers(acc.topDstPorts(), r.getList(r.fieldIndex(Columns.TOP_DST_PORTS)), k);

@@ -10,31 +10,43 @@ import io.kaminari.alerts.RealAlertmanager;
 import io.kaminari.common.JdkHttpServerTimeouts;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
+import io.kaminari.common.time.Micros;
+import io.kaminari.flow.Flow;
+import io.kaminari.flow.PmacctParser;
 import io.kaminari.incidents.AttackVector;
 import io.kaminari.incidents.IncidentEvent;
 import io.kaminari.incidents.IncidentEvent.Kind;
 import io.kaminari.incidents.VictimTraffic;
+import io.kaminari.tools.generate.FlowSink;
+import io.kaminari.tools.generate.GeneratorConfig;
 import io.kaminari.tools.generate.KafkaFlowSink;
+import io.kaminari.tools.generate.TrafficGenerator;
 import io.kaminari.tools.kafka.EmbeddedKafka;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,20 +68,23 @@ class StreamIncidentsIT {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"));
         RealAlertmanager am = RealAlertmanager.start(tmp.resolve("alertmanager"));
         Webhook hook = new Webhook()) {
-      kafka.createTopics(1, "inc-in", "inc-out", "inc-dlq", "inc-incidents");
+      kafka.createTopics(1, "inc-in", "inc-out", "inc-dlq", "inc-incidents", "inc-proposals");
       Path home = tmp.resolve("home");
       ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
       KaminariConfig config = ScorerFixture.config(home, kafka.bootstrapServers(), "inc-in", "inc-out", "inc-dlq")
           .with(Settings.SCORER_INCIDENTS_TOPIC, "inc-incidents")
           .with(Settings.ALERTS_ALERTMANAGER_URL, am.url())
           .with(Settings.ALERTS_WEBHOOK_URL, hook.url())
-          .with(Settings.ALERTS_WEBHOOK_SECRET, Webhook.SECRET);
+          .with(Settings.ALERTS_WEBHOOK_SECRET, Webhook.SECRET)
+          .with(Settings.SCORER_MITIGATIONS_FILE, tmp.resolve("proposals.jsonl").toString())
+          .with(Settings.SCORER_MITIGATIONS_TOPIC, "inc-proposals");
       String bootstrap = kafka.bootstrapServers();
       Instant attack = STREAM_START.plus(Duration.ofMinutes(3));
 
       try (Scorer first = Scorer.start(config)) {
         ScorerFixture.produce(bootstrap, "inc-in", ScorerFixture.benign(61, STREAM_START, Duration.ofMinutes(3)));
-        synFlood(bootstrap, attack, Duration.ofMinutes(2), 3000);
+        webClients(bootstrap, "inc-in", STREAM_START, VICTIM_BENIGN);
+        synFlood(bootstrap, "inc-in", attack, Duration.ofMinutes(2), 3000);
         ScorerFixture.produce(bootstrap, "inc-in", ScorerFixture.benign(62, attack, Duration.ofMinutes(2)));
         Duration lateness = ScorerIT.DEFAULT_LATENESS;
         ScorerFixture.flowAt(bootstrap, "inc-in", 0, attack.plus(Duration.ofMinutes(2)).plus(lateness)); // to 00:05
@@ -107,6 +122,8 @@ class StreamIncidentsIT {
         assertThat(alerts.get(0).path("labels").path("victim").asText()).isEqualTo("203.0.113.0/24");
         assertThat(alerts.get(0).path("startsAt").asText()).startsWith("2024-05-02T00:03:00");
         assertThat(alerts.get(0).path("annotations").path("vector").asText()).startsWith("tcp dst port 80 flags SYN");
+        proposalsOfTheStart(id, tmp.resolve("proposals.jsonl"), bootstrap, attack);
+        ScorerChaosIT.awaitMetric(first, "mitigation_proposals_total", 1);
       }
 
       // A new scorer of the same group: it continues the open incident, and quiet windows resolve it.
@@ -137,7 +154,147 @@ class StreamIncidentsIT {
         assertThat(awaitIncidentApi(second, "resolve")).hasSize(1);
         assertThat(ScorerIT.get(second, "/").body()).contains("<td>resolved</td><td>203.0.113.0/24</td>");
         ScorerChaosIT.awaitMetric(second, "alerts_dead_lettered_total", 0);
+        // A resolution proposes nothing; a record written again after the restart (at least once) is the start's.
+        for (String line : Files.readAllLines(tmp.resolve("proposals.jsonl"))) {
+          JsonNode record = new ObjectMapper().readTree(line);
+          assertThat(record.path("incident_id").asText() + "-" + record.path("seq").asInt()).isEqualTo(resolved.id() + "-1");
+        }
       }
+    }
+  }
+
+  /**
+   * The scorer's mitigation proposals for the incident's start, in its file and its topic alike: an RTBH route and a
+   * Flowspec rule for the victim address, each checked against the victim's flows it read back from the input topic.
+   * The RTBH counts are recounted here from the generator's own flows (every flow record to the address: in the
+   * incident's first window, the flood's 3,000 and the benign ones; in the reference hour, the benign ones of the 3
+   * minutes before the attack), and its verdict follows from them: refused when it would drop more than 1% of the
+   * address's benign records.
+   */
+  private static void proposalsOfTheStart(String id, Path file, String bootstrap, Instant attack) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!(Files.exists(file) && !Files.readAllLines(file).isEmpty()) && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    List<String> lines = Files.readAllLines(file);
+    assertThat(lines).as("one proposal record for the start").hasSize(1);
+    JsonNode written = new ObjectMapper().readTree(lines.get(0));
+    List<ConsumerRecord<byte[], byte[]>> published = ScorerFixture.readCommitted(bootstrap, "inc-proposals",
+        Duration.ofSeconds(30), ScorerIT.atLeast(1));
+    assertThat(new ObjectMapper().readTree(published.get(0).value())).as("the topic carries the same")
+        .isEqualTo(written);
+    assertThat(new String(published.get(0).key(), StandardCharsets.UTF_8)).isEqualTo(id);
+    assertThat(written.path("incident_id").asText()).isEqualTo(id);
+    assertThat(written.path("kind").asText()).isEqualTo("start");
+    assertThat(written.path("reference_complete").asBoolean()).isTrue();
+    JsonNode proposals = written.path("proposals");
+    assertThat(proposals).extracting(p -> p.path("kind").asText() + " " + p.path("target").asText())
+        .containsExactly("rtbh " + VICTIM_IP + "/32", "flowspec " + VICTIM_IP + "/32");
+
+    long[] before = victimFlows(ScorerFixture.benign(61, STREAM_START, Duration.ofMinutes(3)), STREAM_START, attack);
+    before[0] += VICTIM_BENIGN;
+    long[] during = victimFlows(ScorerFixture.benign(62, attack, Duration.ofMinutes(2)), attack,
+        attack.plus(Duration.ofMinutes(1)));
+    JsonNode rtbh = proposals.get(0);
+    assertThat(rtbh.path("incident_flows").asLong()).isEqualTo(3000 + during[0]);
+    assertThat(rtbh.path("incident_hits").asLong()).isEqualTo(3000 + during[0]);
+    assertThat(rtbh.path("reference_flows").asLong()).isEqualTo(before[0]);
+    assertThat(rtbh.path("reference_hits").asLong()).isEqualTo(before[0]);
+    assertThat(rtbh.path("allowed").asBoolean()).as("the web server's clients would be cut off").isFalse();
+    assertThat(rtbh.path("refusal").asText()).contains("it would drop 100.0% of the flow records to "
+        + VICTIM_IP + "/32 in the 1h before the incident (" + before[0] + " of " + before[0] + ")");
+    JsonNode flowspec = proposals.get(1);
+    assertThat(flowspec.path("incident_hits").asLong()).as("every flood record, none of the benign ones to port 443")
+        .isBetween(3000L, 3000 + during[1]);
+    assertThat(flowspec.path("reference_flows").asLong()).isEqualTo(before[0]);
+    assertThat(flowspec.path("reference_hits").asLong()).as("the HTTPS clients' records hold no SYN to port 80")
+        .isEqualTo(before[1]);
+    assertThat(flowspec.path("allowed").asBoolean()).isEqualTo(before[1] <= 0.01 * before[0]);
+    assertThat(written.path("text").asText()).startsWith("# Mitigation proposals for incident " + id)
+        .contains("# vector: tcp dst port 80 flags SYN", "nothing is announced");
+  }
+
+  /**
+   * The generator's flow records to the victim address with their event time in {@code [from, to)}: all of them, and
+   * those to port 80.
+   */
+  private static long[] victimFlows(GeneratorConfig config, Instant from, Instant to)
+      throws IOException {
+    long[] counts = new long[2];
+    long lo = Micros.of(from);
+    long hi = Micros.of(to);
+    PmacctParser parser = new PmacctParser(ZoneOffset.UTC);
+    PmacctParser.Sink sink = new PmacctParser.Sink() {
+      @Override
+      public void flow(int index, PmacctParser.Fields fields) {
+        Flow f = fields.toFlow();
+        if (f.ipDst().equals(VICTIM_IP) && f.eventTimeMicros() >= lo && f.eventTimeMicros() < hi) {
+          counts[0]++;
+          if (f.portDst() == 80) counts[1]++;
+        }
+      }
+
+      @Override
+      public void marker(int index, String eventType) {}
+
+      @Override
+      public void reject(int index, String rawObject, String reason) {}
+    };
+    try (FlowSink collect = new FlowSink() {
+      @Override
+      public void accept(long arrivalEpochMillis, byte[] message) {
+        parser.parse(message, arrivalEpochMillis * 1000, sink);
+      }
+
+      @Override
+      public void close() {}
+    }) {
+      new TrafficGenerator(config).run(collect);
+    }
+    return counts;
+  }
+
+  /**
+   * When retention has deleted the start of the reference period from the input topic, the scorer's proposals are all
+   * refused with that reason instead of being checked against the rest: the deleted records could be the benign
+   * traffic a rule would drop.
+   */
+  @Test
+  void proposalsAreRefusedWhenTheInputTopicNoLongerHoldsTheWholeReferencePeriod() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"))) {
+      kafka.createTopics(1, "ret-in", "ret-out", "ret-dlq", "ret-incidents");
+      String bootstrap = kafka.bootstrapServers();
+      Path home = tmp.resolve("home");
+      ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
+      Path file = tmp.resolve("proposals.jsonl");
+      KaminariConfig config = ScorerFixture.config(home, bootstrap, "ret-in", "ret-out", "ret-dlq")
+          .with(Settings.SCORER_INCIDENTS_TOPIC, "ret-incidents")
+          .with(Settings.SCORER_MITIGATIONS_FILE, file.toString());
+      Instant attack = STREAM_START.plus(Duration.ofMinutes(3));
+      webClients(bootstrap, "ret-in", STREAM_START, VICTIM_BENIGN);
+      ScorerFixture.produce(bootstrap, "ret-in", ScorerFixture.benign(61, STREAM_START, Duration.ofMinutes(3)));
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        admin.deleteRecords(Map.of(new TopicPartition("ret-in", 0), RecordsToDelete.beforeOffset(VICTIM_BENIGN / 2)))
+            .all().get();
+      }
+      try (Scorer scorer = Scorer.start(config)) {
+        synFlood(bootstrap, "ret-in", attack, Duration.ofMinutes(2), 3000);
+        ScorerFixture.flowAt(bootstrap, "ret-in", 0, attack.plus(Duration.ofMinutes(1))
+            .plus(ScorerIT.DEFAULT_LATENESS));
+        ScorerChaosIT.awaitMetric(scorer, "mitigation_proposals_total", 1);
+      }
+      JsonNode written = new ObjectMapper().readTree(Files.readAllLines(file).get(0));
+      assertThat(written.path("kind").asText()).isEqualTo("start");
+      assertThat(written.path("reference_complete").asBoolean()).isFalse();
+      assertThat(written.path("proposals")).hasSize(2).allSatisfy(p -> {
+        assertThat(p.path("allowed").asBoolean()).isFalse();
+        assertThat(p.path("refusal").asText())
+            .startsWith("the input topics no longer hold the whole reference period from " + attack.minusSeconds(3600)
+                + " (retention deleted the records written before ")
+            .endsWith("kaminari mitigate --incident " + written.path("incident_id").asText());
+      });
+      assertThat(written.path("proposals").get(0).path("reference_flows").asLong())
+          .as("the benign records that were left").isEqualTo(VICTIM_BENIGN - VICTIM_BENIGN / 2);
     }
   }
 
@@ -222,8 +379,25 @@ class StreamIncidentsIT {
     return out;
   }
 
+  /** Benign HTTPS records to the victim address before the attack, which an RTBH route would drop. */
+  static final int VICTIM_BENIGN = 12;
+
+  /** {@link #VICTIM_BENIGN} established HTTPS connections (ACK and PSH) to the victim, 10 s apart from {@code from}. */
+  private static void webClients(String bootstrap, String topic, Instant from, int n) {
+    Map<String, Object> p = new HashMap<>(KafkaFlowSink.producerConfig(bootstrap));
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      for (int i = 0; i < n; i++) {
+        String flow = "{\"ip_src\":\"192.0.2." + (100 + i) + "\",\"ip_dst\":\"" + VICTIM_IP + "\",\"port_src\":"
+            + (50000 + i) + ",\"port_dst\":443,\"ip_proto\":\"tcp\",\"tcp_flags\":\"24\",\"packets\":8,"
+            + "\"bytes\":4000,\"timestamp_start\":" + (from.getEpochSecond() + 10L * i) + "}";
+        producer.send(new ProducerRecord<>(topic, 0, null, flow.getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+  }
+
   /** {@code perMinute} SYN flows of 10 packets a minute to port 80 of the victim, each from another source port. */
-  private static void synFlood(String bootstrap, Instant from, Duration length, int perMinute) {
+  private static void synFlood(String bootstrap, String topic, Instant from, Duration length, int perMinute) {
     Map<String, Object> p = new HashMap<>(KafkaFlowSink.producerConfig(bootstrap));
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
         new ByteArraySerializer())) {
@@ -233,7 +407,7 @@ class StreamIncidentsIT {
         String flow = "{\"ip_src\":\"198.51.100." + (i % 250) + "\",\"ip_dst\":\"" + VICTIM_IP + "\",\"port_src\":"
             + (1024 + i % 60000) + ",\"port_dst\":80,\"ip_proto\":\"tcp\",\"tcp_flags\":\"2\",\"packets\":10,"
             + "\"bytes\":600,\"timestamp_start\":" + second + "}";
-        producer.send(new ProducerRecord<>("inc-in", 0, null, flow.getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(topic, 0, null, flow.getBytes(StandardCharsets.UTF_8)));
       }
     }
   }

@@ -8,6 +8,7 @@ import io.kaminari.features.WindowGroup;
 import io.kaminari.features.WindowGroups;
 import static io.kaminari.common.Columns.DT;
 import static io.kaminari.common.Columns.BUSIEST_DST_FLOWS;
+import static io.kaminari.common.Columns.BUSIEST_PAIR_FLOWS;
 import static io.kaminari.common.Columns.ESTIMATED_COUNTS;
 import static io.kaminari.common.Columns.HOUR;
 import static io.kaminari.common.Columns.SCOPE;
@@ -104,6 +105,7 @@ public final class FeaturesJob {
       .add(TOP_DST_PORTS, TALKERS, false)
       .add(ESTIMATED_COUNTS, DataTypes.IntegerType, false)
       .add(BUSIEST_DST_FLOWS, DataTypes.LongType, false)
+      .add(BUSIEST_PAIR_FLOWS, DataTypes.LongType, false)
       .add(DT, DataTypes.StringType, false)
       .add(HOUR, DataTypes.IntegerType, false);
 
@@ -122,6 +124,7 @@ public final class FeaturesJob {
       .add(TOP_DST_PORTS, TALKERS, false)
       .add(ESTIMATED_COUNTS, DataTypes.IntegerType, false)
       .add(BUSIEST_DST_FLOWS, DataTypes.LongType, false)
+      .add(BUSIEST_PAIR_FLOWS, DataTypes.LongType, false)
       .add(DT, DataTypes.StringType, false)
       .add(HOUR, DataTypes.IntegerType, false)
       .add(SPEC_ID, DataTypes.StringType, false);
@@ -284,7 +287,7 @@ public final class FeaturesJob {
             lit(spec.scope().jsonName()).as(SCOPE),
             col(SCOPE_KEY), col(VECTOR), col(VECTOR_FLOWS), col(VECTOR_PACKETS), col(SOURCES),
             col(TOP_DST_PREFIXES), col(TOP_SOURCES), col(TOP_DST_PORTS), col(ESTIMATED_COUNTS), col(BUSIEST_DST_FLOWS),
-            col(DT), col(HOUR),
+            col(BUSIEST_PAIR_FLOWS), col(DT), col(HOUR),
             lit(spec.id()).as(SPEC_ID));
   }
 
@@ -367,8 +370,8 @@ public final class FeaturesJob {
       WindowAccumulator acc = e.getValue();
       return RowFactory.create(start, e.getKey(), acc.toVector(), acc.flowCount(), acc.packetCount(), acc.sources(),
           acc.topDstPrefixes().toArray(new String[0]), acc.topSources().toArray(new String[0]),
-          acc.topDstPorts().toArray(new String[0]), acc.estimatedCounts(), acc.busiestDstFlows(), cachedDt,
-          cachedHourOfDay);
+          acc.topDstPorts().toArray(new String[0]), acc.estimatedCounts(), acc.busiestDstFlows(), acc.busiestPairFlows(),
+          cachedDt, cachedHourOfDay);
     }
   }
 }

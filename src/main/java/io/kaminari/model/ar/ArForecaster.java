@@ -56,9 +56,10 @@ public final class ArForecaster {
   public static final String FILE_NAME = "ar-forecaster.json";
   /**
    * Layout version of {@link #FILE_NAME}: 2 added {@code quorum}, 3 {@code sustain} and {@code sustained_threshold},
-   * 4 {@code witness}, 5 {@code dst_rate_threshold} (formats 1 to 4 are still read, see {@link ArModelFile}).
+   * 4 {@code witness}, 5 {@code dst_rate_threshold}, 6 {@code pair_rate_threshold} (formats 1 to 5 are still read, see
+   * {@link ArModelFile}).
    */
-  public static final int FORMAT = 5;
+  public static final int FORMAT = 6;
   /** Fewer present training windows are refused: the scales and coefficients would be guesses. */
   public static final int MIN_TRAINING_WINDOWS = 48;
   /** Fewer windows with p present predecessors are refused (the range is mostly gaps). */
@@ -237,8 +238,10 @@ public final class ArForecaster {
    *
    * <p>When every window of {@code data} has its busiest destination's count ({@link
    * ArTrainingSeries#maxBusiestDstFlows()} is not -1), the destination-rate rule is calibrated too ({@link
-   * #dstRateThreshold(long, int)}), and the parameters gain {@code dst_rate_threshold} (flow records per second) and
-   * {@code dst_rate_max_busiest_flows} (the training windows' largest count it was set from).
+   * #rateThreshold(long, int)}), and the parameters gain {@code dst_rate_threshold} (flow records per second) and
+   * {@code dst_rate_max_busiest_flows} (the training windows' largest count it was set from); likewise the pair-rate
+   * rule from {@link ArTrainingSeries#maxBusiestPairFlows()}, as {@code pair_rate_threshold} and
+   * {@code pair_rate_max_busiest_flows}.
    */
   public Calibrated calibrate(ThresholdMethod method, ArTrainingSeries data) {
     ThresholdMethod share = sustain == 0 ? method : method.withRiskDividedBy(2);
@@ -258,24 +261,25 @@ public final class ArForecaster {
       parameters.put("sustained_raw_threshold", cs.threshold());
     }
     long busiest = data.maxBusiestDstFlows();
-    Double dstRateThreshold = busiest < 0 ? null : dstRateThreshold(busiest, file.windowSeconds());
-    if (dstRateThreshold != null) {
-      parameters.put("dst_rate_threshold", dstRateThreshold);
-      parameters.put("dst_rate_max_busiest_flows", (double) busiest);
-    }
+    Double dstRateThreshold = rateRule("dst_rate", busiest, parameters);
+    long busiestPair = data.maxBusiestPairFlows();
+    Double pairRateThreshold = rateRule("pair_rate", busiestPair, parameters);
     String how = String.format(Locale.ROOT, "%s of %d one-step training scores, at least %.1f%s%s", share.text(),
         scores.length, MIN_THRESHOLD, quorum == 1 ? "" : "; fires when " + quorum + " series are above it",
         sustain == 0 ? "" : String.format(Locale.ROOT, "; or when the sum of their last %d z / sqrt(%d) is above %.3f"
             + " (the same method on the training windows' sustained scores, at least %.1f)", sustain, sustain,
             sustainedThreshold, MIN_SUSTAINED_THRESHOLD))
         + (dstRateThreshold == null ? "" : String.format(Locale.ROOT, "; or when the busiest destination receives"
-            + " more than %.4f flow records/s (%.1f x the training windows' largest, %d a window)",
-            dstRateThreshold, DST_RATE_MARGIN, busiest));
+            + " more than %.4f flow records/s (%s the training windows' largest, %d a window)",
+            dstRateThreshold, RATE_MARGIN_TEXT, busiest))
+        + (pairRateThreshold == null ? "" : String.format(Locale.ROOT, "; or when one source sends one destination"
+            + " more than %.4f flow records/s (%s the training windows' largest, %d a window)",
+            pairRateThreshold, RATE_MARGIN_TEXT, busiestPair));
     ArModelFile f = file;
     ArForecaster calibrated = new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.quorum(),
         f.sustain(), f.witness(), f.seasonal(), f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(),
         f.trainFrom(), f.trainTo(), f.trainWindows(), threshold, how, sustainedThreshold, dstRateThreshold,
-        f.series()));
+        pairRateThreshold, f.series()));
     return new Calibrated(calibrated, new Calibration(share.text(), Calibration.TRAINING_RANGE, c.scores(), 0, 0,
         List.of(), parameters));
   }
@@ -303,16 +307,39 @@ public final class ArForecaster {
     return sustain;
   }
 
-  /** How far above the training windows' largest busiest-destination rate the destination-rate rule fires. */
-  public static final double DST_RATE_MARGIN = 1.2;
+  /** How far above the training windows' largest busiest-destination (or busiest-pair) rate a rate rule fires. */
+  public static final double RATE_MARGIN = 1.2;
+  /** {@link ArScore#rateRule()} of the destination-rate rule. */
+  public static final String DST_RATE_RULE = "busiest destination";
+  /** {@link ArScore#rateRule()} of the pair-rate rule. */
+  public static final String PAIR_RATE_RULE = "busiest source-destination pair";
+
+  /** Poisson standard deviations above the training windows' largest count a rate rule's threshold is at least. */
+  public static final double RATE_SIGMAS = 3;
+  private static final String RATE_MARGIN_TEXT = String.format(Locale.ROOT,
+      "the larger of %.1f x and %.0f Poisson sigmas above", RATE_MARGIN, RATE_SIGMAS);
 
   /**
-   * The destination-rate threshold for training windows whose busiest destination received at most
-   * {@code maxBusiestDstFlows} flow records: {@value #DST_RATE_MARGIN} times that rate, and at least one record per
-   * window (a range without traffic must not fire on the first record).
+   * A rate rule's threshold for training windows whose busiest destination (or pair) had at most {@code maxFlows} flow
+   * records: {@value #RATE_MARGIN} times that count, and at least {@code maxFlows + }{@value #RATE_SIGMAS}{@code
+   * × sqrt(maxFlows)} records a window, as a rate. The largest count of a day is itself noisy: the next day's largest
+   * of the same traffic is often a record or two higher, about its square root for counts that are roughly Poisson, so
+   * for small counts (the busiest pair's 2-4 records a minute) 1.2 times the largest would fire on ordinary traffic,
+   * and for large ones (above 225 records a window) the margin rules. At least one record a window: a range without
+   * traffic must not fire on the first record.
    */
-  public static double dstRateThreshold(long maxBusiestDstFlows, int windowSeconds) {
-    return Math.max(maxBusiestDstFlows, 1) * DST_RATE_MARGIN / windowSeconds;
+  public static double rateThreshold(long maxFlows, int windowSeconds) {
+    double m = Math.max(maxFlows, 1);
+    return Math.max(m * RATE_MARGIN, m + RATE_SIGMAS * Math.sqrt(m)) / windowSeconds;
+  }
+
+  /** The threshold of rate rule {@code name} set from {@code maxFlows} (null if unknown), recorded in {@code parameters}. */
+  private Double rateRule(String name, long maxFlows, Map<String, Double> parameters) {
+    if (maxFlows < 0) return null;
+    double t = rateThreshold(maxFlows, file.windowSeconds());
+    parameters.put(name + "_threshold", t);
+    parameters.put(name + "_max_busiest_flows", (double) maxFlows);
+    return t;
   }
 
   /** The destination-rate rule's threshold in flow records per second; NaN without the rule. */
@@ -320,17 +347,29 @@ public final class ArForecaster {
     return file.dstRateThreshold() == null ? Double.NaN : file.dstRateThreshold();
   }
 
+  /** The pair-rate rule's threshold in flow records per second; NaN without the rule. */
+  public double pairRateThreshold() {
+    return file.pairRateThreshold() == null ? Double.NaN : file.pairRateThreshold();
+  }
+
   /**
-   * {@code score} with the destination-rate rule applied for a window whose busiest destination received
-   * {@code busiestDstFlows} flow records (-1 = unknown): above the rule's threshold, the AR score becomes at least
-   * {@code rate / rate threshold × AR threshold}, so {@code ar_score / ar_threshold} keeps its meaning and the verdict
-   * fires; otherwise, or without the rule, {@code score} unchanged.
+   * {@code score} with the rate rules applied for a window whose busiest destination received {@code busiestDstFlows}
+   * flow records and whose busiest (source, destination) pair had {@code busiestPairFlows} (-1 = unknown): above a
+   * rule's threshold, the AR score becomes at least {@code rate / rate threshold × AR threshold}, so
+   * {@code ar_score / ar_threshold} keeps its meaning and the verdict fires (the rule with the larger ratio names it);
+   * otherwise, or without the rules, {@code score} unchanged.
    */
-  public ArScore dstRate(ArScore score, long busiestDstFlows) {
-    if (file.dstRateThreshold() == null || busiestDstFlows < 0) return score;
-    double rate = (double) busiestDstFlows / file.windowSeconds();
-    double ratio = rate / file.dstRateThreshold();
-    return ratio > 1 ? score.withDstRate(rate, file.dstRateThreshold(), ratio * threshold()) : score;
+  public ArScore rates(ArScore score, long busiestDstFlows, long busiestPairFlows) {
+    ArScore s = rate(score, DST_RATE_RULE, busiestDstFlows, file.dstRateThreshold());
+    return rate(s, PAIR_RATE_RULE, busiestPairFlows, file.pairRateThreshold());
+  }
+
+  private ArScore rate(ArScore score, String rule, long flows, Double rateThreshold) {
+    if (rateThreshold == null || flows < 0) return score;
+    double rate = (double) flows / file.windowSeconds();
+    double ratio = rate / rateThreshold;
+    return ratio > 1 && ratio * threshold() > score.rateScore()
+        ? score.withRate(rule, rate, rateThreshold, ratio * threshold()) : score;
   }
 
   /** The sustained score's threshold; NaN without a sustained score. */

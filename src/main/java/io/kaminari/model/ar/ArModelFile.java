@@ -43,11 +43,13 @@ import java.util.Set;
  * @param dstRateThreshold the destination-rate rule's threshold in flow records per second to the busiest destination
  *     ({@link ArForecaster#dstRate}); null before calibration, when the training rows lacked the column, and before
  *     format 5
+ * @param pairRateThreshold the pair-rate rule's threshold in flow records per second of the busiest (source,
+ *     destination) pair ({@link ArForecaster#rates}); null as {@code dstRateThreshold} is, and before format 6
  * @param series one entry per series, in value order
  */
 @JsonPropertyOrder({"format", "window_seconds", "order", "quorum", "sustain", "witness", "seasonal", "profile_note",
     "bucket_seconds", "max_imputed_windows", "train_from", "train_to", "train_windows", "threshold", "threshold_method",
-    "sustained_threshold", "dst_rate_threshold", "series"})
+    "sustained_threshold", "dst_rate_threshold", "pair_rate_threshold", "series"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ArModelFile(
     @JsonProperty("format") int format,
@@ -67,6 +69,7 @@ record ArModelFile(
     @JsonProperty("threshold_method") String thresholdMethod,
     @JsonProperty("sustained_threshold") Double sustainedThreshold,
     @JsonProperty("dst_rate_threshold") Double dstRateThreshold,
+    @JsonProperty("pair_rate_threshold") Double pairRateThreshold,
     @JsonProperty("series") List<Series> series) {
 
   /**
@@ -119,6 +122,8 @@ record ArModelFile(
   static final int FORMAT_BEFORE_WITNESS = 3;
   /** The layout before {@code dst_rate_threshold}: no destination-rate rule. */
   static final int FORMAT_BEFORE_DST_RATE = 4;
+  /** The layout before {@code pair_rate_threshold}: no pair-rate rule. */
+  static final int FORMAT_BEFORE_PAIR_RATE = 5;
   /** {@code witness}: any series of the quorum may be a packet or byte rate (formats 1 to 3). */
   static final String WITNESS_ANY = "any";
   /** {@code witness}: the quorum must include a breadth series, see {@link ArState} (format 4, every new fit). */
@@ -155,10 +160,11 @@ record ArModelFile(
     if (format <= FORMAT_BEFORE_DST_RATE && dstRateThreshold != null) {
       throw new IllegalArgumentException("format " + format + " has no destination-rate rule; it came with format 5");
     }
-    if (dstRateThreshold != null && !(dstRateThreshold > 0 && Double.isFinite(dstRateThreshold) && threshold != null)) {
-      throw new IllegalArgumentException("dst_rate_threshold must be finite and > 0, and only on a calibrated"
-          + " forecaster, got " + dstRateThreshold + " (threshold " + threshold + ")");
+    if (format <= FORMAT_BEFORE_PAIR_RATE && pairRateThreshold != null) {
+      throw new IllegalArgumentException("format " + format + " has no pair-rate rule; it came with format 6");
     }
+    checkRateThreshold("dst_rate_threshold", dstRateThreshold, threshold);
+    checkRateThreshold("pair_rate_threshold", pairRateThreshold, threshold);
     format = ArForecaster.FORMAT; // read as what it is now; written back, it states its quorum, sustain and witness
     ArTrainingSeries.checkWindowSeconds(windowSeconds);
     new ArParameters(order, seasonal, quorum, sustain); // the bounds and messages live there
@@ -244,6 +250,13 @@ record ArModelFile(
       return Instant.parse(text);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(field + " must be an ISO-8601 UTC instant, got \"" + text + "\"");
+    }
+  }
+
+  private static void checkRateThreshold(String name, Double rateThreshold, Double threshold) {
+    if (rateThreshold != null && !(rateThreshold > 0 && Double.isFinite(rateThreshold) && threshold != null)) {
+      throw new IllegalArgumentException(name + " must be finite and > 0, and only on a calibrated forecaster, got "
+          + rateThreshold + " (threshold " + threshold + ")");
     }
   }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The AR score of one window: its instant score (the geometric mean of the {@link ArForecaster#quorum()} largest
@@ -26,25 +27,25 @@ import java.util.Locale;
  * @param sustainedZ their sustained z
  * @param dropSeries the series with the most negative z, or -1 when none fell below its forecast
  * @param dropZ its z (negative), or 0
- * @param dstRate flow records per second to the window's busiest destination when the destination-rate rule fired
- *     ({@link ArForecaster#dstRate}), else 0
- * @param dstRateThreshold that rule's threshold when it fired, else 0
- * @param dstRateScore {@code dstRate / dstRateThreshold × AR threshold} when it fired, else 0: {@code score} is at
- *     least this
+ * @param rateRule the rate rule that fired ({@link ArForecaster#rates}): what it counts, e.g. {@code busiest
+ *     destination}; null when none did (the one with the larger ratio when both did)
+ * @param rate its flow records per second when it fired, else 0
+ * @param rateThreshold its threshold when it fired, else 0
+ * @param rateScore {@code rate / rateThreshold × AR threshold} when it fired, else 0: {@code score} is at least this
  */
 public record ArScore(double score, double instant, double sustained, int horizon, int[] topSeries, double[] topZ,
-    int[] sustainedSeries, double[] sustainedZ, int dropSeries, double dropZ, double dstRate, double dstRateThreshold,
-    double dstRateScore) {
+    int[] sustainedSeries, double[] sustainedZ, int dropSeries, double dropZ, String rateRule, double rate,
+    double rateThreshold, double rateScore) {
 
-  /** This score raised by the destination-rate rule: see {@link ArForecaster#dstRate}. */
-  ArScore withDstRate(double rate, double threshold, double rateScore) {
+  /** This score raised by a rate rule: see {@link ArForecaster#rates}. */
+  ArScore withRate(String rule, double rate, double threshold, double rateScore) {
     return new ArScore(Math.max(score, rateScore), instant, sustained, horizon, topSeries, topZ, sustainedSeries,
-        sustainedZ, dropSeries, dropZ, rate, threshold, rateScore);
+        sustainedZ, dropSeries, dropZ, rule, rate, threshold, rateScore);
   }
 
-  /** Whether the destination-rate rule set {@link #score()}. */
-  public boolean byDstRate() {
-    return dstRateScore > 0 && score == dstRateScore;
+  /** Whether a rate rule set {@link #score()}. */
+  public boolean byRate() {
+    return rateScore > 0 && score == rateScore;
   }
 
   /** The largest upward z of the window (the first of {@link #topZ()}), 0 when no series rose. */
@@ -57,9 +58,9 @@ public record ArScore(double score, double instant, double sustained, int horizo
     return sustainedZ.length == 0 ? 0 : sustainedZ[0];
   }
 
-  /** Whether the sustained score, not the instant one (nor the destination rate), set {@link #score()}. */
+  /** Whether the sustained score, not the instant one (nor a rate rule), set {@link #score()}. */
   public boolean bySustained() {
-    return score > instant && !byDstRate();
+    return score > instant && !byRate();
   }
 
   /**
@@ -68,9 +69,9 @@ public record ArScore(double score, double instant, double sustained, int horizo
    */
   public List<String> explain(List<String> names) {
     List<String> out = new ArrayList<>(topSeries.length + sustainedSeries.length + 1);
-    if (dstRateScore > 0) {
-      out.add(String.format(Locale.ROOT, "busiest destination %.2f flows/s > %.2f (x%.1f)", dstRate, dstRateThreshold,
-          dstRate / dstRateThreshold));
+    if (rateScore > 0) {
+      out.add(String.format(Locale.ROOT, "%s %.2f flows/s > %.2f (x%.1f)", rateRule, rate, rateThreshold,
+          rate / rateThreshold));
     }
     if (bySustained()) {
       for (int k = 0; k < sustainedSeries.length; k++) {
@@ -91,8 +92,8 @@ public record ArScore(double score, double instant, double sustained, int horizo
         && Arrays.equals(topSeries, s.topSeries) && Arrays.equals(topZ, s.topZ)
         && Arrays.equals(sustainedSeries, s.sustainedSeries) && Arrays.equals(sustainedZ, s.sustainedZ)
         && dropSeries == s.dropSeries && Double.compare(dropZ, s.dropZ) == 0
-        && Double.compare(dstRate, s.dstRate) == 0 && Double.compare(dstRateThreshold, s.dstRateThreshold) == 0
-        && Double.compare(dstRateScore, s.dstRateScore) == 0;
+        && Objects.equals(rateRule, s.rateRule) && Double.compare(rate, s.rate) == 0
+        && Double.compare(rateThreshold, s.rateThreshold) == 0 && Double.compare(rateScore, s.rateScore) == 0;
   }
 
   @Override
@@ -105,6 +106,6 @@ public record ArScore(double score, double instant, double sustained, int horizo
     return "ArScore{score=" + score + ", instant=" + instant + ", sustained=" + sustained + ", horizon=" + horizon
         + ", topSeries=" + Arrays.toString(topSeries) + ", topZ=" + Arrays.toString(topZ) + ", sustainedSeries="
         + Arrays.toString(sustainedSeries) + ", sustainedZ=" + Arrays.toString(sustainedZ) + ", drop=" + dropSeries
-        + " " + dropZ + (dstRateScore > 0 ? ", dstRate=" + dstRate + "/" + dstRateThreshold : "") + "}";
+        + " " + dropZ + (rateScore > 0 ? ", " + rateRule + "=" + rate + "/" + rateThreshold : "") + "}";
   }
 }

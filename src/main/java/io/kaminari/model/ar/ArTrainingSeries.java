@@ -22,6 +22,8 @@ public final class ArTrainingSeries {
   private long[] starts = new long[64];
   /** The largest busiest-destination count of the windows added, -1 once one was added without it. */
   private long maxBusiestDstFlows;
+  /** The largest busiest-pair count of the windows added, -1 once one was added without it. */
+  private long maxBusiestPairFlows;
 
   /**
    * An empty series of windows of {@code windowSeconds} (a divisor of 3,600, as every feature spec's window) with these
@@ -47,15 +49,17 @@ public final class ArTrainingSeries {
    * last added window) with one raw value per series, in {@link #names()} order; the values are copied.
    */
   public ArTrainingSeries add(long windowStartMicros, float[] windowValues) {
-    return add(windowStartMicros, windowValues, -1);
+    return add(windowStartMicros, windowValues, -1, -1);
   }
 
   /**
    * {@link #add(long, float[])}, with the flow records to the window's busiest destination
-   * ({@code port_vectors.busiest_dst_flows}; -1 = unknown) for the destination-rate rule's threshold
-   * ({@link #maxBusiestDstFlows()}).
+   * ({@code port_vectors.busiest_dst_flows}) and of its busiest (source, destination) pair
+   * ({@code port_vectors.busiest_pair_flows}), -1 = unknown, for the rate rules' thresholds
+   * ({@link #maxBusiestDstFlows()}, {@link #maxBusiestPairFlows()}).
    */
-  public ArTrainingSeries add(long windowStartMicros, float[] windowValues, long busiestDstFlows) {
+  public ArTrainingSeries add(long windowStartMicros, float[] windowValues, long busiestDstFlows,
+      long busiestPairFlows) {
     if (windowValues == null || windowValues.length != names.size()) {
       throw new IllegalArgumentException("window " + windowStartMicros + " has " + (windowValues == null ? "no"
           : windowValues.length) + " values, expected " + names.size() + " (one per series)");
@@ -72,9 +76,14 @@ public final class ArTrainingSeries {
     if (n == starts.length) starts = java.util.Arrays.copyOf(starts, n * 2);
     starts[n] = windowStartMicros;
     values.add(windowValues.clone());
-    maxBusiestDstFlows = busiestDstFlows < 0 || maxBusiestDstFlows < 0 ? -1
-        : Math.max(maxBusiestDstFlows, busiestDstFlows);
+    maxBusiestDstFlows = largest(maxBusiestDstFlows, busiestDstFlows);
+    maxBusiestPairFlows = largest(maxBusiestPairFlows, busiestPairFlows);
     return this;
+  }
+
+  /** The larger count, or -1 once either is unknown (an unknown window leaves the rule without a threshold). */
+  private static long largest(long max, long count) {
+    return count < 0 || max < 0 ? -1 : Math.max(max, count);
   }
 
   /**
@@ -83,6 +92,15 @@ public final class ArTrainingSeries {
    */
   public long maxBusiestDstFlows() {
     return values.isEmpty() ? -1 : maxBusiestDstFlows;
+  }
+
+  /**
+   * The most flow records any window's busiest (source, destination) pair had, or -1 as for
+   * {@link #maxBusiestDstFlows()} (rows written before {@code busiest_pair_flows} existed): the pair-rate rule then has
+   * no threshold.
+   */
+  public long maxBusiestPairFlows() {
+    return values.isEmpty() ? -1 : maxBusiestPairFlows;
   }
 
   public int windowSeconds() {

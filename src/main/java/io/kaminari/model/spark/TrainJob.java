@@ -1,6 +1,7 @@
 package io.kaminari.model.spark;
 
 import static io.kaminari.common.Columns.BUSIEST_DST_FLOWS;
+import static io.kaminari.common.Columns.BUSIEST_PAIR_FLOWS;
 import static io.kaminari.common.Columns.SCOPE_KEY;
 import static io.kaminari.common.Columns.SOURCES;
 import static io.kaminari.common.Columns.SPEC_ID;
@@ -71,14 +72,14 @@ public final class TrainJob {
 
   /**
    * The vectors of the spec over the range, in no order, with the totals the AR forecaster and the traffic-level groups
-   * read: window_start, scope_key, vector, packets, flows, sources.
+   * read: window_start, scope_key, vector, packets, flows, sources, busiest_dst_flows, busiest_pair_flows.
    */
   static Dataset<Row> trainingRows(SparkSession spark, String specId, Instant from, Instant to) {
     return spark.table(Warehouse.PORT_VECTORS)
         .where(expr(HourRange.covering(from, to).where()).and(col(SPEC_ID).equalTo(specId))
             .and(col(WINDOW_START).geq(from)).and(col(WINDOW_START).lt(to)))
         .select(col(WINDOW_START), col(SCOPE_KEY), col(VECTOR), col(VECTOR_PACKETS), col(VECTOR_FLOWS), col(SOURCES),
-            col(BUSIEST_DST_FLOWS));
+            col(BUSIEST_DST_FLOWS), col(BUSIEST_PAIR_FLOWS));
   }
 
   /** {@link #trainingRows} in time order, then scope key, so the order is total. */
@@ -136,7 +137,7 @@ public final class TrainJob {
             arMissing = "port_vectors rows of the range predate the sources column: rerun `kaminari features` for it";
           } else if (arMissing == null) {
             series.add(start, ArSeries.values(spec, r.getLong(3), r.getLong(4), r.getLong(5), v),
-                r.isNullAt(6) ? -1 : r.getLong(6));
+                r.isNullAt(6) ? -1 : r.getLong(6), r.isNullAt(7) ? -1 : r.getLong(7));
           }
         }
         windows = writer.count();

@@ -169,6 +169,7 @@ public final class ScoreBench {
     values.put(Columns.TOP_DST_PORTS, expr("array()"));
     values.put(Columns.ESTIMATED_COUNTS, lit(0));
     values.put(Columns.BUSIEST_DST_FLOWS, lit(0L));
+    values.put(Columns.BUSIEST_PAIR_FLOWS, lit(0L));
     values.put(Columns.DT, date_format(start, "yyyy-MM-dd"));
     values.put(Columns.HOUR, hour(start));
     values.put(Columns.SPEC_ID, lit(spec.id()));

@@ -143,6 +143,7 @@ class FeaturesParityTest {
         assertThat(a.<Long>getAs(Columns.SOURCES)).as(where).isEqualTo(e.sources());
         assertThat(a.<Integer>getAs(Columns.ESTIMATED_COUNTS)).as(where).isEqualTo(e.estimatedCounts());
         assertThat(a.<Long>getAs(Columns.BUSIEST_DST_FLOWS)).as(where).isEqualTo(e.busiestDstFlows());
+        assertThat(a.<Long>getAs(Columns.BUSIEST_PAIR_FLOWS)).as(where).isEqualTo(e.busiestPairFlows());
         talkers(a, Columns.TOP_DST_PREFIXES, e.topDstPrefixes(), where);
         talkers(a, Columns.TOP_SOURCES, e.topSources(), where);
         talkers(a, Columns.TOP_DST_PORTS, e.topDstPorts(), where);

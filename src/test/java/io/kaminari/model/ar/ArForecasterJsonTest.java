@@ -164,7 +164,9 @@ class ArForecasterJsonTest {
 
   @Test
   void invalidFilesAreRefusedSayingWhat() {
-    refused(t -> t.put("format", 6), "format 6 is not an AR forecaster layout this code reads (1 to 5)");
+    refused(t -> t.put("format", 7), "format 7 is not an AR forecaster layout this code reads (1 to 6)");
+    refused(t -> t.put("format", 5).put("pair_rate_threshold", 2.0), "format 5 has no pair-rate rule");
+    refused(t -> t.put("pair_rate_threshold", 0.0), "pair_rate_threshold must be finite and > 0");
     refused(t -> t.put("format", 4).put("dst_rate_threshold", 2.0), "format 4 has no destination-rate rule");
     refused(t -> t.put("dst_rate_threshold", -1.0), "dst_rate_threshold must be finite and > 0");
     refused(t -> {

@@ -42,44 +42,70 @@ class ArForecasterTest {
   }
 
   /**
-   * The destination-rate rule: above 1.2 times the training range's busiest destination (flow records per second),
-   * a window's AR score is raised to the rate's ratio times the AR threshold, so the verdict fires and names it; at or
-   * below, and for a window without the count, the score is the forecaster's own. It survives the file.
+   * The rate rules: above 1.2 times the training range's busiest destination, or busiest (source, destination) pair
+   * (flow records per second), a window's AR score is raised to the rate's ratio times the AR threshold, so the verdict
+   * fires and names the rule with the larger ratio; at or below, and for a window without the count, the score is the
+   * forecaster's own. Both survive the file.
    */
   @Test
-  void theDestinationRateRaisesTheScoreOnlyAboveItsThresholdAndSurvivesTheFile(@TempDir Path dir) {
+  void theRateRulesRaiseTheScoreOnlyAboveTheirThresholdsAndSurviveTheFile(@TempDir Path dir) {
     Fitted fit = fitted(4, 11);
     ArTrainingSeries counted = new ArTrainingSeries(300, fit.train().names());
     for (int t = 0; t < fit.train().size(); t++) {
-      counted.add(fit.train().start(t), fit.train().values(t), t == 100 ? 600 : 30 + t % 7);
+      counted.add(fit.train().start(t), fit.train().values(t), t == 100 ? 600 : 30 + t % 7, t == 7 ? 10 : 1 + t % 3);
     }
     assertThat(counted.maxBusiestDstFlows()).isEqualTo(600);
+    assertThat(counted.maxBusiestPairFlows()).isEqualTo(10);
     fit.train().add(fit.next(), fit.train().values(0));
     assertThat(fit.train().maxBusiestDstFlows()).as("windows without the count: no rule").isEqualTo(-1);
-    double threshold = ArForecaster.dstRateThreshold(counted.maxBusiestDstFlows(), 300);
+    assertThat(fit.train().maxBusiestPairFlows()).as("windows without the count: no rule").isEqualTo(-1);
+    ArTrainingSeries partly = new ArTrainingSeries(300, fit.train().names());
+    partly.add(fit.train().start(0), fit.train().values(0), 5, 2).add(fit.train().start(1), fit.train().values(1), 5,
+        -1).add(fit.train().start(2), fit.train().values(2), 5, 3);
+    assertThat(partly.maxBusiestPairFlows()).as("one window without the count: no rule").isEqualTo(-1);
+    assertThat(partly.maxBusiestDstFlows()).isEqualTo(5);
+    double threshold = ArForecaster.rateThreshold(counted.maxBusiestDstFlows(), 300);
     assertThat(threshold).isEqualTo(600 * 1.2 / 300);
-    assertThat(ArForecaster.dstRateThreshold(0, 60)).as("at least one record a window").isEqualTo(1.2 / 60);
+    double pairThreshold = ArForecaster.rateThreshold(counted.maxBusiestPairFlows(), 300);
+    assertThat(pairThreshold).as("a small count: 3 Poisson sigmas above it, more than 1.2 x")
+        .isEqualTo((10 + 3 * Math.sqrt(10)) / 300);
+    assertThat(ArForecaster.rateThreshold(225, 60)).as("where the two meet").isCloseTo(270.0 / 60, within(1e-12));
+    assertThat(ArForecaster.rateThreshold(0, 60)).as("at least one record a window").isEqualTo(4.0 / 60);
 
     ArForecaster.Calibrated calibrated = ArForecaster.fit(counted, LARGEST_Z).calibrate(Q995, counted);
     assertThat(calibrated.calibration().parameters()).containsEntry("dst_rate_threshold", threshold)
-        .containsEntry("dst_rate_max_busiest_flows", 600.0);
-    assertThat(calibrated.forecaster().thresholdMethod()).contains("more than 2.4000 flow records/s");
+        .containsEntry("dst_rate_max_busiest_flows", 600.0).containsEntry("pair_rate_threshold", pairThreshold)
+        .containsEntry("pair_rate_max_busiest_flows", 10.0);
+    assertThat(calibrated.forecaster().thresholdMethod()).contains("more than 2.4000 flow records/s")
+        .contains("one source sends one destination more than 0.0650 flow records/s (the larger of 1.2 x and 3 Poisson"
+            + " sigmas above the training windows' largest, 10 a window)");
     calibrated.forecaster().write(dir);
     ArForecaster f = ArForecaster.read(dir);
     assertThat(f.dstRateThreshold()).isEqualTo(threshold);
+    assertThat(f.pairRateThreshold()).isEqualTo(pairThreshold);
     assertThat(fit.forecaster().dstRateThreshold()).as("calibrated on windows without the count").isNaN();
+    assertThat(fit.forecaster().pairRateThreshold()).as("calibrated on windows without the count").isNaN();
     long start = fit.next() + 300_000_000L;
     ArScore own = f.newState().update(start, fit.traffic().next(start));
-    assertThat(f.dstRate(own, 720)).as("at the threshold").isSameAs(own);
-    assertThat(f.dstRate(own, -1)).as("unknown").isSameAs(own);
-    assertThat(fit.forecaster().dstRate(own, 1_000_000)).as("a forecaster without the rule").isSameAs(own);
-    ArScore flood = f.dstRate(own, 2160);
+    assertThat(f.rates(own, 720, 19)).as("at or below their thresholds").isSameAs(own);
+    assertThat(f.rates(own, -1, -1)).as("unknown").isSameAs(own);
+    assertThat(fit.forecaster().rates(own, 1_000_000, 1_000_000)).as("a forecaster without the rules").isSameAs(own);
+    ArScore flood = f.rates(own, 2160, 12);
     assertThat(flood.score()).isCloseTo(3 * f.threshold(), within(1e-9));
     assertThat(flood.score() > f.threshold()).isTrue();
-    assertThat(flood.byDstRate()).isTrue();
+    assertThat(flood.byRate()).isTrue();
     assertThat(flood.bySustained()).isFalse();
     assertThat(flood.instant()).isEqualTo(own.instant());
     assertThat(flood.explain(f.names()).get(0)).isEqualTo("busiest destination 7.20 flows/s > 2.40 (x3.0)");
+
+    ArScore webFlood = f.rates(own, 700, 60);
+    assertThat(webFlood.score()).as("one source, one server: 60 records where pairs reached 10")
+        .isCloseTo(60.0 / 300 / pairThreshold * f.threshold(), within(1e-9));
+    assertThat(webFlood.explain(f.names()).get(0))
+        .isEqualTo("busiest source-destination pair 0.20 flows/s > 0.06 (x3.1)");
+    assertThat(f.rates(own, 2160, 90).rateRule()).as("both fire: the larger ratio names it")
+        .isEqualTo(ArForecaster.PAIR_RATE_RULE);
+    assertThat(f.rates(own, 4320, 24).rateRule()).isEqualTo(ArForecaster.DST_RATE_RULE);
   }
 
   @Test

@@ -1,0 +1,350 @@
+package io.kaminari.stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kaminari.common.KaminariConfig;
+import io.kaminari.common.Settings;
+import io.kaminari.flow.Flow;
+import io.kaminari.flow.PmacctParser;
+import io.kaminari.incidents.ExposureTally;
+import io.kaminari.incidents.Incident;
+import io.kaminari.incidents.IncidentEvent;
+import io.kaminari.incidents.Mitigations;
+import io.kaminari.incidents.Mitigations.Decision;
+import io.kaminari.incidents.Mitigations.Proposal;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the mitigation proposals of the streaming scorer's incidents ({@code scorer.mitigations-topic} and/or
+ * {@code scorer.mitigations-file}): for each committed {@code start} and {@code update} of the followed model's
+ * incidents (read from {@code scorer.incidents-topic} with a consumer group of its own, {@code <group>-mitigations},
+ * like {@code AlertRelay}) it proposes what {@code kaminari mitigate --incident ID} would ({@link Mitigations}), and
+ * runs the same safety check: each proposal against the victim's flow records of the incident's windows and of the
+ * reference period before it ({@code mitigation.reference-period}). The scorer keeps no flows, so it reads them back
+ * from its input topics, from the reference period's start (less {@code scorer.arrival-tolerance}: an exporter ahead
+ * of its clock stamps flows later than they arrived) to the end they had when the state was read, and counts them by
+ * event time ({@link ExposureTally}). Nothing is announced: the proposals are text for a person to approve.
+ *
+ * <p>A reference the topics no longer hold in full (retention deleted its start) refuses every proposal with that
+ * reason instead of checking against part of it: a rule checked against a part could drop benign traffic the check
+ * never saw; {@code kaminari mitigate} checks against the flows table. Each state is written at least once: after a
+ * crash the last batch may be written again, with the same {@code incident_id} and {@code seq}. A thread of its own,
+ * so that reading an hour of flows back delays proposals, never scoring.
+ */
+final class MitigationRelay implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MitigationRelay.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** What the relay reports to the scorer's metrics. */
+  interface Counters {
+    void mitigationProposed();
+  }
+
+  private final KafkaConsumer<byte[], byte[]> incidents;
+  private final KafkaConsumer<byte[], byte[]> flows;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final ScorerOptions options;
+  private final String model;
+  private final Mitigations.Options mitigation;
+  private final String topic;
+  private final Path file;
+  private final Counters counters;
+  private final PmacctParser parser;
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  private MitigationRelay(ScorerOptions options, String model, Mitigations.Options mitigation, String topic,
+      Path file, Counters counters) {
+    this.options = options;
+    this.model = model;
+    this.mitigation = mitigation;
+    this.topic = topic;
+    this.file = file;
+    this.counters = counters;
+    Properties c = clientSettings(options);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, options.groupId() + "-mitigations");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10);
+    this.incidents = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    Properties f = clientSettings(options);
+    f.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    f.remove(ConsumerConfig.GROUP_ID_CONFIG); // assigned partitions, no group: it reads, never commits
+    this.flows = new KafkaConsumer<>(f, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    if (topic.isBlank()) {
+      this.producer = null;
+    } else {
+      Properties p = clientSettings(options);
+      p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+      p.put(ProducerConfig.ACKS_CONFIG, "all");
+      this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+    this.parser = new PmacctParser(options.collectorZone(), options.eventTimes());
+    this.thread = new Thread(this::run, "kaminari-mitigations");
+  }
+
+  private static Properties clientSettings(ScorerOptions options) {
+    Properties p = new Properties();
+    p.putAll(options.kafkaSettings());
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
+    return p;
+  }
+
+  /**
+   * The relay {@code config} asks for, started, or null when it sets neither {@code scorer.mitigations-topic} nor
+   * {@code scorer.mitigations-file}.
+   *
+   * @throws IllegalArgumentException when one is set but {@code scorer.incidents-topic} is not, or a
+   *     {@code mitigation.*} setting is malformed
+   */
+  static MitigationRelay start(KaminariConfig config, ScorerOptions options, String model, Counters counters) {
+    String topic = config.get(Settings.SCORER_MITIGATIONS_TOPIC);
+    String file = config.get(Settings.SCORER_MITIGATIONS_FILE);
+    if (topic.isBlank() && file.isBlank()) return null;
+    if (options.incidentsTopic().isBlank()) {
+      throw new IllegalArgumentException("scorer.mitigations-topic and scorer.mitigations-file need"
+          + " scorer.incidents-topic: proposals are made for the incidents the scorer tracks there");
+    }
+    MitigationRelay relay = new MitigationRelay(options, model,
+        Mitigations.Options.of(config, Mitigations.Format.BOTH), topic, file.isBlank() ? null : Path.of(file),
+        counters);
+    LOG.info("writing the mitigation proposals of the incidents of {} to {}", model,
+        (topic.isBlank() ? "" : "topic " + topic + " ") + (file.isBlank() ? "" : "file " + file));
+    relay.thread.start();
+    return relay;
+  }
+
+  private void run() {
+    try {
+      incidents.subscribe(List.of(options.incidentsTopic()));
+      while (running) {
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : incidents.poll(Duration.ofMillis(500))) {
+          propose(r);
+          done.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+        }
+        if (!done.isEmpty()) incidents.commitSync(done);
+      }
+    } catch (WakeupException e) {
+      // close()
+    } catch (RuntimeException e) {
+      LOG.error("the mitigation relay stopped; incidents are still tracked and alerted, but no proposals are written"
+          + " (kaminari mitigate --incident ID makes them from the flows table)", e);
+    } finally {
+      incidents.close(Duration.ofSeconds(2));
+      flows.close(Duration.ofSeconds(2));
+      if (producer != null) producer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  private void propose(ConsumerRecord<byte[], byte[]> r) {
+    IncidentEvent e;
+    try {
+      e = IncidentEvent.fromJson(r.value());
+    } catch (IOException | RuntimeException notOurs) {
+      LOG.warn("skipping a record that is not an incident state at {}-{} offset {}: {}", r.topic(), r.partition(),
+          r.offset(), notOurs.toString());
+      return;
+    }
+    if (!model.equals(e.model())
+        || (e.kind() != IncidentEvent.Kind.START && e.kind() != IncidentEvent.Kind.UPDATE)) {
+      return;
+    }
+    Incident incident = e.incident();
+    if (incident == null) {
+      LOG.info("incident {} ({}): no profile of the victim's flows yet, so no vector to propose a rule for", e.id(),
+          e.kind());
+      return;
+    }
+    List<Proposal> proposals = Mitigations.proposals(incident);
+    Instant referenceFrom = e.start().minus(mitigation.reference());
+    ExposureTally tally = new ExposureTally(proposals, referenceFrom, e.start(), e.lastUpdate());
+    Instant heldFrom = readFlows(referenceFrom, tally);
+    List<Decision> decisions = Mitigations.decide(proposals, tally.exposures(), mitigation);
+    if (heldFrom != null) decisions = refuseAll(decisions, heldFrom, referenceFrom, e.id());
+    write(e, incident, decisions, heldFrom == null);
+    counters.mitigationProposed();
+  }
+
+  /**
+   * Offers every flow record of the input topics from {@code referenceFrom} (less the arrival tolerance) to their
+   * current end to {@code tally}; returns null, or when retention has deleted records of the reference period, the
+   * latest write time (Kafka's record timestamp) of a partition's oldest record left.
+   */
+  private Instant readFlows(Instant referenceFrom, ExposureTally tally) {
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (String t : options.topics()) {
+      for (PartitionInfo p : flows.partitionsFor(t)) partitions.add(new TopicPartition(t, p.partition()));
+    }
+    flows.assign(partitions);
+    long seekMillis = referenceFrom.minus(options.arrivalTolerance()).toEpochMilli();
+    Map<TopicPartition, Long> times = new HashMap<>();
+    for (TopicPartition p : partitions) times.put(p, seekMillis);
+    Map<TopicPartition, OffsetAndTimestamp> found = flows.offsetsForTimes(times);
+    Map<TopicPartition, Long> begin = flows.beginningOffsets(partitions);
+    Map<TopicPartition, Long> end = flows.endOffsets(partitions);
+    Map<TopicPartition, Long> remaining = new HashMap<>();
+    for (TopicPartition p : partitions) {
+      OffsetAndTimestamp at = found.get(p);
+      long from = at == null ? end.get(p) : at.offset();
+      flows.seek(p, from);
+      if (from < end.get(p)) remaining.put(p, end.get(p));
+    }
+    Instant[] heldFrom = {null};
+    ExposureSink sink = new ExposureSink(tally);
+    while (!remaining.isEmpty() && running) {
+      for (ConsumerRecord<byte[], byte[]> r : flows.poll(Duration.ofMillis(500))) {
+        TopicPartition p = new TopicPartition(r.topic(), r.partition());
+        Long stop = remaining.get(p);
+        if (stop == null || r.offset() >= stop) continue;
+        // The first record a partition holds, younger than the reference's start: retention deleted older ones.
+        if (r.offset() == begin.get(p) && begin.get(p) > 0 && r.timestamp() > seekMillis) {
+          Instant t = Instant.ofEpochMilli(r.timestamp());
+          if (heldFrom[0] == null || t.isAfter(heldFrom[0])) heldFrom[0] = t;
+        }
+        RecordHandler.parseRecord(parser, r.value(), r.timestamp() * 1000, sink, (raw, err) -> { });
+        if (r.offset() + 1 >= stop) remaining.remove(p);
+      }
+      for (TopicPartition p : List.copyOf(remaining.keySet())) {
+        if (flows.position(p) >= remaining.get(p)) remaining.remove(p);
+      }
+    }
+    return heldFrom[0];
+  }
+
+  /** {@code decisions} with every proposal refused because the topics no longer hold the whole reference period. */
+  private static List<Decision> refuseAll(List<Decision> decisions, Instant heldFrom, Instant referenceFrom,
+      String id) {
+    String reason = "the input topics no longer hold the whole reference period from " + referenceFrom
+        + " (retention deleted the records written before " + heldFrom + "): check it against the flows table with"
+        + " kaminari mitigate --incident " + id;
+    return decisions.stream().map(d -> new Decision(d.proposal(), d.exposure(), reason)).toList();
+  }
+
+  private void write(IncidentEvent e, Incident incident, List<Decision> decisions, boolean referenceComplete) {
+    String header = "proposed by the streaming scorer on the incident's " + e.kind().name().toLowerCase(
+        Locale.ROOT) + " (notification " + e.seq() + "), checked against the victim's flows read back from "
+        + String.join(", ", options.topics()) + "; nothing is announced";
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("incident_id", e.id());
+    out.put("seq", e.seq());
+    out.put("kind", e.kind().name().toLowerCase(Locale.ROOT));
+    out.put("model", e.model());
+    out.put("victim", e.victim());
+    out.put("start", e.start().toString());
+    out.put("last_update", e.lastUpdate().toString());
+    out.put("reference_complete", referenceComplete);
+    List<Map<String, Object>> proposals = new ArrayList<>();
+    List<String> briefs = Mitigations.brief(decisions, mitigation);
+    for (int i = 0; i < decisions.size(); i++) {
+      Decision d = decisions.get(i);
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("kind", d.proposal().kind().name().toLowerCase(Locale.ROOT));
+      p.put("target", d.proposal().target());
+      p.put("allowed", d.allowed());
+      if (!d.allowed()) p.put("refusal", d.refusal());
+      p.put("incident_flows", d.exposure().incidentFlows());
+      p.put("incident_hits", d.exposure().incidentHits());
+      p.put("reference_flows", d.exposure().referenceFlows());
+      p.put("reference_hits", d.exposure().referenceHits());
+      p.put("brief", briefs.get(i));
+      proposals.add(p);
+    }
+    out.put("proposals", proposals);
+    out.put("text", Mitigations.render(incident, decisions, mitigation, header));
+    byte[] json;
+    try {
+      json = JSON.writeValueAsBytes(out);
+    } catch (IOException ex) {
+      throw new UncheckedIOException(ex);
+    }
+    if (file != null) {
+      try {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) Files.createDirectories(parent);
+        byte[] line = new byte[json.length + 1];
+        System.arraycopy(json, 0, line, 0, json.length);
+        line[json.length] = '\n';
+        Files.write(file, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      } catch (IOException ex) {
+        throw new UncheckedIOException("cannot append to scorer.mitigations-file " + file + ": " + ex, ex);
+      }
+    }
+    if (producer != null) {
+      try {
+        producer.send(new ProducerRecord<>(topic, e.id().getBytes(StandardCharsets.UTF_8), json)).get();
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted writing to " + topic, ex);
+      } catch (ExecutionException ex) {
+        throw new IllegalStateException("cannot write to scorer.mitigations-topic " + topic + ": " + ex.getCause(),
+            ex.getCause());
+      }
+    }
+    LOG.info("mitigation proposals for incident {} ({} {}): {}", e.id(), e.kind(), e.seq(), briefs);
+  }
+
+  /** Feeds parsed flows to the tally; rejects are the scorer's business (it dead-letters them). */
+  private static final class ExposureSink implements PmacctParser.Sink {
+    private final ExposureTally tally;
+
+    ExposureSink(ExposureTally tally) {
+      this.tally = tally;
+    }
+
+    @Override
+    public void flow(int index, PmacctParser.Fields fields) {
+      try {
+        Flow f = fields.toFlow();
+        tally.add(f.eventTimeMicros(), f.ipDst(), f.ipProto(), f.portSrc(), f.portDst(),
+            f.tcpFlags() == null ? 0 : f.tcpFlags(), f.bytes(), f.packets());
+      } catch (RuntimeException e) {
+        // a record the scorer dead-letters: it is no flow to the victim either
+      }
+    }
+
+    @Override
+    public void marker(int index, String eventType) {}
+
+    @Override
+    public void reject(int index, String rawObject, String reason) {}
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    incidents.wakeup();
+    flows.wakeup();
+    thread.join(Duration.ofSeconds(30).toMillis());
+  }
+}
