@@ -258,7 +258,8 @@ def test_the_scale_out_component_runs_several_scorer_replicas_of_one_group(tmp_p
     assert cm["data"]["KAMINARI_SCORER_MODE"] == "scale-out"
     # One group for all replicas: they share the partitions instead of each scoring everything.
     assert cm["data"]["KAMINARI_SCORER_GROUP_ID"] == "kaminari-scorer"
-    assert "KAMINARI_SCORER_INCIDENTS_TOPIC" not in cm["data"], "the scale-out scorer does not track incidents"
+    # Stage two tracks the incidents, into the same topic as the single scorer.
+    assert cm["data"]["KAMINARI_SCORER_INCIDENTS_TOPIC"] == "kaminari.incidents"
     # Without the component the overlay keeps the single scorer.
     (base,) = [d for d in render("production") if d["kind"] == "Deployment"]
     assert base["spec"]["replicas"] == 1

@@ -190,6 +190,7 @@ final class MitigationRelay implements AutoCloseable {
     Instant referenceFrom = e.start().minus(mitigation.reference());
     ExposureTally tally = new ExposureTally(proposals, referenceFrom, e.start(), e.lastUpdate());
     Instant heldFrom = readFlows(referenceFrom, tally);
+    if (!running) return; // closing: the tally may be partial, and a partial check must not be written
     List<Decision> decisions = Mitigations.decide(proposals, tally.exposures(), mitigation);
     if (heldFrom != null) decisions = refuseAll(decisions, heldFrom, referenceFrom, e.id());
     write(e, incident, decisions, heldFrom == null);
@@ -207,6 +208,7 @@ final class MitigationRelay implements AutoCloseable {
       for (PartitionInfo p : flows.partitionsFor(t)) partitions.add(new TopicPartition(t, p.partition()));
     }
     flows.assign(partitions);
+    flows.resume(flows.paused());
     long seekMillis = referenceFrom.minus(options.arrivalTolerance()).toEpochMilli();
     Map<TopicPartition, Long> times = new HashMap<>();
     for (TopicPartition p : partitions) times.put(p, seekMillis);
@@ -233,13 +235,19 @@ final class MitigationRelay implements AutoCloseable {
           if (heldFrom[0] == null || t.isAfter(heldFrom[0])) heldFrom[0] = t;
         }
         RecordHandler.parseRecord(parser, r.value(), r.timestamp() * 1000, sink, (raw, err) -> { });
-        if (r.offset() + 1 >= stop) remaining.remove(p);
+        if (r.offset() + 1 >= stop) done(p, remaining);
       }
       for (TopicPartition p : List.copyOf(remaining.keySet())) {
-        if (flows.position(p) >= remaining.get(p)) remaining.remove(p);
+        if (flows.position(p) >= remaining.get(p)) done(p, remaining);
       }
     }
     return heldFrom[0];
+  }
+
+  /** Stops fetching {@code p}, read to the end it had: the others may have further to go. */
+  private void done(TopicPartition p, Map<TopicPartition, Long> remaining) {
+    remaining.remove(p);
+    flows.pause(List.of(p));
   }
 
   /** {@code decisions} with every proposal refused because the topics no longer hold the whole reference period. */

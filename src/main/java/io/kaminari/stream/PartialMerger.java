@@ -3,8 +3,11 @@ package io.kaminari.stream;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
+import io.kaminari.incidents.IncidentEvent;
+import io.kaminari.incidents.IncidentTracker;
 import io.kaminari.model.ArStates;
 import io.kaminari.model.ScoringModel;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,6 +17,7 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -43,6 +47,13 @@ import org.slf4j.LoggerFactory;
 final class PartialMerger implements Processor<byte[], byte[], byte[], byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(PartialMerger.class);
   static final String STORE = "kaminari-open-partials";
+  /** The open incidents' latest states, by incident id (with {@code scorer.incidents-topic} only). */
+  static final String INCIDENTS = "kaminari-open-incidents";
+  /**
+   * The header of a forwarded incident state, which the topology sends to {@code scorer.incidents-topic} rather than
+   * the output topic.
+   */
+  static final String INCIDENT_HEADER = "kaminari-incident";
   private static final long UNSET = Long.MIN_VALUE;
   /** Window entries: 0x00, window start, scope key. State entries: 0x01, then one of the names below. */
   private static final byte WINDOW = 0;
@@ -58,27 +69,64 @@ final class PartialMerger implements Processor<byte[], byte[], byte[], byte[]> {
   private final Supplier<ScoringModel> models;
   private final ScorerMetrics metrics;
   private final RecentScores recent;
+  private final Supplier<IncidentTracker> newTracker;
   private final Map<ScoringModel, ArStates> arStates = new IdentityHashMap<>();
   private ProcessorContext<byte[], byte[]> context;
   private KeyValueStore<Bytes, byte[]> store;
+  /** Null without incident tracking. */
+  private IncidentTracker incidents;
+  private KeyValueStore<Bytes, byte[]> incidentStore;
+  /** This task's open incidents, as last added to {@code incidents_open}. */
+  private int openIncidents;
 
   /**
    * @param sources how many source tasks there are (the input topics' largest partition count)
+   * @param newTracker the task's incident tracker, or null without incident tracking (then the store {@link
+   *     #INCIDENTS} is not connected)
    */
   PartialMerger(FeatureSpec spec, int sources, long maxGapFillMicros, Supplier<ScoringModel> models,
-      ScorerMetrics metrics, RecentScores recent) {
+      ScorerMetrics metrics, RecentScores recent, Supplier<IncidentTracker> newTracker) {
     this.spec = spec;
     this.sources = sources;
     this.maxGapFillMicros = maxGapFillMicros;
     this.models = models;
     this.metrics = metrics;
     this.recent = recent;
+    this.newTracker = newTracker;
   }
 
+  /**
+   * Opens the stores; with incident tracking, continues the task's open incidents from {@link #INCIDENTS}, which
+   * Kafka Streams restored from its changelog (a restart, or the task moving to another instance, neither reopens nor
+   * loses one).
+   */
   @Override
   public void init(ProcessorContext<byte[], byte[]> context) {
     this.context = context;
     this.store = context.getStateStore(STORE);
+    if (newTracker == null) return;
+    incidentStore = context.getStateStore(INCIDENTS);
+    incidents = newTracker.get();
+    List<IncidentEvent> open = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it = incidentStore.all()) {
+      while (it.hasNext()) {
+        KeyValue<Bytes, byte[]> e = it.next();
+        try {
+          open.add(IncidentEvent.fromJson(e.value));
+        } catch (IOException | RuntimeException unreadable) {
+          throw new IllegalStateException("the store " + INCIDENTS + " holds an unreadable incident state under "
+              + new String(e.key.get(), StandardCharsets.UTF_8) + ": " + unreadable, unreadable);
+        }
+      }
+    }
+    incidents.restore(open);
+    openIncidents = incidents.open().size();
+    metrics.sent(List.of(), openIncidents);
+  }
+
+  @Override
+  public void close() {
+    if (incidents != null) metrics.sent(List.of(), -openIncidents); // the task moved away, or the instance stops
   }
 
   /**
@@ -165,13 +213,13 @@ final class PartialMerger implements Processor<byte[], byte[], byte[], byte[]> {
     putLongs(CLOSED, wm);
     if (ready.isEmpty()) return;
     List<ScoredWindow> scored;
+    List<WindowManager.ClosedWindow> closedWindows = new ArrayList<>();
     // One lock for the model's choice and its use: a swap (which closes the old model) cannot happen in between, and
     // the aggregators of several stream threads never score at once with one model.
     synchronized (models) {
       ScoringModel model = models.get();
       ArStates states = arStates.computeIfAbsent(model, ScoringModel::newArStates);
       arStates.keySet().removeIf(m -> m != model); // a swap starts the new model from no history, as in the single one
-      List<WindowManager.ClosedWindow> closedWindows = new ArrayList<>();
       ready.forEach((start, byKey) -> closedWindows.add(
           new WindowManager.ClosedWindow(spec, start, model, byKey, states, null)));
       scored = WindowScorer.score(closedWindows);
@@ -182,6 +230,30 @@ final class PartialMerger implements Processor<byte[], byte[], byte[], byte[]> {
       if (w.isAnomaly()) metrics.anomalies.increment();
     }
     recent.addAll(scored);
+    if (incidents != null) track(scored, closedWindows, timestamp);
+  }
+
+  /**
+   * Feeds the scored windows to the task's incident tracker, as the single scorer does, and sends each changed state
+   * to the incidents topic and into {@link #INCIDENTS} (a resolved one leaves it), in the task's transaction. The
+   * stream keeps no victim profiles, so the states carry no {@code traffic} (docs/scorer.md, "Scaling out").
+   */
+  private void track(List<ScoredWindow> scored, List<WindowManager.ClosedWindow> closed, long timestamp) {
+    List<IncidentEvent> changed = incidents.observe(IncidentLog.results(scored, closed));
+    for (IncidentEvent e : changed) {
+      byte[] key = e.id().getBytes(StandardCharsets.UTF_8);
+      byte[] json = e.toJson();
+      if (e.firing()) {
+        incidentStore.put(Bytes.wrap(key), json);
+      } else {
+        incidentStore.delete(Bytes.wrap(key));
+      }
+      context.forward(new Record<>(key, json, timestamp, new RecordHeaders().add(INCIDENT_HEADER, new byte[0])));
+    }
+    int open = incidents.open().size();
+    metrics.sent(changed, open - openIncidents);
+    openIncidents = open;
+    recent.addIncidents(changed);
   }
 
   /**

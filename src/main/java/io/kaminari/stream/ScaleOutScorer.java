@@ -1,6 +1,7 @@
 package io.kaminari.stream;
 
 import io.kaminari.features.FeatureSpec;
+import io.kaminari.incidents.IncidentTracker;
 import io.kaminari.model.ScoringModel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,10 +81,6 @@ final class ScaleOutScorer implements ScoringLoop {
 
   @Override
   public void start() {
-    if (options.tracksIncidents()) {
-      LOG.warn("scorer.incidents-topic is set, but the scale-out scorer does not track incidents; run a single scorer"
-          + " (scorer.mode=single) in another group for them");
-    }
     starter.start();
   }
 
@@ -142,6 +139,11 @@ final class ScaleOutScorer implements ScoringLoop {
     // In memory and changelogged (the default), uncached: every put is part of the task's next transaction.
     b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PartialMerger.STORE), Serdes.Bytes(),
         BYTES).withCachingDisabled());
+    boolean incidents = options.tracksIncidents();
+    if (incidents) {
+      b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PartialMerger.INCIDENTS),
+          Serdes.Bytes(), BYTES).withCachingDisabled());
+    }
     KStream<byte[], byte[]> built = b.stream(options.topics(), Consumed.with(BYTES, BYTES)
             .withTimestampExtractor(new RecordTimeOrClock()).withName("flows"))
         .process(() -> new PartialBuilder(spec, options, flushInterval, metrics), Named.as("partial-builder"),
@@ -155,9 +157,13 @@ final class ScaleOutScorer implements ScoringLoop {
     kinds.get("kind-partial")
         .repartition(Repartitioned.<byte[], byte[]>as("partials").withKeySerde(BYTES).withValueSerde(BYTES)
             .withStreamPartitioner(new Partials.Router()))
-        .process(() -> new PartialMerger(spec, sources, maxGapFill, models, metrics, recent),
-            Named.as("partial-merger"), PartialMerger.STORE)
-        .to(options.outputTopic(), Produced.with(BYTES, BYTES).withName("scores"));
+        .process(() -> new PartialMerger(spec, sources, maxGapFill, models, metrics, recent, !incidents ? null
+                : () -> new IncidentTracker(options.incidentQuietWindows(), options.incidentUpdateInterval())),
+            Named.as("partial-merger"), incidents ? new String[] {PartialMerger.STORE, PartialMerger.INCIDENTS}
+                : new String[] {PartialMerger.STORE})
+        // Scores to the output topic, incident states (marked by their header) to the incidents topic.
+        .to((key, value, context) -> context.headers().lastHeader(PartialMerger.INCIDENT_HEADER) != null
+            ? options.incidentsTopic() : options.outputTopic(), Produced.with(BYTES, BYTES).withName("scores"));
     return b.build();
   }
 

@@ -99,12 +99,25 @@ public final class ScorerMetrics implements AlertRelay.Counters, MitigationRelay
 
   /** Incident states committed with a transaction, and the open incidents after it. */
   void committed(List<IncidentEvent> states, int open) {
+    count(states);
+    incidentsOpen = open;
+  }
+
+  /**
+   * Incident states a scale-out aggregator task sent (committed with its next transaction), and the change in its
+   * open incidents: the tasks of one instance add up.
+   */
+  synchronized void sent(List<IncidentEvent> states, int openDelta) {
+    count(states);
+    incidentsOpen += openDelta;
+  }
+
+  private void count(List<IncidentEvent> states) {
     for (IncidentEvent e : states) {
       if (e.kind() == IncidentEvent.Kind.START) incidentsStarted.increment();
       if (e.kind() == IncidentEvent.Kind.RESOLVE) incidentsResolved.increment();
       if (e.kind().notifies()) incidentNotifications.increment();
     }
-    incidentsOpen = open;
   }
 
   @Override

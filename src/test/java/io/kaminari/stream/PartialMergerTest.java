@@ -68,7 +68,7 @@ class PartialMergerTest {
         Serdes.ByteArray()));
     // Two sources; a gap fill of 2 windows.
     b.stream("partials", Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-        .process(() -> new PartialMerger(SPEC, 2, 2 * MIN, () -> model, metrics, new RecentScores(100)),
+        .process(() -> new PartialMerger(SPEC, 2, 2 * MIN, () -> model, metrics, new RecentScores(100), null),
             PartialMerger.STORE)
         .to("scores", Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
     Properties p = new Properties();

@@ -16,6 +16,7 @@ import io.kaminari.flow.PmacctParser;
 import io.kaminari.incidents.AttackVector;
 import io.kaminari.incidents.IncidentEvent;
 import io.kaminari.incidents.IncidentEvent.Kind;
+import io.kaminari.incidents.IncidentGrouping;
 import io.kaminari.incidents.VictimTraffic;
 import io.kaminari.tools.generate.FlowSink;
 import io.kaminari.tools.generate.GeneratorConfig;
@@ -255,6 +256,56 @@ class StreamIncidentsIT {
   }
 
   /**
+   * The scale-out scorer ({@code scorer.mode=scale-out}) tracks the same incident, with the single scorer's id, in its
+   * stage-two tasks: the flood is one incident, started once; an instance stopped while it is open is replaced by a
+   * new one that continues it from the task's restored store (no second start) and resolves it. Its states carry no
+   * victim profile (the stream keeps none).
+   */
+  @Test
+  void theScaledOutScorerTracksTheIncidentAcrossARestart() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"))) {
+      kafka.createTopics(1, "so-in", "so-out", "so-dlq", "so-incidents");
+      String bootstrap = kafka.bootstrapServers();
+      Path home = tmp.resolve("home");
+      ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
+      KaminariConfig config = ScorerFixture.config(home, bootstrap, "so-in", "so-out", "so-dlq")
+          .with(Settings.SCORER_MODE, "scale-out")
+          .with(Settings.SCORER_INCIDENTS_TOPIC, "so-incidents");
+      Instant attack = STREAM_START.plus(Duration.ofMinutes(3));
+      String id = IncidentGrouping.id(ScorerFixture.MODEL, "global", "203.0.113.0/24", attack);
+      try (Scorer first = Scorer.start(config)) {
+        ScorerFixture.produce(bootstrap, "so-in", ScorerFixture.benign(61, STREAM_START, Duration.ofMinutes(3)));
+        synFlood(bootstrap, "so-in", attack, Duration.ofMinutes(2), 3000);
+        ScorerFixture.produce(bootstrap, "so-in", ScorerFixture.benign(62, attack, Duration.ofMinutes(2)));
+        ScorerFixture.flowAt(bootstrap, "so-in", 0, attack.plus(Duration.ofMinutes(2))
+            .plus(ScorerIT.DEFAULT_LATENESS));
+        List<IncidentEvent> states = states(bootstrap, "so-incidents", s -> s.size() >= 2);
+        assertThat(states).extracting(IncidentEvent::kind).containsExactly(Kind.START, Kind.PROGRESS);
+        assertThat(states).extracting(IncidentEvent::id).containsOnly(id);
+        assertThat(states.get(0).start()).isEqualTo(attack);
+        assertThat(states).extracting(IncidentEvent::traffic).containsOnlyNulls();
+        ScorerChaosIT.awaitMetric(first, "incidents_open", 1);
+        ScorerChaosIT.awaitMetric(first, "incidents_started_total", 1);
+      }
+      try (Scorer second = Scorer.start(config)) {
+        ScorerFixture.produce(bootstrap, "so-in",
+            ScorerFixture.benign(63, attack.plus(Duration.ofMinutes(2)), Duration.ofMinutes(5)));
+        ScorerFixture.flowAt(bootstrap, "so-in", 0, attack.plus(Duration.ofMinutes(7))
+            .plus(ScorerIT.DEFAULT_LATENESS));
+        List<IncidentEvent> states = states(bootstrap, "so-incidents",
+            s -> s.stream().anyMatch(e -> e.kind() == Kind.RESOLVE));
+        assertThat(states).extracting(IncidentEvent::kind).containsExactly(Kind.START, Kind.PROGRESS, Kind.RESOLVE);
+        assertThat(states).extracting(IncidentEvent::id).containsOnly(id);
+        assertThat(states.get(2).windows()).isEqualTo(2);
+        assertThat(states.get(2).end()).isEqualTo(attack.plus(Duration.ofMinutes(2)));
+        ScorerChaosIT.awaitMetric(second, "incidents_resolved_total", 1);
+        ScorerChaosIT.awaitMetric(second, "incidents_started_total", 0);
+        ScorerChaosIT.awaitMetric(second, "incidents_open", 0);
+      }
+    }
+  }
+
+  /**
    * When retention has deleted the start of the reference period from the input topic, the scorer's proposals are all
    * refused with that reason instead of being checked against the rest: the deleted records could be the benign
    * traffic a rule would drop.
@@ -364,8 +415,13 @@ class StreamIncidentsIT {
 
   /** The committed incident states, in order, once {@code done} holds (or after 60 s). */
   private static List<IncidentEvent> states(String bootstrap, Predicate<List<IncidentEvent>> done) {
+    return states(bootstrap, "inc-incidents", done);
+  }
+
+  /** The committed incident states of {@code topic}, in order, once {@code done} holds (or after 60 s). */
+  private static List<IncidentEvent> states(String bootstrap, String topic, Predicate<List<IncidentEvent>> done) {
     List<IncidentEvent> out = new ArrayList<>();
-    ScorerFixture.readCommitted(bootstrap, "inc-incidents", Duration.ofSeconds(60), records -> {
+    ScorerFixture.readCommitted(bootstrap, topic, Duration.ofSeconds(60), records -> {
       out.clear();
       for (ConsumerRecord<byte[], byte[]> r : records) {
         try {
