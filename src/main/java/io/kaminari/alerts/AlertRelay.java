@@ -2,34 +2,25 @@ package io.kaminari.alerts;
 
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
-import io.kaminari.incidents.IncidentEvent;
-import java.io.IOException;
+import io.kaminari.incidents.IncidentFeed;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the streaming scorer's incident notifications where on-call looks: reads the committed incident states of the
- * incidents topic ({@code scorer.incidents-topic}, so only what the scorer committed, once) with a consumer group of
- * its own ({@code <scorer.group-id>-alerts}), hands each {@code start}, {@code update} and {@code resolve} of the
- * followed model to {@link AlertDelivery}, and commits its position after each batch. Delivery is at least once: after
- * a crash the last batch may be sent again, with the same {@code X-Kaminari-Delivery} id (webhook) or the same alert
- * labels (Alertmanager), which is what both deduplicate on. A thread of its own: a receiver that is down delays
- * alerts, never scoring.
+ * Sends the streaming scorer's incident notifications where on-call looks: follows the committed incident states of
+ * the incidents topic ({@code scorer.incidents-topic}, so only what the scorer committed) with a consumer group of its
+ * own ({@code <scorer.group-id>-alerts}, an {@link IncidentFeed}) and hands each {@code start}, {@code update} and
+ * {@code resolve} of the followed model to {@link AlertDelivery}. Delivery is at least once: after a crash the last
+ * batch may be sent again, with the same {@code X-Kaminari-Delivery} id (webhook) or the same alert labels
+ * (Alertmanager), which is what both deduplicate on. A thread of its own: a receiver that is down delays alerts, never
+ * scoring.
  */
 public final class AlertRelay implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AlertRelay.class);
@@ -41,22 +32,10 @@ public final class AlertRelay implements AutoCloseable {
     void alertDeadLettered();
   }
 
-  private final KafkaConsumer<byte[], byte[]> consumer;
-  private final String topic;
-  private final String model;
-  private final AlertDelivery delivery;
-  private final Counters counters;
-  private final Thread thread;
-  private volatile boolean running = true;
+  private final IncidentFeed feed;
 
-  private AlertRelay(KafkaConsumer<byte[], byte[]> consumer, String topic, String model, AlertDelivery delivery,
-      Counters counters) {
-    this.consumer = consumer;
-    this.topic = topic;
-    this.model = model;
-    this.delivery = delivery;
-    this.counters = counters;
-    this.thread = new Thread(this::run, "kaminari-alerts");
+  private AlertRelay(IncidentFeed feed) {
+    this.feed = feed;
   }
 
   /**
@@ -88,67 +67,25 @@ public final class AlertRelay implements AutoCloseable {
     Path deadLetters = file.isBlank() ? Path.of(config.get(Settings.HOME), "alerts-dead-letters.jsonl") : Path.of(file);
     AlertDelivery delivery = new AlertDelivery(receivers, config.get(Settings.ALERTS_MAX_ATTEMPTS),
         config.get(Settings.ALERTS_RETRY_BACKOFF), deadLetters, d -> Thread.sleep(d.toMillis()));
-    Properties p = new Properties();
-    p.putAll(kafka);
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Settings.BOOTSTRAP_SERVERS));
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, config.get(Settings.SCORER_GROUP) + "-alerts");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
-    AlertRelay relay = new AlertRelay(new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer()),
-        topic, model, delivery, counters);
+    Properties clients = new Properties();
+    clients.putAll(kafka);
+    clients.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(Settings.BOOTSTRAP_SERVERS));
+    IncidentFeed feed = new IncidentFeed(clients, config.get(Settings.SCORER_GROUP) + "-alerts", topic, model,
+        "kaminari-alerts", e -> {
+          if (!e.kind().notifies()) return;
+          int failed = delivery.deliver(e);
+          for (int i = 0; i < failed; i++) counters.alertDeadLettered();
+          if (failed == 0) counters.alertDelivered();
+        }, "the alert relay stopped; incidents are still tracked and written to " + topic + ", but not sent");
     LOG.info("sending the incidents of {} from {} to {}", model, topic,
         receivers.stream().map(Receiver::name).toList());
-    relay.thread.start();
-    return relay;
+    feed.start();
+    return new AlertRelay(feed);
   }
 
-  private void run() {
-    try {
-      consumer.subscribe(List.of(topic));
-      while (running) {
-        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          relay(r);
-          done.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-        }
-        if (!done.isEmpty()) consumer.commitSync(done);
-      }
-    } catch (WakeupException e) {
-      // close()
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      LOG.error("the alert relay stopped; incidents are still tracked and written to {}, but not sent", topic, e);
-    } finally {
-      // close() interrupts a back-off wait; with the flag still set the consumer's own close would throw
-      boolean interrupted = Thread.interrupted();
-      consumer.close(Duration.ofSeconds(2));
-      if (interrupted) Thread.currentThread().interrupt();
-    }
-  }
-
-  private void relay(ConsumerRecord<byte[], byte[]> r) throws InterruptedException {
-    IncidentEvent e;
-    try {
-      e = IncidentEvent.fromJson(r.value());
-    } catch (IOException | RuntimeException notOurs) {
-      LOG.warn("skipping a record that is not an incident state at {}-{} offset {}: {}", r.topic(), r.partition(),
-          r.offset(), notOurs.toString());
-      return;
-    }
-    if (!e.kind().notifies() || !model.equals(e.model())) return;
-    int failed = delivery.deliver(e);
-    for (int i = 0; i < failed; i++) counters.alertDeadLettered();
-    if (failed == 0) counters.alertDelivered();
-  }
-
+  /** Stops the relay, ending a back-off wait. */
   @Override
   public void close() throws InterruptedException {
-    running = false;
-    consumer.wakeup();
-    thread.interrupt(); // ends a back-off wait
-    thread.join(Duration.ofSeconds(30).toMillis());
+    feed.close();
   }
 }

@@ -8,6 +8,7 @@ import io.kaminari.flow.PmacctParser;
 import io.kaminari.incidents.ExposureTally;
 import io.kaminari.incidents.Incident;
 import io.kaminari.incidents.IncidentEvent;
+import io.kaminari.incidents.IncidentFeed;
 import io.kaminari.incidents.Mitigations;
 import io.kaminari.incidents.Mitigations.Decision;
 import io.kaminari.incidents.Mitigations.Proposal;
@@ -30,14 +31,12 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -46,8 +45,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes the mitigation proposals of the streaming scorer's incidents ({@code scorer.mitigations-topic} and/or
  * {@code scorer.mitigations-file}): for each committed {@code start} and {@code update} of the followed model's
- * incidents (read from {@code scorer.incidents-topic} with a consumer group of its own, {@code <group>-mitigations},
- * like {@code AlertRelay}) it proposes what {@code kaminari mitigate --incident ID} would ({@link Mitigations}), and
+ * incidents (an {@link IncidentFeed} of {@code scorer.incidents-topic} with the group {@code <group>-mitigations},
+ * one state between two polls) it proposes what {@code kaminari mitigate --incident ID} would ({@link Mitigations}), and
  * runs the same safety check: each proposal against the victim's flow records of the incident's windows and of the
  * reference period before it ({@code mitigation.reference-period}). The scorer keeps no flows, so it reads them back
  * from its input topics, from the reference period's start (less {@code scorer.arrival-tolerance}: an exporter ahead
@@ -57,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * <p>A reference the topics no longer hold in full (retention deleted its start) refuses every proposal with that
  * reason instead of checking against part of it: a rule checked against a part could drop benign traffic the check
  * never saw; {@code kaminari mitigate} checks against the flows table. Each state is written at least once: after a
- * crash the last batch may be written again, with the same {@code incident_id} and {@code seq}. A thread of its own,
+ * crash the last one may be written again, with the same {@code incident_id} and {@code seq}. A thread of its own,
  * so that reading an hour of flows back delays proposals, never scoring.
  */
 final class MitigationRelay implements AutoCloseable {
@@ -69,7 +68,7 @@ final class MitigationRelay implements AutoCloseable {
     void mitigationProposed();
   }
 
-  private final KafkaConsumer<byte[], byte[]> incidents;
+  private final IncidentFeed feed;
   private final KafkaConsumer<byte[], byte[]> flows;
   private final KafkaProducer<byte[], byte[]> producer;
   private final ScorerOptions options;
@@ -79,8 +78,6 @@ final class MitigationRelay implements AutoCloseable {
   private final Path file;
   private final Counters counters;
   private final PmacctParser parser;
-  private final Thread thread;
-  private volatile boolean running = true;
 
   private MitigationRelay(ScorerOptions options, String model, Mitigations.Options mitigation, String topic,
       Path file, Counters counters) {
@@ -91,12 +88,12 @@ final class MitigationRelay implements AutoCloseable {
     this.file = file;
     this.counters = counters;
     Properties c = clientSettings(options);
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, options.groupId() + "-mitigations");
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10);
-    this.incidents = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    // Each state reads the reference period back: one at a time, well within max.poll.interval.ms.
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+    this.feed = new IncidentFeed(c, options.groupId() + "-mitigations", options.incidentsTopic(), model,
+        "kaminari-mitigations", this::propose, "the mitigation relay stopped; incidents are still tracked and"
+            + " alerted, but no proposals are written (kaminari mitigate --incident ID makes them from the flows"
+            + " table)");
     Properties f = clientSettings(options);
     f.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     f.remove(ConsumerConfig.GROUP_ID_CONFIG); // assigned partitions, no group: it reads, never commits
@@ -110,7 +107,6 @@ final class MitigationRelay implements AutoCloseable {
       this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
     this.parser = new PmacctParser(options.collectorZone(), options.eventTimes());
-    this.thread = new Thread(this::run, "kaminari-mitigations");
   }
 
   private static Properties clientSettings(ScorerOptions options) {
@@ -140,46 +136,12 @@ final class MitigationRelay implements AutoCloseable {
         counters);
     LOG.info("writing the mitigation proposals of the incidents of {} to {}", model,
         (topic.isBlank() ? "" : "topic " + topic + " ") + (file.isBlank() ? "" : "file " + file));
-    relay.thread.start();
+    relay.feed.start();
     return relay;
   }
 
-  private void run() {
-    try {
-      incidents.subscribe(List.of(options.incidentsTopic()));
-      while (running) {
-        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : incidents.poll(Duration.ofMillis(500))) {
-          propose(r);
-          done.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-        }
-        if (!done.isEmpty()) incidents.commitSync(done);
-      }
-    } catch (WakeupException e) {
-      // close()
-    } catch (RuntimeException e) {
-      LOG.error("the mitigation relay stopped; incidents are still tracked and alerted, but no proposals are written"
-          + " (kaminari mitigate --incident ID makes them from the flows table)", e);
-    } finally {
-      incidents.close(Duration.ofSeconds(2));
-      flows.close(Duration.ofSeconds(2));
-      if (producer != null) producer.close(Duration.ofSeconds(5));
-    }
-  }
-
-  private void propose(ConsumerRecord<byte[], byte[]> r) {
-    IncidentEvent e;
-    try {
-      e = IncidentEvent.fromJson(r.value());
-    } catch (IOException | RuntimeException notOurs) {
-      LOG.warn("skipping a record that is not an incident state at {}-{} offset {}: {}", r.topic(), r.partition(),
-          r.offset(), notOurs.toString());
-      return;
-    }
-    if (!model.equals(e.model())
-        || (e.kind() != IncidentEvent.Kind.START && e.kind() != IncidentEvent.Kind.UPDATE)) {
-      return;
-    }
+  private void propose(IncidentEvent e) {
+    if (e.kind() != IncidentEvent.Kind.START && e.kind() != IncidentEvent.Kind.UPDATE) return;
     Incident incident = e.incident();
     if (incident == null) {
       LOG.info("incident {} ({}): no profile of the victim's flows yet, so no vector to propose a rule for", e.id(),
@@ -190,7 +152,7 @@ final class MitigationRelay implements AutoCloseable {
     Instant referenceFrom = e.start().minus(mitigation.reference());
     ExposureTally tally = new ExposureTally(proposals, referenceFrom, e.start(), e.lastUpdate());
     Instant heldFrom = readFlows(referenceFrom, tally);
-    if (!running) return; // closing: the tally may be partial, and a partial check must not be written
+    if (!feed.running()) return; // closing: the tally may be partial, and a partial check must not be written
     List<Decision> decisions = Mitigations.decide(proposals, tally.exposures(), mitigation);
     if (heldFrom != null) decisions = refuseAll(decisions, heldFrom, referenceFrom, e.id());
     write(e, incident, decisions, heldFrom == null);
@@ -224,7 +186,7 @@ final class MitigationRelay implements AutoCloseable {
     }
     Instant[] heldFrom = {null};
     ExposureSink sink = new ExposureSink(tally);
-    while (!remaining.isEmpty() && running) {
+    while (!remaining.isEmpty() && feed.running()) {
       for (ConsumerRecord<byte[], byte[]> r : flows.poll(Duration.ofMillis(500))) {
         TopicPartition p = new TopicPartition(r.topic(), r.partition());
         Long stop = remaining.get(p);
@@ -348,11 +310,11 @@ final class MitigationRelay implements AutoCloseable {
     public void reject(int index, String rawObject, String reason) {}
   }
 
+  /** Stops the relay: the feed interrupts a read of the reference period, then its clients close. */
   @Override
   public void close() throws InterruptedException {
-    running = false;
-    incidents.wakeup();
-    flows.wakeup();
-    thread.join(Duration.ofSeconds(30).toMillis());
+    feed.close();
+    flows.close(Duration.ofSeconds(2));
+    if (producer != null) producer.close(Duration.ofSeconds(5));
   }
 }

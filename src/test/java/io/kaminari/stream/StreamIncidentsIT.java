@@ -69,11 +69,8 @@ class StreamIncidentsIT {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"));
         RealAlertmanager am = RealAlertmanager.start(tmp.resolve("alertmanager"));
         Webhook hook = new Webhook()) {
-      kafka.createTopics(1, "inc-in", "inc-out", "inc-dlq", "inc-incidents", "inc-proposals");
-      Path home = tmp.resolve("home");
-      ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
-      KaminariConfig config = ScorerFixture.config(home, kafka.bootstrapServers(), "inc-in", "inc-out", "inc-dlq")
-          .with(Settings.SCORER_INCIDENTS_TOPIC, "inc-incidents")
+      kafka.createTopics(1, "inc-proposals");
+      KaminariConfig config = scorerWithIncidents(kafka, "inc")
           .with(Settings.ALERTS_ALERTMANAGER_URL, am.url())
           .with(Settings.ALERTS_WEBHOOK_URL, hook.url())
           .with(Settings.ALERTS_WEBHOOK_SECRET, Webhook.SECRET)
@@ -264,13 +261,8 @@ class StreamIncidentsIT {
   @Test
   void theScaledOutScorerTracksTheIncidentAcrossARestart() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"))) {
-      kafka.createTopics(1, "so-in", "so-out", "so-dlq", "so-incidents");
       String bootstrap = kafka.bootstrapServers();
-      Path home = tmp.resolve("home");
-      ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
-      KaminariConfig config = ScorerFixture.config(home, bootstrap, "so-in", "so-out", "so-dlq")
-          .with(Settings.SCORER_MODE, "scale-out")
-          .with(Settings.SCORER_INCIDENTS_TOPIC, "so-incidents");
+      KaminariConfig config = scorerWithIncidents(kafka, "so").with(Settings.SCORER_MODE, "scale-out");
       Instant attack = STREAM_START.plus(Duration.ofMinutes(3));
       String id = IncidentGrouping.id(ScorerFixture.MODEL, "global", "203.0.113.0/24", attack);
       try (Scorer first = Scorer.start(config)) {
@@ -313,13 +305,9 @@ class StreamIncidentsIT {
   @Test
   void proposalsAreRefusedWhenTheInputTopicNoLongerHoldsTheWholeReferencePeriod() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"))) {
-      kafka.createTopics(1, "ret-in", "ret-out", "ret-dlq", "ret-incidents");
       String bootstrap = kafka.bootstrapServers();
-      Path home = tmp.resolve("home");
-      ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
       Path file = tmp.resolve("proposals.jsonl");
-      KaminariConfig config = ScorerFixture.config(home, bootstrap, "ret-in", "ret-out", "ret-dlq")
-          .with(Settings.SCORER_INCIDENTS_TOPIC, "ret-incidents")
+      KaminariConfig config = scorerWithIncidents(kafka, "ret")
           .with(Settings.SCORER_MITIGATIONS_FILE, file.toString());
       Instant attack = STREAM_START.plus(Duration.ofMinutes(3));
       webClients(bootstrap, "ret-in", STREAM_START, VICTIM_BENIGN);
@@ -347,6 +335,18 @@ class StreamIncidentsIT {
       assertThat(written.path("proposals").get(0).path("reference_flows").asLong())
           .as("the benign records that were left").isEqualTo(VICTIM_BENIGN - VICTIM_BENIGN / 2);
     }
+  }
+
+  /**
+   * A scorer's configuration with its topics {@code <prefix>-in}, {@code -out}, {@code -dlq} and {@code -incidents}
+   * (created, one partition each) and a champion trained for {@link ScorerFixture#SPEC_60} under {@code tmp/home}.
+   */
+  private KaminariConfig scorerWithIncidents(EmbeddedKafka kafka, String prefix) {
+    kafka.createTopics(1, prefix + "-in", prefix + "-out", prefix + "-dlq", prefix + "-incidents");
+    Path home = tmp.resolve("home");
+    ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
+    return ScorerFixture.config(home, kafka.bootstrapServers(), prefix + "-in", prefix + "-out", prefix + "-dlq")
+        .with(Settings.SCORER_INCIDENTS_TOPIC, prefix + "-incidents");
   }
 
   /** Alertmanager's active alerts of incident {@code id}, once there are {@code n} of them (or after 60 s). */

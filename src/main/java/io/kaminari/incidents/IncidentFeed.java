@@ -1,0 +1,133 @@
+package io.kaminari.incidents;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the committed states of one model's incidents in the streaming scorer's incidents topic, on a thread of its
+ * own, with a consumer group of its own, and hands each to a {@link Handler}: what the alert relay and the mitigation
+ * relay are built on. It reads only what the scorer committed ({@code read_committed}), from the start of the topic
+ * for a new group, and commits its position after each batch the handler took, so every state is handled at least
+ * once (after a crash the last batch again). A record that is not an incident state is skipped with a warning; an
+ * exception of the handler stops the feed with {@code stopped} logged, never the scorer.
+ */
+public final class IncidentFeed implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(IncidentFeed.class);
+
+  /** What a feed does with each state. */
+  public interface Handler {
+    /**
+     * Handles one committed state of the followed model.
+     *
+     * @throws InterruptedException when the feed is closed during a wait; the state is not committed
+     */
+    void handle(IncidentEvent state) throws InterruptedException;
+  }
+
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final String topic;
+  private final String model;
+  private final Handler handler;
+  private final String stopped;
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  /**
+   * A feed, not started yet.
+   *
+   * @param clients the Kafka client settings (bootstrap servers and the {@code kafka.*} pass-through; a
+   *     {@code max.poll.records} there bounds the states handled between two polls, 100 otherwise)
+   * @param group the consumer group, one per kind of follower
+   * @param name the thread's name
+   * @param stopped what the log says if the handler fails: what no longer happens
+   */
+  public IncidentFeed(Properties clients, String group, String topic, String model, String name, Handler handler,
+      String stopped) {
+    Properties p = new Properties();
+    p.putAll(clients);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100); // a slow handler sets fewer in clients
+    this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.topic = topic;
+    this.model = model;
+    this.handler = handler;
+    this.stopped = stopped;
+    this.thread = new Thread(this::run, name);
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  /** False once {@link #close} was called: a handler in a long task should give up. */
+  public boolean running() {
+    return running;
+  }
+
+  private void run() {
+    try {
+      consumer.subscribe(List.of(topic));
+      while (running) {
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          handle(r);
+          done.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+        }
+        if (!done.isEmpty()) consumer.commitSync(done);
+      }
+    } catch (WakeupException | InterruptException e) {
+      // close(): a Kafka client woken or interrupted, here or in the handler
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("{} ({} stopped)", stopped, thread.getName(), e);
+    } finally {
+      // close() interrupts a handler's wait, possibly while the consumer closes: it still releases its resources
+      boolean interrupted = Thread.interrupted();
+      try {
+        consumer.close(Duration.ofSeconds(2));
+      } catch (InterruptException e) {
+        interrupted = true;
+      }
+      if (interrupted) Thread.currentThread().interrupt();
+    }
+  }
+
+  private void handle(ConsumerRecord<byte[], byte[]> r) throws InterruptedException {
+    IncidentEvent e;
+    try {
+      e = IncidentEvent.fromJson(r.value());
+    } catch (IOException | RuntimeException notOurs) {
+      LOG.warn("skipping a record that is not an incident state at {}-{} offset {}: {}", r.topic(), r.partition(),
+          r.offset(), notOurs.toString());
+      return;
+    }
+    if (model.equals(e.model())) handler.handle(e);
+  }
+
+  /** Stops the feed: wakes its consumer, interrupts a handler's wait, and waits up to 30 s for the thread to end. */
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    consumer.wakeup();
+    thread.interrupt();
+    thread.join(Duration.ofSeconds(30).toMillis());
+  }
+}
