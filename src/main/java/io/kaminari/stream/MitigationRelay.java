@@ -3,6 +3,7 @@ package io.kaminari.stream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
+import io.kaminari.common.time.Micros;
 import io.kaminari.flow.Flow;
 import io.kaminari.flow.PmacctParser;
 import io.kaminari.incidents.ExposureTally;
@@ -50,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * runs the same safety check: each proposal against the victim's flow records of the incident's windows and of the
  * reference period before it ({@code mitigation.reference-period}). The scorer keeps no flows, so it reads them back
  * from its input topics, from the reference period's start (less {@code scorer.arrival-tolerance}: an exporter ahead
- * of its clock stamps flows later than they arrived) to the end they had when the state was read, and counts them by
- * event time ({@link ExposureTally}). Nothing is announced: the proposals are text for a person to approve.
+ * of its clock stamps flows later than they arrived) until the incident's windows are past, as the scorer's watermark
+ * rule sees them ({@link #readFlows}), and counts them by event time ({@link ExposureTally}). Nothing is announced: the proposals are text for a person to approve.
  *
  * <p>A reference the topics no longer hold in full (retention deleted its start) refuses every proposal with that
  * reason instead of checking against part of it: a rule checked against a part could drop benign traffic the check
@@ -151,20 +152,22 @@ final class MitigationRelay implements AutoCloseable {
     List<Proposal> proposals = Mitigations.proposals(incident);
     Instant referenceFrom = e.start().minus(mitigation.reference());
     ExposureTally tally = new ExposureTally(proposals, referenceFrom, e.start(), e.lastUpdate());
-    Instant heldFrom = readFlows(referenceFrom, tally);
+    Read read = readFlows(referenceFrom, e.lastUpdate(), tally);
     if (!feed.running()) return; // closing: the tally may be partial, and a partial check must not be written
     List<Decision> decisions = Mitigations.decide(proposals, tally.exposures(), mitigation);
-    if (heldFrom != null) decisions = refuseAll(decisions, heldFrom, referenceFrom, e.id());
-    write(e, incident, decisions, heldFrom == null);
+    if (read.heldFrom() != null) decisions = refuseAll(decisions, read.heldFrom(), referenceFrom, e.id());
+    write(e, incident, decisions, read);
     counters.mitigationProposed();
   }
 
   /**
-   * Offers every flow record of the input topics from {@code referenceFrom} (less the arrival tolerance) to their
-   * current end to {@code tally}; returns null, or when retention has deleted records of the reference period, the
-   * latest write time (Kafka's record timestamp) of a partition's oldest record left.
+   * Offers the flow records of the input topics to {@code tally}: from {@code referenceFrom} (less the arrival
+   * tolerance, by Kafka's record time) until a partition's time, by the scorer's watermark rule (event time, at most
+   * arrival + {@code scorer.arrival-tolerance}), passes {@code incidentTo} by {@code scorer.allowed-lateness} (what
+   * arrives after that was late for the scorer too), or its end when the state was read. So a state of an old
+   * incident (a new group reads the incidents topic from its start) reads its own hours, not the rest of the topic.
    */
-  private Instant readFlows(Instant referenceFrom, ExposureTally tally) {
+  private Read readFlows(Instant referenceFrom, Instant incidentTo, ExposureTally tally) {
     List<TopicPartition> partitions = new ArrayList<>();
     for (String t : options.topics()) {
       for (PartitionInfo p : flows.partitionsFor(t)) partitions.add(new TopicPartition(t, p.partition()));
@@ -178,33 +181,48 @@ final class MitigationRelay implements AutoCloseable {
     Map<TopicPartition, Long> begin = flows.beginningOffsets(partitions);
     Map<TopicPartition, Long> end = flows.endOffsets(partitions);
     Map<TopicPartition, Long> remaining = new HashMap<>();
+    Instant heldFrom = null;
     for (TopicPartition p : partitions) {
       OffsetAndTimestamp at = found.get(p);
       long from = at == null ? end.get(p) : at.offset();
+      // The first record the partition holds is younger than the reference's start: retention deleted older ones.
+      if (at != null && at.offset() == begin.get(p) && begin.get(p) > 0 && at.timestamp() > seekMillis) {
+        Instant t = Instant.ofEpochMilli(at.timestamp());
+        if (heldFrom == null || t.isAfter(heldFrom)) heldFrom = t;
+      }
       flows.seek(p, from);
       if (from < end.get(p)) remaining.put(p, end.get(p));
     }
-    Instant[] heldFrom = {null};
+    long stopMicros = Micros.of(incidentTo.plus(options.allowedLateness()));
+    long toleranceMicros = options.arrivalTolerance().toNanos() / 1000;
     ExposureSink sink = new ExposureSink(tally);
+    long records = 0;
     while (!remaining.isEmpty() && feed.running()) {
       for (ConsumerRecord<byte[], byte[]> r : flows.poll(Duration.ofMillis(500))) {
         TopicPartition p = new TopicPartition(r.topic(), r.partition());
         Long stop = remaining.get(p);
         if (stop == null || r.offset() >= stop) continue;
-        // The first record a partition holds, younger than the reference's start: retention deleted older ones.
-        if (r.offset() == begin.get(p) && begin.get(p) > 0 && r.timestamp() > seekMillis) {
-          Instant t = Instant.ofEpochMilli(r.timestamp());
-          if (heldFrom[0] == null || t.isAfter(heldFrom[0])) heldFrom[0] = t;
-        }
+        sink.latest = Long.MIN_VALUE;
+        records++;
         RecordHandler.parseRecord(parser, r.value(), r.timestamp() * 1000, sink, (raw, err) -> { });
-        if (r.offset() + 1 >= stop) done(p, remaining);
+        long time = r.timestamp() < 0 ? sink.latest : Math.min(sink.latest, r.timestamp() * 1000 + toleranceMicros);
+        if (r.offset() + 1 >= stop || time > stopMicros) done(p, remaining);
       }
       for (TopicPartition p : List.copyOf(remaining.keySet())) {
         if (flows.position(p) >= remaining.get(p)) done(p, remaining);
       }
     }
-    return heldFrom[0];
+    return new Read(heldFrom, records);
   }
+
+  /**
+   * What {@link #readFlows} read.
+   *
+   * @param heldFrom null, or when retention has deleted records of the reference period, the latest write time
+   *     (Kafka's record time) of a partition's oldest record left
+   * @param records the input records offered to the tally
+   */
+  private record Read(Instant heldFrom, long records) {}
 
   /** Stops fetching {@code p}, read to the end it had: the others may have further to go. */
   private void done(TopicPartition p, Map<TopicPartition, Long> remaining) {
@@ -221,7 +239,7 @@ final class MitigationRelay implements AutoCloseable {
     return decisions.stream().map(d -> new Decision(d.proposal(), d.exposure(), reason)).toList();
   }
 
-  private void write(IncidentEvent e, Incident incident, List<Decision> decisions, boolean referenceComplete) {
+  private void write(IncidentEvent e, Incident incident, List<Decision> decisions, Read read) {
     String header = "proposed by the streaming scorer on the incident's " + e.kind().name().toLowerCase(
         Locale.ROOT) + " (notification " + e.seq() + "), checked against the victim's flows read back from "
         + String.join(", ", options.topics()) + "; nothing is announced";
@@ -233,7 +251,8 @@ final class MitigationRelay implements AutoCloseable {
     out.put("victim", e.victim());
     out.put("start", e.start().toString());
     out.put("last_update", e.lastUpdate().toString());
-    out.put("reference_complete", referenceComplete);
+    out.put("reference_complete", read.heldFrom() == null);
+    out.put("records_read", read.records());
     List<Map<String, Object>> proposals = new ArrayList<>();
     List<String> briefs = Mitigations.brief(decisions, mitigation);
     for (int i = 0; i < decisions.size(); i++) {
@@ -287,6 +306,8 @@ final class MitigationRelay implements AutoCloseable {
   /** Feeds parsed flows to the tally; rejects are the scorer's business (it dead-letters them). */
   private static final class ExposureSink implements PmacctParser.Sink {
     private final ExposureTally tally;
+    /** The latest event time of the record being read (µs), {@link Long#MIN_VALUE} before its first flow. */
+    long latest = Long.MIN_VALUE;
 
     ExposureSink(ExposureTally tally) {
       this.tally = tally;
@@ -296,6 +317,7 @@ final class MitigationRelay implements AutoCloseable {
     public void flow(int index, PmacctParser.Fields fields) {
       try {
         Flow f = fields.toFlow();
+        latest = Math.max(latest, f.eventTimeMicros());
         tally.add(f.eventTimeMicros(), f.ipDst(), f.ipProto(), f.portSrc(), f.portDst(),
             f.tcpFlags() == null ? 0 : f.tcpFlags(), f.bytes(), f.packets());
       } catch (RuntimeException e) {

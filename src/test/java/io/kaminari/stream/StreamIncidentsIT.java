@@ -43,6 +43,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -212,6 +213,16 @@ class StreamIncidentsIT {
         .contains("# vector: tcp dst port 80 flags SYN", "nothing is announced");
   }
 
+  /** The end offset of partition 0 of {@code topic}: how many records it holds. */
+  private static long endOffset(String bootstrap, String topic) {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      return admin.listOffsets(Map.of(new TopicPartition(topic, 0), OffsetSpec.latest())).all().get()
+          .get(new TopicPartition(topic, 0)).offset();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /**
    * The generator's flow records to the victim address with their event time in {@code [from, to)}: all of them, and
    * those to port 80.
@@ -316,10 +327,13 @@ class StreamIncidentsIT {
         admin.deleteRecords(Map.of(new TopicPartition("ret-in", 0), RecordsToDelete.beforeOffset(VICTIM_BENIGN / 2)))
             .all().get();
       }
+      synFlood(bootstrap, "ret-in", attack, Duration.ofMinutes(2), 3000);
+      // Ten more minutes of traffic, all in the topic before the scorer starts: the relay reads none past the point
+      // where the incident's first window was past (its end + the allowed lateness), however much follows.
+      ScorerFixture.produce(bootstrap, "ret-in",
+          ScorerFixture.benign(64, attack.plus(Duration.ofMinutes(2)), Duration.ofMinutes(10)));
+      long held = endOffset(bootstrap, "ret-in") - VICTIM_BENIGN / 2;
       try (Scorer scorer = Scorer.start(config)) {
-        synFlood(bootstrap, "ret-in", attack, Duration.ofMinutes(2), 3000);
-        ScorerFixture.flowAt(bootstrap, "ret-in", 0, attack.plus(Duration.ofMinutes(1))
-            .plus(ScorerIT.DEFAULT_LATENESS));
         ScorerChaosIT.awaitMetric(scorer, "mitigation_proposals_total", 1);
       }
       JsonNode written = new ObjectMapper().readTree(Files.readAllLines(file).get(0));
@@ -334,6 +348,10 @@ class StreamIncidentsIT {
       });
       assertThat(written.path("proposals").get(0).path("reference_flows").asLong())
           .as("the benign records that were left").isEqualTo(VICTIM_BENIGN - VICTIM_BENIGN / 2);
+      assertThat(written.path("proposals").get(0).path("incident_flows").asLong()).as("the flood's first minute")
+          .isEqualTo(3000);
+      assertThat(written.path("records_read").asLong()).as("not the %d the topic holds", held)
+          .isGreaterThan(VICTIM_BENIGN / 2 + 3000).isLessThan(held);
     }
   }
 
