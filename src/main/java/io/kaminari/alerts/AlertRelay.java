@@ -76,7 +76,8 @@ public final class AlertRelay implements AutoCloseable {
           int failed = delivery.deliver(e);
           for (int i = 0; i < failed; i++) counters.alertDeadLettered();
           if (failed == 0) counters.alertDelivered();
-        }, "the alert relay stopped; incidents are still tracked and written to " + topic + ", but not sent");
+        }, "the alert relay stopped; incidents are still tracked and written to " + topic + ", but not sent",
+        config.get(Settings.INCIDENT_MAX_AGE), Clock.systemUTC());
     LOG.info("sending the incidents of {} from {} to {}", model, topic,
         receivers.stream().map(Receiver::name).toList());
     feed.start();

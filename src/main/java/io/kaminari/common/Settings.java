@@ -149,6 +149,10 @@ public final class Settings {
   public static final ConfigKey<Integer> INCIDENT_QUIET_WINDOWS = key("incidents.quiet-windows", "3",
       "an incident ends after this many windows without an anomaly for its model, scope and victim; an anomaly"
           + " after fewer continues it (`kaminari incidents`)", Settings::positiveInt);
+  public static final ConfigKey<Duration> INCIDENT_MAX_AGE = key("incidents.max-age", "1h",
+      "the scorer's alert and mitigation relays skip incident states it wrote longer ago than this (by the incidents"
+          + " topic's record time): a relay started on a topic with history, or under a new group, does not page for"
+          + " the past; the states stay in the topic and on the dashboard", Durations::parse);
   public static final ConfigKey<Duration> INCIDENT_UPDATE_INTERVAL = key("incidents.update-interval", "15m",
       "the streaming scorer notifies an incident again (an update) after this much event time while its anomalous"
           + " windows go on, or at once when its peak score doubles; in between it only records the state",

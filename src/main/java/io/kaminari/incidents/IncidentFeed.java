@@ -1,7 +1,9 @@
 package io.kaminari.incidents;
 
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * own, with a consumer group of its own, and hands each to a {@link Handler}: what the alert relay and the mitigation
  * relay are built on. It reads only what the scorer committed ({@code read_committed}), from the start of the topic
  * for a new group, and commits its position after each batch the handler took, so every state is handled at least
- * once (after a crash the last batch again). A record that is not an incident state is skipped with a warning; an
+ * once (after a crash the last batch again). A state written longer ago than {@code maxAge} (the record's time, when
+ * the scorer committed it) is skipped and counted in the log: a feed that starts on a topic with history, or under a
+ * new group, would otherwise page for last week. A record that is not an incident state is skipped with a warning; an
  * exception of the handler stops the feed with {@code stopped} logged, never the scorer.
  */
 public final class IncidentFeed implements AutoCloseable {
@@ -43,6 +47,8 @@ public final class IncidentFeed implements AutoCloseable {
   private final String model;
   private final Handler handler;
   private final String stopped;
+  private final Duration maxAge;
+  private final Clock clock;
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -54,9 +60,10 @@ public final class IncidentFeed implements AutoCloseable {
    * @param group the consumer group, one per kind of follower
    * @param name the thread's name
    * @param stopped what the log says if the handler fails: what no longer happens
+   * @param maxAge states the scorer wrote longer ago than this, by {@code clock}, are skipped
    */
   public IncidentFeed(Properties clients, String group, String topic, String model, String name, Handler handler,
-      String stopped) {
+      String stopped, Duration maxAge, Clock clock) {
     Properties p = new Properties();
     p.putAll(clients);
     p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
@@ -69,6 +76,8 @@ public final class IncidentFeed implements AutoCloseable {
     this.model = model;
     this.handler = handler;
     this.stopped = stopped;
+    this.maxAge = maxAge;
+    this.clock = clock;
     this.thread = new Thread(this::run, name);
   }
 
@@ -86,9 +95,19 @@ public final class IncidentFeed implements AutoCloseable {
       consumer.subscribe(List.of(topic));
       while (running) {
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        long oldest = clock.millis() - maxAge.toMillis();
+        int stale = 0;
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          handle(r);
+          if (r.timestamp() >= 0 && r.timestamp() < oldest) {
+            stale++;
+          } else {
+            handle(r);
+          }
           done.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+        }
+        if (stale > 0) {
+          LOG.info("{}: skipped {} incident state(s) written before {} (incidents.max-age {})", thread.getName(),
+              stale, Instant.ofEpochMilli(oldest), maxAge);
         }
         if (!done.isEmpty()) consumer.commitSync(done);
       }

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -81,7 +82,7 @@ final class MitigationRelay implements AutoCloseable {
   private final PmacctParser parser;
 
   private MitigationRelay(ScorerOptions options, String model, Mitigations.Options mitigation, String topic,
-      Path file, Counters counters) {
+      Path file, Duration maxAge, Counters counters) {
     this.options = options;
     this.model = model;
     this.mitigation = mitigation;
@@ -94,7 +95,7 @@ final class MitigationRelay implements AutoCloseable {
     this.feed = new IncidentFeed(c, options.groupId() + "-mitigations", options.incidentsTopic(), model,
         "kaminari-mitigations", this::propose, "the mitigation relay stopped; incidents are still tracked and"
             + " alerted, but no proposals are written (kaminari mitigate --incident ID makes them from the flows"
-            + " table)");
+            + " table)", maxAge, Clock.systemUTC());
     Properties f = clientSettings(options);
     f.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     f.remove(ConsumerConfig.GROUP_ID_CONFIG); // assigned partitions, no group: it reads, never commits
@@ -134,7 +135,7 @@ final class MitigationRelay implements AutoCloseable {
     }
     MitigationRelay relay = new MitigationRelay(options, model,
         Mitigations.Options.of(config, Mitigations.Format.BOTH), topic, file.isBlank() ? null : Path.of(file),
-        counters);
+        config.get(Settings.INCIDENT_MAX_AGE), counters);
     LOG.info("writing the mitigation proposals of the incidents of {} to {}", model,
         (topic.isBlank() ? "" : "topic " + topic + " ") + (file.isBlank() ? "" : "file " + file));
     relay.feed.start();
