@@ -74,7 +74,6 @@ final class MitigationRelay implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> flows;
   private final KafkaProducer<byte[], byte[]> producer;
   private final ScorerOptions options;
-  private final String model;
   private final Mitigations.Options mitigation;
   private final String topic;
   private final Path file;
@@ -84,7 +83,6 @@ final class MitigationRelay implements AutoCloseable {
   private MitigationRelay(ScorerOptions options, String model, Mitigations.Options mitigation, String topic,
       Path file, Duration maxAge, Counters counters) {
     this.options = options;
-    this.model = model;
     this.mitigation = mitigation;
     this.topic = topic;
     this.file = file;
