@@ -238,7 +238,7 @@ public final class ArForecaster {
    *
    * <p>When every window of {@code data} has its busiest destination's count ({@link
    * ArTrainingSeries#maxBusiestDstFlows()} is not -1), the destination-rate rule is calibrated too ({@link
-   * #rateThreshold(long, int)}), and the parameters gain {@code dst_rate_threshold} (flow records per second) and
+   * RateRule#threshold(long, int)}), and the parameters gain {@code dst_rate_threshold} (flow records per second) and
    * {@code dst_rate_max_busiest_flows} (the training windows' largest count it was set from); likewise the pair-rate
    * rule from {@link ArTrainingSeries#maxBusiestPairFlows()}, as {@code pair_rate_threshold} and
    * {@code pair_rate_max_busiest_flows}.
@@ -261,20 +261,15 @@ public final class ArForecaster {
       parameters.put("sustained_raw_threshold", cs.threshold());
     }
     long busiest = data.maxBusiestDstFlows();
-    Double dstRateThreshold = rateRule("dst_rate", busiest, parameters);
+    Double dstRateThreshold = RateRule.DST.calibrate(busiest, file.windowSeconds(), parameters);
     long busiestPair = data.maxBusiestPairFlows();
-    Double pairRateThreshold = rateRule("pair_rate", busiestPair, parameters);
+    Double pairRateThreshold = RateRule.PAIR.calibrate(busiestPair, file.windowSeconds(), parameters);
     String how = String.format(Locale.ROOT, "%s of %d one-step training scores, at least %.1f%s%s", share.text(),
         scores.length, MIN_THRESHOLD, quorum == 1 ? "" : "; fires when " + quorum + " series are above it",
         sustain == 0 ? "" : String.format(Locale.ROOT, "; or when the sum of their last %d z / sqrt(%d) is above %.3f"
             + " (the same method on the training windows' sustained scores, at least %.1f)", sustain, sustain,
             sustainedThreshold, MIN_SUSTAINED_THRESHOLD))
-        + (dstRateThreshold == null ? "" : String.format(Locale.ROOT, "; or when the busiest destination receives"
-            + " more than %.4f flow records/s (%s the training windows' largest, %d a window)",
-            dstRateThreshold, RATE_MARGIN_TEXT, busiest))
-        + (pairRateThreshold == null ? "" : String.format(Locale.ROOT, "; or when one source sends one destination"
-            + " more than %.4f flow records/s (%s the training windows' largest, %d a window)",
-            pairRateThreshold, RATE_MARGIN_TEXT, busiestPair));
+        + RateRule.DST.describe(dstRateThreshold, busiest) + RateRule.PAIR.describe(pairRateThreshold, busiestPair);
     ArModelFile f = file;
     ArForecaster calibrated = new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.quorum(),
         f.sustain(), f.witness(), f.seasonal(), f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(),
@@ -307,41 +302,6 @@ public final class ArForecaster {
     return sustain;
   }
 
-  /** How far above the training windows' largest busiest-destination (or busiest-pair) rate a rate rule fires. */
-  public static final double RATE_MARGIN = 1.2;
-  /** {@link ArScore#rateRule()} of the destination-rate rule. */
-  public static final String DST_RATE_RULE = "busiest destination";
-  /** {@link ArScore#rateRule()} of the pair-rate rule. */
-  public static final String PAIR_RATE_RULE = "busiest source-destination pair";
-
-  /** Poisson standard deviations above the training windows' largest count a rate rule's threshold is at least. */
-  public static final double RATE_SIGMAS = 3;
-  private static final String RATE_MARGIN_TEXT = String.format(Locale.ROOT,
-      "the larger of %.1f x and %.0f Poisson sigmas above", RATE_MARGIN, RATE_SIGMAS);
-
-  /**
-   * A rate rule's threshold for training windows whose busiest destination (or pair) had at most {@code maxFlows} flow
-   * records: {@value #RATE_MARGIN} times that count, and at least {@code maxFlows + }{@value #RATE_SIGMAS}{@code
-   * × sqrt(maxFlows)} records a window, as a rate. The largest count of a day is itself noisy: the next day's largest
-   * of the same traffic is often a record or two higher, about its square root for counts that are roughly Poisson, so
-   * for small counts (the busiest pair's 2-4 records a minute) 1.2 times the largest would fire on ordinary traffic,
-   * and for large ones (above 225 records a window) the margin rules. At least one record a window: a range without
-   * traffic must not fire on the first record.
-   */
-  public static double rateThreshold(long maxFlows, int windowSeconds) {
-    double m = Math.max(maxFlows, 1);
-    return Math.max(m * RATE_MARGIN, m + RATE_SIGMAS * Math.sqrt(m)) / windowSeconds;
-  }
-
-  /** The threshold of rate rule {@code name} set from {@code maxFlows} (null if unknown), recorded in {@code parameters}. */
-  private Double rateRule(String name, long maxFlows, Map<String, Double> parameters) {
-    if (maxFlows < 0) return null;
-    double t = rateThreshold(maxFlows, file.windowSeconds());
-    parameters.put(name + "_threshold", t);
-    parameters.put(name + "_max_busiest_flows", (double) maxFlows);
-    return t;
-  }
-
   /** The destination-rate rule's threshold in flow records per second; NaN without the rule. */
   public double dstRateThreshold() {
     return file.dstRateThreshold() == null ? Double.NaN : file.dstRateThreshold();
@@ -360,16 +320,9 @@ public final class ArForecaster {
    * otherwise, or without the rules, {@code score} unchanged.
    */
   public ArScore rates(ArScore score, long busiestDstFlows, long busiestPairFlows) {
-    ArScore s = rate(score, DST_RATE_RULE, busiestDstFlows, file.dstRateThreshold());
-    return rate(s, PAIR_RATE_RULE, busiestPairFlows, file.pairRateThreshold());
-  }
-
-  private ArScore rate(ArScore score, String rule, long flows, Double rateThreshold) {
-    if (rateThreshold == null || flows < 0) return score;
-    double rate = (double) flows / file.windowSeconds();
-    double ratio = rate / rateThreshold;
-    return ratio > 1 && ratio * threshold() > score.rateScore()
-        ? score.withRate(rule, rate, rateThreshold, ratio * threshold()) : score;
+    int w = file.windowSeconds();
+    ArScore s = RateRule.DST.apply(score, busiestDstFlows, file.dstRateThreshold(), w, threshold());
+    return RateRule.PAIR.apply(s, busiestPairFlows, file.pairRateThreshold(), w, threshold());
   }
 
   /** The sustained score's threshold; NaN without a sustained score. */

@@ -64,13 +64,13 @@ class ArForecasterTest {
         -1).add(fit.train().start(2), fit.train().values(2), 5, 3);
     assertThat(partly.maxBusiestPairFlows()).as("one window without the count: no rule").isEqualTo(-1);
     assertThat(partly.maxBusiestDstFlows()).isEqualTo(5);
-    double threshold = ArForecaster.rateThreshold(counted.maxBusiestDstFlows(), 300);
+    double threshold = RateRule.threshold(counted.maxBusiestDstFlows(), 300);
     assertThat(threshold).isEqualTo(600 * 1.2 / 300);
-    double pairThreshold = ArForecaster.rateThreshold(counted.maxBusiestPairFlows(), 300);
+    double pairThreshold = RateRule.threshold(counted.maxBusiestPairFlows(), 300);
     assertThat(pairThreshold).as("a small count: 3 Poisson sigmas above it, more than 1.2 x")
         .isEqualTo((10 + 3 * Math.sqrt(10)) / 300);
-    assertThat(ArForecaster.rateThreshold(225, 60)).as("where the two meet").isCloseTo(270.0 / 60, within(1e-12));
-    assertThat(ArForecaster.rateThreshold(0, 60)).as("at least one record a window").isEqualTo(4.0 / 60);
+    assertThat(RateRule.threshold(225, 60)).as("where the two meet").isCloseTo(270.0 / 60, within(1e-12));
+    assertThat(RateRule.threshold(0, 60)).as("at least one record a window").isEqualTo(4.0 / 60);
 
     ArForecaster.Calibrated calibrated = ArForecaster.fit(counted, LARGEST_Z).calibrate(Q995, counted);
     assertThat(calibrated.calibration().parameters()).containsEntry("dst_rate_threshold", threshold)
@@ -104,8 +104,8 @@ class ArForecasterTest {
     assertThat(webFlood.explain(f.names()).get(0))
         .isEqualTo("busiest source-destination pair 0.20 flows/s > 0.06 (x3.1)");
     assertThat(f.rates(own, 2160, 90).rateRule()).as("both fire: the larger ratio names it")
-        .isEqualTo(ArForecaster.PAIR_RATE_RULE);
-    assertThat(f.rates(own, 4320, 24).rateRule()).isEqualTo(ArForecaster.DST_RATE_RULE);
+        .isEqualTo(RateRule.PAIR.label());
+    assertThat(f.rates(own, 4320, 24).rateRule()).isEqualTo(RateRule.DST.label());
   }
 
   @Test
