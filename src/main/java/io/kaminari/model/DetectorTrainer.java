@@ -232,7 +232,12 @@ public final class DetectorTrainer {
     new ScopeGroups.Assignments(ScopeGroups.Assignments.FORMAT, plan.assignments()).write(out);
     // No prefix with enough rows (a short range): no key history, and scoring needs no per-key state for it.
     KeyHistory keyHistory = keyThresholds.isEmpty() ? null : KeyHistory.of(keyThresholds.size());
-    if (keyHistory != null) new KeyHistory.Thresholds(KeyHistory.Thresholds.FORMAT, keyThresholds).write(out);
+    if (keyHistory != null) {
+      Map<String, Long> maxFlows = new HashMap<>();
+      keyThresholds.keySet().forEach(k -> maxFlows.put(k, plan.maxFlows().get(k)));
+      List<Long> groupMaxFlows = IntStream.range(0, plan.groups()).mapToObj(plan::groupMaxFlows).toList();
+      new KeyHistory.Thresholds(KeyHistory.Thresholds.FORMAT, keyThresholds, maxFlows, groupMaxFlows).write(out);
+    }
     metrics.put(HELD_OUT_ROWS, (double) heldOutRows);
     ScopeGroups scopeGroups = new ScopeGroups(ScopeGroups.RULE, windows, plan.keysPerWindow(),
         ScopeGroups.UNSEEN_GROUP, ScopeGroups.FILE_NAME, described, training);

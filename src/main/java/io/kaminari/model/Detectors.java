@@ -47,7 +47,11 @@ public record Detectors(
       + " quantile of its training scores) is anomalous when its autoencoder score is above it in this window and in"
       + " at least " + KeyHistory.SUSTAIN + " of its last " + KeyHistory.SPAN + " windows; score = min(ae / own"
       + " threshold, the " + KeyHistory.SUSTAIN + "-th largest of the last " + KeyHistory.SPAN + ") against 1.0; any"
-      + " other prefix is anomalous when its autoencoder score is above its traffic group's threshold";
+      + " other prefix is anomalous when its autoencoder score is above its traffic group's threshold; and any"
+      + " prefix is anomalous when its flow records exceed the training range's largest in a window, its own (or its"
+      + " traffic group's without a threshold of its own), by the larger of " + io.kaminari.model.ar.RateRule.MARGIN
+      + " x and " + (int) io.kaminari.model.ar.RateRule.SIGMAS + " Poisson sigmas; score = the larger of the two"
+      + " ratios";
   /** The verdict of the autoencoder alone. */
   public static final String RULE_AE = "anomalous when the autoencoder fires (score above its threshold); score ="
       + " ae / threshold_ae against 1.0";

@@ -66,9 +66,13 @@ public final class Fusion {
     }
   }
 
-  /** Which detectors fired (were above their own thresholds): the {@code fired} column of {@code anomaly_scores}. */
+  /**
+   * Which detectors fired (were above their own thresholds): the {@code fired} column of {@code anomaly_scores}. Under
+   * {@code dst-prefix}, where there is no AR forecaster, the prefix rate ({@link PrefixRate}) takes its place:
+   * {@code rate} or {@code ae+rate}.
+   */
   public enum Fired {
-    NONE("none"), AE("ae"), AR("ar"), BOTH("ae+ar");
+    NONE("none"), AE("ae"), AR("ar"), BOTH("ae+ar"), RATE("rate"), AE_RATE("ae+rate");
 
     private final String text;
 
@@ -76,7 +80,7 @@ public final class Fusion {
       this.text = text;
     }
 
-    /** {@code none}, {@code ae}, {@code ar} or {@code ae+ar}. */
+    /** {@code none}, {@code ae}, {@code ar}, {@code ae+ar}, {@code rate} or {@code ae+rate}. */
     public String text() {
       return text;
     }
@@ -140,6 +144,26 @@ public final class Fusion {
     double ae = ratio("AE", aeScore, ownThreshold);
     boolean fires = sustained > THRESHOLD;
     return new Verdict(sustained, fires, fires ? Fired.AE : Fired.NONE, ae, Double.NaN);
+  }
+
+  /**
+   * {@code v} with the {@code dst-prefix} prefix rate ({@link PrefixRate}) beside it, as the {@code union} rule joins
+   * two detectors: the score is the larger of {@code v}'s and {@code rateRatio} (the window's rate over the rule's
+   * threshold), anomalous when either is above 1.0, and {@code fired} gains {@code rate} when the rate is.
+   *
+   * @throws IllegalArgumentException if {@code rateRatio} is not finite and ≥ 0, or {@code v} has an AR score (the
+   *     rule exists only where there is no forecaster)
+   */
+  public static Verdict withRate(Verdict v, double rateRatio) {
+    if (!(rateRatio >= 0 && Double.isFinite(rateRatio))) {
+      throw new IllegalArgumentException("rate ratio must be finite and >= 0, got " + rateRatio);
+    }
+    if (!Double.isNaN(v.arRatio())) {
+      throw new IllegalArgumentException("the prefix rate joins verdicts without an AR score, got " + v);
+    }
+    boolean fires = rateRatio > THRESHOLD;
+    Fired fired = !fires ? v.fired() : v.fired() == Fired.AE ? Fired.AE_RATE : Fired.RATE;
+    return new Verdict(Math.max(v.score(), rateRatio), v.anomaly() || fires, fired, v.aeRatio(), v.arRatio());
   }
 
   private static double ratio(String detector, double score, double threshold) {

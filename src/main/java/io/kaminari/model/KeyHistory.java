@@ -86,21 +86,48 @@ public record KeyHistory(
     return new KeyHistory(FILE_NAME, QUANTILE, SUSTAIN, SPAN, MIN_ROWS, keys);
   }
 
-  /** The stored per-prefix thresholds ({@value #FILE_NAME}). */
-  public record Thresholds(@JsonProperty("format") int format, @JsonProperty("thresholds") Map<String, Double> byKey) {
-    public static final int FORMAT = 1;
+  /**
+   * The stored per-prefix history ({@value #FILE_NAME}): each prefix's own autoencoder threshold, and since format
+   * {@value #FORMAT} the flow records of the {@link PrefixRate} rule, each prefix's own most in one training window and
+   * each traffic group's (the most of any of its keys). A format-{@value #FORMAT_BEFORE_RATES} file, written before the
+   * rule, reads with neither, and its version scores without the rule.
+   *
+   * @param maxFlows per prefix of {@code byKey}, its most flow records in one training window
+   * @param groupMaxFlows per traffic group, the most flow records any of its keys had in one training window
+   */
+  @JsonPropertyOrder({"format", "thresholds", "max_flows", "group_max_flows"})
+  public record Thresholds(@JsonProperty("format") int format, @JsonProperty("thresholds") Map<String, Double> byKey,
+      @JsonProperty("max_flows") Map<String, Long> maxFlows,
+      @JsonProperty("group_max_flows") java.util.List<Long> groupMaxFlows) {
+    public static final int FORMAT = 2;
+    /** The format before the prefix rate: thresholds only. */
+    public static final int FORMAT_BEFORE_RATES = 1;
 
     public Thresholds {
-      if (format != FORMAT) {
-        throw new IllegalArgumentException(FILE_NAME + " has format " + format + ", this reader knows " + FORMAT);
+      if (format != FORMAT && format != FORMAT_BEFORE_RATES) {
+        throw new IllegalArgumentException(FILE_NAME + " has format " + format + ", this reader knows "
+            + FORMAT_BEFORE_RATES + " and " + FORMAT);
       }
       byKey = Collections.unmodifiableMap(new TreeMap<>(byKey == null ? Map.of() : byKey));
+      maxFlows = Collections.unmodifiableMap(new TreeMap<>(maxFlows == null ? Map.of() : maxFlows));
+      groupMaxFlows = groupMaxFlows == null ? java.util.List.of() : java.util.List.copyOf(groupMaxFlows);
       byKey.forEach((k, t) -> {
         if (!(t > 0 && Double.isFinite(t))) {
           throw new IllegalArgumentException(FILE_NAME + ": the threshold of " + k + " must be finite and > 0, got "
               + t);
         }
       });
+      if (format == FORMAT && (!maxFlows.keySet().equals(byKey.keySet()) || groupMaxFlows.isEmpty())) {
+        throw new IllegalArgumentException(FILE_NAME + " (format " + FORMAT + ") needs max_flows for exactly the"
+            + " prefixes of thresholds (" + maxFlows.size() + " for " + byKey.size() + ") and group_max_flows for"
+            + " every traffic group (" + groupMaxFlows.size() + ")");
+      }
+      for (long n : maxFlows.values()) checkFlows(n);
+      for (long n : groupMaxFlows) checkFlows(n);
+    }
+
+    private static void checkFlows(long n) {
+      if (n < 0) throw new IllegalArgumentException(FILE_NAME + ": flow records must be >= 0, got " + n);
     }
 
     public void write(Path dir) {

@@ -113,8 +113,11 @@ public record ScopeGroups(
     }
   }
 
-  /** A key's training traffic: rows (windows with traffic) and packets over the range. */
-  public record KeyTraffic(long rows, long packets) {}
+  /**
+   * A key's training traffic: rows (windows with traffic), packets over the range, and the most flow records it had in
+   * one window, which sets its {@link PrefixRate}.
+   */
+  public record KeyTraffic(long rows, long packets, long maxFlows) {}
 
   /**
    * The grouping of the training keys by the rule of the class doc.
@@ -123,11 +126,21 @@ public record ScopeGroups(
    * @param bounds per group, its least and largest mean packets per window
    * @param rows per group, its rows
    * @param keysPerWindow rows / windows with any key
+   * @param maxFlows each training key's most flow records in one window ({@link KeyTraffic#maxFlows})
    */
-  public record Plan(Map<String, Integer> assignments, List<double[]> bounds, List<Long> rows, double keysPerWindow)
-      implements java.io.Serializable {
+  public record Plan(Map<String, Integer> assignments, List<double[]> bounds, List<Long> rows, double keysPerWindow,
+      Map<String, Long> maxFlows) implements java.io.Serializable {
     public int groups() {
       return rows.size();
+    }
+
+    /** The most flow records any key of group {@code g} had in one window. */
+    public long groupMaxFlows(int g) {
+      long max = 0;
+      for (Map.Entry<String, Integer> e : assignments.entrySet()) {
+        if (e.getValue() == g) max = Math.max(max, maxFlows.get(e.getKey()));
+      }
+      return max;
     }
   }
 
@@ -161,6 +174,8 @@ public record ScopeGroups(
       cut.get(cut.size() - 1).addAll(last);
     }
     Map<String, Integer> assignments = new TreeMap<>();
+    Map<String, Long> maxFlows = new TreeMap<>();
+    traffic.forEach((k, t) -> maxFlows.put(k, t.maxFlows()));
     List<double[]> bounds = new ArrayList<>();
     List<Long> rows = new ArrayList<>();
     for (int g = 0; g < cut.size(); g++) {
@@ -171,7 +186,7 @@ public record ScopeGroups(
       rows.add(rows(group));
     }
     return new Plan(Collections.unmodifiableMap(assignments), List.copyOf(bounds), List.copyOf(rows),
-        (double) total / windowsWithKeys);
+        (double) total / windowsWithKeys, Collections.unmodifiableMap(maxFlows));
   }
 
   private static long rows(List<Map.Entry<String, KeyTraffic>> group) {

@@ -46,6 +46,8 @@ public final class ScoringModel implements AutoCloseable {
   /** Under {@code dst-prefix}, the prefixes' own thresholds ({@link KeyHistory}); empty otherwise. */
   private final Map<String, Double> keyThresholds;
   private final KeyHistory keyHistory;
+  /** Under {@code dst-prefix}, the prefix rate rule; null otherwise and in versions from before it. */
+  private final PrefixRate prefixRate;
 
   /**
    * One window × scope key as the scorers hold it, from a closing stream window's accumulator or a {@code port_vectors}
@@ -71,7 +73,8 @@ public final class ScoringModel implements AutoCloseable {
   }
 
   private ScoringModel(ModelManifest manifest, AnomalyModel[] autoencoders, double[] thresholds,
-      Map<String, Integer> groups, int unseenGroup, ArForecaster forecaster, Map<String, Double> keyThresholds) {
+      Map<String, Integer> groups, int unseenGroup, ArForecaster forecaster, Map<String, Double> keyThresholds,
+      PrefixRate prefixRate) {
     this.manifest = manifest;
     this.autoencoders = autoencoders;
     this.thresholds = thresholds;
@@ -82,6 +85,7 @@ public final class ScoringModel implements AutoCloseable {
     this.featureNames = manifest.spec().featureNames();
     this.keyThresholds = keyThresholds;
     this.keyHistory = manifest.detectors() == null ? null : manifest.detectors().keyHistory();
+    this.prefixRate = prefixRate;
   }
 
   /**
@@ -134,13 +138,19 @@ public final class ScoringModel implements AutoCloseable {
               + zero.score() + "; refusing it");
         }
       }
-      Map<String, Double> own = d == null || d.keyHistory() == null ? Map.of()
-          : KeyHistory.Thresholds.read(loaded.file(d.keyHistory().file()).getParent()).byKey();
-      if (d != null && d.keyHistory() != null && own.size() != d.keyHistory().keys()) {
-        throw new IllegalArgumentException(m.name() + "/" + m.version() + ": " + d.keyHistory().file() + " holds "
-            + own.size() + " prefixes but the manifest says " + d.keyHistory().keys());
+      Map<String, Double> own = Map.of();
+      PrefixRate rate = null;
+      if (d != null && d.keyHistory() != null) {
+        KeyHistory.Thresholds history = KeyHistory.Thresholds.read(loaded.file(d.keyHistory().file()).getParent());
+        own = history.byKey();
+        if (own.size() != d.keyHistory().keys()) {
+          throw new IllegalArgumentException(m.name() + "/" + m.version() + ": " + d.keyHistory().file() + " holds "
+              + own.size() + " prefixes but the manifest says " + d.keyHistory().keys());
+        }
+        rate = PrefixRate.of(history, m.spec().windowSeconds(), thresholds.length);
       }
-      return new ScoringModel(m, models.toArray(new AnomalyModel[0]), thresholds, groups, unseen, forecaster, own);
+      return new ScoringModel(m, models.toArray(new AnomalyModel[0]), thresholds, groups, unseen, forecaster, own,
+          rate);
     } catch (RuntimeException e) {
       models.forEach(AnomalyModel::close);
       throw e;
@@ -277,9 +287,12 @@ public final class ScoringModel implements AutoCloseable {
         verdict = ar == null ? Fusion.aeOnly(ae[i].score(), aeThreshold)
             : Fusion.of(fusion, ae[i].score(), aeThreshold, ar.score(), forecaster.threshold());
       }
+      boolean sustained = own != null && verdict.anomaly();
+      PrefixRate.Judged rate = prefixRate == null ? null : prefixRate.judge(w.scopeKey(), group[i], w.flows());
+      if (rate != null) verdict = Fusion.withRate(verdict, rate.ratio());
       out.add(new Detection(w, ae[i], aeThreshold, ar, ar == null ? Double.NaN : forecaster.threshold(), verdict,
           global ? -1 : group[i],
-          explanation(w, ae[i], ar, own != null && verdict.anomaly())));
+          explanation(w, ae[i], ar, sustained, rate != null && rate.ratio() > Fusion.THRESHOLD ? rate : null)));
     }
     return out;
   }
@@ -332,8 +345,9 @@ public final class ScoringModel implements AutoCloseable {
     return ArSeries.values(manifest.spec(), w.packets(), w.flows(), w.sources(), w.vector());
   }
 
-  private List<String> explanation(Window w, Score ae, ArScore ar, boolean sustained) {
+  private List<String> explanation(Window w, Score ae, ArScore ar, boolean sustained, PrefixRate.Judged rate) {
     List<String> out = new ArrayList<>();
+    if (rate != null) out.add(rate.describe());
     if (sustained) {
       out.add("above the prefix's own threshold in " + keyHistory.sustain() + "+ of its last " + keyHistory.span()
           + " windows");

@@ -2,6 +2,7 @@ package io.kaminari.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,12 +87,47 @@ class KeyHistoryTest {
 
   @Test
   void theThresholdsFileRoundTripsAndRefusesBadValues(@TempDir Path dir) {
-    new KeyHistory.Thresholds(KeyHistory.Thresholds.FORMAT, Map.of("10.0.0.0/24", 0.25)).write(dir);
-    assertThat(KeyHistory.Thresholds.read(dir).byKey()).containsExactly(Map.entry("10.0.0.0/24", 0.25));
-    assertThatThrownBy(() -> new KeyHistory.Thresholds(1, Map.of("k", 0.0))).hasMessageContaining("> 0");
-    assertThatThrownBy(() -> new KeyHistory.Thresholds(2, Map.of())).hasMessageContaining("format 2");
+    KeyHistory.Thresholds t = new KeyHistory.Thresholds(KeyHistory.Thresholds.FORMAT, Map.of("10.0.0.0/24", 0.25),
+        Map.of("10.0.0.0/24", 20L), List.of(4L, 33L));
+    t.write(dir);
+    assertThat(KeyHistory.Thresholds.read(dir)).isEqualTo(t);
+    assertThat(PrefixRate.of(t, 60, 2).judge("10.0.0.0/24", 1, 94).describe())
+        .as("its own 20 a window: max(24, 20 + 3 sqrt(20)) = 33.4 a window")
+        .isEqualTo("prefix flow records 1.57/s > 0.56 (x2.8)");
+    assertThat(PrefixRate.of(t, 60, 2).judge("198.18.6.0/24", 0, 50).ratio())
+        .as("unseen, in the quietest group: max(4.8, 4 + 3 sqrt(4)) = 10 a window").isCloseTo(5.0, within(1e-9));
+    assertThatThrownBy(() -> PrefixRate.of(t, 60, 3)).hasMessageContaining("of 2 traffic groups, the version has 3");
+    // A file from before the prefix rate: thresholds only, and no rule.
+    KeyHistory.Thresholds old = new KeyHistory.Thresholds(1, Map.of("k", 0.5), null, null);
+    assertThat(PrefixRate.of(old, 60, 1)).isNull();
+    assertThatThrownBy(() -> new KeyHistory.Thresholds(1, Map.of("k", 0.0), null, null)).hasMessageContaining("> 0");
+    assertThatThrownBy(() -> new KeyHistory.Thresholds(3, Map.of(), null, null)).hasMessageContaining("format 3");
+    assertThatThrownBy(() -> new KeyHistory.Thresholds(2, Map.of("k", 0.5), Map.of(), List.of(1L)))
+        .hasMessageContaining("needs max_flows for exactly the prefixes of thresholds (0 for 1)");
+    assertThatThrownBy(() -> new KeyHistory.Thresholds(2, Map.of("k", 0.5), Map.of("k", -1L), List.of(1L)))
+        .hasMessageContaining("flow records must be >= 0");
     assertThatThrownBy(() -> new KeyHistory(KeyHistory.FILE_NAME, 0.99, 6, 5, 100, 1)).hasMessageContaining("sustain");
     assertThatThrownBy(() -> KeyHistory.of(0)).hasMessageContaining("at least one prefix");
+  }
+
+  @Test
+  void thePrefixRateJoinsTheVerdictAsAUnion() {
+    Fusion.Verdict quiet = Fusion.sustained(1.0, 2.0, 0.0);
+    Fusion.Verdict rate = Fusion.withRate(quiet, 2.8);
+    assertThat(rate.anomaly()).isTrue();
+    assertThat(rate.score()).isEqualTo(2.8);
+    assertThat(rate.fired()).isEqualTo(Fusion.Fired.RATE);
+    assertThat(rate.aeRatio()).isEqualTo(0.5);
+    Fusion.Verdict both = Fusion.withRate(Fusion.sustained(3.0, 2.0, 1.25), 1.1);
+    assertThat(both.fired()).isEqualTo(Fusion.Fired.AE_RATE);
+    assertThat(both.score()).isEqualTo(1.25);
+    Fusion.Verdict below = Fusion.withRate(quiet, 0.7);
+    assertThat(below.anomaly()).isFalse();
+    assertThat(below.fired()).isEqualTo(Fusion.Fired.NONE);
+    assertThat(below.score()).as("ranked by the larger ratio").isEqualTo(0.7);
+    assertThat(Fusion.withRate(quiet, 1.0).anomaly()).as("equal to the threshold does not fire").isFalse();
+    assertThatThrownBy(() -> Fusion.withRate(quiet, Double.NaN)).hasMessageContaining("finite");
+    assertThatThrownBy(() -> Fusion.withRate(Fusion.of(1, 2, 1, 2), 2.0)).hasMessageContaining("without an AR");
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.kaminari.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.PortFeature;
@@ -9,6 +10,7 @@ import io.kaminari.features.Scope;
 import io.kaminari.model.ar.ArHeldOut;
 import io.kaminari.model.ar.ArSeries;
 import io.kaminari.model.ar.ArTrainingSeries;
+import io.kaminari.model.ar.RateRule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -371,7 +373,7 @@ class ScoringModelTest {
       keys.add("10.0." + (i % 3) + ".0/24");
     }
     Map<String, ScopeGroups.KeyTraffic> traffic = new HashMap<>();
-    for (String k : new java.util.TreeSet<>(keys)) traffic.put(k, new ScopeGroups.KeyTraffic(60, 600));
+    for (String k : new java.util.TreeSet<>(keys)) traffic.put(k, new ScopeGroups.KeyTraffic(60, 600, 10));
     ScopeGroups.Plan plan = ScopeGroups.plan(traffic, 60, 60);
     assertThat(plan.groups()).isEqualTo(1);
     Path out = tmp.resolve("prefix-short");
@@ -404,7 +406,7 @@ class ScoringModelTest {
       vectors.add(v);
       long packets = 0;
       for (float[] x : v) packets += Math.round(x[0] * 300);
-      traffic.put(key, new ScopeGroups.KeyTraffic(v.length, packets));
+      traffic.put(key, new ScopeGroups.KeyTraffic(v.length, packets, k < 30 ? k : 40));
     }
     ScopeGroups.Plan plan = ScopeGroups.plan(traffic, 144, 144);
     assertThat(plan.groups()).isGreaterThan(1);
@@ -521,6 +523,28 @@ class ScoringModelTest {
       }
       // Without the warm-up the flood's fourth window has no history yet: no verdict.
       assertThat(m.score(next.subList(6, 8), m.newArStates()).get(0).verdict().anomaly()).isFalse();
+
+      // The prefix rate, in the window the records arrive: 10.0.3.0/24 had at most 3 flow records in a training
+      // window, so its threshold is max(1.2 x 3, 3 + 3 sqrt(3)) = 8.2 a window: 9 fire, 8 do not. An unseen prefix is
+      // held to its group's (the quietest) busiest key instead.
+      long unseenMax = (long) Math.floor(RateRule.threshold(plan.groupMaxFlows(ScopeGroups.UNSEEN_GROUP), 300) * 300);
+      float[] quiet = vectors.get(3)[0];
+      List<Detection> counted = m.score(List.of(
+          new ScoringModel.Window(T0 + 400 * W, "10.0.3.0/24", quiet, 8, 1, 1, 1, 1, null, null, null),
+          new ScoringModel.Window(T0 + 401 * W, "10.0.3.0/24", quiet, 9, 1, 1, 1, 1, null, null, null),
+          new ScoringModel.Window(T0 + 400 * W, "203.0.113.0/24", quiet, unseenMax, 1, 1, 1, 1, null, null, null),
+          new ScoringModel.Window(T0 + 401 * W, "203.0.113.0/24", quiet, unseenMax + 1, 1, 1, 1, 1, null, null, null)),
+          m.newArStates());
+      assertThat(counted).extracting(x -> x.verdict().anomaly()).containsExactly(false, true, false, true);
+      assertThat(counted).extracting(x -> x.verdict().fired())
+          .containsExactly(Fusion.Fired.NONE, Fusion.Fired.RATE, Fusion.Fired.NONE, Fusion.Fired.RATE);
+      assertThat(counted.get(1).verdict().score()).isCloseTo(9 / (3 + 3 * Math.sqrt(3)), within(1e-9));
+      assertThat(counted.get(0).verdict().score()).as("below 1, yet ranked by the rate")
+          .isCloseTo(8 / (3 + 3 * Math.sqrt(3)), within(1e-9));
+      assertThat(counted.get(1).explanation().get(0)).isEqualTo("prefix flow records 0.03/s > 0.03 (x1.1)");
+      assertThat(counted.get(3).explanation().get(0)).startsWith(PrefixRate.LABEL)
+          .endsWith("its traffic group's busiest; no history of its own)");
+      assertThat(counted.get(2).explanation()).noneMatch(e -> e.startsWith(PrefixRate.LABEL));
     }
   }
 

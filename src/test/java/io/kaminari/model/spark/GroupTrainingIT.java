@@ -91,8 +91,9 @@ class GroupTrainingIT {
     Set<Instant> starts = new HashSet<>();
     for (Row r : rows) {
       byGroup.get(assignments.groups().get(r.getString(1))).add(r);
-      traffic.merge(r.getString(1), new ScopeGroups.KeyTraffic(1, r.getLong(3)),
-          (a, b) -> new ScopeGroups.KeyTraffic(a.rows() + b.rows(), a.packets() + b.packets()));
+      traffic.merge(r.getString(1), new ScopeGroups.KeyTraffic(1, r.getLong(3), r.getLong(4)),
+          (a, b) -> new ScopeGroups.KeyTraffic(a.rows() + b.rows(), a.packets() + b.packets(),
+              Math.max(a.maxFlows(), b.maxFlows())));
       starts.add(r.getAs(0));
     }
     ScopeGroups.Plan plan = ScopeGroups.plan(traffic, WINDOWS, starts.size());
@@ -115,8 +116,10 @@ class GroupTrainingIT {
       assertThat(groups.groups().get(g).threshold())
           .isEqualTo(inProcess.detectors().scopeGroups().groups().get(g).threshold());
     }
-    assertThat(KeyHistory.Thresholds.read(version.dir()).byKey()).hasSize(ScoreBench.KEYS)
-        .isEqualTo(KeyHistory.Thresholds.read(local).byKey());
+    KeyHistory.Thresholds history = KeyHistory.Thresholds.read(version.dir());
+    assertThat(history.byKey()).hasSize(ScoreBench.KEYS);
+    assertThat(history.groupMaxFlows()).hasSize(n).allSatisfy(f -> assertThat(f).isPositive());
+    assertThat(history).as("thresholds and the prefix rate's counts").isEqualTo(KeyHistory.Thresholds.read(local));
     assertThat(Files.readAllBytes(version.dir().resolve(HeldOut.VECTORS)))
         .isEqualTo(Files.readAllBytes(local.resolve(HeldOut.VECTORS)));
     assertThat(Files.readAllLines(version.dir().resolve(HeldOut.KEYS)))
