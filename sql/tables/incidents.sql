@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS incidents (
   top_sources         ARRAY<STRING> COMMENT 'the 5 source addresses with the most packets to the victim, with their share',
   sources             BIGINT        COMMENT 'distinct source addresses (HyperLogLog estimate)',
   top_source_asns     ARRAY<STRING> COMMENT 'the 5 source ASNs with the most packets, with their share (AS64500 (40%)); empty when the flows carry no as_src',
-  top_destinations    ARRAY<STRING> COMMENT 'the 3 destination addresses in the victim with the most packets, with their share'
+  top_destinations    ARRAY<STRING> COMMENT 'the 3 destination addresses in the victim with the most packets, with their share',
+  vector_fragments    BOOLEAN       COMMENT 'attack vector: a reflection whose non-first fragments (UDP without ports) are part of it, with a Flowspec rule of their own; null in rows written before the column'
 )
 COMMENT 'Incidents: runs of anomalous windows per model, scope and victim, with the attack vector and its sources'
 PARTITIONED BY (dt STRING COMMENT 'UTC date of start_time, yyyy-MM-dd')

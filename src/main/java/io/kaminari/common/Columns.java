@@ -79,7 +79,10 @@ public final class Columns {
   /** anomaly_scores: the AR forecaster's score (largest upward standardised forecast residual), null without one. */
   public static final String AR_SCORE = "ar_score";
   public static final String AR_THRESHOLD = "ar_threshold";
-  /** anomaly_scores: which detectors fired: {@code none}, {@code ae}, {@code ar} or {@code ae+ar}. */
+  /**
+   * anomaly_scores: which detectors fired: {@code none}, {@code ae}, {@code ar} or {@code ae+ar}; under
+   * {@code dst-prefix} also {@code rate} or {@code ae+rate} (the prefix rate).
+   */
   public static final String FIRED = "fired";
   /** anomaly_scores: the scope key's traffic-level group under dst-prefix, null under global. */
   public static final String TRAFFIC_GROUP = "traffic_group";
@@ -129,4 +132,6 @@ public final class Columns {
   public static final String TOP_SOURCE_ASNS = "top_source_asns";
   /** incidents: the victim's top destination addresses with their share ({@code 203.0.113.10 (98%)}). */
   public static final String TOP_DESTINATIONS = "top_destinations";
+  /** incidents: whether the vector's non-first fragments are part of it ({@code AttackVector#fragments}). */
+  public static final String VECTOR_FRAGMENTS = "vector_fragments";
 }

@@ -20,9 +20,12 @@ import java.util.stream.Collectors;
  * @param packetLengthMin the smallest bytes per packet among the matching flows; null without flows
  * @param packetLengthMax the largest
  * @param share the share of the victim's packets that match the vector
+ * @param fragments whether a reflection's answers also arrive as non-first fragments, which carry no ports (their flow
+ *     records show UDP from port 0 to port 0), with a heavy share of the packets: a source-port rule misses them, so
+ *     they get a rule of their own ({@link FlowspecRule#fragmentsOf}); in JSON only when true
  */
 @JsonPropertyOrder({"protocols", "dst_ports", "reflected_src_ports", "tcp_flags", "packet_length_min",
-    "packet_length_max", "share"})
+    "packet_length_max", "share", "fragments"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AttackVector(
     @JsonProperty("protocols") List<Integer> protocols,
@@ -31,7 +34,8 @@ public record AttackVector(
     @JsonProperty("tcp_flags") Integer tcpFlags,
     @JsonProperty("packet_length_min") Integer packetLengthMin,
     @JsonProperty("packet_length_max") Integer packetLengthMax,
-    @JsonProperty("share") double share) {
+    @JsonProperty("share") double share,
+    @JsonProperty("fragments") @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean fragments) {
 
   public static final int TCP = 6;
   public static final int UDP = 17;
@@ -41,6 +45,12 @@ public record AttackVector(
     protocols = protocols == null ? List.of() : List.copyOf(protocols);
     dstPorts = dstPorts == null ? List.of() : List.copyOf(dstPorts);
     reflectedSrcPorts = reflectedSrcPorts == null ? List.of() : List.copyOf(reflectedSrcPorts);
+  }
+
+  /** A vector without non-first fragments. */
+  public AttackVector(List<Integer> protocols, List<Integer> dstPorts, List<Integer> reflectedSrcPorts,
+      Integer tcpFlags, Integer packetLengthMin, Integer packetLengthMax, double share) {
+    this(protocols, dstPorts, reflectedSrcPorts, tcpFlags, packetLengthMin, packetLengthMax, share, false);
   }
 
   /** No traffic at all. */
@@ -55,14 +65,16 @@ public record AttackVector(
 
   /**
    * The vector as one line, e.g. {@code tcp dst port 80 flags SYN, 40-60 bytes/packet (97% of packets)} or
-   * {@code udp src port 53 (reflection) to any port, 1305-1500 bytes/packet (99% of packets)}.
+   * {@code udp src port 53 (reflection) to any port, 1305-1500 bytes/packet (99% of packets)}; the lengths are the
+   * answers' with ports (the first fragments), the share counts the non-first fragments too.
    */
   public String describe() {
     if (protocols.isEmpty()) return "no flows to the victim";
     List<String> parts = new ArrayList<>();
     parts.add(protocols.stream().map(AttackVector::protocolName).collect(Collectors.joining("+")));
     if (reflection()) {
-      parts.add("src port " + join(reflectedSrcPorts) + " (reflection)");
+      parts.add("src port " + join(reflectedSrcPorts) + " (reflection)" + (fragments ? " and its non-first fragments"
+          : ""));
     }
     boolean ported = protocols.stream().allMatch(p -> p == TCP || p == UDP);
     if (ported) parts.add(dstPorts.isEmpty() ? "to any port" : "dst port " + join(dstPorts));

@@ -27,10 +27,12 @@ import java.util.stream.Collectors;
  * @param tcpFlags flags a packet must carry (ACK clear too when the value has no ACK); null for any
  * @param lengthMin least packet length (bytes) to match; null for any length
  * @param lengthMax largest packet length; null exactly when {@code lengthMin} is
+ * @param fragments whether the rule matches non-first fragments only (RFC 8955's fragment component, {@code IsF}: a
+ *     fragment other than the first); such a rule has no ports, flags or lengths ({@link #fragmentsOf})
  */
 public record FlowspecRule(String destination, List<Integer> protocols, List<Integer> srcPorts, List<Integer> dstPorts,
-    Integer tcpFlags, Integer lengthMin, Integer lengthMax) implements Serializable {
-  private static final long serialVersionUID = 1L;
+    Integer tcpFlags, Integer lengthMin, Integer lengthMax, boolean fragments) implements Serializable {
+  private static final long serialVersionUID = 2L;
   static final int ACK = 16;
 
   public FlowspecRule {
@@ -41,6 +43,10 @@ public record FlowspecRule(String destination, List<Integer> protocols, List<Int
     if ((lengthMin == null) != (lengthMax == null)) {
       throw new IllegalArgumentException("packet length needs both bounds or neither");
     }
+    if (fragments && (!srcPorts.isEmpty() || !dstPorts.isEmpty() || tcpFlags != null || lengthMin != null)) {
+      throw new IllegalArgumentException("a rule for non-first fragments cannot match ports, flags or lengths: they"
+          + " carry no transport header");
+    }
   }
 
   /** The rule for {@code vector} at {@code destination}; the vector must have traffic (a protocol). */
@@ -50,7 +56,16 @@ public record FlowspecRule(String destination, List<Integer> protocols, List<Int
     boolean length = vector.packetLengthMin() != null
         && (vector.reflection() || (vector.dstPorts().isEmpty() && vector.tcpFlags() == null));
     return new FlowspecRule(destination, vector.protocols(), vector.reflectedSrcPorts(), vector.dstPorts(),
-        vector.tcpFlags(), length ? vector.packetLengthMin() : null, length ? vector.packetLengthMax() : null);
+        vector.tcpFlags(), length ? vector.packetLengthMin() : null, length ? vector.packetLengthMax() : null, false);
+  }
+
+  /**
+   * The rule for the non-first fragments of a reflection's answers at {@code destination} ({@link
+   * AttackVector#fragments}): UDP fragments other than the first. Flowspec ANDs a rule's components, so they cannot
+   * join the source-port rule, which a router cannot apply to a packet without ports.
+   */
+  public static FlowspecRule fragmentsOf(String destination) {
+    return new FlowspecRule(destination, List.of(AttackVector.UDP), List.of(), List.of(), null, null, null, true);
   }
 
   /**
@@ -62,6 +77,8 @@ public record FlowspecRule(String destination, List<Integer> protocols, List<Int
    */
   public boolean mayHit(String dstIp, int protocol, int srcPort, int dstPort, int flags, int bytesPerPacket) {
     if (!protocols.contains(protocol)) return false;
+    // A record of non-first fragments shows ports 0 and 0; any other record holds packets with a transport header.
+    if (fragments && (srcPort != 0 || dstPort != 0)) return false;
     if (!srcPorts.isEmpty() && !srcPorts.contains(srcPort)) return false;
     if (!dstPorts.isEmpty() && !dstPorts.contains(dstPort)) return false;
     // Every flag of the rule must be among the flow's. "ACK clear" is not checked: any flow may open with a packet
@@ -83,6 +100,7 @@ public record FlowspecRule(String destination, List<Integer> protocols, List<Int
     if (!dstPorts.isEmpty()) m.add("destination-port " + list(dstPorts.stream().map(p -> "=" + p).toList()));
     if (tcpFlags != null) m.add("tcp-flags " + flags(EXABGP_FLAGS, "!"));
     if (lengthMin != null) m.add("packet-length >=" + lengthMin + "&<=" + lengthMax);
+    if (fragments) m.add("fragment is-fragment");
     return "announce flow route { match { " + m.stream().map(x -> x + ";").collect(Collectors.joining(" "))
         + " } then { " + then(action) + "; } }";
   }
@@ -104,6 +122,7 @@ public record FlowspecRule(String destination, List<Integer> protocols, List<Int
     dstPorts.forEach(p -> a.add("==" + p));
     if (tcpFlags != null) a.addAll(List.of("tcp-flags", flags(GOBGP_FLAGS, "!")));
     if (lengthMin != null) a.addAll(List.of("packet-length", ">=" + lengthMin + "&<=" + lengthMax));
+    if (fragments) a.addAll(List.of("fragment", "is-fragment"));
     a.add("then");
     a.addAll(List.of(then(action).split(" ")));
     return List.copyOf(a);

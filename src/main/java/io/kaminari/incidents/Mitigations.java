@@ -139,10 +139,21 @@ public final class Mitigations {
     for (String host : hosts) out.add(new Proposal(Kind.RTBH, host, null));
     if (!incident.vector().protocols().isEmpty()) {
       for (String destination : hosts.isEmpty() ? List.of(incident.victim()) : hosts) {
-        out.add(new Proposal(Kind.FLOWSPEC, destination, FlowspecRule.of(destination, incident.vector())));
+        for (FlowspecRule r : flowspecRules(destination, incident.vector())) {
+          out.add(new Proposal(Kind.FLOWSPEC, destination, r));
+        }
       }
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * The Flowspec rules for {@code vector} (which has traffic) at {@code destination}: the vector's rule and, for a
+   * reflection with fragments, the fragments' ({@link FlowspecRule#fragmentsOf}).
+   */
+  public static List<FlowspecRule> flowspecRules(String destination, AttackVector vector) {
+    FlowspecRule rule = FlowspecRule.of(destination, vector);
+    return vector.fragments() ? List.of(rule, FlowspecRule.fragmentsOf(destination)) : List.of(rule);
   }
 
   /** The safety verdict on each of {@code proposals}, whose exposures are {@code exposures} in the same order. */

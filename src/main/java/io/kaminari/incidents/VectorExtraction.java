@@ -15,7 +15,9 @@ import java.util.function.ToIntFunction;
  * <ol>
  *   <li>Protocols: each with at least {@value #MIN_SHARE_PERCENT}% of the victim's packets (at least the heaviest).
  *   <li>Reflection: UDP from a {@link #REFLECTION_PORTS reflection port} with at least {@value #MIN_SHARE_PERCENT}% of
- *       the packets makes the vector a reflection (UDP from those ports only).
+ *       the packets makes the vector a reflection (UDP from those ports only). Large answers arrive fragmented, and a
+ *       non-first fragment carries no ports: UDP to port 0 from no reflection port ({@link #nonFirstFragments}) with
+ *       at least {@value #MIN_SHARE_PERCENT}% of the packets joins a reflection as its fragments.
  *   <li>Destination ports (TCP and UDP only): the fewest ports that carry {@value #PORT_COVER_PERCENT}% of what is
  *       left; more than {@value #MAX_PORTS} such ports means the ports are spread and match any port.
  *   <li>TCP flags (a TCP-only vector): the flags value of at least half the packets left (2 for a SYN flood).
@@ -50,8 +52,11 @@ public final class VectorExtraction {
     bySrc.keySet().removeIf(p -> bySrc.get(p) * 100 < total * MIN_SHARE_PERCENT);
     List<Integer> reflected = ranked(bySrc);
     List<Integer> vectorProtocols = protocols;
+    long fragmentPackets = 0;
     if (!reflected.isEmpty()) {
       vectorProtocols = List.of(AttackVector.UDP);
+      long fragments = packets(filter(left, VectorExtraction::nonFirstFragments));
+      if (fragments * 100 >= total * MIN_SHARE_PERCENT) fragmentPackets = fragments;
       left = filter(left, g -> g.protocol() == AttackVector.UDP && reflected.contains(g.srcPort()));
     }
 
@@ -88,7 +93,15 @@ public final class VectorExtraction {
     Integer minLength = left.stream().map(TrafficGroup::minPacketLength).min(Integer::compare).orElse(null);
     Integer maxLength = left.stream().map(TrafficGroup::maxPacketLength).max(Integer::compare).orElse(null);
     return new AttackVector(vectorProtocols, dstPorts, reflected, flags, minLength, maxLength,
-        (double) packets(left) / total);
+        (double) (packets(left) + fragmentPackets) / total, fragmentPackets > 0);
+  }
+
+  /**
+   * Whether {@code g} holds non-first fragments of UDP datagrams: a flow record of them shows ports 0 and 0 (they
+   * carry no UDP header), so UDP to port 0 from a port that is no reflection port ({@link TrafficGroup#srcKey} -1).
+   */
+  static boolean nonFirstFragments(TrafficGroup g) {
+    return g.protocol() == AttackVector.UDP && g.dstPort() == 0 && g.srcPort() < 0;
   }
 
   private static List<Integer> heavy(Map<Integer, Long> byKey, long total) {

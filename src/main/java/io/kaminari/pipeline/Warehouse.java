@@ -87,7 +87,7 @@ public final class Warehouse {
    * cover it.
    * A database written before versions were recorded counts as version 0.
    */
-  public static final int SCHEMA_VERSION = 3;
+  public static final int SCHEMA_VERSION = 4;
 
   /**
    * Columns added to a table after its first release, as {@code table.column}, in the order of their table's DDL file,
@@ -109,7 +109,8 @@ public final class Warehouse {
       ANOMALY_SCORES + "." + Columns.AR_SCORE,
       ANOMALY_SCORES + "." + Columns.AR_THRESHOLD,
       ANOMALY_SCORES + "." + Columns.FIRED,
-      ANOMALY_SCORES + "." + Columns.TRAFFIC_GROUP);
+      ANOMALY_SCORES + "." + Columns.TRAFFIC_GROUP,
+      INCIDENTS + "." + Columns.VECTOR_FRAGMENTS);
 
   /** Database property holding the schema version {@link #ensure} last migrated the database to. */
   static final String VERSION_PROPERTY = "kaminari.schema-version";
@@ -177,7 +178,7 @@ public final class Warehouse {
 
   /**
    * Creates {@code target}'s database and every table and view that does not exist yet, migrates tables created by an
-   * older schema ({@link #ADDED_COLUMNS}), replaces the views with this jar's, records {@link #SCHEMA_VERSION}, and
+   * older schema ({@link #ADDED_COLUMNS}, and each column's comment to the DDL's), replaces the views with this jar's, records {@link #SCHEMA_VERSION}, and
    * makes the database the session's current one. Idempotent; skipped, but for the layout check, when the database
    * already records this jar's version and DDL digest and holds every table and view (the DDL costs about a second
    * of metastore calls).
@@ -219,6 +220,19 @@ public final class Warehouse {
       String name = column.substring(table.length() + 1);
       if (!Arrays.asList(spark.table(table).columns()).contains(name)) {
         spark.sql("ALTER TABLE " + table + " ADD COLUMNS (" + name + " " + declaration(column) + ")");
+      }
+    }
+    // CREATE TABLE IF NOT EXISTS leaves an older table's column comments as they were: what a column holds is said
+    // where analysts read it (DESCRIBE), so they follow the DDL too.
+    for (String file : TABLE_FILES) {
+      String table = objectName(file);
+      scala.collection.Seq<String> partitions = metadata(spark, target.qualified(table)).partitionColumnNames();
+      for (org.apache.spark.sql.types.StructField f : spark.table(table).schema().fields()) {
+        if (partitions.contains(f.name())) continue;
+        String declared = comment(table + "." + f.name());
+        if (!declared.equals(f.getComment().getOrElse(() -> null))) {
+          spark.sql("ALTER TABLE " + table + " ALTER COLUMN " + f.name() + " COMMENT '" + declared + "'");
+        }
       }
     }
     // CREATE OR REPLACE: a new jar's view text replaces the old one, and a view over a missing column fails here.
@@ -295,6 +309,14 @@ public final class Warehouse {
       }
     }
     throw new IllegalStateException("sql/tables/" + table + ".sql declares no column " + name);
+  }
+
+  /** The comment of {@code table.column} as its table's DDL file declares it ({@link #declaration}). */
+  static String comment(String column) {
+    String d = declaration(column);
+    int at = d.indexOf(" COMMENT '");
+    if (at < 0 || !d.endsWith("'")) throw new IllegalStateException("the DDL of " + column + " has no comment: " + d);
+    return d.substring(at + " COMMENT '".length(), d.length() - 1);
   }
 
   /** The names of the tables and views in {@code db} (not temporary views). */

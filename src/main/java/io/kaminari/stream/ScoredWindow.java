@@ -36,7 +36,8 @@ import java.util.List;
  * @param aeThreshold its threshold (the key's traffic group's under dst-prefix)
  * @param arScore the AR forecaster's score in robust sigmas, null without one
  * @param arThreshold its threshold, null without one
- * @param fired which detectors fired: {@code none}, {@code ae}, {@code ar} or {@code ae+ar}
+ * @param fired which detectors fired: {@code none}, {@code ae}, {@code ar}, {@code ae+ar}, {@code rate} or
+ *     {@code ae+rate} ({@code Fusion.Fired})
  * @param trafficGroup the key's traffic-level group under dst-prefix, null under global
  * @param explanation as {@code anomaly_scores.explanation}: the autoencoder's top features, the AR's top series, the
  *     window's top talkers

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code mitigation.mode=announce} against a real GoBGP daemon: every shape of proposal Kaminari makes (RTBH for IPv4
- * and IPv6, Flowspec with destination ports and TCP flags, reflection source ports, packet lengths, a prefix,
- * discard and rate limit) is accepted by GoBGP and lands in its RIB as the rule that was printed; refused proposals
+ * and IPv6, Flowspec with destination ports and TCP flags, reflection source ports, packet lengths, non-first
+ * fragments, a prefix, discard and rate limit) is accepted by GoBGP and lands in its RIB as the rule that was printed; refused proposals
  * are not sent; an API that does not answer gets nothing, and a route GoBGP refuses names what was sent before it.
  */
 class GobgpApiIT {
@@ -38,6 +38,7 @@ class GobgpApiIT {
     Options rateLimit = MitigationsTest.options("rate-limit:125000", Format.GOBGP, 0.01, List.of());
     AttackVector ntpAndDns = new AttackVector(List.of(17), List.of(), List.of(123, 53), null, 468, 1500, 0.9);
     AttackVector anyPortUdp = new AttackVector(List.of(17), List.of(), List.of(), null, 1000, 1400, 0.9);
+    AttackVector fragmentedDns = new AttackVector(List.of(17), List.of(), List.of(53), null, 1500, 1500, 0.9, true);
     List<Decision> syn = decisions(MitigationsTest.incident("global", "203.0.113.10/32", MitigationsTest.LAST,
         MitigationsTest.SYN, List.of("203.0.113.10 (100%)")), discard);
     List<Decision> dns = decisions(MitigationsTest.incident("dst-prefix", "2001:db8::10/128", null,
@@ -47,9 +48,11 @@ class GobgpApiIT {
     List<Decision> listed = decisions(MitigationsTest.incident("global", "198.51.100.7/32", null, anyPortUdp,
         List.of("198.51.100.7 (100%)")), discard);
     assertThat(listed.get(0).allowed()).as("198.51.100.0/24 is never blackholed").isFalse();
+    List<Decision> fragmented = decisions(MitigationsTest.incident("global", "203.0.113.30/32", null, fragmentedDns,
+        List.of("203.0.113.30 (100%)")), discard);
 
     try (Gobgpd gobgpd = Gobgpd.start(dir)) {
-      for (List<Decision> d : List.of(syn, dns, reflection, listed)) {
+      for (List<Decision> d : List.of(syn, dns, reflection, listed, fragmented)) {
         Options options = d == dns ? rateLimit : discard;
         List<List<String>> routes = Mitigations.gobgpCommands(d, options);
         // What runs is what `kaminari mitigate` printed for a person to review.
@@ -63,12 +66,14 @@ class GobgpApiIT {
       assertThat(gobgpd.rib("ipv6")).contains("2001:db8::10/128").contains("100::1")
           .contains("{Communities: blackhole, no-export}");
       String v4 = gobgpd.rib("ipv4-flowspec");
-      assertThat(v4.lines().filter(l -> l.startsWith("*>"))).hasSize(3);
+      assertThat(v4.lines().filter(l -> l.startsWith("*>"))).hasSize(5);
       assertThat(v4).contains("[destination: 203.0.113.10/32][protocol: ==tcp][destination-port: ==80]"
               + "[tcp-flags: S&!A]")
           .contains("[destination: 203.0.113.0/24][protocol: ==udp][source-port: ==123 ==53]"
               + "[packet-length: >=468&<=1500]")
           .contains("[destination: 198.51.100.7/32][protocol: ==udp][packet-length: >=1000&<=1400]")
+          .contains("[destination: 203.0.113.30/32][protocol: ==udp][source-port: ==53][packet-length: >=1500&<=1500]")
+          .contains("[destination: 203.0.113.30/32][protocol: ==udp][fragment: is-fragment]")
           .contains("{Extcomms: [discard]}");
       assertThat(gobgpd.rib("ipv6-flowspec")).contains("[destination: 2001:db8::10/128/0][protocol: ==udp]"
           + "[source-port: ==53][packet-length: >=1305&<=1500]").contains("[rate: 125000.000000]");

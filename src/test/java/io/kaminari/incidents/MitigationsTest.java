@@ -169,6 +169,33 @@ class MitigationsTest {
   }
 
   @Test
+  void aFragmentedReflectionGetsASecondRuleForItsNonFirstFragments() {
+    AttackVector fragmented = new AttackVector(List.of(17), List.of(), List.of(53), null, 1480, 1500, 0.95, true);
+    String text = propose(incident("global", "203.0.113.10/32", LAST, fragmented, List.of("203.0.113.10 (100%)")),
+        BOTH);
+    assertThat(text).contains("# vector: udp src port 53 (reflection) and its non-first fragments to any port,"
+        + " 1480-1500 bytes/packet (95% of packets)")
+        .contains("exabgp: announce flow route { match { destination 203.0.113.10/32; protocol =udp; source-port =53;"
+            + " packet-length >=1480&<=1500; } then { discard; } }")
+        .contains("exabgp: announce flow route { match { destination 203.0.113.10/32; protocol =udp;"
+            + " fragment is-fragment; } then { discard; } }")
+        .contains("gobgp:  gobgp global rib -a ipv4-flowspec add match destination 203.0.113.10/32 protocol udp"
+            + " fragment is-fragment then discard");
+    List<FlowspecRule> rules = Mitigations.flowspecRules("203.0.113.10/32", fragmented);
+    assertThat(rules).hasSize(2);
+    FlowspecRule fragments = rules.get(1);
+    assertThat(fragments.fragments()).isTrue();
+    assertThat(fragments.mayHit("203.0.113.10", 17, 0, 0, 0, 1480)).as("a record of non-first fragments").isTrue();
+    assertThat(fragments.mayHit("203.0.113.10", 17, 0, 0, 0, 60)).as("of any length: the last is short").isTrue();
+    assertThat(fragments.mayHit("203.0.113.10", 17, 53, 40_000, 0, 1480)).as("a datagram with ports").isFalse();
+    assertThat(fragments.mayHit("203.0.113.10", 6, 0, 0, 0, 1480)).as("tcp").isFalse();
+    assertThat(fragments.mayHit("203.0.113.11", 17, 0, 0, 0, 1480)).isFalse();
+    assertThat(Mitigations.flowspecRules("203.0.113.10/32", DNS)).as("no fragments, one rule").hasSize(1);
+    assertThatThrownBy(() -> new FlowspecRule("203.0.113.10/32", List.of(17), List.of(53), List.of(), null, null,
+        null, true)).hasMessageContaining("carry no transport header");
+  }
+
+  @Test
   void dropsThatHitTooMuchOfTheVictimsTrafficBeforeTheIncidentAreRefused() {
     Incident flood = incident("global", "203.0.113.10/32", LAST, SYN, List.of("203.0.113.10 (100%)"));
     List<Proposal> proposals = Mitigations.proposals(flood);

@@ -45,6 +45,30 @@ class VectorExtractionTest {
   }
 
   @Test
+  void aReflectionsNonFirstFragmentsJoinItWhenHeavy() {
+    List<TrafficGroup> groups = new ArrayList<>();
+    for (int port = 1024; port < 1124; port++) groups.add(g(17, port, 53, 0, 80, 1305, 1500));
+    groups.add(g(17, 0, -1, 0, 6_000, 60, 1500)); // records from port 0 to port 0: the non-first fragments
+    groups.add(g(6, 443, -1, 24, 500, 52, 1400));
+    AttackVector v = VectorExtraction.extract(groups, 14_500);
+    assertThat(v.fragments()).isTrue();
+    assertThat(v.reflectedSrcPorts()).as("port 0 is no service").containsExactly(53);
+    assertThat(v.packetLengthMin()).as("the answers' lengths, not the fragments'").isEqualTo(1305);
+    assertThat(v.share()).isEqualTo(14_000 / 14_500.0);
+    assertThat(v.describe()).isEqualTo("udp src port 53 (reflection) and its non-first fragments to any port,"
+        + " 1305-1500 bytes/packet (97% of packets)");
+
+    // A few fragments (under 10% of the packets) are not the attack's; without a reflection there are none.
+    List<TrafficGroup> few = new ArrayList<>(groups.subList(0, 100));
+    few.add(g(17, 0, -1, 0, 500, 60, 1500));
+    assertThat(VectorExtraction.extract(few, 8_500).fragments()).isFalse();
+    AttackVector flood = VectorExtraction.extract(List.of(g(17, 0, -1, 0, 900, 1500, 1500), g(17, 9, -1, 0, 100, 80,
+        80)), 1_000);
+    assertThat(flood.reflection()).isFalse();
+    assertThat(flood.fragments()).isFalse();
+  }
+
+  @Test
   void aMixOfProtocolsKeepsTheHeavyOnesAndNoFlags() {
     List<TrafficGroup> groups = List.of(g(6, 80, -1, 2, 500, 40, 40), g(1, 0, -1, 0, 450, 84, 84),
         g(17, 5000, -1, 0, 50, 100, 100));

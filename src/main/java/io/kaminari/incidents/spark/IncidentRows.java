@@ -52,7 +52,8 @@ public final class IncidentRows {
     return RowFactory.create(s.id(), s.model(), i.modelVersion(), s.scope(), s.victim(), s.start(), s.lastUpdate(),
         s.end(), s.windows(), s.peakScore(), i.peakPps(), i.peakBps(), i.peakFps(), i.packets(), i.bytes(), i.flows(),
         v.protocols(), v.dstPorts(), v.reflectedSrcPorts(), v.tcpFlags(), v.packetLengthMin(), v.packetLengthMax(),
-        v.share(), v.describe(), i.topSources(), i.sources(), i.topSourceAsns(), i.topDestinations(), dt(s.start()));
+        v.share(), v.describe(), i.topSources(), i.sources(), i.topSourceAsns(), i.topDestinations(), v.fragments(),
+        dt(s.start()));
   }
 
   /** The incident of a row of {@code kaminari.incidents} (read by column name). */
@@ -66,7 +67,8 @@ public final class IncidentRows {
         start, last, r.getAs(END_TIME), windows, r.<Double>getAs(PEAK_SCORE), windowSeconds, true);
     AttackVector v = new AttackVector(r.getList(r.fieldIndex(PROTOCOLS)), r.getList(r.fieldIndex(DST_PORTS)),
         r.getList(r.fieldIndex(REFLECTED_SRC_PORTS)), r.getAs(FlowSchema.TCP_FLAGS), r.getAs(PACKET_LENGTH_MIN),
-        r.getAs(PACKET_LENGTH_MAX), r.<Double>getAs(VECTOR_SHARE));
+        r.getAs(PACKET_LENGTH_MAX), r.<Double>getAs(VECTOR_SHARE),
+        Boolean.TRUE.equals(r.getAs(Columns.VECTOR_FRAGMENTS)));
     return new Incident(span, r.<Integer>getAs(MODEL_VERSION), r.<Double>getAs(PEAK_PPS), r.<Double>getAs(PEAK_BPS),
         r.<Double>getAs(PEAK_FPS), r.<Long>getAs(Columns.VECTOR_PACKETS), r.<Long>getAs(FlowSchema.BYTES),
         r.<Long>getAs(Columns.VECTOR_FLOWS), v, strings(r, TOP_SOURCES), r.<Long>getAs(SOURCES),
