@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
  *
  * @param protocols IP protocol numbers, heaviest first
  * @param dstPorts destination ports, heaviest first; empty when the attack's destination ports are spread (any port)
- * @param reflectedSrcPorts well-known reflection source ports (53, 123, ...) the attack comes from; empty if none
+ * @param reflectedSrcPorts well-known reflection source ports (53, 123, ...; TCP service ports such as 80 and 443 for
+ *     a TCP reflection) the attack comes from; empty if none
  * @param tcpFlags the flags value most TCP packets carry (2 = SYN only), or null when none dominates
  * @param packetLengthMin the smallest bytes per packet among the matching flows; null without flows
  * @param packetLengthMax the largest
@@ -58,7 +59,10 @@ public record AttackVector(
     return new AttackVector(List.of(), List.of(), List.of(), null, null, null, 0);
   }
 
-  /** Whether the vector is a reflection: UDP from well-known amplifier ports. */
+  /**
+   * Whether the vector is a reflection: UDP from well-known amplifier ports, or TCP answers (SYN-ACK, RST) from
+   * well-known service ports.
+   */
   public boolean reflection() {
     return !reflectedSrcPorts.isEmpty();
   }

@@ -11,8 +11,8 @@ import java.util.stream.Collectors;
  *
  * <p>It matches the destination, the vector's protocol(s), its destination ports when they are few, its reflection
  * source ports, its TCP flags when one value dominates (all of its flags set, and ACK clear when the value has none:
- * a SYN-flood rule spares established connections), and its packet lengths for a reflection or for a flood to any
- * port whose flags say nothing.
+ * a SYN-flood rule spares established connections), and its packet lengths for a UDP reflection or for a flood to
+ * any port whose flags say nothing.
  *
  * <p>A router matches packets, a flow record summarises many: its flags are the OR of its packets' flags and its
  * length is their mean. {@link #mayHit} therefore errs towards a hit: a flow that may hold one matching packet counts.
@@ -51,10 +51,12 @@ public record FlowspecRule(String destination, List<Integer> protocols, List<Int
 
   /** The rule for {@code vector} at {@code destination}; the vector must have traffic (a protocol). */
   public static FlowspecRule of(String destination, AttackVector vector) {
-    // Lengths discriminate a reflection (large answers) and a flood whose ports and flags say nothing; elsewhere
-    // they would only narrow the rule below the attack's own spread.
+    // Lengths discriminate a UDP reflection (large answers) and a flood whose ports and flags say nothing; elsewhere
+    // they would only narrow the rule below the attack's own spread. A TCP reflection's answers are SYN-ACKs and RSTs
+    // of 40-60 bytes like any TCP control packet: its source ports discriminate it, its lengths do not.
+    boolean udpReflection = vector.reflection() && vector.protocols().equals(List.of(AttackVector.UDP));
     boolean length = vector.packetLengthMin() != null
-        && (vector.reflection() || (vector.dstPorts().isEmpty() && vector.tcpFlags() == null));
+        && (udpReflection || (!vector.reflection() && vector.dstPorts().isEmpty() && vector.tcpFlags() == null));
     return new FlowspecRule(destination, vector.protocols(), vector.reflectedSrcPorts(), vector.dstPorts(),
         vector.tcpFlags(), length ? vector.packetLengthMin() : null, length ? vector.packetLengthMax() : null, false);
   }

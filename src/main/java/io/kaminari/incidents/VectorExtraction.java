@@ -20,7 +20,12 @@ import java.util.function.ToIntFunction;
  *       at least {@value #MIN_SHARE_PERCENT}% of the packets joins a reflection as its fragments.
  *   <li>Destination ports (TCP and UDP only): the fewest ports that carry {@value #PORT_COVER_PERCENT}% of what is
  *       left; more than {@value #MAX_PORTS} such ports means the ports are spread and match any port.
- *   <li>TCP flags (a TCP-only vector): the flags value of at least half the packets left (2 for a SYN flood).
+ *   <li>TCP reflection (a TCP-only vector to any port whose heaviest flags value is an answer, with ACK or RST set):
+ *       the fewest {@link #TCP_SERVICE_PORTS service ports} among the source ports that carry
+ *       {@value #PORT_COVER_PERCENT}% of what is left, at most {@value #MAX_PORTS}, make it a reflection from them. SYN-ACKs and RSTs of servers
+ *       answering spoofed SYNs mix flags, so their service ports discriminate them, not their flags.
+ *   <li>TCP flags (a TCP-only vector, not a reflection): the flags value of at least half the packets left (2 for a
+ *       SYN flood).
  *   <li>Packet lengths: the range of bytes per packet of the flow records left.
  * </ol>
  * The share is that of the packets left at the end: what a rule matching the vector would catch.
@@ -30,12 +35,22 @@ public final class VectorExtraction {
 
   /**
    * UDP services used as amplifiers: chargen, DNS, portmap, NTP, NetBIOS, SNMP, CLDAP, ISAKMP and its NAT traversal,
-   * ARD, SSDP, WS-Discovery, mDNS, memcached, BACnet (the StopDDoS captures {@code amp.UDP.isakmp} and
-   * {@code amp.UDP.bacnet.IOT.37810} answer from 4500 and 47808).
+   * ARD, SSDP, WS-Discovery, mDNS, memcached, Dahua's DHDiscover (DVRs; the StopDDoS capture
+   * {@code amp.UDP.bacnet.IOT.37810} answers from it and from BACnet), BACnet (the StopDDoS captures
+   * {@code amp.UDP.isakmp} and {@code amp.UDP.bacnet.IOT.37810} answer from 4500 and 47808).
    */
   public static final Set<Integer> REFLECTION_PORTS = Set.of(19, 53, 111, 123, 137, 161, 389, 500, 1900, 3283, 3702,
-      4500, 5353, 11211, 47808);
+      4500, 5353, 11211, 37810, 47808);
+  /**
+   * TCP services whose answers a TCP reflection sends (SYN-ACKs and RSTs to spoofed SYNs): FTP, SSH, Telnet, SMTP, DNS,
+   * HTTP, POP3, IMAP, BGP, HTTPS, SMB, SMTPS, submission, IMAPS, POP3S, PPTP, MySQL, RDP, SIP, and the HTTP
+   * alternates. A list rather than every port below 1024, so that a SYN flood's random source ports do not split its
+   * traffic groups.
+   */
+  public static final Set<Integer> TCP_SERVICE_PORTS = Set.of(21, 22, 23, 25, 53, 80, 110, 143, 179, 443, 445, 465,
+      587, 993, 995, 1723, 3306, 3389, 5060, 8080, 8443);
   static final int MIN_SHARE_PERCENT = 10;
+  private static final int RST = 4;
   static final int PORT_COVER_PERCENT = 80;
   static final int MAX_PORTS = 5;
 
@@ -79,8 +94,13 @@ public final class VectorExtraction {
       }
     }
 
+    List<Integer> tcpReflected = vectorProtocols.equals(List.of(AttackVector.TCP)) && dstPorts.isEmpty()
+        ? tcpReflectionPorts(left) : List.of();
+    if (!tcpReflected.isEmpty()) left = filter(left, g -> tcpReflected.contains(g.srcPort()));
+    List<Integer> sources = tcpReflected.isEmpty() ? reflected : tcpReflected;
+
     Integer flags = null;
-    if (vectorProtocols.equals(List.of(AttackVector.TCP))) {
+    if (vectorProtocols.equals(List.of(AttackVector.TCP)) && sources.isEmpty()) {
       Map<Integer, Long> byFlags = sum(left, TrafficGroup::tcpFlags);
       List<Integer> ranked = ranked(byFlags);
       if (!ranked.isEmpty() && byFlags.get(ranked.get(0)) * 2 >= packets(left)) {
@@ -92,7 +112,7 @@ public final class VectorExtraction {
 
     Integer minLength = left.stream().map(TrafficGroup::minPacketLength).min(Integer::compare).orElse(null);
     Integer maxLength = left.stream().map(TrafficGroup::maxPacketLength).max(Integer::compare).orElse(null);
-    return new AttackVector(vectorProtocols, dstPorts, reflected, flags, minLength, maxLength,
+    return new AttackVector(vectorProtocols, dstPorts, sources, flags, minLength, maxLength,
         (double) (packets(left) + fragmentPackets) / total, fragmentPackets > 0);
   }
 
@@ -102,6 +122,25 @@ public final class VectorExtraction {
    */
   static boolean nonFirstFragments(TrafficGroup g) {
     return g.protocol() == AttackVector.UDP && g.dstPort() == 0 && g.srcPort() < 0;
+  }
+
+  /**
+   * The service ports a TCP reflection in {@code groups} comes from (see the class comment), or none: the heaviest
+   * flags value must be an answer, and at most {@link #MAX_PORTS} well-known source ports carry
+   * {@value #PORT_COVER_PERCENT}% of the packets.
+   */
+  private static List<Integer> tcpReflectionPorts(List<TrafficGroup> groups) {
+    List<Integer> byFlags = ranked(sum(groups, TrafficGroup::tcpFlags));
+    if (byFlags.isEmpty() || (byFlags.get(0) & (FlowspecRule.ACK | RST)) == 0) return List.of();
+    Map<Integer, Long> bySrc = sum(filter(groups, g -> g.srcPort() >= 0), TrafficGroup::srcPort);
+    List<Integer> ports = ranked(bySrc);
+    long all = packets(groups);
+    long covered = 0;
+    int n = 0;
+    while (n < ports.size() && n < MAX_PORTS && covered * 100 < all * PORT_COVER_PERCENT) {
+      covered += bySrc.get(ports.get(n++));
+    }
+    return covered * 100 >= all * PORT_COVER_PERCENT ? List.copyOf(ports.subList(0, n)) : List.of();
   }
 
   private static List<Integer> heavy(Map<Integer, Long> byKey, long total) {

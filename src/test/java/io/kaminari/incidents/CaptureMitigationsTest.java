@@ -27,18 +27,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The Flowspec rule Kaminari proposes for a real attack, from the records of real captures as softflowd and nfacctd
  * exported them (the upstream chain, {@code src/main/resources/evaluate/captures/SOURCE.md}): the SNMP and ISAKMP
- * reflections, the fragmented DNS reflection (two rules: its answers' and their non-first fragments') and two SYN
- * floods. Each capture is put on the busiest server of an hour of generated benign traffic, as
- * the evaluation does ({@link CaptureMix}); the victim's profile of the attack's windows (what the streaming scorer
- * builds, {@link VictimProfiles}, from every record to the victim) gives the attack vector and the rule. The rule must
- * hit every record of the attack (as the capture's description documents it) and none of the victim's benign records.
- * {@code IncidentsIT} checks the demo's attacks the same way against the flows table, with the safety check.
+ * reflections, the BACnet and DHDiscover reflection, the fragmented DNS reflection (two rules: its answers' and their
+ * non-first fragments'), the SYN-ACK reflection (from the servers' ports) and two SYN floods. Each capture is put on
+ * the busiest server of an hour of generated benign traffic, as the evaluation does ({@link CaptureMix}); the
+ * victim's profile of the attack's windows (what the streaming scorer builds, {@link VictimProfiles}, from every
+ * record to the victim) gives the attack vector and the rules. The rules must hit every record of the attack (as the
+ * capture's description documents it) and none of the victim's benign records. {@code IncidentsIT} checks the demo's
+ * attacks the same way against the flows table, with the safety check.
  *
- * <p>Not here, because the rule misses part of the attack or hits benign records (docs/incidents.md, "Not done yet"):
- * the SYN-ACK reflection (its RST records outnumber
- * the SYN-ACKs, so the rule matches RST), the BACnet reflection's answers from port 37810 (no known service), and the
- * CIC-DDoS2019 SYN flood (spread over many ports, so its syn-without-ack rule also matches benign connection openings;
- * the safety check refuses such a rule when it would drop more than {@code mitigation.max-benign-share}).
+ * <p>Not here, because its rule hits benign records (docs/incidents.md, "Not done yet"): the CIC-DDoS2019 SYN flood,
+ * spread over many ports, whose syn-without-ack rule also matches benign connection openings (the safety check refuses
+ * such a rule when it would drop more than {@code mitigation.max-benign-share}).
  */
 class CaptureMitigationsTest {
   private static final Instant HOUR = Instant.parse("2024-05-01T10:00:00Z");
@@ -79,6 +78,10 @@ class CaptureMitigationsTest {
         new Case(Capture.STOPDDOS_DNS_AMPLIFICATION, udpFrom(53).or(f -> f.ipProto() == AttackVector.UDP
             && f.portSrc() == 0 && f.portDst() == 0), 95),
         new Case(Capture.STOPDDOS_SYN_FLOOD, syn.and(f -> f.portDst() == 25565)),
+        // Servers' answers to spoofed SYNs: SYN-ACKs, RSTs and RST-ACKs from their web ports.
+        new Case(Capture.STOPDDOS_SYNACK_REFLECTION, f -> f.ipProto() == AttackVector.TCP
+            && (f.portSrc() == 80 || f.portSrc() == 443)),
+        new Case(Capture.STOPDDOS_BACNET_AMPLIFICATION, udpFrom(47808).or(udpFrom(37810))),
         new Case(Capture.DDOSGRID_SYN_FLOOD, syn.and(f -> f.portDst() == 12345)));
   }
 

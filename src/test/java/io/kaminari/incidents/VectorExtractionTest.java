@@ -69,6 +69,41 @@ class VectorExtractionTest {
   }
 
   @Test
+  void aTcpReflectionIsTcpFromTheServersPortsToAnyPortWhateverItsFlags() {
+    List<TrafficGroup> groups = new ArrayList<>();
+    for (int port = 30_000; port < 30_100; port++) {
+      groups.add(g(6, port, 80, 18, 60, 44, 60)); // SYN-ACKs from web servers to the spoofed ports
+      groups.add(g(6, port, 443, 4, 20, 40, 40)); // RSTs from closed ones
+    }
+    groups.add(g(6, 22, -1, 27, 300, 60, 1400)); // the victim's own SSH clients
+    AttackVector v = VectorExtraction.extract(groups, 8_300);
+    assertThat(v.reflectedSrcPorts()).containsExactly(80, 443);
+    assertThat(v.tcpFlags()).as("SYN-ACK and RST: the ports discriminate, not the flags").isNull();
+    assertThat(v.share()).as("port 80 alone is 72%, under the 80% cover").isEqualTo(8_000 / 8_300.0);
+    assertThat(v.describe()).isEqualTo("tcp src port 80,443 (reflection) to any port, 40-60 bytes/packet (96% of"
+        + " packets)");
+    FlowspecRule rule = FlowspecRule.of("203.0.113.5/32", v);
+    assertThat(rule.exabgp("discard")).isEqualTo("announce flow route { match { destination 203.0.113.5/32;"
+        + " protocol =tcp; source-port [ =80 =443 ]; } then { discard; } }");
+    assertThat(rule.mayHit("203.0.113.5", 6, 443, 51_000, 0x14, 40)).as("a RST-ACK answer").isTrue();
+    assertThat(rule.mayHit("203.0.113.5", 6, 51_000, 22, 0x1b, 600)).as("a client of the victim").isFalse();
+
+    // Openings are no reflection, whatever their source ports: a SYN flood from port 80 keeps its flags.
+    List<TrafficGroup> syn = new ArrayList<>();
+    for (int port = 30_000; port < 30_100; port++) syn.add(g(6, port, 80, 2, 60, 40, 40));
+    AttackVector flood = VectorExtraction.extract(syn, 6_000);
+    assertThat(flood.reflection()).isFalse();
+    assertThat(flood.tcpFlags()).isEqualTo(2);
+    // Answers from spread ports (an ACK flood) are none either.
+    List<TrafficGroup> ack = new ArrayList<>();
+    for (int port = 30_000; port < 30_100; port++) ack.add(g(6, port, -1, 16, 60, 40, 40));
+    assertThat(VectorExtraction.extract(ack, 6_000).reflection()).isFalse();
+    assertThat(TrafficGroup.srcKey(6, 443)).isEqualTo(443);
+    assertThat(TrafficGroup.srcKey(6, 1023)).as("no service: a SYN flood's random source port").isEqualTo(-1);
+    assertThat(TrafficGroup.srcKey(17, 37810)).as("Dahua DHDiscover answers").isEqualTo(37810);
+  }
+
+  @Test
   void aMixOfProtocolsKeepsTheHeavyOnesAndNoFlags() {
     List<TrafficGroup> groups = List.of(g(6, 80, -1, 2, 500, 40, 40), g(1, 0, -1, 0, 450, 84, 84),
         g(17, 5000, -1, 0, 50, 100, 100));

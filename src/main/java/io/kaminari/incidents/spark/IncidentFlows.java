@@ -124,8 +124,12 @@ final class IncidentFlows {
         .withColumn(SP, col(PACKETS).multiply(col("_k")))
         .withColumn(SB, col(BYTES).multiply(col("_k")))
         .withColumn(LENGTH, when(col(PACKETS).gt(0), col(BYTES).divide(col(PACKETS))).otherwise(0).cast("int"))
+        // TrafficGroup.srcKey's rule.
         .withColumn(SRC_KEY, when(col(IP_PROTO).equalTo(AttackVector.UDP)
-            .and(col(PORT_SRC).isin(VectorExtraction.REFLECTION_PORTS.toArray())), col(PORT_SRC)).otherwise(-1));
+            .and(col(PORT_SRC).isin(VectorExtraction.REFLECTION_PORTS.toArray())), col(PORT_SRC))
+            .when(col(IP_PROTO).equalTo(AttackVector.TCP)
+                .and(col(PORT_SRC).isin(VectorExtraction.TCP_SERVICE_PORTS.toArray())), col(PORT_SRC))
+            .otherwise(-1));
   }
 
   /** The {@code n} keys with the most packets, as {@code prefix+key (share%)} of {@code total}; ties by key. */
