@@ -11,11 +11,12 @@
 #                              file system needs it), /etc/passwd and group (root, kaminari 10001, spark 185), /tmp
 #                              and /var/kaminari (mode 1777: volume mount points). No shell. The scorer image's base.
 #   OUT_DIR/runtime-shell.tar  the same runtime layer plus a layer "shell": bash (also /bin/sh), coreutils, grep, sed,
-#                              getent, tini and the libraries they link. The jobs image's base (Spark's entrypoint and
-#                              bin/ scripts are bash scripts).
+#                              getent, tini, GoBGP's client `gobgp` (`kaminari mitigate` announces through it with
+#                              mitigation.mode=announce) and the libraries they link. The jobs image's base (Spark's
+#                              entrypoint and bin/ scripts are bash scripts).
 #   OUT_DIR/packages.txt       the Debian packages (name=version) whose files the layers hold.
 #
-# Needs: a Debian-based machine with openjdk-17-jdk-headless (jlink and the jmods), tini, and the packages listed
+# Needs: a Debian-based machine with openjdk-17-jdk-headless (jlink and the jmods), tini, gobgpd, and the packages listed
 # below installed (.ci/run installs them); tar, sha256sum, ldd. Runs as any user: every file is root-owned in the
 # tarballs whoever builds them. The same machine packages give byte-identical layers (sorted entries, fixed mtime).
 set -euo pipefail
@@ -191,6 +192,10 @@ dpkg-query -W -f='${Package}=${Version}\n' libc-bin >> "$out/packages.txt"
 dpkg-query -W -f='${Status}' tini 2>/dev/null | grep -q 'install ok installed' || die "apt-get install tini"
 dpkg-query -W -f='${Package}=${Version}\n' tini >> "$out/packages.txt"
 cp /usr/bin/tini-static "$sh_/usr/bin/tini" # static: the entrypoint's process reaper needs no library
+# GoBGP's client only (the daemon runs elsewhere): what GobgpApi runs to announce a mitigation.
+dpkg-query -W -f='${Status}' gobgpd 2>/dev/null | grep -q 'install ok installed' || die "apt-get install gobgpd"
+dpkg-query -W -f='${Package}=${Version}\n' gobgpd >> "$out/packages.txt"
+copy_file "$sh_" /usr/bin/gobgp
 ln -sfn bash "$sh_/usr/bin/sh"
 mkdir -p "$sh_/opt/spark/work-dir" # Spark's working directory in its images (read-only here: jobs write to volumes)
 add_libraries "$sh_" "$rt" # libtinfo (bash), libselinux, libpcre2, libacl... whatever the runtime layer lacks

@@ -2,6 +2,9 @@ package io.kaminari.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kaminari.incidents.FlowspecRule;
+import io.kaminari.incidents.GobgpApi;
+import io.kaminari.testing.Gobgpd;
 import io.kaminari.testing.OciImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -95,6 +98,22 @@ class JobsImageIT {
         "io.kaminari.cli.Main", "local:///opt/kaminari/kaminari.jar", "config", "--dump", "--set", "topics=a,b"),
         Map.of("SPARK_DRIVER_BIND_ADDRESS", "127.0.0.1"));
     assertThat(out).contains("topics: a,b");
+  }
+
+  /**
+   * {@code mitigation.mode=announce} from a pod: the image's own GoBGP client, run as {@link GobgpApi} runs it, adds a
+   * Flowspec rule to a real {@code gobgpd}, which holds it as printed.
+   */
+  @Test
+  void itsGobgpClientAnnouncesToARealGobgpd(@TempDir Path dir) throws Exception {
+    try (Gobgpd gobgpd = Gobgpd.start(dir)) {
+      List<String> args = new ArrayList<>(List.of(GobgpApi.CLIENT));
+      args.addAll(GobgpApi.connection(gobgpd.address()));
+      args.addAll(FlowspecRule.fragmentsOf("203.0.113.30/32").gobgpArgs("discard"));
+      run(args, Map.of());
+      assertThat(gobgpd.rib("ipv4-flowspec"))
+          .contains("[destination: 203.0.113.30/32][protocol: ==udp][fragment: is-fragment]");
+    }
   }
 
   /** The image's entrypoint with {@code args} (a pod's {@code args}); fails with the output unless it exits 0. */
