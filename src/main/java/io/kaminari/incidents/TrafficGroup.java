@@ -21,8 +21,20 @@ public record TrafficGroup(int protocol, int dstPort, int srcPort, int tcpFlags,
    * A flow's {@link #srcPort}: its source port if it is UDP from a reflection port or TCP from a service port, else -1.
    */
   public static int srcKey(int protocol, int srcPort) {
-    if (protocol == AttackVector.UDP) return VectorExtraction.REFLECTION_PORTS.contains(srcPort) ? srcPort : -1;
-    return protocol == AttackVector.TCP && VectorExtraction.TCP_SERVICE_PORTS.contains(srcPort) ? srcPort : -1;
+    if (srcPort < 0 || srcPort > 0xFFFF) return -1;
+    if (protocol == AttackVector.UDP) return UDP_KEYED[srcPort] ? srcPort : -1;
+    return protocol == AttackVector.TCP && TCP_KEYED[srcPort] ? srcPort : -1;
+  }
+
+  // Per-port lookups: the streaming scorer calls srcKey for every flow to a profiled prefix, and a set of Integer
+  // would box most ports.
+  private static final boolean[] UDP_KEYED = table(VectorExtraction.REFLECTION_PORTS);
+  private static final boolean[] TCP_KEYED = table(VectorExtraction.TCP_SERVICE_PORTS);
+
+  private static boolean[] table(java.util.Set<Integer> ports) {
+    boolean[] t = new boolean[0x10000];
+    for (int p : ports) t[p] = true;
+    return t;
   }
 
   /** A flow record's bytes per packet, truncated (as exported, not scaled by sampling); 0 without packets. */

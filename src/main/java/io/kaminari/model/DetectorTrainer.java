@@ -234,7 +234,13 @@ public final class DetectorTrainer {
     KeyHistory keyHistory = keyThresholds.isEmpty() ? null : KeyHistory.of(keyThresholds.size());
     if (keyHistory != null) {
       Map<String, Long> maxFlows = new HashMap<>();
-      keyThresholds.keySet().forEach(k -> maxFlows.put(k, plan.maxFlows().get(k)));
+      for (String k : keyThresholds.keySet()) {
+        Long n = plan.maxFlows().get(k);
+        if (n == null) {
+          throw new IllegalArgumentException("prefix " + k + " has training rows but no traffic in the grouping plan");
+        }
+        maxFlows.put(k, n);
+      }
       List<Long> groupMaxFlows = IntStream.range(0, plan.groups()).mapToObj(plan::groupMaxFlows).toList();
       new KeyHistory.Thresholds(KeyHistory.Thresholds.FORMAT, keyThresholds, maxFlows, groupMaxFlows).write(out);
     }

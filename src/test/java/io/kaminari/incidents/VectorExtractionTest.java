@@ -101,6 +101,8 @@ class VectorExtractionTest {
     assertThat(TrafficGroup.srcKey(6, 443)).isEqualTo(443);
     assertThat(TrafficGroup.srcKey(6, 1023)).as("no service: a SYN flood's random source port").isEqualTo(-1);
     assertThat(TrafficGroup.srcKey(17, 37810)).as("Dahua DHDiscover answers").isEqualTo(37810);
+    assertThat(TrafficGroup.srcKey(17, 70_000)).as("no port").isEqualTo(-1);
+    assertThat(TrafficGroup.srcKey(6, -1)).isEqualTo(-1);
   }
 
   @Test
