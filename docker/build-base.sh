@@ -16,9 +16,9 @@
 #                              entrypoint and bin/ scripts are bash scripts).
 #   OUT_DIR/packages.txt       the Debian packages (name=version) whose files the layers hold.
 #
-# Needs: a Debian-based machine with openjdk-17-jdk-headless (jlink and the jmods), tini, gobgpd, and the packages listed
-# below installed (.ci/run installs them); tar, sha256sum, ldd. Runs as any user: every file is root-owned in the
-# tarballs whoever builds them. The same machine packages give byte-identical layers (sorted entries, fixed mtime).
+# Needs: a Debian-based machine with openjdk-17-jdk-headless (jlink and the jmods), tini, gobgpd, and the packages
+# listed below installed (.ci/run installs them); tar, sha256sum, ldd. Runs as any user: every file is root-owned in
+# the tarballs whoever builds them. The same machine packages give byte-identical layers (sorted entries, fixed mtime).
 set -euo pipefail
 
 out=${1:?usage: build-base.sh OUT_DIR}

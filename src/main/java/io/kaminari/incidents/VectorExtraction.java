@@ -22,8 +22,9 @@ import java.util.function.ToIntFunction;
  *       left; more than {@value #MAX_PORTS} such ports means the ports are spread and match any port.
  *   <li>TCP reflection (a TCP-only vector to any port whose heaviest flags value is an answer, with ACK or RST set):
  *       the fewest {@link #TCP_SERVICE_PORTS service ports} among the source ports that carry
- *       {@value #PORT_COVER_PERCENT}% of what is left, at most {@value #MAX_PORTS}, make it a reflection from them. SYN-ACKs and RSTs of servers
- *       answering spoofed SYNs mix flags, so their service ports discriminate them, not their flags.
+ *       {@value #PORT_COVER_PERCENT}% of what is left, at most {@value #MAX_PORTS}, make it a reflection from them.
+ *       SYN-ACKs and RSTs of servers answering spoofed SYNs mix flags, so their service ports discriminate them, not
+ *       their flags.
  *   <li>TCP flags (a TCP-only vector, not a reflection): the flags value of at least half the packets left (2 for a
  *       SYN flood).
  *   <li>Packet lengths: the range of bytes per packet of the flow records left.
@@ -79,17 +80,9 @@ public final class VectorExtraction {
     // source port and answer lengths discriminate it, and a few of its destination ports would let the rest through.
     List<Integer> dstPorts = List.of();
     if (reflected.isEmpty() && vectorProtocols.stream().allMatch(p -> p == AttackVector.TCP || p == AttackVector.UDP)) {
-      Map<Integer, Long> byPort = sum(left, TrafficGroup::dstPort);
-      List<Integer> ports = ranked(byPort);
-      long leftPackets = packets(left);
-      long covered = 0;
-      int n = 0;
-      while (n < ports.size() && covered * 100 < leftPackets * PORT_COVER_PERCENT) {
-        covered += byPort.get(ports.get(n++));
-      }
-      if (n <= MAX_PORTS) {
-        dstPorts = List.copyOf(ports.subList(0, n));
-        List<Integer> chosen = dstPorts;
+      List<Integer> chosen = cover(sum(left, TrafficGroup::dstPort), packets(left));
+      if (!chosen.isEmpty()) {
+        dstPorts = chosen;
         left = filter(left, g -> chosen.contains(g.dstPort()));
       }
     }
@@ -132,15 +125,21 @@ public final class VectorExtraction {
   private static List<Integer> tcpReflectionPorts(List<TrafficGroup> groups) {
     List<Integer> byFlags = ranked(sum(groups, TrafficGroup::tcpFlags));
     if (byFlags.isEmpty() || (byFlags.get(0) & (FlowspecRule.ACK | RST)) == 0) return List.of();
-    Map<Integer, Long> bySrc = sum(filter(groups, g -> g.srcPort() >= 0), TrafficGroup::srcPort);
-    List<Integer> ports = ranked(bySrc);
-    long all = packets(groups);
+    return cover(sum(filter(groups, g -> g.srcPort() >= 0), TrafficGroup::srcPort), packets(groups));
+  }
+
+  /**
+   * The fewest ports of {@code byPort}, heaviest first, whose packets make {@value #PORT_COVER_PERCENT}% of
+   * {@code total}; none when that takes more than {@value #MAX_PORTS} (the ports are spread) or they never do.
+   */
+  private static List<Integer> cover(Map<Integer, Long> byPort, long total) {
+    List<Integer> ports = ranked(byPort);
     long covered = 0;
     int n = 0;
-    while (n < ports.size() && n < MAX_PORTS && covered * 100 < all * PORT_COVER_PERCENT) {
-      covered += bySrc.get(ports.get(n++));
+    while (n < ports.size() && n < MAX_PORTS && covered * 100 < total * PORT_COVER_PERCENT) {
+      covered += byPort.get(ports.get(n++));
     }
-    return covered * 100 >= all * PORT_COVER_PERCENT ? List.copyOf(ports.subList(0, n)) : List.of();
+    return covered * 100 >= total * PORT_COVER_PERCENT ? List.copyOf(ports.subList(0, n)) : List.of();
   }
 
   private static List<Integer> heavy(Map<Integer, Long> byKey, long total) {

@@ -179,9 +179,9 @@ public final class Warehouse {
   /**
    * Creates {@code target}'s database and every table and view that does not exist yet, migrates tables created by an
    * older schema ({@link #ADDED_COLUMNS}, and each column's comment to the DDL's), replaces the views with this jar's,
-   * records {@link #SCHEMA_VERSION}, and makes the database the session's current one. Idempotent; skipped, but for the layout check, when the database
-   * already records this jar's version and DDL digest and holds every table and view (the DDL costs about a second
-   * of metastore calls).
+   * records {@link #SCHEMA_VERSION}, and makes the database the session's current one. Idempotent; skipped, but for
+   * the layout check, when the database already records this jar's version and DDL digest and holds every table and
+   * view (the DDL costs about a second of metastore calls).
    *
    * @throws IllegalStateException if a newer Kaminari migrated the database, or a table is not where {@code target}
    *     puts it (managed versus external, or another external location): init never moves data

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code mitigation.mode=announce} against a real GoBGP daemon: every shape of proposal Kaminari makes (RTBH for IPv4
  * and IPv6, Flowspec with destination ports and TCP flags, reflection source ports, packet lengths, non-first
  * fragments, a prefix, discard and rate limit) is accepted by GoBGP and lands in its RIB as the rule that was printed;
- * refused proposals are not sent; an API that does not answer gets nothing, and a route GoBGP refuses names what was sent before it.
+ * refused proposals are not sent; an API that does not answer gets nothing, and a route GoBGP refuses names what was
+ * sent before it.
  */
 class GobgpApiIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
