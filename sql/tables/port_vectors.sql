@@ -16,7 +16,8 @@ CREATE TABLE IF NOT EXISTS port_vectors (
   top_dst_ports    ARRAY<STRING> COMMENT 'the 3 destination ports with the most packets, with their share, e.g. 80 (95%); protocols without ports count as port 0',
   estimated_counts INT           COMMENT 'how many of the distinct counts and top lists of the row passed their exact cap and are estimates (0 = every figure exact)',
   busiest_dst_flows BIGINT       COMMENT 'global scope: flow records to the busiest destination address of the window (of the busiest of 4096 bins of destination addresses: at least the busiest address); 0 under dst-prefix; null in rows written before the column existed',
-  busiest_pair_flows BIGINT      COMMENT 'global scope: flow records from one source address to one destination address, of the busiest pair of the window (of the busiest of 4096 bins of address pairs: at least the busiest pair); 0 under dst-prefix; null in rows written before the column existed'
+  busiest_pair_flows BIGINT      COMMENT 'global scope: flow records from one source address to one destination address, of the busiest pair of the window (of the busiest of 4096 bins of address pairs: at least the busiest pair); 0 under dst-prefix; null in rows written before the column existed',
+  service_ports    ARRAY<INT>    COMMENT 'global scope: the service ports of the window, increasing: per flow record with ports, the lower of its two ports when below 32768 (the ephemeral range); null under dst-prefix and in rows written before the column existed'
 )
 COMMENT 'Port-feature vectors per window and scope key, one layout per spec_id (see feature_specs)'
 PARTITIONED BY (dt STRING COMMENT 'UTC date of window_start, yyyy-MM-dd', hour INT COMMENT 'UTC hour of window_start, 0-23',

@@ -58,6 +58,8 @@ public final class Columns {
   public static final String BUSIEST_DST_FLOWS = "busiest_dst_flows";
   /** port_vectors: flow records of the window's busiest (source, destination) address pair (global scope; else 0). */
   public static final String BUSIEST_PAIR_FLOWS = "busiest_pair_flows";
+  /** port_vectors: the window's service ports, increasing (global scope; null under dst-prefix and in older rows). */
+  public static final String SERVICE_PORTS = "service_ports";
   public static final String SPEC_NAME = "name";
   public static final String DIMENSION = "dimension";
   public static final String SPEC_JSON = "spec_json";

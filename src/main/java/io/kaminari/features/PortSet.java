@@ -43,6 +43,25 @@ final class PortSet implements Serializable {
     }
   }
 
+  /** The ports, in increasing order. */
+  int[] toSortedArray() {
+    int[] out = new int[size];
+    int n = 0;
+    if (bitmap != null) {
+      for (int w = 0; w < BITMAP_WORDS; w++) {
+        for (long bits = bitmap[w]; bits != 0; bits &= bits - 1) {
+          out[n++] = (w << 6) + Long.numberOfTrailingZeros(bits);
+        }
+      }
+      return out;
+    }
+    for (int entry : table) {
+      if (entry != 0) out[n++] = entry - 1;
+    }
+    java.util.Arrays.sort(out);
+    return out;
+  }
+
   /** Adds every port of {@code other}: set union, so distinct counts stay exact across merged partials. */
   void addAll(PortSet other) {
     if (other.bitmap != null) {

@@ -62,6 +62,11 @@ public final class WindowAccumulator implements Serializable {
    * {@link #busiestPairFlows()} is the busiest bin's.
    */
   private final long[] pairBinFlows;
+  /**
+   * The window's service ports ({@link #servicePorts()}) under {@link Scope#GLOBAL} only; null under
+   * {@link Scope#DST_PREFIX}.
+   */
+  private final PortSet servicePorts;
   /** The destination prefix of the flow added last (global scope only): see {@link #lastDstPrefix()}. */
   private String lastDstPrefix;
   private final TopTalkers topSources = new TopTalkers();
@@ -91,6 +96,7 @@ public final class WindowAccumulator implements Serializable {
     this.topDstPrefixes = spec.scope() == Scope.GLOBAL ? new TopTalkers() : null;
     this.dstBinFlows = spec.scope() == Scope.GLOBAL ? new long[DST_BINS] : null;
     this.pairBinFlows = spec.scope() == Scope.GLOBAL ? new long[DST_BINS] : null;
+    this.servicePorts = spec.scope() == Scope.GLOBAL ? new PortSet() : null;
   }
 
   public FeatureSpec spec() {
@@ -121,7 +127,8 @@ public final class WindowAccumulator implements Serializable {
    */
   public void add(int portSrc, int portDst, int ipProto, long packets, long bytes, long samplingRate,
       String ipSrc, String ipDst) {
-    if (!Featurizer.carriesPorts(ipProto)) {
+    boolean carriesPorts = Featurizer.carriesPorts(ipProto);
+    if (!carriesPorts) {
       portSrc = 0;
       portDst = 0;
     } else if ((portSrc | portDst) >>> 16 != 0) {
@@ -142,6 +149,8 @@ public final class WindowAccumulator implements Serializable {
       topDstPrefixes.add(dstPrefix, scaledPackets);
       dstBinFlows[dstBin(ipDst)]++;
       pairBinFlows[pairBin(ipSrc, ipDst)]++;
+      int service = Math.min(portSrc, portDst);
+      if (carriesPorts && service < EPHEMERAL_PORTS_FROM) servicePorts.add(service);
     }
     lastDstPrefix = dstPrefix;
     addToSlot(layout.srcSlot(portSrc), portDst, scaledPackets, scaledBytes, ipSrc, ipDst);
@@ -193,6 +202,7 @@ public final class WindowAccumulator implements Serializable {
         dstBinFlows[b] += other.dstBinFlows[b];
         pairBinFlows[b] += other.pairBinFlows[b];
       }
+      servicePorts.addAll(other.servicePorts);
     }
     for (int s = 0; s < layout.slotCount; s++) {
       packets[s] = plus(packets[s], other.packets[s]);
@@ -247,6 +257,25 @@ public final class WindowAccumulator implements Serializable {
    */
   public long busiestPairFlows() {
     return busiestBin(pairBinFlows);
+  }
+
+  /**
+   * The first port of the range clients draw their ephemeral ports from on Linux (32768-60999; Windows and IANA start
+   * at 49152): a port below it at the low end of a flow is a service port.
+   */
+  public static final int EPHEMERAL_PORTS_FROM = 32768;
+
+  /**
+   * The window's service ports under {@link Scope#GLOBAL}, in increasing order: of every flow record of a protocol with
+   * ports, the lower of its two ports when that is below {@link #EPHEMERAL_PORTS_FROM} (a client's request goes from
+   * its ephemeral port to the service's, the reply back, so both name the service; a flow between two ephemeral
+   * ports names none). Null under {@link Scope#DST_PREFIX}. Exact and order-independent ({@link PortSet}), at most
+   * 32,768 ports. The AR forecaster's new-ports rule counts the ones its training range never saw: a service moved to
+   * a port family of its own ({@code port-mix-shift} in docs/evaluation.md) shows there in the window it starts,
+   * while the port vector folds those ports into its "other" slots, where they move a count by a few sigmas.
+   */
+  public int[] servicePorts() {
+    return servicePorts == null ? null : servicePorts.toSortedArray();
   }
 
   private static long busiestBin(long[] bins) {

@@ -106,14 +106,17 @@ public final class DetectorTrainer {
         if (!Double.isNaN(forecaster.pairRateThreshold())) {
           metrics.put("ar_pair_rate_threshold", forecaster.pairRateThreshold());
         }
+        if (!Double.isNaN(forecaster.newPortsThreshold())) {
+          metrics.put("ar_new_ports_threshold", forecaster.newPortsThreshold());
+        }
         forecaster.write(out);
         ar = new Detectors.Ar(ArForecaster.FILE_NAME, forecaster.threshold(), forecaster.thresholdMethod(),
             c.calibration(), arDivisor, forecaster.names().size(), forecaster.trainWindows());
         metrics.put("ar_threshold", ar.threshold());
         metrics.put("ar_train_windows", (double) ar.trainWindows());
-        LOG.info("AR forecaster: {} series, {}, threshold {} ({}), destination rate {} flows/s, pair rate {} flows/s",
-            ar.series(), forecaster.profileNote(), ar.threshold(), ar.thresholdMethod(), forecaster.dstRateThreshold(),
-            forecaster.pairRateThreshold());
+        LOG.info("AR forecaster: {} series, {}, threshold {} ({}), destination rate {} flows/s, pair rate {} flows/s,"
+            + " new ports {} a window", ar.series(), forecaster.profileNote(), ar.threshold(), ar.thresholdMethod(),
+            forecaster.dstRateThreshold(), forecaster.pairRateThreshold(), forecaster.newPortsThreshold());
         heldOutForGate(out, series, parameters, hp.validationFraction(), metrics);
       } catch (IllegalArgumentException e) {
         if (e.getMessage() != null && e.getMessage().startsWith("cannot calibrate")) throw e;

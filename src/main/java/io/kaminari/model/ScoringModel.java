@@ -59,12 +59,14 @@ public final class ScoringModel implements AutoCloseable {
    *     unknown (rows written before the column existed): the AR forecaster's destination rate then does not judge it
    * @param busiestPairFlows flow records of its busiest (source, destination) pair
    *     ({@code WindowAccumulator#busiestPairFlows}), -1 when unknown: the pair rate then does not judge it
+   * @param servicePorts its service ports ({@code WindowAccumulator#servicePorts}), increasing; null when unknown
+   *     (rows written before the column existed) or under {@code dst-prefix}: the new-ports rule then does not judge it
    * @param topDstPrefixes its top talkers, as the features store them ({@code 203.0.113.0/24 (91%)}); they name the
    *     victims and sources in the explanation
    */
   public record Window(long windowStartMicros, String scopeKey, float[] vector, long flows, long packets,
-      long sources, long busiestDstFlows, long busiestPairFlows, List<String> topDstPrefixes, List<String> topSources,
-      List<String> topDstPorts) {
+      long sources, long busiestDstFlows, long busiestPairFlows, int[] servicePorts, List<String> topDstPrefixes,
+      List<String> topSources, List<String> topDstPorts) {
     public Window {
       topDstPrefixes = topDstPrefixes == null ? List.of() : List.copyOf(topDstPrefixes);
       topSources = topSources == null ? List.of() : List.copyOf(topSources);
@@ -275,7 +277,7 @@ public final class ScoringModel implements AutoCloseable {
       Window w = windows.get(i);
       ArScore ar = forecaster == null || w.sources() < 0 ? null
           : forecaster.rates(states.of(w.scopeKey()).update(w.windowStartMicros(), arValues(w)),
-              w.busiestDstFlows(), w.busiestPairFlows());
+              w.busiestDstFlows(), w.busiestPairFlows(), w.servicePorts());
       Double own = keyThresholds.get(w.scopeKey());
       double aeThreshold = own != null ? own : thresholds[group[i]];
       Fusion.Verdict verdict;

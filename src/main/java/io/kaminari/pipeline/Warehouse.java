@@ -87,7 +87,7 @@ public final class Warehouse {
    * cover it.
    * A database written before versions were recorded counts as version 0.
    */
-  public static final int SCHEMA_VERSION = 4;
+  public static final int SCHEMA_VERSION = 5;
 
   /**
    * Columns added to a table after its first release, as {@code table.column}, in the order of their table's DDL file,
@@ -104,6 +104,7 @@ public final class Warehouse {
       PORT_VECTORS + "." + Columns.ESTIMATED_COUNTS,
       PORT_VECTORS + "." + Columns.BUSIEST_DST_FLOWS,
       PORT_VECTORS + "." + Columns.BUSIEST_PAIR_FLOWS,
+      PORT_VECTORS + "." + Columns.SERVICE_PORTS,
       ANOMALY_SCORES + "." + Columns.AE_SCORE,
       ANOMALY_SCORES + "." + Columns.AE_THRESHOLD,
       ANOMALY_SCORES + "." + Columns.AR_SCORE,

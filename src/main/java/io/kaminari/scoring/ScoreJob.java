@@ -11,6 +11,7 @@ import static io.kaminari.common.Columns.SCOPE_KEY;
 import static io.kaminari.common.Columns.SCORE;
 import static io.kaminari.common.Columns.BUSIEST_DST_FLOWS;
 import static io.kaminari.common.Columns.BUSIEST_PAIR_FLOWS;
+import static io.kaminari.common.Columns.SERVICE_PORTS;
 import static io.kaminari.common.Columns.SOURCES;
 import static io.kaminari.common.Columns.SPEC_ID;
 import static io.kaminari.common.Columns.TOP_DST_PORTS;
@@ -250,7 +251,7 @@ public final class ScoreJob {
     Dataset<Row> input = vectors.select(col(WINDOW_START), col(WINDOW_END), col(SCOPE), col(SCOPE_KEY), col(VECTOR),
         col(VECTOR_FLOWS), col(VECTOR_PACKETS), col(SPEC_ID), col(DT), col(HOUR), col(SOURCES),
         col(TOP_DST_PREFIXES), col(TOP_SOURCES), col(TOP_DST_PORTS), col(WARM), col(BUSIEST_DST_FLOWS),
-        col(BUSIEST_PAIR_FLOWS));
+        col(BUSIEST_PAIR_FLOWS), col(SERVICE_PORTS));
     JavaRDD<InternalRow> scored = input.queryExecution().toRdd().toJavaRDD().mapPartitions(
         (FlatMapFunction<Iterator<InternalRow>, InternalRow>) rows -> {
           if (!rows.hasNext()) return Collections.emptyIterator();
@@ -323,12 +324,14 @@ public final class ScoreJob {
 
   /**
    * A vector row as the scorer's {@link ScoringModel.Window}; a null {@code sources}, {@code busiest_dst_flows} or
-   * {@code busiest_pair_flows} (an older row) becomes -1.
+   * {@code busiest_pair_flows} (an older row) becomes -1, a null {@code service_ports} (an older row, or
+   * {@code dst-prefix}) stays null.
    */
   static ScoringModel.Window window(InternalRow r) {
     return new ScoringModel.Window(r.getLong(0), r.getUTF8String(3).toString(), r.getArray(4).toFloatArray(),
         r.getLong(5), r.getLong(6), r.isNullAt(10) ? -1 : r.getLong(10), r.isNullAt(15) ? -1 : r.getLong(15),
-        r.isNullAt(16) ? -1 : r.getLong(16), strings(r, 11), strings(r, 12), strings(r, 13));
+        r.isNullAt(16) ? -1 : r.getLong(16), r.isNullAt(17) ? null : r.getArray(17).toIntArray(), strings(r, 11),
+        strings(r, 12), strings(r, 13));
   }
 
   private static List<String> strings(InternalRow r, int i) {

@@ -30,8 +30,11 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
 final class Partials {
   private Partials() {}
 
-  /** 2: the accumulators carry the busiest pair (a change of {@link WindowAccumulator} is a change of format). */
-  static final byte FORMAT = 2;
+  /**
+   * 2: the accumulators carry the busiest pair, 3 the service ports (a change of {@link WindowAccumulator} is a change
+   * of format).
+   */
+  static final byte FORMAT = 3;
   static final byte PARTIAL = 'P';
   static final byte WATERMARK = 'W';
   static final byte DEAD_LETTER = 'D';

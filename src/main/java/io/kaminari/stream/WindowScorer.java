@@ -75,8 +75,8 @@ public final class WindowScorer {
   /** A closing window's accumulator as the scorer's input: the same fields a {@code port_vectors} row holds. */
   static ScoringModel.Window window(long startMicros, String scopeKey, WindowAccumulator acc) {
     return new ScoringModel.Window(startMicros, scopeKey, acc.toVector(), acc.flowCount(), acc.packetCount(),
-        acc.sources(), acc.busiestDstFlows(), acc.busiestPairFlows(), acc.topDstPrefixes(), acc.topSources(),
-        acc.topDstPorts());
+        acc.sources(), acc.busiestDstFlows(), acc.busiestPairFlows(), acc.servicePorts(), acc.topDstPrefixes(),
+        acc.topSources(), acc.topDstPorts());
   }
 
   private static ScoredWindow toScoredWindow(ScoringModel m, FeatureSpec spec, Instant start, Instant end,

@@ -11,6 +11,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,43 @@ class WindowAccumulatorTest {
     WindowAccumulator prefix = new WindowAccumulator(byPrefix);
     prefix.add(40000, 80, TCP, 1, 60, 0, "10.0.0.1", "203.0.113.9");
     assertThat(prefix.busiestPairFlows()).isZero();
+  }
+
+  /**
+   * The service ports: per flow record with ports, the lower port when below the ephemeral range, so a request and its
+   * reply name the same service; none from a flow between two ephemeral ports or from a protocol without ports; the
+   * same set in any order and across merged partials; null under dst-prefix.
+   */
+  @Test
+  void theServicePortsAreTheLowerPortOfEachFlowBelowTheEphemeralRange() {
+    List<int[]> flows = new ArrayList<>(List.of(
+        new int[] {51000, 8443, TCP}, new int[] {8443, 51000, TCP}, // a request and its reply: 8443
+        new int[] {40000, 53, UDP}, new int[] {53, 53, UDP},
+        new int[] {33000, 60000, UDP},                              // two ephemeral ports: no service
+        new int[] {32767, 45000, TCP},                              // the last port below the range
+        new int[] {0, 771, ICMP},                                   // no ports: no service
+        new int[] {0, 40000, UDP}));                                // port 0 (a non-first fragment) is one
+    WindowAccumulator one = new WindowAccumulator(SMALL);
+    for (int[] f : flows) one.add(f[0], f[1], f[2], 1, 60, 0, "10.0.0.1", "192.0.2.1");
+    assertThat(one.servicePorts()).containsExactly(0, 53, 8443, 32767);
+    java.util.Collections.shuffle(flows, new java.util.Random(3));
+    WindowAccumulator a = new WindowAccumulator(SMALL);
+    WindowAccumulator b = new WindowAccumulator(SMALL);
+    for (int i = 0; i < flows.size(); i++) {
+      (i % 2 == 0 ? a : b).add(flows.get(i)[0], flows.get(i)[1], flows.get(i)[2], 1, 60, 0, "10.0.0.1", "192.0.2.1");
+    }
+    a.merge(b);
+    assertThat(a.servicePorts()).containsExactly(one.servicePorts());
+    WindowAccumulator scan = new WindowAccumulator(SMALL);
+    for (int p = 0; p < 32768; p++) scan.add(50000, p, TCP, 1, 60, 0, "10.0.0.1", "192.0.2.1");
+    assertThat(scan.servicePorts()).as("a scan of every port below the range, past the set's bitmap switch")
+        .hasSize(32768).startsWith(0, 1, 2).endsWith(32766, 32767);
+    assertThat(new WindowAccumulator(SMALL).servicePorts()).as("an empty window").isEmpty();
+    FeatureSpec byPrefix = new FeatureSpec("p", null, 60, Scope.DST_PREFIX, 24, 64, List.of(80), List.of(443),
+        List.of(PortFeature.PPS), true);
+    WindowAccumulator prefix = new WindowAccumulator(byPrefix);
+    prefix.add(40000, 80, TCP, 1, 60, 0, "10.0.0.1", "203.0.113.9");
+    assertThat(prefix.servicePorts()).isNull();
   }
 
   @Test

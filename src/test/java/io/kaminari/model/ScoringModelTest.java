@@ -77,7 +77,8 @@ class ScoringModelTest {
     for (int j = 0; j < v.length; j += 2) pps += v[j];
     long packets = Math.round(pps * 300);
     return new ScoringModel.Window(T0 + t * W, key, v, packets / 10 + 1, packets, 40 + packets % 7, packets / 40 + 1,
-        packets / 400 + 1, List.of("203.0.113.0/24 (60%)"), List.of("198.51.100.7 (12%)"), List.of("80 (95%)"));
+        packets / 400 + 1, new int[] {22, 53, 80, 443}, List.of("203.0.113.0/24 (60%)"), List.of("198.51.100.7 (12%)"),
+        List.of("80 (95%)"));
   }
 
   private static float[] arValues(ScoringModel.Window w) {
@@ -247,7 +248,7 @@ class ScoringModelTest {
     for (int j = 0; j < flood.length; j++) flood[j] *= 50;
     ScoringModel.Window quiet = windows.get(40);
     windows.set(40, new ScoringModel.Window(quiet.windowStartMicros(), "global", flood, 20_000, 2_000_000, 20_000,
-        20_000, 20_000, quiet.topDstPrefixes(), quiet.topSources(), quiet.topDstPorts()));
+        20_000, 20_000, quiet.servicePorts(), quiet.topDstPrefixes(), quiet.topSources(), quiet.topDstPorts()));
     List<Detection> out = m.score(windows, m.newArStates());
     assertThat(out).hasSize(60);
     for (Detection d : out) {
@@ -328,7 +329,7 @@ class ScoringModelTest {
       float[] v = synthetic.withSeed(5).benign(1)[0];
       ScoringModel.Window w = window(700, "global", v);
       ScoringModel.Window old = new ScoringModel.Window(w.windowStartMicros(), "global", v, w.flows(), w.packets(), -1,
-          -1, -1, null, null, null);
+          -1, -1, null, null, null, null);
       ArStates states = m.newArStates();
       Detection d = m.score(List.of(old), states).get(0);
       assertThat(d.ar()).isNull();
@@ -471,8 +472,8 @@ class ScoringModelTest {
           .isNotEqualTo(d.scopeGroups().groups().get(plan.groups() - 1).threshold());
       assertThat(m.aeThreshold("203.0.113.0/24")).isEqualTo(d.scopeGroups().groups().get(0).threshold());
       List<ScoringModel.Window> windows = List.of(
-          new ScoringModel.Window(T0, "10.0.3.0/24", vectors.get(3)[0], 1, 1, 1, 1, 1, null, null, null),
-          new ScoringModel.Window(T0, "192.0.33.0/24", vectors.get(33)[0], 1, 1, 1, 1, 1, null, null, null));
+          new ScoringModel.Window(T0, "10.0.3.0/24", vectors.get(3)[0], 1, 1, 1, 1, 1, null, null, null, null),
+          new ScoringModel.Window(T0, "192.0.33.0/24", vectors.get(33)[0], 1, 1, 1, 1, 1, null, null, null, null));
       List<Detection> scored = m.score(windows, m.newArStates());
       assertThat(scored).extracting(Detection::group).containsExactly(m.group("10.0.3.0/24"), plan.groups() - 1);
       assertThat(scored).allSatisfy(x -> assertThat(x.ar()).isNull());
@@ -493,9 +494,10 @@ class ScoringModelTest {
       for (int j = 0; j < flood.length; j++) flood[j] = flood[j] * 50 + 500;
       List<ScoringModel.Window> next = new ArrayList<>();
       for (int t = 0; t < 5; t++) {
-        next.add(new ScoringModel.Window(T0 + (288 + t) * W, "192.0.33.0/24", flood, 1, 1, 1, 1, 1, null, null, null));
+        next.add(new ScoringModel.Window(T0 + (288 + t) * W, "192.0.33.0/24", flood, 1, 1, 1, 1, 1, null, null, null,
+            null));
         next.add(new ScoringModel.Window(T0 + (288 + t) * W, "10.0.3.0/24", t == 2 ? flood : vectors.get(3)[t], 1, 1,
-            1, 1, 1, null, null, null));
+            1, 1, 1, null, null, null, null));
       }
       List<Detection> verdicts = m.score(next, m.newArStates());
       List<Boolean> floodVerdicts = new ArrayList<>();
@@ -530,10 +532,11 @@ class ScoringModelTest {
       long unseenMax = (long) Math.floor(RateRule.threshold(plan.groupMaxFlows(ScopeGroups.UNSEEN_GROUP), 300) * 300);
       float[] quiet = vectors.get(3)[0];
       List<Detection> counted = m.score(List.of(
-          new ScoringModel.Window(T0 + 400 * W, "10.0.3.0/24", quiet, 8, 1, 1, 1, 1, null, null, null),
-          new ScoringModel.Window(T0 + 401 * W, "10.0.3.0/24", quiet, 9, 1, 1, 1, 1, null, null, null),
-          new ScoringModel.Window(T0 + 400 * W, "203.0.113.0/24", quiet, unseenMax, 1, 1, 1, 1, null, null, null),
-          new ScoringModel.Window(T0 + 401 * W, "203.0.113.0/24", quiet, unseenMax + 1, 1, 1, 1, 1, null, null, null)),
+          new ScoringModel.Window(T0 + 400 * W, "10.0.3.0/24", quiet, 8, 1, 1, 1, 1, null, null, null, null),
+          new ScoringModel.Window(T0 + 401 * W, "10.0.3.0/24", quiet, 9, 1, 1, 1, 1, null, null, null, null),
+          new ScoringModel.Window(T0 + 400 * W, "203.0.113.0/24", quiet, unseenMax, 1, 1, 1, 1, null, null, null, null),
+          new ScoringModel.Window(T0 + 401 * W, "203.0.113.0/24", quiet, unseenMax + 1, 1, 1, 1, 1, null, null, null,
+              null)),
           m.newArStates());
       assertThat(counted).extracting(x -> x.verdict().anomaly()).containsExactly(false, true, false, true);
       assertThat(counted).extracting(x -> x.verdict().fired())

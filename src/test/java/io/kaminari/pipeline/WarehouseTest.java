@@ -31,7 +31,7 @@ class WarehouseTest {
    * The digest of the bundled DDL at {@link Warehouse#SCHEMA_VERSION}: a change to sql/tables or sql/views must bump
    * the version (and pin the new digest here), or a deployed database would not learn that init must migrate it.
    */
-  static final String SCHEMA_DIGEST = "aafe0b86e2d1b04b0271ad47c4b591a48d2a9c46f6bfe17433a710b02894339c";
+  static final String SCHEMA_DIGEST = "b84b51bc3f4e7ce22ff0368cd79e8aa918378bbb8df3605533da58cdf08d0e18";
 
   @Test
   void aDdlChangeBumpsTheSchemaVersion() {
@@ -239,7 +239,7 @@ class WarehouseTest {
     TestSpark.resetWarehouse();
     Map<String, List<String>> added = Map.of(
         "port_vectors", List.of("sources", "top_dst_prefixes", "top_sources", "top_dst_ports", "estimated_counts",
-            "busiest_dst_flows", "busiest_pair_flows"),
+            "busiest_dst_flows", "busiest_pair_flows", "service_ports"),
         "anomaly_scores", List.of("ae_score", "ae_threshold", "ar_score", "ar_threshold", "fired", "traffic_group"));
     added.forEach((table, columns) -> {
       spark.sql("DROP TABLE " + table);
@@ -252,7 +252,7 @@ class WarehouseTest {
     Warehouse.ensure(spark, TARGET);
     assertThat(spark.table(Warehouse.PORT_VECTORS).columns()).containsExactly("window_start", "window_end", "scope",
         "scope_key", "vector", "flows", "packets", "sources", "top_dst_prefixes", "top_sources", "top_dst_ports",
-        "estimated_counts", "busiest_dst_flows", "busiest_pair_flows", "dt", "hour", "spec_id");
+        "estimated_counts", "busiest_dst_flows", "busiest_pair_flows", "service_ports", "dt", "hour", "spec_id");
     assertThat(spark.table(Warehouse.ANOMALY_SCORES).columns()).containsExactly("window_start", "window_end", "scope",
         "scope_key", "score", "threshold", "is_anomaly", "explanation", "flows", "packets", "spec_id", "scored_at",
         "ae_score", "ae_threshold", "ar_score", "ar_threshold", "fired", "traffic_group", "dt", "hour", "model_name",

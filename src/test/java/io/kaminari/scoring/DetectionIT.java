@@ -21,6 +21,7 @@ import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.ModelManifest;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ModelRegistry;
+import io.kaminari.model.ar.NewPorts;
 import io.kaminari.model.spark.TrainConfig;
 import io.kaminari.model.spark.TrainJob;
 import io.kaminari.testing.DemoTraffic;
@@ -139,6 +140,15 @@ class DetectionIT {
         assertThat(found).as("every window of the high-rate %s on %s", a.kind(), a.victim()).isEqualTo(windows);
       }
     }
+    // The new-ports rule: day one's service ports all recur (none new to a window left out), so 4 new ports a window
+    // are the most it tolerates; the port scan reaches hundreds a window, and the explanation names them.
+    assertThat(manifest.metrics()).containsEntry("ar_new_ports_threshold", 4.0);
+    List<Instant> byNewPorts = rows.stream()
+        .filter(r -> r.getList(r.fieldIndex(Columns.EXPLANATION)).stream()
+            .anyMatch(e -> e.toString().startsWith("AR " + NewPorts.LABEL + " ")))
+        .map(r -> r.<Instant>getAs(Columns.WINDOW_START)).toList();
+    assertThat(byNewPorts).as("windows the new-ports rule explains: the port scan's").isNotEmpty()
+        .allSatisfy(w -> assertThat(attackOf).containsKey(w));
     // The goal, met since the AR quorum (two series must rise): precision and recall 1.0 on day two.
     assertThat(m.recall()).as("window recall").isEqualTo(1.0);
     assertThat(m.falsePositives()).as("false alarms among the quiet windows").isZero();

@@ -74,7 +74,7 @@ class ScoreJobTest {
         text("global"), ArrayData.toArrayData(v.clone()), packets / 5, packets, text(SPEC.id()), text("2024-05-01"),
         start.atZone(java.time.ZoneOffset.UTC).getHour(), sources, texts("203.0.113.0/24 (70%)"),
         texts("198.51.100.1 (5%)"), texts("443 (60%)"), warm, sources == null ? null : packets / 50,
-        sources == null ? null : packets / 500});
+        sources == null ? null : packets / 500, sources == null ? null : ArrayData.toArrayData(new int[] {53, 443})});
   }
 
   private static UTF8String text(String s) {

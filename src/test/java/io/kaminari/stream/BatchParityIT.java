@@ -277,6 +277,10 @@ class BatchParityIT {
           .isEqualTo(r.<Long>getAs(Columns.BUSIEST_DST_FLOWS));
       assertThat(acc.busiestPairFlows()).as("busiest pair of %s %s", scope, k)
           .isEqualTo(r.<Long>getAs(Columns.BUSIEST_PAIR_FLOWS));
+      int[] ports = acc.servicePorts();
+      assertThat(ports == null ? null : java.util.Arrays.stream(ports).boxed().toList())
+          .as("service ports of %s %s", scope, k).isEqualTo(r.isNullAt(r.fieldIndex(Columns.SERVICE_PORTS)) ? null
+              : r.<Integer>getList(r.fieldIndex(Columns.SERVICE_PORTS)));
       sameTalkers(acc.topDstPrefixes(), r.getList(r.fieldIndex(Columns.TOP_DST_PREFIXES)), k);
       sameTalkers(acc.topSources(), r.getList(r.fieldIndex(Columns.TOP_SOURCES)), k);
       sameTalkers(acc.topDstPorts(), r.getList(r.fieldIndex(Columns.TOP_DST_PORTS)), k);

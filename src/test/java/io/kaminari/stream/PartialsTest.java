@@ -52,10 +52,10 @@ class PartialsTest {
     assertThat(DeadLetter.fromJson(Partials.deadLetterJson(dead))).isEqualTo(d);
 
     assertThatThrownBy(() -> Partials.kind("{}".getBytes(StandardCharsets.UTF_8)))
-        .hasMessageContaining("not a scale-out record of format 2");
+        .hasMessageContaining("not a scale-out record of format 3");
     byte[] older = dead.clone();
-    older[0] = 1;
-    assertThatThrownBy(() -> Partials.kind(older)).as("a record of the build before the busiest pair")
+    older[0] = 2;
+    assertThatThrownBy(() -> Partials.kind(older)).as("a record of the build before the service ports")
         .hasMessageContaining("a scorer of another build wrote it");
     assertThatThrownBy(() -> Partials.kind(new byte[0])).isInstanceOf(IllegalArgumentException.class);
   }

@@ -9,6 +9,7 @@ import io.kaminari.features.WindowGroups;
 import static io.kaminari.common.Columns.DT;
 import static io.kaminari.common.Columns.BUSIEST_DST_FLOWS;
 import static io.kaminari.common.Columns.BUSIEST_PAIR_FLOWS;
+import static io.kaminari.common.Columns.SERVICE_PORTS;
 import static io.kaminari.common.Columns.ESTIMATED_COUNTS;
 import static io.kaminari.common.Columns.HOUR;
 import static io.kaminari.common.Columns.SCOPE;
@@ -106,6 +107,7 @@ public final class FeaturesJob {
       .add(ESTIMATED_COUNTS, DataTypes.IntegerType, false)
       .add(BUSIEST_DST_FLOWS, DataTypes.LongType, false)
       .add(BUSIEST_PAIR_FLOWS, DataTypes.LongType, false)
+      .add(SERVICE_PORTS, DataTypes.createArrayType(DataTypes.IntegerType, false), true)
       .add(DT, DataTypes.StringType, false)
       .add(HOUR, DataTypes.IntegerType, false);
 
@@ -125,6 +127,7 @@ public final class FeaturesJob {
       .add(ESTIMATED_COUNTS, DataTypes.IntegerType, false)
       .add(BUSIEST_DST_FLOWS, DataTypes.LongType, false)
       .add(BUSIEST_PAIR_FLOWS, DataTypes.LongType, false)
+      .add(SERVICE_PORTS, DataTypes.createArrayType(DataTypes.IntegerType, false), true)
       .add(DT, DataTypes.StringType, false)
       .add(HOUR, DataTypes.IntegerType, false)
       .add(SPEC_ID, DataTypes.StringType, false);
@@ -287,7 +290,7 @@ public final class FeaturesJob {
             lit(spec.scope().jsonName()).as(SCOPE),
             col(SCOPE_KEY), col(VECTOR), col(VECTOR_FLOWS), col(VECTOR_PACKETS), col(SOURCES),
             col(TOP_DST_PREFIXES), col(TOP_SOURCES), col(TOP_DST_PORTS), col(ESTIMATED_COUNTS), col(BUSIEST_DST_FLOWS),
-            col(BUSIEST_PAIR_FLOWS), col(DT), col(HOUR),
+            col(BUSIEST_PAIR_FLOWS), col(SERVICE_PORTS), col(DT), col(HOUR),
             lit(spec.id()).as(SPEC_ID));
   }
 
@@ -371,7 +374,7 @@ public final class FeaturesJob {
       return RowFactory.create(start, e.getKey(), acc.toVector(), acc.flowCount(), acc.packetCount(), acc.sources(),
           acc.topDstPrefixes().toArray(new String[0]), acc.topSources().toArray(new String[0]),
           acc.topDstPorts().toArray(new String[0]), acc.estimatedCounts(), acc.busiestDstFlows(), acc.busiestPairFlows(),
-          cachedDt, cachedHourOfDay);
+          acc.servicePorts(), cachedDt, cachedHourOfDay);
     }
   }
 }

@@ -112,7 +112,8 @@ final class ArFit {
     int maxImputed = Math.max(1, Math.min(ArForecaster.MAX_IMPUTED_WINDOWS, 3600 / w)); // an hour, at most 12
     return new ArModelFile(ArForecaster.FORMAT, w, p, parameters.quorum(), parameters.sustain(),
         ArModelFile.WITNESS_BREADTH, seasonal, note,
-        bucketSeconds, maxImputed, from.toString(), to.toString(), n, null, null, null, null, null, fitted);
+        bucketSeconds, maxImputed, from.toString(), to.toString(), n, null, null, null, null, null, null, null,
+        fitted);
   }
 
   /** Coefficients and residual scale of one series. */

@@ -56,10 +56,10 @@ public final class ArForecaster {
   public static final String FILE_NAME = "ar-forecaster.json";
   /**
    * Layout version of {@link #FILE_NAME}: 2 added {@code quorum}, 3 {@code sustain} and {@code sustained_threshold},
-   * 4 {@code witness}, 5 {@code dst_rate_threshold}, 6 {@code pair_rate_threshold} (formats 1 to 5 are still read, see
-   * {@link ArModelFile}).
+   * 4 {@code witness}, 5 {@code dst_rate_threshold}, 6 {@code pair_rate_threshold}, 7 {@code new_ports_threshold} and
+   * {@code service_ports} (formats 1 to 6 are still read, see {@link ArModelFile}).
    */
-  public static final int FORMAT = 6;
+  public static final int FORMAT = 7;
   /** Fewer present training windows are refused: the scales and coefficients would be guesses. */
   public static final int MIN_TRAINING_WINDOWS = 48;
   /** Fewer windows with p present predecessors are refused (the range is mostly gaps). */
@@ -128,10 +128,14 @@ public final class ArForecaster {
   final double[] inverseScale;
   /** Per series, the deviation beyond which a value is an outlier: OUTLIER_SPREADS × scale × stationary growth. */
   final double[] outlier;
+  /** The new-ports rule, null without it (before calibration, format 7, or the training rows' service ports). */
+  private final NewPorts newPorts;
   private final List<String> names;
 
   ArForecaster(ArModelFile file) {
     this.file = file;
+    this.newPorts = file.newPortsThreshold() == null ? null
+        : new NewPorts(NewPorts.parse(file.servicePorts()), file.newPortsThreshold());
     this.series = file.series().size();
     this.order = file.order();
     this.quorum = file.quorum();
@@ -241,7 +245,9 @@ public final class ArForecaster {
    * RateRule#threshold(long, int)}), and the parameters gain {@code dst_rate_threshold} (flow records per second) and
    * {@code dst_rate_max_busiest_flows} (the training windows' largest count it was set from); likewise the pair-rate
    * rule from {@link ArTrainingSeries#maxBusiestPairFlows()}, as {@code pair_rate_threshold} and
-   * {@code pair_rate_max_busiest_flows}.
+   * {@code pair_rate_max_busiest_flows}. When every window has its service ports ({@link
+   * ArTrainingSeries#servicePorts()} is not null), the new-ports rule is calibrated as {@link NewPorts} says, and the
+   * parameters gain {@code new_ports_threshold} and {@code new_ports_left_out} (the count it was set from).
    */
   public Calibrated calibrate(ThresholdMethod method, ArTrainingSeries data) {
     ThresholdMethod share = sustain == 0 ? method : method.withRiskDividedBy(2);
@@ -264,17 +270,27 @@ public final class ArForecaster {
     Double dstRateThreshold = RateRule.DST.calibrate(busiest, file.windowSeconds(), parameters);
     long busiestPair = data.maxBusiestPairFlows();
     Double pairRateThreshold = RateRule.PAIR.calibrate(busiestPair, file.windowSeconds(), parameters);
+    int[] servicePorts = data.servicePorts();
+    long leftOut = data.newServicePorts();
+    Double newPortsThreshold = servicePorts == null ? null : RateRule.countThreshold(leftOut);
+    if (newPortsThreshold != null) {
+      parameters.put("new_ports_threshold", newPortsThreshold);
+      parameters.put("new_ports_left_out", (double) leftOut);
+    }
     String how = String.format(Locale.ROOT, "%s of %d one-step training scores, at least %.1f%s%s", share.text(),
         scores.length, MIN_THRESHOLD, quorum == 1 ? "" : "; fires when " + quorum + " series are above it",
         sustain == 0 ? "" : String.format(Locale.ROOT, "; or when the sum of their last %d z / sqrt(%d) is above %.3f"
             + " (the same method on the training windows' sustained scores, at least %.1f)", sustain, sustain,
             sustainedThreshold, MIN_SUSTAINED_THRESHOLD))
-        + RateRule.DST.describe(dstRateThreshold, busiest) + RateRule.PAIR.describe(pairRateThreshold, busiestPair);
+        + RateRule.DST.describe(dstRateThreshold, busiest) + RateRule.PAIR.describe(pairRateThreshold, busiestPair)
+        + (newPortsThreshold == null ? "" : String.format(Locale.ROOT, "; or when more than %.1f of a window's service"
+            + " ports are none of the training range's %d (%d new to a training window left out, at the %.2f quantile)",
+            newPortsThreshold, servicePorts.length, leftOut, NewPorts.LEFT_OUT_QUANTILE));
     ArModelFile f = file;
     ArForecaster calibrated = new ArForecaster(new ArModelFile(f.format(), f.windowSeconds(), f.order(), f.quorum(),
         f.sustain(), f.witness(), f.seasonal(), f.profileNote(), f.bucketSeconds(), f.maxImputedWindows(),
         f.trainFrom(), f.trainTo(), f.trainWindows(), threshold, how, sustainedThreshold, dstRateThreshold,
-        pairRateThreshold, f.series()));
+        pairRateThreshold, newPortsThreshold, servicePorts == null ? null : NewPorts.format(servicePorts), f.series()));
     return new Calibrated(calibrated, new Calibration(share.text(), Calibration.TRAINING_RANGE, c.scores(), 0, 0,
         List.of(), parameters));
   }
@@ -314,15 +330,22 @@ public final class ArForecaster {
 
   /**
    * {@code score} with the rate rules applied for a window whose busiest destination received {@code busiestDstFlows}
-   * flow records and whose busiest (source, destination) pair had {@code busiestPairFlows} (-1 = unknown): above a
-   * rule's threshold, the AR score becomes at least {@code rate / rate threshold × AR threshold}, so
-   * {@code ar_score / ar_threshold} keeps its meaning and the verdict fires (the rule with the larger ratio names it);
-   * otherwise, or without the rules, {@code score} unchanged.
+   * flow records, whose busiest (source, destination) pair had {@code busiestPairFlows} (-1 = unknown) and whose
+   * service ports are {@code servicePorts} (null = unknown; the {@link NewPorts} rule): above a rule's threshold, the
+   * AR score becomes at least {@code count / threshold × AR threshold}, so {@code ar_score / ar_threshold} keeps its
+   * meaning and the verdict fires (the rule with the larger ratio names it); otherwise, or without the rules,
+   * {@code score} unchanged.
    */
-  public ArScore rates(ArScore score, long busiestDstFlows, long busiestPairFlows) {
+  public ArScore rates(ArScore score, long busiestDstFlows, long busiestPairFlows, int[] servicePorts) {
     int w = file.windowSeconds();
     ArScore s = RateRule.DST.apply(score, busiestDstFlows, file.dstRateThreshold(), w, threshold());
-    return RateRule.PAIR.apply(s, busiestPairFlows, file.pairRateThreshold(), w, threshold());
+    s = RateRule.PAIR.apply(s, busiestPairFlows, file.pairRateThreshold(), w, threshold());
+    return newPorts == null ? s : newPorts.apply(s, servicePorts, threshold());
+  }
+
+  /** The new-ports rule's threshold in new service ports a window; NaN without the rule. */
+  public double newPortsThreshold() {
+    return newPorts == null ? Double.NaN : newPorts.threshold();
   }
 
   /** The sustained score's threshold; NaN without a sustained score. */

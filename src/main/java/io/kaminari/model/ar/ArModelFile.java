@@ -45,11 +45,17 @@ import java.util.Set;
  *     format 5
  * @param pairRateThreshold the pair-rate rule's threshold in flow records per second of the busiest (source,
  *     destination) pair ({@link ArForecaster#rates}); null as {@code dstRateThreshold} is, and before format 6
+ * @param newPortsThreshold the new-ports rule's threshold ({@link NewPorts}), in service ports a window that no
+ *     training window had; null before calibration, when the training rows lacked {@code service_ports}, and before
+ *     format 7
+ * @param servicePorts the training range's service ports as {@link NewPorts#format} writes them; present exactly when
+ *     {@code newPortsThreshold} is
  * @param series one entry per series, in value order
  */
 @JsonPropertyOrder({"format", "window_seconds", "order", "quorum", "sustain", "witness", "seasonal", "profile_note",
     "bucket_seconds", "max_imputed_windows", "train_from", "train_to", "train_windows", "threshold", "threshold_method",
-    "sustained_threshold", "dst_rate_threshold", "pair_rate_threshold", "series"})
+    "sustained_threshold", "dst_rate_threshold", "pair_rate_threshold", "new_ports_threshold", "service_ports",
+    "series"})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ArModelFile(
     @JsonProperty("format") int format,
@@ -70,6 +76,8 @@ record ArModelFile(
     @JsonProperty("sustained_threshold") Double sustainedThreshold,
     @JsonProperty("dst_rate_threshold") Double dstRateThreshold,
     @JsonProperty("pair_rate_threshold") Double pairRateThreshold,
+    @JsonProperty("new_ports_threshold") Double newPortsThreshold,
+    @JsonProperty("service_ports") String servicePorts,
     @JsonProperty("series") List<Series> series) {
 
   /**
@@ -124,6 +132,8 @@ record ArModelFile(
   static final int FORMAT_BEFORE_DST_RATE = 4;
   /** The layout before {@code pair_rate_threshold}: no pair-rate rule. */
   static final int FORMAT_BEFORE_PAIR_RATE = 5;
+  /** The layout before {@code new_ports_threshold} and {@code service_ports}: no new-ports rule. */
+  static final int FORMAT_BEFORE_NEW_PORTS = 6;
   /** {@code witness}: any series of the quorum may be a packet or byte rate (formats 1 to 3). */
   static final String WITNESS_ANY = "any";
   /** {@code witness}: the quorum must include a breadth series, see {@link ArState} (format 4, every new fit). */
@@ -165,6 +175,15 @@ record ArModelFile(
     }
     checkRateThreshold("dst_rate_threshold", dstRateThreshold, threshold);
     checkRateThreshold("pair_rate_threshold", pairRateThreshold, threshold);
+    if (format <= FORMAT_BEFORE_NEW_PORTS && (newPortsThreshold != null || servicePorts != null)) {
+      throw new IllegalArgumentException("format " + format + " has no new-ports rule; it came with format 7");
+    }
+    if ((newPortsThreshold == null) != (servicePorts == null)) {
+      throw new IllegalArgumentException("new_ports_threshold and service_ports come together, got "
+          + newPortsThreshold + " and " + (servicePorts == null ? "none" : "a list"));
+    }
+    checkRateThreshold("new_ports_threshold", newPortsThreshold, threshold);
+    if (servicePorts != null) NewPorts.parse(servicePorts); // refused here, so the message names the file
     format = ArForecaster.FORMAT; // read as what it is now; written back, it states its quorum, sustain and witness
     ArTrainingSeries.checkWindowSeconds(windowSeconds);
     new ArParameters(order, seasonal, quorum, sustain); // the bounds and messages live there

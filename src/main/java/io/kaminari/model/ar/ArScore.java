@@ -28,19 +28,21 @@ import java.util.Objects;
  * @param dropSeries the series with the most negative z, or -1 when none fell below its forecast
  * @param dropZ its z (negative), or 0
  * @param rateRule the rate rule that fired ({@link ArForecaster#rates}): what it counts, e.g. {@code busiest
- *     destination}; null when none did (the one with the larger ratio when both did)
- * @param rate its flow records per second when it fired, else 0
+ *     destination}; null when none did (the one with the larger ratio when several did)
+ * @param rate what it counted when it fired (flow records per second, or new service ports in the window), else 0
  * @param rateThreshold its threshold when it fired, else 0
  * @param rateScore {@code rate / rateThreshold × AR threshold} when it fired, else 0: {@code score} is at least this
+ * @param rateText the rule's line of the explanation when it fired, e.g. {@code busiest destination 36.00 flows/s >
+ *     4.00 (x9.0)}; null otherwise
  */
 public record ArScore(double score, double instant, double sustained, int horizon, int[] topSeries, double[] topZ,
     int[] sustainedSeries, double[] sustainedZ, int dropSeries, double dropZ, String rateRule, double rate,
-    double rateThreshold, double rateScore) {
+    double rateThreshold, double rateScore, String rateText) {
 
   /** This score raised by a rate rule: see {@link ArForecaster#rates}. */
-  ArScore withRate(String rule, double rate, double threshold, double rateScore) {
+  ArScore withRate(String rule, double rate, double threshold, double rateScore, String text) {
     return new ArScore(Math.max(score, rateScore), instant, sustained, horizon, topSeries, topZ, sustainedSeries,
-        sustainedZ, dropSeries, dropZ, rule, rate, threshold, rateScore);
+        sustainedZ, dropSeries, dropZ, rule, rate, threshold, rateScore, text);
   }
 
   /** Whether a rate rule set {@link #score()}. */
@@ -69,10 +71,7 @@ public record ArScore(double score, double instant, double sustained, int horizo
    */
   public List<String> explain(List<String> names) {
     List<String> out = new ArrayList<>(topSeries.length + sustainedSeries.length + 1);
-    if (rateScore > 0) {
-      out.add(String.format(Locale.ROOT, "%s %.2f flows/s > %.2f (x%.1f)", rateRule, rate, rateThreshold,
-          rate / rateThreshold));
-    }
+    if (rateScore > 0) out.add(rateText);
     if (bySustained()) {
       for (int k = 0; k < sustainedSeries.length; k++) {
         out.add(String.format(Locale.ROOT, "%s sustained %+.1fσ", names.get(sustainedSeries[k]), sustainedZ[k]));
@@ -93,7 +92,8 @@ public record ArScore(double score, double instant, double sustained, int horizo
         && Arrays.equals(sustainedSeries, s.sustainedSeries) && Arrays.equals(sustainedZ, s.sustainedZ)
         && dropSeries == s.dropSeries && Double.compare(dropZ, s.dropZ) == 0
         && Objects.equals(rateRule, s.rateRule) && Double.compare(rate, s.rate) == 0
-        && Double.compare(rateThreshold, s.rateThreshold) == 0 && Double.compare(rateScore, s.rateScore) == 0;
+        && Double.compare(rateThreshold, s.rateThreshold) == 0 && Double.compare(rateScore, s.rateScore) == 0
+        && Objects.equals(rateText, s.rateText);
   }
 
   @Override

@@ -188,7 +188,7 @@ public final class ArState {
     double sustained = sustainedFound < model.quorum ? 0 : witnessed(topSustained, topSustainedZ, sustainedBreadthZ);
     return new ArScore(Math.max(instant, sustained * model.sustainedToInstant), instant, sustained, windowHorizon,
         Arrays.copyOf(top, found), Arrays.copyOf(topZ, found), Arrays.copyOf(topSustained, sustainedFound),
-        Arrays.copyOf(topSustainedZ, sustainedFound), drop, dropZ, null, 0, 0, 0);
+        Arrays.copyOf(topSustainedZ, sustainedFound), drop, dropZ, null, 0, 0, 0, null);
   }
 
   /**

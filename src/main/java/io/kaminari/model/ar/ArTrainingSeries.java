@@ -1,5 +1,6 @@
 package io.kaminari.model.ar;
 
+import io.kaminari.features.WindowAccumulator;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -24,6 +25,10 @@ public final class ArTrainingSeries {
   private long maxBusiestDstFlows;
   /** The largest busiest-pair count of the windows added, -1 once one was added without it. */
   private long maxBusiestPairFlows;
+  /** Per service port, how many added windows had it; null once a window was added without its service ports. */
+  private int[] portWindows = new int[WindowAccumulator.EPHEMERAL_PORTS_FROM];
+  /** The service ports of each added window, in order, for {@link #newServicePorts()}. */
+  private final List<int[]> windowPorts = new ArrayList<>();
 
   /**
    * An empty series of windows of {@code windowSeconds} (a divisor of 3,600, as every feature spec's window) with these
@@ -49,17 +54,19 @@ public final class ArTrainingSeries {
    * last added window) with one raw value per series, in {@link #names()} order; the values are copied.
    */
   public ArTrainingSeries add(long windowStartMicros, float[] windowValues) {
-    return add(windowStartMicros, windowValues, -1, -1);
+    return add(windowStartMicros, windowValues, -1, -1, null);
   }
 
   /**
    * {@link #add(long, float[])}, with the flow records to the window's busiest destination
    * ({@code port_vectors.busiest_dst_flows}) and of its busiest (source, destination) pair
    * ({@code port_vectors.busiest_pair_flows}), -1 = unknown, for the rate rules' thresholds
-   * ({@link #maxBusiestDstFlows()}, {@link #maxBusiestPairFlows()}).
+   * ({@link #maxBusiestDstFlows()}, {@link #maxBusiestPairFlows()}), and its service ports
+   * ({@code port_vectors.service_ports}, increasing; null = unknown) for the new-ports rule ({@link #servicePorts()},
+   * {@link #newServicePorts()}).
    */
   public ArTrainingSeries add(long windowStartMicros, float[] windowValues, long busiestDstFlows,
-      long busiestPairFlows) {
+      long busiestPairFlows, int[] servicePorts) {
     if (windowValues == null || windowValues.length != names.size()) {
       throw new IllegalArgumentException("window " + windowStartMicros + " has " + (windowValues == null ? "no"
           : windowValues.length) + " values, expected " + names.size() + " (one per series)");
@@ -73,11 +80,19 @@ public final class ArTrainingSeries {
       throw new IllegalArgumentException("windows must be added in increasing time order: " + windowStartMicros
           + " µs after " + starts[n - 1] + " µs");
     }
+    if (servicePorts != null) NewPorts.checkPorts(servicePorts, "the service ports of window " + windowStartMicros);
     if (n == starts.length) starts = java.util.Arrays.copyOf(starts, n * 2);
     starts[n] = windowStartMicros;
     values.add(windowValues.clone());
     maxBusiestDstFlows = largest(maxBusiestDstFlows, busiestDstFlows);
     maxBusiestPairFlows = largest(maxBusiestPairFlows, busiestPairFlows);
+    if (servicePorts == null) {
+      portWindows = null;
+      windowPorts.clear();
+    } else if (portWindows != null) {
+      for (int p : servicePorts) portWindows[p]++;
+      windowPorts.add(servicePorts.clone());
+    }
     return this;
   }
 
@@ -101,6 +116,37 @@ public final class ArTrainingSeries {
    */
   public long maxBusiestPairFlows() {
     return values.isEmpty() ? -1 : maxBusiestPairFlows;
+  }
+
+  /**
+   * The service ports at least {@value NewPorts#KNOWN_WINDOWS} added windows had, increasing: the new-ports rule's
+   * inventory ({@link NewPorts}); null when a window was added without its ports (rows written before
+   * {@code service_ports} existed) or none was added: the rule then has none.
+   */
+  public int[] servicePorts() {
+    if (portWindows == null || values.isEmpty()) return null;
+    int n = 0;
+    for (int c : portWindows) n += c >= NewPorts.KNOWN_WINDOWS ? 1 : 0;
+    int[] out = new int[n];
+    for (int p = 0, i = 0; p < portWindows.length; p++) {
+      if (portWindows[p] >= NewPorts.KNOWN_WINDOWS) out[i++] = p;
+    }
+    return out;
+  }
+
+  /**
+   * How many of a window's service ports are new to the range without it, at the {@value NewPorts#LEFT_OUT_QUANTILE}
+   * quantile (nearest rank) over the added windows: left out, a window finds the ports new that fewer than
+   * {@value NewPorts#KNOWN_WINDOWS} other windows had ({@link NewPorts}); -1 when {@link #servicePorts()} is null.
+   */
+  public long newServicePorts() {
+    if (portWindows == null || values.isEmpty()) return -1;
+    long[] fresh = new long[windowPorts.size()];
+    for (int w = 0; w < fresh.length; w++) {
+      for (int p : windowPorts.get(w)) fresh[w] += portWindows[p] <= NewPorts.KNOWN_WINDOWS ? 1 : 0;
+    }
+    java.util.Arrays.sort(fresh);
+    return fresh[(int) Math.ceil(NewPorts.LEFT_OUT_QUANTILE * fresh.length) - 1];
   }
 
   public int windowSeconds() {

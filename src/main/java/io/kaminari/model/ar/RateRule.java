@@ -43,8 +43,16 @@ public enum RateRule {
    * traffic must not fire on the first record.
    */
   public static double threshold(long maxFlows, int windowSeconds) {
-    double m = Math.max(maxFlows, 1);
-    return Math.max(m * MARGIN, m + SIGMAS * Math.sqrt(m)) / windowSeconds;
+    return countThreshold(maxFlows) / windowSeconds;
+  }
+
+  /**
+   * The margin of {@link #threshold(long, int)} as a count a window: {@value #MARGIN} times {@code max}, and at least
+   * {@code max + }{@value #SIGMAS}{@code × sqrt(max)}, with {@code max} at least 1. Also the {@link NewPorts} rule's.
+   */
+  static double countThreshold(long max) {
+    double m = Math.max(max, 1);
+    return Math.max(m * MARGIN, m + SIGMAS * Math.sqrt(m));
   }
 
   /**
@@ -76,6 +84,8 @@ public enum RateRule {
     double rate = (double) flows / windowSeconds;
     double ratio = rate / threshold;
     return ratio > 1 && ratio * arThreshold > score.rateScore()
-        ? score.withRate(label, rate, threshold, ratio * arThreshold) : score;
+        ? score.withRate(label, rate, threshold, ratio * arThreshold,
+            String.format(Locale.ROOT, "%s %.2f flows/s > %.2f (x%.1f)", label, rate, threshold, ratio))
+        : score;
   }
 }

@@ -3,6 +3,7 @@ package io.kaminari.model.spark;
 import static io.kaminari.common.Columns.BUSIEST_DST_FLOWS;
 import static io.kaminari.common.Columns.BUSIEST_PAIR_FLOWS;
 import static io.kaminari.common.Columns.SCOPE_KEY;
+import static io.kaminari.common.Columns.SERVICE_PORTS;
 import static io.kaminari.common.Columns.SOURCES;
 import static io.kaminari.common.Columns.SPEC_ID;
 import static io.kaminari.common.Columns.VECTOR;
@@ -73,14 +74,22 @@ public final class TrainJob {
 
   /**
    * The vectors of the spec over the range, in no order, with the totals the AR forecaster and the traffic-level groups
-   * read: window_start, scope_key, vector, packets, flows, sources, busiest_dst_flows, busiest_pair_flows.
+   * read: window_start, scope_key, vector, packets, flows, sources, busiest_dst_flows, busiest_pair_flows,
+   * service_ports.
    */
   static Dataset<Row> trainingRows(SparkSession spark, String specId, Instant from, Instant to) {
     return spark.table(Warehouse.PORT_VECTORS)
         .where(expr(HourRange.covering(from, to).where()).and(col(SPEC_ID).equalTo(specId))
             .and(col(WINDOW_START).geq(from)).and(col(WINDOW_START).lt(to)))
         .select(col(WINDOW_START), col(SCOPE_KEY), col(VECTOR), col(VECTOR_PACKETS), col(VECTOR_FLOWS), col(SOURCES),
-            col(BUSIEST_DST_FLOWS), col(BUSIEST_PAIR_FLOWS));
+            col(BUSIEST_DST_FLOWS), col(BUSIEST_PAIR_FLOWS), col(SERVICE_PORTS));
+  }
+
+  /** A row's {@code service_ports} at {@code i} as ints, null when the row predates the column. */
+  private static int[] servicePorts(Row r, int i) {
+    if (r.isNullAt(i)) return null;
+    List<Integer> ports = r.getList(i);
+    return ports.stream().mapToInt(Integer::intValue).toArray();
   }
 
   /** {@link #trainingRows} in time order, then scope key, so the order is total. */
@@ -138,7 +147,7 @@ public final class TrainJob {
             arMissing = "port_vectors rows of the range predate the sources column: rerun `kaminari features` for it";
           } else if (arMissing == null) {
             series.add(start, ArSeries.values(spec, r.getLong(3), r.getLong(4), r.getLong(5), v),
-                r.isNullAt(6) ? -1 : r.getLong(6), r.isNullAt(7) ? -1 : r.getLong(7));
+                r.isNullAt(6) ? -1 : r.getLong(6), r.isNullAt(7) ? -1 : r.getLong(7), servicePorts(r, 8));
           }
         }
         windows = writer.count();

@@ -170,6 +170,7 @@ public final class ScoreBench {
     values.put(Columns.ESTIMATED_COUNTS, lit(0));
     values.put(Columns.BUSIEST_DST_FLOWS, lit(0L));
     values.put(Columns.BUSIEST_PAIR_FLOWS, lit(0L));
+    values.put(Columns.SERVICE_PORTS, expr("array(22, 53, 80, 443)"));
     values.put(Columns.DT, date_format(start, "yyyy-MM-dd"));
     values.put(Columns.HOUR, hour(start));
     values.put(Columns.SPEC_ID, lit(spec.id()));

@@ -144,6 +144,13 @@ class FeaturesParityTest {
         assertThat(a.<Integer>getAs(Columns.ESTIMATED_COUNTS)).as(where).isEqualTo(e.estimatedCounts());
         assertThat(a.<Long>getAs(Columns.BUSIEST_DST_FLOWS)).as(where).isEqualTo(e.busiestDstFlows());
         assertThat(a.<Long>getAs(Columns.BUSIEST_PAIR_FLOWS)).as(where).isEqualTo(e.busiestPairFlows());
+        int[] ports = e.servicePorts();
+        if (ports == null) {
+          assertThat(a.isNullAt(a.fieldIndex(Columns.SERVICE_PORTS))).as(where).isTrue();
+        } else {
+          assertThat(a.<Integer>getList(a.fieldIndex(Columns.SERVICE_PORTS))).as(where)
+              .containsExactly(java.util.Arrays.stream(ports).boxed().toArray(Integer[]::new));
+        }
         talkers(a, Columns.TOP_DST_PREFIXES, e.topDstPrefixes(), where);
         talkers(a, Columns.TOP_SOURCES, e.topSources(), where);
         talkers(a, Columns.TOP_DST_PORTS, e.topDstPorts(), where);

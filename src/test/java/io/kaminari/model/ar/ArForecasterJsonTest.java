@@ -164,7 +164,16 @@ class ArForecasterJsonTest {
 
   @Test
   void invalidFilesAreRefusedSayingWhat() {
-    refused(t -> t.put("format", 7), "format 7 is not an AR forecaster layout this code reads (1 to 6)");
+    refused(t -> t.put("format", 8), "format 8 is not an AR forecaster layout this code reads (1 to 7)");
+    refused(t -> t.put("format", 6).put("new_ports_threshold", 4.0).put("service_ports", "53"),
+        "format 6 has no new-ports rule");
+    refused(t -> t.put("new_ports_threshold", 4.0), "new_ports_threshold and service_ports come together");
+    refused(t -> t.put("new_ports_threshold", 0.0).put("service_ports", "53"), "new_ports_threshold must be finite");
+    refused(t -> t.put("new_ports_threshold", 4.0).put("service_ports", "53, 80-22"), "a range that runs backwards");
+    refused(t -> t.put("new_ports_threshold", 4.0).put("service_ports", "53, www"), "must list ports and ranges");
+    refused(t -> t.put("new_ports_threshold", 4.0).put("service_ports", "53, 40000"),
+        "must hold ports 0..32767 (below the ephemeral range), got 40000");
+    refused(t -> t.put("new_ports_threshold", 4.0).put("service_ports", "80, 53"), "must be strictly increasing");
     refused(t -> t.put("format", 5).put("pair_rate_threshold", 2.0), "format 5 has no pair-rate rule");
     refused(t -> t.put("pair_rate_threshold", 0.0), "pair_rate_threshold must be finite and > 0");
     refused(t -> t.put("format", 4).put("dst_rate_threshold", 2.0), "format 4 has no destination-rate rule");

@@ -52,7 +52,8 @@ class ArForecasterTest {
     Fitted fit = fitted(4, 11);
     ArTrainingSeries counted = new ArTrainingSeries(300, fit.train().names());
     for (int t = 0; t < fit.train().size(); t++) {
-      counted.add(fit.train().start(t), fit.train().values(t), t == 100 ? 600 : 30 + t % 7, t == 7 ? 10 : 1 + t % 3);
+      counted.add(fit.train().start(t), fit.train().values(t), t == 100 ? 600 : 30 + t % 7, t == 7 ? 10 : 1 + t % 3,
+          null);
     }
     assertThat(counted.maxBusiestDstFlows()).isEqualTo(600);
     assertThat(counted.maxBusiestPairFlows()).isEqualTo(10);
@@ -60,8 +61,8 @@ class ArForecasterTest {
     assertThat(fit.train().maxBusiestDstFlows()).as("windows without the count: no rule").isEqualTo(-1);
     assertThat(fit.train().maxBusiestPairFlows()).as("windows without the count: no rule").isEqualTo(-1);
     ArTrainingSeries partly = new ArTrainingSeries(300, fit.train().names());
-    partly.add(fit.train().start(0), fit.train().values(0), 5, 2).add(fit.train().start(1), fit.train().values(1), 5,
-        -1).add(fit.train().start(2), fit.train().values(2), 5, 3);
+    partly.add(fit.train().start(0), fit.train().values(0), 5, 2, null).add(fit.train().start(1),
+        fit.train().values(1), 5, -1, null).add(fit.train().start(2), fit.train().values(2), 5, 3, null);
     assertThat(partly.maxBusiestPairFlows()).as("one window without the count: no rule").isEqualTo(-1);
     assertThat(partly.maxBusiestDstFlows()).isEqualTo(5);
     double threshold = RateRule.threshold(counted.maxBusiestDstFlows(), 300);
@@ -87,10 +88,11 @@ class ArForecasterTest {
     assertThat(fit.forecaster().pairRateThreshold()).as("calibrated on windows without the count").isNaN();
     long start = fit.next() + 300_000_000L;
     ArScore own = f.newState().update(start, fit.traffic().next(start));
-    assertThat(f.rates(own, 720, 19)).as("at or below their thresholds").isSameAs(own);
-    assertThat(f.rates(own, -1, -1)).as("unknown").isSameAs(own);
-    assertThat(fit.forecaster().rates(own, 1_000_000, 1_000_000)).as("a forecaster without the rules").isSameAs(own);
-    ArScore flood = f.rates(own, 2160, 12);
+    assertThat(f.rates(own, 720, 19, null)).as("at or below their thresholds").isSameAs(own);
+    assertThat(f.rates(own, -1, -1, null)).as("unknown").isSameAs(own);
+    assertThat(fit.forecaster().rates(own, 1_000_000, 1_000_000, null)).as("a forecaster without the rules")
+        .isSameAs(own);
+    ArScore flood = f.rates(own, 2160, 12, null);
     assertThat(flood.score()).isCloseTo(3 * f.threshold(), within(1e-9));
     assertThat(flood.score() > f.threshold()).isTrue();
     assertThat(flood.byRate()).isTrue();
@@ -98,14 +100,90 @@ class ArForecasterTest {
     assertThat(flood.instant()).isEqualTo(own.instant());
     assertThat(flood.explain(f.names()).get(0)).isEqualTo("busiest destination 7.20 flows/s > 2.40 (x3.0)");
 
-    ArScore webFlood = f.rates(own, 700, 60);
+    ArScore webFlood = f.rates(own, 700, 60, null);
     assertThat(webFlood.score()).as("one source, one server: 60 records where pairs reached 10")
         .isCloseTo(60.0 / 300 / pairThreshold * f.threshold(), within(1e-9));
     assertThat(webFlood.explain(f.names()).get(0))
         .isEqualTo("busiest source-destination pair 0.20 flows/s > 0.06 (x3.1)");
-    assertThat(f.rates(own, 2160, 90).rateRule()).as("both fire: the larger ratio names it")
+    assertThat(f.rates(own, 2160, 90, null).rateRule()).as("both fire: the larger ratio names it")
         .isEqualTo(RateRule.PAIR.label());
-    assertThat(f.rates(own, 4320, 24).rateRule()).isEqualTo(RateRule.DST.label());
+    assertThat(f.rates(own, 4320, 24, null).rateRule()).isEqualTo(RateRule.DST.label());
+  }
+
+  /**
+   * The new-ports rule: the service ports of at least two training windows are its inventory, and how many ports a
+   * training window would find new left out (at the 0.99 quantile: a scan in one window does not count) sets the
+   * threshold with the rate rules' margin; a later window with more ports outside the inventory fires and names them.
+   * Known ports, few new ones, and a window without its ports do not; a range with a window without ports has no rule.
+   * The rule survives the file.
+   */
+  @Test
+  void theNewPortsRuleFiresOnPortsNoTrainingWindowHadAndNamesThem(@TempDir Path dir) {
+    Fitted fit = fitted(4, 11);
+    ArTrainingSeries ported = new ArTrainingSeries(300, fit.train().names());
+    int n = fit.train().size();
+    int[] scan = java.util.stream.IntStream.range(1000, 1400).toArray();
+    for (int t = 0; t < n; t++) {
+      // Every window has the web and DNS, odd ones SSH too. Windows 20-43 each have a one-off (6000 + k in the even,
+      // 7000 + k in the odd ones) and windows 50 and 60 port 9000: left out, 26 windows find 1 port new. Windows 5 and
+      // 9 had the same scan of 400 ports: left out, 400 new each, above the 0.99 quantile.
+      int[] base = t % 2 == 0 ? new int[] {53, 80, 443} : new int[] {22, 53, 80, 443};
+      int[] ports = t == 5 || t == 9 ? java.util.stream.IntStream.concat(java.util.Arrays.stream(base),
+          java.util.Arrays.stream(scan)).sorted().toArray() : base;
+      if (t >= 20 && t < 44) ports = plus(ports, (t % 2 == 0 ? 6000 : 7000) + (t - 20) / 2);
+      if (t == 50 || t == 60) ports = plus(ports, 9000);
+      ported.add(fit.train().start(t), fit.train().values(t), 30, 2, ports);
+    }
+    assertThat(ported.servicePorts()).as("ports of two windows or more: the scan's (in two) but no one-off")
+        .startsWith(22, 53, 80, 443, 1000, 1001).endsWith(1399, 9000).hasSize(4 + 400 + 1);
+    assertThat(n).isGreaterThan(100 * 2);
+    assertThat(ported.newServicePorts()).as("the 0.99 quantile: the two scan windows are not counted")
+        .isEqualTo(1);
+    double threshold = RateRule.countThreshold(1);
+    assertThat(threshold).isEqualTo(4);
+    assertThat(RateRule.countThreshold(0)).as("a range whose every port recurs: at least 4 new ports").isEqualTo(4);
+
+    ArForecaster.Calibrated calibrated = ArForecaster.fit(ported, LARGEST_Z).calibrate(Q995, ported);
+    assertThat(calibrated.calibration().parameters()).containsEntry("new_ports_threshold", threshold)
+        .containsEntry("new_ports_left_out", 1.0);
+    assertThat(calibrated.forecaster().thresholdMethod()).contains("or when more than 4.0 of a window's service ports"
+        + " are none of the training range's 405 (1 new to a training window left out, at the 0.99 quantile)");
+    calibrated.forecaster().write(dir);
+    assertThat(dir.resolve(ArForecaster.FILE_NAME)).content().contains("\"service_ports\" : \"22, 53, 80, 443,"
+        + " 1000-1399, 9000\"");
+    ArForecaster f = ArForecaster.read(dir);
+    assertThat(f.newPortsThreshold()).isEqualTo(threshold);
+    assertThat(fit.forecaster().newPortsThreshold()).as("calibrated on windows without their ports").isNaN();
+
+    long start = fit.next() + 300_000_000L;
+    ArScore own = f.newState().update(start, fit.traffic().next(start));
+    int[] shift = {53, 80, 443, 8443, 8444, 8445, 8446, 8447, 8448, 8449, 8450, 8451, 8452, 8453, 8454};
+    ArScore moved = f.rates(own, 30, 2, shift);
+    assertThat(moved.byRate()).isTrue();
+    assertThat(moved.rateRule()).isEqualTo(NewPorts.LABEL);
+    assertThat(moved.score()).isCloseTo(12 / threshold * f.threshold(), within(1e-9));
+    assertThat(moved.explain(f.names()).get(0)).isEqualTo("new service ports 12 > 4.0 (x3.0): 8443 8444 8445 8446"
+        + " 8447 8448 8449 8450 and 4 more");
+    int[] four = {22, 80, 1000, 6000, 7003, 9000, 9001, 9002};
+    assertThat(f.rates(own, 30, 2, four)).as("4 new ports (one-offs of training are new), at most 4.0").isSameAs(own);
+    assertThat(f.rates(own, 30, 2, new int[] {6000, 9001, 9002, 9003, 9004}).explain(f.names()).get(0))
+        .isEqualTo("new service ports 5 > 4.0 (x1.3): 6000 9001 9002 9003 9004");
+    assertThat(f.rates(own, 30, 2, ported.servicePorts())).as("every port known").isSameAs(own);
+    assertThat(f.rates(own, 30, 2, null)).as("unknown").isSameAs(own);
+    assertThat(f.rates(own, 30, 2, new int[0])).as("no service ports").isSameAs(own);
+    assertThat(f.rates(own, 3000, 2, shift).rateRule()).as("the destination rate fires further: it names the window")
+        .isEqualTo(RateRule.DST.label());
+
+    ArTrainingSeries partly = new ArTrainingSeries(300, fit.train().names());
+    partly.add(fit.train().start(0), fit.train().values(0), 5, 2, new int[] {80})
+        .add(fit.train().start(1), fit.train().values(1), 5, 2, null)
+        .add(fit.train().start(2), fit.train().values(2), 5, 2, new int[] {80});
+    assertThat(partly.servicePorts()).as("one window without its ports: no inventory").isNull();
+    assertThat(partly.newServicePorts()).isEqualTo(-1);
+    assertThatThrownBy(() -> partly.add(fit.train().start(3), fit.train().values(3), 5, 2, new int[] {80, 53}))
+        .hasMessageContaining("strictly increasing");
+    assertThatThrownBy(() -> partly.add(fit.train().start(3), fit.train().values(3), 5, 2, new int[] {40000}))
+        .hasMessageContaining("below the ephemeral range");
   }
 
   @Test
@@ -438,5 +516,12 @@ class ArForecasterTest {
       state.update(s.start(t), s.values(t));
     }
     return state;
+  }
+
+  private static int[] plus(int[] ports, int port) {
+    int[] out = java.util.Arrays.copyOf(ports, ports.length + 1);
+    out[ports.length] = port;
+    java.util.Arrays.sort(out);
+    return out;
   }
 }
