@@ -4,6 +4,7 @@ import io.kaminari.features.DistinctCounter;
 import io.kaminari.features.TopTalkers;
 import io.kaminari.features.WindowAccumulator;
 import io.kaminari.flow.Flow;
+import java.io.Serializable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,9 +40,15 @@ import java.util.function.Predicate;
  * later groups count in the totals only, as the batch job's beyond its heaviest groups), the top sources, source ASNs
  * and destination addresses ({@link TopTalkers}), and the distinct sources ({@link DistinctCounter}).
  *
+ * <p><b>Scaled out</b>, each source task profiles its own flows of a window this way, and the aggregator
+ * {@link #merge}s the partial profiles: a prefix profiled by several tasks sums their figures (exact for the counts and
+ * groups, as the window's accumulators are; the top lists and distinct sources as {@link TopTalkers} and
+ * {@link DistinctCounter} merge), and each covers the flows of the tasks that profiled it. Serializable for that.
+ *
  * <p>Not thread-safe: owned by the scorer loop, like the window it belongs to.
  */
-public final class VictimProfiles {
+public final class VictimProfiles implements Serializable {
+  private static final long serialVersionUID = 1L;
   /** Destination prefixes profiled per window at most. */
   public static final int PROFILED = 8;
   /** Traffic groups per profile at most. */
@@ -56,7 +63,8 @@ public final class VictimProfiles {
   private final Map<String, Profile> profiles = new HashMap<>();
   /** Profiles of followed prefixes: not among {@link #profiles}, so never replaced by a heavier prefix. */
   private final Map<String, Profile> followedProfiles = new HashMap<>();
-  private Predicate<String> followed = prefix -> false;
+  /** Null when none are followed (and in a deserialised copy: the predicate is the owner's, not the data's). */
+  private transient Predicate<String> followed;
   /**
    * The smallest window count ({@link #prefixes}) of a profiled prefix when last computed: a candidate under twice it
    * is refused without looking at the profiles, and one above makes it computed afresh.
@@ -94,7 +102,7 @@ public final class VictimProfiles {
    * it outweighs the least profiled prefix; else null.
    */
   private Profile admit(String prefix) {
-    if (followedProfiles.size() < MAX_FOLLOWED && followed.test(prefix)) {
+    if (followedProfiles.size() < MAX_FOLLOWED && followed != null && followed.test(prefix)) {
       Profile p = new Profile();
       followedProfiles.put(prefix, p);
       return p;
@@ -123,6 +131,39 @@ public final class VictimProfiles {
     return p;
   }
 
+  /**
+   * Adds {@code other}'s profiles (of the same window, from other flows) to this one's: a prefix both profile sums,
+   * one only {@code other} profiles is added as it is (heaviest or followed, as there); {@code other} is unchanged.
+   */
+  public void merge(VictimProfiles other) {
+    prefixes.merge(other.prefixes);
+    mergeInto(profiles, other.profiles);
+    mergeInto(followedProfiles, other.followedProfiles);
+  }
+
+  private void mergeInto(Map<String, Profile> mine, Map<String, Profile> theirs) {
+    theirs.forEach((prefix, p) -> {
+      Profile own = profiles.get(prefix);
+      if (own == null) own = followedProfiles.get(prefix);
+      if (own == null) {
+        own = new Profile();
+        mine.put(prefix, own);
+      }
+      own.merge(p);
+    });
+  }
+
+  /** The profile of {@code prefix} alone (shared, not copied), or null when it is not profiled. */
+  public VictimProfiles only(String prefix) {
+    Profile p = profiles.get(prefix);
+    boolean isFollowed = p == null;
+    if (p == null) p = followedProfiles.get(prefix);
+    if (p == null) return null;
+    VictimProfiles out = new VictimProfiles();
+    (isFollowed ? out.followedProfiles : out.profiles).put(prefix, p);
+    return out;
+  }
+
   /** The profiled prefixes, the heaviest then the followed ones (for tests and logs). */
   public List<String> profiled() {
     List<String> out = new ArrayList<>(profiles.keySet());
@@ -139,7 +180,8 @@ public final class VictimProfiles {
   }
 
   /** One prefix's traffic in the window. */
-  private static final class Profile {
+  private static final class Profile implements Serializable {
+    private static final long serialVersionUID = 1L;
     /** Group key ({@link #key}) to packets, bytes, flows, smallest and largest bytes per packet. */
     private final Map<Long, long[]> groups = new HashMap<>();
     private final TopTalkers sources = new TopTalkers();
@@ -169,6 +211,27 @@ public final class VictimProfiles {
       distinctSources.add(f.ipSrc());
       if (f.asSrc() != null && f.asSrc() > 0) asns.add("AS" + f.asSrc(), scaledPackets);
       destinations.add(f.ipDst(), scaledPackets);
+    }
+
+    /** Adds {@code other}'s figures: sums, and the groups {@link #MAX_GROUPS} leaves room for. */
+    void merge(Profile other) {
+      packets = WindowAccumulator.plus(packets, other.packets);
+      other.groups.forEach((key, o) -> {
+        long[] g = groups.get(key);
+        if (g == null) {
+          if (groups.size() < MAX_GROUPS) groups.put(key, o.clone());
+          return;
+        }
+        g[0] = WindowAccumulator.plus(g[0], o[0]);
+        g[1] = WindowAccumulator.plus(g[1], o[1]);
+        g[2] += o[2];
+        g[3] = Math.min(g[3], o[3]);
+        g[4] = Math.max(g[4], o[4]);
+      });
+      sources.merge(other.sources);
+      asns.merge(other.asns);
+      destinations.merge(other.destinations);
+      distinctSources.merge(other.distinctSources);
     }
 
     VictimTraffic traffic(Instant windowStart) {

@@ -1,8 +1,11 @@
 package io.kaminari.stream;
 
 import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
+import io.kaminari.features.WindowGroups;
 import io.kaminari.flow.Flow;
+import io.kaminari.incidents.VictimProfiles;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -32,7 +35,8 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * <p>Before Kafka Streams commits a task's transaction (its input offsets, outputs and changelog records together), it
  * flushes the task's record caches: the stores that implement its {@code CachedStateStore}. {@link #flushCache()}
  * then writes each accumulator changed since the last commit, serialised, under (window start, scope key), and the
- * task's {@link #maxCapped()}; a window sent as partials is deleted in the transaction that sends it. (A plain
+ * task's {@link #maxCapped()}, and each changed window's {@link VictimProfiles} under (window start, empty key); a
+ * window sent as partials is deleted in the transaction that sends it. (A plain
  * store's {@code flush()} runs only after the commit, too late for exactly once; {@code CachedStateStore} is an
  * internal interface of kafka-streams, pinned here at 3.9.1, and {@code ScaleOutScorerIT}'s kill test fails if it
  * stops being called before the commit.) So the changelog holds, at every commit, exactly the state of the
@@ -43,12 +47,16 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * <p>Not thread-safe: owned by its stream task.
  */
 final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[]> {
+  /** The scope key of a window's victim profiles: no scope key is empty. */
+  private static final String VICTIMS = "";
   /** The entry of {@link #maxCapped()}: shorter than every window entry. */
   private static final Bytes MAX_CAPPED = Bytes.wrap(new byte[] {(byte) 0xFF});
 
   private final KeyValueStore<Bytes, byte[]> inner;
   private final FeatureSpec spec;
   private final TreeMap<Long, Map<String, WindowAccumulator>> open = new TreeMap<>();
+  /** Each open window's profiles of its heaviest destination prefixes (the single scorer's, per source task). */
+  private final Map<Long, VictimProfiles> victims = new HashMap<>();
   /** The scope keys of each window changed since the last commit (no key bytes built per flow: that is the hot path). */
   private final Map<Long, Set<String>> dirty = new HashMap<>();
   private long maxCapped = PartialBuilder.UNSET;
@@ -108,9 +116,13 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
     };
   }
 
-  /** Rebuilds the accumulators from the inner store, as restored from the changelog; returns how many windows. */
+  /**
+   * Rebuilds the accumulators and profiles from the inner store, as restored from the changelog; returns how many
+   * windows.
+   */
   int rebuild() {
     open.clear();
+    victims.clear();
     dirty.clear();
     byte[] base = inner.get(MAX_CAPPED);
     maxCapped = storedMaxCapped = base == null ? PartialBuilder.UNSET : ByteBuffer.wrap(base).getLong();
@@ -121,15 +133,21 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
         ByteBuffer key = ByteBuffer.wrap(e.key.get());
         long start = key.getLong();
         String scopeKey = new String(e.key.get(), 8, e.key.get().length - 8, StandardCharsets.UTF_8);
-        open.computeIfAbsent(start, s -> new HashMap<>()).put(scopeKey,
-            Partials.deserialize(e.value, 0, e.value.length));
+        if (scopeKey.equals(VICTIMS)) {
+          victims.put(start, Partials.deserialize(e.value, 0, e.value.length, VictimProfiles.class));
+        } else {
+          open.computeIfAbsent(start, s -> new HashMap<>()).put(scopeKey,
+              Partials.deserialize(e.value, 0, e.value.length, WindowAccumulator.class));
+        }
       }
     }
     return open.size();
   }
 
   /**
-   * Adds {@code flow} to the accumulator of ({@code start}, {@code scopeKey}).
+   * Adds {@code flow} to the accumulator of ({@code start}, {@code scopeKey}) and to the window's victim profiles
+   * (under its destination prefix: the accumulator's under {@code global}, the scope key under {@code dst-prefix},
+   * none for the overflow key).
    *
    * @throws IllegalArgumentException if the accumulator refuses the flow; nothing changes then
    */
@@ -137,12 +155,15 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
     Map<String, WindowAccumulator> keys = open.get(start);
     WindowAccumulator acc = keys == null ? null : keys.get(scopeKey);
     if (acc == null) {
-      WindowAccumulator fresh = new WindowAccumulator(spec);
-      fresh.add(flow); // first, so that a refused flow leaves no empty accumulator or window behind
-      open.computeIfAbsent(start, s -> new HashMap<>()).put(scopeKey, fresh);
+      acc = new WindowAccumulator(spec);
+      acc.add(flow); // first, so that a refused flow leaves no empty accumulator or window behind
+      open.computeIfAbsent(start, s -> new HashMap<>()).put(scopeKey, acc);
     } else {
       acc.add(flow);
     }
+    String prefix = spec.scope() == Scope.GLOBAL ? acc.lastDstPrefix()
+        : scopeKey.equals(WindowGroups.OVERFLOW_KEY) ? null : scopeKey;
+    victims.computeIfAbsent(start, s -> new VictimProfiles()).add(flow, prefix);
     dirty.computeIfAbsent(start, s -> new HashSet<>()).add(scopeKey);
   }
 
@@ -157,12 +178,17 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
     return open.isEmpty() ? PartialBuilder.UNSET : open.firstKey();
   }
 
-  /** Removes the earliest open window and returns its accumulators by scope key; its entries go at the next commit. */
-  Map<String, WindowAccumulator> removeFirst() {
+  /** A window taken out of the store: its accumulators by scope key and its victim profiles. */
+  record Window(Map<String, WindowAccumulator> byKey, VictimProfiles victims) {}
+
+  /** Removes the earliest open window and returns it; its entries go at the next commit. */
+  Window removeFirst() {
     Map.Entry<Long, Map<String, WindowAccumulator>> w = open.pollFirstEntry();
-    dirty.remove(w.getKey());
-    for (String scopeKey : w.getValue().keySet()) inner.delete(key(w.getKey(), scopeKey));
-    return w.getValue();
+    long start = w.getKey();
+    dirty.remove(start);
+    for (String scopeKey : w.getValue().keySet()) inner.delete(key(start, scopeKey));
+    inner.delete(key(start, VICTIMS));
+    return new Window(w.getValue(), victims.remove(start));
   }
 
   int openWindows() {
@@ -190,6 +216,7 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
     dirty.forEach((start, scopeKeys) -> {
       Map<String, WindowAccumulator> keys = open.get(start);
       for (String scopeKey : scopeKeys) inner.put(key(start, scopeKey), Partials.serialize(keys.get(scopeKey)));
+      inner.put(key(start, VICTIMS), Partials.serialize(victims.get(start)));
     });
     dirty.clear();
     if (maxCapped != storedMaxCapped) {
@@ -208,6 +235,7 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
   @Override
   public void clearCache() {
     open.clear();
+    victims.clear();
     dirty.clear();
   }
 

@@ -2,10 +2,12 @@ package io.kaminari.stream;
 
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Featurizer;
+import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
 import io.kaminari.features.WindowGroups;
 import io.kaminari.flow.Flow;
 import io.kaminari.flow.PmacctParser;
+import io.kaminari.incidents.VictimProfiles;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -173,8 +175,13 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
     long len = spec.windowMicros();
     for (long start = open.firstStart(); start != UNSET && (idle || (wm != UNSET && start <= wm - len));
         start = open.firstStart()) {
-      for (Map.Entry<String, WindowAccumulator> k : open.removeFirst().entrySet()) {
-        Partials.Partial p = new Partials.Partial(source, start, k.getKey(), k.getValue());
+      OpenWindowStore.Window w = open.removeFirst();
+      for (Map.Entry<String, WindowAccumulator> k : w.byKey().entrySet()) {
+        // The key's victims: under global every profiled prefix (the verdict names the window's top one), under
+        // dst-prefix the key's own.
+        VictimProfiles victims = w.victims() == null || spec.scope() == Scope.GLOBAL ? w.victims()
+            : w.victims().only(k.getKey());
+        Partials.Partial p = new Partials.Partial(source, start, k.getKey(), k.getValue(), victims);
         context.forward(new Record<>(k.getKey().getBytes(StandardCharsets.UTF_8), Partials.partial(p), now));
       }
     }

@@ -5,12 +5,14 @@ import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
 import io.kaminari.incidents.IncidentEvent;
 import io.kaminari.incidents.IncidentTracker;
+import io.kaminari.incidents.VictimProfiles;
 import io.kaminari.model.ArStates;
 import io.kaminari.model.ScoringModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,12 +164,9 @@ final class PartialMerger implements Processor<byte[], byte[], byte[], byte[]> {
     }
     Bytes key = windowKey(p.windowStart(), p.scopeKey());
     byte[] before = store.get(key);
-    WindowAccumulator acc = p.acc();
-    if (before != null) {
-      acc = Partials.deserialize(before, 0, before.length);
-      acc.merge(p.acc());
-    }
-    store.put(key, Partials.serialize(acc));
+    Partials.Part part = p.part();
+    if (before != null) part = Partials.deserialize(before, 0, before.length, Partials.Part.class).merge(part);
+    store.put(key, Partials.serialize(part));
   }
 
   /** The aggregators' watermark (class doc), or {@link #UNSET} while a source has not been heard from. */
@@ -195,6 +194,7 @@ final class PartialMerger implements Processor<byte[], byte[], byte[], byte[]> {
     // Every window entry whose start is at most wm - len, in (start, key) order: the upper bound is inclusive, but no
     // entry has an empty scope key.
     TreeMap<Long, SortedMap<String, WindowAccumulator>> ready = new TreeMap<>();
+    Map<Long, VictimProfiles> victims = new HashMap<>();
     List<Bytes> done = new ArrayList<>();
     try (KeyValueIterator<Bytes, byte[]> it = store.range(windowKey(Long.MIN_VALUE, ""),
         windowKey(wm - len + 1, ""))) {
@@ -204,7 +204,16 @@ final class PartialMerger implements Processor<byte[], byte[], byte[], byte[]> {
         b.get();
         long start = b.getLong() ^ Long.MIN_VALUE;
         String key = new String(e.key.get(), 9, e.key.get().length - 9, StandardCharsets.UTF_8);
-        ready.computeIfAbsent(start, s -> new TreeMap<>()).put(key, Partials.deserialize(e.value, 0, e.value.length));
+        Partials.Part part = Partials.deserialize(e.value, 0, e.value.length, Partials.Part.class);
+        ready.computeIfAbsent(start, s -> new TreeMap<>()).put(key, part.acc());
+        if (part.victims() != null) {
+          VictimProfiles window = victims.get(start);
+          if (window == null) {
+            victims.put(start, part.victims());
+          } else {
+            window.merge(part.victims());
+          }
+        }
         done.add(e.key);
       }
     }
@@ -221,7 +230,7 @@ final class PartialMerger implements Processor<byte[], byte[], byte[], byte[]> {
       ArStates states = arStates.computeIfAbsent(model, ScoringModel::newArStates);
       arStates.keySet().removeIf(m -> m != model); // a swap starts the new model from no history, as in the single one
       ready.forEach((start, byKey) -> closedWindows.add(
-          new WindowManager.ClosedWindow(spec, start, model, byKey, states, null)));
+          new WindowManager.ClosedWindow(spec, start, model, byKey, states, victims.get(start))));
       scored = WindowScorer.score(closedWindows);
     }
     for (ScoredWindow w : scored) {
@@ -235,8 +244,8 @@ final class PartialMerger implements Processor<byte[], byte[], byte[], byte[]> {
 
   /**
    * Feeds the scored windows to the task's incident tracker, as the single scorer does, and sends each changed state
-   * to the incidents topic and into {@link #INCIDENTS} (a resolved one leaves it), in the task's transaction. The
-   * stream keeps no victim profiles, so the states carry no {@code traffic} (docs/scorer.md, "Scaling out").
+   * to the incidents topic and into {@link #INCIDENTS} (a resolved one leaves it), in the task's transaction, with the
+   * victim's traffic from the sources' merged profiles of the window (docs/scorer.md, "Scaling out").
    */
   private void track(List<ScoredWindow> scored, List<WindowManager.ClosedWindow> closed, long timestamp) {
     List<IncidentEvent> changed = incidents.observe(IncidentLog.results(scored, closed));

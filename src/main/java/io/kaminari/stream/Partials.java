@@ -1,11 +1,13 @@
 package io.kaminari.stream;
 
 import io.kaminari.features.WindowAccumulator;
+import io.kaminari.incidents.VictimProfiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +22,8 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
  * a later build reading a record of this one fails loudly instead of misreading it.
  *
  * <ul>
- *   <li>{@link Partial}: one source task's accumulator of one window and scope key, keyed by the scope key (which
- *       picks the aggregator partition);
+ *   <li>{@link Partial}: one source task's accumulator of one window and scope key, with its profiles of the key's
+ *       victims, keyed by the scope key (which picks the aggregator partition);
  *   <li>{@link Watermark}: a source task's promise that it has sent the partials of every window ending at or before
  *       {@code watermark}, or ({@code idle}) that it holds nothing back; sent to every aggregator partition;
  *   <li>a dead letter, which the topology routes to the dead-letter topic before the repartition.
@@ -31,15 +33,38 @@ final class Partials {
   private Partials() {}
 
   /**
-   * 2: the accumulators carry the busiest pair, 3 the service ports (a change of {@link WindowAccumulator} is a change
-   * of format).
+   * 2: the accumulators carry the busiest pair, 3 the service ports, 4 the victim profiles (a change of
+   * {@link WindowAccumulator} or {@link VictimProfiles} is a change of format).
    */
-  static final byte FORMAT = 3;
+  static final byte FORMAT = 4;
   static final byte PARTIAL = 'P';
   static final byte WATERMARK = 'W';
   static final byte DEAD_LETTER = 'D';
 
-  record Partial(int source, long windowStart, String scopeKey, WindowAccumulator acc) {}
+  /**
+   * One source's part of a window and scope key.
+   *
+   * @param victims the source's profiles of the victims the key's verdict names (under {@code global} the window's
+   *     heaviest and followed destination prefixes, under {@code dst-prefix} the key's own prefix), null when it
+   *     profiled none ({@link VictimProfiles})
+   */
+  record Partial(int source, long windowStart, String scopeKey, WindowAccumulator acc, VictimProfiles victims) {
+    Part part() {
+      return new Part(acc, victims);
+    }
+  }
+
+  /** What an aggregator keeps of a window and scope key: the merged accumulator and victim profiles (null: none). */
+  record Part(WindowAccumulator acc, VictimProfiles victims) implements Serializable {
+    /** Adds {@code other} (of the same window and key) into this part's accumulator and profiles. */
+    Part merge(Part other) {
+      acc.merge(other.acc());
+      if (other.victims() == null) return this;
+      if (victims == null) return new Part(acc, other.victims());
+      victims.merge(other.victims());
+      return this;
+    }
+  }
 
   record Watermark(int source, long watermark, boolean idle) {}
 
@@ -52,7 +77,7 @@ final class Partials {
   }
 
   static byte[] partial(Partial p) {
-    byte[] acc = serialize(p.acc());
+    byte[] acc = serialize(p.part());
     byte[] key = p.scopeKey().getBytes(StandardCharsets.UTF_8);
     return ByteBuffer.allocate(2 + 4 + 8 + 4 + key.length + acc.length).put(FORMAT).put(PARTIAL).putInt(p.source())
         .putLong(p.windowStart()).putInt(key.length).put(key).put(acc).array();
@@ -64,8 +89,8 @@ final class Partials {
     long start = b.getLong();
     byte[] key = new byte[b.getInt()];
     b.get(key);
-    return new Partial(source, start, new String(key, StandardCharsets.UTF_8),
-        deserialize(value, b.position(), b.remaining()));
+    Part part = deserialize(value, b.position(), b.remaining(), Part.class);
+    return new Partial(source, start, new String(key, StandardCharsets.UTF_8), part.acc(), part.victims());
   }
 
   static byte[] watermark(Watermark w) {
@@ -94,24 +119,25 @@ final class Partials {
   }
 
   /**
-   * An accumulator as bytes. Java serialization of a class of this build: the partials live for seconds, between
-   * two instances of one deployment, so no schema evolution is needed beyond the format byte.
+   * An accumulator, victim profiles or {@link Part} as bytes. Java serialization of a class of this build: the partials
+   * live for seconds, between two instances of one deployment, so no schema evolution is needed beyond the format
+   * byte.
    */
-  static byte[] serialize(WindowAccumulator acc) {
+  static byte[] serialize(Serializable value) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-      out.writeObject(acc);
+      out.writeObject(value);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return bytes.toByteArray();
   }
 
-  static WindowAccumulator deserialize(byte[] b, int off, int len) {
+  static <T> T deserialize(byte[] b, int off, int len, Class<T> type) {
     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b, off, len))) {
-      return (WindowAccumulator) in.readObject();
-    } catch (IOException | ClassNotFoundException e) {
-      throw new IllegalStateException("cannot read a window accumulator: " + e, e);
+      return type.cast(in.readObject());
+    } catch (IOException | ClassNotFoundException | ClassCastException e) {
+      throw new IllegalStateException("cannot read a " + type.getSimpleName() + ": " + e, e);
     }
   }
 

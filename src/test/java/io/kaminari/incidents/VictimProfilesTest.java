@@ -39,6 +39,45 @@ class VictimProfilesTest {
     }
   }
 
+  /**
+   * Scaled out, each source task profiles its own flows and the aggregator merges the profiles: where every source
+   * profiled the victim from its first flow, the merged profile is the whole window's (vector, packets, sources, top
+   * lists), also after the Java serialization the partials travel in; a victim one source alone profiled is added as
+   * it is; {@link VictimProfiles#only} keeps one prefix's profile.
+   */
+  @Test
+  void profilesOfPartsOfTheFlowsMergeIntoTheProfileOfTheWhole() throws Exception {
+    VictimProfiles whole = new VictimProfiles();
+    VictimProfiles[] parts = {new VictimProfiles(), new VictimProfiles()};
+    // 120 sources (the top lists are exact below 128 keys, and so the same in any order), a SYN flood and web replies.
+    for (int i = 0; i < 600; i++) {
+      Flow f = i % 3 == 0 ? flow("192.0.2." + (i % 20), "203.0.113.10", 443, 40_000 + i, 6, 24, 1, 900, 64500L, null)
+          : flow("198.51." + (i % 100) + ".9", "203.0.113.10", 1024 + i, 80, 6, 2, 1, 60, null, null);
+      add(whole, f);
+      add(parts[i % 2], f);
+    }
+    add(parts[1], flow("192.0.2.7", "10.9.9.9", 53, 40_000, 17, null, 1, 300, null, null));
+    VictimProfiles merged = new VictimProfiles();
+    for (VictimProfiles p : parts) {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+        out.writeObject(p);
+      }
+      try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+          new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+        merged.merge((VictimProfiles) in.readObject());
+      }
+    }
+    VictimTraffic expected = whole.traffic("203.0.113.0/24", W);
+    assertThat(merged.traffic("203.0.113.0/24", W)).isEqualTo(expected);
+    assertThat(expected.vector().describe()).startsWith("tcp ").contains("flags SYN");
+    assertThat(merged.traffic("10.9.9.0/24", W).packets()).as("profiled by one source only").isEqualTo(1);
+    assertThat(merged.profiled()).containsExactlyInAnyOrder("203.0.113.0/24", "10.9.9.0/24");
+    assertThat(merged.only("203.0.113.0/24").profiled()).containsExactly("203.0.113.0/24");
+    assertThat(merged.only("203.0.113.0/24").traffic("203.0.113.0/24", W)).isEqualTo(expected);
+    assertThat(merged.only("192.0.2.0/24")).isNull();
+  }
+
   @Test
   void aSynFloodsVictimIsProfiledWithItsVectorAmongBenignTraffic() {
     VictimProfiles p = new VictimProfiles();

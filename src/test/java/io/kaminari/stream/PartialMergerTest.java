@@ -148,7 +148,7 @@ class PartialMergerTest {
     WindowAccumulator acc = new WindowAccumulator(SPEC);
     for (int i = 0; i < flows; i++) acc.add(40000 + i, 443, 6, 2, 120, 0, "198.51.100." + i, "203.0.113.10");
     in.pipeInput("global".getBytes(StandardCharsets.UTF_8),
-        Partials.partial(new Partials.Partial(source, start, "global", acc)));
+        Partials.partial(new Partials.Partial(source, start, "global", acc, null)));
   }
 
   private void watermark(int source, long wm, boolean idle) {

@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.kaminari.features.DistinctCounter;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Featurizer;
+import io.kaminari.features.Flows;
 import io.kaminari.features.PortFeature;
 import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
 import io.kaminari.flow.Flow;
+import io.kaminari.incidents.VictimProfiles;
 import io.kaminari.tools.generate.AttackSpec;
 import io.kaminari.tools.generate.GeneratorConfig;
 import io.kaminari.tools.generate.TrafficGenerator;
@@ -36,12 +38,21 @@ class PartialsTest {
   void recordsRoundTripAndAnotherFormatIsRefusedLoudly() {
     WindowAccumulator acc = new WindowAccumulator(SPEC);
     acc.add(40000, 80, 6, 3, 180, 0, "198.51.100.1", "203.0.113.10");
-    Partials.Partial p = Partials.partial(Partials.partial(new Partials.Partial(2, 60_000_000L, "global", acc)));
+    Partials.Partial p = Partials.partial(Partials.partial(new Partials.Partial(2, 60_000_000L, "global", acc, null)));
     assertThat(p.source()).isEqualTo(2);
     assertThat(p.windowStart()).isEqualTo(60_000_000L);
     assertThat(p.scopeKey()).isEqualTo("global");
     assertThat(p.acc().toVector()).containsExactly(acc.toVector());
     assertThat(p.acc().flowCount()).isEqualTo(1);
+    assertThat(p.victims()).isNull();
+    VictimProfiles victims = new VictimProfiles();
+    victims.follow(prefix -> true); // the owner's predicate stays behind: the copy profiles no new prefix by it
+    Flow flood = Flows.flow(0L, "198.51.100.1", "203.0.113.10", 40000, 80, 6, 3, 180, null);
+    victims.add(flood, "203.0.113.0/24");
+    Partials.Partial withVictims = Partials.partial(Partials.partial(new Partials.Partial(2, 60_000_000L, "global", acc,
+        victims)));
+    assertThat(withVictims.victims().traffic("203.0.113.0/24", Instant.EPOCH))
+        .isEqualTo(victims.traffic("203.0.113.0/24", Instant.EPOCH));
 
     Partials.Watermark w = Partials.watermark(Partials.watermark(new Partials.Watermark(1, Long.MIN_VALUE, true)));
     assertThat(w).isEqualTo(new Partials.Watermark(1, Long.MIN_VALUE, true));
@@ -52,10 +63,10 @@ class PartialsTest {
     assertThat(DeadLetter.fromJson(Partials.deadLetterJson(dead))).isEqualTo(d);
 
     assertThatThrownBy(() -> Partials.kind("{}".getBytes(StandardCharsets.UTF_8)))
-        .hasMessageContaining("not a scale-out record of format 3");
+        .hasMessageContaining("not a scale-out record of format 4");
     byte[] older = dead.clone();
-    older[0] = 2;
-    assertThatThrownBy(() -> Partials.kind(older)).as("a record of the build before the service ports")
+    older[0] = 3;
+    assertThatThrownBy(() -> Partials.kind(older)).as("a record of the build before the victim profiles")
         .hasMessageContaining("a scorer of another build wrote it");
     assertThatThrownBy(() -> Partials.kind(new byte[0])).isInstanceOf(IllegalArgumentException.class);
   }
@@ -90,8 +101,8 @@ class PartialsTest {
     for (Map.Entry<Long, WindowAccumulator> e : whole.entrySet()) {
       WindowAccumulator merged = null;
       for (WindowAccumulator p : parts.get(e.getKey())) {
-        WindowAccumulator wire = Partials.partial(Partials.partial(new Partials.Partial(0, e.getKey(), "global", p)))
-            .acc();
+        WindowAccumulator wire = Partials.partial(Partials.partial(new Partials.Partial(0, e.getKey(), "global", p,
+            null))).acc();
         if (merged == null) merged = wire; else merged.merge(wire);
       }
       float[] vector = merged.toVector();

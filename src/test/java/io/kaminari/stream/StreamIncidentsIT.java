@@ -91,17 +91,7 @@ class StreamIncidentsIT {
         assertThat(states).extracting(IncidentEvent::kind).containsExactly(Kind.START, Kind.PROGRESS);
         assertThat(states.get(0).victim()).isEqualTo("203.0.113.0/24");
         assertThat(states.get(0).start()).isEqualTo(attack);
-        // The victim's traffic as the scorer profiled it while the window was open: the flood's vector and sources.
-        VictimTraffic started = states.get(0).traffic();
-        assertThat(started).isNotNull();
-        assertThat(started.vector().protocols()).containsExactly(AttackVector.TCP);
-        assertThat(started.vector().dstPorts()).containsExactly(80);
-        assertThat(started.vector().tcpFlags()).as("SYN only").isEqualTo(2);
-        assertThat(started.vector().share()).isGreaterThan(0.9);
-        // The flood's 250 sources, and the benign clients of other addresses in the victim's /24.
-        assertThat(started.sources()).isBetween(250L, 350L);
-        assertThat(started.topDestinations().get(0)).startsWith(VICTIM_IP + " (");
-        assertThat(states.get(1).traffic().windowStart()).isEqualTo(attack.plus(Duration.ofMinutes(1)));
+        floodTraffic(states, attack);
         ScorerChaosIT.awaitMetric(first, "incidents_open", 1);
         ScorerChaosIT.awaitMetric(first, "incidents_started_total", 1);
         List<ScoredWindow> scored = ScorerFixture.scored(ScorerFixture.readCommitted(bootstrap, "inc-out",
@@ -121,7 +111,7 @@ class StreamIncidentsIT {
         assertThat(alerts.get(0).path("labels").path("victim").asText()).isEqualTo("203.0.113.0/24");
         assertThat(alerts.get(0).path("startsAt").asText()).startsWith("2024-05-02T00:03:00");
         assertThat(alerts.get(0).path("annotations").path("vector").asText()).startsWith("tcp dst port 80 flags SYN");
-        proposalsOfTheStart(id, tmp.resolve("proposals.jsonl"), bootstrap, attack);
+        proposalsOfTheStart(id, tmp.resolve("proposals.jsonl"), bootstrap, "inc-proposals", attack);
         ScorerChaosIT.awaitMetric(first, "mitigation_proposals_total", 1);
       }
 
@@ -170,7 +160,8 @@ class StreamIncidentsIT {
    * minutes before the attack), and its verdict follows from them: refused when it would drop more than 1% of the
    * address's benign records.
    */
-  private static void proposalsOfTheStart(String id, Path file, String bootstrap, Instant attack) throws Exception {
+  private static void proposalsOfTheStart(String id, Path file, String bootstrap, String topic, Instant attack)
+      throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!(Files.exists(file) && !Files.readAllLines(file).isEmpty()) && System.nanoTime() < deadline) {
       Thread.sleep(200);
@@ -178,7 +169,7 @@ class StreamIncidentsIT {
     List<String> lines = Files.readAllLines(file);
     assertThat(lines).as("one proposal record for the start").hasSize(1);
     JsonNode written = new ObjectMapper().readTree(lines.get(0));
-    List<ConsumerRecord<byte[], byte[]>> published = ScorerFixture.readCommitted(bootstrap, "inc-proposals",
+    List<ConsumerRecord<byte[], byte[]>> published = ScorerFixture.readCommitted(bootstrap, topic,
         Duration.ofSeconds(30), ScorerIT.atLeast(1));
     assertThat(new ObjectMapper().readTree(published.get(0).value())).as("the topic carries the same")
         .isEqualTo(written);
@@ -211,6 +202,24 @@ class StreamIncidentsIT {
     assertThat(flowspec.path("allowed").asBoolean()).isEqualTo(before[1] <= 0.01 * before[0]);
     assertThat(written.path("text").asText()).startsWith("# Mitigation proposals for incident " + id)
         .contains("# vector: tcp dst port 80 flags SYN", "nothing is announced");
+  }
+
+  /**
+   * The victim's traffic in the incident's first two states, as the scorer profiled it while each window was open: the
+   * flood's vector, its 250 sources (and the benign clients of other addresses in the victim's /24), the victim address
+   * first among the destinations.
+   */
+  private static void floodTraffic(List<IncidentEvent> states, Instant attack) {
+    VictimTraffic started = states.get(0).traffic();
+    assertThat(started).isNotNull();
+    assertThat(started.windowStart()).isEqualTo(attack);
+    assertThat(started.vector().protocols()).containsExactly(AttackVector.TCP);
+    assertThat(started.vector().dstPorts()).containsExactly(80);
+    assertThat(started.vector().tcpFlags()).as("SYN only").isEqualTo(2);
+    assertThat(started.vector().share()).isGreaterThan(0.9);
+    assertThat(started.sources()).isBetween(250L, 350L);
+    assertThat(started.topDestinations().get(0)).startsWith(VICTIM_IP + " (");
+    assertThat(states.get(1).traffic().windowStart()).isEqualTo(attack.plus(Duration.ofMinutes(1)));
   }
 
   /** The end offset of partition 0 of {@code topic}: how many records it holds. */
@@ -266,18 +275,23 @@ class StreamIncidentsIT {
   /**
    * The scale-out scorer ({@code scorer.mode=scale-out}) tracks the same incident, with the single scorer's id, in its
    * stage-two tasks: the flood is one incident, started once; an instance stopped while it is open is replaced by a
-   * new one that continues it from the task's restored store (no second start) and resolves it. Its states carry no
-   * victim profile (the stream keeps none).
+   * new one that continues it from the task's restored store (no second start) and resolves it. Its states carry the
+   * victim's traffic, merged from the source tasks' profiles: the flood's vector and sources, as the single scorer's,
+   * and the same mitigation proposals for its start.
    */
   @Test
   void theScaledOutScorerTracksTheIncidentAcrossARestart() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"))) {
       String bootstrap = kafka.bootstrapServers();
-      KaminariConfig config = scorerWithIncidents(kafka, "so").with(Settings.SCORER_MODE, "scale-out");
+      kafka.createTopics(1, "so-proposals");
+      KaminariConfig config = scorerWithIncidents(kafka, "so").with(Settings.SCORER_MODE, "scale-out")
+          .with(Settings.SCORER_MITIGATIONS_FILE, tmp.resolve("so-proposals.jsonl").toString())
+          .with(Settings.SCORER_MITIGATIONS_TOPIC, "so-proposals");
       Instant attack = STREAM_START.plus(Duration.ofMinutes(3));
       String id = IncidentGrouping.id(ScorerFixture.MODEL, "global", "203.0.113.0/24", attack);
       try (Scorer first = Scorer.start(config)) {
         ScorerFixture.produce(bootstrap, "so-in", ScorerFixture.benign(61, STREAM_START, Duration.ofMinutes(3)));
+        webClients(bootstrap, "so-in", STREAM_START, VICTIM_BENIGN);
         synFlood(bootstrap, "so-in", attack, Duration.ofMinutes(2), 3000);
         ScorerFixture.produce(bootstrap, "so-in", ScorerFixture.benign(62, attack, Duration.ofMinutes(2)));
         ScorerFixture.flowAt(bootstrap, "so-in", 0, attack.plus(Duration.ofMinutes(2))
@@ -286,7 +300,8 @@ class StreamIncidentsIT {
         assertThat(states).extracting(IncidentEvent::kind).containsExactly(Kind.START, Kind.PROGRESS);
         assertThat(states).extracting(IncidentEvent::id).containsOnly(id);
         assertThat(states.get(0).start()).isEqualTo(attack);
-        assertThat(states).extracting(IncidentEvent::traffic).containsOnlyNulls();
+        floodTraffic(states, attack); // merged from the source tasks' profiles
+        proposalsOfTheStart(id, tmp.resolve("so-proposals.jsonl"), bootstrap, "so-proposals", attack);
         ScorerChaosIT.awaitMetric(first, "incidents_open", 1);
         ScorerChaosIT.awaitMetric(first, "incidents_started_total", 1);
       }
