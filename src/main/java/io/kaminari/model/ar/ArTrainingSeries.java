@@ -27,8 +27,13 @@ public final class ArTrainingSeries {
   private long maxBusiestPairFlows;
   /** Per service port, how many added windows had it; null once a window was added without its service ports. */
   private int[] portWindows = new int[WindowAccumulator.EPHEMERAL_PORTS_FROM];
-  /** The service ports of each added window, in order, for {@link #newServicePorts()}. */
-  private final List<int[]> windowPorts = new ArrayList<>();
+  /**
+   * Per service port, the indices of the first {@link NewPorts#KNOWN_WINDOWS} added windows that had it (port p's at
+   * p × KNOWN_WINDOWS): a port new to a window left out is in at most KNOWN_WINDOWS windows, so these name every window
+   * it counts for in {@link #newServicePorts()}, in memory of the port range rather than of every window's ports (a
+   * week of 1-minute windows of a backbone's thousands of service ports would be 10^7-10^8 of them).
+   */
+  private final int[] firstWindows = new int[WindowAccumulator.EPHEMERAL_PORTS_FROM * NewPorts.KNOWN_WINDOWS];
 
   /**
    * An empty series of windows of {@code windowSeconds} (a divisor of 3,600, as every feature spec's window) with these
@@ -88,10 +93,11 @@ public final class ArTrainingSeries {
     maxBusiestPairFlows = largest(maxBusiestPairFlows, busiestPairFlows);
     if (servicePorts == null) {
       portWindows = null;
-      windowPorts.clear();
     } else if (portWindows != null) {
-      for (int p : servicePorts) portWindows[p]++;
-      windowPorts.add(servicePorts.clone());
+      for (int p : servicePorts) {
+        if (portWindows[p] < NewPorts.KNOWN_WINDOWS) firstWindows[p * NewPorts.KNOWN_WINDOWS + portWindows[p]] = n;
+        portWindows[p]++;
+      }
     }
     return this;
   }
@@ -141,9 +147,10 @@ public final class ArTrainingSeries {
    */
   public long newServicePorts() {
     if (portWindows == null || values.isEmpty()) return -1;
-    long[] fresh = new long[windowPorts.size()];
-    for (int w = 0; w < fresh.length; w++) {
-      for (int p : windowPorts.get(w)) fresh[w] += portWindows[p] <= NewPorts.KNOWN_WINDOWS ? 1 : 0;
+    long[] fresh = new long[values.size()];
+    for (int p = 0; p < portWindows.length; p++) {
+      if (portWindows[p] > NewPorts.KNOWN_WINDOWS) continue;
+      for (int k = 0; k < portWindows[p]; k++) fresh[firstWindows[p * NewPorts.KNOWN_WINDOWS + k]]++;
     }
     java.util.Arrays.sort(fresh);
     return fresh[(int) Math.ceil(NewPorts.LEFT_OUT_QUANTILE * fresh.length) - 1];
