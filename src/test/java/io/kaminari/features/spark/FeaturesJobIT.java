@@ -220,7 +220,7 @@ class FeaturesJobIT {
     // Vectors of the seed's id but of another length, as a different layout (or a bug) would have left.
     Row planted = RowFactory.create(Instant.parse("2024-04-30T00:00:00Z"), Instant.parse("2024-04-30T00:05:00Z"),
         "global", Featurizer.GLOBAL_KEY, List.of(1f, 2f, 3f), 1L, 1L, 1L, List.of(), List.of(), List.of(), 0, 0L, 0L,
-        "2024-04-30", 0, GLOBAL.id());
+        List.of(), "2024-04-30", 0, GLOBAL.id());
     spark.createDataFrame(List.of(planted), spark.table(Warehouse.PORT_VECTORS).schema()).write()
         .insertInto(Warehouse.PORT_VECTORS);
 
