@@ -55,6 +55,8 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
   private final KeyValueStore<Bytes, byte[]> inner;
   private final FeatureSpec spec;
   private final TreeMap<Long, Map<String, WindowAccumulator>> open = new TreeMap<>();
+  /** Whether windows keep {@link #victims} (with incident tracking only). */
+  private final boolean profiles;
   /** Each open window's profiles of its heaviest destination prefixes (the single scorer's, per source task). */
   private final Map<Long, VictimProfiles> victims = new HashMap<>();
   /** The scope keys of each window changed since the last commit (no key bytes built per flow: that is the hot path). */
@@ -62,13 +64,17 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
   private long maxCapped = PartialBuilder.UNSET;
   private long storedMaxCapped = PartialBuilder.UNSET;
 
-  private OpenWindowStore(KeyValueStore<Bytes, byte[]> inner, FeatureSpec spec) {
+  private OpenWindowStore(KeyValueStore<Bytes, byte[]> inner, FeatureSpec spec, boolean profiles) {
     this.inner = inner;
     this.spec = spec;
+    this.profiles = profiles;
   }
 
-  /** The builder of the store {@code name}: in memory, changelogged, uncached (it is its own cache). */
-  static StoreBuilder<OpenWindowStore> builder(String name, FeatureSpec spec) {
+  /**
+   * The builder of the store {@code name}: in memory, changelogged, uncached (it is its own cache); its windows keep
+   * victim profiles when {@code profiles}.
+   */
+  static StoreBuilder<OpenWindowStore> builder(String name, FeatureSpec spec, boolean profiles) {
     StoreBuilder<KeyValueStore<Bytes, byte[]>> inner = Stores.keyValueStoreBuilder(
         Stores.inMemoryKeyValueStore(name), Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled();
     return new StoreBuilder<>() {
@@ -96,7 +102,7 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
 
       @Override
       public OpenWindowStore build() {
-        return new OpenWindowStore(inner.build(), spec);
+        return new OpenWindowStore(inner.build(), spec, profiles);
       }
 
       @Override
@@ -145,9 +151,9 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
   }
 
   /**
-   * Adds {@code flow} to the accumulator of ({@code start}, {@code scopeKey}) and to the window's victim profiles
-   * (under its destination prefix: the accumulator's under {@code global}, the scope key under {@code dst-prefix},
-   * none for the overflow key).
+   * Adds {@code flow} to the accumulator of ({@code start}, {@code scopeKey}) and, when the store keeps them, to the
+   * window's victim profiles (under its destination prefix: the accumulator's under {@code global}, the scope key
+   * under {@code dst-prefix}, none for the overflow key).
    *
    * @throws IllegalArgumentException if the accumulator refuses the flow; nothing changes then
    */
@@ -161,9 +167,11 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
     } else {
       acc.add(flow);
     }
-    String prefix = spec.scope() == Scope.GLOBAL ? acc.lastDstPrefix()
-        : scopeKey.equals(WindowGroups.OVERFLOW_KEY) ? null : scopeKey;
-    victims.computeIfAbsent(start, s -> new VictimProfiles()).add(flow, prefix);
+    if (profiles) {
+      String prefix = spec.scope() == Scope.GLOBAL ? acc.lastDstPrefix()
+          : scopeKey.equals(WindowGroups.OVERFLOW_KEY) ? null : scopeKey;
+      victims.computeIfAbsent(start, s -> new VictimProfiles()).add(flow, prefix);
+    }
     dirty.computeIfAbsent(start, s -> new HashSet<>()).add(scopeKey);
   }
 
@@ -187,7 +195,7 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
     long start = w.getKey();
     dirty.remove(start);
     for (String scopeKey : w.getValue().keySet()) inner.delete(key(start, scopeKey));
-    inner.delete(key(start, VICTIMS));
+    if (profiles) inner.delete(key(start, VICTIMS));
     return new Window(w.getValue(), victims.remove(start));
   }
 
@@ -216,7 +224,7 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
     dirty.forEach((start, scopeKeys) -> {
       Map<String, WindowAccumulator> keys = open.get(start);
       for (String scopeKey : scopeKeys) inner.put(key(start, scopeKey), Partials.serialize(keys.get(scopeKey)));
-      inner.put(key(start, VICTIMS), Partials.serialize(victims.get(start)));
+      if (profiles) inner.put(key(start, VICTIMS), Partials.serialize(victims.get(start)));
     });
     dirty.clear();
     if (maxCapped != storedMaxCapped) {
