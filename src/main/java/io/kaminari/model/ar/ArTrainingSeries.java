@@ -29,9 +29,9 @@ public final class ArTrainingSeries {
   private int[] portWindows = new int[WindowAccumulator.EPHEMERAL_PORTS_FROM];
   /**
    * Per service port, the indices of the first {@link NewPorts#KNOWN_WINDOWS} added windows that had it (port p's at
-   * p × KNOWN_WINDOWS): a port new to a window left out is in at most KNOWN_WINDOWS windows, so these name every window
-   * it counts for in {@link #newServicePorts()}, in memory of the port range rather than of every window's ports (a
-   * week of 1-minute windows of a backbone's thousands of service ports would be 10^7-10^8 of them).
+   * p × KNOWN_WINDOWS): a port new to a window left out is in at most KNOWN_WINDOWS windows, so these name every
+   * window it counts for in {@link #newServicePorts()}, in memory of the port range rather than of every window's
+   * ports (a week of 1-minute windows of a backbone's thousands of service ports would be 10^7-10^8 of them).
    */
   private final int[] firstWindows = new int[WindowAccumulator.EPHEMERAL_PORTS_FROM * NewPorts.KNOWN_WINDOWS];
 

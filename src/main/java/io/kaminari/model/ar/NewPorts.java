@@ -23,10 +23,10 @@ import java.util.Locale;
  * the margin absorbs for a handful of ports at a time; a new service is one port, however busy.
  *
  * <p><b>Why.</b> A service moved to a port family of its own (a third of the web sessions on 8443-8458,
- * {@code port-mix-shift} in docs/evaluation.md) lands in the port vector's "other" slots, which it moves by 3-4 sigmas a
- * window, so the AR forecaster's sustained score found it in the sixth window. Named by port, it is 5-13 ports no
- * training window had, in the window it starts, against none new to any training window left out. A scan of ports below
- * the ephemeral range, or a flood to random ones, shows the same way.
+ * {@code port-mix-shift} in docs/evaluation.md) lands in the port vector's "other" slots, which it moves by 3-4
+ * sigmas a window, so the AR forecaster's sustained score found it in the sixth window. Named by port, it is 5-13
+ * ports no training window had, in the window it starts, against none new to any training window left out. A scan of
+ * ports below the ephemeral range, or a flood to random ones, shows the same way.
  */
 public final class NewPorts {
   /** Names the rule in an explanation and in {@link ArScore#rateRule()}. */
