@@ -207,12 +207,10 @@ final class PartialMerger implements Processor<byte[], byte[], byte[], byte[]> {
         Partials.Part part = Partials.deserialize(e.value, 0, e.value.length, Partials.Part.class);
         ready.computeIfAbsent(start, s -> new TreeMap<>()).put(key, part.acc());
         if (part.victims() != null) {
-          VictimProfiles window = victims.get(start);
-          if (window == null) {
-            victims.put(start, part.victims());
-          } else {
-            window.merge(part.victims());
-          }
+          victims.merge(start, part.victims(), (window, more) -> {
+            window.merge(more);
+            return window;
+          });
         }
         done.add(e.key);
       }
