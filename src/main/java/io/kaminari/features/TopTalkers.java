@@ -175,6 +175,24 @@ public final class TopTalkers implements Serializable {
     return out;
   }
 
+  /**
+   * The share of the window's packets that a line of {@link #describe} gives its key, as a fraction: 0.96 for
+   * {@code 10.1.2.3 (96%)}, and for {@code 10.1.2.3 (>=4%)} 0.04, a lower bound as the line says; -1 for any other text.
+   * Rules that read the share read it here, from the text both engines store, so batch and stream judge alike.
+   */
+  public static double share(String described) {
+    int open = described.lastIndexOf(" (");
+    if (open < 0 || !described.endsWith("%)")) return -1;
+    String percent = described.substring(open + 2, described.length() - 2);
+    if (percent.startsWith(">=")) percent = percent.substring(2);
+    try {
+      int p = Integer.parseInt(percent);
+      return p < 0 ? -1 : p / 100.0;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
   /** Packets added, merged ones included. */
   public long total() {
     return total;

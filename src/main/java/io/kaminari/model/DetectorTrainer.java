@@ -245,7 +245,9 @@ public final class DetectorTrainer {
         maxFlows.put(k, n);
       }
       List<Long> groupMaxFlows = IntStream.range(0, plan.groups()).mapToObj(plan::groupMaxFlows).toList();
-      new KeyHistory.Thresholds(KeyHistory.Thresholds.FORMAT, keyThresholds, maxFlows, groupMaxFlows).write(out);
+      List<Long> groupMaxPackets = IntStream.range(0, plan.groups()).mapToObj(plan::groupMaxPackets).toList();
+      new KeyHistory.Thresholds(KeyHistory.Thresholds.FORMAT, keyThresholds, maxFlows, groupMaxFlows, groupMaxPackets)
+          .write(out);
     }
     metrics.put(HELD_OUT_ROWS, (double) heldOutRows);
     ScopeGroups scopeGroups = new ScopeGroups(ScopeGroups.RULE, windows, plan.keysPerWindow(),

@@ -46,7 +46,10 @@ public record Detectors(
   public static final String RULE_KEY_HISTORY = "a prefix with a threshold of its own (the " + KeyHistory.QUANTILE
       + " quantile of its training scores) is anomalous when its autoencoder score is above it in this window and in"
       + " at least " + KeyHistory.SUSTAIN + " of its last " + KeyHistory.SPAN + " windows; score = min(ae / own"
-      + " threshold, the " + KeyHistory.SUSTAIN + "-th largest of the last " + KeyHistory.SPAN + ") against 1.0; any"
+      + " threshold, the " + KeyHistory.SUSTAIN + "-th largest of the last " + KeyHistory.SPAN + ") against 1.0,"
+      + " unless the window is one conversation's traffic (its top source and its top destination port each carry"
+      + " more than half of its packets) and has no more packets than its traffic group's busiest training window"
+      + " (then score = at most 1.0); any"
       + " other prefix is anomalous when its autoencoder score is above its traffic group's threshold; and any"
       + " prefix is anomalous when its flow records exceed the training range's largest in a window, its own (or its"
       + " traffic group's without a threshold of its own), by the larger of " + io.kaminari.model.ar.RateRule.MARGIN

@@ -38,7 +38,8 @@ import java.util.TreeMap;
  * prefix in the training range (fewer than 1% of its rows) does not raise its threshold.
  *
  * <p>Cost: a single-window flood on a prefix with history is not a verdict; one that lasts {@value #SUSTAIN} windows
- * is, {@value #SUSTAIN} - 1 windows late. Files: {@value #FILE_NAME} ({@link Thresholds}).
+ * is, {@value #SUSTAIN} - 1 windows late. One exception withdraws a sustained verdict: one conversation's traffic of
+ * an ordinary size ({@link SingleConversation}). Files: {@value #FILE_NAME} ({@link Thresholds}).
  *
  * @param file the thresholds' file in the version
  * @param quantile the quantile of a prefix's own training scores that is its threshold
@@ -87,47 +88,58 @@ public record KeyHistory(
   }
 
   /**
-   * The stored per-prefix history ({@value #FILE_NAME}): each prefix's own autoencoder threshold, and since format
-   * {@value #FORMAT} the flow records of the {@link PrefixRate} rule, each prefix's own most in one training window and
-   * each traffic group's (the most of any of its keys). A format-{@value #FORMAT_BEFORE_RATES} file, written before the
-   * rule, reads with neither, and its version scores without the rule.
+   * The stored per-prefix history ({@value #FILE_NAME}): each prefix's own autoencoder threshold; since format
+   * {@value #FORMAT_BEFORE_PACKETS} the flow records of the {@link PrefixRate} rule, each prefix's own most in one
+   * training window and each traffic group's (the most of any of its keys); and since format {@value #FORMAT} each
+   * traffic group's most packets in one training window, which bounds the {@link SingleConversation} exception. An
+   * older file reads without what came after it, and its version scores without the rules that need it.
    *
    * @param maxFlows per prefix of {@code byKey}, its most flow records in one training window
    * @param groupMaxFlows per traffic group, the most flow records any of its keys had in one training window
+   * @param groupMaxPackets per traffic group, the most packets any of its keys had in one training window
    */
-  @JsonPropertyOrder({"format", "thresholds", "max_flows", "group_max_flows"})
+  @JsonPropertyOrder({"format", "thresholds", "max_flows", "group_max_flows", "group_max_packets"})
   public record Thresholds(@JsonProperty("format") int format, @JsonProperty("thresholds") Map<String, Double> byKey,
       @JsonProperty("max_flows") Map<String, Long> maxFlows,
-      @JsonProperty("group_max_flows") java.util.List<Long> groupMaxFlows) {
-    public static final int FORMAT = 2;
+      @JsonProperty("group_max_flows") java.util.List<Long> groupMaxFlows,
+      @JsonProperty("group_max_packets") java.util.List<Long> groupMaxPackets) {
+    public static final int FORMAT = 3;
+    /** The format before the single-conversation exception: thresholds and flow records. */
+    public static final int FORMAT_BEFORE_PACKETS = 2;
     /** The format before the prefix rate: thresholds only. */
     public static final int FORMAT_BEFORE_RATES = 1;
 
     public Thresholds {
-      if (format != FORMAT && format != FORMAT_BEFORE_RATES) {
+      if (format < FORMAT_BEFORE_RATES || format > FORMAT) {
         throw new IllegalArgumentException(FILE_NAME + " has format " + format + ", this reader knows "
-            + FORMAT_BEFORE_RATES + " and " + FORMAT);
+            + FORMAT_BEFORE_RATES + " to " + FORMAT);
       }
       byKey = Collections.unmodifiableMap(new TreeMap<>(byKey == null ? Map.of() : byKey));
       maxFlows = Collections.unmodifiableMap(new TreeMap<>(maxFlows == null ? Map.of() : maxFlows));
       groupMaxFlows = groupMaxFlows == null ? java.util.List.of() : java.util.List.copyOf(groupMaxFlows);
+      groupMaxPackets = groupMaxPackets == null ? java.util.List.of() : java.util.List.copyOf(groupMaxPackets);
       byKey.forEach((k, t) -> {
         if (!(t > 0 && Double.isFinite(t))) {
           throw new IllegalArgumentException(FILE_NAME + ": the threshold of " + k + " must be finite and > 0, got "
               + t);
         }
       });
-      if (format == FORMAT && (!maxFlows.keySet().equals(byKey.keySet()) || groupMaxFlows.isEmpty())) {
-        throw new IllegalArgumentException(FILE_NAME + " (format " + FORMAT + ") needs max_flows for exactly the"
+      if (format >= FORMAT_BEFORE_PACKETS && (!maxFlows.keySet().equals(byKey.keySet()) || groupMaxFlows.isEmpty())) {
+        throw new IllegalArgumentException(FILE_NAME + " (format " + format + ") needs max_flows for exactly the"
             + " prefixes of thresholds (" + maxFlows.size() + " for " + byKey.size() + ") and group_max_flows for"
             + " every traffic group (" + groupMaxFlows.size() + ")");
       }
-      for (long n : maxFlows.values()) checkFlows(n);
-      for (long n : groupMaxFlows) checkFlows(n);
+      if (format == FORMAT && groupMaxPackets.size() != groupMaxFlows.size()) {
+        throw new IllegalArgumentException(FILE_NAME + " (format " + FORMAT + ") needs group_max_packets for every"
+            + " traffic group (" + groupMaxPackets.size() + " for " + groupMaxFlows.size() + ")");
+      }
+      for (long n : maxFlows.values()) checkCount(n);
+      for (long n : groupMaxFlows) checkCount(n);
+      for (long n : groupMaxPackets) checkCount(n);
     }
 
-    private static void checkFlows(long n) {
-      if (n < 0) throw new IllegalArgumentException(FILE_NAME + ": flow records must be >= 0, got " + n);
+    private static void checkCount(long n) {
+      if (n < 0) throw new IllegalArgumentException(FILE_NAME + ": counts must be >= 0, got " + n);
     }
 
     public void write(Path dir) {

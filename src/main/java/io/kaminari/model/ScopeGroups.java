@@ -115,9 +115,10 @@ public record ScopeGroups(
 
   /**
    * A key's training traffic: rows (windows with traffic), packets over the range, and the most flow records it had in
-   * one window, which sets its {@link PrefixRate}.
+   * one window, which sets its {@link PrefixRate}, and the most packets, which bound its group's
+   * {@link SingleConversation} exception.
    */
-  public record KeyTraffic(long rows, long packets, long maxFlows) {}
+  public record KeyTraffic(long rows, long packets, long maxFlows, long maxPackets) {}
 
   /**
    * The grouping of the training keys by the rule of the class doc.
@@ -127,18 +128,28 @@ public record ScopeGroups(
    * @param rows per group, its rows
    * @param keysPerWindow rows / windows with any key
    * @param maxFlows each training key's most flow records in one window ({@link KeyTraffic#maxFlows})
+   * @param maxPackets each training key's most packets in one window ({@link KeyTraffic#maxPackets})
    */
   public record Plan(Map<String, Integer> assignments, List<double[]> bounds, List<Long> rows, double keysPerWindow,
-      Map<String, Long> maxFlows) implements java.io.Serializable {
+      Map<String, Long> maxFlows, Map<String, Long> maxPackets) implements java.io.Serializable {
     public int groups() {
       return rows.size();
     }
 
     /** The most flow records any key of group {@code g} had in one window. */
     public long groupMaxFlows(int g) {
+      return groupMax(g, maxFlows);
+    }
+
+    /** The most packets any key of group {@code g} had in one window. */
+    public long groupMaxPackets(int g) {
+      return groupMax(g, maxPackets);
+    }
+
+    private long groupMax(int g, Map<String, Long> byKey) {
       long max = 0;
       for (Map.Entry<String, Integer> e : assignments.entrySet()) {
-        if (e.getValue() == g) max = Math.max(max, maxFlows.get(e.getKey()));
+        if (e.getValue() == g) max = Math.max(max, byKey.get(e.getKey()));
       }
       return max;
     }
@@ -175,7 +186,11 @@ public record ScopeGroups(
     }
     Map<String, Integer> assignments = new TreeMap<>();
     Map<String, Long> maxFlows = new TreeMap<>();
-    traffic.forEach((k, t) -> maxFlows.put(k, t.maxFlows()));
+    Map<String, Long> maxPackets = new TreeMap<>();
+    traffic.forEach((k, t) -> {
+      maxFlows.put(k, t.maxFlows());
+      maxPackets.put(k, t.maxPackets());
+    });
     List<double[]> bounds = new ArrayList<>();
     List<Long> rows = new ArrayList<>();
     for (int g = 0; g < cut.size(); g++) {
@@ -186,7 +201,8 @@ public record ScopeGroups(
       rows.add(rows(group));
     }
     return new Plan(Collections.unmodifiableMap(assignments), List.copyOf(bounds), List.copyOf(rows),
-        (double) total / windowsWithKeys, Collections.unmodifiableMap(maxFlows));
+        (double) total / windowsWithKeys, Collections.unmodifiableMap(maxFlows),
+        Collections.unmodifiableMap(maxPackets));
   }
 
   private static long rows(List<Map.Entry<String, KeyTraffic>> group) {

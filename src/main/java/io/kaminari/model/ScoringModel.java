@@ -48,6 +48,8 @@ public final class ScoringModel implements AutoCloseable {
   private final KeyHistory keyHistory;
   /** Under {@code dst-prefix}, the prefix rate rule; null otherwise and in versions from before it. */
   private final PrefixRate prefixRate;
+  /** Under {@code dst-prefix}, the exception to the {@link KeyHistory} rule; null otherwise and before it. */
+  private final SingleConversation singleConversation;
 
   /**
    * One window × scope key as the scorers hold it, from a closing stream window's accumulator or a {@code port_vectors}
@@ -76,7 +78,7 @@ public final class ScoringModel implements AutoCloseable {
 
   private ScoringModel(ModelManifest manifest, AnomalyModel[] autoencoders, double[] thresholds,
       Map<String, Integer> groups, int unseenGroup, ArForecaster forecaster, Map<String, Double> keyThresholds,
-      PrefixRate prefixRate) {
+      PrefixRate prefixRate, SingleConversation singleConversation) {
     this.manifest = manifest;
     this.autoencoders = autoencoders;
     this.thresholds = thresholds;
@@ -88,6 +90,7 @@ public final class ScoringModel implements AutoCloseable {
     this.keyThresholds = keyThresholds;
     this.keyHistory = manifest.detectors() == null ? null : manifest.detectors().keyHistory();
     this.prefixRate = prefixRate;
+    this.singleConversation = singleConversation;
   }
 
   /**
@@ -142,6 +145,7 @@ public final class ScoringModel implements AutoCloseable {
       }
       Map<String, Double> own = Map.of();
       PrefixRate rate = null;
+      SingleConversation single = null;
       if (d != null && d.keyHistory() != null) {
         KeyHistory.Thresholds history = KeyHistory.Thresholds.read(loaded.file(d.keyHistory().file()).getParent());
         own = history.byKey();
@@ -150,9 +154,10 @@ public final class ScoringModel implements AutoCloseable {
               + own.size() + " prefixes but the manifest says " + d.keyHistory().keys());
         }
         rate = PrefixRate.of(history, m.spec().windowSeconds(), thresholds.length);
+        single = SingleConversation.of(history, thresholds.length);
       }
       return new ScoringModel(m, models.toArray(new AnomalyModel[0]), thresholds, groups, unseen, forecaster, own,
-          rate);
+          rate, single);
     } catch (RuntimeException e) {
       models.forEach(AnomalyModel::close);
       throw e;
@@ -281,20 +286,29 @@ public final class ScoringModel implements AutoCloseable {
       Double own = keyThresholds.get(w.scopeKey());
       double aeThreshold = own != null ? own : thresholds[group[i]];
       Fusion.Verdict verdict;
+      String keyNote = null;
       if (own != null) {
         double sustained = states.keyHistory(w.scopeKey(), keyHistory.span()).update(w.windowStartMicros(),
             ae[i].score() / own, windowMicros, keyHistory.sustain());
+        if (sustained > Fusion.THRESHOLD) {
+          keyNote = "above the prefix's own threshold in " + keyHistory.sustain() + "+ of its last "
+              + keyHistory.span() + " windows";
+          String withdrawn = singleConversation == null ? null : singleConversation.withdraws(w, group[i]);
+          if (withdrawn != null) {
+            keyNote += ", but " + withdrawn;
+            sustained = Fusion.THRESHOLD;
+          }
+        }
         verdict = Fusion.sustained(ae[i].score(), own, sustained);
       } else {
         verdict = ar == null ? Fusion.aeOnly(ae[i].score(), aeThreshold)
             : Fusion.of(fusion, ae[i].score(), aeThreshold, ar.score(), forecaster.threshold());
       }
-      boolean sustained = own != null && verdict.anomaly();
       PrefixRate.Judged rate = prefixRate == null ? null : prefixRate.judge(w.scopeKey(), group[i], w.flows());
       if (rate != null) verdict = Fusion.withRate(verdict, rate.ratio());
       out.add(new Detection(w, ae[i], aeThreshold, ar, ar == null ? Double.NaN : forecaster.threshold(), verdict,
           global ? -1 : group[i],
-          explanation(w, ae[i], ar, sustained, rate != null && rate.ratio() > Fusion.THRESHOLD ? rate : null)));
+          explanation(w, ae[i], ar, keyNote, rate != null && rate.ratio() > Fusion.THRESHOLD ? rate : null)));
     }
     return out;
   }
@@ -347,13 +361,14 @@ public final class ScoringModel implements AutoCloseable {
     return ArSeries.values(manifest.spec(), w.packets(), w.flows(), w.sources(), w.vector());
   }
 
-  private List<String> explanation(Window w, Score ae, ArScore ar, boolean sustained, PrefixRate.Judged rate) {
+  /**
+   * @param keyNote under {@code dst-prefix}, the {@link KeyHistory} rule's line when the prefix was above its own
+   *     threshold long enough (and why that is no verdict, if {@link SingleConversation} withdrew it); else null
+   */
+  private List<String> explanation(Window w, Score ae, ArScore ar, String keyNote, PrefixRate.Judged rate) {
     List<String> out = new ArrayList<>();
     if (rate != null) out.add(rate.describe());
-    if (sustained) {
-      out.add("above the prefix's own threshold in " + keyHistory.sustain() + "+ of its last " + keyHistory.span()
-          + " windows");
-    }
+    if (keyNote != null) out.add(keyNote);
     out.addAll(ae.explain(featureNames));
     if (ar != null) {
       for (String s : ar.explain(forecaster.names())) out.add(AR_PREFIX + s);

@@ -29,6 +29,19 @@ class TopTalkersTest {
   }
 
   @Test
+  void aDescribedLineGivesBackItsShareAndAnyOtherTextGivesNone() {
+    TopTalkers t = new TopTalkers();
+    t.add("2001:db8::1", 96);
+    t.add("10.0.0.1", 4);
+    assertThat(t.describe(100)).extracting(TopTalkers::share).containsExactly(0.96, 0.04);
+    assertThat(TopTalkers.share("10.1.2.3 (>=4%)")).as("an estimate's lower bound").isEqualTo(0.04);
+    assertThat(TopTalkers.share("10.1.2.3 (100%)")).isEqualTo(1.0);
+    for (String bad : List.of("", "10.1.2.3", "10.1.2.3 (96)", "10.1.2.3 (x%)", "10.1.2.3 (-4%)", "(%)", "a (>=%)")) {
+      assertThat(TopTalkers.share(bad)).as(bad).isEqualTo(-1);
+    }
+  }
+
+  @Test
   void belowTheCapAnyOrderOfAddsAndMergesGivesTheSameSummary() {
     Random random = new Random(1);
     List<String[]> flows = new ArrayList<>();

@@ -88,7 +88,7 @@ class KeyHistoryTest {
   @Test
   void theThresholdsFileRoundTripsAndRefusesBadValues(@TempDir Path dir) {
     KeyHistory.Thresholds t = new KeyHistory.Thresholds(KeyHistory.Thresholds.FORMAT, Map.of("10.0.0.0/24", 0.25),
-        Map.of("10.0.0.0/24", 20L), List.of(4L, 33L));
+        Map.of("10.0.0.0/24", 20L), List.of(4L, 33L), List.of(300L, 9000L));
     t.write(dir);
     assertThat(KeyHistory.Thresholds.read(dir)).isEqualTo(t);
     assertThat(PrefixRate.of(t, 60, 2).judge("10.0.0.0/24", 1, 94).describe())
@@ -97,15 +97,28 @@ class KeyHistoryTest {
     assertThat(PrefixRate.of(t, 60, 2).judge("198.18.6.0/24", 0, 50).ratio())
         .as("unseen, in the quietest group: max(4.8, 4 + 3 sqrt(4)) = 10 a window").isCloseTo(5.0, within(1e-9));
     assertThatThrownBy(() -> PrefixRate.of(t, 60, 3)).hasMessageContaining("of 2 traffic groups, the version has 3");
-    // A file from before the prefix rate: thresholds only, and no rule.
-    KeyHistory.Thresholds old = new KeyHistory.Thresholds(1, Map.of("k", 0.5), null, null);
+    assertThat(SingleConversation.of(t, 2)).isNotNull();
+    assertThatThrownBy(() -> SingleConversation.of(t, 3)).hasMessageContaining("packets of 2 traffic groups, the version has 3");
+    // A file from before the single-conversation bound: the prefix rate, and no exception.
+    KeyHistory.Thresholds rates = new KeyHistory.Thresholds(2, Map.of("k", 0.5), Map.of("k", 20L), List.of(4L), null);
+    assertThat(PrefixRate.of(rates, 60, 1)).isNotNull();
+    assertThat(SingleConversation.of(rates, 1)).isNull();
+    // A file from before the prefix rate: thresholds only, and neither rule.
+    KeyHistory.Thresholds old = new KeyHistory.Thresholds(1, Map.of("k", 0.5), null, null, null);
     assertThat(PrefixRate.of(old, 60, 1)).isNull();
-    assertThatThrownBy(() -> new KeyHistory.Thresholds(1, Map.of("k", 0.0), null, null)).hasMessageContaining("> 0");
-    assertThatThrownBy(() -> new KeyHistory.Thresholds(3, Map.of(), null, null)).hasMessageContaining("format 3");
-    assertThatThrownBy(() -> new KeyHistory.Thresholds(2, Map.of("k", 0.5), Map.of(), List.of(1L)))
+    assertThat(SingleConversation.of(old, 1)).isNull();
+    assertThatThrownBy(() -> new KeyHistory.Thresholds(1, Map.of("k", 0.0), null, null, null))
+        .hasMessageContaining("> 0");
+    assertThatThrownBy(() -> new KeyHistory.Thresholds(4, Map.of(), null, null, null))
+        .hasMessageContaining("format 4, this reader knows 1 to 3");
+    assertThatThrownBy(() -> new KeyHistory.Thresholds(2, Map.of("k", 0.5), Map.of(), List.of(1L), null))
         .hasMessageContaining("needs max_flows for exactly the prefixes of thresholds (0 for 1)");
-    assertThatThrownBy(() -> new KeyHistory.Thresholds(2, Map.of("k", 0.5), Map.of("k", -1L), List.of(1L)))
-        .hasMessageContaining("flow records must be >= 0");
+    assertThatThrownBy(() -> new KeyHistory.Thresholds(2, Map.of("k", 0.5), Map.of("k", -1L), List.of(1L), null))
+        .hasMessageContaining("counts must be >= 0");
+    assertThatThrownBy(() -> new KeyHistory.Thresholds(3, Map.of("k", 0.5), Map.of("k", 1L), List.of(1L), List.of()))
+        .hasMessageContaining("needs group_max_packets for every traffic group (0 for 1)");
+    assertThatThrownBy(() -> new KeyHistory.Thresholds(3, Map.of("k", 0.5), Map.of("k", 1L), List.of(1L),
+        List.of(-5L))).hasMessageContaining("counts must be >= 0");
     assertThatThrownBy(() -> new KeyHistory(KeyHistory.FILE_NAME, 0.99, 6, 5, 100, 1)).hasMessageContaining("sustain");
     assertThatThrownBy(() -> KeyHistory.of(0)).hasMessageContaining("at least one prefix");
   }

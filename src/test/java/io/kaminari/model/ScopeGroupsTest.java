@@ -17,7 +17,7 @@ class ScopeGroupsTest {
   /** {@code n} keys {@code prefix-i} present in {@code rows} windows each, the i-th sending {@code (i + 1) × step}. */
   private static Map<String, ScopeGroups.KeyTraffic> keys(String prefix, int n, long rows, long step) {
     Map<String, ScopeGroups.KeyTraffic> out = new LinkedHashMap<>();
-    for (int i = 0; i < n; i++) out.put(prefix + i, new ScopeGroups.KeyTraffic(rows, (i + 1) * step, i));
+    for (int i = 0; i < n; i++) out.put(prefix + i, new ScopeGroups.KeyTraffic(rows, (i + 1) * step, i, 10L * i));
     return out;
   }
 
@@ -53,7 +53,7 @@ class ScopeGroupsTest {
     assertThat(one.keysPerWindow()).isEqualTo(30.0);
     // 2,400 rows make 2 groups of 1,200; keys are whole, so a cut cannot leave a group under 1,000 rows.
     Map<String, ScopeGroups.KeyTraffic> lumpy = keys("k", 3, 100, 1);
-    lumpy.put("big", new ScopeGroups.KeyTraffic(2100, 1_000, 9));
+    lumpy.put("big", new ScopeGroups.KeyTraffic(2100, 1_000, 9, 90));
     ScopeGroups.Plan plan = ScopeGroups.plan(lumpy, 2100, 2100);
     assertThat(plan.rows()).allSatisfy(r -> assertThat(r).isGreaterThanOrEqualTo(ScopeGroups.MIN_GROUP_ROWS));
     assertThat(plan.groups()).isEqualTo(1);

@@ -374,7 +374,7 @@ class ScoringModelTest {
       keys.add("10.0." + (i % 3) + ".0/24");
     }
     Map<String, ScopeGroups.KeyTraffic> traffic = new HashMap<>();
-    for (String k : new java.util.TreeSet<>(keys)) traffic.put(k, new ScopeGroups.KeyTraffic(60, 600, 10));
+    for (String k : new java.util.TreeSet<>(keys)) traffic.put(k, new ScopeGroups.KeyTraffic(60, 600, 10, 20));
     ScopeGroups.Plan plan = ScopeGroups.plan(traffic, 60, 60);
     assertThat(plan.groups()).isEqualTo(1);
     Path out = tmp.resolve("prefix-short");
@@ -407,7 +407,7 @@ class ScoringModelTest {
       vectors.add(v);
       long packets = 0;
       for (float[] x : v) packets += Math.round(x[0] * 300);
-      traffic.put(key, new ScopeGroups.KeyTraffic(v.length, packets, k < 30 ? k : 40));
+      traffic.put(key, new ScopeGroups.KeyTraffic(v.length, packets, k < 30 ? k : 40, k < 30 ? 100 + k : 5000 + k));
     }
     ScopeGroups.Plan plan = ScopeGroups.plan(traffic, 144, 144);
     assertThat(plan.groups()).isGreaterThan(1);
@@ -548,7 +548,50 @@ class ScoringModelTest {
       assertThat(counted.get(3).explanation().get(0)).startsWith(PrefixRate.LABEL)
           .endsWith("its traffic group's busiest; no history of its own)");
       assertThat(counted.get(2).explanation()).noneMatch(e -> e.startsWith(PrefixRate.LABEL));
+
+      // The single-conversation exception: the same five-window flood on 192.0.33.0/24, 96% of its packets from one
+      // source to one port. Within its group's busiest training window (the last group's busiest key, 192.0.35.0/24,
+      // had 5,035 packets in one) the sustained verdict is withdrawn, and says so; one packet more, a top source or a
+      // top port at half of the packets (two sources; a scan's many ports), or no top talkers stored (older rows), and
+      // it stands.
+      long busiest = plan.groupMaxPackets(plan.groups() - 1);
+      assertThat(busiest).isEqualTo(5035);
+      assertThat(KeyHistory.Thresholds.read(out).groupMaxPackets()).hasSize(plan.groups()).contains(busiest);
+      List<String> oneSource = List.of("198.18.2.9 (96%)", "203.0.113.9 (2%)");
+      List<String> onePort = List.of("63003 (96%)", "59874 (2%)");
+      FloodWindows floodOf = (packets, talkers, ports) -> {
+        List<ScoringModel.Window> w = new ArrayList<>();
+        for (int t = 0; t < 5; t++) {
+          w.add(new ScoringModel.Window(T0 + (500 + t) * W, "192.0.33.0/24", flood, 1, packets, 1, 1, 1, null, null,
+              talkers, ports));
+        }
+        return w;
+      };
+      java.util.function.Function<List<ScoringModel.Window>, List<Boolean>> verdictsOf = w -> m.score(w,
+          m.newArStates()).stream().map(x -> x.verdict().anomaly()).toList();
+      List<Detection> single = m.score(floodOf.apply(busiest, oneSource, onePort), m.newArStates());
+      assertThat(single).extracting(x -> x.verdict().anomaly()).containsOnly(false);
+      assertThat(single.subList(2, 5)).allSatisfy(x -> {
+        assertThat(x.verdict().score()).isEqualTo(Fusion.THRESHOLD);
+        assertThat(x.verdict().fired()).isEqualTo(Fusion.Fired.NONE);
+        assertThat(x.explanation().get(0)).isEqualTo("above the prefix's own threshold in 3+ of its last 5 windows,"
+            + " but one conversation's traffic (src 198.18.2.9 (96%), dst port 63003 (96%)), within its traffic"
+            + " group's busiest training window (5,035 <= 5,035 packets): no verdict by the prefix's own threshold");
+      });
+      assertThat(single.get(0).verdict().score()).as("not yet sustained: its own ratio, below 1").isLessThan(1);
+      List<Boolean> stands = List.of(false, false, true, true, true);
+      assertThat(verdictsOf.apply(floodOf.apply(busiest + 1, oneSource, onePort))).isEqualTo(stands);
+      assertThat(verdictsOf.apply(floodOf.apply(busiest, List.of("198.18.2.9 (50%)", "198.18.2.10 (50%)"), onePort)))
+          .isEqualTo(stands);
+      assertThat(verdictsOf.apply(floodOf.apply(busiest, oneSource, List.of("443 (>=9%)", "80 (>=3%)"))))
+          .isEqualTo(stands);
+      assertThat(verdictsOf.apply(floodOf.apply(busiest, List.of(), List.of()))).isEqualTo(stands);
     }
+  }
+
+  /** A flood's five windows with these packets and top talkers. */
+  private interface FloodWindows {
+    List<ScoringModel.Window> apply(long packets, List<String> sources, List<String> dstPorts);
   }
 
   @Test

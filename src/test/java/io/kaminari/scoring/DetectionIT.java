@@ -9,8 +9,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.kaminari.common.Columns;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
+import io.kaminari.pipeline.Pipeline;
 import io.kaminari.pipeline.Warehouse;
 import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.IpPrefix;
 import io.kaminari.features.Scope;
 import io.kaminari.tools.generate.AttackSpec;
 import io.kaminari.tools.generate.GenerationResult;
@@ -153,6 +155,8 @@ class DetectionIT {
     assertThat(m.recall()).as("window recall").isEqualTo(1.0);
     assertThat(m.falsePositives()).as("false alarms among the quiet windows").isZero();
 
+    judgesEveryPrefixOnItsOwn(spark, config, registry, attackOf);
+
     // Hours without vectors: the run fails and says what to run, and the scores already there stay.
     long before = spark.table(Warehouse.ANOMALY_SCORES).count();
     Instant later = END.plus(Duration.ofDays(30));
@@ -160,5 +164,49 @@ class DetectionIT {
         later.plus(Duration.ofHours(1))), 24), registry).run())
         .hasMessageContaining("no port vectors of spec " + spec.id()).hasMessageContaining("run `kaminari features`");
     assertThat(spark.table(Warehouse.ANOMALY_SCORES).count()).isEqualTo(before);
+  }
+
+  /**
+   * The same days under {@code dst-prefix} (the seed spec, 5-minute windows; its own model, trained and scored as
+   * above): every attack is found on its victim's /24, and at most one (window, prefix) outside the attacks is
+   * flagged, the issue's "at most 1 false alarm per day per scope". Without the single-conversation exception
+   * ({@code SingleConversation}) the sustained autoencoder rule flagged two here (14:15 and 20:40, each one host's RDP or
+   * web stream to a prefix, 75% and 97% of its packets); the attacks are found by the prefix rate.
+   */
+  private static void judgesEveryPrefixOnItsOwn(SparkSession spark, KaminariConfig config, ModelRegistry registry,
+      Map<Instant, String> attackOf) throws Exception {
+    FeatureSpec spec = FeatureSpec.seed(Scope.DST_PREFIX);
+    new Pipeline(spark, config).features(spec, Scenarios.DEMO_START, END);
+    String model = MODEL + "-prefix";
+    new TrainJob(spark, new TrainConfig(model, spec, Scenarios.DEMO_START, DAY2, Hyperparameters.DEFAULTS, "champion",
+        true, 0.0, Path.of(config.get(Settings.HOME)).resolve("tmp")), registry).run();
+    ModelRef champion = ModelRef.parse(model + "@champion");
+    int version = registry.resolve(champion);
+    assertThat(registry.verify(model, version).detectors().keyHistory()).as("prefixes with their own thresholds")
+        .isNotNull();
+    new ScoreJob(spark, new ScoreConfig(champion, EventHours.covering(DAY2, END), 24), registry).run();
+    Map<Instant, String> victimPrefix = new TreeMap<>();
+    attackOf.forEach((w, victim) -> victimPrefix.put(w, IpPrefix.of(victim, spec.ipv4PrefixLength(),
+        spec.ipv6PrefixLength())));
+    List<Row> flagged = spark.table(Warehouse.ANOMALY_SCORES)
+        .where(col(Columns.MODEL_NAME).equalTo(model).and(col(Columns.MODEL_VERSION).equalTo(version))
+            .and(col(Columns.IS_ANOMALY)))
+        .orderBy(Columns.WINDOW_START, Columns.SCOPE_KEY).collectAsList();
+    Set<String> found = new TreeSet<>();
+    List<String> falseAlarms = new java.util.ArrayList<>();
+    for (Row r : flagged) {
+      Instant w = r.getAs(Columns.WINDOW_START);
+      String key = r.getAs(Columns.SCOPE_KEY);
+      String line = w + " " + key + " " + r.getAs(Columns.FIRED) + " " + r.getList(r.fieldIndex(Columns.EXPLANATION));
+      System.out.println("  dst-prefix " + line);
+      if (key.equals(victimPrefix.get(w))) {
+        found.add(attackOf.get(w));
+      } else {
+        falseAlarms.add(line);
+      }
+    }
+    assertThat(found).as("every attack found on its victim's prefix")
+        .containsExactlyInAnyOrderElementsOf(new TreeSet<>(attackOf.values()));
+    assertThat(falseAlarms).as("flagged prefixes outside the attacks, day two").hasSizeLessThanOrEqualTo(1);
   }
 }

@@ -195,10 +195,10 @@ public final class TrainJob {
   private ScopeGroups.Plan plan() {
     Dataset<Row> rows = trainingRows(spark, config.spec().id(), config.from(), config.to());
     Map<String, ScopeGroups.KeyTraffic> traffic = new HashMap<>();
-    for (Row r : rows.groupBy(col(SCOPE_KEY)).agg(count(lit(1)), sum(col(VECTOR_PACKETS)), max(col(VECTOR_FLOWS)))
-        .collectAsList()) {
+    for (Row r : rows.groupBy(col(SCOPE_KEY)).agg(count(lit(1)), sum(col(VECTOR_PACKETS)), max(col(VECTOR_FLOWS)),
+        max(col(VECTOR_PACKETS))).collectAsList()) {
       traffic.put(r.getString(0), new ScopeGroups.KeyTraffic(r.getLong(1), r.isNullAt(2) ? 0 : r.getLong(2),
-          r.isNullAt(3) ? 0 : r.getLong(3)));
+          r.isNullAt(3) ? 0 : r.getLong(3), r.isNullAt(4) ? 0 : r.getLong(4)));
     }
     long windowsWithKeys = rows.select(col(WINDOW_START)).distinct().count();
     if (traffic.isEmpty()) {

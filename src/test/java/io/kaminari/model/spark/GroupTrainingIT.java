@@ -91,9 +91,9 @@ class GroupTrainingIT {
     Set<Instant> starts = new HashSet<>();
     for (Row r : rows) {
       byGroup.get(assignments.groups().get(r.getString(1))).add(r);
-      traffic.merge(r.getString(1), new ScopeGroups.KeyTraffic(1, r.getLong(3), r.getLong(4)),
+      traffic.merge(r.getString(1), new ScopeGroups.KeyTraffic(1, r.getLong(3), r.getLong(4), r.getLong(3)),
           (a, b) -> new ScopeGroups.KeyTraffic(a.rows() + b.rows(), a.packets() + b.packets(),
-              Math.max(a.maxFlows(), b.maxFlows())));
+              Math.max(a.maxFlows(), b.maxFlows()), Math.max(a.maxPackets(), b.maxPackets())));
       starts.add(r.getAs(0));
     }
     ScopeGroups.Plan plan = ScopeGroups.plan(traffic, WINDOWS, starts.size());
@@ -119,7 +119,8 @@ class GroupTrainingIT {
     KeyHistory.Thresholds history = KeyHistory.Thresholds.read(version.dir());
     assertThat(history.byKey()).hasSize(ScoreBench.KEYS);
     assertThat(history.groupMaxFlows()).hasSize(n).allSatisfy(f -> assertThat(f).isPositive());
-    assertThat(history).as("thresholds and the prefix rate's counts").isEqualTo(KeyHistory.Thresholds.read(local));
+    assertThat(history.groupMaxPackets()).hasSize(n).allSatisfy(p -> assertThat(p).isPositive());
+    assertThat(history).as("thresholds, the prefix rate's counts and the single-conversation bound").isEqualTo(KeyHistory.Thresholds.read(local));
     assertThat(Files.readAllBytes(version.dir().resolve(HeldOut.VECTORS)))
         .isEqualTo(Files.readAllBytes(local.resolve(HeldOut.VECTORS)));
     assertThat(Files.readAllLines(version.dir().resolve(HeldOut.KEYS)))
