@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -28,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * the scorer committed it) is skipped and counted in the log: a feed that starts on a topic with history, or under a
  * new group, would otherwise page for last week. A record that is not an incident state is skipped with a warning; an
  * exception of the handler stops the feed with {@code stopped} logged, never the scorer.
+ *
+ * <p>Without a group it reads every partition of the topic from the states written within {@code maxAge} and commits
+ * nothing, so each start reads them again: for a follower that rebuilds what is open rather than acting once per
+ * state. It reads the partitions the topic has when it starts.
  */
 public final class IncidentFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IncidentFeed.class);
@@ -49,6 +54,7 @@ public final class IncidentFeed implements AutoCloseable {
   private final String stopped;
   private final Duration maxAge;
   private final Clock clock;
+  private final boolean grouped;
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -57,7 +63,7 @@ public final class IncidentFeed implements AutoCloseable {
    *
    * @param clients the Kafka client settings (bootstrap servers and the {@code kafka.*} pass-through; a
    *     {@code max.poll.records} there bounds the states handled between two polls, 100 otherwise)
-   * @param group the consumer group, one per kind of follower
+   * @param group the consumer group, one per kind of follower; null for none (class doc)
    * @param name the thread's name
    * @param stopped what the log says if the handler fails: what no longer happens
    * @param maxAge states the scorer wrote longer ago than this, by {@code clock}, are skipped
@@ -66,7 +72,13 @@ public final class IncidentFeed implements AutoCloseable {
       String stopped, Duration maxAge, Clock clock) {
     Properties p = new Properties();
     p.putAll(clients);
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    if (group != null) {
+      p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    } else {
+      p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // waiting for the scorer's topic must not make it
+    }
+    this.grouped = group != null;
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -92,7 +104,12 @@ public final class IncidentFeed implements AutoCloseable {
 
   private void run() {
     try {
-      consumer.subscribe(List.of(topic));
+      if (grouped) {
+        consumer.subscribe(List.of(topic));
+      } else {
+        // The scorer may not have created the topic yet.
+        while (running && !assignFromMaxAge()) Thread.sleep(1000);
+      }
       while (running) {
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         long oldest = clock.millis() - maxAge.toMillis();
@@ -109,7 +126,7 @@ public final class IncidentFeed implements AutoCloseable {
           LOG.info("{}: skipped {} incident state(s) written before {} (incidents.max-age {})", thread.getName(),
               stale, Instant.ofEpochMilli(oldest), maxAge);
         }
-        if (!done.isEmpty()) consumer.commitSync(done);
+        if (grouped && !done.isEmpty()) consumer.commitSync(done);
       }
     } catch (WakeupException | InterruptException e) {
       // close(): a Kafka client woken or interrupted, here or in the handler
@@ -127,6 +144,30 @@ public final class IncidentFeed implements AutoCloseable {
       }
       if (interrupted) Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Without a group: every partition, from the first state written within {@code maxAge} (its end if none was); false
+   * when the topic has no partitions (yet).
+   */
+  private boolean assignFromMaxAge() {
+    List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+        .map(i -> new TopicPartition(topic, i.partition())).toList();
+    if (partitions.isEmpty()) return false;
+    consumer.assign(partitions);
+    long from = clock.millis() - maxAge.toMillis();
+    Map<TopicPartition, Long> at = new HashMap<>();
+    for (TopicPartition tp : partitions) at.put(tp, from);
+    Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(at);
+    for (TopicPartition tp : partitions) {
+      OffsetAndTimestamp o = offsets.get(tp);
+      if (o == null) {
+        consumer.seekToEnd(List.of(tp));
+      } else {
+        consumer.seek(tp, o.offset());
+      }
+    }
+    return true;
   }
 
   private void handle(ConsumerRecord<byte[], byte[]> r) throws InterruptedException {

@@ -21,8 +21,8 @@ import java.util.Map;
  * expects to be told about. A rule on counts, like the baseline's, fires in the window it starts.
  *
  * <p>Applied by {@link ScoringModel#score} to every {@code dst-prefix} window of a version whose
- * {@value KeyHistory#FILE_NAME} has the counts (format {@value KeyHistory.Thresholds#FORMAT_BEFORE_PACKETS} or later); a
- * version without a key history (a range too short for any prefix to have one) has no rate rule either.
+ * {@value KeyHistory#FILE_NAME} has the counts (format {@value KeyHistory.Thresholds#FORMAT_BEFORE_PACKETS} or
+ * later); a version without a key history (a range too short for any prefix to have one) has no rate rule either.
  */
 final class PrefixRate {
   /** Names the rule in an explanation. */

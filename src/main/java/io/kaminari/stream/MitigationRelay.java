@@ -87,21 +87,21 @@ final class MitigationRelay implements AutoCloseable {
     this.topic = topic;
     this.file = file;
     this.counters = counters;
-    Properties c = clientSettings(options);
+    Properties c = options.clientSettings();
     // Each state reads the reference period back: one at a time, well within max.poll.interval.ms.
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
     this.feed = new IncidentFeed(c, options.groupId() + "-mitigations", options.incidentsTopic(), model,
         "kaminari-mitigations", this::propose, "the mitigation relay stopped; incidents are still tracked and"
             + " alerted, but no proposals are written (kaminari mitigate --incident ID makes them from the flows"
             + " table)", maxAge, Clock.systemUTC());
-    Properties f = clientSettings(options);
+    Properties f = options.clientSettings();
     f.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     f.remove(ConsumerConfig.GROUP_ID_CONFIG); // assigned partitions, no group: it reads, never commits
     this.flows = new KafkaConsumer<>(f, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     if (topic.isBlank()) {
       this.producer = null;
     } else {
-      Properties p = clientSettings(options);
+      Properties p = options.clientSettings();
       p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
       p.put(ProducerConfig.ACKS_CONFIG, "all");
       this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
@@ -109,12 +109,6 @@ final class MitigationRelay implements AutoCloseable {
     this.parser = new PmacctParser(options.collectorZone(), options.eventTimes());
   }
 
-  private static Properties clientSettings(ScorerOptions options) {
-    Properties p = new Properties();
-    p.putAll(options.kafkaSettings());
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
-    return p;
-  }
 
   /**
    * The relay {@code config} asks for, started, or null when it sets neither {@code scorer.mitigations-topic} nor

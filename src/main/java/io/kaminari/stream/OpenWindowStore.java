@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -63,8 +64,11 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
   private final Map<Long, Set<String>> dirty = new HashMap<>();
   private long maxCapped = PartialBuilder.UNSET;
   private long storedMaxCapped = PartialBuilder.UNSET;
+  /** The prefixes the profiles follow besides each window's heaviest ({@link VictimProfiles#follow}); null: none. */
+  private Predicate<String> followed;
 
-  private OpenWindowStore(KeyValueStore<Bytes, byte[]> inner, FeatureSpec spec, boolean profiles) {
+  /** Over {@code inner}; {@link #builder} wraps it as Kafka Streams needs (tests use a bare in-memory store). */
+  OpenWindowStore(KeyValueStore<Bytes, byte[]> inner, FeatureSpec spec, boolean profiles) {
     this.inner = inner;
     this.spec = spec;
     this.profiles = profiles;
@@ -140,7 +144,9 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
         long start = key.getLong();
         String scopeKey = new String(e.key.get(), 8, e.key.get().length - 8, StandardCharsets.UTF_8);
         if (scopeKey.equals(VICTIMS)) {
-          victims.put(start, Partials.deserialize(e.value, 0, e.value.length, VictimProfiles.class));
+          VictimProfiles v = Partials.deserialize(e.value, 0, e.value.length, VictimProfiles.class);
+          if (followed != null) v.follow(followed); // the predicate is the owner's, not the data's
+          victims.put(start, v);
         } else {
           open.computeIfAbsent(start, s -> new HashMap<>()).put(scopeKey,
               Partials.deserialize(e.value, 0, e.value.length, WindowAccumulator.class));
@@ -170,9 +176,19 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
     if (profiles) {
       String prefix = spec.scope() == Scope.GLOBAL ? acc.lastDstPrefix()
           : scopeKey.equals(WindowGroups.OVERFLOW_KEY) ? null : scopeKey;
-      victims.computeIfAbsent(start, s -> new VictimProfiles()).add(flow, prefix);
+      victims.computeIfAbsent(start, s -> {
+        VictimProfiles v = new VictimProfiles();
+        if (followed != null) v.follow(followed);
+        return v;
+      }).add(flow, prefix);
     }
     dirty.computeIfAbsent(start, s -> new HashSet<>()).add(scopeKey);
+  }
+
+  /** Makes the open windows' profiles, and every later window's, follow the prefixes {@code f} accepts. */
+  void follow(Predicate<String> f) {
+    followed = f;
+    for (VictimProfiles v : victims.values()) v.follow(f);
   }
 
   /** How many scope keys window {@code start} holds, and whether it holds {@code scopeKey}. */

@@ -11,6 +11,7 @@ import io.kaminari.incidents.VictimProfiles;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -52,6 +53,8 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
   private final long idleTimeoutMillis;
   private final Duration flushInterval;
   private final int maxKeysPerWindow;
+  /** The victims to profile besides each window's heaviest prefixes ({@link OpenVictims}); null: none. */
+  private final Predicate<String> followed;
 
   private ProcessorContext<byte[], byte[]> context;
   private OpenWindowStore open;
@@ -65,7 +68,8 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
   private long maxEventMicros;
   private long watermarkCap;
 
-  PartialBuilder(FeatureSpec spec, ScorerOptions options, Duration flushInterval, ScorerMetrics metrics) {
+  PartialBuilder(FeatureSpec spec, ScorerOptions options, Duration flushInterval, ScorerMetrics metrics,
+      Predicate<String> followed) {
     this.spec = spec;
     this.parser = new PmacctParser(options.collectorZone(), options.eventTimes());
     this.metrics = metrics;
@@ -75,6 +79,7 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
     this.idleTimeoutMillis = options.idleTimeout().toMillis();
     this.flushInterval = flushInterval;
     this.maxKeysPerWindow = options.maxKeysPerWindow();
+    this.followed = followed;
   }
 
   @Override
@@ -83,6 +88,7 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
     this.open = context.getStateStore(STORE);
     this.source = context.taskId().partition();
     int restored = open.rebuild();
+    if (followed != null) open.follow(followed);
     LOG.info("source {}: starts with {} open windows, watermark {}", source, restored, watermark());
     startedMillis = System.currentTimeMillis();
     context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, t -> flush());

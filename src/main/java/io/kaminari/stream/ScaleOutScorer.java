@@ -1,15 +1,16 @@
 package io.kaminari.stream;
 
 import io.kaminari.features.FeatureSpec;
+import io.kaminari.incidents.IncidentFeed;
 import io.kaminari.incidents.IncidentTracker;
 import io.kaminari.model.ScoringModel;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -44,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * for as long as it runs. A new version with the same spec scores from the next window to close; one with another
  * spec is refused (logged, {@code reload_failures_total}): change spec by deploying under a new
  * {@code scorer.group-id}.
+ *
+ * <p>With incident tracking, each instance also follows the incidents topic ({@link OpenVictims}) so that its source
+ * tasks profile the open incidents' victims besides each window's heaviest prefixes, as the single scorer does.
  */
 final class ScaleOutScorer implements ScoringLoop {
   private static final Logger LOG = LoggerFactory.getLogger(ScaleOutScorer.class);
@@ -57,12 +61,19 @@ final class ScaleOutScorer implements ScoringLoop {
   private final ScorerMetrics metrics;
   private final RecentScores recent;
   private final Thread starter;
+  /** With incident tracking, the feed of the open incidents' victims; null otherwise. */
+  private final IncidentFeed victimFeed;
+  private final OpenVictims openVictims;
   private volatile KafkaStreams streams;
   private volatile String problem;
   private volatile boolean closed;
 
+  /**
+   * @param model the followed model's name, whose incidents' victims the source tasks profile
+   * @param incidentMaxAge how far back the incidents topic is read for open incidents ({@code incidents.max-age})
+   */
   ScaleOutScorer(ScorerOptions options, int streamThreads, Duration flushInterval, Path stateDir,
-      ModelProvider provider, ScorerMetrics metrics, RecentScores recent) {
+      ModelProvider provider, ScorerMetrics metrics, RecentScores recent, String model, Duration incidentMaxAge) {
     this.options = options;
     this.streamThreads = streamThreads;
     this.flushInterval = flushInterval;
@@ -72,6 +83,11 @@ final class ScaleOutScorer implements ScoringLoop {
     this.recent = recent;
     this.starter = new Thread(this::startStreams, "kaminari-scale-out-starter");
     starter.setDaemon(true);
+    this.openVictims = options.tracksIncidents() ? new OpenVictims() : null;
+    this.victimFeed = openVictims == null ? null : new IncidentFeed(options.clientSettings(), null,
+        options.incidentsTopic(), model, "kaminari-open-victims", openVictims, "the scale-out scorer no longer"
+            + " learns its open incidents' victims; incidents on prefixes outside each window's heaviest get no"
+            + " traffic profile", incidentMaxAge, Clock.systemUTC());
   }
 
   /** The Kafka Streams application id: the group id, suffixed so that the single scorer's offsets are never shared. */
@@ -81,6 +97,7 @@ final class ScaleOutScorer implements ScoringLoop {
 
   @Override
   public void start() {
+    if (victimFeed != null) victimFeed.start();
     starter.start();
   }
 
@@ -118,10 +135,7 @@ final class ScaleOutScorer implements ScoringLoop {
 
   /** The number of stage-one tasks: Kafka Streams makes one per partition number of the input topics. */
   private int sourceCount() {
-    Properties p = new Properties();
-    options.kafkaSettings().forEach(p::put);
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
-    try (Admin admin = Admin.create(p)) {
+    try (Admin admin = Admin.create(options.clientSettings())) {
       Map<String, TopicDescription> topics = admin.describeTopics(options.topics()).allTopicNames().get();
       return topics.values().stream().mapToInt(t -> t.partitions().size()).max().orElseThrow();
     } catch (InterruptedException e) {
@@ -147,8 +161,8 @@ final class ScaleOutScorer implements ScoringLoop {
     }
     KStream<byte[], byte[]> built = b.stream(options.topics(), Consumed.with(BYTES, BYTES)
             .withTimestampExtractor(new RecordTimeOrClock()).withName("flows"))
-        .process(() -> new PartialBuilder(spec, options, flushInterval, metrics), Named.as("partial-builder"),
-            PartialBuilder.STORE);
+        .process(() -> new PartialBuilder(spec, options, flushInterval, metrics, openVictims),
+            Named.as("partial-builder"), PartialBuilder.STORE);
     Map<String, KStream<byte[], byte[]>> kinds = built.split(Named.as("kind-"))
         .branch((k, v) -> Partials.kind(v) == Partials.DEAD_LETTER, Branched.as("dead-letter"))
         .defaultBranch(Branched.as("partial"));
@@ -226,6 +240,13 @@ final class ScaleOutScorer implements ScoringLoop {
       s = streams;
     }
     if (s != null) s.close(Duration.ofSeconds(30));
+    if (victimFeed != null) {
+      try {
+        victimFeed.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** The record's timestamp; the clock for a record without one (Kafka Streams drops negative timestamps). */

@@ -60,7 +60,7 @@ public final class Scorer implements AutoCloseable {
     loop = config.get(Settings.SCORER_MODE).equals("scale-out")
         ? new ScaleOutScorer(options, config.get(Settings.SCORER_STREAM_THREADS),
             config.get(Settings.SCORER_FLUSH_INTERVAL), Path.of(config.get(Settings.SCORER_CACHE), "streams"), provider,
-            metrics, recent)
+            metrics, recent, ref.name(), config.get(Settings.INCIDENT_MAX_AGE))
         : new StreamingScorer(options, provider, metrics, recent);
     holder[0] = loop;
     this.config = config;

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
 
 /**
  * The {@link StreamingScorer}'s settings: where to read and write, the event-time rules and the state's bounds
@@ -18,6 +20,14 @@ public record ScorerOptions(String bootstrapServers, List<String> topics, String
   /** Whether the loop tracks incidents ({@code scorer.incidents-topic} is set). */
   boolean tracksIncidents() {
     return !incidentsTopic.isBlank();
+  }
+
+  /** The settings every Kafka client of the scorer starts from: the {@code kafka.*} pass-through and the brokers. */
+  Properties clientSettings() {
+    Properties p = new Properties();
+    p.putAll(kafkaSettings);
+    p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return p;
   }
 
   WindowManager.Limits limits() {

@@ -63,6 +63,35 @@ class IncidentFeedIT {
     }
   }
 
+  /**
+   * Without a group (the scale-out scorer's follower of open victims): every partition, from the states written within
+   * {@code incidents.max-age}, and nothing committed, so a second feed reads the same states again.
+   */
+  @Test
+  void withoutAGroupItReadsEveryPartitionFromMaxAgeAndCommitsNothing() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"))) {
+      kafka.createTopics(2, "incidents");
+      long now = System.currentTimeMillis();
+      send(kafka, 0, now - Duration.ofHours(3).toMillis(), state("aaaaaaaaaaaaaaaa", "flow-ae").toJson());
+      send(kafka, 0, now, state("cccccccccccccccc", "flow-ae").toJson());
+      send(kafka, 1, now, state("bbbbbbbbbbbbbbbb", "other-model").toJson());
+      send(kafka, 1, now, state("eeeeeeeeeeeeeeee", "flow-ae").toJson());
+      for (int run = 1; run <= 2; run++) {
+        List<String> handled = new CopyOnWriteArrayList<>();
+        Properties clients = new Properties();
+        clients.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        clients.put(ConsumerConfig.GROUP_ID_CONFIG, "a-group-the-pass-through-set"); // dropped: no group
+        try (IncidentFeed feed = new IncidentFeed(clients, null, "incidents", "flow-ae", "groupless",
+            e -> handled.add(e.id()), "the test feed stopped", Duration.ofHours(1), Clock.systemUTC())) {
+          feed.start();
+          await(handled, 2);
+          Thread.sleep(1000);
+        }
+        assertThat(handled).as("run %d", run).containsExactlyInAnyOrder("cccccccccccccccc", "eeeeeeeeeeeeeeee");
+      }
+    }
+  }
+
   private static IncidentFeed feed(EmbeddedKafka kafka, List<String> handled) {
     Properties clients = new Properties();
     clients.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -76,10 +105,14 @@ class IncidentFeedIT {
   }
 
   private static void send(EmbeddedKafka kafka, long timestamp, byte[] value) {
+    send(kafka, 0, timestamp, value);
+  }
+
+  private static void send(EmbeddedKafka kafka, int partition, long timestamp, byte[] value) {
     Map<String, Object> p = new HashMap<>(KafkaFlowSink.producerConfig(kafka.bootstrapServers()));
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
         new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>("incidents", 0, timestamp, null, value));
+      producer.send(new ProducerRecord<>("incidents", partition, timestamp, null, value));
     }
   }
 

@@ -98,7 +98,8 @@ class KeyHistoryTest {
         .as("unseen, in the quietest group: max(4.8, 4 + 3 sqrt(4)) = 10 a window").isCloseTo(5.0, within(1e-9));
     assertThatThrownBy(() -> PrefixRate.of(t, 60, 3)).hasMessageContaining("of 2 traffic groups, the version has 3");
     assertThat(SingleConversation.of(t, 2)).isNotNull();
-    assertThatThrownBy(() -> SingleConversation.of(t, 3)).hasMessageContaining("packets of 2 traffic groups, the version has 3");
+    assertThatThrownBy(() -> SingleConversation.of(t, 3))
+        .hasMessageContaining("packets of 2 traffic groups, the version has 3");
     // A file from before the single-conversation bound: the prefix rate, and no exception.
     KeyHistory.Thresholds rates = new KeyHistory.Thresholds(2, Map.of("k", 0.5), Map.of("k", 20L), List.of(4L), null);
     assertThat(PrefixRate.of(rates, 60, 1)).isNotNull();

@@ -170,8 +170,8 @@ class DetectionIT {
    * The same days under {@code dst-prefix} (the seed spec, 5-minute windows; its own model, trained and scored as
    * above): every attack is found on its victim's /24, and at most one (window, prefix) outside the attacks is
    * flagged, the issue's "at most 1 false alarm per day per scope". Without the single-conversation exception
-   * ({@code SingleConversation}) the sustained autoencoder rule flagged two here (14:15 and 20:40, each one host's RDP or
-   * web stream to a prefix, 75% and 97% of its packets); the attacks are found by the prefix rate.
+   * ({@code SingleConversation}) the sustained autoencoder rule flagged two here (14:15 and 20:40, each one host's
+   * RDP or web stream to a prefix, 75% and 97% of its packets); the attacks are found by the prefix rate.
    */
   private static void judgesEveryPrefixOnItsOwn(SparkSession spark, KaminariConfig config, ModelRegistry registry,
       Map<Instant, String> attackOf) throws Exception {

@@ -120,7 +120,8 @@ class GroupTrainingIT {
     assertThat(history.byKey()).hasSize(ScoreBench.KEYS);
     assertThat(history.groupMaxFlows()).hasSize(n).allSatisfy(f -> assertThat(f).isPositive());
     assertThat(history.groupMaxPackets()).hasSize(n).allSatisfy(p -> assertThat(p).isPositive());
-    assertThat(history).as("thresholds, the prefix rate's counts and the single-conversation bound").isEqualTo(KeyHistory.Thresholds.read(local));
+    assertThat(history).as("thresholds, the prefix rate's counts and the single-conversation bound")
+        .isEqualTo(KeyHistory.Thresholds.read(local));
     assertThat(Files.readAllBytes(version.dir().resolve(HeldOut.VECTORS)))
         .isEqualTo(Files.readAllBytes(local.resolve(HeldOut.VECTORS)));
     assertThat(Files.readAllLines(version.dir().resolve(HeldOut.KEYS)))
