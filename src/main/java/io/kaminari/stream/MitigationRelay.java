@@ -109,7 +109,6 @@ final class MitigationRelay implements AutoCloseable {
     this.parser = new PmacctParser(options.collectorZone(), options.eventTimes());
   }
 
-
   /**
    * The relay {@code config} asks for, started, or null when it sets neither {@code scorer.mitigations-topic} nor
    * {@code scorer.mitigations-file}.

@@ -144,9 +144,8 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
         long start = key.getLong();
         String scopeKey = new String(e.key.get(), 8, e.key.get().length - 8, StandardCharsets.UTF_8);
         if (scopeKey.equals(VICTIMS)) {
-          VictimProfiles v = Partials.deserialize(e.value, 0, e.value.length, VictimProfiles.class);
-          if (followed != null) v.follow(followed); // the predicate is the owner's, not the data's
-          victims.put(start, v);
+          // The predicate is the owner's, not the data's: a restored profile follows what this store does.
+          victims.put(start, following(Partials.deserialize(e.value, 0, e.value.length, VictimProfiles.class)));
         } else {
           open.computeIfAbsent(start, s -> new HashMap<>()).put(scopeKey,
               Partials.deserialize(e.value, 0, e.value.length, WindowAccumulator.class));
@@ -176,11 +175,7 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
     if (profiles) {
       String prefix = spec.scope() == Scope.GLOBAL ? acc.lastDstPrefix()
           : scopeKey.equals(WindowGroups.OVERFLOW_KEY) ? null : scopeKey;
-      victims.computeIfAbsent(start, s -> {
-        VictimProfiles v = new VictimProfiles();
-        if (followed != null) v.follow(followed);
-        return v;
-      }).add(flow, prefix);
+      victims.computeIfAbsent(start, s -> following(new VictimProfiles())).add(flow, prefix);
     }
     dirty.computeIfAbsent(start, s -> new HashSet<>()).add(scopeKey);
   }
@@ -188,7 +183,13 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
   /** Makes the open windows' profiles, and every later window's, follow the prefixes {@code f} accepts. */
   void follow(Predicate<String> f) {
     followed = f;
-    for (VictimProfiles v : victims.values()) v.follow(f);
+    victims.values().forEach(this::following);
+  }
+
+  /** {@code v}, made to follow what this store follows. */
+  private VictimProfiles following(VictimProfiles v) {
+    if (followed != null) v.follow(followed);
+    return v;
   }
 
   /** How many scope keys window {@code start} holds, and whether it holds {@code scopeKey}. */
