@@ -15,6 +15,7 @@ import io.kaminari.flow.Flow;
 import io.kaminari.flow.PmacctParser;
 import io.kaminari.incidents.AttackVector;
 import io.kaminari.incidents.IncidentEvent;
+import io.kaminari.incidents.VictimProfiles;
 import io.kaminari.incidents.IncidentEvent.Kind;
 import io.kaminari.incidents.IncidentGrouping;
 import io.kaminari.incidents.VictimTraffic;
@@ -321,6 +322,52 @@ class StreamIncidentsIT {
         ScorerChaosIT.awaitMetric(second, "incidents_open", 0);
       }
     }
+  }
+
+  /**
+   * The scale-out scorer's source tasks follow the open incident's victim, learnt from the incidents topic
+   * ({@code OpenVictims}), as the single scorer's windows follow its tracker's. In the flood's second window eight other
+   * prefixes' traffic comes first, so that the victim would be profiled only once its count passed twice theirs (its
+   * first 200 packets missed); followed, its profile holds every packet of the window's flood.
+   */
+  @Test
+  void theScaledOutScorersSourceTasksFollowTheOpenIncidentsVictim() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"))) {
+      String bootstrap = kafka.bootstrapServers();
+      KaminariConfig config = scorerWithIncidents(kafka, "sf").with(Settings.SCORER_MODE, "scale-out");
+      Instant attack = STREAM_START.plus(Duration.ofMinutes(3));
+      Instant second = attack.plus(Duration.ofMinutes(1));
+      try (Scorer scorer = Scorer.start(config)) {
+        ScorerFixture.produce(bootstrap, "sf-in", ScorerFixture.benign(61, STREAM_START, Duration.ofMinutes(3)));
+        synFlood(bootstrap, "sf-in", attack, Duration.ofMinutes(1), 3000);
+        // Past the first window and its lateness, to another prefix: the second window stays open and empty.
+        otherPrefixes(bootstrap, "sf-in", second.plus(ScorerIT.DEFAULT_LATENESS).plusSeconds(1), 1);
+        assertThat(states(bootstrap, "sf-incidents", s -> !s.isEmpty())).extracting(IncidentEvent::kind)
+            .containsExactly(Kind.START);
+        Thread.sleep(3000); // the instance's feed of the incidents topic polls every 500 ms
+
+        otherPrefixes(bootstrap, "sf-in", second, VictimProfiles.PROFILED);
+        synFlood(bootstrap, "sf-in", second, Duration.ofMinutes(1), 3000);
+        otherPrefixes(bootstrap, "sf-in", second.plus(Duration.ofMinutes(1)).plus(ScorerIT.DEFAULT_LATENESS)
+            .plusSeconds(1), 1);
+        List<IncidentEvent> states = states(bootstrap, "sf-incidents", s -> s.size() >= 2);
+        assertThat(states).extracting(IncidentEvent::kind).containsExactly(Kind.START, Kind.PROGRESS);
+        assertThat(states.get(1).traffic()).as("the second window's profile of the victim").isNotNull();
+        assertThat(states.get(1).traffic().packets()).as("every packet of the flood's second window")
+            .isEqualTo(3000 * 10);
+      }
+    }
+  }
+
+  /** One flow of 100 packets at {@code at} to each of {@code n} /24s of 10.9.0.0/16, none the victim's. */
+  private static void otherPrefixes(String bootstrap, String topic, Instant at, int n) {
+    String[] flows = new String[n];
+    for (int i = 0; i < n; i++) {
+      flows[i] = "{\"ip_src\":\"192.0.2.7\",\"ip_dst\":\"10.9." + i + ".5\",\"port_src\":443,\"port_dst\":"
+          + (40000 + i) + ",\"ip_proto\":\"tcp\",\"tcp_flags\":\"24\",\"packets\":100,\"bytes\":90000,"
+          + "\"timestamp_start\":" + at.getEpochSecond() + "}";
+    }
+    ScorerFixture.sendRaw(bootstrap, topic, flows);
   }
 
   /**
