@@ -178,8 +178,7 @@ public final class TopTalkers implements Serializable {
   /**
    * The share of the window's packets that a line of {@link #describe} gives its key, as a fraction: 0.96 for
    * {@code 10.1.2.3 (96%)}, and for {@code 10.1.2.3 (>=4%)} 0.04, a lower bound as the line says; -1 for any other
-   * text.
-   * Rules that read the share read it here, from the text both engines store, so batch and stream judge alike.
+   * text. Rules that read the share read it here, from the text both engines store, so batch and stream judge alike.
    */
   public static double share(String described) {
     int open = described.lastIndexOf(" (");
