@@ -217,17 +217,25 @@ public final class Settings {
   public static final ConfigKey<List<String>> MITIGATION_NEVER_BLACKHOLE = key("mitigation.never-blackhole", "",
       "comma-separated prefixes never proposed for an RTBH route (your own infrastructure, resolvers, customers who"
           + " opted out)", Settings::optionalList);
-  public static final ConfigKey<String> MITIGATION_MODE = key("mitigation.mode", "propose",
-      "propose (print only, the default) or announce: `kaminari mitigate` also sends the proposals that pass the"
+  /** {@code mitigation.mode}: print only. */
+  public static final String MITIGATION_PROPOSE = "propose";
+  /** {@code mitigation.mode}: {@code kaminari mitigate} also announces. */
+  public static final String MITIGATION_ANNOUNCE = "announce";
+  /** {@code mitigation.mode}: as {@code announce}, and the streaming scorer announces and withdraws by itself. */
+  public static final String MITIGATION_AUTO = "auto";
+  public static final ConfigKey<String> MITIGATION_MODE = key("mitigation.mode", MITIGATION_PROPOSE,
+      "propose (print only, the default), announce: `kaminari mitigate` also sends the proposals that pass the"
           + " safety checks to ExaBGP's named pipe mitigation.exabgp-pipe or to GoBGP's API mitigation.gobgp-api (set"
-          + " exactly one). Announcing is the operator's decision",
-      s -> oneOf(s, "propose", "announce"));
+          + " exactly one), or auto: as announce, and the streaming scorer also announces the proposals of its"
+          + " incidents that pass the checks, without a person, and withdraws them when the incident resolves (needs"
+          + " scorer.mitigations-topic). Announcing is the operator's decision",
+      s -> oneOf(s, MITIGATION_PROPOSE, MITIGATION_ANNOUNCE, MITIGATION_AUTO));
   public static final ConfigKey<String> MITIGATION_EXABGP_PIPE = key("mitigation.exabgp-pipe", "",
       "ExaBGP's API named pipe (its exabgp.api.pipename, e.g. /run/exabgp/exabgp.in) that mitigation.mode=announce"
-          + " writes to", s -> s);
+          + " and auto write to", s -> s);
   public static final ConfigKey<String> MITIGATION_GOBGP_API = key("mitigation.gobgp-api", "",
-      "host:port of GoBGP's gRPC API (gobgpd --api-hosts) that mitigation.mode=announce adds the routes to, with GoBGP's"
-          + " own client gobgp, which must be on the PATH", s -> s);
+      "host:port of GoBGP's gRPC API (gobgpd --api-hosts) that mitigation.mode=announce and auto add the routes to,"
+          + " with GoBGP's own client gobgp, which must be on the PATH", s -> s);
 
   public static final ConfigKey<String> BENCH_PYTHON = key("bench.python", "",
       "Python interpreter with torch for `kaminari bench train-pytorch` (and `bench all`); empty = the venv that"

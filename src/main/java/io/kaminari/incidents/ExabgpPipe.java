@@ -31,14 +31,25 @@ public final class ExabgpPipe {
   private static final int FILE_TYPE = 0170000;
   private static final int FIFO = 0010000;
 
+  /**
+   * The ExaBGP command withdrawing what {@code announce} (an {@code announce ...} command, as {@link Mitigations}
+   * writes it) announced: the same text after {@code withdraw}, which ExaBGP matches against its announced routes.
+   */
+  static String withdrawal(String announce) {
+    if (!announce.startsWith("announce ")) {
+      throw new IllegalArgumentException("not an ExaBGP announce command: " + announce);
+    }
+    return "withdraw" + announce.substring("announce".length());
+  }
+
   /** Writes {@code commands}, one per line, in one write; fails with a clear message if nobody reads the pipe. */
   public static void write(Path pipe, List<String> commands, Duration timeout) throws IOException {
     if (!Files.exists(pipe)) {
-      throw new IOException("no ExaBGP pipe at " + pipe + " (mitigation.exabgp-pipe): nothing announced");
+      throw new IOException("no ExaBGP pipe at " + pipe + " (mitigation.exabgp-pipe): nothing written");
     }
     int mode = (Integer) Files.getAttribute(pipe, "unix:mode");
     if ((mode & FILE_TYPE) != FIFO) {
-      throw new IOException(pipe + " (mitigation.exabgp-pipe) is not a named pipe: nothing announced");
+      throw new IOException(pipe + " (mitigation.exabgp-pipe) is not a named pipe: nothing written");
     }
     byte[] text = commands.stream().map(c -> c + "\n").collect(Collectors.joining()).getBytes(StandardCharsets.UTF_8);
     CompletableFuture<OutputStream> opening = CompletableFuture.supplyAsync(() -> {
@@ -55,7 +66,7 @@ public final class ExabgpPipe {
       // Open the pipe for reading ourselves, which releases the blocked open, then close both unwritten.
       try (InputStream release = Files.newInputStream(pipe); OutputStream unused = opening.join()) {
         throw new IOException("nobody read ExaBGP's pipe " + pipe + " within " + timeout.toSeconds()
-            + " s (is ExaBGP running with exabgp.api.pipename?): nothing announced");
+            + " s (is ExaBGP running with exabgp.api.pipename?): nothing written");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
  *
  * <p>Routes are added one at a time, in order. Before the first, the daemon must answer ({@code gobgp global}), so an
  * unreachable API announces nothing; a route GoBGP refuses stops the announcement, and the error says which routes
- * were added before it (they stay: withdrawing them is the operator's decision, as announcing was).
+ * were added before it (they stay: withdrawing them is the operator's decision, as announcing was). {@link #withdraw}
+ * deletes routes the same way (the streaming scorer's {@code mitigation.mode=auto}, when an incident resolves).
  */
 public final class GobgpApi {
   private GobgpApi() {}
@@ -61,18 +62,42 @@ public final class GobgpApi {
    *     message names the routes added before it and carries GoBGP's own error)
    */
   public static void announce(String address, List<List<String>> routes, Duration timeout) throws IOException {
+    send(address, routes, timeout, "announced");
+  }
+
+  /**
+   * Deletes {@code routes} (each as {@link #announce} took it: its {@code add} is run as {@code del}) through the API
+   * at {@code address}. GoBGP deletes a route it does not hold without complaint, so withdrawing twice is harmless.
+   *
+   * @throws IOException as {@link #announce} does, naming the routes withdrawn before the one that failed
+   */
+  public static void withdraw(String address, List<List<String>> routes, Duration timeout) throws IOException {
+    send(address, routes.stream().map(GobgpApi::withdrawal).toList(), timeout, "withdrawn");
+  }
+
+  /** The {@code gobgp} arguments deleting the route {@code add} adds: its first {@code add} argument is {@code del}. */
+  static List<String> withdrawal(List<String> add) {
+    int verb = add.indexOf("add");
+    if (verb < 0) throw new IllegalArgumentException("not a gobgp command adding a route: " + commandLine(add));
+    List<String> del = new ArrayList<>(add);
+    del.set(verb, "del");
+    return List.copyOf(del);
+  }
+
+  private static void send(String address, List<List<String>> routes, Duration timeout, String done)
+      throws IOException {
     List<String> connection = connection(address);
     Result probe = run(connection, List.of("global"), timeout);
     if (probe.code() != 0) {
       throw new IOException("GoBGP's API at " + address + " (mitigation.gobgp-api) does not answer: " + probe.output()
-          + ": nothing announced");
+          + ": nothing " + done);
     }
     for (int i = 0; i < routes.size(); i++) {
       Result r = run(connection, routes.get(i), timeout);
       if (r.code() != 0) {
         throw new IOException("GoBGP at " + address + " refused route " + (i + 1) + " of " + routes.size() + " ("
-            + commandLine(routes.get(i)) + "): " + r.output() + "; " + (i == 0 ? "nothing announced"
-            : "announced before it: " + routes.subList(0, i).stream().map(GobgpApi::commandLine).toList()));
+            + commandLine(routes.get(i)) + "): " + r.output() + "; " + (i == 0 ? "nothing " + done
+            : done + " before it: " + routes.subList(0, i).stream().map(GobgpApi::commandLine).toList()));
       }
     }
   }

@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -57,6 +60,8 @@ public final class IncidentFeed implements AutoCloseable {
   private final boolean grouped;
   private final Thread thread;
   private volatile boolean running = true;
+  private Predicate<IncidentEvent> handleOld = e -> false;
+  private Runnable onAssigned = () -> { };
 
   /**
    * A feed, not started yet.
@@ -105,7 +110,15 @@ public final class IncidentFeed implements AutoCloseable {
   private void run() {
     try {
       if (grouped) {
-        consumer.subscribe(List.of(topic));
+        consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+          @Override
+          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+          @Override
+          public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (!partitions.isEmpty()) onAssigned.run();
+          }
+        });
       } else {
         // The scorer may not have created the topic yet.
         while (running && !assignFromMaxAge()) Thread.sleep(1000);
@@ -115,11 +128,7 @@ public final class IncidentFeed implements AutoCloseable {
         long oldest = clock.millis() - maxAge.toMillis();
         int stale = 0;
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          if (r.timestamp() >= 0 && r.timestamp() < oldest) {
-            stale++;
-          } else {
-            handle(r);
-          }
+          if (!handle(r, r.timestamp() >= 0 && r.timestamp() < oldest)) stale++;
           done.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
         }
         if (stale > 0) {
@@ -170,16 +179,38 @@ public final class IncidentFeed implements AutoCloseable {
     return true;
   }
 
-  private void handle(ConsumerRecord<byte[], byte[]> r) throws InterruptedException {
+  /** Handles {@code r} unless it is {@code old} and not {@link #handleOld wanted}; false when it skips it so. */
+  private boolean handle(ConsumerRecord<byte[], byte[]> r, boolean old) throws InterruptedException {
     IncidentEvent e;
     try {
       e = IncidentEvent.fromJson(r.value());
     } catch (IOException | RuntimeException notOurs) {
       LOG.warn("skipping a record that is not an incident state at {}-{} offset {}: {}", r.topic(), r.partition(),
           r.offset(), notOurs.toString());
-      return;
+      return true;
     }
-    if (model.equals(e.model())) handler.handle(e);
+    if (!model.equals(e.model())) return true;
+    if (old && !handleOld.test(e)) return false;
+    handler.handle(e);
+    return true;
+  }
+
+  /**
+   * Handles the states of {@code wanted} even when they were written before {@code maxAge}: a follower that owes
+   * something for them (a route to withdraw) must not skip them. Called before {@link #start}; the predicate runs on
+   * the feed's thread, as the handler does.
+   */
+  public void handleOld(Predicate<IncidentEvent> wanted) {
+    this.handleOld = wanted;
+  }
+
+  /**
+   * Runs {@code action} on the feed's thread whenever its group assigns it partitions, before it handles a state of
+   * them: a follower that keeps an account of earlier states (written by another member before a rebalance) reads it
+   * again there. Called before {@link #start}; only with a group.
+   */
+  public void onAssigned(Runnable action) {
+    this.onAssigned = action;
   }
 
   /** Stops the feed: wakes its consumer, interrupts a handler's wait, and waits up to 30 s for the thread to end. */

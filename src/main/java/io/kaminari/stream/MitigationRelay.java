@@ -1,11 +1,13 @@
 package io.kaminari.stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import io.kaminari.common.time.Micros;
 import io.kaminari.flow.Flow;
 import io.kaminari.flow.PmacctParser;
+import io.kaminari.incidents.Announcer;
 import io.kaminari.incidents.ExposureTally;
 import io.kaminari.incidents.Incident;
 import io.kaminari.incidents.IncidentEvent;
@@ -53,7 +55,11 @@ import org.slf4j.LoggerFactory;
  * reference period before it ({@code mitigation.reference-period}). The scorer keeps no flows, so it reads them back
  * from its input topics, from the reference period's start (less {@code scorer.arrival-tolerance}: an exporter ahead
  * of its clock stamps flows later than they arrived) until the incident's windows are past, as the scorer's watermark
- * rule sees them ({@link #readFlows}), and counts them by event time ({@link ExposureTally}). Nothing is announced: the proposals are text for a person to approve.
+ * rule sees them ({@link #readFlows}), and counts them by event time ({@link ExposureTally}). Nothing is announced
+ * (the proposals are text for a person to approve) unless {@code mitigation.mode=auto}: then the relay also announces
+ * the allowed proposals, follows them as the incident's states change them, and withdraws them when it resolves
+ * ({@link RouteLedger}). Which routes each incident holds is written with each state to the topic, which is how a
+ * restarted relay knows what to withdraw ({@link #restoreLedger}).
  *
  * <p>A reference the topics no longer hold in full (retention deleted its start) refuses every proposal with that
  * reason instead of checking against part of it: a rule checked against a part could drop benign traffic the check
@@ -64,10 +70,17 @@ import org.slf4j.LoggerFactory;
 final class MitigationRelay implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MitigationRelay.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The record fields a restarted relay reads back under {@code mitigation.mode=auto}. */
+  private static final String ANNOUNCE_TARGET = "announce_target";
+  private static final String ANNOUNCED = "announced";
+  private static final String ENDED = "ended";
 
   /** What the relay reports to the scorer's metrics. */
   interface Counters {
     void mitigationProposed();
+
+    /** Under {@code mitigation.mode=auto}: routes announced, routes withdrawn, and routes that failed either. */
+    void routesChanged(int announced, int withdrawn, int failed);
   }
 
   private final IncidentFeed feed;
@@ -79,10 +92,15 @@ final class MitigationRelay implements AutoCloseable {
   private final Path file;
   private final Counters counters;
   private final PmacctParser parser;
+  private final String model;
+  /** Null unless {@code mitigation.mode=auto}. */
+  private final RouteLedger ledger;
 
   private MitigationRelay(ScorerOptions options, String model, Mitigations.Options mitigation, String topic,
-      Path file, Duration maxAge, Counters counters) {
+      Path file, Duration maxAge, Counters counters, Announcer announcer) {
     this.options = options;
+    this.model = model;
+    this.ledger = announcer == null ? null : new RouteLedger(announcer);
     this.mitigation = mitigation;
     this.topic = topic;
     this.file = file;
@@ -91,7 +109,7 @@ final class MitigationRelay implements AutoCloseable {
     // Each state reads the reference period back: one at a time, well within max.poll.interval.ms.
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
     this.feed = new IncidentFeed(c, options.groupId() + "-mitigations", options.incidentsTopic(), model,
-        "kaminari-mitigations", this::propose, "the mitigation relay stopped; incidents are still tracked and"
+        "kaminari-mitigations", this::handle, "the mitigation relay stopped; incidents are still tracked and"
             + " alerted, but no proposals are written (kaminari mitigate --incident ID makes them from the flows"
             + " table)", maxAge, Clock.systemUTC());
     Properties f = options.clientSettings();
@@ -113,12 +131,18 @@ final class MitigationRelay implements AutoCloseable {
    * The relay {@code config} asks for, started, or null when it sets neither {@code scorer.mitigations-topic} nor
    * {@code scorer.mitigations-file}.
    *
-   * @throws IllegalArgumentException when one is set but {@code scorer.incidents-topic} is not, or a
-   *     {@code mitigation.*} setting is malformed
+   * @throws IllegalArgumentException when one is set but {@code scorer.incidents-topic} is not, when
+   *     {@code mitigation.mode=auto} lacks {@code scorer.mitigations-topic} or its target, or a {@code mitigation.*}
+   *     setting is malformed
    */
   static MitigationRelay start(KaminariConfig config, ScorerOptions options, String model, Counters counters) {
     String topic = config.get(Settings.SCORER_MITIGATIONS_TOPIC);
     String file = config.get(Settings.SCORER_MITIGATIONS_FILE);
+    boolean auto = config.get(Settings.MITIGATION_MODE).equals(Settings.MITIGATION_AUTO);
+    if (auto && topic.isBlank()) {
+      throw new IllegalArgumentException("mitigation.mode=auto needs scorer.mitigations-topic: the scorer records"
+          + " there which routes it announced for each incident, so that it withdraws them even after a restart");
+    }
     if (topic.isBlank() && file.isBlank()) return null;
     if (options.incidentsTopic().isBlank()) {
       throw new IllegalArgumentException("scorer.mitigations-topic and scorer.mitigations-file need"
@@ -126,15 +150,34 @@ final class MitigationRelay implements AutoCloseable {
     }
     MitigationRelay relay = new MitigationRelay(options, model,
         Mitigations.Options.of(config, Mitigations.Format.BOTH), topic, file.isBlank() ? null : Path.of(file),
-        config.get(Settings.INCIDENT_MAX_AGE), counters);
+        config.get(Settings.INCIDENT_MAX_AGE), counters, auto ? Announcer.of(config) : null);
     LOG.info("writing the mitigation proposals of the incidents of {} to {}", model,
         (topic.isBlank() ? "" : "topic " + topic + " ") + (file.isBlank() ? "" : "file " + file));
+    if (auto) {
+      // Read back at each assignment, the first included: after a rebalance the incidents of the partitions it
+      // gains were another relay's, whose announcements are in the topic only.
+      relay.feed.onAssigned(relay::restoreLedger);
+      // A resolution the relay reads late still owes the withdrawal of what the incident holds.
+      relay.feed.handleOld(e -> e.kind() == IncidentEvent.Kind.RESOLVE && relay.ledger.holds(e.id()));
+      LOG.warn("mitigation.mode=auto: announcing the allowed proposals of the incidents of {} through {} without a"
+          + " person, and withdrawing them when the incident resolves", model, relay.ledger.announcer().target());
+    }
     relay.feed.start();
     return relay;
   }
 
+  private void handle(IncidentEvent e) {
+    if (ledger != null) {
+      ledger.retryEnded().forEach((id, o) -> publishRoutes(id, "withdrawal-retry", o, true));
+      if (e.kind() == IncidentEvent.Kind.RESOLVE && ledger.holds(e.id())) {
+        publishRoutes(e.id(), "resolve", ledger.reconcile(e.id(), List.of(), true), true);
+        return;
+      }
+    }
+    if (e.kind() == IncidentEvent.Kind.START || e.kind() == IncidentEvent.Kind.UPDATE) propose(e);
+  }
+
   private void propose(IncidentEvent e) {
-    if (e.kind() != IncidentEvent.Kind.START && e.kind() != IncidentEvent.Kind.UPDATE) return;
     Incident incident = e.incident();
     if (incident == null) {
       LOG.info("incident {} ({}): no profile of the victim's flows yet, so no vector to propose a rule for", e.id(),
@@ -147,8 +190,15 @@ final class MitigationRelay implements AutoCloseable {
     Read read = readFlows(referenceFrom, e.lastUpdate(), tally);
     if (!feed.running()) return; // closing: the tally may be partial, and a partial check must not be written
     List<Decision> decisions = Mitigations.decide(proposals, tally.exposures(), mitigation);
-    if (read.heldFrom() != null) decisions = refuseAll(decisions, read.heldFrom(), referenceFrom, e.id());
-    write(e, incident, decisions, read);
+    RouteLedger.Outcome routes = null;
+    if (read.heldFrom() != null) {
+      // Nothing can be checked: every proposal is refused, and the routes the incident holds stay as they are,
+      // neither added to nor withdrawn mid-attack.
+      decisions = refuseAll(decisions, read.heldFrom(), referenceFrom, e.id());
+    } else if (ledger != null) {
+      routes = ledger.reconcile(e.id(), ledger.announcer().routes(decisions, mitigation), false);
+    }
+    write(e, incident, decisions, read, routes);
     counters.mitigationProposed();
   }
 
@@ -231,10 +281,12 @@ final class MitigationRelay implements AutoCloseable {
     return decisions.stream().map(d -> new Decision(d.proposal(), d.exposure(), reason)).toList();
   }
 
-  private void write(IncidentEvent e, Incident incident, List<Decision> decisions, Read read) {
+  private void write(IncidentEvent e, Incident incident, List<Decision> decisions, Read read,
+      RouteLedger.Outcome routes) {
     String header = "proposed by the streaming scorer on the incident's " + e.kind().name().toLowerCase(
         Locale.ROOT) + " (notification " + e.seq() + "), checked against the victim's flows read back from "
-        + String.join(", ", options.topics()) + "; nothing is announced";
+        + String.join(", ", options.topics()) + "; " + (ledger == null ? "nothing is announced"
+            : "mitigation.mode=auto: the allowed ones are announced through " + ledger.announcer().target());
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("incident_id", e.id());
     out.put("seq", e.seq());
@@ -263,6 +315,42 @@ final class MitigationRelay implements AutoCloseable {
     }
     out.put("proposals", proposals);
     out.put("text", Mitigations.render(incident, decisions, mitigation, header));
+    if (ledger != null) routeFields(out, routes == null ? heldAsIs(e.id()) : routes, false);
+    publish(e.id(), out);
+    LOG.info("mitigation proposals for incident {} ({} {}): {}", e.id(), e.kind(), e.seq(), briefs);
+  }
+
+  /** What incident {@code id} holds, unchanged. */
+  private RouteLedger.Outcome heldAsIs(String id) {
+    return new RouteLedger.Outcome(ledger.held().getOrDefault(id, List.of()), List.of(), List.of(), List.of());
+  }
+
+  /** Writes the routes incident {@code id} holds after {@code o}, with no proposals: a resolution or a retry. */
+  private void publishRoutes(String id, String kind, RouteLedger.Outcome o, boolean ended) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("incident_id", id);
+    out.put("kind", kind);
+    out.put("model", model);
+    routeFields(out, o, ended);
+    publish(id, out);
+  }
+
+  /**
+   * Adds the fields a restarted relay reads back ({@code announce_target}, {@code announced}, {@code ended}) and what
+   * this state changed, and counts it.
+   */
+  private void routeFields(Map<String, Object> out, RouteLedger.Outcome o, boolean ended) {
+    out.put(ANNOUNCE_TARGET, ledger.announcer().target());
+    out.put(ANNOUNCED, o.held());
+    out.put(ENDED, ended);
+    out.put("announced_now", o.announced().stream().map(ledger.announcer()::text).toList());
+    out.put("withdrawn_now", o.withdrawn().stream().map(ledger.announcer()::text).toList());
+    out.put("route_errors", o.errors());
+    counters.routesChanged(o.announced().size(), o.withdrawn().size(), o.errors().size());
+  }
+
+  /** Appends {@code out} to the file and the topic (key {@code id}) of the relay, whichever are set. */
+  private void publish(String id, Map<String, Object> out) {
     byte[] json;
     try {
       json = JSON.writeValueAsBytes(out);
@@ -283,7 +371,7 @@ final class MitigationRelay implements AutoCloseable {
     }
     if (producer != null) {
       try {
-        producer.send(new ProducerRecord<>(topic, e.id().getBytes(StandardCharsets.UTF_8), json)).get();
+        producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), json)).get();
       } catch (InterruptedException ex) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted writing to " + topic, ex);
@@ -292,7 +380,54 @@ final class MitigationRelay implements AutoCloseable {
             ex.getCause());
       }
     }
-    LOG.info("mitigation proposals for incident {} ({} {}): {}", e.id(), e.kind(), e.seq(), briefs);
+  }
+
+  /**
+   * Reads {@code scorer.mitigations-topic} from its start and takes over, per incident of this model, the routes its
+   * last record says are announced through this target (and whether the incident had ended): whenever the feed is
+   * assigned partitions, before it handles a state of them. Records of another target are skipped with a warning:
+   * those routes are not this relay's to withdraw.
+   */
+  private void restoreLedger() {
+    Properties c = options.clientSettings();
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    String target = ledger.announcer().target();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          JsonNode n;
+          try {
+            n = JSON.readTree(r.value());
+          } catch (IOException | RuntimeException e) {
+            LOG.warn("{} offset {}: not a mitigations record, skipped: {}", topic, r.offset(), e.getMessage());
+            continue;
+          }
+          if (n == null || !n.has(ANNOUNCED) || !model.equals(n.path("model").asText())) continue;
+          List<List<String>> routes = new ArrayList<>();
+          for (JsonNode route : n.get(ANNOUNCED)) {
+            List<String> args = new ArrayList<>();
+            route.forEach(a -> args.add(a.asText()));
+            if (!args.isEmpty()) routes.add(List.copyOf(args));
+          }
+          String id = n.path("incident_id").asText();
+          if (target.equals(n.path(ANNOUNCE_TARGET).asText())) {
+            ledger.restore(id, routes, n.path(ENDED).asBoolean());
+          } else if (!routes.isEmpty()) {
+            LOG.warn("incident {}: {} route(s) announced through {}, not this relay's target {}; withdraw them there"
+                + " by hand if they are still announced", id, routes.size(), n.path(ANNOUNCE_TARGET).asText(),
+                target);
+          }
+        }
+      }
+    }
+    LOG.info("routes announced for the incidents of {}, as {} has them: {}", model, topic, ledger.held());
   }
 
   /** Feeds parsed flows to the tally; rejects are the scorer's business (it dead-letters them). */

@@ -64,6 +64,9 @@ public final class ScorerMetrics implements AlertRelay.Counters, MitigationRelay
   final LongAdder alertsDelivered = new LongAdder();
   final LongAdder alertsDeadLettered = new LongAdder();
   final LongAdder mitigationProposals = new LongAdder();
+  final LongAdder routesAnnounced = new LongAdder();
+  final LongAdder routesWithdrawn = new LongAdder();
+  final LongAdder routeFailures = new LongAdder();
   volatile int modelVersion = 0;
   volatile long consumerLag = 0;
   volatile int idlePartitions = 0;
@@ -135,6 +138,13 @@ public final class ScorerMetrics implements AlertRelay.Counters, MitigationRelay
     mitigationProposals.increment();
   }
 
+  @Override
+  public void routesChanged(int announced, int withdrawn, int failed) {
+    routesAnnounced.add(announced);
+    routesWithdrawn.add(withdrawn);
+    routeFailures.add(failed);
+  }
+
   public long windowsScored() {
     return windowsScored.sum();
   }
@@ -199,6 +209,13 @@ public final class ScorerMetrics implements AlertRelay.Counters, MitigationRelay
         + " appended to alerts.dead-letter-file", alertsDeadLettered);
     counter("mitigation_proposals", "incident starts and updates whose mitigation proposals were written"
         + " (scorer.mitigations-topic, scorer.mitigations-file)", mitigationProposals);
+    counter("mitigation_routes_announced", "routes the scorer announced itself (mitigation.mode=auto)",
+        routesAnnounced);
+    counter("mitigation_routes_withdrawn", "routes the scorer withdrew itself (mitigation.mode=auto)",
+        routesWithdrawn);
+    counter("mitigation_route_failures", "announcements and withdrawals of mitigation.mode=auto that failed (each"
+        + " tried again: an announcement at the incident's next state, a withdrawal at every later one)",
+        routeFailures);
     gauge("model_version", "registry version scoring the next window to close (0 = none yet)", () -> modelVersion);
     gauge("consumer_lag", "records between the consumer position and the end of the input partitions",
         () -> consumerLag);

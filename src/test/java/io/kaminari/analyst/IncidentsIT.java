@@ -257,7 +257,8 @@ class IncidentsIT {
     assertThat(run.code()).isZero();
     String read = exabgp.get(30, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(run.out()).contains("# REFUSED: 203.0.113.10/32 lies in 203.0.113.0/24, which"
-        + " mitigation.never-blackhole protects.").contains("# ANNOUNCED 1 route(s) through " + pipe + " (1 refused).")
+        + " mitigation.never-blackhole protects.")
+        .contains("# ANNOUNCED 1 route(s) through ExaBGP's pipe " + pipe + " (1 refused).")
         .doesNotContain("NOTHING HAS BEEN ANNOUNCED");
     List<String> printed = run.out().lines().filter(l -> l.startsWith("exabgp: ")).map(l -> l.substring(8)).toList();
     assertThat(printed).hasSize(1);
@@ -278,7 +279,7 @@ class IncidentsIT {
           "-D", "mitigation.gobgp-api=" + gobgpd.address(), "-D", "mitigation.never-blackhole=203.0.113.0/24");
       assertThat(run.code()).as(run.out()).isZero();
       assertThat(run.out()).contains("sent to GoBGP's API at " + gobgpd.address())
-          .contains("# ANNOUNCED 1 route(s) through " + gobgpd.address() + " (1 refused).");
+          .contains("# ANNOUNCED 1 route(s) through GoBGP's API at " + gobgpd.address() + " (1 refused).");
       assertThat(gobgpd.rib("ipv4")).as("the RTBH route was refused").doesNotContain("203.0.113.10/32");
       assertThat(gobgpd.rib("ipv4-flowspec")).contains("[destination: 203.0.113.10/32][protocol: ==tcp]"
           + "[destination-port: ==80][tcp-flags: S&!A]").contains("{Extcomms: [discard]}");

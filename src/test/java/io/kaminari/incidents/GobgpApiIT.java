@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code mitigation.mode=announce} against a real GoBGP daemon: every shape of proposal Kaminari makes (RTBH for IPv4
  * and IPv6, Flowspec with destination ports and TCP flags, reflection source ports, packet lengths, non-first
  * fragments, a prefix, discard and rate limit) is accepted by GoBGP and lands in its RIB as the rule that was printed;
- * refused proposals are not sent; an API that does not answer gets nothing, and a route GoBGP refuses names what was
- * sent before it.
+ * refused proposals are not sent, and each is withdrawn again without a trace; an API that does not answer gets
+ * nothing, and a route GoBGP refuses names what was sent before it.
  */
 class GobgpApiIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
@@ -78,6 +78,17 @@ class GobgpApiIT {
           .contains("{Extcomms: [discard]}");
       assertThat(gobgpd.rib("ipv6-flowspec")).contains("[destination: 2001:db8::10/128/0][protocol: ==udp]"
           + "[source-port: ==53][packet-length: >=1305&<=1500]").contains("[rate: 125000.000000]");
+
+      // Withdrawn the same way (mitigation.mode=auto when an incident resolves): every route leaves the RIB, and a
+      // second withdrawal of the same routes is harmless.
+      for (int twice = 0; twice < 2; twice++) {
+        for (List<Decision> d : List.of(syn, dns, reflection, listed, fragmented)) {
+          GobgpApi.withdraw(gobgpd.address(), Mitigations.gobgpCommands(d, d == dns ? rateLimit : discard), TIMEOUT);
+        }
+      }
+      for (String family : List.of("ipv4", "ipv6", "ipv4-flowspec", "ipv6-flowspec")) {
+        assertThat(gobgpd.rib(family)).as(family).doesNotContain("*>");
+      }
     }
   }
 

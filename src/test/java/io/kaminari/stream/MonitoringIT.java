@@ -69,7 +69,7 @@ class MonitoringIT {
 
     Promtool rules = promtool(null, "check", "rules", MONITORING.resolve("kaminari-scorer.rules.yml").toString());
     assertThat(rules.exit()).as(rules.output()).isZero();
-    assertThat(rules.output()).contains("SUCCESS: 17 rules found");
+    assertThat(rules.output()).contains("SUCCESS: 18 rules found");
     Promtool unit = promtool(null, "test", "rules",
         MONITORING.resolve("tests/kaminari-scorer.rules.test.yml").toString());
     assertThat(unit.exit()).as(unit.output()).isZero();

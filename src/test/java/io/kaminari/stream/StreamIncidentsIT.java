@@ -19,6 +19,7 @@ import io.kaminari.incidents.VictimProfiles;
 import io.kaminari.incidents.IncidentEvent.Kind;
 import io.kaminari.incidents.IncidentGrouping;
 import io.kaminari.incidents.VictimTraffic;
+import io.kaminari.testing.Gobgpd;
 import io.kaminari.tools.generate.FlowSink;
 import io.kaminari.tools.generate.GeneratorConfig;
 import io.kaminari.tools.generate.KafkaFlowSink;
@@ -70,14 +71,17 @@ class StreamIncidentsIT {
   void anAttackIsOneIncidentThatARestartNeitherReopensNorLoses() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"));
         RealAlertmanager am = RealAlertmanager.start(tmp.resolve("alertmanager"));
-        Webhook hook = new Webhook()) {
+        Webhook hook = new Webhook();
+        Gobgpd gobgpd = Gobgpd.start(Files.createDirectories(tmp.resolve("gobgpd")))) {
       kafka.createTopics(1, "inc-proposals");
       KaminariConfig config = scorerWithIncidents(kafka, "inc")
           .with(Settings.ALERTS_ALERTMANAGER_URL, am.url())
           .with(Settings.ALERTS_WEBHOOK_URL, hook.url())
           .with(Settings.ALERTS_WEBHOOK_SECRET, Webhook.SECRET)
           .with(Settings.SCORER_MITIGATIONS_FILE, tmp.resolve("proposals.jsonl").toString())
-          .with(Settings.SCORER_MITIGATIONS_TOPIC, "inc-proposals");
+          .with(Settings.SCORER_MITIGATIONS_TOPIC, "inc-proposals")
+          .with(Settings.MITIGATION_MODE, Settings.MITIGATION_AUTO)
+          .with(Settings.MITIGATION_GOBGP_API, gobgpd.address());
       String bootstrap = kafka.bootstrapServers();
       Instant attack = STREAM_START.plus(Duration.ofMinutes(3));
 
@@ -112,8 +116,20 @@ class StreamIncidentsIT {
         assertThat(alerts.get(0).path("labels").path("victim").asText()).isEqualTo("203.0.113.0/24");
         assertThat(alerts.get(0).path("startsAt").asText()).startsWith("2024-05-02T00:03:00");
         assertThat(alerts.get(0).path("annotations").path("vector").asText()).startsWith("tcp dst port 80 flags SYN");
-        proposalsOfTheStart(id, tmp.resolve("proposals.jsonl"), bootstrap, "inc-proposals", attack);
+        JsonNode proposed = proposalsOfTheStart(id, tmp.resolve("proposals.jsonl"), bootstrap, "inc-proposals", attack);
         ScorerChaosIT.awaitMetric(first, "mitigation_proposals_total", 1);
+        // mitigation.mode=auto: the Flowspec rule that passed its check is announced, the refused RTBH route is not.
+        assertThat(proposed.path("text").asText()).contains("mitigation.mode=auto: the allowed ones are announced"
+            + " through GoBGP's API at " + gobgpd.address());
+        assertThat(proposed.path("proposals").get(1).path("allowed").asBoolean()).isTrue();
+        assertThat(proposed.path("announced")).hasSize(1);
+        assertThat(proposed.path("announced_now").get(0).asText()).startsWith("gobgp global rib -a ipv4-flowspec add"
+            + " match destination " + VICTIM_IP + "/32 protocol tcp destination-port '==80'");
+        assertThat(proposed.path("ended").asBoolean()).isFalse();
+        ScorerChaosIT.awaitMetric(first, "mitigation_routes_announced_total", 1);
+        assertThat(gobgpd.rib("ipv4-flowspec")).contains("[destination: " + VICTIM_IP + "/32][protocol: ==tcp]"
+            + "[destination-port: ==80]");
+        assertThat(gobgpd.rib("ipv4")).doesNotContain(VICTIM_IP);
       }
 
       // A new scorer of the same group: it continues the open incident, and quiet windows resolve it.
@@ -144,10 +160,25 @@ class StreamIncidentsIT {
         assertThat(awaitIncidentApi(second, "resolve")).hasSize(1);
         assertThat(ScorerIT.get(second, "/").body()).contains("<td>resolved</td><td>203.0.113.0/24</td>");
         ScorerChaosIT.awaitMetric(second, "alerts_dead_lettered_total", 0);
-        // A resolution proposes nothing; a record written again after the restart (at least once) is the start's.
+        // The new scorer learnt from the mitigations topic what the first one announced, and withdraws it now that
+        // the incident has resolved: the router holds nothing any more.
+        ScorerChaosIT.awaitMetric(second, "mitigation_routes_withdrawn_total", 1);
+        ScorerChaosIT.awaitMetric(second, "mitigation_route_failures_total", 0);
+        assertThat(gobgpd.rib("ipv4-flowspec")).doesNotContain(VICTIM_IP);
+        List<JsonNode> records = new ArrayList<>();
         for (String line : Files.readAllLines(tmp.resolve("proposals.jsonl"))) {
-          JsonNode record = new ObjectMapper().readTree(line);
-          assertThat(record.path("incident_id").asText() + "-" + record.path("seq").asInt()).isEqualTo(resolved.id() + "-1");
+          records.add(new ObjectMapper().readTree(line));
+        }
+        JsonNode last = records.get(records.size() - 1);
+        assertThat(last.path("kind").asText()).isEqualTo("resolve");
+        assertThat(last.path("ended").asBoolean()).isTrue();
+        assertThat(last.path("announced")).isEmpty();
+        assertThat(last.path("withdrawn_now")).hasSize(1);
+        assertThat(last.has("proposals")).as("a resolution proposes nothing").isFalse();
+        // A proposal record written again after the restart (at least once) is the start's.
+        for (JsonNode record : records.subList(0, records.size() - 1)) {
+          assertThat(record.path("incident_id").asText() + "-" + record.path("seq").asInt())
+              .isEqualTo(resolved.id() + "-1");
         }
       }
     }
@@ -161,7 +192,7 @@ class StreamIncidentsIT {
    * minutes before the attack), and its verdict follows from them: refused when it would drop more than 1% of the
    * address's benign records.
    */
-  private static void proposalsOfTheStart(String id, Path file, String bootstrap, String topic, Instant attack)
+  private static JsonNode proposalsOfTheStart(String id, Path file, String bootstrap, String topic, Instant attack)
       throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!(Files.exists(file) && !Files.readAllLines(file).isEmpty()) && System.nanoTime() < deadline) {
@@ -202,7 +233,8 @@ class StreamIncidentsIT {
         .isEqualTo(before[1]);
     assertThat(flowspec.path("allowed").asBoolean()).isEqualTo(before[1] <= 0.01 * before[0]);
     assertThat(written.path("text").asText()).startsWith("# Mitigation proposals for incident " + id)
-        .contains("# vector: tcp dst port 80 flags SYN", "nothing is announced");
+        .contains("# vector: tcp dst port 80 flags SYN");
+    return written;
   }
 
   /**
@@ -302,7 +334,8 @@ class StreamIncidentsIT {
         assertThat(states).extracting(IncidentEvent::id).containsOnly(id);
         assertThat(states.get(0).start()).isEqualTo(attack);
         floodTraffic(states, attack); // merged from the source tasks' profiles
-        proposalsOfTheStart(id, tmp.resolve("so-proposals.jsonl"), bootstrap, "so-proposals", attack);
+        assertThat(proposalsOfTheStart(id, tmp.resolve("so-proposals.jsonl"), bootstrap, "so-proposals", attack)
+            .path("text").asText()).contains("nothing is announced");
         ScorerChaosIT.awaitMetric(first, "incidents_open", 1);
         ScorerChaosIT.awaitMetric(first, "incidents_started_total", 1);
       }

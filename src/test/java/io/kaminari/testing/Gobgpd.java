@@ -26,13 +26,18 @@ public final class Gobgpd implements AutoCloseable {
 
   /** Starts a daemon (AS 65000, no peers) logging to {@code dir/gobgpd.log} and waits until its API answers. */
   public static Gobgpd start(Path dir) throws IOException, InterruptedException {
-    Path config = dir.resolve("gobgpd.toml");
-    // port = -1: the daemon does not listen for BGP peers, so nothing but the API is opened.
-    Files.writeString(config, "[global.config]\n  as = 65000\n  router-id = \"192.0.2.254\"\n  port = -1\n");
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
+    return start(dir, port);
+  }
+
+  /** As {@link #start(Path)}, with the API on {@code port}: a daemon restarted where its clients point. */
+  public static Gobgpd start(Path dir, int port) throws IOException, InterruptedException {
+    Path config = dir.resolve("gobgpd.toml");
+    // port = -1: the daemon does not listen for BGP peers, so nothing but the API is opened.
+    Files.writeString(config, "[global.config]\n  as = 65000\n  router-id = \"192.0.2.254\"\n  port = -1\n");
     Process p = new ProcessBuilder("gobgpd", "-f", config.toString(), "--api-hosts=127.0.0.1:" + port,
         "--pprof-disable", "-p").redirectErrorStream(true).redirectOutput(dir.resolve("gobgpd.log").toFile()).start();
     Gobgpd g = new Gobgpd(p, port);
