@@ -238,19 +238,25 @@ def test_no_credentials_are_baked_in():
             assert "valueFrom" in env and "value" not in env, env
 
 
-def test_the_scale_out_component_runs_several_scorer_replicas_of_one_group(tmp_path):
-    """The production overlay with k8s/components/scorer-scale-out, as an operator adds it: N replicas of one
-    Kafka Streams application (docs/scorer.md, "Scaling out"), rolled without downtime, valid like every manifest."""
+def production_with(tmp_path, component: str) -> tuple[dict, ...]:
+    """The production overlay with ``k8s/components/<component>``, as an operator adds it, rendered and validated."""
     # Kustomize takes only relative paths to other kustomizations.
     rel = lambda p: os.path.relpath(p, tmp_path)  # noqa: E731
     (tmp_path / "kustomization.yaml").write_text(
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
         f"resources:\n  - {rel(K8S_DIR / 'overlays' / 'production')}\n"
-        f"components:\n  - {rel(K8S_DIR / 'components' / 'scorer-scale-out')}\n"
+        f"components:\n  - {rel(K8S_DIR / 'components' / component)}\n"
     )
     docs = kustomize(tmp_path)
     for d in docs:
         validate(d)
+    return docs
+
+
+def test_the_scale_out_component_runs_several_scorer_replicas_of_one_group(tmp_path):
+    """The production overlay with k8s/components/scorer-scale-out, as an operator adds it: N replicas of one
+    Kafka Streams application (docs/scorer.md, "Scaling out"), rolled without downtime, valid like every manifest."""
+    docs = production_with(tmp_path, "scorer-scale-out")
     (dep,) = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "kaminari-scorer"]
     (cm,) = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "kaminari-scorer-config"]
     assert dep["spec"]["replicas"] >= 2
@@ -263,6 +269,30 @@ def test_the_scale_out_component_runs_several_scorer_replicas_of_one_group(tmp_p
     # Without the component the overlay keeps the single scorer.
     (base,) = [d for d in render("production") if d["kind"] == "Deployment"]
     assert base["spec"]["replicas"] == 1
+
+
+def test_the_kerberos_component_gives_the_scorer_its_keytab_and_krb5_conf(tmp_path):
+    """The production overlay with k8s/components/scorer-kerberos: the scorer logs in from a keytab Secret mounted
+    read-only for its user alone, with the cluster's krb5.conf where the JVM looks for it, and the principal and keytab
+    under Spark's own keys (the variables of spark.kerberos.principal and spark.kerberos.keytab)."""
+    docs = production_with(tmp_path, "scorer-kerberos")
+    (dep,) = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "kaminari-scorer"]
+    (cm,) = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "kaminari-scorer-config"]
+    spec = dep["spec"]["template"]["spec"]
+    (c,) = spec["containers"]
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    mounts = {m["name"]: m for m in c["volumeMounts"]}
+    assert volumes["keytab"]["secret"] == {"secretName": "kaminari-scorer-keytab", "defaultMode": 0o400}
+    assert mounts["keytab"] == {"name": "keytab", "mountPath": "/etc/kaminari-keytab", "readOnly": True}
+    assert volumes["krb5"]["configMap"]["name"] == "kaminari-krb5"
+    assert mounts["krb5"]["mountPath"] == "/etc/krb5.conf" and mounts["krb5"]["subPath"] == "krb5.conf"
+    assert cm["data"]["KAMINARI_SPARK_KERBEROS_KEYTAB"] == mounts["keytab"]["mountPath"] + "/kaminari.keytab"
+    assert "@" in cm["data"]["KAMINARI_SPARK_KERBEROS_PRINCIPAL"]
+    # The base's volumes and mounts stay: the component adds, never replaces.
+    (base,) = [d for d in render("production") if d["kind"] == "Deployment"]
+    base_spec = base["spec"]["template"]["spec"]
+    assert {v["name"] for v in base_spec["volumes"]} | {"keytab", "krb5"} == set(volumes)
+    assert "keytab" not in {v["name"] for v in base_spec["volumes"]}
 
 
 def scorer_pod() -> tuple[dict, dict]:

@@ -1,5 +1,6 @@
 package io.kaminari.model;
 
+import io.kaminari.common.HadoopLogin;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Renames;
 import io.kaminari.common.Settings;
@@ -49,13 +50,12 @@ public final class ModelRegistry {
 
   /**
    * The registry of {@link Settings#MODEL_STORE}, with every {@code spark.hadoop.*} setting of the config applied to
-   * the Hadoop configuration (so s3a credentials and HDFS client settings are given once, for Spark and registry alike).
+   * the Hadoop configuration (so s3a credentials and HDFS client settings are given once, for Spark and registry
+   * alike), after the Kerberos login the config asks for ({@link HadoopLogin#ensure}).
    */
   public static ModelRegistry fromConfig(KaminariConfig config) {
-    Configuration conf = new Configuration();
-    String prefix = Settings.SPARK_PREFIX + "hadoop.";
-    config.passThrough(prefix).forEach((k, v) -> conf.set(k.substring(prefix.length()), v));
-    return new ModelRegistry(config.get(Settings.MODEL_STORE), conf);
+    HadoopLogin.ensure(config);
+    return new ModelRegistry(config.get(Settings.MODEL_STORE), HadoopLogin.configuration(config));
   }
 
   /** The root URI. */

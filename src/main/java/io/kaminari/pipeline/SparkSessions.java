@@ -1,5 +1,6 @@
 package io.kaminari.pipeline;
 
+import io.kaminari.common.HadoopLogin;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
 import java.nio.file.Path;
@@ -55,6 +56,9 @@ public final class SparkSessions {
       b.config("spark.hadoop.hive.metastore.uris", config.get(Settings.METASTORE_URIS));
     }
     config.passThrough(Settings.SPARK_PREFIX).forEach(b::config);
+    // The driver's own Hadoop clients (the warehouse's file system, the registry) run as the keytab's principal, from
+    // the keys Spark reads on a cluster manager too (spark.kerberos.principal and .keytab).
+    HadoopLogin.ensure(config);
     return b.getOrCreate();
   }
 }

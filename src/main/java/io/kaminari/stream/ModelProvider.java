@@ -5,6 +5,7 @@ import io.kaminari.model.AliasStamp;
 import io.kaminari.model.ModelException;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ModelRegistry;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -116,8 +117,13 @@ final class ModelProvider implements AutoCloseable {
       AliasStamp stamp;
       try {
         stamp = registry.aliasStamp(ref.name(), ref.alias());
-      } catch (ModelException notYet) {
-        LOG.debug("{} not available yet: {}", ref, notYet.getMessage());
+      } catch (ModelException e) {
+        if (e.getCause() instanceof IOException) {
+          // Not "not there yet": the registry cannot be read (credentials, network), so promotions go unseen.
+          LOG.warn("cannot read {} from the registry: {}", ref, e.getMessage());
+        } else {
+          LOG.debug("{} not available yet: {}", ref, e.getMessage());
+        }
         return;
       }
       version = stamp.version();

@@ -33,8 +33,8 @@ class GobgpApiTest {
         "destination", "203.0.113.10/32", "then", "discard");
     assertThatThrownBy(() -> GobgpApi.withdrawal(List.of("global", "rib"))).hasMessageContaining("not a gobgp command"
         + " adding a route");
-    assertThat(ExabgpPipe.withdrawal(
-        "announce flow route { match { destination 203.0.113.10/32; } then { discard; } }")).isEqualTo("withdraw flow route { match { destination 203.0.113.10/32; } then { discard; } }");
+    String rule = " flow route { match { destination 203.0.113.10/32; } then { discard; } }";
+    assertThat(ExabgpPipe.withdrawal("announce" + rule)).isEqualTo("withdraw" + rule);
     assertThatThrownBy(() -> ExabgpPipe.withdrawal("withdraw route 203.0.113.10/32")).hasMessageContaining("not an"
         + " ExaBGP announce command");
   }
