@@ -81,6 +81,9 @@ final class MitigationRelay implements AutoCloseable {
 
     /** Under {@code mitigation.mode=auto}: routes announced, routes withdrawn, and routes that failed either. */
     void routesChanged(int announced, int withdrawn, int failed);
+
+    /** Under {@code mitigation.mode=auto}: the routes of ended incidents still announced ({@link RouteLedger#owed}). */
+    void routesOwed(int routes);
   }
 
   private final IncidentFeed feed;
@@ -167,14 +170,20 @@ final class MitigationRelay implements AutoCloseable {
   }
 
   private void handle(IncidentEvent e) {
-    if (ledger != null) {
+    if (ledger == null) {
+      if (e.kind() == IncidentEvent.Kind.START || e.kind() == IncidentEvent.Kind.UPDATE) propose(e);
+      return;
+    }
+    try {
       ledger.retryEnded().forEach((id, o) -> publishRoutes(id, "withdrawal-retry", o, true));
       if (e.kind() == IncidentEvent.Kind.RESOLVE && ledger.holds(e.id())) {
         publishRoutes(e.id(), "resolve", ledger.reconcile(e.id(), List.of(), true), true);
-        return;
+      } else if (e.kind() == IncidentEvent.Kind.START || e.kind() == IncidentEvent.Kind.UPDATE) {
+        propose(e);
       }
+    } finally {
+      counters.routesOwed(ledger.owed());
     }
-    if (e.kind() == IncidentEvent.Kind.START || e.kind() == IncidentEvent.Kind.UPDATE) propose(e);
   }
 
   private void propose(IncidentEvent e) {
@@ -428,6 +437,7 @@ final class MitigationRelay implements AutoCloseable {
       }
     }
     LOG.info("routes announced for the incidents of {}, as {} has them: {}", model, topic, ledger.held());
+    counters.routesOwed(ledger.owed());
   }
 
   /** Feeds parsed flows to the tally; rejects are the scorer's business (it dead-letters them). */

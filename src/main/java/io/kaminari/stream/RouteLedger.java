@@ -138,6 +138,11 @@ final class RouteLedger {
     }
   }
 
+  /** The routes of ended incidents still held: withdrawals owed. */
+  int owed() {
+    return ended.stream().mapToInt(id -> held.get(id).size()).sum();
+  }
+
   /** Whether incident {@code id} holds any route. */
   boolean holds(String id) {
     return held.containsKey(id);

@@ -67,6 +67,7 @@ public final class ScorerMetrics implements AlertRelay.Counters, MitigationRelay
   final LongAdder routesAnnounced = new LongAdder();
   final LongAdder routesWithdrawn = new LongAdder();
   final LongAdder routeFailures = new LongAdder();
+  volatile int routesOwed = 0;
   volatile int modelVersion = 0;
   volatile long consumerLag = 0;
   volatile int idlePartitions = 0;
@@ -136,6 +137,11 @@ public final class ScorerMetrics implements AlertRelay.Counters, MitigationRelay
   @Override
   public void mitigationProposed() {
     mitigationProposals.increment();
+  }
+
+  @Override
+  public void routesOwed(int routes) {
+    routesOwed = routes;
   }
 
   @Override
@@ -216,6 +222,8 @@ public final class ScorerMetrics implements AlertRelay.Counters, MitigationRelay
     counter("mitigation_route_failures", "announcements and withdrawals of mitigation.mode=auto that failed (each"
         + " tried again: an announcement at the incident's next state, a withdrawal at every later one)",
         routeFailures);
+    gauge("mitigation_routes_owed", "routes of resolved incidents still announced because their withdrawal failed"
+        + " (mitigation.mode=auto); tried again at every later incident state and after a restart", () -> routesOwed);
     gauge("model_version", "registry version scoring the next window to close (0 = none yet)", () -> modelVersion);
     gauge("consumer_lag", "records between the consumer position and the end of the input partitions",
         () -> consumerLag);

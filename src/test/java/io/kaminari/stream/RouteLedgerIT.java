@@ -57,6 +57,7 @@ class RouteLedgerIT {
     assertThat(end.errors()).hasSize(2).allSatisfy(e -> assertThat(e).startsWith("gobgp global rib -a ipv4")
         .contains(" del ").contains("does not answer"));
     assertThat(ledger.holds("a")).isTrue();
+    assertThat(ledger.owed()).isEqualTo(2);
 
     // It answers again (a router keeps its RIB across an API outage: put the routes back as they were).
     try (Gobgpd gobgpd = Gobgpd.start(second, port)) {
@@ -67,6 +68,7 @@ class RouteLedgerIT {
       assertThat(retried.get("a").withdrawn()).containsExactly(RTBH, WIDER);
       assertThat(retried.get("a").errors()).isEmpty();
       assertThat(ledger.holds("a")).isFalse();
+      assertThat(ledger.owed()).isZero();
       assertThat(ledger.retryEnded()).as("nothing left owed").isEmpty();
       assertThat(gobgpd.rib("ipv4")).doesNotContain("203.0.113.10/32");
       assertThat(gobgpd.rib("ipv4-flowspec")).doesNotContain("203.0.113.10/32");

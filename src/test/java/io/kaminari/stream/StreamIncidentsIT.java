@@ -164,6 +164,7 @@ class StreamIncidentsIT {
         // the incident has resolved: the router holds nothing any more.
         ScorerChaosIT.awaitMetric(second, "mitigation_routes_withdrawn_total", 1);
         ScorerChaosIT.awaitMetric(second, "mitigation_route_failures_total", 0);
+        ScorerChaosIT.awaitMetric(second, "mitigation_routes_owed", 0);
         assertThat(gobgpd.rib("ipv4-flowspec")).doesNotContain(VICTIM_IP);
         List<JsonNode> records = new ArrayList<>();
         for (String line : Files.readAllLines(tmp.resolve("proposals.jsonl"))) {
