@@ -24,6 +24,8 @@ public final class HadoopLogin {
   public static final String PRINCIPAL = "spark.kerberos.principal";
   /** Spark's key for the keytab holding the principal's keys; a pass-through key. */
   public static final String KEYTAB = "spark.kerberos.keytab";
+  /** Hadoop's key for its authentication method, which a login sets to {@code kerberos}. */
+  private static final String AUTHENTICATION = "hadoop.security.authentication";
   private static final String HADOOP_PREFIX = Settings.SPARK_PREFIX + "hadoop.";
 
   /** The principal this JVM logged in as through {@link #ensure}, or null; guarded by the class. */
@@ -39,8 +41,10 @@ public final class HadoopLogin {
   }
 
   /**
-   * Logs this JVM in from the keytab when {@code config} sets both {@link #PRINCIPAL} and {@link #KEYTAB}, once per
-   * principal; does nothing when it sets neither.
+   * Logs this JVM in from the keytab when {@code config} sets both {@link #PRINCIPAL} and {@link #KEYTAB}; does
+   * nothing when it sets neither. Once per principal, unless Hadoop has since been turned back to simple
+   * authentication: its login state is the JVM's, and code that hands it a configuration without Kerberos (Spark
+   * does, while its session starts) resets it.
    *
    * @throws IllegalArgumentException when only one is set, or the keytab is not a readable file
    * @throws UncheckedIOException when the KDC refuses the login (the message carries its reason)
@@ -57,10 +61,10 @@ public final class HadoopLogin {
     if (!Files.isRegularFile(Path.of(keytab)) || !Files.isReadable(Path.of(keytab))) {
       throw new IllegalArgumentException(KEYTAB + " " + keytab + " is not a readable file");
     }
-    if (principal.equals(loggedIn)) return;
+    if (principal.equals(loggedIn) && UserGroupInformation.isSecurityEnabled()) return;
     Configuration conf = configuration(config);
     // The principal says Kerberos, whatever a default core-site.xml says.
-    conf.set("hadoop.security.authentication", "kerberos");
+    conf.set(AUTHENTICATION, "kerberos");
     UserGroupInformation.setConfiguration(conf);
     try {
       UserGroupInformation.loginUserFromKeytab(principal, keytab);

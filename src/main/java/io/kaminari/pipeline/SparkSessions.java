@@ -56,9 +56,12 @@ public final class SparkSessions {
       b.config("spark.hadoop.hive.metastore.uris", config.get(Settings.METASTORE_URIS));
     }
     config.passThrough(Settings.SPARK_PREFIX).forEach(b::config);
-    // The driver's own Hadoop clients (the warehouse's file system, the registry) run as the keytab's principal, from
-    // the keys Spark reads on a cluster manager too (spark.kerberos.principal and .keytab).
+    SparkSession spark = b.getOrCreate();
+    // The driver's own Hadoop clients (the warehouse's file system, the embedded metastore's) run as the keytab's
+    // principal, from the keys Spark reads on a cluster manager too (spark.kerberos.principal and .keytab). After the
+    // session starts: starting, Spark hands Hadoop's login code a configuration of its own, from the system properties
+    // only, which would turn a login made before back to simple authentication.
     HadoopLogin.ensure(config);
-    return b.getOrCreate();
+    return spark;
   }
 }

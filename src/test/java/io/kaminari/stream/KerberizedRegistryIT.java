@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.minikdc.MiniKdc;
 import org.apache.hadoop.security.UserGroupInformation;
@@ -30,8 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * the scorer logs in from the keytab and loads the model, and, after its 15 s ticket has expired, the next promotion
  * too (with Hadoop's re-login barred, {@code hadoop.kerberos.min.seconds.before.relogin=600}, that second load fails);
  * without them HDFS refuses it and the log says why; a keytab that does not hold the principal stops the scorer at its
- * start with a clear message. The scorer runs in a JVM of its own (as in production): a Kerberos login is per JVM,
- * and this one is the NameNode's.
+ * start with a clear message. The jobs' jar logs in the same way: {@code kaminari models list} reads the registry, and
+ * {@code kaminari init} (a Spark driver in local mode, with the embedded metastore) creates its database on the
+ * Kerberized HDFS as the principal, and fails without the keys. Each runs in a JVM of its own (as in production): a
+ * Kerberos login is per JVM, and this one is the NameNode's.
  */
 class KerberizedRegistryIT {
   /** The KDC's ticket lifetime. */
@@ -104,9 +108,46 @@ class KerberizedRegistryIT {
       } finally {
         wrong.stop();
       }
+
+      // The jobs' jar logs in the same way: `kaminari models` reads the registry, and a Spark job's driver (local
+      // mode) creates its warehouse on the Kerberized HDFS, in a directory only the principal may write.
+      String login = HadoopLogin.PRINCIPAL + "=kaminari/localhost@" + realm;
+      String keytab = HadoopLogin.KEYTAB + "=" + scorerKeytab;
+      Job models = Job.run(tmp.resolve("models"), kdc.getKrb5conf(), List.of("models", "list"), nnPrincipal, login,
+          keytab, "model.store=" + store);
+      assertThat(models.code()).as(models.out()).isZero();
+      assertThat(models.out()).contains(ScorerFixture.MODEL);
+      FileSystem fs = cluster.getFileSystem();
+      org.apache.hadoop.fs.Path warehouse = new org.apache.hadoop.fs.Path("/kaminari/warehouse");
+      fs.mkdirs(warehouse, new FsPermission((short) 0700));
+      fs.setOwner(warehouse, "kaminari", null);
+      Job init = Job.run(tmp.resolve("init"), kdc.getKrb5conf(), List.of("init", "--home",
+          tmp.resolve("init").toString()), nnPrincipal, login, keytab, "warehouse.dir=" + cluster.getURI() + warehouse);
+      assertThat(init.code()).as(init.out()).isZero();
+      assertThat(fs.listStatus(warehouse)).as("the database directory, created by the principal").isNotEmpty()
+          .allSatisfy(s -> assertThat(s.getOwner()).isEqualTo("kaminari"));
+      Job refused = Job.run(tmp.resolve("refused"), kdc.getKrb5conf(), List.of("init", "--home",
+          tmp.resolve("refused").toString()), nnPrincipal, "warehouse.dir=" + cluster.getURI() + warehouse);
+      assertThat(refused.code()).as("without the login: %s", refused.out()).isNotZero();
     } finally {
       if (cluster != null) cluster.shutdown(true);
       kdc.stop();
+    }
+  }
+
+  /** A run of {@code target/kaminari.jar} (the jobs' CLI) in a JVM of its own, to its end. */
+  private record Job(int code, String out) {
+    static Job run(Path dir, File krb5, List<String> args, String... settings) throws Exception {
+      Files.createDirectories(dir);
+      List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Djava.security.krb5.conf=" + krb5, "-jar", Path.of("target", "kaminari.jar").toAbsolutePath().toString()));
+      cmd.addAll(args);
+      for (String s : settings) cmd.addAll(List.of("-D", s));
+      Path log = dir.resolve("log");
+      Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
+          .start();
+      if (!p.waitFor(5, TimeUnit.MINUTES)) p.destroyForcibly().waitFor();
+      return new Job(p.exitValue(), Files.readString(log));
     }
   }
 
