@@ -164,7 +164,8 @@ public final class Settings {
   public static final ConfigKey<String> SCORER_MITIGATIONS_TOPIC = key("scorer.mitigations-topic", "",
       "topic the streaming scorer writes the mitigation proposals of each incident start and update to (key: incident"
           + " id; JSON with the proposals, their safety checks against the victim's flows read back from the input"
-          + " topic, and `kaminari mitigate`'s text); inert: nothing is announced; empty = none", s -> s);
+          + " topic, and `kaminari mitigate`'s text, and under mitigation.mode=auto the routes each incident holds);"
+          + " nothing is announced unless mitigation.mode=auto; empty = none", s -> s);
   public static final ConfigKey<String> SCORER_MITIGATIONS_FILE = key("scorer.mitigations-file", "",
       "JSON-lines file the streaming scorer appends the same mitigation proposals to (see scorer.mitigations-topic);"
           + " empty = none", s -> s);
