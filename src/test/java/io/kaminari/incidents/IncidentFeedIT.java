@@ -64,6 +64,30 @@ class IncidentFeedIT {
   }
 
   /**
+   * The mitigation relay's two hooks: a state older than {@code incidents.max-age} that the follower still owes
+   * something for (a route to withdraw) is handed on, the other old ones are not; and {@code onAssigned} runs when the
+   * group assigns partitions, before any state of them.
+   */
+  @Test
+  void anOldStateTheFollowerWantsIsHandedOnAfterTheAssignmentHook() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(tmp.resolve("kafka"))) {
+      kafka.createTopics(1, "incidents");
+      long old = System.currentTimeMillis() - Duration.ofHours(3).toMillis();
+      send(kafka, old, state("aaaaaaaaaaaaaaaa", "flow-ae").toJson());
+      send(kafka, old, state("ffffffffffffffff", "flow-ae").toJson());
+      List<String> seen = new CopyOnWriteArrayList<>();
+      try (IncidentFeed feed = feed(kafka, seen)) {
+        feed.handleOld(e -> e.id().equals("ffffffffffffffff"));
+        feed.onAssigned(() -> seen.add("assigned"));
+        feed.start();
+        await(seen, 2);
+        Thread.sleep(1000);
+      }
+      assertThat(seen).containsExactly("assigned", "ffffffffffffffff");
+    }
+  }
+
+  /**
    * Without a group (the scale-out scorer's follower of open victims): every partition, from the states written within
    * {@code incidents.max-age}, and nothing committed, so a second feed reads the same states again.
    */
