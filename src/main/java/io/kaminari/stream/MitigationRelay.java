@@ -324,14 +324,9 @@ final class MitigationRelay implements AutoCloseable {
     }
     out.put("proposals", proposals);
     out.put("text", Mitigations.render(incident, decisions, mitigation, header));
-    if (ledger != null) routeFields(out, routes == null ? heldAsIs(e.id()) : routes, false);
+    if (ledger != null) routeFields(out, routes == null ? ledger.unchanged(e.id()) : routes, false);
     publish(e.id(), out);
     LOG.info("mitigation proposals for incident {} ({} {}): {}", e.id(), e.kind(), e.seq(), briefs);
-  }
-
-  /** What incident {@code id} holds, unchanged. */
-  private RouteLedger.Outcome heldAsIs(String id) {
-    return new RouteLedger.Outcome(ledger.held().getOrDefault(id, List.of()), List.of(), List.of(), List.of());
   }
 
   /** Writes the routes incident {@code id} holds after {@code o}, with no proposals: a resolution or a retry. */

@@ -116,6 +116,11 @@ final class RouteLedger {
     return new Outcome(List.copyOf(now), List.copyOf(announced), List.copyOf(withdrawn), List.copyOf(errors));
   }
 
+  /** The outcome of leaving incident {@code id} as it is: what it holds, nothing sent. */
+  Outcome unchanged(String id) {
+    return new Outcome(held.getOrDefault(id, List.of()), List.of(), List.of(), List.of());
+  }
+
   /** Tries again to withdraw the routes of every ended incident that still holds some; their outcomes by id. */
   Map<String, Outcome> retryEnded() {
     Map<String, Outcome> out = new LinkedHashMap<>();
