@@ -25,6 +25,11 @@ public final class Durations {
     };
   }
 
+  /** As {@link #parse}, but also {@code 0} (with or without a unit): for settings where zero turns something off. */
+  public static Duration parseOrZero(String s) {
+    return s != null && s.trim().matches("0[smhd]?") ? Duration.ZERO : parse(s);
+  }
+
   /** {@code d} in the form {@link #parse} reads, in its largest whole unit ({@code 1h}, {@code 90s}, {@code 2d}). */
   public static String text(Duration d) {
     long s = d.getSeconds();

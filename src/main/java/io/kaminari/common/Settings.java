@@ -110,6 +110,11 @@ public final class Settings {
       "a flow moves the scorer's event-time watermark at most this far past its arrival (its Kafka record timestamp,"
           + " or the scorer's clock if that is earlier), so one exporter with a clock ahead cannot make the other"
           + " exporters' flows late; the flow itself still counts in its own window", Durations::parse);
+  public static final ConfigKey<Duration> SCORER_MAX_EXPORTER_LAG = key("scorer.max-exporter-lag", "5m",
+      "the scorer's watermark waits for an exporter (peer_ip_src) whose flows trail the freshest exporter's, measured"
+          + " against their arrival (a clock behind, a slow export), by up to this much, so that its flows are not"
+          + " late; an exporter further behind holds nothing back (its flows are late and counted); 0 = no waiting",
+      Durations::parseOrZero);
   public static final ConfigKey<Duration> SCORER_MAX_GAP_FILL = key("scorer.max-gap-fill", "1h",
       "under the global scope, empty windows are scored (as the zero vector) for at most this much event time after"
           + " the last window with flows; the rest of a longer gap is skipped and counted in"

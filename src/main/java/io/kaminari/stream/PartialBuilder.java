@@ -67,6 +67,8 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
   private Record<byte[], byte[]> record;
   private long maxEventMicros;
   private long watermarkCap;
+  /** In memory: a moved task relearns them from the flows it reads next. */
+  private final ExporterClocks exporters;
 
   PartialBuilder(FeatureSpec spec, ScorerOptions options, Duration flushInterval, ScorerMetrics metrics,
       Predicate<String> followed) {
@@ -80,6 +82,7 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
     this.flushInterval = flushInterval;
     this.maxKeysPerWindow = options.maxKeysPerWindow();
     this.followed = followed;
+    this.exporters = new ExporterClocks(options.exporterBounds());
   }
 
   @Override
@@ -98,6 +101,7 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
   public void close() {
     // Its state is in the store; the task's next owner rebuilds it (init).
     LOG.info("source {}: closed with {} open windows", source, open.openWindows());
+    metrics.exporterHoldBack(source, -1);
   }
 
   @Override
@@ -133,6 +137,7 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
       }
       long capped = Math.min(t, watermarkCap);
       if (capped > open.maxCapped()) open.maxCapped(capped);
+      exporters.observe(flow.peerIpSrc(), watermarkCap, capped);
     } catch (RuntimeException | StackOverflowError e) {
       failed(i, String.valueOf(flow), e);
     }
@@ -165,9 +170,12 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
     return WindowGroups.OVERFLOW_KEY;
   }
 
-  /** This partition's watermark: max capped event time − allowed lateness, or {@link #UNSET} before its first flow. */
+  /**
+   * This partition's watermark: max capped event time − the exporters' hold-back ({@link ExporterClocks}) − allowed
+   * lateness, or {@link #UNSET} before its first flow. Not monotonic: an exporter that starts to lag holds it back.
+   */
   long watermark() {
-    return open.maxCapped() == UNSET ? UNSET : open.maxCapped() - latenessMicros;
+    return open.maxCapped() == UNSET ? UNSET : open.maxCapped() - exporters.holdBackMicros() - latenessMicros;
   }
 
   /**
@@ -178,6 +186,8 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
     long now = System.currentTimeMillis();
     boolean idle = now - (lastRecordMillis == UNSET ? startedMillis : lastRecordMillis) >= idleTimeoutMillis;
     long wm = watermark();
+    metrics.exporterHoldBack(source, exporters.holdBackMicros());
+    metrics.untrackedExporterFlows.add(exporters.takeUntracked());
     long len = spec.windowMicros();
     for (long start = open.firstStart(); start != UNSET && (idle || (wm != UNSET && start <= wm - len));
         start = open.firstStart()) {

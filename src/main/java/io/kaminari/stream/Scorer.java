@@ -45,7 +45,7 @@ public final class Scorer implements AutoCloseable {
         config.get(Settings.SCORER_ARRIVAL_TOLERANCE), config.get(Settings.SCORER_MAX_GAP_FILL),
         config.get(Settings.SCORER_MAX_KEYS_PER_WINDOW), config.get(Settings.SCORER_STALL_TIMEOUT),
         config.get(Settings.SCORER_INCIDENTS_TOPIC), config.get(Settings.INCIDENT_QUIET_WINDOWS),
-        config.get(Settings.INCIDENT_UPDATE_INTERVAL));
+        config.get(Settings.INCIDENT_UPDATE_INTERVAL), config.get(Settings.SCORER_MAX_EXPORTER_LAG));
     ScoringLoop[] holder = new ScoringLoop[1];
     try {
       String tokenFile = config.get(Settings.SCORER_HTTP_AUTH_TOKEN_FILE);

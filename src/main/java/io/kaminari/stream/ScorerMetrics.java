@@ -20,6 +20,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
 import java.util.function.ToDoubleFunction;
@@ -74,6 +76,17 @@ public final class ScorerMetrics implements AlertRelay.Counters, MitigationRelay
   volatile int partitions = 0;
   volatile int exportersAhead = 0;
   volatile int exportersLate = 0;
+  final LongAdder untrackedExporterFlows = new LongAdder();
+  /** Per source of event time (the single scorer is one; each scale-out source task another), its hold-back in µs. */
+  private final Map<Integer, Long> exporterHoldBack = new ConcurrentHashMap<>();
+  /**
+   * Sets the hold-back of {@code source}'s exporter clocks ({@link ExporterClocks#holdBackMicros()}); -1 removes the
+   * source (its task moved away).
+   */
+  void exporterHoldBack(int source, long micros) {
+    if (micros < 0) exporterHoldBack.remove(source); else exporterHoldBack.put(source, micros);
+  }
+
   /** Load + validation time of the last hot swap, NaN before the first. */
   volatile double lastSwapSeconds = Double.NaN;
   /** The highest-scoring result (scope key) of the latest window start committed; null before the first. */
@@ -246,6 +259,11 @@ public final class ScorerMetrics implements AlertRelay.Counters, MitigationRelay
     gauge("exporters_ahead", "exporters (peer_ip_src) with a flow ahead of its arrival in the last 10 minutes",
         () -> exportersAhead);
     gauge("exporters_late", "exporters (peer_ip_src) with a late flow in the last 10 minutes", () -> exportersLate);
+    gauge("exporter_hold_back_seconds", "how long the watermark waits now for exporters whose flows trail the"
+        + " freshest exporter's (scorer.max-exporter-lag; the largest over this instance's source tasks)",
+        () -> exporterHoldBack.values().stream().mapToLong(Long::longValue).max().orElse(0) / 1e6);
+    counter("untracked_exporter_flows", "flows of exporters beyond the 10,000 whose clocks are tracked (they hold no"
+        + " window back)", untrackedExporterFlows);
     // Only the process-wide collectors that need no listener: each ScorerMetrics (tests make many) has its own
     // registry, and the memory-pool allocation metrics would add a GC listener per registration that nothing removes.
     JvmMemoryMetrics.builder().register(registry);

@@ -15,7 +15,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
 public record ScorerOptions(String bootstrapServers, List<String> topics, String outputTopic, String deadLetterTopic,
     String groupId, Duration allowedLateness, EventTimePolicy eventTimes, Duration idleTimeout, ZoneId collectorZone,
     Map<String, String> kafkaSettings, Duration arrivalTolerance, Duration maxGapFill, int maxKeysPerWindow,
-    Duration stallTimeout, String incidentsTopic, int incidentQuietWindows, Duration incidentUpdateInterval) {
+    Duration stallTimeout, String incidentsTopic, int incidentQuietWindows, Duration incidentUpdateInterval,
+    Duration maxExporterLag) {
 
   /** Whether the loop tracks incidents ({@code scorer.incidents-topic} is set). */
   boolean tracksIncidents() {
@@ -32,6 +33,11 @@ public record ScorerOptions(String bootstrapServers, List<String> topics, String
 
   WindowManager.Limits limits() {
     return new WindowManager.Limits(allowedLateness.toNanos() / 1000, maxGapFill.toNanos() / 1000,
-        maxKeysPerWindow);
+        maxKeysPerWindow, exporterBounds());
+  }
+
+  /** How long the watermark waits for exporters behind, and how long a silent one is remembered (the idle timeout). */
+  ExporterClocks.Bounds exporterBounds() {
+    return new ExporterClocks.Bounds(maxExporterLag.toNanos() / 1000, Math.max(1, idleTimeout.toNanos() / 1000));
   }
 }

@@ -235,6 +235,8 @@ public final class StreamingScorer implements ScoringLoop {
       for (TopicPartition tp : partitions) lag += consumer.currentLag(tp).orElse(0);
       metrics.consumerLag = lag;
       metrics.idlePartitions = state.idlePartitions();
+      metrics.exporterHoldBack(0, state.exporterClocks().holdBackMicros());
+      metrics.untrackedExporterFlows.add(state.exporterClocks().takeUntracked());
       lastLagMillis = now;
     }
     if (now - lastPartitionCheckMillis > PARTITION_CHECK_MS) {

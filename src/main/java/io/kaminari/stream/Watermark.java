@@ -14,13 +14,17 @@ import java.util.function.LongSupplier;
  * arrival time plus a tolerance, {@link #observe}), so that one exporter whose clock is ahead cannot move event time
  * past when its flows arrived and make every other exporter's flows late. A
  * partition holds it back unless it is <em>idle</em>: read to its end offset ({@link #caughtUp}) and either it never
- * delivered a flow, or it delivered none for the idle timeout (wall clock). With no partition holding it back, it is
- * the max over all partitions instead. Idleness is wall-clock state and is never committed.
+ * delivered a flow, or it delivered none for the idle timeout (wall clock). While some partition holds it back, it
+ * also waits for the exporters whose clocks run behind: it is at most the max over all partitions minus the
+ * {@link ExporterClocks#holdBackMicros() hold-back} of the exporters' clocks. With no partition holding it back, it is
+ * the max over all partitions instead. Idleness and the exporters' clocks are never committed (rebuilt from the
+ * flows a restart reads again).
  *
  * <p>Not thread-safe: owned by the scorer loop.
  */
 final class Watermark {
   private final long latenessMicros;
+  private final ExporterClocks exporters;
   /** Per partition, the max capped event time seen, {@link WindowManager#UNSET} before its first flow. */
   private long[] maxEvent = new long[0];
   private int partitionsWithData;
@@ -34,22 +38,29 @@ final class Watermark {
   private long idleTimeoutMillis = Long.MAX_VALUE;
   private LongSupplier clock = System::currentTimeMillis;
 
-  Watermark(long latenessMicros) {
+  Watermark(long latenessMicros, ExporterClocks.Bounds exporterBounds) {
     this.latenessMicros = latenessMicros;
+    this.exporters = new ExporterClocks(exporterBounds);
   }
 
   /**
-   * A flow of {@code partition} with event time {@code t}: advances the partition's max event time to
-   * {@code min(t, cap)}, where {@code cap} is the latest event time this flow may vouch for (its arrival plus a
-   * tolerance; {@link Long#MAX_VALUE} for none).
+   * A flow of {@code partition} from {@code exporter} with event time {@code t}: advances the partition's max event
+   * time to {@code min(t, cap)}, where {@code cap} is the latest event time this flow may vouch for (its arrival plus
+   * a tolerance; {@link Long#MAX_VALUE} for none, and then the exporter's clock is not tracked either).
    */
-  void observe(int partition, long t, long cap) {
+  void observe(int partition, long t, long cap, String exporter) {
     if (partition >= maxEvent.length) grow(partition + 1);
     long prev = maxEvent[partition];
     if (prev == UNSET) partitionsWithData++;
     long m = t < cap ? t : cap;
     if (m > prev) maxEvent[partition] = m;
     if (t > maxEventAll) maxEventAll = t;
+    if (cap != Long.MAX_VALUE) exporters.observe(exporter, cap, m);
+  }
+
+  /** The exporters' clocks (for the gauges). */
+  ExporterClocks exporters() {
+    return exporters;
   }
 
   /** The max event time over every partition (not capped), {@link WindowManager#UNSET} before any flow. */
@@ -119,7 +130,9 @@ final class Watermark {
         return UNSET;
       }
     }
-    return (min == Long.MAX_VALUE ? max : min) - latenessMicros;
+    // All idle: nothing more is coming, so waiting for a slow exporter would only hold back what is complete.
+    if (min == Long.MAX_VALUE) return max - latenessMicros;
+    return Math.min(min, max - exporters.holdBackMicros()) - latenessMicros;
   }
 
   private boolean isIdle(int p, long now) {

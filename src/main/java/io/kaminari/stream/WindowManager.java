@@ -22,7 +22,8 @@ import java.util.function.Predicate;
  *
  * <p>Rules:
  * <ul>
- *   <li>Watermark = min over the partitions that hold it back of their max event time, minus the allowed lateness.
+ *   <li>Watermark = min over the partitions that hold it back of their max event time, minus the allowed lateness;
+ *       while some partition holds it back, it also waits for exporters whose clocks run behind ({@link ExporterClocks}).
  *       A partition holds it back unless it is <em>idle</em>: read to its end offset ({@link #caughtUp}) and either
  *       it never delivered a flow, or it delivered none for the idle timeout (wall clock, see {@link #partitions(int,
  *       long, LongSupplier)}). With no partition holding it back, it is the max over all partitions instead (as for a
@@ -45,7 +46,8 @@ import java.util.function.Predicate;
  *       with flows: the rest of a longer gap is skipped in one step and counted ({@link #takeSkippedEmptyWindows()}),
  *       so a flow from 1970 followed by current ones does not make 29 million windows. Under dst-prefix only keys
  *       with flows produce results, and empty windows are skipped the same way (uncounted: they never give output).
- *   <li>A flow counts towards the watermark with at most its arrival cap ({@link #add(int, long, Flow, long)}), and
+ *   <li>A flow counts towards the watermark with at most its arrival cap ({@link #add(int, long, Flow, long)}), the
+ *       watermark waits for exporters whose clocks run behind, up to a bound ({@link ExporterClocks}), and
  *       an open window holds at most {@link Limits#maxKeysPerWindow} scope keys (further keys' flows go to
  *       {@link io.kaminari.features.WindowGroups#OVERFLOW_KEY}, counted by {@link #takeOverflowFlows()}).
  *   <li>Models ({@link Epoch}s): a window starting at or after an epoch's {@code from} (and before the next epoch's)
@@ -68,12 +70,18 @@ final class WindowManager {
 
   /**
    * The state's bounds: the allowed lateness, how much event time after the last window with flows the global scope
-   * fills with empty windows, and the scope keys an open window holds (all in µs or counts).
+   * fills with empty windows, the scope keys an open window holds (all in µs or counts), and how long the watermark
+   * waits for exporters whose clocks run behind.
    */
-  record Limits(long latenessMicros, long maxGapFillMicros, int maxKeysPerWindow) {
+  record Limits(long latenessMicros, long maxGapFillMicros, int maxKeysPerWindow, ExporterClocks.Bounds exporters) {
     Limits {
       if (latenessMicros < 0 || maxGapFillMicros < 0) throw new IllegalArgumentException("limits must be >= 0");
       if (maxKeysPerWindow < 1) throw new IllegalArgumentException("need at least one key per window");
+    }
+
+    /** Bounds without waiting for exporters behind. */
+    Limits(long latenessMicros, long maxGapFillMicros, int maxKeysPerWindow) {
+      this(latenessMicros, maxGapFillMicros, maxKeysPerWindow, ExporterClocks.Bounds.OFF);
     }
 
     /** Only a lateness: every gap filled, no cap on keys (the pure twin and the parity tests). */
@@ -111,7 +119,7 @@ final class WindowManager {
   WindowManager(List<Epoch> epochs, long closedThrough, long lastDataEnd, Limits limits) {
     this.limits = limits;
     this.eras = new ModelEras(epochs, limits.maxKeysPerWindow());
-    this.watermark = new Watermark(limits.latenessMicros());
+    this.watermark = new Watermark(limits.latenessMicros(), limits.exporters());
     this.closedThrough = closedThrough;
     this.lastDataEnd = lastDataEnd == UNSET ? closedThrough : lastDataEnd;
   }
@@ -139,14 +147,15 @@ final class WindowManager {
   /**
    * Adds a flow read at {@code offset} of {@code partition}; returns false (adding nothing) if its window is already
    * closed. The flow's event time, capped at {@code watermarkCap} (its arrival plus a tolerance), advances the
-   * partition's watermark either way; the flow itself goes to the window of its own event time.
+   * partition's watermark and tells its exporter's clock either way; the flow itself goes to the window of its own
+   * event time.
    *
    * @throws IllegalArgumentException if the featurizer refuses the flow (the caller dead-letters it)
    */
   boolean add(int partition, long offset, Flow flow, long watermarkCap) {
     long t = flow.eventTimeMicros();
     ModelEras.Segment seg = eras.segmentFor(t);
-    watermark.observe(partition, t, watermarkCap);
+    watermark.observe(partition, t, watermarkCap, flow.peerIpSrc());
     if (closedThrough == UNSET) {
       seg.windows.add(partition, offset, flow); // nothing is late before closing starts
       startClosing();
@@ -210,8 +219,14 @@ final class WindowManager {
     return watermark.idlePartitions();
   }
 
+  /** The exporters' clocks the watermark waits for (class doc; for the gauges). */
+  ExporterClocks exporterClocks() {
+    return watermark.exporters();
+  }
+
   /**
-   * Min over the partitions holding it back of their max event time (max over all if none does), minus the lateness;
+   * Min over the partitions holding it back of their max event time and the exporters' clocks (max over all if no
+   * partition holds it back), minus the lateness;
    * {@link #UNSET} before any flow or while a declared partition has neither delivered a flow nor been reported
    * caught up. See the class doc.
    */

@@ -221,6 +221,74 @@ class ScorerChaosIT {
     }
   }
 
+  /**
+   * Finding (issue 16): the scorer must track event time per exporter. An exporter three minutes behind (a clock
+   * off, or a slow export), beyond the allowed lateness, had every flow dropped as late; the windows now wait for it,
+   * up to {@code scorer.max-exporter-lag}, in both scorers. With the waiting turned off its flows are lost as before.
+   */
+  @Test
+  void anExporterThreeMinutesBehindLosesNoFlowBecauseTheWindowsWaitForIt() throws Exception {
+    Path home = tmp.resolve("behind");
+    ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
+    for (String lag : List.of("5m", "0s")) {
+      for (String mode : List.of("single", "scale-out")) {
+        String run = "behind-" + mode + "-" + lag;
+        kafka.createTopics(1, run + "-in", run + "-out", run + "-dlq");
+        try (Scorer scorer = Scorer.start(config(home, run + "-in", run + "-out", run + "-dlq",
+            Map.of("scorer.allowed-lateness", "90s", "scorer.max-exporter-lag", lag, "scorer.mode", mode)))) {
+          // In two halves, so that the scale-out scorer's first stage has flushed the first half's windows (those
+          // the watermark passed: to 23:59 when it waits, to 00:02 when not) before it reads the second.
+          sendBehind(run + "-in", 0, 300);
+          windows(run + "-out", lag.equals("0s") ? 6 : 3);
+          sendBehind(run + "-in", 300, 600);
+          String late = "late_records_total";
+          if (lag.equals("0s")) {
+            if (mode.equals("single")) {
+              awaitMetric(scorer, late, 599); // every flow but its first: each decided as it is read
+            } else {
+              // The first stage decides per flush, not per flow: at least its 60 flows of 00:02 in the second half
+              long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+              while (metric(scorer.metrics().render(), late) < 60 && System.nanoTime() < deadline) Thread.sleep(50);
+              assertThat(metric(scorer.metrics().render(), late)).as(run).isGreaterThanOrEqualTo(60);
+            }
+            continue;
+          }
+          // Watermark = 00:09:59 - 3 min (the lag) - 90 s: the windows from 23:57 (its first flows) to 00:04 close.
+          List<ScoredWindow> out = windows(run + "-out", 8);
+          List<Instant> starts = new ArrayList<>();
+          for (int m = -3; m <= 4; m++) starts.add(STREAM_START.plus(Duration.ofMinutes(m)));
+          assertThat(out).extracting(ScoredWindow::windowStart).as("%s: each window once, in order", run)
+              .startsWith(starts.toArray(Instant[]::new));
+          for (ScoredWindow w : out.subList(0, 8)) {
+            boolean both = !w.windowStart().isBefore(STREAM_START);
+            assertThat(w.flows()).as("%s: flows of %s", run, w.windowStart()).isEqualTo(both ? 120 : 60);
+          }
+          assertThat(metric(scorer.metrics().render(), late)).as(run).isZero();
+          awaitMetric(scorer, "exporter_hold_back_seconds", 180); // the gauge is set about once a second
+        }
+      }
+    }
+  }
+
+  /**
+   * Sends seconds {@code from} to {@code to} (exclusive) of the stream start: a flow a second from an exporter with a
+   * right clock and one from an exporter three minutes behind, each arriving a second after it started.
+   */
+  static void sendBehind(String topic, int from, int to) {
+    Map<String, Object> p = new HashMap<>(KafkaFlowSink.producerConfig(kafka.bootstrapServers()));
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      for (int i = from; i < to; i++) {
+        Instant now = STREAM_START.plusSeconds(i);
+        long arrival = now.plusSeconds(1).toEpochMilli();
+        producer.send(new ProducerRecord<>(topic, 0, arrival, null,
+            flow("192.0.2.1", now).getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(topic, 0, arrival, null,
+            flow("192.0.2.2", now.minus(Duration.ofMinutes(3))).getBytes(StandardCharsets.UTF_8)));
+      }
+    }
+  }
+
   /** Finding: partitions added to the input topic were never read. */
   @Test
   void partitionsAddedToTheInputTopicAreRead() throws Exception {

@@ -476,6 +476,45 @@ class WindowManagerTest {
     assertThat(p.closedThrough()).isEqualTo(T0 + MIN);
   }
 
+  /**
+   * Issue 16: the watermark is tracked per exporter. One exporter two minutes behind (its clock, or a slow export) had
+   * every flow late beyond the allowed lateness; now the windows wait for it. One three hours behind waits for nothing:
+   * its flows are late as before, and the others' windows close as they did without it.
+   */
+  @Test
+  void theWatermarkWaitsForAnExporterBehindWithinTheMaxLagAndNotForOneFurtherBehind() {
+    ExporterClocks.Bounds waitFiveMinutes = new ExporterClocks.Bounds(5 * MIN, 5 * MIN);
+    for (ExporterClocks.Bounds bounds : List.of(waitFiveMinutes, ExporterClocks.Bounds.OFF)) {
+      WindowManager w = new WindowManager(v1, new WindowManager.Limits(LATENESS, Long.MAX_VALUE, 100, bounds));
+      w.partitions(1);
+      int late = 0;
+      int farLate = 0;
+      int offset = 0;
+      for (int i = 0; i < 600; i++) {
+        long now = T0 + i * S;
+        long cap = now + S + 30 * S; // arrived a second after it started, plus the arrival tolerance
+        assertThat(w.add(0, offset++, flowTo(now, "203.0.113.5", "10.0.0.1"), cap)).isTrue();
+        if (!w.add(0, offset++, flowTo(now - 2 * MIN, "203.0.113.5", "10.0.0.2"), cap)) late++;
+        // (from when closing has started, so the first of them cannot be the first flow, which is never late)
+        if (i >= 130 && !w.add(0, offset++, flowTo(now - 3 * 60 * MIN, "203.0.113.5", "10.0.0.3"), cap)) farLate++;
+      }
+      List<WindowManager.ClosedWindow> closed = w.closeReady();
+      WindowManager.ClosedWindow first = closed.stream().filter(c -> c.startMicros() == T0).findFirst().orElseThrow();
+      long last = closed.get(closed.size() - 1).startMicros();
+      if (bounds == waitFiveMinutes) {
+        assertThat(late).as("flows of the exporter two minutes behind that were late").isZero();
+        assertThat(first.byKey().get("global").flowCount()).isEqualTo(120);
+        assertThat(w.exporterClocks().holdBackMicros()).isEqualTo(2 * MIN);
+        assertThat(last).as("the windows wait two minutes more").isEqualTo(T0 + 5 * MIN);
+      } else {
+        assertThat(late).as("all but the first, before closing started").isEqualTo(600 - 1);
+        assertThat(first.byKey().get("global").flowCount()).isEqualTo(60);
+        assertThat(last).isEqualTo(T0 + 7 * MIN);
+      }
+      assertThat(farLate).as("the exporter three hours behind, bounds %s", bounds).isEqualTo(600 - 130);
+    }
+  }
+
   /** Finding (issue 16): one exporter 50 minutes ahead moved the watermark and made every other flow late. */
   @Test
   void aFlowAheadOfItsArrivalCapMovesTheWatermarkOnlyToTheCapButCountsInItsOwnWindow() {

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * is a flow in both or a reject with the same reason in both; compaction never fails on them. The stored overflowing
  * flood reads as a saturated count in the Spark paths that scale by the sampling rate.
  */
-class EventTimeAgreementIT {
+class EventTimeAgreementChaosIT {
   private static final Instant ARRIVAL = Instant.parse("2024-05-01T10:30:00Z");
   private final SparkSession spark = TestSpark.spark();
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * waiting for the lock: without the lock both took the shared hour for new and the later commit dropped the other's
  * rows.
  */
-class ConcurrentCompactIT {
+class ConcurrentCompactChaosIT {
   private static final Hour H10 = Hour.parse("2024-05-01T10");
   private static final Hour H11 = Hour.parse("2024-05-01T11");
 

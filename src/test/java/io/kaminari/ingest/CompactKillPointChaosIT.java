@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * step of the partition swap (new directories written, some or all partitions repointed, old directories not yet
  * deleted). The rerun also removes what the kill left over.
  */
-class CompactKillIT {
+class CompactKillPointChaosIT {
   private static final Hour H09 = Hour.parse("2024-05-01T09");
   private static final Hour H10 = Hour.parse("2024-05-01T10");
   private static final Hour H11 = Hour.parse("2024-05-01T11");

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * offset exactly as retention does when it deletes a segment; waiting for real retention would take minutes (the
  * broker checks retention every {@code log.retention.check.interval.ms}, 5 min, and deletes whole closed segments).
  */
-class LandDataLossIT {
+class LandDataLossChaosIT {
   private static final String TOPIC = "pmacct.loss-it";
   private static EmbeddedKafka kafka;
   private static SparkSession spark;
