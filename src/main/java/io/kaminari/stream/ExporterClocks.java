@@ -26,7 +26,8 @@ import java.util.TreeMap;
  *       against arrival, not against the others' event time;</li>
  *   <li>an exporter ahead cannot move anything forward: that is the arrival cap's job, and its delay is at least minus
  *       the tolerance;</li>
- *   <li>an exporter that has sent nothing for {@code idle} of arrival time (a router switched off) is forgotten.</li>
+ *   <li>an exporter that has sent nothing for {@code idle} of arrival time (a router switched off) is forgotten
+ *       (within a sixteenth of that time more).</li>
  * </ul>
  *
  * <p>Arrival time comes from the records (their Kafka timestamps, capped by the scorer's clock), so the hold-back is a
@@ -64,6 +65,8 @@ final class ExporterClocks {
   /** The tracked exporters' delays, as a multiset (delay -> how many exporters have it). */
   private final TreeMap<Long, Integer> delays = new TreeMap<>();
   private long newestArrival = Long.MIN_VALUE;
+  /** The arrival from which the next sweep for silent exporters runs: sweeping per flow would cost an iterator each. */
+  private long nextSweep = Long.MIN_VALUE;
   private long untracked;
 
   ExporterClocks(Bounds bounds) {
@@ -112,7 +115,7 @@ final class ExporterClocks {
       add(delay);
       c.delay = delay;
     }
-    forgetSilent();
+    if (newestArrival >= nextSweep) forgetSilent();
   }
 
   /**
@@ -138,8 +141,13 @@ final class ExporterClocks {
     return n;
   }
 
-  /** Forgets the exporters silent for the idle time before the newest arrival (at the head: access order). */
+  /**
+   * Forgets the exporters silent for the idle time before the newest arrival (at the head: access order); runs for
+   * every new exporter and otherwise once per 1/16 of the idle time of arrival.
+   */
   private void forgetSilent() {
+    long step = Math.max(1, bounds.idleMicros() / 16);
+    nextSweep = newestArrival > Long.MAX_VALUE - step ? Long.MAX_VALUE : newestArrival + step;
     long before = newestArrival - bounds.idleMicros();
     Iterator<Map.Entry<String, Clock>> it = clocks.entrySet().iterator();
     while (it.hasNext()) {

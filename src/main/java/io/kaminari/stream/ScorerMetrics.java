@@ -262,8 +262,8 @@ public final class ScorerMetrics implements AlertRelay.Counters, MitigationRelay
     gauge("exporter_hold_back_seconds", "how long the watermark waits now for exporters whose flows trail the"
         + " freshest exporter's (scorer.max-exporter-lag; the largest over this instance's source tasks)",
         () -> exporterHoldBack.values().stream().mapToLong(Long::longValue).max().orElse(0) / 1e6);
-    counter("untracked_exporter_flows", "flows of exporters beyond the 10,000 whose clocks are tracked (they hold no"
-        + " window back)", untrackedExporterFlows);
+    counter("untracked_exporter_flows", "flows of exporters beyond the " + ExporterClocks.MAX_EXPORTERS
+        + " whose clocks are tracked (they hold no window back)", untrackedExporterFlows);
     // Only the process-wide collectors that need no listener: each ScorerMetrics (tests make many) has its own
     // registry, and the memory-pool allocation metrics would add a GC listener per registration that nothing removes.
     JvmMemoryMetrics.builder().register(registry);

@@ -76,14 +76,14 @@ class ExporterClocksTest {
   }
 
   @Test
-  void anExporterSilentForTheIdleTimeIsForgotten() {
+  void anExporterSilentForTheIdleTimeIsForgottenAndHoldsNothingBack() {
     ExporterClocks c = new ExporterClocks(BOUNDS);
     send(c, "10.0.0.2", T0, 10, 2 * MIN); // behind, then switched off
     send(c, "10.0.0.1", T0, 10, 0);
     assertThat(c.holdBackMicros()).isEqualTo(2 * MIN);
     send(c, "10.0.0.1", T0 + 10 * S, 295, 0);
     assertThat(c.tracked()).as("silent for less than the idle time").isEqualTo(2);
-    send(c, "10.0.0.1", T0 + 305 * S, 10, 0);
+    send(c, "10.0.0.1", T0 + 305 * S, 30, 0); // silent for the idle time, plus up to a sixteenth of it
     assertThat(c.tracked()).isEqualTo(1);
     assertThat(c.holdBackMicros()).isZero();
   }
