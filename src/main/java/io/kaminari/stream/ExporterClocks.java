@@ -37,6 +37,7 @@ import java.util.TreeMap;
 final class ExporterClocks {
   /** Exporters tracked at once: a network's routers, with room; a flood of forged exporter addresses stops here. */
   static final int MAX_EXPORTERS = 10_000;
+  private static final long SECOND = 1_000_000L;
 
   /**
    * The rule's bounds in µs: the largest lag waited for (0 turns tracking off) and how long an exporter may be silent
@@ -120,13 +121,16 @@ final class ExporterClocks {
 
   /**
    * How far the watermark waits behind the freshest exporter: the largest lag of a tracked exporter that is at most
-   * the maximum lag (class doc), 0 when none lags.
+   * the maximum lag (class doc), in whole seconds, 0 when none lags by a second. Below a second, exporters' lags are
+   * the jitter of their export timing, which the allowed lateness covers; waiting for it would only move every window's
+   * close by a few milliseconds off the watermark the lateness alone gives.
    */
   long holdBackMicros() {
     if (delays.isEmpty()) return 0;
     long min = delays.firstKey();
     long limit = min > Long.MAX_VALUE - bounds.maxLagMicros() ? Long.MAX_VALUE : min + bounds.maxLagMicros();
-    return delays.floorKey(limit) - min;
+    long lag = delays.floorKey(limit) - min;
+    return lag - lag % SECOND;
   }
 
   /** The exporters tracked now. */

@@ -104,6 +104,16 @@ class ExporterClocksTest {
   }
 
   @Test
+  void lagsBelowASecondAreJitterAndHoldNothingBack() {
+    ExporterClocks c = new ExporterClocks(BOUNDS);
+    send(c, "10.0.0.1", T0, 60, S + 1_000);
+    send(c, "10.0.0.2", T0, 60, S + 999_000);
+    assertThat(c.holdBackMicros()).isZero();
+    send(c, "10.0.0.3", T0 + 60 * S, 10, 3 * S + 500_000);
+    assertThat(c.holdBackMicros()).as("whole seconds").isEqualTo(2 * S);
+  }
+
+  @Test
   void flowsWithoutAnExporterAreOneExporter() {
     ExporterClocks c = new ExporterClocks(BOUNDS);
     send(c, null, T0, 10, 0);
