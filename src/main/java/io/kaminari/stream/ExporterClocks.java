@@ -16,7 +16,7 @@ import java.util.TreeMap;
  * their differences are used). An exporter's delay is the smallest of its flows in the current and the previous
  * period of {@code idle} arrival time: its freshest flow, which carries its clock's offset and none of the duration of
  * long flows. An exporter's <em>lag</em> is its delay minus the smallest delay of any tracked exporter. The watermark
- * is held back by the largest lag that is at most {@code maxLag} ({@link #holdBackMicros()}):
+ * is held back by the largest lag that is at most {@code maxLag}, in whole seconds ({@link #holdBackMicros()}):
  * <ul>
  *   <li>an exporter whose clock runs 2 minutes behind lags by 2 minutes, and windows close 2 minutes later, so none
  *       of its flows is late;</li>

@@ -23,7 +23,8 @@ import java.util.function.Predicate;
  * <p>Rules:
  * <ul>
  *   <li>Watermark = min over the partitions that hold it back of their max event time, minus the allowed lateness;
- *       while some partition holds it back, it also waits for exporters whose clocks run behind ({@link ExporterClocks}).
+ *       while some partition holds it back, it also waits for exporters whose clocks run behind
+ *       ({@link ExporterClocks}).
  *       A partition holds it back unless it is <em>idle</em>: read to its end offset ({@link #caughtUp}) and either
  *       it never delivered a flow, or it delivered none for the idle timeout (wall clock, see {@link #partitions(int,
  *       long, LongSupplier)}). With no partition holding it back, it is the max over all partitions instead (as for a

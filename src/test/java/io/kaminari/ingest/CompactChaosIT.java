@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Each step is the packaged CLI in a JVM of its own on one home (embedded metastore), so the kill also hits the
  * metastore's and the lease lock's files mid-write. The kill points are drawn from a random seed, uniformly over the
  * lifetime an unkilled compaction of the same size took; the seed is in every assertion message, so a failure can be
- * replayed at about the same points. {@code CompactKillPointChaosIT} covers the exact steps of the partition swap in-process.
+ * replayed at about the same points. {@code CompactKillPointChaosIT} covers the exact steps of the partition swap
+ * in-process.
  */
 class CompactChaosIT {
   private static final Hour H09 = Hour.parse("2024-05-01T09");
