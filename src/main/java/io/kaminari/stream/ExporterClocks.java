@@ -55,9 +55,14 @@ final class ExporterClocks {
   private static final class Clock {
     long lastArrival;
     long period;
+    /** The smallest delay of the current and of the previous period. */
     long current;
     long previous = Long.MAX_VALUE;
-    long delay;
+
+    /** The exporter's delay (class doc), the key it has in {@code delays}. */
+    long delay() {
+      return Math.min(current, previous);
+    }
   }
 
   private final Bounds bounds;
@@ -94,12 +99,12 @@ final class ExporterClocks {
       c = new Clock();
       c.period = period;
       c.current = d;
-      c.delay = d;
       c.lastArrival = arrivalCap;
       clocks.put(key, c);
       add(d);
       return;
     }
+    long before = c.delay();
     if (period > c.period) {
       c.previous = period == c.period + 1 ? c.current : Long.MAX_VALUE;
       c.current = d;
@@ -110,11 +115,9 @@ final class ExporterClocks {
       c.previous = Math.min(c.previous, d); // arrival caps interleave a little across partitions
     }
     if (arrivalCap > c.lastArrival) c.lastArrival = arrivalCap;
-    long delay = Math.min(c.current, c.previous);
-    if (delay != c.delay) {
-      remove(c.delay);
-      add(delay);
-      c.delay = delay;
+    if (c.delay() != before) {
+      remove(before);
+      add(c.delay());
     }
     if (newestArrival >= nextSweep) forgetSilent();
   }
@@ -157,7 +160,7 @@ final class ExporterClocks {
     while (it.hasNext()) {
       Clock c = it.next().getValue();
       if (c.lastArrival >= before) return;
-      remove(c.delay);
+      remove(c.delay());
       it.remove();
     }
   }

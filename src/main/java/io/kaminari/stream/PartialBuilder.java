@@ -101,7 +101,7 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
   public void close() {
     // Its state is in the store; the task's next owner rebuilds it (init).
     LOG.info("source {}: closed with {} open windows", source, open.openWindows());
-    metrics.exporterHoldBack(source, -1);
+    metrics.noExporterHoldBack(source);
   }
 
   @Override

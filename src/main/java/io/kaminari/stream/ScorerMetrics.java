@@ -79,12 +79,14 @@ public final class ScorerMetrics implements AlertRelay.Counters, MitigationRelay
   final LongAdder untrackedExporterFlows = new LongAdder();
   /** Per source of event time (the single scorer is one; each scale-out source task another), its hold-back in µs. */
   private final Map<Integer, Long> exporterHoldBack = new ConcurrentHashMap<>();
-  /**
-   * Sets the hold-back of {@code source}'s exporter clocks ({@link ExporterClocks#holdBackMicros()}); -1 removes the
-   * source (its task moved away).
-   */
+  /** Sets the hold-back of {@code source}'s exporter clocks ({@link ExporterClocks#holdBackMicros()}). */
   void exporterHoldBack(int source, long micros) {
-    if (micros < 0) exporterHoldBack.remove(source); else exporterHoldBack.put(source, micros);
+    exporterHoldBack.put(source, micros);
+  }
+
+  /** Drops {@code source}'s hold-back: its task moved away. */
+  void noExporterHoldBack(int source) {
+    exporterHoldBack.remove(source);
   }
 
   /** Load + validation time of the last hot swap, NaN before the first. */
