@@ -80,7 +80,7 @@ public final class WindowAccumulator implements Serializable {
   }
 
   /**
-   * An empty accumulator of a spec already compiled: {@link WindowGroups} creates one per window and scope key, and
+   * An empty accumulator of a spec already compiled: {@link Featurizer} creates one per window and scope key, and
    * looking the layout up each time hashed the whole spec (its record hash covers every port list) per accumulator.
    */
   WindowAccumulator(SlotLayout layout) {
@@ -160,7 +160,7 @@ public final class WindowAccumulator implements Serializable {
   /**
    * The destination prefix (at the spec's lengths) of the flow {@link #add} took last, under {@link Scope#GLOBAL};
    * null under {@link Scope#DST_PREFIX}, whose scope key is the prefix, and before the first flow. The streaming scorer
-   * reads it rather than computing the prefix a second time ({@link WindowGroups#lastDstPrefix()}).
+   * reads it rather than computing the prefix a second time ({@link Featurizer#lastDstPrefix()}).
    */
   public String lastDstPrefix() {
     return lastDstPrefix;

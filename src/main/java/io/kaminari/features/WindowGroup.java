@@ -7,8 +7,8 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * One window of a {@link WindowGroups}: its start and an accumulator per scope key that had flows (or was created
- * empty, {@link WindowGroups#addEmpty}).
+ * One window of a {@link Featurizer}: its start and an accumulator per scope key that had flows (or was created
+ * empty, {@link Featurizer#fillGlobal}).
  *
  * <p>Subclass it to keep more per window: the streaming scorer records each input partition's first offset in it.
  */

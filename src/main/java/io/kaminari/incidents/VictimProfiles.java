@@ -73,7 +73,7 @@ public final class VictimProfiles implements Serializable {
 
   /**
    * Adds a flow of the window (one the featurizer took, so its addresses are set), whose destination prefix at the
-   * spec's lengths the featurizer has computed already ({@link io.kaminari.features.WindowGroups#lastDstPrefix()}:
+   * spec's lengths the featurizer has computed already ({@link io.kaminari.features.Featurizer#lastDstPrefix()}:
    * computing it again cost 7% of the scorer's throughput); a null prefix (a flow the featurizer sent to its overflow
    * key) counts nowhere.
    */

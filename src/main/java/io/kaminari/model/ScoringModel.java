@@ -16,7 +16,7 @@ import java.util.function.IntFunction;
  * {@code dst-prefix}), its AR forecaster when it has one, and the fusion of the two into the production verdict.
  *
  * <p>The one way a registry version becomes a scorer, and the one scoring function: the streaming scorer
- * ({@code stream.ModelProvider}, {@code stream.WindowScorer}) and the batch {@code scoring.ScoreJob} (on each executor,
+ * ({@code stream.ModelProvider}, {@code stream.ScoredWindow}) and the batch {@code scoring.ScoreJob} (on each executor,
  * from its local verified copy) both load through {@link #load(LoadedModel)} and score through
  * {@link #score(List, ArStates)}, so they use the same weights, normalisation, thresholds, forecaster, AR input series
  * ({@link ArSeries}), verdict and explanation. What differs is only where the windows come from: an accumulator when

@@ -3,7 +3,7 @@ package io.kaminari.stream;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
-import io.kaminari.features.WindowGroups;
+import io.kaminari.features.Featurizer;
 import io.kaminari.flow.Flow;
 import io.kaminari.incidents.VictimProfiles;
 import java.nio.ByteBuffer;
@@ -174,7 +174,7 @@ final class OpenWindowStore implements StateStore, CachedStateStore<Bytes, byte[
     }
     if (profiles) {
       String prefix = spec.scope() == Scope.GLOBAL ? acc.lastDstPrefix()
-          : scopeKey.equals(WindowGroups.OVERFLOW_KEY) ? null : scopeKey;
+          : scopeKey.equals(Featurizer.OVERFLOW_KEY) ? null : scopeKey;
       victims.computeIfAbsent(start, s -> following(new VictimProfiles())).add(flow, prefix);
     }
     dirty.computeIfAbsent(start, s -> new HashSet<>()).add(scopeKey);

@@ -4,7 +4,6 @@ import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Featurizer;
 import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
-import io.kaminari.features.WindowGroups;
 import io.kaminari.flow.Flow;
 import io.kaminari.flow.PmacctParser;
 import io.kaminari.incidents.VictimProfiles;
@@ -167,7 +166,7 @@ final class PartialBuilder implements Processor<byte[], byte[], byte[], byte[]>,
   private String scopeKey(long start, String key) {
     if (!open.isFull(start, key, maxKeysPerWindow)) return key;
     metrics.overflowFlows.increment();
-    return WindowGroups.OVERFLOW_KEY;
+    return Featurizer.OVERFLOW_KEY;
   }
 
   /**

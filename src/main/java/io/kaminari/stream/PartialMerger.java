@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Stage two of the scaled-out scorer, one per aggregator partition, which owns the scope keys that hash to it: merges
  * the {@link Partials.Partial}s of its keys and, when every source has promised to send nothing more for a window
- * (its {@link Partials.Watermark}), scores the window with the single scorer's {@link WindowScorer#score} and sends
+ * (its {@link Partials.Watermark}), scores the window with the single scorer's {@link ScoredWindow#score} and sends
  * one {@link ScoredWindow} per key (docs/scorer.md, "Scaling out").
  *
  * <p>The aggregators' watermark is the single scorer's rule over sources instead of partitions: the minimum over the
@@ -229,7 +229,7 @@ final class PartialMerger implements Processor<byte[], byte[], byte[], byte[]> {
       arStates.keySet().removeIf(m -> m != model); // a swap starts the new model from no history, as in the single one
       ready.forEach((start, byKey) -> closedWindows.add(
           new WindowManager.ClosedWindow(spec, start, model, byKey, states, victims.get(start))));
-      scored = WindowScorer.score(closedWindows);
+      scored = ScoredWindow.score(closedWindows);
     }
     for (ScoredWindow w : scored) {
       context.forward(new Record<>(w.key().getBytes(StandardCharsets.UTF_8), w.toJsonBytes(), timestamp));

@@ -208,7 +208,7 @@ public final class StreamingScorer implements ScoringLoop {
     skippedUncommitted += state.takeSkippedEmptyWindows();
     if (!closed.isEmpty()) {
       if (firstCloseNanos < 0) firstCloseNanos = System.nanoTime();
-      List<ScoredWindow> scored = WindowScorer.score(closed);
+      List<ScoredWindow> scored = ScoredWindow.score(closed);
       for (ScoredWindow w : scored) {
         transaction.send(options.outputTopic(), w.key(), w.toJsonBytes());
         uncommitted.add(w);

@@ -50,7 +50,7 @@ import java.util.function.Predicate;
  *   <li>A flow counts towards the watermark with at most its arrival cap ({@link #add(int, long, Flow, long)}), the
  *       watermark waits for exporters whose clocks run behind, up to a bound ({@link ExporterClocks}), and
  *       an open window holds at most {@link Limits#maxKeysPerWindow} scope keys (further keys' flows go to
- *       {@link io.kaminari.features.WindowGroups#OVERFLOW_KEY}, counted by {@link #takeOverflowFlows()}).
+ *       {@link io.kaminari.features.Featurizer#OVERFLOW_KEY}, counted by {@link #takeOverflowFlows()}).
  *   <li>Models ({@link Epoch}s): a window starting at or after an epoch's {@code from} (and before the next epoch's)
  *       is scored by that epoch's model. A new model with the same spec starts at the next window to close, so the
  *       windows still open are scored with it. A model with another spec starts a new {@link ModelEras.Segment} at the first
@@ -58,10 +58,10 @@ import java.util.function.Predicate;
  *       filling the old spec's windows (scored by the old model), flows from it on go to the new spec's windows.
  * </ul>
  *
- * <p>It ties three parts together: the {@link Watermark} (per partition, with idleness), the {@link ModelEras} (model
- * epochs and spec segments) and each segment's {@link OpenWindows} (grouped by the shared
- * {@link io.kaminari.features.WindowGroups} loop, with the first offsets a restart needs); it owns the end of the last
- * closed window, which all three depend on. Not thread-safe: owned by the scorer loop.
+ * <p>It ties two parts together: the {@link Watermark} (per partition, with idleness) and the {@link ModelEras} (model
+ * epochs and spec segments, each segment with its open windows, grouped by the shared
+ * {@link io.kaminari.features.Featurizer}, with the first offsets a restart needs); it owns the end of the last closed
+ * window, which both depend on. Not thread-safe: owned by the scorer loop.
  */
 final class WindowManager {
   static final long UNSET = Long.MIN_VALUE;
@@ -158,13 +158,13 @@ final class WindowManager {
     ModelEras.Segment seg = eras.segmentFor(t);
     watermark.observe(partition, t, watermarkCap, flow.peerIpSrc());
     if (closedThrough == UNSET) {
-      seg.windows.add(partition, offset, flow); // nothing is late before closing starts
+      seg.add(partition, offset, flow); // nothing is late before closing starts
       startClosing();
       return true;
     }
     long start = Featurizer.windowStartMicros(t, seg.spec);
     if (start < closedThrough || watermarkPassed(start + seg.spec.windowMicros())) return false;
-    seg.windows.add(partition, offset, flow);
+    seg.add(partition, offset, flow);
     return true;
   }
 
@@ -258,17 +258,17 @@ final class WindowManager {
       long len = seg.spec.windowMicros();
       long start = closedThrough;
       if (start > wm - len) break; // its end is after the watermark
-      boolean hasFlows = seg.windows.has(start);
+      boolean hasFlows = seg.has(start);
       if (!hasFlows && start >= fillEnd(seg)) {
         // Jump to the next window with flows, the segment's end or the window holding the watermark, whichever is
         // first: all aligned to this segment's windows, and all after start.
-        long to = Math.min(Math.min(seg.windows.nextStartAfter(start), seg.to), Math.floorDiv(wm, len) * len);
+        long to = Math.min(Math.min(seg.nextStartAfter(start), seg.to), Math.floorDiv(wm, len) * len);
         if (seg.spec.scope() == Scope.GLOBAL) skippedEmptyWindows += (to - start) / len;
         closedThrough = to;
         eras.prune(closedThrough);
         continue;
       }
-      OpenWindows.Closed w = seg.windows.close(start);
+      ModelEras.Closed w = seg.close(start);
       if (!w.byKey().isEmpty()) {
         ScoringModel model = eras.modelFor(start);
         out.add(new ClosedWindow(seg.spec, start, model, w.byKey(),
@@ -293,8 +293,8 @@ final class WindowManager {
     if (wm == UNSET) return false;
     long first = UNSET;
     for (ModelEras.Segment s : eras.segments()) {
-      if (!s.windows.isEmpty()) {
-        first = s.windows.firstStartMicros();
+      if (!s.isEmpty()) {
+        first = s.firstStartMicros();
         break;
       }
     }
@@ -362,14 +362,14 @@ final class WindowManager {
    */
   long resumeOffset(int partition, long nextOffset) {
     long min = nextOffset;
-    for (ModelEras.Segment s : eras.segments()) min = s.windows.firstOffset(partition, min);
+    for (ModelEras.Segment s : eras.segments()) min = s.firstOffset(partition, min);
     return min;
   }
 
   /** Open windows (of every spec), for the memory picture in metrics and tests. */
   int openWindows() {
     int n = 0;
-    for (ModelEras.Segment s : eras.segments()) n += s.windows.size();
+    for (ModelEras.Segment s : eras.segments()) n += s.size();
     return n;
   }
 }

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The scaled-out scorer ({@code scorer.mode=scale-out}), each instance a {@code kaminari scorer} JVM of its own, against
  * a real broker: one instance and three instances of another application on the same records and model emit the same
- * windows with the same verdicts, which are also what the single scorer's pure twin ({@link WindowScorer#scoreFlows})
+ * windows with the same verdicts, which are also what the single scorer's pure twin ({@link ScoredWindow#scoreFlows})
  * gives; and killing one of three instances mid-run, with a new model version published meanwhile, loses and doubles
  * no window.
  */
@@ -88,7 +88,7 @@ class ScaleOutScorerIT {
       try (ScoringModel model = ScoringModel.load(registry.load(ModelRef.version(ScorerFixture.MODEL, version),
           home.resolve("twin")))) {
         List<Flow> flows = TrafficGenerator.parsedFlows(TRAFFIC);
-        twin = WindowScorer.scoreFlows(flows, model).subList(0, WINDOWS);
+        twin = ScoredWindow.scoreFlows(flows, model).subList(0, WINDOWS);
       }
       assertSame(single, twin);
       assertSame(scaled, twin);
@@ -143,7 +143,7 @@ class ScaleOutScorerIT {
       flows.addAll(TrafficGenerator.parsedFlows(after));
       try (ScoringModel model = ScoringModel.load(registry.load(ModelRef.version(ScorerFixture.MODEL, version),
           home.resolve("twin-kill")))) {
-        assertSame(out, WindowScorer.scoreFlows(flows, model).subList(0, WINDOWS));
+        assertSame(out, ScoredWindow.scoreFlows(flows, model).subList(0, WINDOWS));
       }
       // Each window scored once, by the version current when it closed: versions never go back, and the last
       // windows (which closed after the flush) have the new one.

@@ -103,7 +103,7 @@ class ScorerIT {
       try (ScoringModel model = ScoringModel.load(registry.load(ModelRef.version(ScorerFixture.MODEL, version),
           home.resolve("parity")))) {
         List<Flow> flows = TrafficGenerator.parsedFlows(TRAFFIC);
-        List<ScoredWindow> batch = WindowScorer.scoreFlows(flows, model).subList(0, CLOSED_WINDOWS);
+        List<ScoredWindow> batch = ScoredWindow.scoreFlows(flows, model).subList(0, CLOSED_WINDOWS);
         for (int i = 0; i < CLOSED_WINDOWS; i++) {
           assertThat(out.get(i).key()).isEqualTo(batch.get(i).key());
           assertThat(out.get(i).flows()).isEqualTo(batch.get(i).flows());

@@ -7,7 +7,7 @@ import io.kaminari.flow.Flow;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.PortFeature;
 import io.kaminari.features.Scope;
-import io.kaminari.features.WindowGroups;
+import io.kaminari.features.Featurizer;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.InMemoryVectorSource;
 import io.kaminari.model.ModelManifest;
@@ -550,9 +550,9 @@ class WindowManagerTest {
     List<WindowManager.ClosedWindow> closed = w.closeReady();
     assertThat(closed).hasSize(1);
     assertThat(closed.get(0).byKey().keySet())
-        .containsExactly("198.51.0.0/24", "198.51.1.0/24", "198.51.2.0/24", WindowGroups.OVERFLOW_KEY);
+        .containsExactly("198.51.0.0/24", "198.51.1.0/24", "198.51.2.0/24", Featurizer.OVERFLOW_KEY);
     assertThat(closed.get(0).byKey().get("198.51.0.0/24").flowCount()).isEqualTo(2);
-    assertThat(closed.get(0).byKey().get(WindowGroups.OVERFLOW_KEY).flowCount()).isEqualTo(7);
+    assertThat(closed.get(0).byKey().get(Featurizer.OVERFLOW_KEY).flowCount()).isEqualTo(7);
     assertThat(w.takeOverflowFlows()).isEqualTo(7);
     assertThat(w.takeOverflowFlows()).isZero();
   }

@@ -5,7 +5,6 @@ import io.kaminari.features.Featurizer;
 import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
 import io.kaminari.features.WindowGroup;
-import io.kaminari.features.WindowGroups;
 import static io.kaminari.common.Columns.DT;
 import static io.kaminari.common.Columns.BUSIEST_DST_FLOWS;
 import static io.kaminari.common.Columns.BUSIEST_PAIR_FLOWS;
@@ -68,9 +67,9 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>How: {@code flows} is partitioned by UTC hour and no window straddles an hour, so the job reads each hour
  * partition on its own ({@code dt}/{@code hour} filter, only the columns the spec needs), coalesces it
- * into one task, and unions the hours: each task then holds whole windows, and feeds them through
- * {@link WindowGroups}, the very grouping loop the streaming scorer and {@link Featurizer#vectors} use, so parity holds
- * by construction, with no shuffle of flows nor of vectors (each task writes one output partition). Under
+ * into one task, and unions the hours: each task then holds whole windows, and feeds them through the
+ * {@link Featurizer}, the very grouping loop of the streaming scorer and of {@link Featurizer#vectors}, so parity
+ * holds by construction, with no shuffle of flows nor of vectors (each task writes one output partition). Under
  * {@link Scope#GLOBAL} one marker row per window joins the flows, so an empty window yields the all-zero vector of an
  * empty accumulator.
  *
@@ -311,7 +310,7 @@ public final class FeaturesJob {
   }
 
   /**
-   * Drains one task's rows through the shared grouping loop ({@link WindowGroups}), then emits one row per window and
+   * Drains one task's rows through the shared grouping loop ({@link Featurizer}), then emits one row per window and
    * scope key. Rows come in the narrow column order of {@link #vectors}; empty-window markers only create an
    * accumulator.
    */
@@ -331,7 +330,7 @@ public final class FeaturesJob {
     }
 
     private void drain() {
-      WindowGroups<WindowGroup> groups = WindowGroups.of(spec);
+      Featurizer<WindowGroup> groups = Featurizer.of(spec);
       while (in.hasNext()) {
         Row r = in.next();
         long eventMicros = r.getLong(0);
