@@ -146,7 +146,7 @@ public final class VerifyJob {
         Row row = rows.next();
         Instant arrival = row.getInstant(1);
         counter.objects = 0;
-        // The arrival time stands in for a record without a timestamp, as in compaction (ParsingIterator).
+        // The arrival time stands in for a record without a timestamp, as in compaction (LandingParser).
         long arrivalMicros = arrival == null ? Long.MIN_VALUE
             : Math.addExact(Math.multiplyExact(arrival.getEpochSecond(), 1_000_000L), arrival.getNano() / 1000);
         parser.parse(row.getAs(0), arrivalMicros, counter);
