@@ -1,9 +1,9 @@
 package io.kaminari.stream;
 
 import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.Featurizer;
 import io.kaminari.features.Scope;
 import io.kaminari.features.WindowAccumulator;
-import io.kaminari.features.Featurizer;
 import io.kaminari.flow.Flow;
 import io.kaminari.incidents.VictimProfiles;
 import java.nio.ByteBuffer;

@@ -1,19 +1,19 @@
 package io.kaminari.stream;
 
-import io.kaminari.model.ScoringModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kaminari.flow.Flow;
 import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.Featurizer;
 import io.kaminari.features.PortFeature;
 import io.kaminari.features.Scope;
-import io.kaminari.features.Featurizer;
+import io.kaminari.flow.Flow;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.InMemoryVectorSource;
 import io.kaminari.model.ModelManifest;
 import io.kaminari.model.ModelMetadata;
 import io.kaminari.model.ModelRef;
 import io.kaminari.model.ModelRegistry;
+import io.kaminari.model.ScoringModel;
 import io.kaminari.model.ThresholdMethod;
 import io.kaminari.model.Trainer;
 import java.nio.file.Path;
