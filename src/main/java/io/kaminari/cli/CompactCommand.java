@@ -1,9 +1,9 @@
 package io.kaminari.cli;
 
 import io.kaminari.common.KaminariConfig;
-import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.Hour.ArrivalHours;
+import io.kaminari.common.time.Hour.HourRange;
 import io.kaminari.common.time.Hour;
-import io.kaminari.common.time.HourRange;
 import io.kaminari.ingest.CompactConfig;
 import io.kaminari.ingest.CompactJob;
 import picocli.CommandLine.ArgGroup;

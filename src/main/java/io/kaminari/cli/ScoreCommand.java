@@ -1,7 +1,7 @@
 package io.kaminari.cli;
 
 import io.kaminari.common.KaminariConfig;
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour.EventHours;
 import io.kaminari.common.time.Hour;
 import io.kaminari.ingest.CompactJob;
 import io.kaminari.model.ModelRef;

@@ -1,8 +1,8 @@
 package io.kaminari.cli;
 
 import io.kaminari.common.KaminariConfig;
-import io.kaminari.common.time.ArrivalHours;
-import io.kaminari.common.time.HourRange;
+import io.kaminari.common.time.Hour.ArrivalHours;
+import io.kaminari.common.time.Hour.HourRange;
 import io.kaminari.ingest.Reconciliation;
 import io.kaminari.ingest.VerifyConfig;
 import io.kaminari.ingest.VerifyJob;

@@ -8,8 +8,8 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import io.kaminari.common.Columns;
-import io.kaminari.common.time.ArrivalHours;
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour.ArrivalHours;
+import io.kaminari.common.time.Hour.EventHours;
 import io.kaminari.common.time.Hour;
 import io.kaminari.common.time.Micros;
 import io.kaminari.pipeline.JobRun;

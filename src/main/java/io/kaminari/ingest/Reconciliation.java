@@ -1,8 +1,8 @@
 package io.kaminari.ingest;
 
-import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.Hour.ArrivalHours;
+import io.kaminari.common.time.Hour.HourRange;
 import io.kaminari.common.time.Hour;
-import io.kaminari.common.time.HourRange;
 import io.kaminari.pipeline.JobRun;
 import java.util.ArrayList;
 import java.util.Collection;

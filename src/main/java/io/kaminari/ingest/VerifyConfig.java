@@ -1,7 +1,7 @@
 package io.kaminari.ingest;
 
 import io.kaminari.common.KaminariConfig;
-import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.Hour.ArrivalHours;
 
 /**
  * What {@link VerifyJob} checks, and whether it repairs.

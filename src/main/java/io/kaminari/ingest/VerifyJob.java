@@ -3,10 +3,10 @@ package io.kaminari.ingest;
 import static org.apache.spark.sql.functions.col;
 
 import io.kaminari.common.Columns;
-import io.kaminari.common.time.ArrivalHours;
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour.ArrivalHours;
+import io.kaminari.common.time.Hour.EventHours;
+import io.kaminari.common.time.Hour.HourRange;
 import io.kaminari.common.time.Hour;
-import io.kaminari.common.time.HourRange;
 import io.kaminari.flow.EventTimePolicy;
 import io.kaminari.flow.PmacctParser;
 import io.kaminari.pipeline.JobRun;

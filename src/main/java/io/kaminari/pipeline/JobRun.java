@@ -1,6 +1,6 @@
 package io.kaminari.pipeline;
 
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour.EventHours;
 import java.time.Instant;
 
 /**

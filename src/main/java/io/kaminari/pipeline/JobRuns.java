@@ -8,7 +8,7 @@ import static io.kaminari.common.Columns.WINDOW_START;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour.EventHours;
 import io.kaminari.common.time.Hour;
 import java.time.Instant;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.kaminari.scoring;
 
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour.EventHours;
 import io.kaminari.model.ModelRef;
 import java.util.Objects;
 

@@ -1,5 +1,7 @@
 package io.kaminari.scoring;
 
+import static io.kaminari.common.Columns.BUSIEST_DST_FLOWS;
+import static io.kaminari.common.Columns.BUSIEST_PAIR_FLOWS;
 import static io.kaminari.common.Columns.DT;
 import static io.kaminari.common.Columns.EXPLANATION;
 import static io.kaminari.common.Columns.HOUR;
@@ -9,8 +11,6 @@ import static io.kaminari.common.Columns.MODEL_VERSION;
 import static io.kaminari.common.Columns.SCOPE;
 import static io.kaminari.common.Columns.SCOPE_KEY;
 import static io.kaminari.common.Columns.SCORE;
-import static io.kaminari.common.Columns.BUSIEST_DST_FLOWS;
-import static io.kaminari.common.Columns.BUSIEST_PAIR_FLOWS;
 import static io.kaminari.common.Columns.SERVICE_PORTS;
 import static io.kaminari.common.Columns.SOURCES;
 import static io.kaminari.common.Columns.SPEC_ID;
@@ -29,9 +29,9 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour.EventHours;
+import io.kaminari.common.time.Hour.HourRange;
 import io.kaminari.common.time.Hour;
-import io.kaminari.common.time.HourRange;
 import io.kaminari.common.time.Micros;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.model.AnomalyModel;

@@ -3,7 +3,7 @@ package io.kaminari.analyst;
 import io.kaminari.common.FileTrees;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour.EventHours;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;
 import io.kaminari.incidents.spark.IncidentsConfig;

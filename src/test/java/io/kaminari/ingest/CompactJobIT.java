@@ -5,10 +5,10 @@ import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kaminari.common.time.ArrivalHours;
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour.ArrivalHours;
+import io.kaminari.common.time.Hour.EventHours;
+import io.kaminari.common.time.Hour.HourRange;
 import io.kaminari.common.time.Hour;
-import io.kaminari.common.time.HourRange;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.Partitions;
 import io.kaminari.pipeline.Warehouse;

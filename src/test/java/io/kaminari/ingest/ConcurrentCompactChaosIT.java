@@ -2,7 +2,7 @@ package io.kaminari.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.Hour.ArrivalHours;
 import io.kaminari.common.time.Hour;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.Warehouse;

@@ -5,13 +5,13 @@ import static io.kaminari.common.Columns.HOUR;
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.Settings;
+import io.kaminari.common.time.Hour.ArrivalHours;
 import io.kaminari.common.time.Hour;
 import io.kaminari.pipeline.JobRun;
-import io.kaminari.common.Settings;
 import io.kaminari.pipeline.Warehouse;
-import io.kaminari.tools.kafka.EmbeddedKafka;
 import io.kaminari.testing.TestSpark;
+import io.kaminari.tools.kafka.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,9 +2,9 @@ package io.kaminari.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kaminari.common.time.ArrivalHours;
+import io.kaminari.common.time.Hour.ArrivalHours;
+import io.kaminari.common.time.Hour.HourRange;
 import io.kaminari.common.time.Hour;
-import io.kaminari.common.time.HourRange;
 import io.kaminari.pipeline.JobRun;
 import java.time.Instant;
 import java.util.List;

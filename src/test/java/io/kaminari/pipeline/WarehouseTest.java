@@ -1,10 +1,10 @@
 package io.kaminari.pipeline;
 
-import io.kaminari.common.Columns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.Columns;
+import io.kaminari.common.time.Hour.EventHours;
 import io.kaminari.common.time.Hour;
 import io.kaminari.ingest.SparkFlowSchema;
 import io.kaminari.testing.TestSpark;

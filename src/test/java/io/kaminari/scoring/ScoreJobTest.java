@@ -2,14 +2,15 @@ package io.kaminari.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour.EventHours;
+import io.kaminari.common.time.Hour.HourRange;
 import io.kaminari.common.time.Hour;
-import io.kaminari.common.time.HourRange;
+import io.kaminari.common.time.Micros;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.PortFeature;
 import io.kaminari.features.Scope;
-import io.kaminari.model.DetectorTrainer;
 import io.kaminari.model.Detection;
+import io.kaminari.model.DetectorTrainer;
 import io.kaminari.model.Hyperparameters;
 import io.kaminari.model.InMemoryVectorSource;
 import io.kaminari.model.ModelManifest;
@@ -25,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.hadoop.conf.Configuration;
-import io.kaminari.common.time.Micros;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;

@@ -2,7 +2,7 @@ package io.kaminari.features.spark;
 
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour.EventHours;
 import io.kaminari.common.time.Micros;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.pipeline.Warehouse;

@@ -1,18 +1,13 @@
 package io.kaminari.features.spark;
 
-import io.kaminari.features.FeatureSpec;
-import io.kaminari.features.Featurizer;
-import io.kaminari.features.Scope;
-import io.kaminari.features.WindowAccumulator;
-import io.kaminari.features.WindowGroup;
-import static io.kaminari.common.Columns.DT;
 import static io.kaminari.common.Columns.BUSIEST_DST_FLOWS;
 import static io.kaminari.common.Columns.BUSIEST_PAIR_FLOWS;
-import static io.kaminari.common.Columns.SERVICE_PORTS;
+import static io.kaminari.common.Columns.DT;
 import static io.kaminari.common.Columns.ESTIMATED_COUNTS;
 import static io.kaminari.common.Columns.HOUR;
 import static io.kaminari.common.Columns.SCOPE;
 import static io.kaminari.common.Columns.SCOPE_KEY;
+import static io.kaminari.common.Columns.SERVICE_PORTS;
 import static io.kaminari.common.Columns.SOURCES;
 import static io.kaminari.common.Columns.SPEC_ID;
 import static io.kaminari.common.Columns.TOP_DST_PORTS;
@@ -31,10 +26,15 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.timestamp_micros;
 import static org.apache.spark.sql.functions.unix_micros;
 
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour.EventHours;
+import io.kaminari.common.time.Hour.HourRange;
 import io.kaminari.common.time.Hour;
-import io.kaminari.common.time.HourRange;
 import io.kaminari.common.time.Micros;
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.Featurizer;
+import io.kaminari.features.Scope;
+import io.kaminari.features.WindowAccumulator;
+import io.kaminari.features.WindowGroup;
 import io.kaminari.flow.FlowSchema;
 import io.kaminari.pipeline.JobRun;
 import io.kaminari.pipeline.JobRuns;

@@ -24,7 +24,7 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import io.kaminari.common.time.HourRange;
+import io.kaminari.common.time.Hour.HourRange;
 import io.kaminari.incidents.AttackVector;
 import io.kaminari.incidents.Incident;
 import io.kaminari.incidents.IncidentSpan;

@@ -19,7 +19,7 @@ import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 
-import io.kaminari.common.time.HourRange;
+import io.kaminari.common.time.Hour.HourRange;
 import io.kaminari.incidents.AnomalousWindow;
 import io.kaminari.incidents.Incident;
 import io.kaminari.incidents.IncidentGrouping;

@@ -18,7 +18,7 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.sum;
 
 import io.kaminari.common.FileTrees;
-import io.kaminari.common.time.HourRange;
+import io.kaminari.common.time.Hour.HourRange;
 import io.kaminari.common.time.Micros;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;

@@ -16,7 +16,7 @@ import io.kaminari.common.Columns;
 import io.kaminari.common.FileTrees;
 import io.kaminari.common.KaminariConfig;
 import io.kaminari.common.Settings;
-import io.kaminari.common.time.HourRange;
+import io.kaminari.common.time.Hour.HourRange;
 import io.kaminari.common.time.Micros;
 import io.kaminari.features.FeatureSpec;
 import io.kaminari.features.Scope;

@@ -3,6 +3,9 @@ package io.kaminari.common.time;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kaminari.common.time.Hour.ArrivalHours;
+import io.kaminari.common.time.Hour.EventHours;
+import io.kaminari.common.time.Hour.HourRange;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,10 +1,5 @@
 package io.kaminari.features.spark;
 
-import io.kaminari.features.FeatureSpec;
-import io.kaminari.features.FeatureVector;
-import io.kaminari.features.Featurizer;
-import io.kaminari.features.PortFeature;
-import io.kaminari.features.Scope;
 import static io.kaminari.features.Flows.ICMP;
 import static io.kaminari.features.Flows.TCP;
 import static io.kaminari.features.Flows.UDP;
@@ -14,7 +9,12 @@ import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kaminari.common.Columns;
-import io.kaminari.common.time.EventHours;
+import io.kaminari.common.time.Hour.EventHours;
+import io.kaminari.features.FeatureSpec;
+import io.kaminari.features.FeatureVector;
+import io.kaminari.features.Featurizer;
+import io.kaminari.features.PortFeature;
+import io.kaminari.features.Scope;
 import io.kaminari.flow.Flow;
 import io.kaminari.ingest.SparkFlowSchema;
 import io.kaminari.testing.TestSpark;
