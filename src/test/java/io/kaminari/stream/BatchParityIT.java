@@ -92,13 +92,6 @@ class BatchParityIT {
   /** One flow per partition at END + lateness + 1 min: the watermark reaches END + 1 min, closing the whole range. */
   static final Instant FLUSH = END.plus(Duration.ofMinutes(4));
   /**
-   * The scorers' idle timeout. While a partition is still active the watermark also waits for the generator's
-   * exporters that trail the others by a second or more (docs/scorer.md, "Exporter clocks"); whether one does at the
-   * end depends on how the two partitions' records interleave, and the empty window at END then closes only once
-   * the input is idle. With the default (5m) that is after this test's wait.
-   */
-  static final String IDLE = "5s";
-  /**
    * |stream - batch| <= 1e-5 x max(1, |batch|): absolute below 1, relative above. The score is the mean squared
    * reconstruction error of float32 libtorch output, and the two paths score in batches of different sizes (the batch
    * job a whole partition of vectors, the stream the windows that close together), which may select other matmul
@@ -173,7 +166,7 @@ class BatchParityIT {
                 "parity.dlq." + scope)
             .with(Settings.SCORER_MODEL, spec.name() + "@champion")
             .with(Settings.SCORER_ALLOWED_LATENESS, LATENESS)
-            .with(Settings.SCORER_IDLE_TIMEOUT, IDLE)
+            .with(Settings.SCORER_IDLE_TIMEOUT, ScorerFixture.END_OF_INPUT_IDLE)
             .with(Settings.SCORER_INCIDENTS_TOPIC, "parity.incidents." + scope)
             .with(Settings.SCORER_CACHE, home.resolve("cache-" + scope).toString())));
       }

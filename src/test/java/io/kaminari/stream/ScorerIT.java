@@ -70,7 +70,8 @@ class ScorerIT {
     kafka.createTopics(2, "flows1");
     kafka.createTopics(1, "scores1", "dlq1");
     var config = ScorerFixture.config(home, kafka.bootstrapServers(), "flows1", "scores1", "dlq1")
-        .with(Settings.SCORER_ALLOWED_LATENESS, PARITY_LATENESS.toSeconds() + "s");
+        .with(Settings.SCORER_ALLOWED_LATENESS, PARITY_LATENESS.toSeconds() + "s")
+        .with(Settings.SCORER_IDLE_TIMEOUT, ScorerFixture.END_OF_INPUT_IDLE);
     try (Scorer scorer = Scorer.start(config)) {
       // Liveness answers at once; readiness waits for a model, which is not published yet.
       assertThat(get(scorer, "/healthz").statusCode()).isEqualTo(200);
@@ -150,7 +151,8 @@ class ScorerIT {
     Path home = tmp.resolve("home2");
     kafka.createTopics(2, "flows2");
     kafka.createTopics(1, "scores2", "dlq2");
-    var config = ScorerFixture.config(home, kafka.bootstrapServers(), "flows2", "scores2", "dlq2");
+    var config = ScorerFixture.config(home, kafka.bootstrapServers(), "flows2", "scores2", "dlq2")
+        .with(Settings.SCORER_IDLE_TIMEOUT, ScorerFixture.END_OF_INPUT_IDLE);
     ScorerFixture.publishChampion(ScorerFixture.registry(home.resolve("models")), ScorerFixture.SPEC_60);
     Instant mid = STREAM_START.plus(Duration.ofMinutes(12));
     GeneratorConfig first = ScorerFixture.benign(22, STREAM_START, Duration.ofMinutes(12));
